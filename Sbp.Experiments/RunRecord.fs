@@ -1,0 +1,179 @@
+/// The JSON record every training run writes (README, "Run records"). Only the edge writes it; readers (tables,
+/// reports) rebuild everything from these files.
+module Sbp.Experiments.RunRecord
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json
+open System.Text.Json.Nodes
+
+/// A parameter value of a run's configuration.
+type Value =
+    | Int of int64
+    | Num of float
+    | Text of string
+    | Flag of bool
+    | Items of Value list
+
+/// The metrics of one epoch. `Extra` holds model-specific figures (cosine similarity, spikes per layer, ...).
+type Epoch =
+    { Epoch: int
+      TrainAccuracy: float
+      TestAccuracy: float
+      TrainError: float
+      TestError: float
+      Seconds: float
+      SynapticOps: int64
+      Extra: (string * float) list }
+
+type DatasetInfo = { Name: string; TrainSize: int; TestSize: int; Provenance: string }
+
+/// A run finishes or stops with a reason (invalid values, violated invariants, ...).
+type Status =
+    | Completed
+    | Failed of reason: string
+
+type Record =
+    { Config: (string * Value) list
+      Seed: uint64
+      Dataset: DatasetInfo
+      Epochs: Epoch list
+      Status: Status
+      GitCommit: string }
+
+let schemaVersion = 1
+
+let rec private valueNode (v: Value) : JsonNode =
+    match v with
+    | Int i -> JsonValue.Create i
+    | Num f -> JsonValue.Create f
+    | Text s -> JsonValue.Create s
+    | Flag b -> JsonValue.Create b
+    | Items xs -> JsonArray(xs |> List.map valueNode |> List.toArray)
+
+let private finite (name: string) (x: float) =
+    if Double.IsFinite x then x else invalidArg name $"{name} is {x}; a run record holds finite numbers only"
+
+let toJson (r: Record) : string =
+    let o = JsonObject()
+    o["schema"] <- JsonValue.Create schemaVersion
+    let cfg = JsonObject()
+    for k, v in r.Config do cfg[k] <- valueNode v
+    o["config"] <- cfg
+    o["seed"] <- JsonValue.Create r.Seed
+    let ds = JsonObject()
+    ds["name"] <- JsonValue.Create r.Dataset.Name
+    ds["trainSize"] <- JsonValue.Create r.Dataset.TrainSize
+    ds["testSize"] <- JsonValue.Create r.Dataset.TestSize
+    ds["provenance"] <- JsonValue.Create r.Dataset.Provenance
+    o["dataset"] <- ds
+    let epochs = JsonArray()
+    for e in r.Epochs do
+        let eo = JsonObject()
+        eo["epoch"] <- JsonValue.Create e.Epoch
+        eo["trainAccuracy"] <- JsonValue.Create(finite "trainAccuracy" e.TrainAccuracy)
+        eo["testAccuracy"] <- JsonValue.Create(finite "testAccuracy" e.TestAccuracy)
+        eo["trainError"] <- JsonValue.Create(finite "trainError" e.TrainError)
+        eo["testError"] <- JsonValue.Create(finite "testError" e.TestError)
+        eo["seconds"] <- JsonValue.Create e.Seconds
+        eo["synapticOps"] <- JsonValue.Create e.SynapticOps
+        for k, v in e.Extra do eo[k] <- JsonValue.Create(finite k v)
+        epochs.Add eo
+    o["epochs"] <- epochs
+    match r.Status with
+    | Completed -> o["status"] <- JsonValue.Create "completed"
+    | Failed reason ->
+        o["status"] <- JsonValue.Create "failed"
+        o["failure"] <- JsonValue.Create reason
+    o["gitCommit"] <- JsonValue.Create r.GitCommit
+    o.ToJsonString(JsonSerializerOptions(WriteIndented = true))
+
+let private epochKeys = set [ "epoch"; "trainAccuracy"; "testAccuracy"; "trainError"; "testError"; "seconds"; "synapticOps" ]
+
+let rec private nodeValue (n: JsonNode) : Value =
+    match n with
+    | :? JsonArray as a -> Items [ for x in a -> nodeValue x ]
+    | :? JsonValue as v ->
+        match v.GetValueKind() with
+        | JsonValueKind.String -> Text(v.GetValue<string>())
+        | JsonValueKind.True -> Flag true
+        | JsonValueKind.False -> Flag false
+        | JsonValueKind.Number ->
+            match v.TryGetValue<int64>() with
+            | true, i -> Int i
+            | _ -> Num(v.GetValue<float>())
+        | k -> failwith $"unsupported config value kind {k}"
+    | _ -> failwith "config values are numbers, strings, booleans or arrays of them"
+
+/// Parses a record; `source` names the file in errors.
+let ofJson (source: string) (json: string) : Record =
+    try
+        let o = JsonNode.Parse(json).AsObject()
+        let req (o: JsonObject) (k: string) =
+            match o[k] with
+            | null -> failwith $"field '{k}' is missing"
+            | n -> n
+        let ds = (req o "dataset").AsObject()
+        { Config = [ for kv in (req o "config").AsObject() -> kv.Key, nodeValue kv.Value ]
+          Seed = (req o "seed").GetValue<uint64>()
+          Dataset =
+            { Name = (req ds "name").GetValue<string>()
+              TrainSize = (req ds "trainSize").GetValue<int>()
+              TestSize = (req ds "testSize").GetValue<int>()
+              Provenance = (req ds "provenance").GetValue<string>() }
+          Epochs =
+            [ for e in (req o "epochs").AsArray() do
+                  let e = e.AsObject()
+                  let f k = (req e k).GetValue<float>()
+                  { Epoch = (req e "epoch").GetValue<int>()
+                    TrainAccuracy = f "trainAccuracy"
+                    TestAccuracy = f "testAccuracy"
+                    TrainError = f "trainError"
+                    TestError = f "testError"
+                    Seconds = f "seconds"
+                    SynapticOps = (req e "synapticOps").GetValue<int64>()
+                    Extra = [ for kv in e do if not (epochKeys.Contains kv.Key) then kv.Key, kv.Value.GetValue<float>() ] } ]
+          Status =
+            match (req o "status").GetValue<string>() with
+            | "completed" -> Completed
+            | "failed" -> Failed((req o "failure").GetValue<string>())
+            | s -> failwith $"status '{s}' is neither completed nor failed"
+          GitCommit = (req o "gitCommit").GetValue<string>() }
+    with
+    | :? JsonException
+    | :? InvalidOperationException
+    | :? FormatException
+    | :? NullReferenceException
+    | Failure _ as e -> raise (InvalidDataException($"{source}: not a valid run record: {e.Message}", e))
+
+/// Writes the record atomically: a temporary file in the same folder, then a rename over the target, so a reader
+/// (or a crash) never sees half a record.
+let write (path: string) (r: Record) =
+    let full = Path.GetFullPath path
+    Directory.CreateDirectory(Path.GetDirectoryName full) |> ignore
+    let tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}"
+    File.WriteAllText(tmp, toJson r)
+    File.Move(tmp, full, true)
+
+let read (path: string) = ofJson path (File.ReadAllText path)
+
+/// The commit of the working tree (with "+dirty" when it has changes), or "unknown" outside a git checkout.
+let gitCommit =
+    lazy
+        let git (args: string) =
+            try
+                let psi = ProcessStartInfo("git", args, WorkingDirectory = Paths.repositoryRoot.Value,
+                                           RedirectStandardOutput = true, RedirectStandardError = true)
+                use p = Process.Start psi
+                let out = p.StandardOutput.ReadToEnd().Trim()
+                p.WaitForExit()
+                if p.ExitCode = 0 then Some out else None
+            with _ -> None
+        match git "rev-parse HEAD" with
+        | Some sha when sha <> "" ->
+            match git "status --porcelain --untracked-files=no" with
+            | Some "" -> sha
+            | Some _ -> sha + "+dirty"
+            | None -> sha
+        | _ -> "unknown"

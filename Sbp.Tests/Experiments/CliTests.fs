@@ -1,0 +1,48 @@
+module Sbp.Tests.Experiments.CliTests
+
+open System
+open System.Diagnostics
+open System.IO
+open Expecto
+open Sbp.Tests.TestSupport
+
+/// Runs the built CLI (sbp.dll beside the tests) as a separate process; returns (exit code, stdout, stderr).
+let sbp (args: string list) =
+    let psi = ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
+                               RedirectStandardOutput = true, RedirectStandardError = true,
+                               WorkingDirectory = Sbp.Experiments.Paths.repositoryRoot.Value)
+    use p = Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    p.WaitForExit()
+    p.ExitCode, out.Result, err.Result
+
+[<Tests>]
+let tests =
+    testList "Experiments/CLI" [
+        testCase "data info prints the real figures" <| fun () ->
+            let code, out, _ = sbp [ "data"; "info"; "mnist" ]
+            Expect.equal code 0 "exit code"
+            Expect.stringContains out "8000 samples" "train size"
+            Expect.stringContains out "2000 samples" "test size"
+
+        testCase "an unknown data set is one line on stderr and exit 1" <| fun () ->
+            let code, _, err = sbp [ "data"; "info"; "cifar" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "unknown data set 'cifar'" "message"
+            Expect.equal (err.Trim().Split('\n').Length) 1 "one line"
+
+        testCase "a corrupt NETtalk corpus is named with its line, exit 1" <| fun () ->
+            use d = new TempDir()
+            File.WriteAllLines(d.File "nettalk.data", [ "cat\tk@t\t1<<\t0"; "dog\tdcg\t1<\t0" ])
+            File.WriteAllText(d.File "nettalk.list", "(CAT)")
+            let code, _, err = sbp [ "data"; "info"; "nettalk"; "--nettalk-dir"; d.Path ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "line 2" "line named"
+            Expect.stringContains err "nettalk.data" "file named"
+
+        testCase "a missing data set names how to provide it" <| fun () ->
+            let code, _, err = sbp [ "data"; "info"; "dvs" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "--dvs-dir" "how to provide it"
+    ]

