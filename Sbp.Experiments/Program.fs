@@ -1,9 +1,14 @@
 module Sbp.Experiments.Program
 
 open System
+open System.IO
 open Argu
 open Sbp.Core.Data
+open Sbp.Core.Models
+open Sbp.Core.Neurons
+open Sbp.Core.Plasticity
 open Sbp.Experiments.Cli
+open Sbp.Experiments.SnnConfig
 
 let private fail (message: string) =
     eprintfn "sbp: %s" message
@@ -29,23 +34,158 @@ let private describe (label: string) (d: DataSet) =
         printfn "        %d classes (%d present), per class min %d / max %d: %s" d.ClassCount nonEmpty.Length
             (Array.min nonEmpty) (Array.max nonEmpty) (String.Join(" ", counts))
 
+let private parseDataset (s: string) =
+    match DataSets.parseName s with
+    | Ok n -> n
+    | Error e -> invalidArg "dataset" e
+
 let private dataInfo (args: ParseResults<InfoArgs>) =
-    let name =
-        match DataSets.parseName (args.GetResult Name) with
-        | Ok n -> n
-        | Error e -> invalidArg "name" e
+    let name = parseDataset (args.GetResult InfoArgs.Name)
     let opts =
         { DataSets.defaultLoad with
-            NettalkDir = args.TryGetResult Nettalk_Dir
-            IdxDir = args.TryGetResult Idx_Dir
-            DvsDir = args.TryGetResult Dvs_Dir
-            NettalkFullTest = args.Contains Full_Test }
+            NettalkDir = args.TryGetResult InfoArgs.Nettalk_Dir
+            IdxDir = args.TryGetResult InfoArgs.Idx_Dir
+            DvsDir = args.TryGetResult InfoArgs.Dvs_Dir
+            NettalkFullTest = args.Contains InfoArgs.Full_Test }
     let split = DataSets.load opts name
     printfn "%s" (DataSets.nameOf name)
     printfn "  source: %s" split.Train.Provenance
     describe "train" split.Train
     describe "test" split.Test
     0
+
+let private parseRule (s: string) =
+    match s.Trim().ToLowerInvariant() with
+    | "symmetric" -> BaseRule.Symmetric, false
+    | "differential" -> BaseRule.Differential, false
+    | "sbp-base" -> BaseRule.SbpBase, false
+    | "sbp" -> BaseRule.SbpBase, true
+    | "stdp-window" | "spike-timing" -> BaseRule.SpikeTiming, false
+    | other -> invalidArg "rule" $"unknown rule '{other}'; expected symmetric, differential, sbp, sbp-base or stdp-window"
+
+let private parseRates (s: string) =
+    s.Split(',', StringSplitOptions.RemoveEmptyEntries)
+    |> Array.map (fun x ->
+        match Single.TryParse(x.Trim(), Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+        | true, v -> v
+        | _ -> invalidArg "alpha" $"--alpha expects comma-separated numbers, got '{s}'")
+    |> List.ofArray
+
+/// The configuration a `train` command line asks for (defaults = the paper's).
+let snnConfigOf (a: ParseResults<TrainArgs>) =
+    let baseRule, spread = parseRule (a.GetResult(Rule, "symmetric"))
+    let withSbp = spread || a.Contains Sbp
+    let sbpParams =
+        let d = SbpParameters()
+        let pre, post, bp = a.GetResult(Lambda, (float d.LambdaPre, float d.LambdaPost, float d.LambdaBp))
+        SbpParameters(
+            Fraction = float32 (a.GetResult(Fraction, float d.Fraction)),
+            Range = float32 (a.GetResult(Range, float d.Range)),
+            LambdaPre = float32 pre, LambdaPost = float32 post, LambdaBp = float32 bp,
+            Depth = a.GetResult(Depth, d.Depth),
+            Mode =
+                (match a.GetResult(Sbp_Mode, "modulate").ToLowerInvariant() with
+                 | "modulate" -> SbpMode.Modulate
+                 | "replace" -> SbpMode.Replace
+                 | m -> invalidArg "sbp-mode" $"unknown SBP mode '{m}'; expected modulate or replace"),
+            RangeMode =
+                (match a.GetResult(Range_Mode, "reference").ToLowerInvariant() with
+                 | "reference" -> RangeMode.Reference
+                 | "top" | "top-fraction" -> RangeMode.TopFraction
+                 | m -> invalidArg "range-mode" $"unknown range mode '{m}'; expected reference or top"))
+    let hidden = a.GetResult(Hidden, 500)
+    let layers = a.GetResult(Layers, 1)
+    if layers < 1 then invalidArg "layers" $"--layers must be at least 1, got {layers}"
+    let d = defaults
+    let lif0 = d.Lif
+    let tauPlus, tauMinus = a.GetResult(Stdp_Window, (float d.Window.TauPlusMs, float d.Window.TauMinusMs))
+    let aPlus, aMinus = a.GetResult(Stdp_Amplitudes, (float d.Window.APlus, float d.Window.AMinus))
+    { d with
+        Dataset = parseDataset (a.GetResult(Dataset, "mnist"))
+        TrainSize = a.TryGetResult Train_Size
+        TestSize = a.TryGetResult Test_Size
+        Hidden = List.replicate layers hidden
+        Epochs = a.GetResult(Epochs, d.Epochs)
+        BatchSize = a.GetResult(Batch_Size, d.BatchSize)
+        Base = baseRule
+        Spread = if withSbp then Spread sbpParams else NoSpread
+        LearningRates = a.TryGetResult Alpha |> Option.map parseRates
+        Beta = float32 (a.GetResult(Beta, float d.Beta))
+        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
+        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
+        TimeWindowMs = float32 (a.GetResult(Time_Window, float d.TimeWindowMs))
+        Lif =
+            LifParameters(
+                lif0.ExcitatoryReversal, lif0.LeakReversal, lif0.Threshold,
+                float32 (a.GetResult(V_Reset, float lif0.Reset)),
+                float32 (a.GetResult(Tau_Mem, float lif0.TauMemMs)),
+                float32 (a.GetResult(Tau_Syn, float lif0.TauSynMs)),
+                lif0.LeakConductance,
+                float32 (a.GetResult(Dt, float lif0.DtMs)),
+                lif0.InhibitoryReversal)
+        Window = StdpWindow(float32 aPlus, float32 aMinus, float32 tauPlus, float32 tauMinus)
+        ResetStatePerBatch = a.Contains Reset_State
+        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
+        InhibitoryFraction = float32 (a.GetResult(Inhibitory_Fraction, 0.0))
+        ShortTermPlasticity = a.Contains Stp
+        Seed = a.GetResult(Seed, d.Seed) }
+
+let private progressBar (quiet: bool) =
+    let live = not quiet && not Console.IsErrorRedirected
+    fun (r: Training.Report) ->
+        match r with
+        | Training.Batch(epoch, epochs, stage, finished, total) when live && (finished % 4 = 0 || finished = total) ->
+            let width = 30
+            let filled = finished * width / total
+            eprintf "\r  epoch %d/%d %-5s [%s%s] %3d%%" epoch epochs stage (String('#', filled)) (String('.', width - filled)) (finished * 100 / total)
+        | Training.Batch _ -> ()
+        | Training.EpochDone e ->
+            if live then eprintf "\r%s\r" (String(' ', 60))
+            let extra = e.Extra |> List.filter (fun (k, _) -> k.Contains "Phoneme") |> List.map (fun (k, v) -> $"  {k} {v:F4}") |> String.concat ""
+            printfn "epoch %3d  train acc %.4f  test acc %.4f  test err %.4f  %7.1f s  %.3e ops%s"
+                e.Epoch e.TrainAccuracy e.TestAccuracy e.TestError e.Seconds (float e.SynapticOps) extra
+
+let private train (a: ParseResults<TrainArgs>) =
+    match a.GetResult(Model, "snn").ToLowerInvariant() with
+    | "snn" -> ()
+    | m -> invalidArg "model" $"unknown model '{m}'; this version trains snn"
+    let c = snnConfigOf a
+    // validate the configuration before any data is loaded
+    (toParameters c 1 1).Validate()
+    let loadBase =
+        { DataSets.defaultLoad with
+            NettalkDir = a.TryGetResult TrainArgs.Nettalk_Dir
+            NettalkFullTest = a.Contains TrainArgs.Full_Test
+            IdxDir = a.TryGetResult TrainArgs.Idx_Dir
+            DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
+            DvsFraming = DvsFraming(a.GetResult(Dvs_Frames, 100), Nullable()) }
+    let split = DataSets.load (Training.loadOptions c loadBase) c.Dataset
+    let out =
+        a.TryGetResult Out
+        |> Option.defaultWith (fun () ->
+            Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", $"snn-{ruleName c}-{DataSets.nameOf c.Dataset}-s{c.Seed}"))
+    printfn "snn %s on %s: %s, train %d / test %d, %d epochs, seed %d" (ruleName c) split.Train.Name
+        (String.Join("-", layerSizes c split.Train.FeatureCount split.Train.TargetCount)) split.Train.Count split.Test.Count c.Epochs c.Seed
+    let record = Training.runSnn c split (progressBar (a.Contains Quiet))
+    let path = Path.Combine(out, "run.json")
+    RunRecord.write path record
+    printfn "run record: %s" path
+    match record.Status with
+    | RunRecord.Completed -> 0
+    | RunRecord.Failed reason -> fail reason
+
+let private bench (a: ParseResults<BenchArgs>) =
+    match a.GetResult(Target).ToLowerInvariant() with
+    | "snn" ->
+        let batches = a.GetResult(Batches, 40)
+        if batches < 1 then invalidArg "batches" "--batches must be positive"
+        let r = Bench.snn defaults batches
+        printfn "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations, %d threads" r.Threads
+        printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
+        printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond
+        printfn "  epoch      %8.2f s  (8,000 train + 2,000 test samples)" r.SecondsPerEpoch
+        0
+    | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn"
 
 [<EntryPoint>]
 let main argv =
@@ -57,6 +197,8 @@ let main argv =
             match d.GetSubCommand() with
             | Fetch f -> dataFetch f
             | Info i -> dataInfo i
+        | Train t -> train t
+        | Bench b -> bench b
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message
@@ -64,6 +206,7 @@ let main argv =
     | :? ArguParseException as e -> fail (e.Message.Trim())
     | :? DataFormatException as e -> fail e.Message
     | :? DataNotProvisionedException as e -> fail e.Message
+    | :? TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
     | :? IO.FileNotFoundException as e -> fail e.Message
     | Failure m -> fail m

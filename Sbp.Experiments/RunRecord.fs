@@ -15,6 +15,7 @@ type Value =
     | Text of string
     | Flag of bool
     | Items of Value list
+    | Fields of (string * Value) list
 
 /// The metrics of one epoch. `Extra` holds model-specific figures (cosine similarity, spikes per layer, ...).
 type Epoch =
@@ -51,6 +52,10 @@ let rec private valueNode (v: Value) : JsonNode =
     | Text s -> JsonValue.Create s
     | Flag b -> JsonValue.Create b
     | Items xs -> JsonArray(xs |> List.map valueNode |> List.toArray)
+    | Fields kvs ->
+        let o = JsonObject()
+        for k, v in kvs do o[k] <- valueNode v
+        o
 
 let private finite (name: string) (x: float) =
     if Double.IsFinite x then x else invalidArg name $"{name} is {x}; a run record holds finite numbers only"
@@ -94,6 +99,7 @@ let private epochKeys = set [ "epoch"; "trainAccuracy"; "testAccuracy"; "trainEr
 let rec private nodeValue (n: JsonNode) : Value =
     match n with
     | :? JsonArray as a -> Items [ for x in a -> nodeValue x ]
+    | :? JsonObject as o -> Fields [ for kv in o -> kv.Key, nodeValue kv.Value ]
     | :? JsonValue as v ->
         match v.GetValueKind() with
         | JsonValueKind.String -> Text(v.GetValue<string>())
@@ -104,7 +110,7 @@ let rec private nodeValue (n: JsonNode) : Value =
             | true, i -> Int i
             | _ -> Num(v.GetValue<float>())
         | k -> failwith $"unsupported config value kind {k}"
-    | _ -> failwith "config values are numbers, strings, booleans or arrays of them"
+    | _ -> failwith "config values are numbers, strings, booleans, arrays or objects of them"
 
 /// Parses a record; `source` names the file in errors.
 let ofJson (source: string) (json: string) : Record =

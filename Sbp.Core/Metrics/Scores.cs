@@ -1,0 +1,65 @@
+using System.Numerics.Tensors;
+using Sbp.Core.Numerics;
+
+namespace Sbp.Core.Metrics;
+
+/// <summary>
+/// Per-batch scores of a model's outputs against a data set's samples <c>rows</c> (output row i ↔ sample rows[i]):
+/// classification hits (argmax), ½|o − y|², cosine similarity cos(o, y) = o·y/(|o||y|) (0 for a zero vector, the
+/// NETtalk metric of the paper), and nearest-prototype hits (NETtalk phoneme accuracy: the phoneme whose feature
+/// vector is nearest to the output's first features).
+/// </summary>
+public static class Scores
+{
+    public static int ArgMaxHits(Matrix output, ReadOnlySpan<int> rows, int[] labels)
+    {
+        int hits = 0;
+        for (int i = 0; i < rows.Length; i++)
+            if (Activations.ArgMax(output.Row(i)) == labels[rows[i]]) hits++;
+        return hits;
+    }
+
+    public static double HalfSquaredError(Matrix output, ReadOnlySpan<int> rows, Matrix targets)
+    {
+        double sum = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var o = output.Row(i);
+            var y = targets.Row(rows[i]);
+            for (int k = 0; k < o.Length; k++) { double d = o[k] - y[k]; sum += 0.5 * d * d; }
+        }
+        return sum;
+    }
+
+    public static double CosineSum(Matrix output, ReadOnlySpan<int> rows, Matrix targets)
+    {
+        double sum = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var o = output.Row(i);
+            var y = targets.Row(rows[i]);
+            float no = TensorPrimitives.Norm(o), ny = TensorPrimitives.Norm(y);
+            if (no > 0 && ny > 0) sum += TensorPrimitives.Dot(o, y) / ((double)no * ny);
+        }
+        return sum;
+    }
+
+    /// <summary>Hits where the nearest prototype (Euclidean, over the prototypes' length) is the sample's label.</summary>
+    public static int NearestPrototypeHits(Matrix output, ReadOnlySpan<int> rows, int[] labels, float[][] prototypes)
+    {
+        int hits = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var o = output.Row(i)[..prototypes[0].Length];
+            int best = -1;
+            float bestDistance = float.PositiveInfinity;
+            for (int p = 0; p < prototypes.Length; p++)
+            {
+                float d = TensorPrimitives.Distance(o, prototypes[p]);
+                if (d < bestDistance) { bestDistance = d; best = p; }
+            }
+            if (best == labels[rows[i]]) hits++;
+        }
+        return hits;
+    }
+}

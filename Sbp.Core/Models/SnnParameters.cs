@@ -1,0 +1,64 @@
+using Sbp.Core.Neurons;
+using Sbp.Core.Plasticity;
+
+namespace Sbp.Core.Models;
+
+/// <summary>
+/// Everything that defines a spiking STDP network run (SBP-SPEC §4). Defaults are the reference's (784-500-10,
+/// batch 50, T = 10 ms at dt = 0.1 ms, 20 free iterations with ε = 0.5, 5 nudged with β = 0.5, α = [0.1, 0.05]).
+/// </summary>
+public sealed record SnnParameters
+{
+    public int[] LayerSizes { get; init; } = [784, 500, 10];
+    public int BatchSize { get; init; } = 50;
+    public float TimeWindowMs { get; init; } = 10f;
+    public LifParameters Lif { get; init; } = new();
+    public int FreeIterations { get; init; } = 20;
+    public int NudgeIterations { get; init; } = 5;
+    public float Epsilon { get; init; } = 0.5f;
+    public float Beta { get; init; } = 0.5f;
+    /// <summary>Learning rate of each weight layer (the bias of layer ℓ+1 uses the rate of weight layer ℓ).</summary>
+    public float[] LearningRates { get; init; } = [0.1f, 0.05f];
+    public BaseRule Rule { get; init; } = BaseRule.Symmetric;
+    /// <summary>The SBP operator applied on top of the base rule, or null for none.</summary>
+    public SbpParameters? Sbp { get; init; }
+    public StdpWindow Window { get; init; } = new();
+    /// <summary>False = the reference: V, g and the stored relaxed state h persist from batch to batch. True = reset each batch.</summary>
+    public bool ResetStatePerBatch { get; init; }
+    public float? WeightMin { get; init; }
+    public float? WeightMax { get; init; }
+    /// <summary>Dale's law: fraction of inhibitory neurons in every hidden layer (0 = no populations).</summary>
+    public float InhibitoryFraction { get; init; }
+    /// <summary>Tsodyks–Markram short-term plasticity of the input current, or null for none.</summary>
+    public StpParameters? ShortTermPlasticity { get; init; }
+    public ulong Seed { get; init; } = 100;
+
+    public int Steps => (int)MathF.Round(TimeWindowMs / Lif.DtMs);
+
+    /// <summary>Every reason these parameters cannot run, empty when they can.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (LayerSizes.Length < 2) yield return "a network needs at least an input and an output layer";
+        foreach (var n in LayerSizes) if (n < 1) { yield return $"layer sizes must be positive (got [{string.Join(", ", LayerSizes)}])"; break; }
+        if (BatchSize < 1) yield return $"batch size must be positive (got {BatchSize})";
+        if (!(TimeWindowMs > 0)) yield return $"T must be positive (got {TimeWindowMs} ms)";
+        foreach (var p in Lif.Problems()) yield return p;
+        if (Steps < 1) yield return $"T ({TimeWindowMs} ms) holds no step of dt ({Lif.DtMs} ms)";
+        if (FreeIterations < 1 || NudgeIterations < 1) yield return $"free and nudged iterations must be ≥ 1 (got {FreeIterations}, {NudgeIterations})";
+        if (!(Epsilon > 0)) yield return $"ε must be positive (got {Epsilon})";
+        if (!(Beta != 0) || !float.IsFinite(Beta)) yield return $"β must be a finite non-zero number (got {Beta})";
+        if (LearningRates.Length != LayerSizes.Length - 1)
+            yield return $"{LearningRates.Length} learning rates for {LayerSizes.Length - 1} weight layers";
+        foreach (var a in LearningRates) if (!(a >= 0) || !float.IsFinite(a)) { yield return $"learning rates must be finite and ≥ 0 (got [{string.Join(", ", LearningRates)}])"; break; }
+        if (Sbp is not null) foreach (var p in Sbp.Problems()) yield return p;
+        if (Rule == BaseRule.SpikeTiming) foreach (var p in Window.Problems()) yield return p;
+        if (WeightMin is float lo && WeightMax is float hi && !(lo < hi)) yield return $"weight bounds [{lo}, {hi}] are empty";
+        if (!(InhibitoryFraction >= 0 && InhibitoryFraction < 1)) yield return $"inhibitory fraction must lie in [0, 1) (got {InhibitoryFraction})";
+    }
+
+    public void Validate()
+    {
+        var problems = Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException("invalid network configuration: " + string.Join("; ", problems));
+    }
+}

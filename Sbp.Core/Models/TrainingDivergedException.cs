@@ -1,0 +1,7 @@
+namespace Sbp.Core.Models;
+
+/// <summary>Training produced a non-finite value; names where, so that a run stops with a clear record.</summary>
+public sealed class TrainingDivergedException(string where) : Exception($"training diverged: non-finite values in {where}")
+{
+    public string Where { get; } = where;
+}

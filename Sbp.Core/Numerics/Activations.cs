@@ -1,0 +1,55 @@
+using System.Numerics.Tensors;
+
+namespace Sbp.Core.Numerics;
+
+/// <summary>
+/// Element-wise activations, in place or into caller-owned spans:
+/// σ(v) = 2/(1+e^{−v}) − 1 = tanh(v/2) (a sigmoid into (−1, 1)); relu(v) = max(v, 0); ρ(v) = clip(v, 0, 1).
+/// </summary>
+public static class Activations
+{
+    public static void BipolarSigmoid(ReadOnlySpan<float> x, Span<float> y)
+    {
+        TensorPrimitives.Multiply(x, 0.5f, y);
+        TensorPrimitives.Tanh(y, y);
+    }
+
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
+
+    public static void Clip01(ReadOnlySpan<float> x, Span<float> y)
+    {
+        TensorPrimitives.Max(x, 0f, y);
+        TensorPrimitives.Min(y, 1f, y);
+    }
+
+    /// <summary>Index of the largest value (first one on ties).</summary>
+    public static int ArgMax(ReadOnlySpan<float> x) => TensorPrimitives.IndexOfMax(x);
+
+    /// <summary>True when every value is finite.</summary>
+    public static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        foreach (var v in x)
+            if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    /// <summary>y[r, :] += v for every row r of a rows x v.Length block.</summary>
+    public static void AddRowVector(Span<float> y, ReadOnlySpan<float> v, int rows)
+    {
+        int n = v.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = y.Slice(r * n, n);
+            TensorPrimitives.Add(row, v, row);
+        }
+    }
+
+    /// <summary>out[c] = mean over rows of x[r, c].</summary>
+    public static void ColumnMean(ReadOnlySpan<float> x, int rows, Span<float> output)
+    {
+        int n = output.Length;
+        output.Clear();
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(output, x.Slice(r * n, n), output);
+        TensorPrimitives.Multiply(output, 1f / rows, output);
+    }
+}

@@ -1,0 +1,276 @@
+using Sbp.Core.Numerics;
+
+namespace Sbp.Core.Plasticity;
+
+/// <summary>How SBP treats the base change of layers other than the output weight.</summary>
+public enum SbpMode
+{
+    /// <summary>Every layer has its own base change; SBP rescales it (the paper's SNN and ANN).</summary>
+    Modulate,
+    /// <summary>Only the output weight has a base change; upstream changes are synthesised from downstream ones.</summary>
+    Replace,
+}
+
+/// <summary>What the propagation range r means.</summary>
+public enum RangeMode
+{
+    /// <summary>The reference: N(r·v) = N(v), so r has no effect.</summary>
+    Reference,
+    /// <summary>Only the ⌈r·n⌉ neurons with the largest modification propagate; the others get factor 1.</summary>
+    TopFraction,
+}
+
+/// <summary>Parameters of the SBP operator (SBP-SPEC §3; defaults = the reference).</summary>
+public sealed record SbpParameters(
+    float Fraction = 0.2f,
+    float Range = 0.1f,
+    float LambdaPre = 1f,
+    float LambdaPost = 0.5f,
+    float LambdaBp = 1f,
+    int Depth = 1,
+    SbpMode Mode = SbpMode.Modulate,
+    RangeMode RangeMode = RangeMode.Reference)
+{
+    public IEnumerable<string> Problems()
+    {
+        if (!(Fraction >= 0) || !float.IsFinite(Fraction)) yield return $"SBP fraction f must be a finite number ≥ 0 (got {Fraction})";
+        if (!(Range > 0 && Range <= 1)) yield return $"SBP range r must lie in (0, 1] (got {Range})";
+        if (!(LambdaPre >= 0) || !(LambdaPost >= 0) || !(LambdaBp >= 0))
+            yield return $"SBP strengths λ must be ≥ 0 (pre {LambdaPre}, post {LambdaPost}, bp {LambdaBp})";
+        if (Depth < 0) yield return $"SBP depth must be ≥ 0 (got {Depth})";
+    }
+}
+
+/// <summary>
+/// The SBP operator (SBP-SPEC §3). Input: the base change ΔW_ℓ (n_ℓ x n_{ℓ+1}, rows presynaptic) of every weight
+/// layer; output, in place: the propagated change ΔW'_ℓ. With P = max(ΔW, 0), D = min(ΔW, 0) and
+/// N(v) = v/Σv (v unchanged when Σv = 0):
+///   a⁺ = 1 + λ_pre·f·N(r·rowsum P)     a⁻ = 1 + λ_pre·f·N(r·|rowsum D|)     c⁻ = 1 + λ_post·f·N(r·|colsum D|)
+///   Â⁺ = diag(a⁺)P,  Â⁻ = diag(a⁻)D,  Ĉ⁻ = D·diag(c⁻)
+///   output weight, or depth 0:  ΔW' = Â⁺ + (Â⁻ + Ĉ⁻)/2
+///   other layers (depth ≥ 1):   e± = 1 + λ_bp·f·N(r·rowsum S±_{ℓ+1}),  Ê⁺ = P·diag(e⁺),  Ê⁻ = D·diag(e⁻)
+///                               ΔW' = (Â⁺ + Ê⁺)/2 + (Â⁻ + Ĉ⁻ + Ê⁻)/3,  NaN → 0
+/// S±_m is what layer m sends upstream: with depth budget d ≤ 1 (or m the output weight) S± = Â±_m, the paper;
+/// with d ≥ 2, S± = (Â±_m + Ê±_m)/2 where Ê±_m uses S±_{m+1} with budget d − 1, so a modification travels up to
+/// `Depth` layers upstream, and depth k differs from depth k − 1 only in networks with more than k weight layers.
+/// Replace mode: the output weight gets its lateral change; a layer within `Depth` layers of it gets
+/// ΔW'_ℓ[i, j] = λ_bp·ā_i·Σ_k ΔW'_{ℓ+1}[j, k] (ā = the batch-mean presynaptic activity), the others no change.
+/// Range mode TopFraction keeps, before N, only the ⌈r·n⌉ largest entries of v (by magnitude).
+/// </summary>
+public sealed class SelfBackpropagation
+{
+    private readonly int[] _sizes;
+    private readonly int _layers;
+    private readonly float[][] _rsP, _rsD, _csD, _aPlus, _aMinus, _cMinus, _ePlus, _eMinus, _scratch;
+    private readonly List<(float[] Plus, float[] Minus, bool Valid)[]> _sent = [];
+
+    /// <summary>An operator for a network with the given neuron-layer sizes (weight layers = sizes − 1).</summary>
+    public SelfBackpropagation(int[] layerSizes)
+    {
+        if (layerSizes.Length < 2) throw new ArgumentException("SBP needs at least one weight layer");
+        _sizes = (int[])layerSizes.Clone();
+        _layers = layerSizes.Length - 1;
+        float[][] Pre() => Enumerable.Range(0, _layers).Select(l => new float[_sizes[l]]).ToArray();
+        float[][] Post() => Enumerable.Range(0, _layers).Select(l => new float[_sizes[l + 1]]).ToArray();
+        _rsP = Pre(); _rsD = Pre(); _aPlus = Pre(); _aMinus = Pre();
+        _csD = Post(); _cMinus = Post(); _ePlus = Post(); _eMinus = Post();
+        _scratch = [new float[_sizes.Max()], new float[_sizes.Max()]];
+    }
+
+    /// <summary>
+    /// Replaces every ΔW_ℓ by ΔW'_ℓ. <paramref name="preMean"/> (batch-mean activity of each weight layer's
+    /// presynaptic layer) is needed in replace mode only. Returns the element operations performed.
+    /// </summary>
+    public long Apply(IReadOnlyList<Matrix> deltas, SbpParameters p, IReadOnlyList<float[]>? preMean = null)
+    {
+        if (deltas.Count != _layers) throw new ArgumentException($"{deltas.Count} weight changes for {_layers} weight layers");
+        for (int l = 0; l < _layers; l++)
+            if (deltas[l].Rows != _sizes[l] || deltas[l].Cols != _sizes[l + 1])
+                throw new ArgumentException($"ΔW_{l} is {deltas[l].Rows}x{deltas[l].Cols}, expected {_sizes[l]}x{_sizes[l + 1]}");
+        if (p.Mode == SbpMode.Replace && preMean is null) throw new ArgumentException("replace mode needs the presynaptic mean activity");
+        long ops = 0;
+        int last = _layers - 1;
+        if (p.Mode == SbpMode.Modulate)
+        {
+            for (int l = 0; l < _layers; l++) ops += Factors(deltas[l], l, p);
+            InvalidateSent(p.Depth);
+            // upstream first: writing layer ℓ only reads the (still base) changes of layers above it
+            for (int l = 0; l < _layers; l++)
+            {
+                if (l == last || p.Depth == 0) ops += WriteLateral(deltas[l], l);
+                else
+                {
+                    var (plus, minus) = Sent(deltas, l + 1, p.Depth, p, ref ops);
+                    Factor(plus, p.LambdaBp, p, _ePlus[l], absolute: false);
+                    Factor(minus, p.LambdaBp, p, _eMinus[l], absolute: false);
+                    ops += WriteFull(deltas[l], l);
+                }
+            }
+        }
+        else
+        {
+            ops += Factors(deltas[last], last, p);
+            ops += WriteLateral(deltas[last], last);
+            for (int l = last - 1; l >= 0; l--)
+            {
+                var w = deltas[l];
+                if (last - l > p.Depth) { Array.Clear(w.Data); continue; }
+                var down = deltas[l + 1];
+                var m = _scratch[0].AsSpan(0, down.Rows);
+                for (int j = 0; j < down.Rows; j++) m[j] = System.Numerics.Tensors.TensorPrimitives.Sum(down.Row(j));
+                var a = preMean![l];
+                if (a.Length != w.Rows) throw new ArgumentException($"presynaptic mean of layer {l} has {a.Length} values, expected {w.Rows}");
+                for (int i = 0; i < w.Rows; i++)
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(m, p.LambdaBp * a[i], w.Row(i));
+                ZeroNaN(w.Data);
+                ops += 2L * w.Data.Length;
+            }
+        }
+        return ops;
+    }
+
+    /// <summary>Row and column sums of P and D and the lateral factors a⁺, a⁻, c⁻ of layer ℓ.</summary>
+    private long Factors(Matrix dw, int l, SbpParameters p)
+    {
+        var rsP = _rsP[l]; var rsD = _rsD[l]; var csD = _csD[l];
+        Array.Clear(csD);
+        for (int i = 0; i < dw.Rows; i++)
+        {
+            var row = dw.Row(i);
+            float sp = 0, sd = 0;
+            for (int j = 0; j < row.Length; j++)
+            {
+                float v = row[j];
+                if (v > 0) sp += v;
+                else if (v < 0) { sd += v; csD[j] += v; }
+            }
+            rsP[i] = sp;
+            rsD[i] = sd;
+        }
+        Factor(rsP, p.LambdaPre, p, _aPlus[l], absolute: false);
+        Factor(rsD, p.LambdaPre, p, _aMinus[l], absolute: true);
+        Factor(csD, p.LambdaPost, p, _cMinus[l], absolute: true);
+        return dw.Data.Length;
+    }
+
+    /// <summary>factor = 1 + λ·f·N(R(v)) where R applies the range (reference: r·v; top-fraction: the ⌈r·n⌉ largest).</summary>
+    private void Factor(ReadOnlySpan<float> v, float lambda, SbpParameters p, Span<float> factor, bool absolute)
+    {
+        int n = v.Length;
+        var r = _scratch[1].AsSpan(0, n);
+        for (int i = 0; i < n; i++) r[i] = p.Range * (absolute ? MathF.Abs(v[i]) : v[i]);
+        if (p.RangeMode == RangeMode.TopFraction) KeepLargest(r, (int)Math.Ceiling(p.Range * n));
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += r[i];
+        float scale = lambda * p.Fraction;
+        for (int i = 0; i < n; i++)
+            factor[i] = 1f + scale * (sum != 0 ? r[i] / sum : r[i]);
+    }
+
+    /// <summary>Zeroes all but the k entries of largest magnitude (ties broken by position).</summary>
+    private void KeepLargest(Span<float> r, int k)
+    {
+        int n = r.Length;
+        if (k >= n) return;
+        var mags = _scratch[0].AsSpan(0, n);
+        for (int i = 0; i < n; i++) mags[i] = MathF.Abs(r[i]);
+        mags.Sort();
+        float threshold = mags[n - k];
+        int above = 0;
+        for (int i = 0; i < n; i++) if (MathF.Abs(r[i]) > threshold) above++;
+        int tiesAllowed = k - above;
+        for (int i = 0; i < n; i++)
+        {
+            float m = MathF.Abs(r[i]);
+            if (m > threshold) continue;
+            if (m == threshold && tiesAllowed > 0) { tiesAllowed--; continue; }
+            r[i] = 0;
+        }
+    }
+
+    private void InvalidateSent(int depth)
+    {
+        while (_sent.Count <= depth)
+            _sent.Add(Enumerable.Range(0, _layers).Select(l => (new float[_sizes[l]], new float[_sizes[l]], false)).ToArray());
+        foreach (var level in _sent)
+            for (int m = 0; m < level.Length; m++) level[m].Valid = false;
+    }
+
+    /// <summary>Row sums of S⁺_m and S⁻_m with depth budget d (memoised per batch).</summary>
+    private (float[] Plus, float[] Minus) Sent(IReadOnlyList<Matrix> deltas, int m, int d, SbpParameters p, ref long ops)
+    {
+        ref var slot = ref _sent[d][m];
+        if (slot.Valid) return (slot.Plus, slot.Minus);
+        var plus = slot.Plus; var minus = slot.Minus;
+        var aP = _aPlus[m]; var aM = _aMinus[m];
+        if (d <= 1 || m == _layers - 1)
+        {
+            for (int i = 0; i < plus.Length; i++) { plus[i] = aP[i] * _rsP[m][i]; minus[i] = aM[i] * _rsD[m][i]; }
+        }
+        else
+        {
+            var (downPlus, downMinus) = Sent(deltas, m + 1, d - 1, p, ref ops);
+            // e± of layer m, kept locally in the scratch of the post-side buffers of layer m
+            var eP = _ePlus[m]; var eM = _eMinus[m];
+            Factor(downPlus, p.LambdaBp, p, eP, absolute: false);
+            Factor(downMinus, p.LambdaBp, p, eM, absolute: false);
+            var w = deltas[m];
+            for (int i = 0; i < w.Rows; i++)
+            {
+                var row = w.Row(i);
+                float bp = 0, bm = 0;
+                for (int j = 0; j < row.Length; j++)
+                {
+                    float v = row[j];
+                    if (v > 0) bp += v * eP[j];
+                    else if (v < 0) bm += v * eM[j];
+                }
+                plus[i] = (aP[i] * _rsP[m][i] + bp) / 2;
+                minus[i] = (aM[i] * _rsD[m][i] + bm) / 2;
+            }
+            ops += w.Data.Length;
+        }
+        slot.Valid = true;
+        return (plus, minus);
+    }
+
+    /// <summary>ΔW' = Â⁺ + (Â⁻ + Ĉ⁻)/2.</summary>
+    private long WriteLateral(Matrix dw, int l)
+    {
+        var aP = _aPlus[l]; var aM = _aMinus[l]; var cM = _cMinus[l];
+        for (int i = 0; i < dw.Rows; i++)
+        {
+            var row = dw.Row(i);
+            for (int j = 0; j < row.Length; j++)
+            {
+                float v = row[j];
+                // factored as v·(factor sum)/k: with all factors 1 the base change comes back bit for bit
+                row[j] = v > 0 ? v * aP[i] : v < 0 ? v * ((aM[i] + cM[j]) / 2) : v;
+            }
+        }
+        ZeroNaN(dw.Data);
+        return dw.Data.Length;
+    }
+
+    /// <summary>ΔW' = (Â⁺ + Ê⁺)/2 + (Â⁻ + Ĉ⁻ + Ê⁻)/3.</summary>
+    private long WriteFull(Matrix dw, int l)
+    {
+        var aP = _aPlus[l]; var aM = _aMinus[l]; var cM = _cMinus[l]; var eP = _ePlus[l]; var eM = _eMinus[l];
+        for (int i = 0; i < dw.Rows; i++)
+        {
+            var row = dw.Row(i);
+            for (int j = 0; j < row.Length; j++)
+            {
+                float v = row[j];
+                row[j] = v > 0 ? v * ((aP[i] + eP[j]) / 2) : v < 0 ? v * ((aM[i] + cM[j] + eM[j]) / 3) : v;
+            }
+        }
+        ZeroNaN(dw.Data);
+        return dw.Data.Length;
+    }
+
+    private static void ZeroNaN(Span<float> x)
+    {
+        for (int i = 0; i < x.Length; i++) if (float.IsNaN(x[i])) x[i] = 0;
+    }
+}

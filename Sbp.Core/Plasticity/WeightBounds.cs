@@ -1,0 +1,54 @@
+using Sbp.Core.Numerics;
+
+namespace Sbp.Core.Plasticity;
+
+/// <summary>
+/// The constraints on one weight matrix (rows = presynaptic neurons): optional bounds [Min, Max] and, for Dale's law,
+/// the number of presynaptic rows (the last ones) that are inhibitory. Excitatory rows stay ≥ 0, inhibitory ≤ 0.
+/// </summary>
+public readonly record struct WeightConstraints(float? Min = null, float? Max = null, bool Dale = false, int InhibitoryRows = 0)
+{
+    public static readonly WeightConstraints None = new();
+    public bool IsNone => Min is null && Max is null && !Dale;
+}
+
+/// <summary>
+/// The one place where weight constraints are enforced; every learning rule's update goes through
+/// <see cref="Enforce"/> before the next step reads the weights.
+/// </summary>
+public static class WeightBounds
+{
+    public static void Enforce(Matrix w, in WeightConstraints c)
+    {
+        if (c.IsNone) return;
+        if (c.Min is float min && c.Max is float max && min > max) throw new ArgumentException($"weight bounds [{min}, {max}] are empty");
+        int firstInhibitory = w.Rows - (c.Dale ? c.InhibitoryRows : 0);
+        for (int r = 0; r < w.Rows; r++)
+        {
+            float lo = c.Min ?? float.NegativeInfinity, hi = c.Max ?? float.PositiveInfinity;
+            if (c.Dale)
+            {
+                if (r < firstInhibitory) lo = MathF.Max(lo, 0f);
+                else hi = MathF.Min(hi, 0f);
+            }
+            var row = w.Row(r);
+            System.Numerics.Tensors.TensorPrimitives.Max(row, lo, row);
+            System.Numerics.Tensors.TensorPrimitives.Min(row, hi, row);
+        }
+    }
+
+    /// <summary>True when <paramref name="w"/> satisfies <paramref name="c"/> (used by invariant checks and tests).</summary>
+    public static bool Holds(Matrix w, in WeightConstraints c)
+    {
+        int firstInhibitory = w.Rows - (c.Dale ? c.InhibitoryRows : 0);
+        for (int r = 0; r < w.Rows; r++)
+            foreach (var v in w.Row(r))
+            {
+                if (!float.IsFinite(v)) return false;
+                if (c.Min is float lo && v < lo) return false;
+                if (c.Max is float hi && v > hi) return false;
+                if (c.Dale && (r < firstInhibitory ? v < 0 : v > 0)) return false;
+            }
+        return true;
+    }
+}
