@@ -13,7 +13,7 @@ namespace Sbp.Core.Neurons;
 public static class Lif
 {
     /// <summary>Steps every element; returns the number of spikes.</summary>
-    public static int Step(in LifParameters p, ReadOnlySpan<float> current, Span<float> g, Span<float> v)
+    public static int Step(LifParameters p, ReadOnlySpan<float> current, Span<float> g, Span<float> v)
     {
         int n = current.Length;
         if (g.Length != n || v.Length != n) throw new ArgumentException("current, g and V must have the same length");
@@ -50,7 +50,7 @@ public static class Lif
     }
 
     /// <summary>The step with an inhibitory conductance as well (Dale's law populations).</summary>
-    public static int StepWithInhibition(in LifParameters p, ReadOnlySpan<float> excitatory, ReadOnlySpan<float> inhibitory,
+    public static int StepWithInhibition(LifParameters p, ReadOnlySpan<float> excitatory, ReadOnlySpan<float> inhibitory,
         Span<float> g, Span<float> gInh, Span<float> v)
     {
         int n = excitatory.Length;

@@ -13,13 +13,13 @@ public sealed record StpParameters(float U = 0.45f, float TauFacilitationMs = 10
 /// </summary>
 public static class ShortTermPlasticity
 {
-    public static void Reset(in StpParameters p, Span<float> u, Span<float> x)
+    public static void Reset(StpParameters p, Span<float> u, Span<float> x)
     {
         u.Fill(p.U);
         x.Fill(1f);
     }
 
-    public static void Step(in StpParameters p, Span<float> current, Span<float> u, Span<float> x)
+    public static void Step(StpParameters p, Span<float> current, Span<float> u, Span<float> x)
     {
         int n = current.Length;
         if (u.Length != n || x.Length != n) throw new ArgumentException("current, u and x must have the same length");

@@ -18,7 +18,7 @@ public readonly record struct WeightConstraints(float? Min = null, float? Max = 
 /// </summary>
 public static class WeightBounds
 {
-    public static void Enforce(Matrix w, in WeightConstraints c)
+    public static void Enforce(Matrix w, WeightConstraints c)
     {
         if (c.IsNone) return;
         if (c.Min is float min && c.Max is float max && min > max) throw new ArgumentException($"weight bounds [{min}, {max}] are empty");
@@ -38,7 +38,7 @@ public static class WeightBounds
     }
 
     /// <summary>True when <paramref name="w"/> satisfies <paramref name="c"/> (used by invariant checks and tests).</summary>
-    public static bool Holds(Matrix w, in WeightConstraints c)
+    public static bool Holds(Matrix w, WeightConstraints c)
     {
         int firstInhibitory = w.Rows - (c.Dale ? c.InhibitoryRows : 0);
         for (int r = 0; r < w.Rows; r++)

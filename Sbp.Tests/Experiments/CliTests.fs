@@ -41,6 +41,27 @@ let tests =
             Expect.stringContains err "line 2" "line named"
             Expect.stringContains err "nettalk.data" "file named"
 
+        testCase "train writes a run record with one entry per epoch" <| fun () ->
+            use d = new TempDir()
+            let code, out, err = sbp [ "train"; "--rule"; "sbp"; "--hidden"; "30"; "--epochs"; "2"; "--train-size"; "200"; "--test-size"; "100"; "--out"; d.Path; "--quiet" ]
+            Expect.equal code 0 $"exit code ({err})"
+            Expect.stringContains out "epoch   2" "one line per epoch"
+            let r = Sbp.Experiments.RunRecord.read (d.File "run.json")
+            Expect.equal r.Epochs.Length 2 "epochs"
+            Expect.equal (r.Dataset.TrainSize, r.Dataset.TestSize) (200, 100) "sizes"
+            Expect.equal r.Seed 100UL "default seed"
+            Expect.equal r.Status Sbp.Experiments.RunRecord.Completed "status"
+            Expect.isTrue (r.Config |> List.contains ("rule", Sbp.Experiments.RunRecord.Text "sbp")) "rule recorded"
+            Expect.isGreaterThan r.Epochs.Head.SynapticOps 0L "operations counted"
+
+        testCase "a bad training configuration is one line and exit 1, before any data is loaded" <| fun () ->
+            let code, _, err = sbp [ "train"; "--dt"; "5"; "--epochs"; "1" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "dt (5 ms)" "reason"
+            let code, _, err = sbp [ "train"; "--rule"; "hebbian" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "unknown rule 'hebbian'" "reason"
+
         testCase "a missing data set names how to provide it" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "dvs" ]
             Expect.equal code 1 "exit code"

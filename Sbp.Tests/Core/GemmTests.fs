@@ -1,0 +1,47 @@
+module Sbp.Tests.Core.GemmTests
+
+open Expecto
+open FsCheck
+open Sbp.Core.Numerics
+open Sbp.Core.Reference
+open Sbp.Tests.TestSupport
+
+let private random (rng: Rng) n = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
+
+let private agree (ta: Transpose) (tb: Transpose) m n k (alpha: float32) (beta: float32) (seed: uint64) =
+    let rng = Rng seed
+    let lda = if ta = Transpose.No then max 1 k else max 1 m
+    let ldb = if tb = Transpose.No then max 1 n else max 1 k
+    let a = random rng ((if ta = Transpose.No then m else k) * lda)
+    let b = random rng ((if tb = Transpose.No then k else n) * ldb)
+    let c0 = random rng (m * max 1 n)
+    let fast, slow = Array.copy c0, Array.copy c0
+    Gemm.Multiply(ta, tb, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, fast, 0, max 1 n)
+    ScalarGemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, slow, max 1 n)
+    Array.forall2 (fun (x: float32) y -> abs (x - y) <= 1e-4f * (1.0f + float32 k)) fast slow
+
+[<Tests>]
+let tests =
+    testList "Core/Gemm" [
+        property "agrees with the scalar product for every shape, transpose, α and β" <| fun (m: byte) (n: byte) (k: byte) (ta: bool) (tb: bool) (seed: uint64) ->
+            let m, n, k = int m % 40, int n % 60, int k % 300
+            agree (if ta then Transpose.Yes else Transpose.No) (if tb then Transpose.Yes else Transpose.No) m n k 0.7f 0.3f seed
+
+        testCase "agrees on the sizes the network uses, in parallel too" <| fun () ->
+            Expect.isTrue (agree Transpose.No Transpose.No 50 500 784 1.0f 0.0f 1UL) "s·W"
+            Expect.isTrue (agree Transpose.Yes Transpose.No 784 500 50 0.5f 1.0f 2UL) "sᵀ·d"
+            Expect.isTrue (agree Transpose.No Transpose.Yes 50 500 10 1.0f 1.0f 3UL) "s·Wᵀ"
+
+        testCase "gives the same bits whatever the number of threads" <| fun () ->
+            let rng = Rng 9UL
+            let a, b = random rng (64 * 700), random rng (700 * 900)
+            let c1 = Array.zeroCreate (64 * 900)
+            Gemm.Multiply(Transpose.No, Transpose.No, 64, 900, 700, 1.0f, a, 0, 700, b, 0, 900, 0.0f, c1, 0, 900)
+            // the same product as 64 single-row products: each row runs below the parallel threshold
+            let c2 = Array.zeroCreate (64 * 900)
+            for r in 0 .. 63 do Gemm.Multiply(Transpose.No, Transpose.No, 1, 900, 700, 1.0f, a, r * 700, 700, b, 0, 900, 0.0f, c2, r * 900, 900)
+            Expect.equal c1 c2 "bitwise equal"
+
+        testCase "shapes that do not fit are refused" <| fun () ->
+            throwsOf<System.ArgumentException> (fun () -> Gemm.Multiply(Transpose.No, Transpose.No, 2, 2, 2, 1.0f, Array.zeroCreate 3, 0, 2, Array.zeroCreate 4, 0, 2, 0.0f, Array.zeroCreate 4, 0, 2)) "short A" |> ignore
+    ]

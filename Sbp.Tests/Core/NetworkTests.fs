@@ -1,0 +1,91 @@
+module Sbp.Tests.Core.NetworkTests
+
+open System
+open Expecto
+open Sbp.Core.Data
+open Sbp.Core.Models
+open Sbp.Core.Plasticity
+open Sbp.Experiments
+open Sbp.Tests.TestSupport
+
+let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 600; TestSize = Some 300 } DataSets.Mnist)
+
+let private small (p: SnnParameters) = p.LayerSizes
+
+let private trainEpoch (net: SpikingStdpNetwork) (d: DataSet) =
+    let order = Array.init d.Count id
+    for b0 in 0 .. net.Parameters.BatchSize .. d.Count - 1 do
+        net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(order, b0, min net.Parameters.BatchSize (d.Count - b0)))
+
+let private accuracy (net: SpikingStdpNetwork) (d: DataSet) =
+    let order = Array.init d.Count id
+    let mutable hits = 0
+    for b0 in 0 .. net.Parameters.BatchSize .. d.Count - 1 do
+        let rows = ReadOnlySpan(order, b0, min net.Parameters.BatchSize (d.Count - b0))
+        net.Infer(d.Features, d.Targets, rows)
+        hits <- hits + Sbp.Core.Metrics.Scores.ArgMaxHits(net.Output, rows, d.Labels)
+    float hits / float d.Count
+
+let private pars (sizes: int[]) =
+    let rates = SnnConfig.defaultRates (sizes.Length - 1) |> Array.ofList
+    SnnParameters(LayerSizes = sizes, LearningRates = rates)
+
+[<Tests>]
+let tests =
+    testList "Models/spiking STDP network" [
+        testCase "learns real digits well above chance in one epoch, baseline and SBP" <| fun () ->
+            let s = mnist.Value
+            let withSbp = SnnParameters(LayerSizes = [| 784; 100; 10 |], Rule = BaseRule.SbpBase, Sbp = SbpParameters())
+            for p in [ pars [| 784; 100; 10 |]; withSbp ] do
+                let net = SpikingStdpNetwork p
+                trainEpoch net s.Train
+                Expect.isGreaterThan (accuracy net s.Test) 0.3 $"{p.Rule} test accuracy after one epoch of 600 digits (chance: 0.1)"
+
+        testCase "the same seed gives identical weights after an epoch; another seed does not" <| fun () ->
+            let s = mnist.Value
+            let weights seed =
+                let net = SpikingStdpNetwork(SnnParameters(LayerSizes = [| 784; 40; 10 |], Seed = seed, Rule = BaseRule.SbpBase, Sbp = SbpParameters()))
+                trainEpoch net s.Train
+                net.Weights |> Array.map (fun w -> w.Data)
+            Expect.equal (weights 5UL) (weights 5UL) "same seed"
+            Expect.notEqual (weights 5UL) (weights 6UL) "another seed"
+
+        testCase "weight bounds and Dale's law hold in a deep net after training, with short-term plasticity" <| fun () ->
+            let s = mnist.Value
+            let p =
+                SnnParameters(
+                    LayerSizes = [| 784; 30; 20; 10 |], LearningRates = [| 0.4f; 0.1f; 0.01f |], WeightMin = Nullable -0.2f, WeightMax = Nullable 0.25f,
+                    InhibitoryFraction = 0.2f, ShortTermPlasticity = Sbp.Core.Neurons.StpParameters(), Rule = BaseRule.SbpBase, Sbp = SbpParameters(Depth = 2))
+            let net = SpikingStdpNetwork p
+            trainEpoch net (s.Train.Take 200)
+            for l in 0 .. net.Weights.Length - 1 do
+                Expect.isTrue (WeightBounds.Holds(net.Weights[l], net.Constraints[l])) $"layer {l}"
+            let inh = net.Constraints[1].InhibitoryRows
+            Expect.equal inh 6 "20% of 30 hidden neurons are inhibitory"
+            Expect.isTrue (net.Weights[1].Data[(30 - inh) * 20 ..] |> Array.forall (fun w -> w <= 0.0f)) "inhibitory rows ≤ 0"
+            Expect.isTrue (net.Weights[1].Data[.. (30 - inh) * 20 - 1] |> Array.forall (fun w -> w >= 0.0f)) "excitatory rows ≥ 0"
+
+        testCase "the spike-timing rule trains, and the clean per-batch reset runs" <| fun () ->
+            let s = mnist.Value
+            let net = SpikingStdpNetwork(SnnParameters(LayerSizes = [| 784; 60; 10 |], Rule = BaseRule.SpikeTiming, ResetStatePerBatch = true))
+            trainEpoch net s.Train
+            Expect.isGreaterThan (accuracy net s.Test) 0.2 "twice chance after one epoch of 600 digits"
+
+        testCase "bad configurations are refused with the reason" <| fun () ->
+            let e = throwsOf<ArgumentException> (fun () -> SpikingStdpNetwork(SnnParameters(Lif = Sbp.Core.Neurons.LifParameters(DtMs = 3.0f))) |> ignore) "dt"
+            Expect.stringContains e.Message "dt (3 ms)" "dt named"
+            let e = throwsOf<ArgumentException> (fun () -> SpikingStdpNetwork(SnnParameters(LayerSizes = [| 784; -5; 10 |])) |> ignore) "negative"
+            Expect.stringContains e.Message "positive" "sizes"
+            let e = throwsOf<ArgumentException> (fun () -> SpikingStdpNetwork(SnnParameters(LearningRates = [| 0.1f |])) |> ignore) "rates"
+            Expect.stringContains e.Message "1 learning rates for 2 weight layers" "rates"
+            let net = SpikingStdpNetwork(SnnParameters(LayerSizes = [| 100; 20; 10 |]))
+            let s = mnist.Value
+            let e = throwsOf<ArgumentException> (fun () -> net.TrainBatch(s.Train.Features, s.Train.Targets, ReadOnlySpan [| 0; 1 |])) "size"
+            Expect.stringContains e.Message "784 features" "layer size vs data"
+
+        testCase "divergence stops training with the layer named" <| fun () ->
+            let s = mnist.Value
+            let net = SpikingStdpNetwork(SnnParameters(LearningRates = [| 1e38f; 1e38f |], LayerSizes = [| 784; 20; 10 |]))
+            let e = throwsOf<TrainingDivergedException> (fun () -> trainEpoch net s.Train) "NaN"
+            Expect.stringContains e.Message "non-finite" "message"
+    ]
