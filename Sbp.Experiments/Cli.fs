@@ -127,13 +127,32 @@ type BenchArgs =
             | Target _ -> "snn."
             | Batches _ -> "timed batches (default 40)."
 
+type CompareArgs =
+    | Dataset of name: string
+    | Epochs of n: int
+    | Train_Size of n: int
+    | Test_Size of n: int
+    | Seed of seed: uint64
+    | Quiet
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Dataset _ -> "mnist (default), fashion or nettalk."
+            | Epochs _ -> "epochs of each run (default 5)."
+            | Train_Size _ -> "training samples (default: the data set's split)."
+            | Test_Size _ -> "test samples (default: the data set's split)."
+            | Seed _ -> "seed (default 100)."
+            | Quiet -> "no progress bar."
+
 type SbpArgs =
+    | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Compare _ -> "the main job: the symmetric-STDP baseline against SBP on one task, side by side."
             | Data _ -> "provision and inspect data sets."
             | Train _ -> "train one model on one data set and write its run record."
             | Bench _ -> "measure the speed of a model."

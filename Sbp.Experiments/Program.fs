@@ -101,11 +101,11 @@ let snnConfigOf (a: ParseResults<TrainArgs>) =
     let tauPlus, tauMinus = a.GetResult(Stdp_Window, (float d.Window.TauPlusMs, float d.Window.TauMinusMs))
     let aPlus, aMinus = a.GetResult(Stdp_Amplitudes, (float d.Window.APlus, float d.Window.AMinus))
     { d with
-        Dataset = parseDataset (a.GetResult(Dataset, "mnist"))
-        TrainSize = a.TryGetResult Train_Size
-        TestSize = a.TryGetResult Test_Size
+        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
+        TrainSize = a.TryGetResult TrainArgs.Train_Size
+        TestSize = a.TryGetResult TrainArgs.Test_Size
         Hidden = List.replicate layers hidden
-        Epochs = a.GetResult(Epochs, d.Epochs)
+        Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
         BatchSize = a.GetResult(Batch_Size, d.BatchSize)
         Base = baseRule
         Spread = if withSbp then Spread sbpParams else NoSpread
@@ -128,7 +128,7 @@ let snnConfigOf (a: ParseResults<TrainArgs>) =
         WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
         InhibitoryFraction = float32 (a.GetResult(Inhibitory_Fraction, 0.0))
         ShortTermPlasticity = a.Contains Stp
-        Seed = a.GetResult(Seed, d.Seed) }
+        Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
 
 let private progressBar (quiet: bool) =
     let live = not quiet && not Console.IsErrorRedirected
@@ -166,13 +166,59 @@ let private train (a: ParseResults<TrainArgs>) =
             Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", $"snn-{ruleName c}-{DataSets.nameOf c.Dataset}-s{c.Seed}"))
     printfn "snn %s on %s: %s, train %d / test %d, %d epochs, seed %d" (ruleName c) split.Train.Name
         (String.Join("-", layerSizes c split.Train.FeatureCount split.Train.TargetCount)) split.Train.Count split.Test.Count c.Epochs c.Seed
-    let record = Training.runSnn c split (progressBar (a.Contains Quiet))
+    let record = Training.runSnn c split (progressBar (a.Contains TrainArgs.Quiet))
     let path = Path.Combine(out, "run.json")
     RunRecord.write path record
     printfn "run record: %s" path
     match record.Status with
     | RunRecord.Completed -> 0
     | RunRecord.Failed reason -> fail reason
+
+/// Provisions a registry data set the first time it is needed.
+let private ensureData (name: DataSets.DataSetName) =
+    let provisioned =
+        match name with
+        | DataSets.Mnist -> Some Provision.mnist
+        | DataSets.Fashion -> Some Provision.fashion
+        | _ -> None
+    match provisioned with
+    | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
+    | _ -> ()
+
+let private compare (a: ParseResults<CompareArgs>) =
+    let dataset = parseDataset (a.GetResult(CompareArgs.Dataset, "mnist"))
+    ensureData dataset
+    let baseline =
+        { defaults with
+            Dataset = dataset
+            Epochs = a.GetResult(CompareArgs.Epochs, 5)
+            TrainSize = a.TryGetResult CompareArgs.Train_Size
+            TestSize = a.TryGetResult CompareArgs.Test_Size
+            Seed = a.GetResult(CompareArgs.Seed, defaults.Seed) }
+    let sbp = { baseline with Base = paperSbp.Base; Spread = paperSbp.Spread }
+    let split = DataSets.load (Training.loadOptions baseline DataSets.defaultLoad) dataset
+    let runs =
+        [ for c in [ baseline; sbp ] do
+              printfn "snn %s on %s (train %d / test %d), %d epochs, seed %d" (ruleName c) split.Train.Name split.Train.Count split.Test.Count c.Epochs c.Seed
+              let r = Training.runSnn c split (progressBar (a.Contains CompareArgs.Quiet))
+              let path = Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", "compare", $"{ruleName c}-{split.Train.Name}-s{c.Seed}", "run.json")
+              RunRecord.write path r
+              yield ruleName c, r ]
+    let metric = if split.Train.Name = "nettalk" then "test cosine similarity" else "test accuracy"
+    printfn ""
+    printfn "| epoch | %s: %s | %s: %s |" (fst runs[0]) metric (fst runs[1]) metric
+    printfn "|---:|---:|---:|"
+    let epochsOf (r: RunRecord.Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy)
+    List.zip (epochsOf (snd runs[0])) (epochsOf (snd runs[1]))
+    |> List.iteri (fun i (x, y) -> printfn "| %d | %.4f | %.4f |" (i + 1) x y)
+    let best (r: RunRecord.Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
+    let secs (r: RunRecord.Record) = r.Epochs |> List.sumBy (fun e -> e.Seconds)
+    printfn "| best | %.4f | %.4f |" (best (snd runs[0])) (best (snd runs[1]))
+    printfn "| seconds | %.1f | %.1f |" (secs (snd runs[0])) (secs (snd runs[1]))
+    printfn "\nrun records: results/scratch/compare/"
+    match runs |> List.tryPick (fun (_, r) -> match r.Status with RunRecord.Failed m -> Some m | _ -> None) with
+    | Some m -> fail m
+    | None -> 0
 
 let private bench (a: ParseResults<BenchArgs>) =
     match a.GetResult(Target).ToLowerInvariant() with
@@ -193,6 +239,7 @@ let main argv =
     try
         let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match args.GetSubCommand() with
+        | Compare c -> compare c
         | Data d ->
             match d.GetSubCommand() with
             | Fetch f -> dataFetch f
