@@ -92,7 +92,7 @@ let toJson (r: Record) : string =
         o["status"] <- JsonValue.Create "failed"
         o["failure"] <- JsonValue.Create reason
     o["gitCommit"] <- JsonValue.Create r.GitCommit
-    o.ToJsonString(JsonSerializerOptions(WriteIndented = true))
+    o.ToJsonString(JsonSerializerOptions(WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
 
 let private epochKeys = set [ "epoch"; "trainAccuracy"; "testAccuracy"; "trainError"; "testError"; "seconds"; "synapticOps" ]
 
@@ -178,7 +178,8 @@ let gitCommit =
             with _ -> None
         match git "rev-parse HEAD" with
         | Some sha when sha <> "" ->
-            match git "status --porcelain --untracked-files=no" with
+            // results/ holds run records, not code: rewriting them does not make the code dirty
+            match git "status --porcelain --untracked-files=no -- . :!results" with
             | Some "" -> sha
             | Some _ -> sha + "+dirty"
             | None -> sha

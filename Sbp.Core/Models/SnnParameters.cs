@@ -32,6 +32,8 @@ public sealed record SnnParameters
     /// <summary>Tsodyks–Markram short-term plasticity of the input current, or null for none.</summary>
     public StpParameters? ShortTermPlasticity { get; init; }
     public ulong Seed { get; init; } = 100;
+    /// <summary>Check the invariants (weight bounds, Dale's-law signs, finite weights and biases) after every update.</summary>
+    public bool CheckInvariants { get; init; }
 
     public int Steps => (int)MathF.Round(TimeWindowMs / Lif.DtMs);
 

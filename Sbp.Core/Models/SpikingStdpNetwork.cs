@@ -298,6 +298,8 @@ public sealed class SpikingStdpNetwork
             WeightBounds.Enforce(w, Constraints[l]);
             SynapticOps += w.Data.Length;
             if (!Activations.AllFinite(w.Data)) throw new TrainingDivergedException($"weight layer {l} ({_n[l]}x{_n[l + 1]})");
+            if (p.CheckInvariants && !WeightBounds.Holds(w, Constraints[l]))
+                throw new InvariantViolationException($"weight layer {l} breaks its constraints {Constraints[l]} after an update");
         }
         for (int l = 1; l < _layers; l++)
             if (!Activations.AllFinite(Biases[l])) throw new TrainingDivergedException($"the biases of layer {l}");

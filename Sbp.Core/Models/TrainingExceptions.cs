@@ -5,3 +5,9 @@ public sealed class TrainingDivergedException(string where) : Exception($"traini
 {
     public string Where { get; } = where;
 }
+
+/// <summary>An invariant checked after an update does not hold (bounds, Dale's-law signs); names the layer and the rule.</summary>
+public sealed class InvariantViolationException(string what) : Exception($"invariant violated: {what}")
+{
+    public string What { get; } = what;
+}
