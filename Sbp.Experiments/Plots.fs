@@ -1,0 +1,135 @@
+/// Plots (ScottPlot 5, PNG, headless) regenerated from run records and artifacts: learning curves with ±sd
+/// bands, a heat map for grids that vary two parameters, weight histograms and spike rasters.
+module Sbp.Experiments.Plots
+
+open System
+open System.IO
+open ScottPlot
+open Sbp.Experiments.Tables
+
+let private size = 900, 560
+
+let private groupLabel (cols: string list) (g: Group) =
+    let v k = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
+    if cols.IsEmpty then v "rule" else String.Join(", ", cols |> List.map (fun k -> $"{k}={v k}"))
+
+/// Mean test accuracy per epoch of every configuration, with a ±sd band over its seeds.
+let learningCurves (path: string) (title: string) (gs: Group list) =
+    use plot = new Plot()
+    let cols = varying gs
+    let palette = ScottPlot.Palettes.Category10()
+    for i, g in List.indexed gs do
+        let runs = g.Runs |> List.filter (fun r -> not r.Epochs.IsEmpty)
+        if not runs.IsEmpty then
+            let epochs = runs |> List.map (fun r -> r.Epochs.Length) |> List.min
+            let xs = [| for e in 1 .. epochs -> float e |]
+            let stats = [| for e in 0 .. epochs - 1 -> Stats.meanSd [ for r in runs -> r.Epochs[e].TestAccuracy ] |]
+            let mean = stats |> Array.map fst
+            let color = palette.GetColor i
+            if runs.Length > 1 then
+                let band = plot.Add.FillY(xs, stats |> Array.map (fun (m, s) -> m - s), stats |> Array.map (fun (m, s) -> m + s))
+                band.FillColor <- color.WithAlpha 0.2
+                band.LineColor <- Colors.Transparent
+            let line = plot.Add.Scatter(xs, mean, color)
+            line.LegendText <- $"{groupLabel cols g} (n={runs.Length})"
+    let longest = gs |> List.collect (fun g -> g.Runs |> List.map (fun r -> r.Epochs.Length)) |> List.fold max 1
+    let step = max 1 (longest / 10)
+    plot.Axes.Bottom.SetTicks([| for e in 1 .. step .. longest -> float e |], [| for e in 1 .. step .. longest -> string e |])
+    plot.Title title
+    plot.XLabel "epoch"
+    let nettalk = gs |> List.forall (fun g -> g.Key |> List.contains ("dataset", "nettalk"))
+    plot.YLabel(if nettalk then "test cosine similarity" else "test accuracy")
+    plot.ShowLegend(Alignment.LowerRight) |> ignore
+    plot.SavePng(path, fst size, snd size) |> ignore
+
+/// Mean best test accuracy over a grid that varies exactly two parameters (rows: the first, columns: the second).
+let heatmap (path: string) (title: string) (gs: Group list) =
+    match varying gs with
+    | [ rowKey; colKey ] ->
+        let v k (g: Group) = g.Key |> List.find (fst >> (=) k) |> snd
+        let rows = gs |> List.map (v rowKey) |> List.distinct
+        let cols = gs |> List.map (v colKey) |> List.distinct
+        let cell r c =
+            match gs |> List.tryFind (fun g -> v rowKey g = r && v colKey g = c) with
+            | Some g ->
+                let best = g.Runs |> List.filter (fun x -> not x.Epochs.IsEmpty) |> List.map (fun x -> x.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max)
+                if best.IsEmpty then nan else List.average best
+            | None -> nan
+        let values = Array2D.init rows.Length cols.Length (fun i j -> cell rows[i] cols[j])
+        use plot = new Plot()
+        let hm = plot.Add.Heatmap values
+        plot.Add.ColorBar(hm, Edge.Right) |> ignore
+        for i in 0 .. rows.Length - 1 do
+            for j in 0 .. cols.Length - 1 do
+                if not (Double.IsNaN values[i, j]) then
+                    plot.Add.Text($"{values[i, j]:F3}", float j, float (rows.Length - 1 - i)) |> ignore
+        plot.Axes.Bottom.SetTicks([| for j in 0 .. cols.Length - 1 -> float j |], Array.ofList cols)
+        plot.Axes.Left.SetTicks([| for i in 0 .. rows.Length - 1 -> float (rows.Length - 1 - i) |], Array.ofList rows)
+        plot.Title title
+        plot.XLabel colKey
+        plot.YLabel rowKey
+        plot.SavePng(path, fst size, snd size) |> ignore
+        true
+    | _ -> false
+
+/// Histograms of the trained weights of every layer of one run.
+let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
+    use plot = new Plot()
+    let palette = ScottPlot.Palettes.Category10()
+    for h in a.Weights do
+        let xs = Array.init h.Counts.Length (fun b -> h.Lower + (float b + 0.5) * h.Width)
+        let total = float (Array.sum h.Counts)
+        let line = plot.Add.Scatter(xs, h.Counts |> Array.map (fun c -> float c / total), palette.GetColor h.Layer)
+        line.MarkerSize <- 0.0f
+        line.LegendText <- $"W{h.Layer}"
+    plot.Title title
+    plot.XLabel "weight"
+    plot.YLabel "fraction of synapses"
+    plot.ShowLegend() |> ignore
+    plot.SavePng(path, fst size, snd size) |> ignore
+
+/// Spikes of the first hidden layer during the feedforward phase of a few test samples (one row per neuron,
+/// samples side by side in time).
+let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
+    use plot = new Plot()
+    let palette = ScottPlot.Palettes.Category10()
+    for sample in 0 .. a.RasterSamples - 1 do
+        let spikes = a.Raster |> List.filter (fun s -> s.Layer = 1 && s.Sample = sample)
+        if not spikes.IsEmpty then
+            let xs = spikes |> List.map (fun s -> float (sample * a.Steps + s.Step)) |> Array.ofList
+            let ys = spikes |> List.map (fun s -> float s.Neuron) |> Array.ofList
+            plot.Add.Markers(xs, ys, MarkerShape.FilledSquare, 2.0f, Nullable(palette.GetColor sample)) |> ignore
+    plot.Title title
+    plot.XLabel $"time step (samples side by side, {a.Steps} steps each)"
+    plot.YLabel "hidden neuron"
+    plot.SavePng(path, fst size, snd size) |> ignore
+
+/// Every plot of a grid into results/<grid>/plots/; returns the files written.
+let write (resultsRoot: string) (grid: string) (gs: Group list) =
+    let dir = Path.Combine(resultsRoot, grid, "plots")
+    Directory.CreateDirectory dir |> ignore
+    let written = Collections.Generic.List<string>()
+    let curves = Path.Combine(dir, "learning-curves.png")
+    learningCurves curves $"{grid}: test accuracy, mean ± sd over seeds" gs
+    written.Add curves
+    let hm = Path.Combine(dir, "heatmap.png")
+    if heatmap hm $"{grid}: mean best test accuracy" gs then written.Add hm
+    let cols = varying gs
+    for i, g in List.indexed (gs |> List.truncate 8) do
+        match g.Runs |> List.tryHead with
+        | Some r ->
+            let eid = r.Config |> List.tryFind (fst >> (=) "experimentId") |> Option.map (snd >> function RunRecord.Text s -> s | _ -> "")
+            match eid with
+            | Some eid when File.Exists(Path.Combine(resultsRoot, grid, eid, "artifacts.json")) ->
+                let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
+                let a = Artifacts.ofJson apath (File.ReadAllText apath)
+                let label = groupLabel cols g
+                let w = Path.Combine(dir, $"weights-{i + 1}.png")
+                weights w $"weights after training: {label}" a
+                let s = Path.Combine(dir, $"raster-{i + 1}.png")
+                raster s $"hidden-layer spikes, {a.RasterSamples} test samples: {label}" a
+                written.Add w
+                written.Add s
+            | _ -> ()
+        | None -> ()
+    List.ofSeq written

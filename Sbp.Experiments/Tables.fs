@@ -1,0 +1,183 @@
+/// Results tables regenerated from run records only: per configuration (mean ± sd over seeds) and per pair of a
+/// rule with its symmetric-STDP baseline (accuracy gain, the paper's cost metric, counted-operation cost).
+module Sbp.Experiments.Tables
+
+open System
+open System.Globalization
+open System.IO
+open System.Text
+open Sbp.Experiments.RunRecord
+
+/// Keys that identify a run, not a configuration: replicates of one configuration differ only in these.
+let private runKeys = set [ "seed"; "grid"; "experimentId"; "replicate"; "layers" ]
+/// Keys that define the learning rule; a rule is compared with the baseline that differs only in these.
+let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow" ]
+
+let rec private show (v: Value) =
+    match v with
+    | Int i -> string i
+    | Num f -> f.ToString("G6", CultureInfo.InvariantCulture)
+    | Text s -> s
+    | Flag b -> if b then "true" else "false"
+    | Items xs -> String.Join(" ", xs |> List.map show)
+    | Fields kvs -> String.Join(" ", kvs |> List.map (fun (k, v) -> $"{k}={show v}"))
+
+/// The config as dotted key → text (objects flattened: sbp.depth, stdpWindow.tauPlusMs ...).
+let flatten (config: (string * Value) list) =
+    [ for k, v in config do
+          match v with
+          | Fields kvs -> for k2, v2 in kvs -> $"{k}.{k2}", show v2
+          | _ -> yield k, show v ]
+
+let private root (k: string) = match k.IndexOf '.' with -1 -> k | i -> k.Substring(0, i)
+
+/// One configuration and its replicates.
+type Group = { Key: (string * string) list; Runs: Record list }
+
+/// Every finished record of a grid (temporary files of interrupted writes are never read).
+let load (resultsRoot: string) (grid: string) =
+    let dir = Path.Combine(resultsRoot, grid)
+    if not (Directory.Exists dir) then raise (DirectoryNotFoundException $"no results for grid '{grid}' in {dir}")
+    [ for d in Directory.GetDirectories dir |> Array.sort do
+          let path = Path.Combine(d, "run.json")
+          if File.Exists path then yield path, read path ]
+
+let groups (records: Record list) =
+    records
+    |> List.groupBy (fun r -> flatten r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains(root k))))
+    |> List.map (fun (key, runs) -> { Key = key; Runs = runs |> List.sortBy (fun r -> r.Seed) })
+    |> List.sortBy (fun g -> g.Key)
+
+/// The keys whose values differ between groups: the columns that tell the groups apart. A key that splits the
+/// groups exactly as an earlier column does (baseRule beside rule, say) adds nothing and is left out.
+let varying (gs: Group list) =
+    let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
+    let valuesOf k = gs |> List.map (fun g -> g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd)
+    let partition k =
+        let vs = valuesOf k
+        [ for i in 0 .. vs.Length - 1 -> [ for j in 0 .. vs.Length - 1 do if vs[j] = vs[i] then j ] ]
+    keys
+    |> List.filter (fun k -> (valuesOf k |> List.distinct).Length > 1)
+    |> List.fold (fun chosen k -> if chosen |> List.exists (fun c -> partition c = partition k) then chosen else chosen @ [ k ]) []
+
+let private value (g: Group) (k: string) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
+
+let private completed (g: Group) = g.Runs |> List.filter (fun r -> r.Status = Completed && not r.Epochs.IsEmpty)
+let private bestAcc (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
+let private finalAcc (r: Record) = (List.last r.Epochs).TestAccuracy
+let private bestEpoch (r: Record) = (r.Epochs |> List.maxBy (fun e -> e.TestAccuracy)).Epoch
+let private errors (r: Record) = r.Epochs |> List.map (fun e -> e.TestError)
+
+let private pm (m: float, sd: float) = if Double.IsNaN m then "–" else $"{m:F4} ± {sd:F4}"
+
+/// A rendered table: header and rows of cells.
+type Table = { Header: string list; Rows: string list list }
+
+let summary (gs: Group list) =
+    let cols = varying gs
+    { Header = cols @ [ "runs"; "failed"; "final test acc"; "best test acc"; "best epoch"; "s / epoch"; "ops / epoch" ]
+      Rows =
+        [ for g in gs do
+              let ok = completed g
+              let mean f = if ok.IsEmpty then nan else ok |> List.averageBy f
+              yield
+                  (cols |> List.map (value g))
+                  @ [ string ok.Length
+                      string (g.Runs.Length - ok.Length)
+                      pm (Stats.meanSd (ok |> List.map finalAcc))
+                      pm (Stats.meanSd (ok |> List.map bestAcc))
+                      (mean (bestEpoch >> float)).ToString("F1", CultureInfo.InvariantCulture)
+                      (mean (fun r -> r.Epochs |> List.averageBy (fun e -> e.Seconds))).ToString("F2", CultureInfo.InvariantCulture)
+                      (mean (fun r -> r.Epochs |> List.averageBy (fun e -> float e.SynapticOps))).ToString("E3", CultureInfo.InvariantCulture) ] ] }
+
+/// One rule against its baseline, replicate by replicate.
+type Pair =
+    { Rule: Group
+      Baseline: Group
+      /// Per replicate pair: (Δ best accuracy, paper cost reduction, mean epochs baseline, mean epochs rule, ops-to-target reduction)
+      Pairs: (float * float * float * float * float option) list }
+
+let private replicateOf (r: Record) =
+    r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (snd >> show) |> Option.defaultValue (string r.Seed)
+
+/// Pairs every non-baseline group with the symmetric-STDP group that differs from it only in the rule.
+let pairs (costCap: float option) (gs: Group list) =
+    let withoutRule (g: Group) = g.Key |> List.filter (fun (k, _) -> not (ruleKeys.Contains(root k)))
+    [ for g in gs do
+          if value g "rule" <> "symmetric" then
+              match gs |> List.tryFind (fun b -> value b "rule" = "symmetric" && withoutRule b = withoutRule g) with
+              | None -> ()
+              | Some b ->
+                  let byRep = completed b |> List.map (fun r -> replicateOf r, r) |> Map.ofList
+                  let matched =
+                      [ for r in completed g do
+                            match byRep.TryFind(replicateOf r) with
+                            | Some base' ->
+                                let ea, eb, reduction = Stats.paperCost costCap (errors base') (errors r)
+                                let target = min (bestAcc base') (bestAcc r)
+                                let ops =
+                                    match Stats.opsToTarget target base'.Epochs, Stats.opsToTarget target r.Epochs with
+                                    | Some a, Some b -> Some(1.0 - float b / float a)
+                                    | _ -> None
+                                yield bestAcc r - bestAcc base', reduction, ea, eb, ops
+                            | None -> () ]
+                  yield { Rule = g; Baseline = b; Pairs = matched } ]
+
+let private signed (x: float) = x.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)
+
+let pairTable (ps: Pair list) (gs: Group list) =
+    let cols = varying gs |> List.filter (fun k -> not (ruleKeys.Contains(root k)))
+    { Header = cols @ [ "rule"; "pairs"; "Δ best acc (95% CI)"; "paper cost reduction"; "epochs to levels (base → rule)"; "ops-to-target reduction"; "ΔAcc / ΔCost" ]
+      Rows =
+        [ for p in ps do
+              let n = p.Pairs.Length
+              let dAcc = p.Pairs |> List.map (fun (d, _, _, _, _) -> d)
+              let red = p.Pairs |> List.map (fun (_, c, _, _, _) -> c)
+              let ops = p.Pairs |> List.choose (fun (_, _, _, _, o) -> o)
+              let m, _ = Stats.meanSd dAcc
+              let lo, hi = Stats.bootstrapMean dAcc
+              let om, _ = Stats.meanSd ops
+              let ratio = if ops.IsEmpty || om = 0.0 then "–" else (m / om).ToString("F4", CultureInfo.InvariantCulture)
+              let ea = p.Pairs |> List.averageBy (fun (_, _, a, _, _) -> a)
+              let eb = p.Pairs |> List.averageBy (fun (_, _, _, b, _) -> b)
+              yield
+                  (cols |> List.map (value p.Rule))
+                  @ [ value p.Rule "rule"
+                      string n
+                      (if n = 0 then "–" else $"{signed m} [{signed lo}, {signed hi}]")
+                      pm (Stats.meanSd red)
+                      (if n = 0 then "–" else $"{ea:F1} → {eb:F1}")
+                      (if ops.IsEmpty then "–" else pm (Stats.meanSd ops))
+                      ratio ] ] }
+
+let markdown (t: Table) =
+    let sb = StringBuilder()
+    let line (cells: string list) = sb.AppendLine("| " + String.Join(" | ", cells |> List.map (fun c -> c.Replace("|", "\\|"))) + " |") |> ignore
+    line t.Header
+    line (t.Header |> List.map (fun _ -> "---"))
+    for r in t.Rows do line r
+    sb.ToString()
+
+let csv (t: Table) =
+    let quote (c: string) = if c.IndexOfAny [| ','; '"'; '\n' |] >= 0 then "\"" + c.Replace("\"", "\"\"") + "\"" else c
+    let sb = StringBuilder()
+    for r in t.Header :: t.Rows do sb.AppendLine(String.Join(",", r |> List.map quote)) |> ignore
+    sb.ToString()
+
+/// Writes table.md/.csv and pairs.md/.csv for a grid (atomically) and returns the Markdown.
+let write (resultsRoot: string) (grid: string) (costCap: float option) =
+    let records = load resultsRoot grid |> List.map snd
+    let gs = groups records
+    let summaryTable = summary gs
+    let pairTable = pairTable (pairs costCap gs) gs
+    let dir = Path.Combine(resultsRoot, grid)
+    let save (name: string) (text: string) =
+        let path = Path.Combine(dir, name)
+        let tmp = path + ".tmp"
+        File.WriteAllText(tmp, text)
+        File.Move(tmp, path, true)
+    save "table.md" (markdown summaryTable)
+    save "table.csv" (csv summaryTable)
+    save "pairs.md" (markdown pairTable)
+    save "pairs.csv" (csv pairTable)
+    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against the symmetric-STDP baseline\n\n{markdown pairTable}", gs

@@ -1,0 +1,64 @@
+module Sbp.Tests.Experiments.RunnerTests
+
+open System.IO
+open Expecto
+open Sbp.Experiments
+open Sbp.Experiments.SnnConfig
+open Sbp.Tests.TestSupport
+
+let private tiny = { defaults with Hidden = [ 20 ]; Epochs = 1; TrainSize = Some 100; TestSize = Some 50; CheckInvariants = true }
+
+let private options root = { Runner.defaults () with Root = root; Live = false; Log = ignore }
+
+let private tinyGrid () =
+    Grid.ofSnn [ tiny; paperSbp |> fun s -> { tiny with Base = s.Base; Spread = s.Spread } ] |> Grid.seeds 2 |> Grid.create "t"
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "Experiments/Runner" [
+        testCase "runs a grid, skips finished experiments, and resumes after a crash without duplicates" <| fun () ->
+            use d = new TempDir()
+            let g = tinyGrid ()
+            let first = Runner.run (options d.Path) g
+            Expect.equal (first.Ran, first.Skipped, first.Failed) (4, 0, 0) "first run"
+            let records = Tables.load d.Path "t"
+            Expect.equal records.Length 4 "one record per experiment"
+            // simulate a crash: one record lost, one half-written temporary file left behind, one record cut short
+            let victim = Runner.recordPath d.Path "t" g.Experiments[0]
+            let text = File.ReadAllText victim
+            File.Delete victim
+            File.WriteAllText(victim + ".tmp-999-abc", text.Substring(0, text.Length / 2))
+            let cut = Runner.recordPath d.Path "t" g.Experiments[1]
+            File.WriteAllText(cut, (File.ReadAllText cut).Substring(0, 100))
+            Expect.isFalse (Runner.isFinished cut) "a cut record is not finished"
+            let second = Runner.run (options d.Path) g
+            Expect.equal (second.Ran, second.Skipped) (2, 2) "reruns exactly the two unfinished"
+            let again = Tables.load d.Path "t" |> List.map snd
+            Expect.equal again.Length 4 "still one record per experiment"
+            let byId = again |> List.map (fun r -> r.Config |> List.find (fst >> (=) "experimentId") |> snd)
+            Expect.equal (List.distinct byId).Length 4 "no duplicates"
+
+        testCase "the same grid gives identical tables, whether run in parallel or one at a time" <| fun () ->
+            use a = new TempDir()
+            use b = new TempDir()
+            let g = tinyGrid ()
+            Runner.run { options a.Path with Parallel = 2 } g |> ignore
+            Runner.run { options b.Path with Parallel = 1 } g |> ignore
+            let strip (t: Tables.Table) = t.Rows |> List.map (fun r -> r |> List.take 5)
+            let ta = Tables.summary (Tables.groups (Tables.load a.Path "t" |> List.map snd))
+            let tb = Tables.summary (Tables.groups (Tables.load b.Path "t" |> List.map snd))
+            Expect.equal (strip ta) (strip tb) "accuracies identical (timings aside)"
+            let md, gs = Tables.write a.Path "t" None
+            Expect.stringContains md "Each rule against the symmetric-STDP baseline" "pairs table"
+            let plots = Plots.write a.Path "t" gs
+            Expect.isTrue (plots |> List.forall (fun p -> FileInfo(p).Length > 1000L)) "plots written"
+
+        testCase "an invariant violation stops that experiment with a failed record; the others finish" <| fun () ->
+            use d = new TempDir()
+            let bad = { tiny with LearningRates = Some [ 1e38f; 1e38f ] }
+            let g = Grid.create "f" (Grid.ofSnn [ tiny; bad ])
+            let s = Runner.run (options d.Path) g
+            Expect.equal (s.Ran, s.Failed) (2, 1) "one failed"
+            let records = Tables.load d.Path "f" |> List.map snd
+            Expect.equal (records |> List.filter (fun r -> r.Status = RunRecord.Completed)).Length 1 "the other completed"
+    ]

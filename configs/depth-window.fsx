@@ -1,0 +1,21 @@
+// Propagation depth × STDP window × data set: the spike-timing rule with the SBP spread at depth 0-3 in a
+// 2-hidden-layer network (depth ≥ 2 needs ≥ 3 weight layers), three windows, MNIST and NETtalk, 2 seeds.
+// 4 × 3 × 2 × 2 = 48 runs of 10 epochs; roughly 1.5 hours on 2 cores.
+//   dotnet fsi configs/depth-window.fsx [--shard i/n] [--parallel n]
+#load "Sbp.fsx"
+open Sbp.Core.Plasticity
+open Sbp.Experiments
+open Sbp.Experiments.SnnConfig
+
+let deep = { defaults with Hidden = [ 500; 300 ]; Epochs = 10; Base = BaseRule.SpikeTiming }
+
+let grid =
+    Grid.ofSnn [ deep ]
+    |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread(SbpParameters(Depth = depth)) })) [ 0; 1; 2; 3 ]
+    |> Grid.vary (fun (tp, tm) -> Grid.snn (fun c -> { c with Window = StdpWindow(TauPlusMs = tp, TauMinusMs = tm) })) [ 5f, 5f; 20f, 20f; 20f, 5f ]
+    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.seeds 2
+    |> Grid.create "depth-window"
+
+// the arguments after the script name: --shard i/n, --parallel n, --results DIR, --no-table
+exit (Script.run grid (List.ofArray fsi.CommandLineArgs[1..]))
