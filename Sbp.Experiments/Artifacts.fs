@@ -38,6 +38,13 @@ let ofSnn (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
       RasterSamples = n
       Steps = net.Parameters.Steps }
 
+/// Histograms of trained weights only (models without spikes).
+let ofWeights (weights: Sbp.Core.Numerics.Matrix[]) =
+    { Weights = weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
+      Raster = []
+      RasterSamples = 0
+      Steps = 0 }
+
 let toJson (a: Artifacts) =
     let o = JsonObject()
     let ws = JsonArray()

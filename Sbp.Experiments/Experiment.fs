@@ -8,7 +8,9 @@ open Sbp.Experiments.RunRecord
 open Sbp.Experiments.SnnConfig
 
 /// The model families a grid can hold (each with its own config record and defaults).
-type ModelConfig = Snn of SnnConfig
+type ModelConfig =
+    | Snn of SnnConfig
+    | EqProp of EqPropConfig.EqPropConfig
 
 /// How an experiment's seed is chosen.
 type SeedChoice =
@@ -20,11 +22,20 @@ type SeedChoice =
 type Experiment = { Model: ModelConfig; Seed: SeedChoice }
 
 let ofSnn (c: SnnConfig) = { Model = Snn c; Seed = Given }
+let ofEqProp (c: EqPropConfig.EqPropConfig) = { Model = EqProp c; Seed = Given }
+
+/// The seed written in the model config.
+let private givenSeed (m: ModelConfig) =
+    match m with
+    | Snn c -> c.Seed
+    | EqProp c -> c.Seed
 
 /// The model-level description (every parameter but the seed), in a fixed order.
 let private describe (e: Experiment) =
     match e.Model with
-    | Snn c -> describeSnn c |> List.filter (fun (k, _) -> k <> "seed")
+    | Snn c -> describeSnn c
+    | EqProp c -> EqPropConfig.describe c
+    |> List.filter (fun (k, _) -> k <> "seed")
 
 let private canonical (values: (string * Value) list) =
     let rec text v =
@@ -43,27 +54,35 @@ let private hash (s: string) = SHA256.HashData(Encoding.UTF8.GetBytes s)
 /// Equal configurations get equal ids on every machine and in every run; any change of a parameter changes it.
 let id (e: Experiment) =
     let seedPart =
-        match e.Seed, e.Model with
-        | Given, Snn c -> $"seed={c.Seed}"
-        | Replicate r, _ -> $"replicate={r}"
+        match e.Seed with
+        | Given -> $"seed={givenSeed e.Model}"
+        | Replicate r -> $"replicate={r}"
     let text = canonical (describe e) + ";" + seedPart
     Convert.ToHexString(hash text, 0, 6).ToLowerInvariant()
 
 /// The seed the experiment runs with.
 let seed (e: Experiment) =
-    match e.Seed, e.Model with
-    | Given, Snn c -> c.Seed
-    | Replicate r, _ -> BitConverter.ToUInt64(hash (canonical (describe e) + $";replicate={r}"), 0)
+    match e.Seed with
+    | Given -> givenSeed e.Model
+    | Replicate r -> BitConverter.ToUInt64(hash (canonical (describe e) + $";replicate={r}"), 0)
 
 /// The model config with the resolved seed.
 let resolve (e: Experiment) =
     match e.Model with
     | Snn c -> Snn { c with Seed = seed e }
+    | EqProp c -> EqProp { c with Seed = seed e }
 
 /// A short human-readable label: model, rule and data set.
 let label (e: Experiment) =
     match e.Model with
     | Snn c -> $"snn {ruleName c} {DataSets.nameOf c.Dataset}"
+    | EqProp c -> $"eqprop {EqPropConfig.ruleName c} {DataSets.nameOf c.Dataset}"
+
+/// The data an experiment trains on: data set, train size, test size.
+let data (e: Experiment) =
+    match e.Model with
+    | Snn c -> c.Dataset, c.TrainSize, c.TestSize
+    | EqProp c -> c.Dataset, c.TrainSize, c.TestSize
 
 /// The description without seed (groups replicates of one configuration in tables).
 let groupKey (e: Experiment) = canonical (describe e)

@@ -20,10 +20,20 @@ let create (name: string) (experiments: Experiment list) =
 /// Starts a grid from spiking-network configurations.
 let ofSnn (configs: SnnConfig list) = configs |> List.map ofSnn
 
-/// Applies a change to the spiking-network config of an experiment.
+/// Starts a grid from equilibrium-propagation configurations.
+let ofEqProp (configs: EqPropConfig.EqPropConfig list) = configs |> List.map ofEqProp
+
+/// Applies a change to the spiking-network config of an experiment (others pass unchanged).
 let snn (f: SnnConfig -> SnnConfig) (e: Experiment) =
     match e.Model with
     | Snn c -> { e with Model = Snn(f c) }
+    | _ -> e
+
+/// Applies a change to the equilibrium-propagation config of an experiment (others pass unchanged).
+let eqprop (f: EqPropConfig.EqPropConfig -> EqPropConfig.EqPropConfig) (e: Experiment) =
+    match e.Model with
+    | EqProp c -> { e with Model = EqProp(f c) }
+    | _ -> e
 
 /// Cartesian product: every experiment once per value (size = size × values).
 let vary (set: 'v -> Experiment -> Experiment) (values: 'v list) (experiments: Experiment list) =

@@ -42,6 +42,22 @@ let learningCurves (path: string) (title: string) (gs: Group list) =
     plot.ShowLegend(Alignment.LowerRight) |> ignore
     plot.SavePng(path, fst size, snd size) |> ignore
 
+/// Draws a labelled heat map of values[row, col] (NaN cells left empty).
+let private labelledHeatmap (path: string) (title: string) (rowKey: string) (rows: string list) (colKey: string) (cols: string list) (values: float[,]) =
+    use plot = new Plot()
+    let hm = plot.Add.Heatmap values
+    plot.Add.ColorBar(hm, Edge.Right) |> ignore
+    for i in 0 .. rows.Length - 1 do
+        for j in 0 .. cols.Length - 1 do
+            if not (Double.IsNaN values[i, j]) then
+                plot.Add.Text($"{values[i, j]:F3}", float j, float (rows.Length - 1 - i)) |> ignore
+    plot.Axes.Bottom.SetTicks([| for j in 0 .. cols.Length - 1 -> float j |], Array.ofList cols)
+    plot.Axes.Left.SetTicks([| for i in 0 .. rows.Length - 1 -> float (rows.Length - 1 - i) |], Array.ofList rows)
+    plot.Title title
+    plot.XLabel colKey
+    plot.YLabel rowKey
+    plot.SavePng(path, fst size, snd size) |> ignore
+
 /// Mean best test accuracy over a grid that varies exactly two parameters (rows: the first, columns: the second).
 let heatmap (path: string) (title: string) (gs: Group list) =
     match varying gs with
@@ -55,22 +71,39 @@ let heatmap (path: string) (title: string) (gs: Group list) =
                 let best = g.Runs |> List.filter (fun x -> not x.Epochs.IsEmpty) |> List.map (fun x -> x.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max)
                 if best.IsEmpty then nan else List.average best
             | None -> nan
-        let values = Array2D.init rows.Length cols.Length (fun i j -> cell rows[i] cols[j])
-        use plot = new Plot()
-        let hm = plot.Add.Heatmap values
-        plot.Add.ColorBar(hm, Edge.Right) |> ignore
-        for i in 0 .. rows.Length - 1 do
-            for j in 0 .. cols.Length - 1 do
-                if not (Double.IsNaN values[i, j]) then
-                    plot.Add.Text($"{values[i, j]:F3}", float j, float (rows.Length - 1 - i)) |> ignore
-        plot.Axes.Bottom.SetTicks([| for j in 0 .. cols.Length - 1 -> float j |], Array.ofList cols)
-        plot.Axes.Left.SetTicks([| for i in 0 .. rows.Length - 1 -> float (rows.Length - 1 - i) |], Array.ofList rows)
-        plot.Title title
-        plot.XLabel colKey
-        plot.YLabel rowKey
-        plot.SavePng(path, fst size, snd size) |> ignore
-        true
-    | _ -> false
+        Some(rowKey, rows, colKey, cols, Array2D.init rows.Length cols.Length (fun i j -> cell rows[i] cols[j]))
+    | _ -> None
+    |> Option.map (fun (rowKey, rows, colKey, cols, values) -> labelledHeatmap path title rowKey rows colKey cols values)
+    |> Option.isSome
+
+/// For grids whose rule/baseline pairs vary two parameters (say n_free × n_nudge): heat maps of the mean accuracy
+/// gain and of the paper's cost reduction, one pair of maps per rule and per value of any other varying parameter.
+let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
+    [ for rule, rulePairs in ps |> List.groupBy (fun p -> p.Rule.Key |> List.find (fst >> (=) "rule") |> snd) do
+          let groups = rulePairs |> List.map (fun p -> p.Rule)
+          let keys = varying groups |> List.filter (fun k -> k <> "rule")
+          if keys.Length >= 2 then
+              let rowKey, colKey = keys[keys.Length - 2], keys[keys.Length - 1]
+              let others = keys |> List.take (keys.Length - 2)
+              let v k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
+              let sortKey (s: string) = match Double.TryParse(s, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with | true, x -> x, s | _ -> infinity, s
+              for panel, panelPairs in rulePairs |> List.groupBy (fun p -> others |> List.map (fun k -> v k p.Rule)) do
+                  let rows = panelPairs |> List.map (fun p -> v rowKey p.Rule) |> List.distinct |> List.sortBy sortKey
+                  let cols = panelPairs |> List.map (fun p -> v colKey p.Rule) |> List.distinct |> List.sortBy sortKey
+                  let cell (f: float * float * float * float * float option -> float) r c =
+                      match panelPairs |> List.tryFind (fun p -> v rowKey p.Rule = r && v colKey p.Rule = c) with
+                      | Some p when not p.Pairs.IsEmpty -> p.Pairs |> List.averageBy f
+                      | _ -> nan
+                  let name = String.Join("-", rule :: panel) |> fun s -> s.Replace(' ', '_').Replace('/', '_')
+                  let suffix = if panel.IsEmpty then "" else " (" + String.Join(", ", List.zip others panel |> List.map (fun (k, x) -> $"{k}={x}")) + ")"
+                  let acc = Path.Combine(dir, $"delta-accuracy-{name}.png")
+                  labelledHeatmap acc $"{grid}: Δ best test accuracy, {rule} − baseline{suffix}" rowKey rows colKey cols
+                      (Array2D.init rows.Length cols.Length (fun i j -> cell (fun (d, _, _, _, _) -> d) rows[i] cols[j]))
+                  let cost = Path.Combine(dir, $"cost-reduction-{name}.png")
+                  labelledHeatmap cost $"{grid}: paper cost reduction, {rule} vs baseline{suffix}" rowKey rows colKey cols
+                      (Array2D.init rows.Length cols.Length (fun i j -> cell (fun (_, c, _, _, _) -> c) rows[i] cols[j]))
+                  yield acc
+                  yield cost ]
 
 /// Histograms of the trained weights of every layer of one run.
 let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
@@ -105,7 +138,7 @@ let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
     plot.SavePng(path, fst size, snd size) |> ignore
 
 /// Every plot of a grid into results/<grid>/plots/; returns the files written.
-let write (resultsRoot: string) (grid: string) (gs: Group list) =
+let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     let dir = Path.Combine(resultsRoot, grid, "plots")
     Directory.CreateDirectory dir |> ignore
     let written = Collections.Generic.List<string>()
@@ -114,6 +147,7 @@ let write (resultsRoot: string) (grid: string) (gs: Group list) =
     written.Add curves
     let hm = Path.Combine(dir, "heatmap.png")
     if heatmap hm $"{grid}: mean best test accuracy" gs then written.Add hm
+    written.AddRange(pairHeatmaps dir grid (pairs costCap gs))
     let cols = varying gs
     for i, g in List.indexed (gs |> List.truncate 8) do
         match g.Runs |> List.tryHead with

@@ -71,31 +71,36 @@ let private parseRates (s: string) =
         | _ -> invalidArg "alpha" $"--alpha expects comma-separated numbers, got '{s}'")
     |> List.ofArray
 
-/// The configuration a `train` command line asks for (defaults = the paper's).
+/// The SBP operator's parameters a command line asks for (defaults = the reference).
+let private sbpParamsOf (a: ParseResults<TrainArgs>) =
+    let d = SbpParameters()
+    let pre, post, bp = a.GetResult(Lambda, (float d.LambdaPre, float d.LambdaPost, float d.LambdaBp))
+    SbpParameters(
+        Fraction = float32 (a.GetResult(Fraction, float d.Fraction)),
+        Range = float32 (a.GetResult(Range, float d.Range)),
+        LambdaPre = float32 pre, LambdaPost = float32 post, LambdaBp = float32 bp,
+        Depth = a.GetResult(Depth, d.Depth),
+        Mode =
+            (match a.GetResult(Sbp_Mode, "modulate").ToLowerInvariant() with
+             | "modulate" -> SbpMode.Modulate
+             | "replace" -> SbpMode.Replace
+             | m -> invalidArg "sbp-mode" $"unknown SBP mode '{m}'; expected modulate or replace"),
+        RangeMode =
+            (match a.GetResult(Range_Mode, "reference").ToLowerInvariant() with
+             | "reference" -> RangeMode.Reference
+             | "top" | "top-fraction" -> RangeMode.TopFraction
+             | m -> invalidArg "range-mode" $"unknown range mode '{m}'; expected reference or top"))
+
+let private hiddenOf (a: ParseResults<TrainArgs>) =
+    let layers = a.GetResult(Layers, 1)
+    if layers < 1 then invalidArg "layers" $"--layers must be at least 1, got {layers}"
+    List.replicate layers (a.GetResult(Hidden, 500))
+
+/// The configuration a `train --model snn` command line asks for (defaults = the paper's).
 let snnConfigOf (a: ParseResults<TrainArgs>) =
     let baseRule, spread = parseRule (a.GetResult(Rule, "symmetric"))
     let withSbp = spread || a.Contains Sbp
-    let sbpParams =
-        let d = SbpParameters()
-        let pre, post, bp = a.GetResult(Lambda, (float d.LambdaPre, float d.LambdaPost, float d.LambdaBp))
-        SbpParameters(
-            Fraction = float32 (a.GetResult(Fraction, float d.Fraction)),
-            Range = float32 (a.GetResult(Range, float d.Range)),
-            LambdaPre = float32 pre, LambdaPost = float32 post, LambdaBp = float32 bp,
-            Depth = a.GetResult(Depth, d.Depth),
-            Mode =
-                (match a.GetResult(Sbp_Mode, "modulate").ToLowerInvariant() with
-                 | "modulate" -> SbpMode.Modulate
-                 | "replace" -> SbpMode.Replace
-                 | m -> invalidArg "sbp-mode" $"unknown SBP mode '{m}'; expected modulate or replace"),
-            RangeMode =
-                (match a.GetResult(Range_Mode, "reference").ToLowerInvariant() with
-                 | "reference" -> RangeMode.Reference
-                 | "top" | "top-fraction" -> RangeMode.TopFraction
-                 | m -> invalidArg "range-mode" $"unknown range mode '{m}'; expected reference or top"))
-    let hidden = a.GetResult(Hidden, 500)
-    let layers = a.GetResult(Layers, 1)
-    if layers < 1 then invalidArg "layers" $"--layers must be at least 1, got {layers}"
+    let sbpParams = sbpParamsOf a
     let d = defaults
     let lif0 = d.Lif
     let tauPlus, tauMinus = a.GetResult(Stdp_Window, (float d.Window.TauPlusMs, float d.Window.TauMinusMs))
@@ -104,13 +109,14 @@ let snnConfigOf (a: ParseResults<TrainArgs>) =
         Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
         TrainSize = a.TryGetResult TrainArgs.Train_Size
         TestSize = a.TryGetResult TrainArgs.Test_Size
-        Hidden = List.replicate layers hidden
+        Hidden = hiddenOf a
         Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
         BatchSize = a.GetResult(Batch_Size, d.BatchSize)
         Base = baseRule
         Spread = if withSbp then Spread sbpParams else NoSpread
         LearningRates = a.TryGetResult Alpha |> Option.map parseRates
         Beta = float32 (a.GetResult(Beta, float d.Beta))
+        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
         FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
         NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
         TimeWindowMs = float32 (a.GetResult(Time_Window, float d.TimeWindowMs))
@@ -130,6 +136,32 @@ let snnConfigOf (a: ParseResults<TrainArgs>) =
         ShortTermPlasticity = a.Contains Stp
         Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
 
+/// The configuration a `train --model eqprop` command line asks for (defaults = the reference SBP runs').
+let eqPropConfigOf (a: ParseResults<TrainArgs>) =
+    let d = EqPropConfig.defaults
+    let rule =
+        match EqPropConfig.parseRule (a.GetResult(Rule, "eqprop")) with
+        | Ok r -> r
+        | Error e -> invalidArg "rule" e
+    { d with
+        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
+        TrainSize = a.TryGetResult TrainArgs.Train_Size
+        TestSize = a.TryGetResult TrainArgs.Test_Size
+        Hidden = hiddenOf a
+        Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
+        BatchSize = a.GetResult(Batch_Size, d.BatchSize)
+        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
+        Beta = float32 (a.GetResult(Beta, float d.Beta))
+        RandomBetaSign = not (a.Contains Fixed_Beta_Sign)
+        LearningRates = a.TryGetResult Alpha |> Option.map parseRates
+        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
+        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
+        Rule = rule
+        Theta = float32 (a.GetResult(Theta, float d.Theta))
+        Sbp = sbpParamsOf a
+        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
+        Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
+
 let private progressBar (quiet: bool) =
     let live = not quiet && not Console.IsErrorRedirected
     fun (r: Training.Report) ->
@@ -146,27 +178,39 @@ let private progressBar (quiet: bool) =
                 e.Epoch e.TrainAccuracy e.TestAccuracy e.TestError e.Seconds (float e.SynapticOps) extra
 
 let private train (a: ParseResults<TrainArgs>) =
-    match a.GetResult(Model, "snn").ToLowerInvariant() with
-    | "snn" -> ()
-    | m -> invalidArg "model" $"unknown model '{m}'; this version trains snn"
-    let c = snnConfigOf a
-    // validate the configuration before any data is loaded
-    (toParameters c 1 1).Validate()
+    let model =
+        match a.GetResult(Model, "snn").ToLowerInvariant() with
+        | "snn" ->
+            let c = snnConfigOf a
+            (toParameters c 1 1).Validate() // refuse a bad configuration before any data is loaded
+            Experiment.Snn c
+        | "eqprop" ->
+            let c = eqPropConfigOf a
+            (EqPropConfig.toParameters c 1 1).Validate()
+            Experiment.EqProp c
+        | m -> invalidArg "model" $"unknown model '{m}'; expected snn or eqprop"
+    let e = { Experiment.Model = model; Experiment.Seed = Experiment.Given }
+    let dataset, trainSize, testSize = Experiment.data e
     let loadBase =
         { DataSets.defaultLoad with
             NettalkDir = a.TryGetResult TrainArgs.Nettalk_Dir
             NettalkFullTest = a.Contains TrainArgs.Full_Test
             IdxDir = a.TryGetResult TrainArgs.Idx_Dir
             DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
-            DvsFraming = DvsFraming(a.GetResult(Dvs_Frames, 100), Nullable()) }
-    let split = DataSets.load (Training.loadOptions c loadBase) c.Dataset
-    let out =
-        a.TryGetResult Out
-        |> Option.defaultWith (fun () ->
-            Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", $"snn-{ruleName c}-{DataSets.nameOf c.Dataset}-s{c.Seed}"))
-    printfn "snn %s on %s: %s, train %d / test %d, %d epochs, seed %d" (ruleName c) split.Train.Name
-        (String.Join("-", layerSizes c split.Train.FeatureCount split.Train.TargetCount)) split.Train.Count split.Test.Count c.Epochs c.Seed
-    let record = Training.runSnn c split (progressBar (a.Contains TrainArgs.Quiet))
+            DvsFraming = DvsFraming(a.GetResult(Dvs_Frames, 100), Nullable())
+            TrainSize = trainSize
+            TestSize = testSize }
+    let split = DataSets.load loadBase dataset
+    let label = (Experiment.label e).Replace(' ', '-')
+    let out = a.TryGetResult Out |> Option.defaultWith (fun () -> Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", $"{label}-s{Experiment.seed e}"))
+    printfn "%s: train %d / test %d, seed %d" (Experiment.label e) split.Train.Count split.Test.Count (Experiment.seed e)
+    let report = progressBar (a.Contains TrainArgs.Quiet)
+    let record =
+        match model with
+        | Experiment.Snn c -> Training.runSnn c split report
+        | Experiment.EqProp c -> fst (Training.trainEqProp c split report)
+    let layers = record.Config |> List.tryFind (fst >> (=) "layers") |> Option.map (snd >> function RunRecord.Items xs -> xs |> List.map (function RunRecord.Int i -> string i | _ -> "?") | _ -> [])
+    layers |> Option.iter (fun l -> printfn "layers %s" (String.Join("-", l)))
     let path = Path.Combine(out, "run.json")
     RunRecord.write path record
     printfn "run record: %s" path
@@ -205,21 +249,23 @@ let private table (a: ParseResults<TableArgs>) =
     let grid = a.GetResult Grid_Name
     let markdown, groups = Tables.write root grid (a.TryGetResult Cost_Cap)
     printfn "%s" markdown
-    for p in Plots.write root grid groups do printfn "plot: %s" p
+    for p in Plots.write root grid (a.TryGetResult Cost_Cap) groups do printfn "plot: %s" p
     0
 
 let private bench (a: ParseResults<BenchArgs>) =
-    match a.GetResult(Target).ToLowerInvariant() with
-    | "snn" ->
-        let batches = a.GetResult(Batches, 40)
-        if batches < 1 then invalidArg "batches" "--batches must be positive"
-        let r = Bench.snn defaults batches
-        printfn "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations, %d threads" r.Threads
-        printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
-        printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond
-        printfn "  epoch      %8.2f s  (8,000 train + 2,000 test samples)" r.SecondsPerEpoch
-        0
-    | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn"
+    let batches = a.GetResult(Batches, 40)
+    if batches < 1 then invalidArg "batches" "--batches must be positive"
+    ensureData DataSets.Mnist
+    let r, what =
+        match a.GetResult(Target).ToLowerInvariant() with
+        | "snn" -> Bench.snn defaults batches, "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations"
+        | "eqprop" -> Bench.eqprop EqPropConfig.defaults (batches * 5), "eqprop 784-500-10, batch 20, 20 free + 4 nudged steps"
+        | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn or eqprop"
+    printfn "%s, %d threads" what r.Threads
+    printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
+    printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond
+    printfn "  epoch      %8.2f s  (8,000 train + 2,000 test samples)" r.SecondsPerEpoch
+    0
 
 [<EntryPoint>]
 let main argv =

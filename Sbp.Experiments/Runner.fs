@@ -60,28 +60,31 @@ type private DataCache(load: DataSets.LoadOptions) =
 /// Runs one experiment to its record and artifacts (written atomically, artifacts first).
 let private runOne (o: Options) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
     let eid = Experiment.id e
-    match resolve e with
-    | Snn c ->
-        let split =
-            try Ok(data.Get(c.Dataset, c.TrainSize, c.TestSize))
-            with :? DataNotProvisionedException as x -> Error x.Message
-        match split with
-        | Error m -> NoData m
-        | Ok split ->
-            let report r =
-                match r with
-                | Training.Batch(epoch, epochs, stage, finished, total) ->
-                    status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
-                | Training.EpochDone _ -> ()
-            let record, net = Training.trainSnn c split report
-            let record =
-                { record with
-                    Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
-                                               "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
-            Artifacts.write (artifactsPath o.Root grid e) (Artifacts.ofSnn net split.Test 3)
-            write (recordPath o.Root grid e) record
-            status.TryRemove eid |> ignore
-            Finished record
+    let dataset, trainSize, testSize = Experiment.data e
+    match (try Ok(data.Get(dataset, trainSize, testSize)) with :? DataNotProvisionedException as x -> Error x.Message) with
+    | Error m -> NoData m
+    | Ok split ->
+        let report r =
+            match r with
+            | Training.Batch(epoch, epochs, stage, finished, total) ->
+                status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
+            | Training.EpochDone _ -> ()
+        let record, artifacts =
+            match resolve e with
+            | Snn c ->
+                let r, net = Training.trainSnn c split report
+                r, Artifacts.ofSnn net split.Test 3
+            | EqProp c ->
+                let r, net = Training.trainEqProp c split report
+                r, Artifacts.ofWeights net.Weights
+        let record =
+            { record with
+                Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
+                                           "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
+        Artifacts.write (artifactsPath o.Root grid e) artifacts
+        write (recordPath o.Root grid e) record
+        status.TryRemove eid |> ignore
+        Finished record
 
 type Summary = { Total: int; Ran: int; Skipped: int; Failed: int; NoData: int; Seconds: float }
 

@@ -37,7 +37,7 @@ let run (grid: Grid) (argv: string list) =
     printfn "grid %s: %d ran, %d skipped (already finished), %d failed, %d without data, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData s.Seconds
     if o.Table then
         let markdown, groups = Tables.write options.Root grid.Name o.CostCap
-        let plots = Plots.write options.Root grid.Name groups
+        let plots = Plots.write options.Root grid.Name o.CostCap groups
         printfn "%s" markdown
         printfn "tables: %s" (Path.Combine(options.Root, grid.Name, "table.md"))
         for p in plots do printfn "plot: %s" p

@@ -118,6 +118,12 @@ let ruleName (c: SnnConfig) =
 
 let private num (x: float32) = Num(float x)
 
+/// The SBP operator's parameters as a record value.
+let sbpValue (s: SbpParameters) =
+    Fields [ "fraction", num s.Fraction; "range", num s.Range; "lambdaPre", num s.LambdaPre
+             "lambdaPost", num s.LambdaPost; "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth)
+             "mode", Text(string s.Mode); "rangeMode", Text(string s.RangeMode) ]
+
 /// Every parameter of a configuration, independent of the data (learning rates resolved by depth).
 let describeSnn (c: SnnConfig) =
     let rates = c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Hidden.Length + 1))
@@ -152,11 +158,7 @@ let describeSnn (c: SnnConfig) =
       | None -> "weightBounds", Text "none"
       match c.Spread with
       | NoSpread -> "sbp", Text "none"
-      | Spread s ->
-          "sbp",
-          Fields [ "fraction", num s.Fraction; "range", num s.Range; "lambdaPre", num s.LambdaPre
-                   "lambdaPost", num s.LambdaPost; "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth)
-                   "mode", Text(string s.Mode); "rangeMode", Text(string s.RangeMode) ]
+      | Spread s -> "sbp", sbpValue s
       if c.Base = BaseRule.SpikeTiming then
           "stdpWindow",
           Fields [ "aPlus", num c.Window.APlus; "aMinus", num c.Window.AMinus; "tauPlusMs", num c.Window.TauPlusMs

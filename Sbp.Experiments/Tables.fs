@@ -1,5 +1,5 @@
 /// Results tables regenerated from run records only: per configuration (mean ± sd over seeds) and per pair of a
-/// rule with its symmetric-STDP baseline (accuracy gain, the paper's cost metric, counted-operation cost).
+/// rule with its baseline (accuracy gain, the paper's cost metric, counted-operation cost).
 module Sbp.Experiments.Tables
 
 open System
@@ -11,7 +11,9 @@ open Sbp.Experiments.RunRecord
 /// Keys that identify a run, not a configuration: replicates of one configuration differ only in these.
 let private runKeys = set [ "seed"; "grid"; "experimentId"; "replicate"; "layers" ]
 /// Keys that define the learning rule; a rule is compared with the baseline that differs only in these.
-let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow" ]
+let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "theta" ]
+/// The baseline rule of each model family: symmetric STDP, plain equilibrium propagation, plain backprop.
+let baselineRules = set [ "symmetric"; "eqprop"; "bp" ]
 
 let rec private show (v: Value) =
     match v with
@@ -100,12 +102,13 @@ type Pair =
 let private replicateOf (r: Record) =
     r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (snd >> show) |> Option.defaultValue (string r.Seed)
 
-/// Pairs every non-baseline group with the symmetric-STDP group that differs from it only in the rule.
+/// Pairs every non-baseline group with the baseline group (symmetric STDP, plain EqProp, plain BP) that differs
+/// from it only in the rule.
 let pairs (costCap: float option) (gs: Group list) =
     let withoutRule (g: Group) = g.Key |> List.filter (fun (k, _) -> not (ruleKeys.Contains(root k)))
     [ for g in gs do
-          if value g "rule" <> "symmetric" then
-              match gs |> List.tryFind (fun b -> value b "rule" = "symmetric" && withoutRule b = withoutRule g) with
+          if not (baselineRules.Contains(value g "rule")) then
+              match gs |> List.tryFind (fun b -> baselineRules.Contains(value b "rule") && withoutRule b = withoutRule g) with
               | None -> ()
               | Some b ->
                   let byRep = completed b |> List.map (fun r -> replicateOf r, r) |> Map.ofList
@@ -180,4 +183,4 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
     save "table.csv" (csv summaryTable)
     save "pairs.md" (markdown pairTable)
     save "pairs.csv" (csv pairTable)
-    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against the symmetric-STDP baseline\n\n{markdown pairTable}", gs
+    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against its baseline\n\n{markdown pairTable}", gs

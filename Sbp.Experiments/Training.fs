@@ -53,43 +53,50 @@ type Tally() =
 
 let private passes (n: int) (batch: int) = [ for b0 in 0 .. batch .. n - 1 -> b0, min batch (n - b0) ]
 
-/// Trains and evaluates a spiking STDP network for `c.Epochs` epochs; returns its run record and the trained network.
-let trainSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingStdpNetwork =
+/// What the epoch loop needs of a model: train on and infer a batch (the samples rows[start .. start+count−1] of a
+/// data set), its output for that batch, its counted operations, and model-specific figures.
+type ITrainable =
+    abstract Train: data: DataSet * rows: int[] * start: int * count: int -> unit
+    abstract Infer: data: DataSet * rows: int[] * start: int * count: int -> unit
+    abstract Output: Matrix
+    abstract SynapticOps: int64
+    abstract ResetCounters: unit -> unit
+    /// An energy of the last inferred batch, per sample (Hebb energy, equilibrium energy ...).
+    abstract Energy: unit -> float
+    /// Figures of the finished epoch beyond the common ones (spikes per neuron ...).
+    abstract EpochExtras: samples: int -> (string * float) list
+
+/// The one epoch loop: trains on a seeded shuffle of the training set, then evaluates the test set; returns
+/// the epochs and the status (a divergence or a violated invariant stops the run, with the reason).
+let trainEpochs (model: ITrainable) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (report: Report -> unit) =
     let train, test = split.Train, split.Test
-    let p = toParameters c train.FeatureCount train.TargetCount
-    let net = SpikingStdpNetwork p
     let task = taskOf train
-    let epochs = ResizeArray<Epoch>()
+    let done' = ResizeArray<Epoch>()
     let mutable status = Completed
-    let trainBatches = passes train.Count c.BatchSize
-    let testBatches = passes test.Count c.BatchSize
+    let trainBatches = passes train.Count batchSize
+    let testBatches = passes test.Count batchSize
     let testOrder = Array.init test.Count id
     try
-        for epoch in 1 .. c.Epochs do
+        for epoch in 1 .. epochs do
             let watch = Stopwatch.StartNew()
-            net.ResetCounters()
-            let order = Rng.Derive(c.Seed, 1000UL + uint64 epoch).Permutation train.Count
+            model.ResetCounters()
+            let order = Rng.Derive(seed, 1000UL + uint64 epoch).Permutation train.Count
             let tr = Tally()
             for i, (b0, len) in List.indexed trainBatches do
-                let rows = ReadOnlySpan(order, b0, len)
-                net.TrainBatch(train.Features, train.Targets, rows)
-                tr.Add(task, net.Output, rows, train)
-                report (Batch(epoch, c.Epochs, "train", i + 1, trainBatches.Length))
+                model.Train(train, order, b0, len)
+                tr.Add(task, model.Output, ReadOnlySpan(order, b0, len), train)
+                report (Batch(epoch, epochs, "train", i + 1, trainBatches.Length))
             let te = Tally()
             for i, (b0, len) in List.indexed testBatches do
-                let rows = ReadOnlySpan(testOrder, b0, len)
-                net.Infer(test.Features, test.Targets, rows)
-                te.Add(task, net.Output, rows, test)
-                te.Energy <- te.Energy + net.HebbEnergy() * float len
-                report (Batch(epoch, c.Epochs, "test", i + 1, testBatches.Length))
-            let seconds = watch.Elapsed.TotalSeconds
-            let samples = float (train.Count + test.Count)
+                model.Infer(test, testOrder, b0, len)
+                te.Add(task, model.Output, ReadOnlySpan(testOrder, b0, len), test)
+                te.Energy <- te.Energy + model.Energy() * float len
+                report (Batch(epoch, epochs, "test", i + 1, testBatches.Length))
             let extra =
                 [ "trainMseCost", tr.Mse
                   "testMseCost", te.Mse
-                  "hebbEnergy", te.Energy / float te.Samples
-                  for l in 1 .. p.LayerSizes.Length - 1 do
-                      $"spikesPerNeuronLayer{l}", float net.Spikes[l] / (samples * float p.LayerSizes[l])
+                  "energy", te.Energy / float te.Samples
+                  yield! model.EpochExtras(train.Count + test.Count)
                   match task with
                   | Phonemes _ ->
                       "trainPhonemeAccuracy", float tr.PhonemeHits / float tr.Samples
@@ -102,25 +109,67 @@ let trainSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record
                   TestAccuracy = testAcc
                   TrainError = 1.0 - trainAcc
                   TestError = 1.0 - testAcc
-                  Seconds = seconds
-                  SynapticOps = net.SynapticOps
+                  Seconds = watch.Elapsed.TotalSeconds
+                  SynapticOps = model.SynapticOps
                   Extra = extra }
-            epochs.Add record
+            done'.Add record
             report (EpochDone record)
     with
-    | :? TrainingDivergedException as e -> status <- Failed $"epoch {epochs.Count + 1}: {e.Message}"
-    | :? InvariantViolationException as e -> status <- Failed $"epoch {epochs.Count + 1}: {e.Message}"
-    { Config = configValues c p
-      Seed = c.Seed
-      Dataset = { Name = train.Name; TrainSize = train.Count; TestSize = test.Count; Provenance = train.Provenance }
-      Epochs = List.ofSeq epochs
+    | :? TrainingDivergedException as e -> status <- Failed $"epoch {done'.Count + 1}: {e.Message}"
+    | :? InvariantViolationException as e -> status <- Failed $"epoch {done'.Count + 1}: {e.Message}"
+    List.ofSeq done', status
+
+/// The run record of a finished run.
+let record (config: (string * Value) list) (seed: uint64) (split: DataSplit) (epochs: Epoch list, status: Status) =
+    { Config = config
+      Seed = seed
+      Dataset = { Name = split.Train.Name; TrainSize = split.Train.Count; TestSize = split.Test.Count; Provenance = split.Train.Provenance }
+      Epochs = epochs
       Status = status
-      GitCommit = gitCommit.Value },
-    net
+      GitCommit = gitCommit.Value }
+
+/// The spiking STDP network as a trainable model.
+type SnnModel(net: SpikingStdpNetwork) =
+    member _.Network = net
+    interface ITrainable with
+        member _.Train(d, rows, start, count) = net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
+        member _.Infer(d, rows, start, count) = net.Infer(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
+        member _.Output = net.Output
+        member _.SynapticOps = net.SynapticOps
+        member _.ResetCounters() = net.ResetCounters()
+        member _.Energy() = net.HebbEnergy()
+        member _.EpochExtras samples =
+            let sizes = net.Parameters.LayerSizes
+            [ for l in 1 .. sizes.Length - 1 -> $"spikesPerNeuronLayer{l}", float net.Spikes[l] / (float samples * float sizes[l]) ]
+
+/// Trains and evaluates a spiking STDP network for `c.Epochs` epochs; returns its run record and the trained network.
+let trainSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingStdpNetwork =
+    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = SpikingStdpNetwork p
+    let result = trainEpochs (SnnModel net) split c.Epochs c.BatchSize c.Seed report
+    record (configValues c p) c.Seed split result, net
 
 /// Trains and evaluates a spiking STDP network and returns its run record.
 let runSnn c split report = fst (trainSnn c split report)
 
-/// The load options that give the split a config asks for.
-let loadOptions (c: SnnConfig) (baseOptions: DataSets.LoadOptions) =
-    { baseOptions with TrainSize = c.TrainSize; TestSize = c.TestSize }
+/// The equilibrium-propagation network as a trainable model, with persistent particles per data set.
+type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
+    let trainParticles = net.CreateParticles train.Count
+    let testParticles = net.CreateParticles test.Count
+    let particlesOf (d: DataSet) = if obj.ReferenceEquals(d, train) then trainParticles else testParticles
+    member _.Network = net
+    interface ITrainable with
+        member _.Train(d, rows, start, count) = net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(rows, start, count), particlesOf d)
+        member _.Infer(d, rows, start, count) = net.Infer(d.Features, d.Targets, ReadOnlySpan(rows, start, count), particlesOf d)
+        member _.Output = net.Output
+        member _.SynapticOps = net.SynapticOps
+        member _.ResetCounters() = net.ResetCounters()
+        member _.Energy() = net.FreeEnergy()
+        member _.EpochExtras _ = []
+
+/// Trains and evaluates an equilibrium-propagation network; returns its run record and the trained network.
+let trainEqProp (c: EqPropConfig.EqPropConfig) (split: DataSplit) (report: Report -> unit) : Record * EnergyNetwork =
+    let p = EqPropConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = EnergyNetwork p
+    let result = trainEpochs (EqPropModel(net, split.Train, split.Test)) split c.Epochs c.BatchSize c.Seed report
+    record (EqPropConfig.configValues c p) c.Seed split result, net

@@ -56,7 +56,7 @@ let tests =
             let z =
                 Grid.ofSnn [ defaults ]
                 |> Grid.zip (fun e h -> Grid.snn (fun c -> { c with Epochs = e; Hidden = [ h ] })) [ 1; 2; 3 ] [ 10; 20; 30 ]
-            Expect.equal (z |> List.map (fun e -> match e.Model with Experiment.Snn c -> c.Epochs, c.Hidden)) [ 1, [ 10 ]; 2, [ 20 ]; 3, [ 30 ] ] "pairs"
+            Expect.equal (z |> List.map (fun e -> match e.Model with Experiment.Snn c -> c.Epochs, c.Hidden | _ -> 0, [])) [ 1, [ 10 ]; 2, [ 20 ]; 3, [ 30 ] ] "pairs"
             throwsOf<System.ArgumentException> (fun () -> Grid.create "dup" (Grid.ofSnn [ defaults; defaults ]) |> ignore) "duplicate" |> ignore
             throwsOf<System.ArgumentException> (fun () -> Grid.parseShard "3/3" |> ignore) "shard out of range" |> ignore
             Expect.equal (Grid.parseShard "2/8") (2, 8) "parse"

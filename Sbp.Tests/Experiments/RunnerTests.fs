@@ -49,8 +49,8 @@ let tests =
             let tb = Tables.summary (Tables.groups (Tables.load b.Path "t" |> List.map snd))
             Expect.equal (strip ta) (strip tb) "accuracies identical (timings aside)"
             let md, gs = Tables.write a.Path "t" None
-            Expect.stringContains md "Each rule against the symmetric-STDP baseline" "pairs table"
-            let plots = Plots.write a.Path "t" gs
+            Expect.stringContains md "Each rule against its baseline" "pairs table"
+            let plots = Plots.write a.Path "t" None gs
             Expect.isTrue (plots |> List.forall (fun p -> FileInfo(p).Length > 1000L)) "plots written"
 
         testCase "an invariant violation stops that experiment with a failed record; the others finish" <| fun () ->

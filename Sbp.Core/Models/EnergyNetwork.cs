@@ -1,0 +1,233 @@
+using System.Numerics.Tensors;
+using Sbp.Core.Learning;
+using Sbp.Core.Numerics;
+using Sbp.Core.Plasticity;
+
+namespace Sbp.Core.Models;
+
+/// <summary>The persistent states ("particles") of every sample of one data set, kept between epochs.</summary>
+public sealed class ParticleStore
+{
+    /// <summary>Per layer ℓ ≥ 1: samples x n_ℓ (entry 0 unused: the input is clamped).</summary>
+    public Matrix[] States { get; }
+    public ParticleStore(int[] layerSizes, int samples) =>
+        States = layerSizes.Select((n, l) => l == 0 ? new Matrix(0, n) : new Matrix(samples, n)).ToArray();
+    public int Count => States.Length > 1 ? States[1].Rows : 0;
+}
+
+/// <summary>
+/// The layered energy network trained by equilibrium propagation (Scellier &amp; Bengio 2017; SBP-SPEC §5), with
+/// ρ = clip(·, 0, 1) and the energy given by <see cref="EnergyFunction"/>. Per mini-batch of B samples:
+///  1. load the samples' persistent states; free phase, n_free steps, all layers at once (Jacobi):
+///       s_j ← clip(s_j − ε·∂E/∂s_j, 0, 1), j ≥ 1; store the result back; prediction = argmax s_L;
+///  2. nudged phase from the free state, n_nudge steps on F = E + β|s_L − y|², β = ±β₀ (sign drawn per batch);
+///  3. ΔW_k = −(∂E/∂W_k(s^β) − ∂E/∂W_k(s⁰))/(βB), Δb_j likewise; optionally the SBP operator on ΔW;
+///     W_k += α_k·ΔW'_k, b_j += α_{j−1}·Δb_j; constraints enforced in <see cref="WeightBounds"/>.
+/// ρ(s_0)·W_0 is computed once per batch: the input is clamped. Nothing is allocated per batch.
+/// </summary>
+public sealed class EnergyNetwork
+{
+    public EqPropParameters Parameters { get; }
+    public EnergyFunction Energy { get; }
+    public Matrix[] Weights { get; }
+    public float[][] Biases { get; }
+    public WeightConstraints[] Constraints { get; }
+    public long SynapticOps { get; private set; }
+    /// <summary>The sign-carrying β of the last training batch.</summary>
+    public float LastBeta { get; private set; }
+
+    private readonly int[] _n;
+    private readonly int _layers;
+    private readonly Matrix[] _free, _nudged, _grad, _dw;
+    private readonly Matrix _y, _x0w;
+    private readonly float[] _scratch;
+    private readonly float[][] _preMean;
+    private readonly SelfBackpropagation? _sbp;
+    private readonly Rng _signs;
+    private int _batch;
+
+    public EnergyNetwork(EqPropParameters p)
+    {
+        p.Validate();
+        Parameters = p;
+        _n = (int[])p.LayerSizes.Clone();
+        _layers = _n.Length;
+        Energy = EnergyFunction.Create(p.Energy, _layers, p.Theta);
+        int b = p.BatchSize;
+        Matrix[] PerLayer() => _n.Select(n => new Matrix(b, n)).ToArray();
+        _free = PerLayer(); _nudged = PerLayer(); _grad = PerLayer();
+        _y = new Matrix(b, _n[^1]);
+        _x0w = new Matrix(b, _n[1]);
+        _scratch = new float[b * _n.Max()];
+        Weights = new Matrix[_layers - 1];
+        _dw = new Matrix[_layers - 1];
+        Constraints = new WeightConstraints[_layers - 1];
+        for (int k = 0; k < _layers - 1; k++)
+        {
+            Weights[k] = SpikingStdpNetwork.GlorotUniform(_n[k], _n[k + 1], Rng.Derive(p.Seed, (ulong)k + 1));
+            _dw[k] = new Matrix(_n[k], _n[k + 1]);
+            Constraints[k] = new WeightConstraints(p.WeightMin, p.WeightMax);
+            WeightBounds.Enforce(Weights[k], Constraints[k]);
+        }
+        Biases = _n.Select((n, l) => l == 0 ? [] : new float[n]).ToArray();
+        _preMean = _n.Select(n => new float[n]).ToArray();
+        if (p.Sbp is not null) _sbp = new SelfBackpropagation(_n);
+        _signs = Rng.Derive(p.Seed, 0xbe7a);
+    }
+
+    public ParticleStore CreateParticles(int samples) => new(_n, samples);
+    public Matrix Output => _free[^1];
+    public Matrix FreeState(int layer) => _free[layer];
+    public Matrix NudgedState(int layer) => _nudged[layer];
+    public int CurrentBatch => _batch;
+    public void ResetCounters() => SynapticOps = 0;
+
+    private Span<float> Live(Matrix m) => m.Data.AsSpan(0, _batch * m.Cols);
+
+    /// <summary>Loads inputs (clipped to [0, 1]: ρ of the clamped layer), targets and the samples' particles.</summary>
+    public void LoadBatch(Matrix features, Matrix targets, ReadOnlySpan<int> rows, ParticleStore particles)
+    {
+        if (features.Cols != _n[0]) throw new ArgumentException($"the data has {features.Cols} features; the input layer has {_n[0]} neurons");
+        if (targets.Cols != _n[^1]) throw new ArgumentException($"the data has {targets.Cols} targets; the output layer has {_n[^1]} neurons");
+        if (rows.Length < 1 || rows.Length > Parameters.BatchSize) throw new ArgumentException($"a batch holds 1..{Parameters.BatchSize} samples, got {rows.Length}");
+        _batch = rows.Length;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            features.Row(rows[i]).CopyTo(_free[0].Row(i));
+            targets.Row(rows[i]).CopyTo(_y.Row(i));
+            for (int l = 1; l < _layers; l++) particles.States[l].Row(rows[i]).CopyTo(_free[l].Row(i));
+        }
+        Activations.Clip01(Live(_free[0]), Live(_free[0]));
+        Live(_free[0]).CopyTo(_nudged[0].Data);
+        int n0 = _n[0], n1 = _n[1];
+        Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _free[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1);
+        SynapticOps += (long)_batch * n0 * n1;
+    }
+
+    private void StoreParticles(ReadOnlySpan<int> rows, ParticleStore particles)
+    {
+        for (int i = 0; i < rows.Length; i++)
+            for (int l = 1; l < _layers; l++) _free[l].Row(i).CopyTo(particles.States[l].Row(rows[i]));
+    }
+
+    /// <summary>One batch: free phase (particles updated), nudged phase, learning.</summary>
+    public void TrainBatch(Matrix features, Matrix targets, ReadOnlySpan<int> rows, ParticleStore particles)
+    {
+        LoadBatch(features, targets, rows, particles);
+        Relax(_free, Parameters.FreeIterations, 0f);
+        StoreParticles(rows, particles);
+        float beta = Parameters.RandomBetaSign && _signs.NextInt(2) == 0 ? -Parameters.Beta : Parameters.Beta;
+        LastBeta = beta;
+        for (int l = 1; l < _layers; l++) Live(_free[l]).CopyTo(_nudged[l].Data);
+        Relax(_nudged, Parameters.NudgeIterations, beta);
+        Learn(beta);
+    }
+
+    /// <summary>Free phase only (the particles of these samples are updated, as in the reference); prediction in <see cref="Output"/>.</summary>
+    public void Infer(Matrix features, Matrix targets, ReadOnlySpan<int> rows, ParticleStore particles)
+    {
+        LoadBatch(features, targets, rows, particles);
+        Relax(_free, Parameters.FreeIterations, 0f);
+        StoreParticles(rows, particles);
+    }
+
+    /// <summary>n steps of s_j ← clip(s_j − ε·∂F/∂s_j, 0, 1) for every j ≥ 1 at once; F = E + β|s_L − y|².</summary>
+    public void Relax(Matrix[] s, int steps, float beta)
+    {
+        float eps = Parameters.Epsilon;
+        for (int t = 0; t < steps; t++)
+        {
+            for (int j = 1; j < _layers; j++) StateGradient(s, j, _grad[j], beta);
+            for (int j = 1; j < _layers; j++)
+            {
+                var sj = Live(s[j]);
+                TensorPrimitives.MultiplyAdd(Live(_grad[j]), -eps, sj, sj);
+                Activations.Clip01(sj, sj);
+            }
+        }
+    }
+
+    /// <summary>g = ∂F/∂s_j for the current batch (ρ' = 1 on the box, ρ(s) = s for states in [0, 1]).</summary>
+    public void StateGradient(Matrix[] s, int j, Matrix g, float beta)
+    {
+        var e = Energy;
+        int nj = _n[j];
+        var gj = Live(g);
+        // c_{j−1}·ρ(s_{j−1})W_{j−1}
+        if (j == 1) TensorPrimitives.Multiply(Live(_x0w), e.Coupling[0], gj);
+        else
+        {
+            int np = _n[j - 1];
+            Gemm.Multiply(Transpose.No, Transpose.No, _batch, nj, np, e.Coupling[j - 1], s[j - 1].Data, 0, np, Weights[j - 1].Data, 0, nj, 0f, g.Data, 0, nj);
+            SynapticOps += (long)_batch * np * nj;
+        }
+        // + c_j·ρ(s_{j+1})W_jᵀ
+        if (j < _layers - 1)
+        {
+            int nq = _n[j + 1];
+            Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nj, nq, e.Coupling[j], s[j + 1].Data, 0, nq, Weights[j].Data, 0, nq, 1f, g.Data, 0, nj);
+            SynapticOps += (long)_batch * nq * nj;
+        }
+        // + 2q_j·s_j + m_j·b_j
+        TensorPrimitives.MultiplyAdd(Live(s[j]), 2f * e.Quadratic[j], gj, gj);
+        if (e.Bias[j] != 0)
+            for (int r = 0; r < _batch; r++) TensorPrimitives.MultiplyAdd(Biases[j], e.Bias[j], g.Row(r), g.Row(r));
+        // + β·∂|s_L − y|²/∂s_L = 2β(s_L − y)
+        if (beta != 0 && j == _layers - 1)
+        {
+            var diff = _scratch.AsSpan(0, gj.Length);
+            TensorPrimitives.Subtract(Live(s[j]), Live(_y), diff);
+            TensorPrimitives.MultiplyAdd(diff, 2f * beta, gj, gj);
+        }
+        SynapticOps += 3L * gj.Length;
+    }
+
+    private void Learn(float beta)
+    {
+        var p = Parameters;
+        var e = Energy;
+        // ΔW_k = −c_k(ρ_k^βᵀρ_{k+1}^β − ρ_k⁰ᵀρ_{k+1}⁰)/(βB); for k = 0 the input is the same in both phases
+        for (int k = 0; k < _layers - 1; k++)
+        {
+            var rule = k == 0 ? BaseRule.SbpBase : BaseRule.Symmetric;
+            SynapticOps += ContrastiveStdp.Compute(rule, _free[k], _nudged[k], _free[k + 1], _nudged[k + 1], _batch, beta, _dw[k], _scratch);
+            TensorPrimitives.Multiply(_dw[k].Data, -e.Coupling[k], _dw[k].Data);
+        }
+        for (int j = 1; j < _layers; j++)
+        {
+            // Δb_j = −m_j·mean(ρ_j^β − ρ_j⁰)/β
+            var diff = _scratch.AsSpan(0, _batch * _n[j]);
+            TensorPrimitives.Subtract(Live(_nudged[j]), Live(_free[j]), diff);
+            Activations.ColumnMean(diff, _batch, _preMean[j]);
+            TensorPrimitives.MultiplyAdd(_preMean[j], -e.Bias[j] * p.LearningRates[j - 1] / beta, Biases[j], Biases[j]);
+        }
+        if (_sbp is not null)
+        {
+            if (p.Sbp!.Mode == SbpMode.Replace)
+                for (int k = 0; k < _layers - 1; k++) Activations.ColumnMean(Live(_free[k]), _batch, _preMean[k]);
+            SynapticOps += _sbp.Apply(_dw, p.Sbp, _preMean);
+        }
+        for (int k = 0; k < _layers - 1; k++)
+        {
+            var w = Weights[k];
+            TensorPrimitives.MultiplyAdd(_dw[k].Data, p.LearningRates[k], w.Data, w.Data);
+            WeightBounds.Enforce(w, Constraints[k]);
+            SynapticOps += w.Data.Length;
+            if (!Activations.AllFinite(w.Data)) throw new TrainingDivergedException($"weight layer {k} ({_n[k]}x{_n[k + 1]})");
+            if (p.CheckInvariants && !WeightBounds.Holds(w, Constraints[k]))
+                throw new InvariantViolationException($"weight layer {k} breaks its constraints {Constraints[k]} after an update");
+        }
+        for (int j = 1; j < _layers; j++)
+            if (!Activations.AllFinite(Biases[j])) throw new TrainingDivergedException($"the biases of layer {j}");
+    }
+
+    /// <summary>The energy of the current free state of the batch, per sample.</summary>
+    public double FreeEnergy()
+    {
+        var biases = Biases;
+        return Energy.Value(_free, Weights, biases, _batch, _scratch) / _batch;
+    }
+
+    /// <summary>The weight change the last batch produced (before the learning rate), for tests.</summary>
+    public Matrix WeightChange(int k) => _dw[k];
+}

