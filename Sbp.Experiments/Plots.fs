@@ -160,10 +160,11 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
                 let label = groupLabel cols g
                 let w = Path.Combine(dir, $"weights-{i + 1}.png")
                 weights w $"weights after training: {label}" a
-                let s = Path.Combine(dir, $"raster-{i + 1}.png")
-                raster s $"hidden-layer spikes, {a.RasterSamples} test samples: {label}" a
                 written.Add w
-                written.Add s
+                if a.RasterSamples > 0 then
+                    let s = Path.Combine(dir, $"raster-{i + 1}.png")
+                    raster s $"hidden-layer spikes, {a.RasterSamples} test samples: {label}" a
+                    written.Add s
             | _ -> ()
         | None -> ()
     List.ofSeq written

