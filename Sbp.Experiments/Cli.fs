@@ -70,6 +70,13 @@ type TrainArgs =
     | Epsilon of eps: float
     | Theta of theta: float
     | Fixed_Beta_Sign
+    | Replace of p: float
+    | Steps of t: int
+    | Learning_Rate of lr: float
+    | Surrogate of kind: string
+    | Form of form: string
+    | Alternate of k: int
+    | Reference_Quirks
     | Seed of seed: uint64
     | Out of dir: string
     | Nettalk_Dir of dir: string
@@ -81,8 +88,8 @@ type TrainArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> "snn (the spiking STDP network; default) or eqprop (the equilibrium-propagation energy network)."
-            | Rule _ -> "snn: symmetric (default), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference spread; eqprop: eqprop (default), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change)."
+            | Model _ -> "snn (the spiking STDP network; default), eqprop (the equilibrium-propagation energy network) or smlp (the spiking MLP with surrogate-gradient BPTT)."
+            | Rule _ -> "snn: symmetric (default), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference spread; eqprop: eqprop (default), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change); smlp: bp (default), sbp, sbp-operator, zero."
             | Sbp -> "add the SBP spread (reference parameters) on top of the base rule."
             | Depth _ -> "SBP propagation depth (0 = lateral only, 1 = the paper, k = k layers upstream)."
             | Fraction _ -> "SBP fraction f (default 0.2)."
@@ -92,9 +99,9 @@ type TrainArgs =
             | Sbp_Mode _ -> "modulate (default) or replace."
             | Dataset _ -> "mnist (default), mnist-idx, fashion, nettalk or dvs."
             | Hidden _ -> "hidden layer size (default 500)."
-            | Layers _ -> "number of hidden layers (default 1)."
+            | Layers _ -> "number of layers, input and output included (default 3: one hidden layer)."
             | Epochs _ -> "epochs (default 10)."
-            | Batch_Size _ -> "mini-batch size (snn default 50, eqprop 20)."
+            | Batch_Size _ -> "mini-batch size (snn default 50, eqprop 20, smlp 100)."
             | Train_Size _ -> "training samples (default: the data set's split)."
             | Test_Size _ -> "test samples (default: the data set's split)."
             | Alpha _ -> "learning rates per weight layer, comma-separated (default 0.1,0.05)."
@@ -115,6 +122,13 @@ type TrainArgs =
             | Epsilon _ -> "relaxation step ε (snn default 0.5, eqprop 1)."
             | Theta _ -> "eqprop sbp-energy: θ_sbp (default 0.5)."
             | Fixed_Beta_Sign -> "eqprop: keep β positive instead of drawing its sign per batch."
+            | Replace _ -> "smlp: fraction p of batches whose hidden gradient is replaced (default 1)."
+            | Steps _ -> "smlp: time steps T (default 20)."
+            | Learning_Rate _ -> "smlp: Adam learning rate (default 1e-3)."
+            | Surrogate _ -> "smlp: rectangular (STBP, default) or sigmoid (SNU)."
+            | Form _ -> "smlp: per-batch (default) or per-step (the reference: inside BPTT, every step)."
+            | Alternate _ -> "smlp per-step form: every k-th step uses backprop (default 0 = none)."
+            | Reference_Quirks -> "smlp: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)."
             | Seed _ -> "seed (default 100)."
             | Out _ -> "folder for run.json (default results/scratch/<model>-<rule>-<dataset>-s<seed>)."
             | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list."
@@ -130,7 +144,7 @@ type BenchArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Target _ -> "snn or eqprop."
+            | Target _ -> "snn, eqprop or smlp."
             | Batches _ -> "timed batches (default 40)."
 
 type ReproduceArgs =

@@ -11,6 +11,7 @@ open Sbp.Experiments.SnnConfig
 type ModelConfig =
     | Snn of SnnConfig
     | EqProp of EqPropConfig.EqPropConfig
+    | Smlp of SmlpConfig.SmlpConfig
 
 /// How an experiment's seed is chosen.
 type SeedChoice =
@@ -23,18 +24,21 @@ type Experiment = { Model: ModelConfig; Seed: SeedChoice }
 
 let ofSnn (c: SnnConfig) = { Model = Snn c; Seed = Given }
 let ofEqProp (c: EqPropConfig.EqPropConfig) = { Model = EqProp c; Seed = Given }
+let ofSmlp (c: SmlpConfig.SmlpConfig) = { Model = Smlp c; Seed = Given }
 
 /// The seed written in the model config.
 let private givenSeed (m: ModelConfig) =
     match m with
     | Snn c -> c.Seed
     | EqProp c -> c.Seed
+    | Smlp c -> c.Seed
 
 /// The model-level description (every parameter but the seed), in a fixed order.
 let private describe (e: Experiment) =
     match e.Model with
     | Snn c -> describeSnn c
     | EqProp c -> EqPropConfig.describe c
+    | Smlp c -> SmlpConfig.describe c
     |> List.filter (fun (k, _) -> k <> "seed")
 
 let private canonical (values: (string * Value) list) =
@@ -71,18 +75,21 @@ let resolve (e: Experiment) =
     match e.Model with
     | Snn c -> Snn { c with Seed = seed e }
     | EqProp c -> EqProp { c with Seed = seed e }
+    | Smlp c -> Smlp { c with Seed = seed e }
 
 /// A short human-readable label: model, rule and data set.
 let label (e: Experiment) =
     match e.Model with
     | Snn c -> $"snn {ruleName c} {DataSets.nameOf c.Dataset}"
     | EqProp c -> $"eqprop {EqPropConfig.ruleName c} {DataSets.nameOf c.Dataset}"
+    | Smlp c -> $"smlp {SmlpConfig.ruleName c} {DataSets.nameOf c.Dataset}"
 
 /// The data an experiment trains on: data set, train size, test size.
 let data (e: Experiment) =
     match e.Model with
     | Snn c -> c.Dataset, c.TrainSize, c.TestSize
     | EqProp c -> c.Dataset, c.TrainSize, c.TestSize
+    | Smlp c -> c.Dataset, c.TrainSize, c.TestSize
 
 /// The description without seed (groups replicates of one configuration in tables).
 let groupKey (e: Experiment) = canonical (describe e)

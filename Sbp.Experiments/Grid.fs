@@ -23,6 +23,15 @@ let ofSnn (configs: SnnConfig list) = configs |> List.map ofSnn
 /// Starts a grid from equilibrium-propagation configurations.
 let ofEqProp (configs: EqPropConfig.EqPropConfig list) = configs |> List.map ofEqProp
 
+/// Starts a grid from spiking-MLP configurations.
+let ofSmlp (configs: SmlpConfig.SmlpConfig list) = configs |> List.map ofSmlp
+
+/// Applies a change to the spiking-MLP config of an experiment (others pass unchanged).
+let smlp (f: SmlpConfig.SmlpConfig -> SmlpConfig.SmlpConfig) (e: Experiment) =
+    match e.Model with
+    | Smlp c -> { e with Model = Smlp(f c) }
+    | _ -> e
+
 /// Applies a change to the spiking-network config of an experiment (others pass unchanged).
 let snn (f: SnnConfig -> SnnConfig) (e: Experiment) =
     match e.Model with

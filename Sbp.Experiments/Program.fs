@@ -91,10 +91,11 @@ let private sbpParamsOf (a: ParseResults<TrainArgs>) =
              | "top" | "top-fraction" -> RangeMode.TopFraction
              | m -> invalidArg "range-mode" $"unknown range mode '{m}'; expected reference or top"))
 
+/// Hidden layer sizes: --layers counts all layers, input and output included (the paper's "3/4/5/6 layers").
 let private hiddenOf (a: ParseResults<TrainArgs>) =
-    let layers = a.GetResult(Layers, 1)
-    if layers < 1 then invalidArg "layers" $"--layers must be at least 1, got {layers}"
-    List.replicate layers (a.GetResult(Hidden, 500))
+    let layers = a.GetResult(Layers, 3)
+    if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
+    List.replicate (layers - 2) (a.GetResult(Hidden, 500))
 
 /// The configuration a `train --model snn` command line asks for (defaults = the paper's).
 let snnConfigOf (a: ParseResults<TrainArgs>) =
@@ -162,6 +163,40 @@ let eqPropConfigOf (a: ParseResults<TrainArgs>) =
         WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
         Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
 
+/// The configuration a `train --model smlp` command line asks for (defaults = the reference).
+let smlpConfigOf (a: ParseResults<TrainArgs>) =
+    let d = SmlpConfig.defaults
+    let rule =
+        match SmlpConfig.parseRule (a.GetResult(Rule, "bp")) with
+        | Ok r -> r
+        | Error e -> invalidArg "rule" e
+    { d with
+        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
+        TrainSize = a.TryGetResult TrainArgs.Train_Size
+        TestSize = a.TryGetResult TrainArgs.Test_Size
+        Hidden = hiddenOf a
+        Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
+        BatchSize = a.GetResult(Batch_Size, d.BatchSize)
+        Steps = a.GetResult(Steps, d.Steps)
+        LearningRate = float32 (a.GetResult(Learning_Rate, float d.LearningRate))
+        Spike =
+            (match a.GetResult(Surrogate, "rectangular").ToLowerInvariant() with
+             | "rectangular" | "stbp" -> Sbp.Core.Learning.SpikeFunction.Rectangular
+             | "sigmoid" | "snu" -> Sbp.Core.Learning.SpikeFunction.Sigmoid
+             | s -> invalidArg "surrogate" $"unknown surrogate '{s}'; expected rectangular or sigmoid")
+        Rule = rule
+        Replace = float32 (a.GetResult(Replace, float d.Replace))
+        Form =
+            (match a.GetResult(Form, "per-batch").ToLowerInvariant() with
+             | "per-batch" -> ReplacementForm.PerBatch
+             | "per-step" -> ReplacementForm.PerStep
+             | f -> invalidArg "form" $"unknown form '{f}'; expected per-batch or per-step")
+        AlternateEvery = a.GetResult(Alternate, d.AlternateEvery)
+        ReferenceQuirks = a.Contains Reference_Quirks
+        Sbp = (let s = sbpParamsOf a in SbpParameters(s.Fraction, s.Range, s.LambdaPre, s.LambdaPost, s.LambdaBp, s.Depth, SbpMode.Replace, s.RangeMode))
+        Frames = a.GetResult(Dvs_Frames, d.Frames)
+        Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
+
 let private progressBar (quiet: bool) =
     let live = not quiet && not Console.IsErrorRedirected
     fun (r: Training.Report) ->
@@ -188,7 +223,11 @@ let private train (a: ParseResults<TrainArgs>) =
             let c = eqPropConfigOf a
             (EqPropConfig.toParameters c 1 1).Validate()
             Experiment.EqProp c
-        | m -> invalidArg "model" $"unknown model '{m}'; expected snn or eqprop"
+        | "smlp" ->
+            let c = smlpConfigOf a
+            (SmlpConfig.toParameters c c.Frames 1).Validate()
+            Experiment.Smlp c
+        | m -> invalidArg "model" $"unknown model '{m}'; expected snn, eqprop or smlp"
     let e = { Experiment.Model = model; Experiment.Seed = Experiment.Given }
     let dataset, trainSize, testSize = Experiment.data e
     let loadBase =
@@ -209,6 +248,7 @@ let private train (a: ParseResults<TrainArgs>) =
         match model with
         | Experiment.Snn c -> Training.runSnn c split report
         | Experiment.EqProp c -> fst (Training.trainEqProp c split report)
+        | Experiment.Smlp c -> fst (Training.trainSmlp c split report)
     let layers = record.Config |> List.tryFind (fst >> (=) "layers") |> Option.map (snd >> function RunRecord.Items xs -> xs |> List.map (function RunRecord.Int i -> string i | _ -> "?") | _ -> [])
     layers |> Option.iter (fun l -> printfn "layers %s" (String.Join("-", l)))
     let path = Path.Combine(out, "run.json")

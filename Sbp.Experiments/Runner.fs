@@ -77,6 +77,9 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (status: Concur
             | EqProp c ->
                 let r, net = Training.trainEqProp c split report
                 r, Artifacts.ofWeights net.Weights
+            | Smlp c ->
+                let r, net = Training.trainSmlp c split report
+                r, Artifacts.ofWeights net.Weights
         let record =
             { record with
                 Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid

@@ -61,6 +61,8 @@ type ITrainable =
     abstract Output: Matrix
     abstract SynapticOps: int64
     abstract ResetCounters: unit -> unit
+    /// Called before each epoch's training batches (learning-rate schedules).
+    abstract BeginEpoch: epoch: int -> unit
     /// An energy of the last inferred batch, per sample (Hebb energy, equilibrium energy ...).
     abstract Energy: unit -> float
     /// Figures of the finished epoch beyond the common ones (spikes per neuron ...).
@@ -80,6 +82,7 @@ let trainEpochs (model: ITrainable) (split: DataSplit) (epochs: int) (batchSize:
         for epoch in 1 .. epochs do
             let watch = Stopwatch.StartNew()
             model.ResetCounters()
+            model.BeginEpoch epoch
             let order = Rng.Derive(seed, 1000UL + uint64 epoch).Permutation train.Count
             let tr = Tally()
             for i, (b0, len) in List.indexed trainBatches do
@@ -137,6 +140,7 @@ type SnnModel(net: SpikingStdpNetwork) =
         member _.Output = net.Output
         member _.SynapticOps = net.SynapticOps
         member _.ResetCounters() = net.ResetCounters()
+        member _.BeginEpoch _ = ()
         member _.Energy() = net.HebbEnergy()
         member _.EpochExtras samples =
             let sizes = net.Parameters.LayerSizes
@@ -164,6 +168,7 @@ type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
         member _.Output = net.Output
         member _.SynapticOps = net.SynapticOps
         member _.ResetCounters() = net.ResetCounters()
+        member _.BeginEpoch _ = ()
         member _.Energy() = net.FreeEnergy()
         member _.EpochExtras _ = []
 
@@ -173,3 +178,28 @@ let trainEqProp (c: EqPropConfig.EqPropConfig) (split: DataSplit) (report: Repor
     let net = EnergyNetwork p
     let result = trainEpochs (EqPropModel(net, split.Train, split.Test)) split c.Epochs c.BatchSize c.Seed report
     record (EqPropConfig.configValues c p) c.Seed split result, net
+
+/// The spiking MLP as a trainable model; its "energy" is the batch loss, and each epoch reports the operations
+/// spent on hidden backprop gradients and on their replacements.
+type SmlpModel(net: SpikingMlp) =
+    member _.Network = net
+    interface ITrainable with
+        member _.Train(d, rows, start, count) = net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
+        member _.Infer(d, rows, start, count) = net.Infer(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
+        member _.Output = net.Output
+        member _.SynapticOps = net.SynapticOps
+        member _.ResetCounters() = net.ResetCounters()
+        member _.BeginEpoch epoch = net.BeginEpoch epoch
+        member _.Energy() = float net.Loss
+        member _.EpochExtras _ =
+            [ "hiddenBackpropOps", float net.HiddenBackpropOps
+              "replacementOps", float net.ReplacementOps
+              "replaced", float net.Replaced
+              "learningRate", float net.LearningRate ]
+
+/// Trains and evaluates a spiking MLP; returns its run record and the trained network.
+let trainSmlp (c: SmlpConfig.SmlpConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingMlp =
+    let p = SmlpConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = SpikingMlp p
+    let result = trainEpochs (SmlpModel net) split c.Epochs c.BatchSize c.Seed report
+    record (SmlpConfig.configValues c p) c.Seed split result, net

@@ -44,6 +44,13 @@ public static class Activations
         }
     }
 
+    /// <summary>output[c] += Σ over rows of x[r, c].</summary>
+    public static void ColumnSumAdd(ReadOnlySpan<float> x, int rows, Span<float> output)
+    {
+        int n = output.Length;
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(output, x.Slice(r * n, n), output);
+    }
+
     /// <summary>out[c] = mean over rows of x[r, c].</summary>
     public static void ColumnMean(ReadOnlySpan<float> x, int rows, Span<float> output)
     {

@@ -1,0 +1,101 @@
+using Sbp.Core.Learning;
+using Sbp.Core.Plasticity;
+
+namespace Sbp.Core.Models;
+
+/// <summary>How a sample becomes the input spikes of each time step.</summary>
+public enum InputEncoding
+{
+    /// <summary>Bernoulli rate code: each step, pixel i spikes with probability x_i (MNIST, Fashion-MNIST).</summary>
+    Bernoulli,
+    /// <summary>The same input every step (NETtalk's one-hot windows).</summary>
+    Static,
+    /// <summary>A frame sequence: step t reads frame ⌊t·F/T⌋ of the sample's F frames (DVS Gesture).</summary>
+    Frames,
+}
+
+/// <summary>What the hidden layers learn from.</summary>
+public enum HiddenGradient
+{
+    /// <summary>Backpropagation through time with the surrogate derivative.</summary>
+    Backprop,
+    /// <summary>The reference SBP gradient (SBP-SPEC §6): s from the layer above's gradient, random feedback of the error, late-minus-early correlations.</summary>
+    Sbp,
+    /// <summary>The SBP operator in replace mode, synthesising the hidden change from the layer above's.</summary>
+    SbpOperator,
+    /// <summary>The control: the hidden gradient replaced by zero.</summary>
+    Zero,
+}
+
+/// <summary>Where the replacement happens.</summary>
+public enum ReplacementForm
+{
+    /// <summary>A fraction p of the batches, chosen from the seed, use the replacement for the whole batch.</summary>
+    PerBatch,
+    /// <summary>The reference: inside BPTT, every time step's hidden contribution is replaced (s from that step's output gradient), except every k-th step when <see cref="SmlpParameters.AlternateEvery"/> = k.</summary>
+    PerStep,
+}
+
+/// <summary>
+/// Everything that defines a spiking-MLP run (SBP-SPEC §6; defaults = the reference: 784-500-10, T = 20, batch 100,
+/// leak 0.2, threshold 0.5, Adam lr 1e-3 with ×0.1 every 50 epochs, STBP rectangle surrogate).
+/// </summary>
+public sealed record SmlpParameters
+{
+    public int[] LayerSizes { get; init; } = [784, 500, 10];
+    public int Steps { get; init; } = 20;
+    public int BatchSize { get; init; } = 100;
+    public float Decay { get; init; } = 0.2f;
+    public float Threshold { get; init; } = 0.5f;
+    /// <summary>I = sigmoid(xW + b) − offset.</summary>
+    public float CurrentOffset { get; init; } = 0.1f;
+    public SpikeFunction Spike { get; init; } = SpikeFunction.Rectangular;
+    public InputEncoding Encoding { get; init; } = InputEncoding.Bernoulli;
+    /// <summary>Frames per sample for <see cref="InputEncoding.Frames"/>.</summary>
+    public int Frames { get; init; } = 1;
+    public AdamParameters Adam { get; init; } = new();
+    public int DecayEveryEpochs { get; init; } = 50;
+    public float DecayFactor { get; init; } = 0.1f;
+    public HiddenGradient Rule { get; init; } = HiddenGradient.Backprop;
+    /// <summary>Fraction p ∈ [0, 1] of batches (or steps) whose hidden gradient is replaced.</summary>
+    public float ReplaceProportion { get; init; } = 1f;
+    public ReplacementForm Form { get; init; } = ReplacementForm.PerBatch;
+    /// <summary>Per-step form: every k-th step uses backprop (0 = none).</summary>
+    public int AlternateEvery { get; init; }
+    /// <summary>The reference's quirks in SBP batches: no bias trains, the random-feedback input is the last step's, H pairs the previous batch's input at the first step.</summary>
+    public bool ReferenceQuirks { get; init; }
+    /// <summary>The reference's 0.01 scales of s and of H.</summary>
+    public float SbpScale { get; init; } = 0.01f;
+    public SbpParameters Sbp { get; init; } = new(Mode: SbpMode.Replace);
+    public bool CheckInvariants { get; init; }
+    public ulong Seed { get; init; } = 100;
+
+    public int WeightLayers => LayerSizes.Length - 1;
+
+    public IEnumerable<string> Problems()
+    {
+        if (LayerSizes.Length < 2) yield return "a network needs at least an input and an output layer";
+        foreach (var n in LayerSizes) if (n < 1) { yield return $"layer sizes must be positive (got [{string.Join(", ", LayerSizes)}])"; break; }
+        if (Steps < 1) yield return $"T must be at least 1 step (got {Steps})";
+        if (BatchSize < 1) yield return $"batch size must be positive (got {BatchSize})";
+        if (!(Decay >= 0 && Decay < 1)) yield return $"the leak factor must lie in [0, 1) (got {Decay})";
+        if (!float.IsFinite(Threshold)) yield return $"the threshold must be finite (got {Threshold})";
+        if (!(Adam.LearningRate > 0) || !float.IsFinite(Adam.LearningRate)) yield return $"the learning rate must be positive (got {Adam.LearningRate})";
+        if (DecayEveryEpochs < 1) yield return $"the learning-rate step must be ≥ 1 epoch (got {DecayEveryEpochs})";
+        if (!(ReplaceProportion >= 0 && ReplaceProportion <= 1)) yield return $"the replacement proportion must lie in [0, 1] (got {ReplaceProportion})";
+        if (AlternateEvery < 0) yield return $"alternate-every must be ≥ 0 (got {AlternateEvery})";
+        if (Frames < 1) yield return $"frames must be ≥ 1 (got {Frames})";
+        if (Encoding == InputEncoding.Frames && LayerSizes.Length > 0 && LayerSizes[0] % Frames != 0)
+            yield return $"{LayerSizes[0]} inputs do not split into {Frames} frames";
+        foreach (var p in Sbp.Problems()) yield return p;
+    }
+
+    /// <summary>Inputs per step (a frame's size for frame sequences).</summary>
+    public int StepInputs => Encoding == InputEncoding.Frames ? LayerSizes[0] / Frames : LayerSizes[0];
+
+    public void Validate()
+    {
+        var problems = Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException("invalid network configuration: " + string.Join("; ", problems));
+    }
+}
