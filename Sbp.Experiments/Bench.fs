@@ -51,3 +51,9 @@ let eqprop (c: EqPropConfig.EqPropConfig) (batches: int) =
     let split = mnist ((batches + 2) * c.BatchSize)
     let net = EnergyNetwork(EqPropConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
     run (EqPropModel(net, split.Train, split.Train)) split.Train c.BatchSize batches
+
+/// 784-500-10, batch 100, T = 20, forward + backward (plain BPTT).
+let smlp (c: SmlpConfig.SmlpConfig) (batches: int) =
+    let split = mnist ((batches + 2) * c.BatchSize)
+    let net = SpikingMlp(SmlpConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
+    run (SmlpModel net) split.Train c.BatchSize batches

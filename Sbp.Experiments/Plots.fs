@@ -105,6 +105,41 @@ let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
                   yield acc
                   yield cost ]
 
+/// For grids that sweep a numeric parameter (a replacement proportion, a number of layers): mean best test
+/// accuracy (± sd over seeds) against it, one line per combination of the other varying parameters.
+let sweep (path: string) (title: string) (gs: Group list) =
+    let keys = varying gs
+    let v k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
+    let numeric k = gs |> List.forall (fun g -> fst (Double.TryParse(v k g, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture)))
+    let parse (s: string) = Double.Parse(s, Globalization.CultureInfo.InvariantCulture)
+    match keys |> List.filter numeric |> List.sortByDescending (fun k -> (gs |> List.map (v k) |> List.distinct).Length) with
+    | xKey :: _ when (gs |> List.map (v xKey) |> List.distinct).Length >= 3 ->
+        use plot = new Plot()
+        let palette = ScottPlot.Palettes.Category10()
+        let others = keys |> List.filter ((<>) xKey)
+        for i, (series, members) in List.indexed (gs |> List.groupBy (fun g -> others |> List.map (fun k -> v k g))) do
+            let points =
+                members
+                |> List.choose (fun g ->
+                    let best = g.Runs |> List.filter (fun r -> not r.Epochs.IsEmpty) |> List.map (fun r -> r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max)
+                    if best.IsEmpty then None else Some(parse (v xKey g), Stats.meanSd best))
+                |> List.sortBy fst
+            if not points.IsEmpty then
+                let xs = points |> List.map fst |> Array.ofList
+                let line = plot.Add.Scatter(xs, points |> List.map (snd >> fst) |> Array.ofList, palette.GetColor i)
+                line.LegendText <- if others.IsEmpty then "best test accuracy" else String.Join(", ", List.zip others series |> List.map (fun (k, x) -> $"{k}={x}"))
+                if points |> List.exists (fun (_, (_, sd)) -> sd > 0.0) then
+                    let band = plot.Add.FillY(xs, points |> List.map (fun (_, (m, sd)) -> m - sd) |> Array.ofList, points |> List.map (fun (_, (m, sd)) -> m + sd) |> Array.ofList)
+                    band.FillColor <- (palette.GetColor i).WithAlpha 0.2
+                    band.LineColor <- Colors.Transparent
+        plot.Title title
+        plot.XLabel xKey
+        plot.YLabel "best test accuracy"
+        plot.ShowLegend(Alignment.LowerLeft) |> ignore
+        plot.SavePng(path, fst size, snd size) |> ignore
+        true
+    | _ -> false
+
 /// Histograms of the trained weights of every layer of one run.
 let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
     use plot = new Plot()
@@ -148,6 +183,8 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
     let hm = Path.Combine(dir, "heatmap.png")
     if heatmap hm $"{grid}: mean best test accuracy" gs then written.Add hm
     written.AddRange(pairHeatmaps dir grid (pairs costCap gs))
+    let sw = Path.Combine(dir, "sweep.png")
+    if sweep sw $"{grid}: best test accuracy" gs then written.Add sw
     let cols = varying gs
     for i, g in List.indexed (gs |> List.truncate 8) do
         match g.Runs |> List.tryHead with

@@ -300,7 +300,8 @@ let private bench (a: ParseResults<BenchArgs>) =
         match a.GetResult(Target).ToLowerInvariant() with
         | "snn" -> Bench.snn defaults batches, "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations"
         | "eqprop" -> Bench.eqprop EqPropConfig.defaults (batches * 5), "eqprop 784-500-10, batch 20, 20 free + 4 nudged steps"
-        | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn or eqprop"
+        | "smlp" -> Bench.smlp SmlpConfig.defaults (max 1 (batches / 2)), "smlp 784-500-10, batch 100, T = 20, forward + backward (BPTT)"
+        | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn, eqprop or smlp"
     printfn "%s, %d threads" what r.Threads
     printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
     printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond

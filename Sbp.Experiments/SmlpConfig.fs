@@ -102,6 +102,7 @@ let describe (c: SmlpConfig) =
     [ "model", Text "smlp"
       "rule", Text(ruleName c)
       "dataset", Text(nameOf c.Dataset)
+      "layerCount", Int(int64 (c.Hidden.Length + 2))
       "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
       "epochs", Int(int64 c.Epochs)
       "batchSize", Int(int64 c.BatchSize)

@@ -384,6 +384,13 @@ public sealed class SpikingMlp
         return ops;
     }
 
+    /// <summary>Forward and full BPTT without an update: the gradients land in <see cref="Gradient"/> (for checks).</summary>
+    public void ComputeGradients(Matrix features, Matrix targets, ReadOnlySpan<int> rows)
+    {
+        Forward(features, targets, rows);
+        Backward(hiddenByBackprop: true, perStep: false);
+    }
+
     /// <summary>Forward only; the output rates are in <see cref="Output"/>.</summary>
     public void Infer(Matrix features, Matrix targets, ReadOnlySpan<int> rows) => Forward(features, targets, rows);
 
