@@ -171,9 +171,17 @@ type TableArgs =
             | Results _ -> "results folder (default: results/ in the repository)."
             | Cost_Cap _ -> "cap the cost metric's upper error level (the paper's ANN study: 0.4)."
 
+type ReportArgs =
+    | Results of dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Results _ -> "results folder (default: results/ in the repository)."
+
 type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Table of ParseResults<TableArgs>
+    | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
@@ -182,6 +190,7 @@ type SbpArgs =
             match a with
             | Reproduce _ -> "the main job: the symmetric-STDP baseline against SBP on MNIST over seeds, with tables and plots."
             | Table _ -> "regenerate a grid's tables and plots from its run records."
+            | Report _ -> "regenerate results/REPORT.md from the run records."
             | Data _ -> "provision and inspect data sets."
             | Train _ -> "train one model on one data set and write its run record."
             | Bench _ -> "measure the speed of a model."

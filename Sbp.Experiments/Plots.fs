@@ -176,6 +176,8 @@ let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     let dir = Path.Combine(resultsRoot, grid, "plots")
     Directory.CreateDirectory dir |> ignore
+    // a regeneration replaces every plot: none of an earlier, different grid is left behind
+    for old in Directory.GetFiles(dir, "*.png") do File.Delete old
     let written = Collections.Generic.List<string>()
     let curves = Path.Combine(dir, "learning-curves.png")
     learningCurves curves $"{grid}: test accuracy, mean ± sd over seeds" gs
@@ -186,7 +188,8 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
     let sw = Path.Combine(dir, "sweep.png")
     if sweep sw $"{grid}: best test accuracy" gs then written.Add sw
     let cols = varying gs
-    for i, g in List.indexed (gs |> List.truncate 8) do
+    // weights and rasters of the first few configurations: enough to look at, small enough to commit
+    for i, g in List.indexed (gs |> List.truncate 4) do
         match g.Runs |> List.tryHead with
         | Some r ->
             let eid = r.Config |> List.tryFind (fst >> (=) "experimentId") |> Option.map (snd >> function RunRecord.Text s -> s | _ -> "")
@@ -198,7 +201,7 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
                 let w = Path.Combine(dir, $"weights-{i + 1}.png")
                 weights w $"weights after training: {label}" a
                 written.Add w
-                if a.RasterSamples > 0 then
+                if a.RasterSamples > 0 && i < 2 then
                     let s = Path.Combine(dir, $"raster-{i + 1}.png")
                     raster s $"hidden-layer spikes, {a.RasterSamples} test samples: {label}" a
                     written.Add s

@@ -292,6 +292,12 @@ let private table (a: ParseResults<TableArgs>) =
     for p in Plots.write root grid (a.TryGetResult Cost_Cap) groups do printfn "plot: %s" p
     0
 
+let private report (a: ParseResults<ReportArgs>) =
+    let root = a.TryGetResult ReportArgs.Results |> Option.map Path.GetFullPath |> Option.defaultWith (fun () -> Path.Combine(Paths.repositoryRoot.Value, "results"))
+    Report.write root |> printfn "%s"
+    printfn "written: %s" (Path.Combine(root, "REPORT.md"))
+    0
+
 let private bench (a: ParseResults<BenchArgs>) =
     let batches = a.GetResult(Batches, 40)
     if batches < 1 then invalidArg "batches" "--batches must be positive"
@@ -316,6 +322,7 @@ let main argv =
         match args.GetSubCommand() with
         | Reproduce r -> reproduce r
         | Table t -> table t
+        | Report r -> report r
         | Data d ->
             match d.GetSubCommand() with
             | Fetch f -> dataFetch f

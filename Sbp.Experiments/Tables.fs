@@ -130,7 +130,7 @@ let private signed (x: float) = x.ToString("+0.0000;-0.0000", CultureInfo.Invari
 
 let pairTable (ps: Pair list) (gs: Group list) =
     let cols = varying gs |> List.filter (fun k -> not (ruleKeys.Contains(root k)))
-    { Header = cols @ [ "rule"; "pairs"; "Δ best acc (95% CI)"; "paper cost reduction"; "epochs to levels (base → rule)"; "ops-to-target reduction"; "ΔAcc / ΔCost" ]
+    { Header = cols @ [ "rule"; "pairs"; "Δ best acc (95% CI)"; "Wilcoxon p"; "paper cost reduction"; "epochs to levels (base → rule)"; "ops-to-target reduction"; "ΔAcc / ΔCost" ]
       Rows =
         [ for p in ps do
               let n = p.Pairs.Length
@@ -148,6 +148,7 @@ let pairTable (ps: Pair list) (gs: Group list) =
                   @ [ value p.Rule "rule"
                       string n
                       (if n = 0 then "–" else $"{signed m} [{signed lo}, {signed hi}]")
+                      (if n = 0 then "–" else (snd (Stats.wilcoxon dAcc)).ToString("F3", CultureInfo.InvariantCulture))
                       pm (Stats.meanSd red)
                       (if n = 0 then "–" else $"{ea:F1} → {eb:F1}")
                       (if ops.IsEmpty then "–" else pm (Stats.meanSd ops))
