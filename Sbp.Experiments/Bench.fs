@@ -44,7 +44,7 @@ let private mnist (samples: int) = DataSets.load { DataSets.defaultLoad with Tra
 let snn (c: SnnConfig.SnnConfig) (batches: int) =
     let split = mnist ((batches + 2) * c.BatchSize)
     let net = SpikingStdpNetwork(SnnConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
-    run (SnnModel net) split.Train c.BatchSize batches
+    run (snnModel net) split.Train c.BatchSize batches
 
 /// 784-500-10, batch 20, 20 free + 4 nudged steps.
 let eqprop (c: EqPropConfig.EqPropConfig) (batches: int) =
@@ -56,4 +56,4 @@ let eqprop (c: EqPropConfig.EqPropConfig) (batches: int) =
 let smlp (c: SmlpConfig.SmlpConfig) (batches: int) =
     let split = mnist ((batches + 2) * c.BatchSize)
     let net = SpikingMlp(SmlpConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
-    run (SmlpModel net) split.Train c.BatchSize batches
+    run (smlpModel net) split.Train c.BatchSize batches

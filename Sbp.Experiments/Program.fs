@@ -97,6 +97,12 @@ let private hiddenOf (a: ParseResults<TrainArgs>) =
     if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
     List.replicate (layers - 2) (a.GetResult(Hidden, 500))
 
+/// A rule name parsed by a model's parser, or the parser's message as an argument error.
+let private ruleWith (parse: string -> Result<'r, string>) (a: ParseResults<TrainArgs>) (defaultRule: string) =
+    match parse (a.GetResult(Rule, defaultRule)) with
+    | Ok r -> r
+    | Error e -> invalidArg "rule" e
+
 /// The configuration a `train --model snn` command line asks for (defaults = the paper's).
 let snnConfigOf (a: ParseResults<TrainArgs>) =
     let baseRule, spread = parseRule (a.GetResult(Rule, "symmetric"))
@@ -140,10 +146,7 @@ let snnConfigOf (a: ParseResults<TrainArgs>) =
 /// The configuration a `train --model eqprop` command line asks for (defaults = the reference SBP runs').
 let eqPropConfigOf (a: ParseResults<TrainArgs>) =
     let d = EqPropConfig.defaults
-    let rule =
-        match EqPropConfig.parseRule (a.GetResult(Rule, "eqprop")) with
-        | Ok r -> r
-        | Error e -> invalidArg "rule" e
+    let rule = ruleWith EqPropConfig.parseRule a "eqprop"
     { d with
         Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
         TrainSize = a.TryGetResult TrainArgs.Train_Size
@@ -166,10 +169,7 @@ let eqPropConfigOf (a: ParseResults<TrainArgs>) =
 /// The configuration a `train --model smlp` command line asks for (defaults = the reference).
 let smlpConfigOf (a: ParseResults<TrainArgs>) =
     let d = SmlpConfig.defaults
-    let rule =
-        match SmlpConfig.parseRule (a.GetResult(Rule, "bp")) with
-        | Ok r -> r
-        | Error e -> invalidArg "rule" e
+    let rule = ruleWith SmlpConfig.parseRule a "bp"
     { d with
         Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
         TrainSize = a.TryGetResult TrainArgs.Train_Size

@@ -131,26 +131,29 @@ let record (config: (string * Value) list) (seed: uint64) (split: DataSplit) (ep
       Status = status
       GitCommit = gitCommit.Value }
 
-/// The spiking STDP network as a trainable model.
-type SnnModel(net: SpikingStdpNetwork) =
-    member _.Network = net
+/// A network of the core as a trainable model: its energy, epoch hook and extra figures are given by the caller.
+type NetworkModel(net: ISupervisedNetwork, energy: unit -> float, beginEpoch: int -> unit, extras: int -> (string * float) list) =
     interface ITrainable with
         member _.Train(d, rows, start, count) = net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
         member _.Infer(d, rows, start, count) = net.Infer(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
         member _.Output = net.Output
         member _.SynapticOps = net.SynapticOps
         member _.ResetCounters() = net.ResetCounters()
-        member _.BeginEpoch _ = ()
-        member _.Energy() = net.HebbEnergy()
-        member _.EpochExtras samples =
-            let sizes = net.Parameters.LayerSizes
-            [ for l in 1 .. sizes.Length - 1 -> $"spikesPerNeuronLayer{l}", float net.Spikes[l] / (float samples * float sizes[l]) ]
+        member _.BeginEpoch epoch = beginEpoch epoch
+        member _.Energy() = energy ()
+        member _.EpochExtras samples = extras samples
+
+/// The spiking STDP network: Hebb energy, spikes per neuron and sample of every layer.
+let snnModel (net: SpikingStdpNetwork) =
+    let sizes = net.Parameters.LayerSizes
+    NetworkModel(net, net.HebbEnergy, ignore, fun samples ->
+        [ for l in 1 .. sizes.Length - 1 -> $"spikesPerNeuronLayer{l}", float net.Spikes[l] / (float samples * float sizes[l]) ])
 
 /// Trains and evaluates a spiking STDP network for `c.Epochs` epochs; returns its run record and the trained network.
 let trainSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingStdpNetwork =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingStdpNetwork p
-    let result = trainEpochs (SnnModel net) split c.Epochs c.BatchSize c.Seed report
+    let result = trainEpochs (snnModel net) split c.Epochs c.BatchSize c.Seed report
     record (configValues c p) c.Seed split result, net
 
 /// Trains and evaluates a spiking STDP network and returns its run record.
@@ -179,27 +182,18 @@ let trainEqProp (c: EqPropConfig.EqPropConfig) (split: DataSplit) (report: Repor
     let result = trainEpochs (EqPropModel(net, split.Train, split.Test)) split c.Epochs c.BatchSize c.Seed report
     record (EqPropConfig.configValues c p) c.Seed split result, net
 
-/// The spiking MLP as a trainable model; its "energy" is the batch loss, and each epoch reports the operations
-/// spent on hidden backprop gradients and on their replacements.
-type SmlpModel(net: SpikingMlp) =
-    member _.Network = net
-    interface ITrainable with
-        member _.Train(d, rows, start, count) = net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
-        member _.Infer(d, rows, start, count) = net.Infer(d.Features, d.Targets, ReadOnlySpan(rows, start, count))
-        member _.Output = net.Output
-        member _.SynapticOps = net.SynapticOps
-        member _.ResetCounters() = net.ResetCounters()
-        member _.BeginEpoch epoch = net.BeginEpoch epoch
-        member _.Energy() = float net.Loss
-        member _.EpochExtras _ =
-            [ "hiddenBackpropOps", float net.HiddenBackpropOps
-              "replacementOps", float net.ReplacementOps
-              "replaced", float net.Replaced
-              "learningRate", float net.LearningRate ]
+/// The spiking MLP: its "energy" is the batch loss; each epoch reports the operations spent on hidden backprop
+/// gradients and on their replacements, and the learning rate of the schedule.
+let smlpModel (net: SpikingMlp) =
+    NetworkModel(net, (fun () -> float net.Loss), net.BeginEpoch, fun _ ->
+        [ "hiddenBackpropOps", float net.HiddenBackpropOps
+          "replacementOps", float net.ReplacementOps
+          "replaced", float net.Replaced
+          "learningRate", float net.LearningRate ])
 
 /// Trains and evaluates a spiking MLP; returns its run record and the trained network.
 let trainSmlp (c: SmlpConfig.SmlpConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingMlp =
     let p = SmlpConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingMlp p
-    let result = trainEpochs (SmlpModel net) split c.Epochs c.BatchSize c.Seed report
+    let result = trainEpochs (smlpModel net) split c.Epochs c.BatchSize c.Seed report
     record (SmlpConfig.configValues c p) c.Seed split result, net

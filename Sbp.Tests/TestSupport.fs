@@ -43,3 +43,19 @@ let ensureProvisioned =
         for p in Sbp.Experiments.Provision.all do
             if not (Sbp.Experiments.Provision.isProvisioned p) then
                 Sbp.Experiments.Provision.fetch (eprintfn "%s") p
+
+/// One epoch over a data set in order, batch by batch.
+let trainEpoch (net: Sbp.Core.Models.ISupervisedNetwork) (batchSize: int) (d: Sbp.Core.Data.DataSet) =
+    let order = Array.init d.Count id
+    for b0 in 0 .. batchSize .. d.Count - 1 do
+        net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(order, b0, min batchSize (d.Count - b0)))
+
+/// Classification accuracy of a network on a data set.
+let accuracy (net: Sbp.Core.Models.ISupervisedNetwork) (batchSize: int) (d: Sbp.Core.Data.DataSet) =
+    let order = Array.init d.Count id
+    let mutable hits = 0
+    for b0 in 0 .. batchSize .. d.Count - 1 do
+        let rows = ReadOnlySpan(order, b0, min batchSize (d.Count - b0))
+        net.Infer(d.Features, d.Targets, rows)
+        hits <- hits + Sbp.Core.Metrics.Scores.ArgMaxHits(net.Output, rows, d.Labels)
+    float hits / float d.Count

@@ -18,7 +18,7 @@ namespace Sbp.Core.Models;
 /// the reference SBP gradient, by the SBP operator in replace mode, or by zero (<see cref="HiddenGradient"/>).
 /// Input and hidden spikes are binary and sparse, so the products run event-driven (<see cref="SparseRows"/>).
 /// </summary>
-public sealed class SpikingMlp
+public sealed class SpikingMlp : ISupervisedNetwork
 {
     public SmlpParameters Parameters { get; }
     public Matrix[] Weights { get; }

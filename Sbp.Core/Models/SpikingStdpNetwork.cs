@@ -20,7 +20,7 @@ namespace Sbp.Core.Models;
 /// Quirk kept by default: V, g and h persist from batch to batch (<see cref="SnnParameters.ResetStatePerBatch"/>).
 /// Nothing is allocated per batch or per step after construction.
 /// </summary>
-public sealed class SpikingStdpNetwork
+public sealed class SpikingStdpNetwork : ISupervisedNetwork
 {
     public SnnParameters Parameters { get; }
     public Matrix[] Weights { get; }

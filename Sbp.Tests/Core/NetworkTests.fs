@@ -10,21 +10,8 @@ open Sbp.Tests.TestSupport
 
 let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 600; TestSize = Some 300 } DataSets.Mnist)
 
-let private small (p: SnnParameters) = p.LayerSizes
-
-let private trainEpoch (net: SpikingStdpNetwork) (d: DataSet) =
-    let order = Array.init d.Count id
-    for b0 in 0 .. net.Parameters.BatchSize .. d.Count - 1 do
-        net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(order, b0, min net.Parameters.BatchSize (d.Count - b0)))
-
-let private accuracy (net: SpikingStdpNetwork) (d: DataSet) =
-    let order = Array.init d.Count id
-    let mutable hits = 0
-    for b0 in 0 .. net.Parameters.BatchSize .. d.Count - 1 do
-        let rows = ReadOnlySpan(order, b0, min net.Parameters.BatchSize (d.Count - b0))
-        net.Infer(d.Features, d.Targets, rows)
-        hits <- hits + Sbp.Core.Metrics.Scores.ArgMaxHits(net.Output, rows, d.Labels)
-    float hits / float d.Count
+let private trainEpoch (net: SpikingStdpNetwork) d = Sbp.Tests.TestSupport.trainEpoch net net.Parameters.BatchSize d
+let private accuracy (net: SpikingStdpNetwork) d = Sbp.Tests.TestSupport.accuracy net net.Parameters.BatchSize d
 
 let private pars (sizes: int[]) =
     let rates = SnnConfig.defaultRates (sizes.Length - 1) |> Array.ofList

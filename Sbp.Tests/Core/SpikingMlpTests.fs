@@ -13,18 +13,9 @@ let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = 
 
 let private trainEpoch (net: SpikingMlp) (d: Sbp.Core.Data.DataSet) (epoch: int) =
     net.BeginEpoch epoch
-    let order = Array.init d.Count id
-    for b0 in 0 .. net.Parameters.BatchSize .. d.Count - 1 do
-        net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(order, b0, min net.Parameters.BatchSize (d.Count - b0)))
+    Sbp.Tests.TestSupport.trainEpoch net net.Parameters.BatchSize d
 
-let private accuracy (net: SpikingMlp) (d: Sbp.Core.Data.DataSet) =
-    let order = Array.init d.Count id
-    let mutable hits = 0
-    for b0 in 0 .. net.Parameters.BatchSize .. d.Count - 1 do
-        let rows = ReadOnlySpan(order, b0, min net.Parameters.BatchSize (d.Count - b0))
-        net.Infer(d.Features, d.Targets, rows)
-        hits <- hits + Sbp.Core.Metrics.Scores.ArgMaxHits(net.Output, rows, d.Labels)
-    float hits / float d.Count
+let private accuracy (net: SpikingMlp) d = Sbp.Tests.TestSupport.accuracy net net.Parameters.BatchSize d
 
 let private small rule =
     SmlpParameters(LayerSizes = [| 784; 64; 10 |], BatchSize = 50, Rule = rule, Seed = 7UL)
