@@ -118,6 +118,9 @@ let build (root: string) =
             line $"Command: `{command}` — {records.Length} runs, {f1 (seconds / 60.0)} minutes of run time in all; records from commit {commitList}."
             line ""
             line (markdown (summary gs))
+            line "Wall-clock time per epoch (2 cores, runs sharing the machine two at a time):"
+            line ""
+            line (markdown (timings gs))
             let pt = pairTable (pairs costCap gs) gs
             if not pt.Rows.IsEmpty then
                 line "Each rule against its baseline (paired by seed):"

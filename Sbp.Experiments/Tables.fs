@@ -77,7 +77,7 @@ type Table = { Header: string list; Rows: string list list }
 
 let summary (gs: Group list) =
     let cols = varying gs
-    { Header = cols @ [ "runs"; "failed"; "final test acc"; "best test acc"; "best epoch"; "s / epoch"; "ops / epoch" ]
+    { Header = cols @ [ "runs"; "failed"; "final test acc"; "best test acc"; "best epoch"; "ops / epoch" ]
       Rows =
         [ for g in gs do
               let ok = completed g
@@ -89,8 +89,24 @@ let summary (gs: Group list) =
                       pm (Stats.meanSd (ok |> List.map finalAcc))
                       pm (Stats.meanSd (ok |> List.map bestAcc))
                       (mean (bestEpoch >> float)).ToString("F1", CultureInfo.InvariantCulture)
-                      (mean (fun r -> r.Epochs |> List.averageBy (fun e -> e.Seconds))).ToString("F2", CultureInfo.InvariantCulture)
                       (mean (fun r -> r.Epochs |> List.averageBy (fun e -> float e.SynapticOps))).ToString("E3", CultureInfo.InvariantCulture) ] ] }
+
+let private pm2 (m: float, sd: float) = m.ToString("F2", CultureInfo.InvariantCulture) + " ± " + sd.ToString("F2", CultureInfo.InvariantCulture)
+
+/// Wall-clock figures, kept apart from the results so that two runs of a grid give identical result tables.
+let timings (gs: Group list) =
+    let cols = varying gs
+    { Header = cols @ [ "runs"; "s / epoch (mean ± sd over runs)"; "s per run" ]
+      Rows =
+        [ for g in gs do
+              let perEpoch = g.Runs |> List.filter (fun r -> not r.Epochs.IsEmpty) |> List.map (fun r -> r.Epochs |> List.averageBy (fun e -> e.Seconds))
+              let perRun = g.Runs |> List.map (fun r -> r.Epochs |> List.sumBy (fun e -> e.Seconds))
+              let m, sd = Stats.meanSd perEpoch
+              yield
+                  (cols |> List.map (value g))
+                  @ [ string g.Runs.Length
+                      (if perEpoch.IsEmpty then "–" else pm2 (m, sd))
+                      (if perRun.IsEmpty then "–" else (List.average perRun).ToString("F1", CultureInfo.InvariantCulture)) ] ] }
 
 /// One rule against its baseline, replicate by replicate.
 type Pair =
@@ -184,4 +200,7 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
     save "table.csv" (csv summaryTable)
     save "pairs.md" (markdown pairTable)
     save "pairs.csv" (csv pairTable)
-    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against its baseline\n\n{markdown pairTable}", gs
+    let timingTable = timings gs
+    save "timings.md" (markdown timingTable)
+    save "timings.csv" (csv timingTable)
+    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against its baseline\n\n{markdown pairTable}\n### Wall-clock time\n\n{markdown timingTable}", gs
