@@ -50,17 +50,18 @@ let groups (records: Record list) =
     |> List.map (fun (key, runs) -> { Key = key; Runs = runs |> List.sortBy (fun r -> r.Seed) })
     |> List.sortBy (fun g -> g.Key)
 
-/// The keys whose values differ between groups: the columns that tell the groups apart. A key that splits the
-/// groups exactly as an earlier column does (baseRule beside rule, say) adds nothing and is left out.
+/// The keys whose values differ between groups: the columns that tell the groups apart. A key whose value follows
+/// from the columns already chosen (baseRule once rule is shown, say) adds nothing and is left out.
 let varying (gs: Group list) =
     let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
-    let valuesOf k = gs |> List.map (fun g -> g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd)
-    let partition k =
-        let vs = valuesOf k
-        [ for i in 0 .. vs.Length - 1 -> [ for j in 0 .. vs.Length - 1 do if vs[j] = vs[i] then j ] ]
+    let valueOf k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd
+    let determined (chosen: string list) k =
+        gs
+        |> List.groupBy (fun g -> chosen |> List.map (fun c -> valueOf c g))
+        |> List.forall (fun (_, members) -> (members |> List.map (valueOf k) |> List.distinct).Length = 1)
     keys
-    |> List.filter (fun k -> (valuesOf k |> List.distinct).Length > 1)
-    |> List.fold (fun chosen k -> if chosen |> List.exists (fun c -> partition c = partition k) then chosen else chosen @ [ k ]) []
+    |> List.filter (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length > 1)
+    |> List.fold (fun chosen k -> if determined chosen k then chosen else chosen @ [ k ]) []
 
 let private value (g: Group) (k: string) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
 
