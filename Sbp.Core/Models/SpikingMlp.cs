@@ -337,18 +337,16 @@ public sealed class SpikingMlp : ISupervisedNetwork
             var h = _hbuf ??= _n.Select((n, i) => i < _w ? new Matrix(n, _n[i + 1]) : new Matrix(0, 0)).ToArray();
             var hk = h[k];
             Array.Clear(hk.Data);
-            int[] late = hStep >= 0 ? (hStep >= _steps - 2 ? [hStep] : []) : [_steps - 1, _steps - 2];
-            int[] early = hStep >= 0 ? (hStep <= 1 ? [hStep] : []) : [0, 1];
-            foreach (int t in late.Where(t => t >= 0 && t < _steps))
-                ops += SparseRows.TransposeMultiplyAdd(Live(_x[t][k]), _batch, nin, Live(_x[t][k + 1]), hk);
-            foreach (int t in early.Where(t => t >= 0 && t < _steps))
-            {
-                // early terms are subtracted: accumulate into a scratch sign flip of H
-                TensorPrimitives.Negate(hk.Data, hk.Data);
-                var input = p.ReferenceQuirks && t == 0 && _hasPrevious ? _previousInput[k] : _x[t][k];
-                ops += SparseRows.TransposeMultiplyAdd(Live(input), _batch, nin, Live(_x[t][k + 1]), hk);
-                TensorPrimitives.Negate(hk.Data, hk.Data);
-            }
+            // late steps T−1, T−2 count +1, then early steps 0, 1 count −1 (the per-step form takes only step hStep)
+            for (int t = _steps - 1; t >= Math.Max(0, _steps - 2); t--)
+                if (hStep < 0 || t == hStep)
+                    ops += SparseRows.TransposeMultiplyAdd(Live(_x[t][k]), _batch, nin, Live(_x[t][k + 1]), hk);
+            for (int t = 0; t <= Math.Min(1, _steps - 1); t++)
+                if (hStep < 0 || t == hStep)
+                {
+                    var input = p.ReferenceQuirks && t == 0 && _hasPrevious ? _previousInput[k] : _x[t][k];
+                    ops += SparseRows.TransposeMultiplyAdd(Live(input), _batch, nin, Live(_x[t][k + 1]), hk, scale: -1f);
+                }
             TensorPrimitives.MultiplyAdd(hk.Data, p.SbpScale, r.Data, r.Data);
             ops += hk.Data.Length;
         }

@@ -33,8 +33,8 @@ public static class SparseRows
         return events;
     }
 
-    /// <summary>G[i, :] += Σ_b x[b, i]·d[b, :] (x: batch x n, d: batch x m, G: n x m): the weight gradient xᵀd.</summary>
-    public static long TransposeMultiplyAdd(ReadOnlySpan<float> x, int batch, int n, ReadOnlySpan<float> d, Matrix g)
+    /// <summary>G[i, :] += scale·Σ_b x[b, i]·d[b, :] (x: batch x n, d: batch x m, G: n x m): the weight gradient xᵀd.</summary>
+    public static long TransposeMultiplyAdd(ReadOnlySpan<float> x, int batch, int n, ReadOnlySpan<float> d, Matrix g, float scale = 1f)
     {
         int m = g.Cols;
         if (g.Rows != n) throw new ArgumentException($"G has {g.Rows} rows, x has {n} columns");
@@ -48,8 +48,9 @@ public static class SparseRows
                 float v = xr[i];
                 if (v == 0f) continue;
                 var row = g.Data.AsSpan(i * m, m);
-                if (v == 1f) TensorPrimitives.Add(row, dr, row);
-                else TensorPrimitives.MultiplyAdd(dr, v, row, row);
+                float f = v * scale;
+                if (f == 1f) TensorPrimitives.Add(row, dr, row);
+                else TensorPrimitives.MultiplyAdd(dr, f, row, row);
                 events += m;
             }
         }
