@@ -53,6 +53,19 @@ let private compare (costCap: float option) (a: Group) (b: Group) =
         Some(m, lo, hi, snd (Stats.wilcoxon d), d.Length, Stats.meanSd c)
     | _ -> None
 
+let private replicateOf (r: Record) =
+    r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (fun (_, v) -> string v) |> Option.defaultValue (string r.Seed)
+
+/// Best-accuracy differences b − a over the replicates both groups have.
+let private pairedBest (a: Group) (b: Group) =
+    let best (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
+    let ok (g: Group) = g.Runs |> List.filter (fun r -> r.Status = Completed && not r.Epochs.IsEmpty) |> List.map (fun r -> replicateOf r, best r) |> Map.ofList
+    let ma, mb = ok a, ok b
+    [ for KeyValue(k, vb) in mb do
+          match ma.TryFind k with
+          | Some va -> yield vb - va
+          | None -> () ]
+
 let private signedPct (x: float) = (100.0 * x).ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
 
 let private describeDelta (r: (float * float * float * float * int * (float * float)) option) =
@@ -188,10 +201,29 @@ let build (root: string) =
     | None -> ()
     match depth with
     | Some gs ->
-        let best = gs |> List.map (fun g -> value g "hidden", value g "sbp.depth", bestAccs g) |> List.filter (fun (_, _, a) -> not a.IsEmpty)
-        if not best.IsEmpty then
-            let h, d, a = best |> List.maxBy (fun (_, _, a) -> List.average a)
-            line $"- Deep spiking networks: the best configuration is hidden [{h}] at SBP depth {d} ({meanSdPct a}); see the depth table for whether depth > 1 helps."
+        for hidden, byDepth in gs |> List.groupBy (fun g -> value g "hidden") do
+            let layers = hidden.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length + 2
+            let at d = byDepth |> List.tryFind (fun g -> value g "sbp.depth" = string d)
+            let accs = [ for d in 0 .. 3 do match at d with Some g -> yield $"depth {d}: {meanSdPct (bestAccs g)}" | None -> () ]
+            let deeper =
+                match at 1 with
+                | Some one ->
+                    [ for d in [ 2; 3 ] do
+                          match at d with
+                          | Some g ->
+                              let diffs = pairedBest one g
+                              if not diffs.IsEmpty then
+                                  let m, _ = Stats.meanSd diffs
+                                  let lo, hi = Stats.bootstrapMean diffs
+                                  yield d, m, lo, hi, diffs.Length
+                          | None -> () ]
+                | None -> []
+            let shown = deeper |> List.map (fun (d, m, lo, hi, n) -> $"depth {d} vs 1: {signedPct m} [{signedPct lo}, {signedPct hi}] over {n} seeds")
+            let verdict =
+                if deeper |> List.exists (fun (_, _, lo, _, n) -> n >= 2 && lo > 0.0) then "A depth above 1 helps here (its interval lies above zero)."
+                elif deeper |> List.forall (fun (_, _, _, _, n) -> n < 2) then "One seed only: no verdict on depth."
+                else "No depth above 1 helps measurably."
+            line $"""- {layers}-layer spiking network: {String.Join("; ", accs)}. {String.Join("; ", shown)}. {verdict}"""
     | None -> ()
     line ""
     line "Negative results are reported as measured; nothing here was tuned to match the paper."
