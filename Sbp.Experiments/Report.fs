@@ -85,6 +85,7 @@ let build (root: string) =
     let ablation = groupsOf root "ablation"
     let depth = groupsOf root "snn-depth-reduced" |> Option.orElse (groupsOf root "snn-depth")
     let eq10 = groupsOf root "eqprop-10epochs"
+    let cost = groupsOf root "eqprop-cost"
     let smlp = groupsOf root "smlp-replacement-small" |> Option.orElse (groupsOf root "smlp-replacement")
     line "# Results report: self-backpropagation, reproduced and dissected"
     line ""
@@ -153,6 +154,7 @@ let build (root: string) =
     section "Depth in deep spiking networks" (if Directory.Exists(Path.Combine(root, "snn-depth-reduced")) then "snn-depth-reduced" else "snn-depth") depth None
         (if Directory.Exists(Path.Combine(root, "snn-depth-reduced")) then "dotnet fsi configs/snn-depth.fsx --reduced" else "dotnet fsi configs/snn-depth.fsx")
     section "Equilibrium propagation: the authors' SBP energy and the SBP operator" "eqprop-10epochs" eq10 (Some 0.4) "dotnet fsi configs/eqprop-10epochs.fsx"
+    section "Equilibrium propagation: the iteration-cost study (n_free × n_nudge, one seed)" "eqprop-cost" cost (Some 0.4) "dotnet fsi configs/eqprop-cost.fsx"
     section "Spiking MLP: replacing the hidden gradient" (if Directory.Exists(Path.Combine(root, "smlp-replacement-small")) then "smlp-replacement-small" else "smlp-replacement") smlp None
         "dotnet fsi configs/smlp-replacement.fsx --small"
     line "## Conclusion"
