@@ -25,8 +25,7 @@ let private f2 (x: float) = inv x "F2"
 let private f3 (x: float) = inv x "F3"
 let private value (g: Group) k = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
 
-let private bestAccs (g: Group) =
-    g.Runs |> List.filter (fun r -> r.Status = Completed && not r.Epochs.IsEmpty) |> List.map (fun r -> r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max)
+let private bestAccs (g: Group) = completed g |> List.map bestAcc
 
 let private meanSdPct (xs: float list) =
     if xs.IsEmpty then "–" else let m, s = Stats.meanSd xs in $"{pct m} ± {pct s}%%"
@@ -53,13 +52,9 @@ let private compare (costCap: float option) (a: Group) (b: Group) =
         Some(m, lo, hi, snd (Stats.wilcoxon d), d.Length, Stats.meanSd c)
     | _ -> None
 
-let private replicateOf (r: Record) =
-    r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (fun (_, v) -> string v) |> Option.defaultValue (string r.Seed)
-
 /// Best-accuracy differences b − a over the replicates both groups have.
 let private pairedBest (a: Group) (b: Group) =
-    let best (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
-    let ok (g: Group) = g.Runs |> List.filter (fun r -> r.Status = Completed && not r.Epochs.IsEmpty) |> List.map (fun r -> replicateOf r, best r) |> Map.ofList
+    let ok (g: Group) = completed g |> List.map (fun r -> replicateOf r, bestAcc r) |> Map.ofList
     let ma, mb = ok a, ok b
     [ for KeyValue(k, vb) in mb do
           match ma.TryFind k with

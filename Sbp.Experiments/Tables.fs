@@ -65,8 +65,10 @@ let varying (gs: Group list) =
 
 let private value (g: Group) (k: string) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
 
-let private completed (g: Group) = g.Runs |> List.filter (fun r -> r.Status = Completed && not r.Epochs.IsEmpty)
-let private bestAcc (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
+/// The runs of a group that completed with at least one epoch.
+let completed (g: Group) = g.Runs |> List.filter (fun r -> r.Status = Completed && not r.Epochs.IsEmpty)
+/// A run's best test accuracy over its epochs.
+let bestAcc (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
 let private finalAcc (r: Record) = (List.last r.Epochs).TestAccuracy
 let private bestEpoch (r: Record) = (r.Epochs |> List.maxBy (fun e -> e.TestAccuracy)).Epoch
 let private errors (r: Record) = r.Epochs |> List.map (fun e -> e.TestError)
@@ -116,7 +118,8 @@ type Pair =
       /// Per replicate pair: (Δ best accuracy, paper cost reduction, mean epochs baseline, mean epochs rule, ops-to-target reduction)
       Pairs: (float * float * float * float * float option) list }
 
-let private replicateOf (r: Record) =
+/// Which replicate of its configuration a run is (its seed when the grid gave none): the pairing key.
+let replicateOf (r: Record) =
     r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (snd >> show) |> Option.defaultValue (string r.Seed)
 
 /// Pairs every non-baseline group with the baseline group (symmetric STDP, plain EqProp, plain BP) that differs

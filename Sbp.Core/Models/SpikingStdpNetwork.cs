@@ -42,6 +42,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     private readonly TraceStdp? _trace;
     private readonly int[] _inhibitory;
     private int _batch;
+    /// <summary>True while _x0w holds s_0·W_0 of the current batch with the current weights.</summary>
+    private bool _x0wCurrent;
 
     public SpikingStdpNetwork(SnnParameters p)
     {
@@ -175,6 +177,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         int n0 = _n[0], n1 = _n[1];
         Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1);
         SynapticOps += (long)_batch * n0 * n1;
+        _x0wCurrent = true;
         int steps = p.Steps;
         var lif = p.Lif;
         for (int k = 1; k <= steps; k++)
@@ -282,6 +285,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
 
     private void Learn()
     {
+        _x0wCurrent = false;
         var p = Parameters;
         float beta = p.Beta;
         for (int l = 1; l < _layers; l++)
@@ -333,7 +337,9 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
             {
                 int np = _n[l], nq = _n[l + 1];
                 var sw = _scratch.AsSpan(0, _batch * nq);
-                Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, _s[l].Data, 0, np, Weights[l].Data, 0, nq, 0f, _scratch, 0, nq);
+                // s_0·W_0 of an inferred batch is already at hand
+                if (l == 0 && _x0wCurrent) Live(_x0w).CopyTo(sw);
+                else Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, _s[l].Data, 0, np, Weights[l].Data, 0, nq, 0f, _scratch, 0, nq);
                 e -= TensorPrimitives.Dot(sw, Live(_s[l + 1]));
             }
         }
