@@ -201,24 +201,8 @@ public sealed class EnergyNetwork
             Activations.ColumnMean(diff, _batch, _preMean[j]);
             TensorPrimitives.MultiplyAdd(_preMean[j], -e.Bias[j] * p.LearningRates[j - 1] / beta, Biases[j], Biases[j]);
         }
-        if (_sbp is not null)
-        {
-            if (p.Sbp!.Mode == SbpMode.Replace)
-                for (int k = 0; k < _layers - 1; k++) Activations.ColumnMean(Live(_free[k]), _batch, _preMean[k]);
-            SynapticOps += _sbp.Apply(_dw, p.Sbp, _preMean);
-        }
-        for (int k = 0; k < _layers - 1; k++)
-        {
-            var w = Weights[k];
-            TensorPrimitives.MultiplyAdd(_dw[k].Data, p.LearningRates[k], w.Data, w.Data);
-            WeightBounds.Enforce(w, Constraints[k]);
-            SynapticOps += w.Data.Length;
-            if (!Activations.AllFinite(w.Data)) throw new TrainingDivergedException($"weight layer {k} ({_n[k]}x{_n[k + 1]})");
-            if (p.CheckInvariants && !WeightBounds.Holds(w, Constraints[k]))
-                throw new InvariantViolationException($"weight layer {k} breaks its constraints {Constraints[k]} after an update");
-        }
-        for (int j = 1; j < _layers; j++)
-            if (!Activations.AllFinite(Biases[j])) throw new TrainingDivergedException($"the biases of layer {j}");
+        if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _free, _batch, _preMean);
+        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
     }
 
     /// <summary>The energy of the current free state of the batch, per sample.</summary>

@@ -300,24 +300,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         else
             for (int l = 0; l < _layers - 1; l++)
                 SynapticOps += ContrastiveStdp.Compute(p.Rule, _s[l], _sp[l], _s[l + 1], _sp[l + 1], _batch, beta, _dw[l], _scratch);
-        if (_sbp is not null)
-        {
-            if (p.Sbp!.Mode == SbpMode.Replace)
-                for (int l = 0; l < _layers - 1; l++) Activations.ColumnMean(Live(_s[l]), _batch, _preMean[l]);
-            SynapticOps += _sbp.Apply(_dw, p.Sbp, _preMean);
-        }
-        for (int l = 0; l < _layers - 1; l++)
-        {
-            var w = Weights[l];
-            TensorPrimitives.MultiplyAdd(_dw[l].Data, p.LearningRates[l], w.Data, w.Data);
-            WeightBounds.Enforce(w, Constraints[l]);
-            SynapticOps += w.Data.Length;
-            if (!Activations.AllFinite(w.Data)) throw new TrainingDivergedException($"weight layer {l} ({_n[l]}x{_n[l + 1]})");
-            if (p.CheckInvariants && !WeightBounds.Holds(w, Constraints[l]))
-                throw new InvariantViolationException($"weight layer {l} breaks its constraints {Constraints[l]} after an update");
-        }
-        for (int l = 1; l < _layers; l++)
-            if (!Activations.AllFinite(Biases[l])) throw new TrainingDivergedException($"the biases of layer {l}");
+        if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
+        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
     }
 
     /// <summary>

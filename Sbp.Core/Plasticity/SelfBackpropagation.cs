@@ -129,6 +129,19 @@ public sealed class SelfBackpropagation
         return ops;
     }
 
+    /// <summary>
+    /// <see cref="Apply"/> for a network whose presynaptic activities are the first <paramref name="batch"/> rows of
+    /// <paramref name="states"/> (layer by layer): their batch means are computed into <paramref name="preMean"/>
+    /// only in replace mode, the only mode that reads them.
+    /// </summary>
+    public long ApplyToNetwork(IReadOnlyList<Matrix> deltas, SbpParameters p, IReadOnlyList<Matrix> states, int batch, float[][] preMean)
+    {
+        if (p.Mode == SbpMode.Replace)
+            for (int l = 0; l < _layers; l++)
+                Activations.ColumnMean(states[l].Data.AsSpan(0, batch * states[l].Cols), batch, preMean[l]);
+        return Apply(deltas, p, preMean);
+    }
+
     /// <summary>Row and column sums of P and D and the lateral factors a⁺, a⁻, c⁻ of layer ℓ.</summary>
     private long Factors(Matrix dw, int l, SbpParameters p)
     {

@@ -1,0 +1,32 @@
+using System.Numerics.Tensors;
+using Sbp.Core.Models;
+using Sbp.Core.Numerics;
+
+namespace Sbp.Core.Plasticity;
+
+/// <summary>
+/// The last step of every learning rule: W_ℓ += α_ℓ·ΔW_ℓ, then the constraints (<see cref="WeightBounds"/>), then the
+/// checks — a non-finite weight or bias stops training (<see cref="TrainingDivergedException"/>), and with invariant
+/// checks on, a constraint that does not hold stops it too (<see cref="InvariantViolationException"/>).
+/// </summary>
+public static class WeightUpdate
+{
+    /// <summary>Applies the changes to every weight layer; returns the element operations performed.</summary>
+    public static long Apply(Matrix[] weights, Matrix[] changes, float[] rates, WeightConstraints[] constraints, float[][] biases, bool checkInvariants)
+    {
+        long ops = 0;
+        for (int l = 0; l < weights.Length; l++)
+        {
+            var w = weights[l];
+            TensorPrimitives.MultiplyAdd(changes[l].Data, rates[l], w.Data, w.Data);
+            WeightBounds.Enforce(w, constraints[l]);
+            ops += w.Data.Length;
+            if (!Activations.AllFinite(w.Data)) throw new TrainingDivergedException($"weight layer {l} ({w.Rows}x{w.Cols})");
+            if (checkInvariants && !WeightBounds.Holds(w, constraints[l]))
+                throw new InvariantViolationException($"weight layer {l} breaks its constraints {constraints[l]} after an update");
+        }
+        for (int l = 0; l < biases.Length; l++)
+            if (!Activations.AllFinite(biases[l])) throw new TrainingDivergedException($"the biases of layer {l}");
+        return ops;
+    }
+}
