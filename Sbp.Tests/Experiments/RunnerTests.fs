@@ -6,12 +6,12 @@ open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 open Sbp.Tests.TestSupport
 
-let private tiny = { defaults with Hidden = [ 20 ]; Epochs = 1; TrainSize = Some 100; TestSize = Some 50; CheckInvariants = true }
+let private tiny = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 1; TrainSize = Some 100; TestSize = Some 50; CheckInvariants = true }
 
-let private options root = { Runner.defaults () with Root = root; Live = false; Log = ignore }
+let private options root = { Runner.defaults root with Live = false; Log = ignore }
 
 let private tinyGrid () =
-    Grid.ofSnn [ tiny; paperSbp |> fun s -> { tiny with Base = s.Base; Spread = s.Spread } ] |> Grid.seeds 2 |> Grid.create "t"
+    Grid.ofSnn [ tiny; { tiny with Rule = SbpBase; Spread = Spread Spread.reference } ] |> Grid.seeds 2 |> Grid.create "t"
 
 [<Tests>]
 let tests =

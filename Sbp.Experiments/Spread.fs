@@ -1,0 +1,50 @@
+/// The SBP spread (SBP-SPEC §3) as a value of the experiment model: it exists only where SBP is on, so its λs,
+/// fraction and depth cannot be set on a run without SBP. Shared by the three model families.
+module Sbp.Experiments.Spread
+
+open Sbp.Core.Plasticity
+open Sbp.Experiments.RunRecord
+
+/// The SBP operator's parameters (defaults = the reference, read from the core's record).
+type SbpSpread =
+    { /// Propagation depth: 0 = lateral only, 1 = the paper, k = up to k layers upstream.
+      Depth: int
+      /// Fraction f of the modification that spreads.
+      Fraction: float32
+      LambdaPre: float32
+      LambdaPost: float32
+      LambdaBp: float32
+      /// Modulate: every layer keeps its own change, rescaled (the paper); replace: upstream changes are synthesised
+      /// from downstream ones (the spiking MLP's operator always replaces).
+      Mode: SbpMode }
+
+let private core = SbpParameters()
+
+/// The reference spread (the paper's SBP).
+let reference =
+    { Depth = core.Depth
+      Fraction = core.Fraction
+      LambdaPre = core.LambdaPre
+      LambdaPost = core.LambdaPost
+      LambdaBp = core.LambdaBp
+      Mode = core.Mode }
+
+/// The core's parameters of a spread.
+let toCore (s: SbpSpread) =
+    SbpParameters(
+        Fraction = s.Fraction,
+        LambdaPre = s.LambdaPre,
+        LambdaPost = s.LambdaPost,
+        LambdaBp = s.LambdaBp,
+        Depth = s.Depth,
+        Mode = s.Mode)
+
+/// Every reason the spread cannot run (the core's checks).
+let problems (s: SbpSpread) = (toCore s).Problems() |> List.ofSeq
+
+let private num (x: float32) = Num(float x)
+
+/// The spread as a record value (run records, tables, ids).
+let value (s: SbpSpread) =
+    Fields [ "fraction", num s.Fraction; "lambdaPre", num s.LambdaPre; "lambdaPost", num s.LambdaPost
+             "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth); "mode", Text(string s.Mode) ]
