@@ -173,7 +173,7 @@ let private text (values: (string * Value) list) =
 /// the family's `Introduced`); renaming a key or a value, or changing what a default means, needs a new schema
 /// version (RunRecord.schemaVersion), which changes every id.
 let canonical (e: Experiment) =
-    let values = e.Model.Describe() |> omitIntroduced e.Model.Introduced
+    let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced)
     $"schema={schemaVersion};" + text values
 
 let private hash (s: string) = SHA256.HashData(Encoding.UTF8.GetBytes s)
@@ -194,7 +194,7 @@ let seed (e: Experiment) =
     match e.Seed with
     | Given -> e.Model.Seed
     | Replicate r ->
-        let values = e.Model.Describe() |> omitIntroduced e.Model.Introduced |> without (e.Model.Treatment @ e.Compared)
+        let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced) |> without (e.Model.Treatment @ e.Compared)
         BitConverter.ToUInt64(hash ($"schema={schemaVersion};" + text values + $";replicate={r}"), 0)
 
 /// The model config with the resolved seed and the task's settings filled in.

@@ -44,6 +44,10 @@ let problems (s: SbpSpread) = (toCore s).Problems() |> List.ofSeq
 
 let private num (x: float32) = Num(float x)
 
+/// Spread parameters introduced after the schema version, with their value at introduction (dotted paths under the
+/// "sbp" key): the canonical form of every family leaves them out while they hold it, so earlier ids keep meaning.
+let introduced: (string * Value) list = []
+
 /// The spread as a record value (run records, tables, ids).
 let value (s: SbpSpread) =
     Fields [ "fraction", num s.Fraction; "lambdaPre", num s.LambdaPre; "lambdaPost", num s.LambdaPost
