@@ -243,6 +243,7 @@ let keys: Key<SnnConfig> list =
                            "stdp-window+sbp", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = Spread reference }) ]
       spreadKey "sbp.depth" "integers ≥ 0" (fun v s -> Keys.int v |> Result.map (fun d -> { s with Depth = d }))
       spreadKey "sbp.fraction" "numbers ≥ 0" (fun v s -> Keys.float32 v |> Result.map (fun f -> { s with Fraction = f }))
+      spreadKey "sbp.range" "reference or top:r" (fun v s -> parseRange v |> Result.map (fun r -> { s with Range = r }))
       { Key.Name = "stdp.window"
         Values = "τ₊:τ₋ in ms, e.g. 5:5"
         Set = fun v c ->
@@ -304,6 +305,7 @@ type Args =
     | Fraction of f: float
     | Lambda of pre: float * post: float * bp: float
     | Sbp_Mode of SbpMode
+    | Top_Fraction of r: float
     | Stdp_Window of tau_plus_ms: float * tau_minus_ms: float
     | Stdp_Amplitudes of a_plus: float * a_minus: float
     | Reset_State
@@ -337,6 +339,7 @@ type Args =
             | Fraction _ -> "rules with SBP: fraction f (default 0.2)."
             | Lambda _ -> "rules with SBP: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
             | Sbp_Mode _ -> "rules with SBP: modulate (default) or replace."
+            | Top_Fraction _ -> "rules with SBP: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
             | Stdp_Window _ -> "stdp-window rule: τ₊ and τ₋ in ms (default 20 20)."
             | Stdp_Amplitudes _ -> "stdp-window rule: A₊ and A₋ (default 1 1)."
             | Reset_State -> "clean form: reset V, g and the stored state every batch (the reference keeps them)."
@@ -350,7 +353,7 @@ type Args =
 let ofArgs (a: Argu.ParseResults<Args>) =
     let rule = a.GetResult(Rule, RuleArg.Symmetric)
     let hasSpread = rule = RuleArg.Sbp
-    let sbpOptions = [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode ]
+    let sbpOptions = [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode; "--top-fraction", a.Contains Top_Fraction ]
     let windowOptions = [ "--stdp-window", a.Contains Stdp_Window; "--stdp-amplitudes", a.Contains Stdp_Amplitudes ]
     let ruleText = match rule with RuleArg.Symmetric -> "symmetric" | RuleArg.Differential -> "differential" | RuleArg.Sbp_Base -> "sbp-base" | RuleArg.Stdp_Window -> "stdp-window" | RuleArg.Sbp -> "sbp"
     for name, given in sbpOptions do
@@ -367,7 +370,8 @@ let ofArgs (a: Argu.ParseResults<Args>) =
             LambdaPre = float32 pre
             LambdaPost = float32 post
             LambdaBp = float32 bp
-            Mode = a.GetResult(Sbp_Mode, r.Mode) }
+            Mode = a.GetResult(Sbp_Mode, r.Mode)
+            Range = a.TryGetResult Top_Fraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue r.Range }
     let window =
         let w = core.Window
         let tp, tm = a.GetResult(Stdp_Window, (float w.TauPlusMs, float w.TauMinusMs))

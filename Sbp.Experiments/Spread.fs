@@ -5,6 +5,13 @@ module Sbp.Experiments.Spread
 open Sbp.Core.Plasticity
 open Sbp.Experiments.RunRecord
 
+/// Which neurons' modifications propagate.
+type SbpRange =
+    /// The reference: N(r·v) = N(v) with r = 0.1, so every neuron propagates and r has no effect.
+    | Reference
+    /// Only the ⌈r·n⌉ neurons with the largest modification propagate; the others get factor 1.
+    | TopFraction of r: float32
+
 /// The SBP operator's parameters (defaults = the reference, read from the core's record).
 type SbpSpread =
     { /// Propagation depth: 0 = lateral only, 1 = the paper, k = up to k layers upstream.
@@ -14,6 +21,7 @@ type SbpSpread =
       LambdaPre: float32
       LambdaPost: float32
       LambdaBp: float32
+      Range: SbpRange
       /// Modulate: every layer keeps its own change, rescaled (the paper); replace: upstream changes are synthesised
       /// from downstream ones (the spiking MLP's operator always replaces).
       Mode: SbpMode }
@@ -27,6 +35,7 @@ let reference =
       LambdaPre = core.LambdaPre
       LambdaPost = core.LambdaPost
       LambdaBp = core.LambdaBp
+      Range = Reference
       Mode = core.Mode }
 
 /// The core's parameters of a spread.
@@ -37,6 +46,8 @@ let toCore (s: SbpSpread) =
         LambdaPost = s.LambdaPost,
         LambdaBp = s.LambdaBp,
         Depth = s.Depth,
+        Range = (match s.Range with Reference -> core.Range | TopFraction r -> r),
+        RangeMode = (match s.Range with Reference -> RangeMode.Reference | TopFraction _ -> RangeMode.TopFraction),
         Mode = s.Mode)
 
 /// Every reason the spread cannot run (the core's checks).
@@ -46,9 +57,20 @@ let private num (x: float32) = Num(float x)
 
 /// Spread parameters introduced after the schema version, with their value at introduction (dotted paths under the
 /// "sbp" key): the canonical form of every family leaves them out while they hold it, so earlier ids keep meaning.
-let introduced: (string * Value) list = []
+let introduced: (string * Value) list = [ "sbp.range", Text "reference" ]
 
 /// The spread as a record value (run records, tables, ids).
 let value (s: SbpSpread) =
     Fields [ "fraction", num s.Fraction; "lambdaPre", num s.LambdaPre; "lambdaPost", num s.LambdaPost
-             "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth); "mode", Text(string s.Mode) ]
+             "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth); "mode", Text(string s.Mode)
+             "range", (match s.Range with Reference -> Text "reference" | TopFraction r -> Fields [ "topFraction", num r ]) ]
+
+/// The spread's range as a sweep value: "reference" or "top:r".
+let parseRange (text: string) =
+    match text.Trim().ToLowerInvariant() with
+    | "reference" -> Ok Reference
+    | t when t.StartsWith "top:" ->
+        match System.Single.TryParse(t.Substring 4, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) with
+        | true, r -> Ok(TopFraction r)
+        | _ -> Error $"'{text}' is not a range; expected reference or top:r"
+    | _ -> Error $"'{text}' is not a range; expected reference or top:r"

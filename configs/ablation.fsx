@@ -14,7 +14,9 @@ let wide = List.contains "--wide" args
 let reference = Spread.reference
 let spreads =
     if wide then
-        [ { reference with Fraction = 1f }
+        [ { reference with Range = Spread.TopFraction 0.05f }
+          { reference with Range = Spread.TopFraction 0.2f }
+          { reference with Fraction = 1f }
           { reference with Fraction = 5f } ]
     else [ reference ]
 

@@ -35,6 +35,11 @@ let tests =
             Expect.equal (Experiment.id e) "e095b00932bb" "pinned id of the reference configuration (schema 2)"
             Expect.equal (Experiment.id (SnnConfig.experiment paperSbp)) "93da1d1b6492" "pinned id of the paper's SBP"
             Expect.equal (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Epochs = 10 })) "equal content, equal id"
+            // the spread's range was added after schema 2 with the reference as its default: ids without it keep theirs
+            let top = { paperSbp with Spread = Spread { Spread.reference with Range = Spread.TopFraction 0.05f } }
+            Expect.notEqual (Experiment.id (SnnConfig.experiment top)) "93da1d1b6492" "a top-fraction range is another experiment"
+            Expect.isFalse ((Experiment.canonical (SnnConfig.experiment paperSbp)).Contains "range") "the reference range is left out of the canonical form"
+            Expect.isTrue ((Experiment.canonical (SnnConfig.experiment top)).Contains "topFraction") "a top-fraction range is in it"
             Expect.notEqual (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Epochs = 11 })) "any parameter changes it"
             Expect.equal (Experiment.seed e) 100UL "a given seed is kept"
             let r0 = { e with Seed = Experiment.Replicate 0 }
