@@ -171,12 +171,8 @@ let keys: Key<EqPropConfig> list =
             match c.Rule with
             | SbpEnergy _ -> Keys.float32 v |> Result.map (fun t -> { c with Rule = SbpEnergy t })
             | _ -> Error "theta applies only to the sbp-energy rule (set rule=sbp-energy first)" }
-      { Key.Name = "sbp.depth"
-        Values = "integers ≥ 0 (rule sbp)"
-        Set = fun v c ->
-            match c.Rule with
-            | SbpOperator s -> Keys.int v |> Result.map (fun d -> { c with Rule = SbpOperator { s with Depth = d } })
-            | _ -> Error "sbp.depth applies only to the sbp rule (set rule=sbp first)" }
+      yield! Keys.spread (fun c -> match c.Rule with SbpOperator s -> Some s | EqProp | SbpEnergy _ -> None) (fun s c -> { c with Rule = SbpOperator s })
+                         "applies only to the sbp rule (set rule=sbp first)"
       Keys.number "beta" (fun x c -> { c with Beta = Some x })
       Keys.number "epsilon" (fun x c -> { c with Epsilon = x })
       Keys.integer "free-iterations" (fun n c -> { c with FreeIterations = n })

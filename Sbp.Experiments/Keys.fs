@@ -66,3 +66,14 @@ let common (withDataset: DataSetName -> 'c -> 'c) (trainSize: int option -> 'c -
       integer "batch-size" batch
       key "hidden" "sizes, e.g. 500 or 500x300" layers hidden
       key "seed" "integers" uint64 seed ]
+
+/// The SBP spread's keys ("sbp.depth", "sbp.range", ...) for a family whose configuration may hold a spread: `get`
+/// finds it (None: the rule has no spread, and the key is refused with `missing` as the reason), `set` puts it back.
+let spread (get: 'c -> Spread.SbpSpread option) (set: Spread.SbpSpread -> 'c -> 'c) (missing: string) : Key<'c> list =
+    [ for name, values, change in Spread.keys ->
+          { Key.Name = "sbp." + name
+            Values = values
+            Set = fun v c ->
+                match get c with
+                | Some s -> change v s |> Result.map (fun s -> set s c)
+                | None -> Error $"sbp.{name} {missing}" } ]

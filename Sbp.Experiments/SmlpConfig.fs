@@ -209,6 +209,9 @@ let keys: Key<SmlpConfig> list =
       { Key.Name = "alternate"
         Values = "k ≥ 0: per-step form, every k-th step backprop"
         Set = fun v c -> onReplacement "alternate" (fun r -> Keys.int v |> Result.map (fun k -> { r with Form = PerStep k })) c }
+      yield! Keys.spread (fun c -> match c.Gradient with Replaced { By = SbpOperator s } -> Some s | _ -> None)
+                         (fun s c -> match c.Gradient with Replaced r -> { c with Gradient = Replaced { r with By = SbpOperator s } } | Backprop -> c)
+                         "applies only to the sbp-operator rule (set rule=sbp-operator first)"
       Keys.integer "steps" (fun n c -> { c with Steps = n })
       Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x }) ]
 

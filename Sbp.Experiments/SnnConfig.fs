@@ -218,15 +218,6 @@ type RuleArg =
     | Stdp_Window
     | Sbp
 
-/// The SBP spread's keys (for `--vary sbp.depth=...`): they exist only on a rule with the spread.
-let private spreadKey (name: string) (values: string) (set: string -> SbpSpread -> Result<SbpSpread, string>) : Key<SnnConfig> =
-    { Key.Name = name
-      Values = values
-      Set = fun v c ->
-          match c.Spread with
-          | NoSpread -> Error $"{name} applies only to a rule with the SBP spread (set rule=sbp, or a base rule with +sbp)"
-          | Spread s -> set v s |> Result.map (fun s -> { c with Spread = Spread s }) }
-
 /// The keys a command-line sweep varies.
 let keys: Key<SnnConfig> list =
     [ yield! Keys.common (fun d (c: SnnConfig) -> { c with Dataset = d })
@@ -241,9 +232,8 @@ let keys: Key<SnnConfig> list =
                            "symmetric+sbp", (fun c -> { c with Rule = Rule.Symmetric; Spread = Spread reference })
                            "differential+sbp", (fun c -> { c with Rule = Rule.Differential; Spread = Spread reference })
                            "stdp-window+sbp", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = Spread reference }) ]
-      spreadKey "sbp.depth" "integers ≥ 0" (fun v s -> Keys.int v |> Result.map (fun d -> { s with Depth = d }))
-      spreadKey "sbp.fraction" "numbers ≥ 0" (fun v s -> Keys.float32 v |> Result.map (fun f -> { s with Fraction = f }))
-      spreadKey "sbp.range" "reference or top:r" (fun v s -> parseRange v |> Result.map (fun r -> { s with Range = r }))
+      yield! Keys.spread (fun c -> match c.Spread with Spread s -> Some s | NoSpread -> None) (fun s c -> { c with Spread = Spread s })
+                         "applies only to a rule with the SBP spread (set rule=sbp, or a base rule with +sbp)"
       { Key.Name = "stdp.window"
         Values = "τ₊:τ₋ in ms, e.g. 5:5"
         Set = fun v c ->

@@ -65,12 +65,27 @@ let value (s: SbpSpread) =
              "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth); "mode", Text(string s.Mode)
              "range", (match s.Range with Reference -> Text "reference" | TopFraction r -> Fields [ "topFraction", num r ]) ]
 
+let private number (text: string) =
+    match System.Single.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) with
+    | true, x when System.Single.IsFinite x -> Ok x
+    | _ -> Error $"'{text}' is not a finite number"
+
 /// The spread's range as a sweep value: "reference" or "top:r".
 let parseRange (text: string) =
     match text.Trim().ToLowerInvariant() with
     | "reference" -> Ok Reference
-    | t when t.StartsWith "top:" ->
-        match System.Single.TryParse(t.Substring 4, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) with
-        | true, r -> Ok(TopFraction r)
-        | _ -> Error $"'{text}' is not a range; expected reference or top:r"
+    | t when t.StartsWith "top:" -> number (t.Substring 4) |> Result.map TopFraction
     | _ -> Error $"'{text}' is not a range; expected reference or top:r"
+
+/// The spread's keys for command-line sweeps ("sbp.<name>"): name, what the values look like, and how a value sets it.
+let keys: (string * string * (string -> SbpSpread -> Result<SbpSpread, string>)) list =
+    [ "depth", "integers ≥ 0",
+      (fun v s ->
+          match System.Int32.TryParse(v.Trim()) with
+          | true, d -> Ok { s with Depth = d }
+          | _ -> Error $"'{v}' is not an integer")
+      "fraction", "numbers ≥ 0", (fun v s -> number v |> Result.map (fun f -> { s with Fraction = f }))
+      "lambda-pre", "numbers ≥ 0", (fun v s -> number v |> Result.map (fun x -> { s with LambdaPre = x }))
+      "lambda-post", "numbers ≥ 0", (fun v s -> number v |> Result.map (fun x -> { s with LambdaPost = x }))
+      "lambda-bp", "numbers ≥ 0", (fun v s -> number v |> Result.map (fun x -> { s with LambdaBp = x }))
+      "range", "reference or top:r", (fun v s -> parseRange v |> Result.map (fun r -> { s with Range = r })) ]

@@ -101,6 +101,30 @@ let tests =
             Expect.isTrue (refused (SmlpConfig.experiment { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement SmlpConfig.Sbp with Proportion = 2f } })) "p ≤ 1"
             throwsOf<System.ArgumentException> (fun () -> Grid.create "bad" [ SnnConfig.experiment { defaults with Epochs = 0 } ] |> ignore) "a grid refuses it" |> ignore
 
+        testCase "a command-line sweep builds the grid an fsi script builds: same ids and seeds" <| fun () ->
+            let parser = Argu.ArgumentParser.Create<Cli.SbpArgs>(programName = "sbp")
+            let args =
+                [| "sweep"; "snn"; "--set"; "rule=sbp"; "--set"; "epochs=2"; "--vary"; "sbp.depth=0,1,2"
+                   "--vary"; "dataset=mnist-10k,nettalk"; "--seeds"; "2"; "--compare"; "sbp.depth"; "--name"; "my-sweep" |]
+            let options =
+                match parser.ParseCommandLine(args).GetSubCommand() with
+                | Cli.Sweep s ->
+                    match s.GetSubCommand() with
+                    | Cli.SweepArgs.Snn o -> o
+                    | _ -> failtest "not the snn sweep"
+                | _ -> failtest "not a sweep"
+            let fromCli = Program.sweepGrid SnnConfig.registered options
+            let fromScript =
+                Grid.ofSnn [ { paperSbp with Epochs = 2 } ]
+                |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = d } })) [ 0; 1; 2 ]
+                |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
+                |> Grid.pairedSeeds [ "sbp.depth" ] 2
+                |> Grid.create "my-sweep"
+            let key (e: Experiment.Experiment) = Experiment.id e, Experiment.seed e
+            Expect.equal (fromCli.Experiments |> List.map key |> Set.ofList) (fromScript.Experiments |> List.map key |> Set.ofList) "same experiments"
+            Expect.equal fromCli.Experiments.Length 12 "3 depths × 2 data sets × 2 seeds"
+            Expect.equal (fromCli.Experiments |> List.map Experiment.seed |> List.distinct).Length 4 "depth is compared: one seed per data set and replicate"
+
         property "shards partition the grid exactly" <| fun (n: byte) ->
             let n = 1 + int n % 7
             let g = Grid.create "g" (grid 3 2 2 3)
