@@ -267,6 +267,10 @@ let main argv =
     let parser = ArgumentParser.Create<SbpArgs>(programName = "sbp")
     try
         let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        if args.Contains Version then
+            printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
+            0
+        else
         match args.GetSubCommand() with
         | Reproduce r -> reproduce r
         | Table t -> table t
@@ -278,9 +282,7 @@ let main argv =
         | Train t -> train t
         | Sweep w -> sweep w
         | Bench b -> bench b
-        | Version ->
-            printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
-            0
+        | Version -> fail "--version takes no verb"
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message

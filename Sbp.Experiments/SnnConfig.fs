@@ -207,7 +207,7 @@ let build (c: SnnConfig) (split: DataSplit) : Training.Built =
     let net = SpikingStdpNetwork p
     { Model = Training.snnModel net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
-      Artifacts = fun () -> Artifacts.ofSnn net split.Test 3 }
+      Artifacts = fun () -> Artifacts.ofSnn net split.Test (min 3 p.BatchSize) }
 
 /// The command-line names of the rules (Argu parses them): `sbp` = the SBP base rule with the reference spread.
 [<RequireQualifiedAccess>]
