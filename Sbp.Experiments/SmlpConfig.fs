@@ -13,10 +13,20 @@ open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
 open Sbp.Experiments.Spread
 
+/// The forms of the reference SBP gradient (SBP-SPEC §6, §11); the reference's by default, the clean variants
+/// selectable.
+type SbpGradient =
+    { /// H: the reference's one-step lag with 1/B², or the clean same-step form.
+      Hebb: HebbForm
+      /// s from the output layer's gradient for every hidden layer (the reference) or from the layer above's.
+      ScaleFrom: ScaleSource
+      /// The fixed random feedback's distribution (the reference: Kaiming-uniform).
+      Feedback: FeedbackInit }
+
 /// What replaces the hidden layers' backprop gradient.
 type Replacer =
     /// The reference SBP gradient.
-    | Sbp
+    | Sbp of SbpGradient
     /// The SBP operator in replace mode, synthesising the hidden change from the layer above's.
     | SbpOperator of SbpSpread
     /// The control: no hidden gradient at all.
@@ -42,6 +52,12 @@ type HiddenGradient =
     | Backprop
     | Replaced of Replacement
 
+/// The reference's energy ("potential") term added to the loss (its `-energy`).
+type EnergyTerm =
+    | NoEnergy
+    /// L = MSE + weight·Σ_k |P_k|, differentiated as `gradient` says (the reference: through the spikes only).
+    | Energy of weight: float32 * gradient: EnergyGradient
+
 type SmlpConfig =
     { Dataset: DataSetName
       TrainSize: int option
@@ -56,12 +72,16 @@ type SmlpConfig =
       DecayEveryEpochs: int
       Spike: SpikeFunction
       Gradient: HiddenGradient
+      Energy: EnergyTerm
       /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋).
       Frames: int
       CheckInvariants: bool
       Seed: uint64 }
 
 let private core = SmlpParameters()
+
+/// The reference SBP gradient's forms (the core's defaults).
+let referenceGradient = { Hebb = core.Hebb; ScaleFrom = core.ScaleFrom; Feedback = core.Feedback }
 
 /// A replacement with the reference's settings: every batch (p = 1), per-batch form, no quirks.
 let replacement (by: Replacer) = { By = by; Proportion = core.ReplaceProportion; Form = PerBatch; ReferenceQuirks = false }
@@ -82,9 +102,17 @@ let defaults =
       DecayEveryEpochs = core.DecayEveryEpochs
       Spike = core.Spike
       Gradient = Backprop
+      Energy = NoEnergy
       Frames = 100
       CheckInvariants = core.CheckInvariants
       Seed = core.Seed }
+
+/// The authors' SBP run (`-sbp -energy`): the reference SBP gradient inside BPTT at every step, with its quirks, and
+/// the energy term with weight 0.1.
+let paperSbp =
+    { defaults with
+        Gradient = Replaced { replacement (Sbp referenceGradient) with Form = PerStep 0; ReferenceQuirks = true }
+        Energy = Energy(0.1f, EnergyGradient.SpikesOnly) }
 
 let referenceBatch (d: DataSetName) =
     match d with
@@ -124,13 +152,18 @@ let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
         Rule =
             (match r with
              | None -> Sbp.Core.Models.HiddenGradient.Backprop
-             | Some { By = Sbp } -> Sbp.Core.Models.HiddenGradient.Sbp
+             | Some { By = Sbp _ } -> Sbp.Core.Models.HiddenGradient.Sbp
              | Some { By = SbpOperator _ } -> Sbp.Core.Models.HiddenGradient.SbpOperator
              | Some { By = Zero } -> Sbp.Core.Models.HiddenGradient.Zero),
         ReplaceProportion = (r |> Option.map (fun r -> r.Proportion) |> Option.defaultValue core.ReplaceProportion),
         Form = (match r with Some { Form = PerStep _ } -> ReplacementForm.PerStep | _ -> ReplacementForm.PerBatch),
         AlternateEvery = (match r with Some { Form = PerStep k } -> k | _ -> 0),
         ReferenceQuirks = (r |> Option.exists (fun r -> r.ReferenceQuirks)),
+        Hebb = (match r with Some { By = Sbp g } -> g.Hebb | _ -> core.Hebb),
+        ScaleFrom = (match r with Some { By = Sbp g } -> g.ScaleFrom | _ -> core.ScaleFrom),
+        Feedback = (match r with Some { By = Sbp g } -> g.Feedback | _ -> core.Feedback),
+        EnergyWeight = (match c.Energy with Energy(w, _) -> w | NoEnergy -> 0f),
+        EnergyGradient = (match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient),
         Sbp = (match r with Some { By = SbpOperator s } -> toCore s | _ -> toCore operatorSpread),
         CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
@@ -138,7 +171,7 @@ let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
 let ruleName (c: SmlpConfig) =
     match c.Gradient with
     | Backprop -> "bp"
-    | Replaced { By = Sbp } -> "sbp"
+    | Replaced { By = Sbp _ } -> "sbp"
     | Replaced { By = SbpOperator _ } -> "sbp-operator"
     | Replaced { By = Zero } -> "zero"
 
@@ -169,7 +202,16 @@ let describe (c: SmlpConfig) =
           "referenceQuirks", Flag r.ReferenceQuirks
           match r.By with
           | SbpOperator s -> "sbp", value s
-          | Sbp | Zero -> ()
+          | Sbp g ->
+              "hebb", Text(string g.Hebb)
+              "scaleFrom", Text(string g.ScaleFrom)
+              "feedback", Text(string g.Feedback)
+          | Zero -> ()
+      match c.Energy with
+      | Energy(w, g) ->
+          "energy", num w
+          "energyGradient", Text(string g)
+      | NoEnergy -> ()
       if c.Dataset = Dvs then "frames", Int(int64 c.Frames)
       "checkInvariants", Flag c.CheckInvariants
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
@@ -200,7 +242,7 @@ let keys: Key<SmlpConfig> list =
                          (fun n c -> { c with Epochs = n }) (fun n c -> { c with BatchSize = Some n })
                          (fun h c -> { c with Hidden = h }) (fun s c -> { c with Seed = s })
       Keys.choice "rule" [ "bp", (fun c -> { c with Gradient = Backprop })
-                           "sbp", (fun c -> { c with Gradient = Replaced(replacement Sbp) })
+                           "sbp", (fun c -> { c with Gradient = Replaced(replacement (Sbp referenceGradient)) })
                            "sbp-operator", (fun c -> { c with Gradient = Replaced(replacement (SbpOperator operatorSpread)) })
                            "zero", (fun c -> { c with Gradient = Replaced(replacement Zero) }) ]
       { Key.Name = "replace"
@@ -213,7 +255,8 @@ let keys: Key<SmlpConfig> list =
                          (fun s c -> match c.Gradient with Replaced r -> { c with Gradient = Replaced { r with By = SbpOperator s } } | Backprop -> c)
                          "applies only to the sbp-operator rule (set rule=sbp-operator first)"
       Keys.integer "steps" (fun n c -> { c with Steps = n })
-      Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x }) ]
+      Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x })
+      Keys.number "energy" (fun x c -> { c with Energy = (if x = 0f then NoEnergy else Energy(x, match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient)) }) ]
 
 let family: Family<SmlpConfig> =
     { Name = "smlp"
@@ -223,7 +266,7 @@ let family: Family<SmlpConfig> =
       Validate = validate
       Describe = describe
       Introduced = []
-      Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp" ]
+      Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp"; "hebb"; "scaleFrom"; "feedback"; "energy"; "energyGradient" ]
       RuleName = ruleName
       Dataset = fun c -> c.Dataset
       WithDataset = fun d c -> { c with Dataset = d }
@@ -265,6 +308,11 @@ type Args =
     | Form of FormArg
     | Alternate of k: int
     | Reference_Quirks
+    | Hebb of HebbForm
+    | Scale_From of ScaleSource
+    | Feedback of FeedbackInit
+    | Energy of weight: float
+    | Energy_Gradient of EnergyGradient
     | Depth of k: int
     | Fraction of f: float
     | Frames of n: int
@@ -288,6 +336,11 @@ type Args =
             | Form _ -> "replaced rules: per-batch (default) or per-step (the reference: inside BPTT, every step)."
             | Alternate _ -> "per-step form: every k-th step uses backprop (default 0 = none)."
             | Reference_Quirks -> "replaced rules: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)."
+            | Hebb _ -> "rule sbp: H with the one-step lag and 1/B² (reference, default) or same-step."
+            | Scale_From _ -> "rule sbp: s from the output layer's gradient for every hidden layer (output, default) or the layer above's."
+            | Feedback _ -> "rule sbp: the random feedback, Kaiming-uniform (default) or uniform."
+            | Energy _ -> "weight λ of the reference's energy term added to the loss (default 0 = off; the authors' -energy: 0.1)."
+            | Energy_Gradient _ -> "with --energy: through the spikes only (spikesonly, the reference, default) or full."
             | Depth _ -> "rule sbp-operator: propagation depth (default 1)."
             | Fraction _ -> "rule sbp-operator: fraction f (default 0.2)."
             | Frames _ -> "DVS: frames per gesture (default 100)."
@@ -300,6 +353,9 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     if rule = RuleArg.Bp then
         for name, given in [ "--replace", a.Contains Replace; "--form", a.Contains Form; "--alternate", a.Contains Alternate; "--reference-quirks", a.Contains Reference_Quirks ] do
             if given then invalidArg "rule" $"{name} shapes the replacement of the hidden gradient, which backprop does not have (use --rule sbp, sbp-operator or zero)"
+    for name, given in [ "--hebb", a.Contains Hebb; "--scale-from", a.Contains Scale_From; "--feedback", a.Contains Feedback ] do
+        if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} shapes the reference SBP gradient, which the rule {ruleText} does not have (use --rule sbp)"
+    if a.Contains Energy_Gradient && not (a.Contains Energy) then invalidArg "energy" "--energy-gradient applies to the energy term only (add --energy λ)"
     for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction ] do
         if given && rule <> RuleArg.Sbp_Operator then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp-operator)"
     if a.Contains Alternate && a.GetResult(Form, FormArg.Per_Batch) <> FormArg.Per_Step then invalidArg "form" "--alternate applies to the per-step form only (add --form per-step)"
@@ -310,7 +366,11 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     let by =
         match rule with
         | RuleArg.Bp -> None
-        | RuleArg.Sbp -> Some Replacer.Sbp
+        | RuleArg.Sbp ->
+            Some(Replacer.Sbp
+                     { Hebb = a.GetResult(Hebb, referenceGradient.Hebb)
+                       ScaleFrom = a.GetResult(Scale_From, referenceGradient.ScaleFrom)
+                       Feedback = a.GetResult(Feedback, referenceGradient.Feedback) })
         | RuleArg.Sbp_Operator ->
             Some(SbpOperator { operatorSpread with Depth = a.GetResult(Depth, operatorSpread.Depth); Fraction = float32 (a.GetResult(Fraction, float operatorSpread.Fraction)) })
         | RuleArg.Zero -> Some Replacer.Zero
@@ -333,6 +393,11 @@ let ofArgs (a: Argu.ParseResults<Args>) =
                          Proportion = float32 (a.GetResult(Replace, float core.ReplaceProportion))
                          Form = (match a.GetResult(Form, FormArg.Per_Batch) with FormArg.Per_Batch -> PerBatch | FormArg.Per_Step -> PerStep(a.GetResult(Alternate, 0)))
                          ReferenceQuirks = a.Contains Reference_Quirks })
+        Energy =
+            (match a.TryGetResult Energy with
+             | Some w when w > 0.0 -> EnergyTerm.Energy(float32 w, a.GetResult(Energy_Gradient, core.EnergyGradient))
+             | Some w when w < 0.0 -> invalidArg "energy" $"--energy must be ≥ 0, got {w}"
+             | _ -> NoEnergy)
         Frames = a.GetResult(Frames, d.Frames)
         CheckInvariants = a.Contains Check_Invariants
         Seed = a.GetResult(Seed, d.Seed) }

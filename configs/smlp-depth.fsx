@@ -11,7 +11,7 @@ let tiny = List.contains "--tiny" args
 let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
 
 let grid =
-    Grid.ofSmlp [ for g in [ Backprop; Replaced(replacement Sbp) ] -> sized { defaults with Gradient = g } ]
+    Grid.ofSmlp [ for g in [ Backprop; Replaced(replacement (Sbp referenceGradient)) ] -> sized { defaults with Gradient = g } ]
     |> Grid.vary (fun layers -> Grid.smlp (fun c -> { c with Hidden = List.replicate (layers - 2) 500 })) [ 3; 4; 5; 6 ]
     |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds (if tiny then 1 else 2)

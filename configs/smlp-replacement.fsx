@@ -13,7 +13,7 @@ let ps = if small || tiny then [ 0.0f; 0.5f; 0.9f; 1.0f ] else [ for i in 0 .. 1
 let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
 
 let grid =
-    Grid.ofSmlp [ for by in [ Sbp; Zero ] -> sized { defaults with Gradient = Replaced(replacement by) } ]
+    Grid.ofSmlp [ for by in [ Sbp referenceGradient; Zero ] -> sized { defaults with Gradient = Replaced(replacement by) } ]
     |> Grid.vary (fun p -> Grid.smlp (fun c -> { c with Gradient = match c.Gradient with Replaced r -> Replaced { r with Proportion = p } | g -> g })) ps
     |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.create (if tiny then "smlp-replacement-tiny" elif small then "smlp-replacement-small" else "smlp-replacement")

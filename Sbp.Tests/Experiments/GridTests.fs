@@ -98,7 +98,7 @@ let tests =
             Expect.isTrue (refused (SnnConfig.experiment { defaults with Epochs = 0 })) "epochs ≥ 1"
             Expect.isTrue (refused (SnnConfig.experiment { paperSbp with Spread = Spread { Spread.reference with Depth = -1 } })) "negative depth"
             Expect.isTrue (refused (EqPropConfig.experiment { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator { Spread.reference with Mode = SbpMode.Replace } })) "eqprop operator modulates"
-            Expect.isTrue (refused (SmlpConfig.experiment { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement SmlpConfig.Sbp with Proportion = 2f } })) "p ≤ 1"
+            Expect.isTrue (refused (SmlpConfig.experiment { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement (SmlpConfig.Sbp SmlpConfig.referenceGradient) with Proportion = 2f } })) "p ≤ 1"
             throwsOf<System.ArgumentException> (fun () -> Grid.create "bad" [ SnnConfig.experiment { defaults with Epochs = 0 } ] |> ignore) "a grid refuses it" |> ignore
 
         testCase "a command-line sweep builds the grid an fsi script builds: same ids and seeds" <| fun () ->
