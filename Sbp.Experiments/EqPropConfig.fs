@@ -157,11 +157,19 @@ let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofWeights net.Weights }
 
+/// Setters of the parameters every family has.
+let common: Common<EqPropConfig> =
+    { Common.Dataset = fun d c -> { c with Dataset = d }
+      TrainSize = fun n c -> { c with TrainSize = n }
+      TestSize = fun n c -> { c with TestSize = n }
+      Epochs = fun n c -> { c with Epochs = n }
+      BatchSize = fun n c -> { c with BatchSize = Some n }
+      Hidden = fun h c -> { c with Hidden = h }
+      Seed = fun s c -> { c with Seed = s }
+      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+
 let keys: Key<EqPropConfig> list =
-    [ yield! Keys.common (fun d (c: EqPropConfig) -> { c with Dataset = d })
-                         (fun n c -> { c with TrainSize = n }) (fun n c -> { c with TestSize = n })
-                         (fun n c -> { c with Epochs = n }) (fun n c -> { c with BatchSize = Some n })
-                         (fun h c -> { c with Hidden = h }) (fun s c -> { c with Seed = s })
+    [ yield! Keys.common common
       Keys.choice "rule" [ "eqprop", (fun c -> { c with Rule = EqProp })
                            "sbp-energy", (fun c -> { c with Rule = SbpEnergy referenceTheta })
                            "sbp", (fun c -> { c with Rule = SbpOperator reference }) ]
@@ -189,12 +197,11 @@ let family: Family<EqPropConfig> =
       Treatment = [ "rule"; "theta"; "sbp" ]
       RuleName = ruleName
       Dataset = fun c -> c.Dataset
-      WithDataset = fun d c -> { c with Dataset = d }
+      Common = common
       Sizes = fun c -> let r = resolve c in r.TrainSize, r.TestSize
       Epochs = fun c -> c.Epochs
       BatchSize = fun c -> (resolve c).BatchSize.Value
       Seed = fun c -> c.Seed
-      WithSeed = fun s c -> { c with Seed = s }
       Build = build
       Keys = keys }
 
@@ -210,13 +217,7 @@ type RuleArg =
 /// `sbp train eqprop` options. An option that does not apply to the chosen rule is refused with the reason.
 type Args =
     | Rule of RuleArg
-    | Dataset of DataSetName
-    | Hidden of size: int
-    | Layers of count: int
-    | Epochs of n: int
     | Batch_Size of n: int
-    | Train_Size of n: int
-    | Test_Size of n: int
     | Alpha of rates: float list
     | Beta of beta: float
     | Epsilon of eps: float
@@ -228,19 +229,11 @@ type Args =
     | Fraction of f: float
     | Lambda of pre: float * post: float * bp: float
     | Weight_Bounds of min: float * max: float
-    | Check_Invariants
-    | Seed of seed: uint64
     interface Argu.IArgParserTemplate with
         member a.Usage =
             match a with
             | Rule _ -> "eqprop (default; the baseline), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change)."
-            | Dataset _ -> "mnist (default; trains on the first 50,000 standard training images, tests on the standard 10,000), mnist-10k, fashion, nettalk or dvs."
-            | Hidden _ -> "hidden layer size (default 500)."
-            | Layers _ -> "number of layers, input and output included (default 3)."
-            | Epochs _ -> "epochs, ≥ 1 (default 10)."
             | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk and DVS 1, every other task 20)."
-            | Train_Size _ -> "training samples (default: the task's, MNIST 50,000)."
-            | Test_Size _ -> "test samples (default: the task's split)."
             | Alpha _ -> "learning rates per weight layer (default 0.1 0.05; 0.4 then 0.1 for deeper networks)."
             | Beta _ -> "nudging strength β (default: the task's reference, NETtalk 1, every other task 0.2)."
             | Epsilon _ -> "relaxation step ε (default 1)."
@@ -252,8 +245,6 @@ type Args =
             | Fraction _ -> "rule sbp: fraction f (default 0.2)."
             | Lambda _ -> "rule sbp: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
             | Weight_Bounds _ -> "clip weights to [min, max] after every update."
-            | Check_Invariants -> "check bounds and finiteness after every update."
-            | Seed _ -> "seed (default 100)."
 
 let ofArgs (a: Argu.ParseResults<Args>) =
     let rule = a.GetResult(Rule, RuleArg.Eqprop)
@@ -262,8 +253,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
         invalidArg "rule" $"--theta sets θ of the authors' SBP energy, which the rule {ruleText} does not use (use --rule sbp-energy)"
     for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda ] do
         if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp)"
-    let layers = a.GetResult(Layers, 3)
-    if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
     let d = defaults
     let spread =
         let r = reference
@@ -275,11 +264,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
             LambdaPost = float32 post
             LambdaBp = float32 bp }
     { d with
-        Dataset = a.GetResult(Dataset, d.Dataset)
-        TrainSize = a.TryGetResult Train_Size
-        TestSize = a.TryGetResult Test_Size
-        Hidden = List.replicate (layers - 2) (a.GetResult(Hidden, d.Hidden.Head))
-        Epochs = a.GetResult(Epochs, d.Epochs)
         BatchSize = a.TryGetResult Batch_Size
         Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
         Beta = a.TryGetResult Beta |> Option.map float32
@@ -292,8 +276,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
              | RuleArg.Eqprop -> EqProp
              | RuleArg.Sbp_Energy -> SbpEnergy(float32 (a.GetResult(Theta, float referenceTheta)))
              | RuleArg.Sbp -> SbpOperator spread)
-        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
-        CheckInvariants = a.Contains Check_Invariants
-        Seed = a.GetResult(Seed, d.Seed) }
+        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi) }
 
 let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

@@ -17,6 +17,17 @@ type Key<'c> =
       Values: string
       Set: string -> 'c -> Result<'c, string> }
 
+/// Setters of the parameters every family has: the shared command-line options and sweep keys use them.
+type Common<'c> =
+    { Dataset: DataSetName -> 'c -> 'c
+      TrainSize: int option -> 'c -> 'c
+      TestSize: int option -> 'c -> 'c
+      Epochs: int -> 'c -> 'c
+      BatchSize: int -> 'c -> 'c
+      Hidden: int list -> 'c -> 'c
+      Seed: uint64 -> 'c -> 'c
+      CheckInvariants: bool -> 'c -> 'c }
+
 /// A model family, registered once: everything the experiment layer (grids, runner, CLI, bench) needs of it.
 type Family<'c> =
     { /// The family's name on the command line and in run records ("snn", "eqprop", "smlp").
@@ -41,14 +52,14 @@ type Family<'c> =
       Treatment: string list
       RuleName: 'c -> string
       Dataset: 'c -> DataSetName
-      WithDataset: DataSetName -> 'c -> 'c
+      /// Setters of the parameters every family has.
+      Common: Common<'c>
       /// Training and test samples (None: the task's split).
       Sizes: 'c -> int option * int option
       Epochs: 'c -> int
       /// The batch size of a resolved configuration.
       BatchSize: 'c -> int
       Seed: 'c -> uint64
-      WithSeed: uint64 -> 'c -> 'c
       /// The network of a resolved configuration for the given data, ready to train.
       Build: 'c -> DataSplit -> Training.Built
       /// The keys a command-line sweep can vary.
@@ -95,10 +106,10 @@ type Model<'c>(family: Family<'c>, config: 'c) =
               yield! family.Validate c ]
         member _.RuleName = family.RuleName config
         member _.Dataset = family.Dataset config
-        member _.WithDataset d = Model(family, family.WithDataset d config)
+        member _.WithDataset d = Model(family, family.Common.Dataset d config)
         member _.Sizes = family.Sizes config
         member _.Seed = family.Seed config
-        member _.WithSeed s = Model(family, family.WithSeed s config)
+        member _.WithSeed s = Model(family, family.Common.Seed s config)
         member _.BatchSize = family.BatchSize config
         member _.Build split = family.Build (family.Resolve config) split
         member _.Train split report =
@@ -214,14 +225,25 @@ let problems (e: Experiment) = e.Model.Problems()
 /// The record's configuration: the description plus where it came from.
 let runConfig (e: Experiment) = (resolve e).Describe()
 
+/// The options every `sbp train <family>` shares (None: the family's default).
+type CommonArgs =
+    { Dataset: DataSetName option
+      Hidden: int list option
+      Epochs: int option
+      TrainSize: int option
+      TestSize: int option
+      Seed: uint64 option
+      CheckInvariants: bool }
+
 /// A family as the command line and the registry see it, whatever its configuration type.
 type Registered =
     { Name: string
       Summary: string
       /// The family's reference configuration as an experiment.
       Defaults: Experiment
-      /// The experiment a parsed `sbp train <family>` command line asks for (the family's own Argu results).
-      OfArgs: obj -> Experiment
+      /// The experiment a parsed `sbp train <family>` command line asks for: the shared options and the family's
+      /// own Argu results.
+      OfArgs: CommonArgs -> obj -> Experiment
       /// The sweep keys: name and what its values look like.
       Keys: (string * string) list
       /// Sets a sweep key of an experiment of this family from its text.
@@ -232,7 +254,19 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
     { Name = family.Name
       Summary = family.Summary
       Defaults = create family family.Defaults
-      OfArgs = fun o -> create family (ofArgs o)
+      OfArgs =
+        fun common o ->
+            let set (value: 'v option) (setter: 'v -> 'c -> 'c) (c: 'c) = match value with Some v -> setter v c | None -> c
+            let s = family.Common
+            ofArgs o
+            |> set common.Dataset s.Dataset
+            |> set common.Hidden s.Hidden
+            |> set common.Epochs s.Epochs
+            |> set (common.TrainSize |> Option.map Some) s.TrainSize
+            |> set (common.TestSize |> Option.map Some) s.TestSize
+            |> set common.Seed s.Seed
+            |> set (if common.CheckInvariants then Some true else None) s.CheckInvariants
+            |> create family
       Keys = family.Keys |> List.map (fun k -> k.Name, k.Values)
       Set =
         fun name text e ->

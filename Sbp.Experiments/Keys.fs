@@ -56,16 +56,14 @@ let choice name (cases: (string * ('c -> 'c)) list) : Key<'c> =
           | None -> Error $"""unknown {name} '{s}'; expected one of {String.Join(", ", names)}""" }
 
 /// The keys every family has.
-let common (withDataset: DataSetName -> 'c -> 'c) (trainSize: int option -> 'c -> 'c)
-           (testSize: int option -> 'c -> 'c) (epochs: int -> 'c -> 'c) (batch: int -> 'c -> 'c)
-           (hidden: int list -> 'c -> 'c) (seed: uint64 -> 'c -> 'c) : Key<'c> list =
-    [ key "dataset" "mnist, mnist-10k, fashion, nettalk, dvs" parseName withDataset
-      key "train-size" "integers" int (Some >> trainSize)
-      key "test-size" "integers" int (Some >> testSize)
-      integer "epochs" epochs
-      integer "batch-size" batch
-      key "hidden" "sizes, e.g. 500 or 500x300" layers hidden
-      key "seed" "integers" uint64 seed ]
+let common (s: Common<'c>) : Key<'c> list =
+    [ key "dataset" "mnist, mnist-10k, fashion, nettalk, dvs" parseName s.Dataset
+      key "train-size" "integers" int (Some >> s.TrainSize)
+      key "test-size" "integers" int (Some >> s.TestSize)
+      integer "epochs" s.Epochs
+      integer "batch-size" s.BatchSize
+      key "hidden" "sizes, e.g. 500 or 500x300" layers s.Hidden
+      key "seed" "integers" uint64 s.Seed ]
 
 /// The SBP spread's keys ("sbp.depth", "sbp.range", ...) for a family whose configuration may hold a spread: `get`
 /// finds it (None: the rule has no spread, and the key is refused with `missing` as the reason), `set` puts it back.

