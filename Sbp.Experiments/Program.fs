@@ -46,6 +46,7 @@ let private dataInfo (args: ParseResults<InfoArgs>) =
             NettalkDir = args.TryGetResult InfoArgs.Nettalk_Dir
             IdxDir = args.TryGetResult InfoArgs.Idx_Dir
             DvsDir = args.TryGetResult InfoArgs.Dvs_Dir
+            DvsFraming = DvsFraming(DataSets.dvsFrames (args.GetResult(InfoArgs.Dvs_Frames, 100)), Nullable())
             DvsEncoding = args.TryGetResult InfoArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue DataSets.defaultLoad.DvsEncoding
             NettalkFullTest = args.Contains InfoArgs.Full_Test }
     let split = DataSets.load opts name

@@ -39,10 +39,12 @@ public static class DataFile
         FileNotFoundException => new DataAccessException(path, "does not exist", e),
         DirectoryNotFoundException => new DataAccessException(path, "does not exist (a folder on its path is missing)", e),
         UnauthorizedAccessException => new DataAccessException(path, "cannot be read: permission denied", e),
-        _ => new DataAccessException(path, $"cannot be read: {OneLine(e.Message)}", e),
+        _ => new DataAccessException(path, $"cannot be read: {OneLine(e.Message, path)}", e),
     };
 
-    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+    /// <summary>The runtime's message on one line, without the path it repeats (the error names the file already).</summary>
+    private static string OneLine(string s, string path) =>
+        s.Replace($" : '{path}'", "").Replace($"'{path}'", "the file").ReplaceLineEndings(" ").Trim();
 
     /// <summary>All bytes of <paramref name="path"/>; refuses a file (or device) longer than <paramref name="maxBytes"/>.</summary>
     public static byte[] ReadAllBytes(string path, long maxBytes = DefaultMaxBytes)
@@ -72,14 +74,28 @@ public static class DataFile
         return text.EndsWith('\n') ? lines[..^1] : lines;
     }
 
-    /// <summary>Reads <paramref name="s"/> to its end, refusing more than <paramref name="maxBytes"/> bytes.</summary>
+    /// <summary>
+    /// Reads <paramref name="s"/> to its end, refusing more than <paramref name="maxBytes"/> bytes. A seekable stream
+    /// is read to its stated length and must end there (a device such as /dev/zero states 0 and never ends: refused at
+    /// once); a stream without a length grows its buffer up to the cap.
+    /// </summary>
     public static byte[] ReadCapped(Stream s, string source, long maxBytes)
     {
         if (maxBytes < 0 || maxBytes > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(maxBytes));
-        long known = s.CanSeek ? s.Length - s.Position : -1;
-        if (known > maxBytes)
-            throw new DataAccessException(source, $"is {known} bytes long; this reader accepts at most {maxBytes}");
-        var buf = new byte[known > 0 ? known : Math.Min(1 << 16, maxBytes)];
+        if (s.CanSeek)
+        {
+            long known = s.Length - s.Position;
+            if (known > maxBytes)
+                throw new DataAccessException(source, $"is {known} bytes long; this reader accepts at most {maxBytes}");
+            var exact = new byte[known];
+            int got = s.ReadAtLeast(exact, exact.Length, throwOnEndOfStream: false);
+            if (got < exact.Length)
+                throw new DataAccessException(source, $"ended after {got} of its {known} bytes (it changed while being read)");
+            if (s.ReadByte() >= 0)
+                throw new DataAccessException(source, $"is not a regular file: it yields more than its stated length of {known} bytes");
+            return exact;
+        }
+        var buf = new byte[Math.Min(1 << 16, maxBytes)];
         int n = 0;
         while (true)
         {
@@ -89,7 +105,7 @@ public static class DataFile
                 if (next < 0) return buf;
                 if (n >= maxBytes)
                     throw new DataAccessException(source, $"holds more than {maxBytes} bytes, the most this reader accepts");
-                Array.Resize(ref buf, (int)Math.Min(maxBytes, Math.Max(2L * buf.Length, 1 << 16)));
+                Array.Resize(ref buf, (int)Math.Min(maxBytes, 2L * buf.Length));
                 buf[n++] = (byte)next;
             }
             int r = s.Read(buf, n, buf.Length - n);

@@ -153,13 +153,15 @@ public static partial class DvsGesture
     public static (string Aedat, string Labels, int User)[] FindRecordings(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"DVS128 Gesture directory {directory} does not exist");
+            throw new DataAccessException(directory, File.Exists(directory) ? "is a file; expected the folder of the recordings" : "does not exist");
         var list = new List<(string, string, int)>();
         foreach (var path in Directory.EnumerateFiles(directory, "*.aedat", SearchOption.AllDirectories).OrderBy(p => p, StringComparer.Ordinal))
         {
             var m = RecordingName().Match(Path.GetFileName(path));
             if (!m.Success) continue;
             var labels = Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "_labels.csv");
+            if (Directory.Exists(labels))
+                throw new DataAccessException(labels, "is a folder; expected a file");
             if (!File.Exists(labels))
                 throw new DataFormatException(path, "", $"recording has no labels file {Path.GetFileName(labels)} beside it");
             list.Add((path, labels, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));

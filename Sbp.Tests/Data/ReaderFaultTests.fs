@@ -199,7 +199,7 @@ let tests =
             use d = new TempDir()
             File.CreateSymbolicLink(d.File "0.json", "/dev/zero") |> ignore
             let e = throwsOf<DataAccessException> (fun () -> NpmMnist.ReadDigitFile(d.File "0.json") |> ignore) "endless"
-            Expect.stringContains e.Problem "more than" "cap named"
+            Expect.stringContains e.Problem "not a regular file" "device named"
             throwsOf<DataException> (fun () -> Idx.Read(d.File "0.json") |> ignore) "IDX on a device" |> ignore
 
         testCase "NETtalk: a line with more than four fields and a cut word list are refused" <| fun () ->
