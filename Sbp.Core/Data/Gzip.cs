@@ -92,32 +92,6 @@ public sealed class Gzip : IDisposable
                 "the gzip trailer does not match the decompressed data: the file is cut short, has bytes after the compressed stream, or holds several members");
     }
 
-    /// <summary>The whole decompressed content, refusing more than <paramref name="maxBytes"/>.</summary>
-    public static byte[] Decompress(byte[] content, string source, long maxBytes = DataFile.DefaultMaxBytes)
-    {
-        using var g = new Gzip(content, source);
-        var buf = new byte[Math.Min(Math.Min(maxBytes, g.MaxDecompressedBytes), Math.Max(1 << 16, 4L * content.Length))];
-        int n = 0;
-        while (true)
-        {
-            if (n == buf.Length)
-            {
-                long grown = Math.Min(Math.Min(maxBytes, g.MaxDecompressedBytes), 2L * buf.Length);
-                if (grown == buf.Length)
-                {
-                    g.ExpectEnd($"that this reader accepts (at most {buf.Length})");
-                    return buf;
-                }
-                Array.Resize(ref buf, (int)grown);
-            }
-            int r = g.ReadSome(buf.AsSpan(n));
-            if (r == 0) break;
-            n += r;
-        }
-        g.ExpectEnd("");
-        return buf[..n];
-    }
-
     public void Dispose() => _stream.Dispose();
 }
 

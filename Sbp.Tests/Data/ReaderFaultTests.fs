@@ -176,6 +176,12 @@ let tests =
             let e = throwsOf<DataFormatException> (fun () -> Idx.Parse(method, "m.gz") |> ignore) "method"
             Expect.stringContains e.Problem "unsupported compression method 7" "method named"
 
+        testCase "CRC-32 is gzip's: the check value of \"123456789\" and the trailer of a runtime-written file" <| fun () ->
+            Expect.equal (Crc32.Compute(Encoding.ASCII.GetBytes "123456789")) 0xCBF43926u "check value"
+            let content = idxBytes [| 9; 9 |]
+            let gz = gzip content
+            Expect.equal (Crc32.Compute content) (BinaryPrimitives.ReadUInt32LittleEndian(ReadOnlySpan(gz, gz.Length - 8, 4))) "trailer"
+
         testCase "a small gzip that inflates to 256 MB fails after reading only what its header declares" <| fun () ->
             use d = new TempDir()
             let path = d.File "bomb.gz"
