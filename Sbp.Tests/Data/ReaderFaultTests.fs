@@ -127,6 +127,17 @@ let tests =
                 | Ok again -> again = v
                 | Error e -> failtestf "%s: read once, refused the second time: %s" r.Name e)
 
+        testPropertyWithConfig fsConfig "a provisioned package file with any change does not verify, and checking it never throws"
+        <| Prop.forAll (Arb.fromGen mutationGen) (fun m ->
+            use d = new TempDir()
+            let content = idxBytes [| 4; 5 |]
+            let sha = Convert.ToHexString(Security.Cryptography.SHA256.HashData content).ToLowerInvariant()
+            let p = { Sbp.Experiments.Provision.mnist with Files = [ { Path = "f"; Bytes = int64 content.Length; Sha256 = sha } ] }
+            let bytes = mutate content m
+            File.WriteAllBytes(d.File "f", bytes)
+            let problems = Sbp.Experiments.Provision.check p d.Path
+            if bytes = content then List.isEmpty problems else problems.Length = 1)
+
         testCase "a folder, a missing file and a symbolic-link loop are one-line access errors for every reader" <| fun () ->
             use d = new TempDir()
             Directory.CreateDirectory(d.File "folder") |> ignore
