@@ -202,6 +202,7 @@ let family: Family<EqPropConfig> =
       Epochs = fun c -> c.Epochs
       BatchSize = fun c -> (resolve c).BatchSize.Value
       Seed = fun c -> c.Seed
+      DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
       Keys = keys }
 

@@ -60,6 +60,9 @@ type Family<'c> =
       /// The batch size of a resolved configuration.
       BatchSize: 'c -> int
       Seed: 'c -> uint64
+      /// How the family reads DVS gestures (the spiking STDP network one 32 × 32 frame per sample, as the reference;
+      /// the others all frames of a gesture).
+      DvsEncoding: DvsEncoding
       /// The network of a resolved configuration for the given data, ready to train.
       Build: 'c -> DataSplit -> Training.Built
       /// The keys a command-line sweep can vary.
@@ -84,6 +87,8 @@ type IModel =
     abstract WithSeed: uint64 -> IModel
     /// The batch size of the resolved configuration.
     abstract BatchSize: int
+    /// How the family reads DVS gestures.
+    abstract DvsEncoding: DvsEncoding
     /// The network of the resolved configuration for the data, ready to train.
     abstract Build: DataSplit -> Training.Built
     /// Trains the resolved configuration on the data; the record (without git commit) and the artifacts.
@@ -111,6 +116,7 @@ type Model<'c>(family: Family<'c>, config: 'c) =
         member _.Seed = family.Seed config
         member _.WithSeed s = Model(family, family.Common.Seed s config)
         member _.BatchSize = family.BatchSize config
+        member _.DvsEncoding = family.DvsEncoding
         member _.Build split = family.Build (family.Resolve config) split
         member _.Train split report =
             let c = family.Resolve config

@@ -18,7 +18,7 @@ let private dataFetch (args: ParseResults<FetchArgs>) =
         | Some n ->
             match Provision.all |> List.tryFind (fun p -> p.Name = n.ToLowerInvariant()) with
             | Some p -> [ p ]
-            | None -> invalidArg "--only" $"'{n}' cannot be fetched; expected mnist or fashion (nettalk ships beside the repository, DVS is supplied by the user)"
+            | None -> invalidArg "--only" $"'{n}' cannot be fetched; expected mnist, mnist-10k or fashion (nettalk ships in the repository, DVS is supplied by the user)"
     for p in targets do Provision.fetch (printfn "%s") p
     0
 
@@ -43,6 +43,8 @@ let private dataInfo (args: ParseResults<InfoArgs>) =
             NettalkDir = args.TryGetResult InfoArgs.Nettalk_Dir
             IdxDir = args.TryGetResult InfoArgs.Idx_Dir
             DvsDir = args.TryGetResult InfoArgs.Dvs_Dir
+            DvsFraming = DvsFraming(DataSets.dvsFrames (args.GetResult(InfoArgs.Dvs_Frames, 100)), Nullable())
+            DvsEncoding = args.TryGetResult InfoArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue DataSets.defaultLoad.DvsEncoding
             NettalkFullTest = args.Contains InfoArgs.Full_Test }
     let split = DataSets.load opts name
     printfn "%s" (DataSets.nameOf name)
@@ -53,12 +55,7 @@ let private dataInfo (args: ParseResults<InfoArgs>) =
 
 /// Provisions a registry data set the first time it is needed.
 let private ensureData (name: DataSets.DataSetName) =
-    let provisioned =
-        match name with
-        | DataSets.Mnist10k -> Some Provision.mnist
-        | DataSets.Fashion -> Some Provision.fashion
-        | _ -> None
-    match provisioned with
+    match DataSets.provisionedBy name with
     | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
     | _ -> ()
 
@@ -118,6 +115,8 @@ let private train (a: ParseResults<TrainArgs>) =
             NettalkFullTest = a.Contains TrainArgs.Full_Test
             IdxDir = a.TryGetResult TrainArgs.Idx_Dir
             DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
+            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(TrainArgs.Dvs_Frames, 100)), Nullable())
+            DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue e.Model.DvsEncoding
             TrainSize = trainSize
             TestSize = testSize }
     let eid = Experiment.id e
@@ -304,8 +303,7 @@ let main argv =
         printfn "%s" e.Message
         0
     | :? ArguParseException as e -> fail (oneLine e.Message)
-    | :? DataFormatException as e -> fail e.Message
-    | :? DataNotProvisionedException as e -> fail e.Message
+    | :? DataException as e -> fail e.Message
     | :? TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
     | :? IO.FileNotFoundException as e -> fail e.Message

@@ -286,6 +286,7 @@ let family: Family<SmlpConfig> =
       Epochs = fun c -> c.Epochs
       BatchSize = fun c -> (resolve c).BatchSize.Value
       Seed = fun c -> c.Seed
+      DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
       Keys = keys }
 
@@ -385,6 +386,6 @@ let ofArgs (a: Argu.ParseResults<Args>) =
              | Some w when w > 0.0 -> EnergyTerm.Energy(float32 w, a.GetResult(Energy_Gradient, core.EnergyGradient))
              | Some w when w < 0.0 -> invalidArg "energy" $"--energy must be ≥ 0, got {w}"
              | _ -> NoEnergy)
-        Frames = a.TryGetResult Frames }
+        Frames = a.TryGetResult Frames |> Option.map DataSets.dvsFrames }
 
 let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

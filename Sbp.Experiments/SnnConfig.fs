@@ -272,6 +272,7 @@ let family: Family<SnnConfig> =
       Epochs = fun c -> c.Epochs
       BatchSize = fun c -> (resolve c).BatchSize.Value
       Seed = fun c -> c.Seed
+      DvsEncoding = DvsEncoding.FramePerSample
       Build = build
       Keys = keys }
 

