@@ -62,25 +62,44 @@ let toJson (a: Artifacts) =
     o["spikes"] <- JsonArray(a.Raster |> List.map (fun s -> JsonArray(JsonValue.Create s.Step, JsonValue.Create s.Layer, JsonValue.Create s.Sample, JsonValue.Create s.Neuron) :> JsonNode) |> Array.ofList)
     o.ToJsonString()
 
+/// Parses an artifacts file and checks it (non-negative counts and indices, finite bin bounds, a positive bin
+/// width); `source` names the file in errors.
 let ofJson (source: string) (json: string) =
     try
         let o = JsonNode.Parse(json).AsObject()
-        { Weights =
-            [ for h in o["weightHistograms"].AsArray() ->
-                  { Layer = h["layer"].GetValue<int>()
-                    Lower = h["lower"].GetValue<float>()
-                    Width = h["width"].GetValue<float>()
-                    Counts = [| for c in h["counts"].AsArray() -> c.GetValue<int>() |] } ]
-          Raster =
-            [ for s in o["spikes"].AsArray() ->
-                  let a = s.AsArray()
-                  { Step = a[0].GetValue<int>(); Layer = a[1].GetValue<int>(); Sample = a[2].GetValue<int>(); Neuron = a[3].GetValue<int>() } ]
-          RasterSamples = o["rasterSamples"].GetValue<int>()
-          Steps = o["steps"].GetValue<int>() }
+        let req (o: JsonNode) (k: string) =
+            match o[k] with
+            | null -> failwith $"field '{k}' is missing"
+            | n -> n
+        let nonNegative (name: string) (n: JsonNode) =
+            let v = n.GetValue<int>()
+            if v < 0 then failwith $"{name} is {v}; expected ≥ 0"
+            v
+        let finite (name: string) (n: JsonNode) =
+            let v = n.GetValue<float>()
+            if not (Double.IsFinite v) then failwith $"{name} is {v}; expected a finite number"
+            v
+        let a =
+            { Weights =
+                [ for h in (req o "weightHistograms").AsArray() ->
+                      let width = finite "width" (req h "width")
+                      if width <= 0.0 then failwith $"a histogram's width is {width}; expected > 0"
+                      { Layer = nonNegative "layer" (req h "layer")
+                        Lower = finite "lower" (req h "lower")
+                        Width = width
+                        Counts = [| for c in (req h "counts").AsArray() -> nonNegative "a count" c |] } ]
+              Raster =
+                [ for s in (req o "spikes").AsArray() ->
+                      let a = s.AsArray()
+                      if a.Count <> 4 then failwith $"a spike has {a.Count} fields; expected [step, layer, sample, neuron]"
+                      { Step = nonNegative "step" a[0]; Layer = nonNegative "layer" a[1]; Sample = nonNegative "sample" a[2]; Neuron = nonNegative "neuron" a[3] } ]
+              RasterSamples = nonNegative "rasterSamples" (req o "rasterSamples")
+              Steps = nonNegative "steps" (req o "steps") }
+        a
     with e -> raise (InvalidDataException($"{source}: not a valid artifacts file: {e.Message}", e))
 
-let write (path: string) (a: Artifacts) =
-    let tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}"
-    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath path)) |> ignore
-    File.WriteAllText(tmp, toJson a)
-    File.Move(tmp, path, true)
+/// Reads and checks an artifacts file.
+let read (path: string) = ofJson path (File.ReadAllText path)
+
+/// Writes the artifacts atomically (a failed write leaves no temporary file).
+let write (path: string) (a: Artifacts) = RunRecord.writeAtomically path (toJson a)

@@ -193,10 +193,14 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
         match g.Runs |> List.tryHead with
         | Some r ->
             let eid = r.Config |> List.tryFind (fst >> (=) "experimentId") |> Option.map (snd >> function RunRecord.Text s -> s | _ -> "")
-            match eid with
-            | Some eid when File.Exists(Path.Combine(resultsRoot, grid, eid, "artifacts.json")) ->
-                let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
-                let a = Artifacts.ofJson apath (File.ReadAllText apath)
+            let artifacts =
+                eid
+                |> Option.map (fun eid -> Path.Combine(resultsRoot, grid, eid, "artifacts.json"))
+                |> Option.filter File.Exists
+                // a bad artifacts file is skipped here (the runner regenerates it on the grid's next run)
+                |> Option.bind (fun apath -> try Some(Artifacts.read apath) with :? InvalidDataException | :? IOException -> None)
+            match artifacts with
+            | Some a ->
                 let label = groupLabel cols g
                 let w = Path.Combine(dir, $"weights-{i + 1}.png")
                 weights w $"weights after training: {label}" a

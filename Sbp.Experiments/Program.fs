@@ -125,13 +125,16 @@ let private train (a: ParseResults<TrainArgs>) =
         |> Option.defaultWith (fun () ->
             Path.Combine(resultsRoot (a.TryGetResult TrainArgs.Results), "train", $"""{(Experiment.label e).Replace(' ', '-')}-{eid}"""))
     let path = Path.Combine(out, "run.json")
+    // refuse an output that cannot hold a record before training, not after
+    if File.Exists out then invalidArg "out" $"{out} is a file; the run's folder must be a folder"
+    if Directory.Exists path then invalidArg "out" $"{path} is a folder; it must be the run record's file"
     if File.Exists path && not (a.Contains Force) then
         invalidArg "out" $"{path} holds an earlier run; pass --force to replace it, or --out another folder"
     ensureData dataset
     let split = DataSets.load load dataset
     let resolved = Experiment.resolve e
     printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
-    let record, _ = resolved.Train split (progressBar (a.Contains TrainArgs.Quiet))
+    let record, _ = resolved.Train split Threading.CancellationToken.None (progressBar (a.Contains TrainArgs.Quiet))
     let record =
         { record with
             GitCommit = Git.current.Value
@@ -232,6 +235,11 @@ let private report (a: ParseResults<ReportArgs>) =
     let root = resultsRoot (a.TryGetResult ReportArgs.Results)
     Report.write root |> printfn "%s"
     printfn "written: %s" (Path.Combine(root, "REPORT.md"))
+    match Records.refusedUnder root with
+    | [] -> ()
+    | refused ->
+        printfn "refused records (%d, left out of the report):" refused.Length
+        for r in refused do printfn "  %s: %s" (Path.GetRelativePath(root, r.Path)) r.Reason
     0
 
 let private bench (a: ParseResults<BenchArgs>) =
@@ -309,4 +317,6 @@ let main argv =
     | :? IO.FileNotFoundException as e -> fail e.Message
     | :? IO.DirectoryNotFoundException as e -> fail e.Message
     | :? IO.InvalidDataException as e -> fail e.Message
+    | :? IO.IOException as e -> fail e.Message
+    | :? UnauthorizedAccessException as e -> fail e.Message
     | Failure m -> fail m

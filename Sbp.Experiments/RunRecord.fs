@@ -121,6 +121,11 @@ let ofJson (source: string) (json: string) : Record =
             match o[k] with
             | null -> failwith $"field '{k}' is missing"
             | n -> n
+        match o["schema"] with
+        | null -> failwith "field 'schema' is missing"
+        | n when n.GetValueKind() <> JsonValueKind.Number || n.GetValue<float>() <> float schemaVersion ->
+            failwith $"schema {n.ToJsonString()} is not this version's schema {schemaVersion}"
+        | _ -> ()
         let ds = (req o "dataset").AsObject()
         { Config = [ for kv in (req o "config").AsObject() -> kv.Key, nodeValue kv.Value ]
           Seed = (req o "seed").GetValue<uint64>()
@@ -154,13 +159,44 @@ let ofJson (source: string) (json: string) : Record =
     | :? NullReferenceException
     | Failure _ as e -> raise (InvalidDataException($"{source}: not a valid run record: {e.Message}", e))
 
-/// Writes the record atomically: a temporary file in the same folder, then a rename over the target, so a reader
-/// (or a crash) never sees half a record.
-let write (path: string) (r: Record) =
+/// Every reason a parsed record is not a valid record of its own (empty when it is): accuracies in [0, 1] (a
+/// NETtalk accuracy is a mean cosine similarity, in [−1, 1]), errors = 1 − accuracy, finite non-negative timings and
+/// counts, epochs numbered 1..n, at least one epoch when completed, a failure that gives its reason.
+let problems (r: Record) =
+    let lowest = if r.Dataset.Name = "nettalk" then -1.0 else 0.0
+    [ if r.Dataset.TrainSize < 1 then $"dataset.trainSize is {r.Dataset.TrainSize}; expected ≥ 1"
+      if r.Dataset.TestSize < 0 then $"dataset.testSize is {r.Dataset.TestSize}; expected ≥ 0"
+      match r.Status with
+      | Completed when r.Epochs.IsEmpty -> "status is completed but there are no epochs"
+      | Failed reason when String.IsNullOrWhiteSpace reason -> "status is failed without a reason"
+      | _ -> ()
+      for i, e in List.indexed r.Epochs do
+          let at = $"epochs[{i}]"
+          if e.Epoch <> i + 1 then $"{at}.epoch is {e.Epoch}; expected {i + 1} (epochs are numbered 1..n)"
+          for name, acc, err in [ "trainAccuracy", e.TrainAccuracy, e.TrainError; "testAccuracy", e.TestAccuracy, e.TestError ] do
+              if not (Double.IsFinite acc) || acc < lowest || acc > 1.0 then $"{at}.{name} is {acc}; expected a number in [{lowest}, 1]"
+              elif not (Double.IsFinite err) || abs (err - (1.0 - acc)) > 1e-9 then
+                  let errName = name.Replace("Accuracy", "Error")
+                  $"{at}.{errName} is {err}; expected 1 − {name} = {1.0 - acc}"
+          if not (Double.IsFinite e.Seconds) || e.Seconds < 0.0 then $"{at}.seconds is {e.Seconds}; expected a finite number ≥ 0"
+          if e.SynapticOps < 0L then $"{at}.synapticOps is {e.SynapticOps}; expected ≥ 0"
+          for k, v in e.Extra do
+              if not (Double.IsFinite v) then $"{at}.{k} is {v}; expected a finite number" ]
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, then a rename over the target, so a
+/// reader (or a crash) never sees half a file; a failed write leaves no temporary file behind.
+let writeAtomically (path: string) (text: string) =
     let full = Path.GetFullPath path
     Directory.CreateDirectory(Path.GetDirectoryName full) |> ignore
+    if Directory.Exists full then raise (IOException $"{full} is a folder, not a file")
     let tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}"
-    File.WriteAllText(tmp, toJson r)
-    File.Move(tmp, full, true)
+    try
+        File.WriteAllText(tmp, text)
+        File.Move(tmp, full, true)
+    finally
+        if File.Exists tmp then (try File.Delete tmp with _ -> ())
+
+/// Writes the record atomically (see `writeAtomically`).
+let write (path: string) (r: Record) = writeAtomically path (toJson r)
 
 let read (path: string) = ofJson path (File.ReadAllText path)

@@ -31,24 +31,39 @@ let resultsRoot (given: string option) =
     |> Option.defaultValue "results"
     |> Path.GetFullPath
 
-/// Runs the grid with the given options, prints a summary, writes tables and plots (unless disabled); returns an
-/// exit code.
+/// Runs the grid with the given options (until done, or interrupted by Ctrl-C, SIGTERM or the death of the parent
+/// `dotnet` process), prints a summary with every failure, writes tables and plots (unless disabled); returns an exit
+/// code: 0 when every experiment of the grid (or shard) has its record, 1 when some failed, 130 when interrupted.
 let execute (o: ScriptOptions) (grid: Grid) =
+    use interrupt = new Runner.Interrupt()
     let d = Runner.defaults (resultsRoot o.Results)
     let options =
         { d with
             GitCommit = Git.current.Value
             Parallel = defaultArg o.Parallel d.Parallel
-            Shard = o.Shard }
+            Shard = o.Shard
+            Cancel = interrupt.Token }
+    if File.Exists options.Root then invalidArg "results" $"results folder {options.Root} is a file, not a folder"
     let s = Runner.run options grid
-    printfn "grid %s: %d ran, %d skipped (already finished), %d failed, %d without data, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData s.Seconds
-    if o.Table then
-        let markdown, groups = Tables.write options.Root grid.Name o.CostCap
-        let plots = Plots.write options.Root grid.Name o.CostCap groups
-        printfn "%s" markdown
-        printfn "tables: %s" (Path.Combine(options.Root, grid.Name, "table.md"))
-        for p in plots do printfn "plot: %s" p
-    if s.Failed > 0 then 1 else 0
+    let claimed = if s.Claimed > 0 then $", {s.Claimed} claimed by other runners" else ""
+    printfn "grid %s: %d ran, %d skipped (already finished), %d failed, %d without data%s, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData claimed s.Seconds
+    for f in s.Failures do printfn "  failed: %s %s: %s" f.Id f.Label f.Reason
+    if s.Interrupted then
+        eprintfn "sbp: grid %s interrupted; a rerun resumes it" grid.Name
+        130
+    else
+        if o.Table && Directory.Exists(Path.Combine(options.Root, grid.Name)) then
+            try
+                let markdown, groups = Tables.write options.Root grid.Name o.CostCap
+                let plots = Plots.write options.Root grid.Name o.CostCap groups
+                printfn "%s" markdown
+                printfn "tables: %s" (Path.Combine(options.Root, grid.Name, "table.md"))
+                for p in plots do printfn "plot: %s" p
+            with :? IOException | :? UnauthorizedAccessException as e -> eprintfn "sbp: tables of %s not written: %s" grid.Name e.Message
+        if s.Failed > 0 then
+            eprintfn "sbp: %d of %d experiments of grid %s failed (listed above)" s.Failed s.Total grid.Name
+            1
+        else 0
 
 /// Runs the grid with the options of a script's command line (the arguments after the script name).
 let run (grid: Grid) (argv: string list) = execute (parse argv) grid

@@ -36,13 +36,22 @@ let private root (k: string) = match k.IndexOf '.' with -1 -> k | i -> k.Substri
 /// One configuration and its replicates.
 type Group = { Key: (string * string) list; Runs: Record list }
 
-/// Every finished record of a grid (temporary files of interrupted writes are never read).
-let load (resultsRoot: string) (grid: string) =
+/// Every record of a grid, checked (Records.ofGrid): the valid ones, path and record, and the refused ones, path and
+/// reason (temporary files of interrupted writes are never read).
+let loadChecked (resultsRoot: string) (grid: string) =
     let dir = Path.Combine(resultsRoot, grid)
     if not (Directory.Exists dir) then raise (DirectoryNotFoundException $"no results for grid '{grid}' in {dir}")
-    [ for d in Directory.GetDirectories dir |> Array.sort do
-          let path = Path.Combine(d, "run.json")
-          if File.Exists path then yield path, read path ]
+    Records.ofGrid dir
+
+/// Every valid record of a grid (refused ones are left out: see `loadChecked`).
+let load (resultsRoot: string) (grid: string) = fst (loadChecked resultsRoot grid)
+
+/// The refused records as a Markdown list, paths relative to the results folder; empty when there are none.
+let refusedSection (resultsRoot: string) (refused: Records.Refused list) =
+    if refused.IsEmpty then ""
+    else
+        let lines = refused |> List.map (fun r -> $"- `{Path.GetRelativePath(resultsRoot, r.Path)}`: {r.Reason}")
+        $"\n### Refused records ({refused.Length}, left out of every table)\n\n" + String.Join("\n", lines) + "\n"
 
 let groups (records: Record list) =
     records
@@ -190,7 +199,8 @@ let csv (t: Table) =
 
 /// Writes table.md/.csv and pairs.md/.csv for a grid (atomically) and returns the Markdown.
 let write (resultsRoot: string) (grid: string) (costCap: float option) =
-    let records = load resultsRoot grid |> List.map snd
+    let valid, refused = loadChecked resultsRoot grid
+    let records = valid |> List.map snd
     let gs = groups records
     let summaryTable = summary gs
     let pairTable = pairTable (pairs costCap gs) gs
@@ -207,4 +217,4 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
     let timingTable = timings gs
     save "timings.md" (markdown timingTable)
     save "timings.csv" (csv timingTable)
-    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against its baseline\n\n{markdown pairTable}\n### Wall-clock time\n\n{markdown timingTable}", gs
+    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against its baseline\n\n{markdown pairTable}\n### Wall-clock time\n\n{markdown timingTable}{refusedSection resultsRoot refused}", gs

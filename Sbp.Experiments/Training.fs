@@ -4,6 +4,7 @@ module Sbp.Experiments.Training
 
 open System
 open System.Diagnostics
+open System.Threading
 open Sbp.Core.Data
 open Sbp.Core.Metrics
 open Sbp.Core.Models
@@ -71,15 +72,24 @@ type ITrainable =
     /// Figures of the finished epoch beyond the common ones (spikes per neuron ...).
     abstract EpochExtras: samples: int -> (string * float) list
 
+/// Ensures a per-sample figure of the epoch (energy, loss, MSE, an extra) is neither non-finite nor exploding.
+let private ensureScalar (name: string) (x: float) = Divergence.Ensure(x, name)
+
 /// The one epoch loop: trains on a seeded shuffle of the training set, then evaluates the test set; returns
-/// the epochs and the status (a divergence or a violated invariant stops the run, with the reason).
-let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (report: Report -> unit) =
+/// the epochs and the status. Besides the models' own check after every weight update, the loop checks the output
+/// state of every batch and the epoch's energy, loss, MSE and extra figures with `Divergence`: a diverged quantity or
+/// a violated invariant stops the run with a failed status naming the quantity, the layer and the epoch.
+/// `cancel` is checked before every batch: a cancelled run raises OperationCanceledException (no status at all).
+let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
     let train, test = split.Train, split.Test
     let done' = ResizeArray<Epoch>()
     let mutable status = Completed
     let trainBatches = passes train.Count batchSize
     let testBatches = passes test.Count batchSize
     let testOrder = Array.init test.Count id
+    let outputState (stage: string) (batch: int) =
+        let o = model.Output
+        Divergence.Ensure(ReadOnlySpan(o.Data), $"the output layer's state ({stage} batch {batch}, {o.Rows}x{o.Cols})")
     try
         for epoch in 1 .. epochs do
             let watch = Stopwatch.StartNew()
@@ -88,14 +98,20 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int
             let order = Rng.Derive(seed, 1000UL + uint64 epoch).Permutation train.Count
             let tr = Tally()
             for i, (b0, len) in List.indexed trainBatches do
+                cancel.ThrowIfCancellationRequested()
                 model.Train(train, order, b0, len)
+                outputState "training" (i + 1)
                 tr.Add(task, model.Output, ReadOnlySpan(order, b0, len), train)
                 report (Batch(epoch, epochs, "train", i + 1, trainBatches.Length))
             let te = Tally()
             for i, (b0, len) in List.indexed testBatches do
+                cancel.ThrowIfCancellationRequested()
                 model.Infer(test, testOrder, b0, len)
+                outputState "test" (i + 1)
                 te.Add(task, model.Output, ReadOnlySpan(testOrder, b0, len), test)
-                te.Energy <- te.Energy + model.Energy() * float len
+                let energy = model.Energy()
+                ensureScalar $"the energy (test batch {i + 1})" energy
+                te.Energy <- te.Energy + energy * float len
                 report (Batch(epoch, epochs, "test", i + 1, testBatches.Length))
             let extra =
                 [ "trainMseCost", tr.Mse
@@ -107,7 +123,10 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int
                       "trainPhonemeAccuracy", float tr.PhonemeHits / float tr.Samples
                       "testPhonemeAccuracy", float te.PhonemeHits / float te.Samples
                   | Classification -> () ]
+            for name, value in extra do ensureScalar $"the epoch's {name}" value
             let trainAcc, testAcc = tr.Accuracy task, te.Accuracy task
+            ensureScalar "the training accuracy" trainAcc
+            ensureScalar "the test accuracy" testAcc
             let record =
                 { Epoch = epoch
                   TrainAccuracy = trainAcc
@@ -174,9 +193,9 @@ type Built =
       Extra: (string * Value) list
       Artifacts: unit -> Artifacts.Artifacts }
 
-/// Trains a built model for `epochs` epochs and returns its run record (the git commit is the edge's to fill in).
-let run (built: Built) (config: (string * Value) list) (dataset: DataSets.DataSetName) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (report: Report -> unit) =
-    let epochs, status = trainEpochs built.Model (taskOf dataset) split epochs batchSize seed report
+/// Trains a built model for `epochs` epochs (until `cancel`) and returns its run record (the git commit is the edge's to fill in).
+let run (built: Built) (config: (string * Value) list) (dataset: DataSets.DataSetName) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
+    let epochs, status = trainEpochs built.Model (taskOf dataset) split epochs batchSize seed cancel report
     { Config = config @ built.Extra
       Seed = seed
       Dataset = { Name = split.Train.Name; TrainSize = split.Train.Count; TestSize = split.Test.Count; Provenance = split.Train.Provenance }

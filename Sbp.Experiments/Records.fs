@@ -1,0 +1,106 @@
+/// Run records checked on read: a record counts only when it parses, has this version's schema, holds values in
+/// range (RunRecord.problems) and sits in the folder of the experiment its stored configuration hashes to. Anything
+/// else (another experiment's record copied into a folder, an edited configuration, an accuracy of 5) is refused
+/// with its path and reason, and left out of tables and reports.
+module Sbp.Experiments.Records
+
+open System
+open System.IO
+open Sbp.Experiments.RunRecord
+
+/// Keys a runner adds to the family's description: they identify a run, not a configuration.
+let private runKeys = set [ "grid"; "experimentId"; "replicate"; "layers" ]
+
+/// The parameters introduced after the schema version, per family (the "model" key of a configuration).
+let private introduced (family: string) =
+    let own =
+        match family with
+        | "snn" -> Some SnnConfig.family.Introduced
+        | "eqprop" -> Some EqPropConfig.family.Introduced
+        | "smlp" -> Some SmlpConfig.family.Introduced
+        | _ -> None
+    own |> Option.map (fun i -> i @ Spread.introduced)
+
+let rec private text (v: Value) =
+    match v with
+    | Int i -> string i
+    | Num f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    | Text s -> "\"" + s + "\""
+    | Flag b -> if b then "true" else "false"
+    | Items xs -> "[" + String.Join(",", xs |> List.map text) + "]"
+    | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + text v)) + "}"
+
+/// Leaves out the introduced parameters holding their value at introduction. Values compare by their canonical
+/// text: JSON does not keep 0 and 0.0 apart, and neither does the canonical form.
+let rec private omitIntroduced (intro: (string * Value) list) (values: (string * Value) list) =
+    [ for k, v in values do
+          if not (intro |> List.exists (fun (p, d) -> p = k && text d = text v)) then
+              let inner = intro |> List.choose (fun (p, d) -> if p.StartsWith(k + ".") then Some(p.Substring(k.Length + 1), d) else None)
+              match v with
+              | Fields kvs when not inner.IsEmpty -> yield k, Fields(omitIntroduced inner kvs)
+              | _ -> yield k, v ]
+
+/// The experiment id a record's stored configuration and seed hash to (Experiment.id, computed from the record:
+/// the canonical form of the configuration without the runner's keys, and the replicate or the given seed), or an
+/// error naming what is missing.
+let storedId (r: Record) =
+    match r.Config |> List.tryFind (fst >> (=) "model") with
+    | Some(_, Text family) ->
+        match introduced family with
+        | None -> Error $"config.model '{family}' is not a registered model family"
+        | Some intro ->
+            let values = r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains k)) |> omitIntroduced intro
+            let seedPart =
+                match r.Config |> List.tryFind (fst >> (=) "replicate") with
+                | Some(_, Int rep) -> $"replicate={rep}"
+                | _ -> $"seed={r.Seed}"
+            let canonical = $"schema={schemaVersion};" + String.Join(";", values |> List.map (fun (k, v) -> k + "=" + text v))
+            let h = Security.Cryptography.SHA256.HashData(Text.Encoding.UTF8.GetBytes(canonical + ";" + seedPart))
+            Ok(Convert.ToHexString(h, 0, 6).ToLowerInvariant())
+    | _ -> Error "config.model is missing"
+
+/// Why the parsed record `r`, found in the experiment folder `folderId`, is refused; empty when it is valid.
+let problemsIn (folderId: string option) (r: Record) =
+    [ yield! RunRecord.problems r
+      match storedId r with
+      | Error m -> m
+      | Ok id ->
+          let stored = r.Config |> List.tryPick (fun (k, v) -> match k, v with "experimentId", Text s -> Some s | _ -> None)
+          match stored with
+          | Some s when s <> id -> $"config.experimentId is {s} but the stored configuration hashes to {id} (an edited configuration)"
+          | _ -> ()
+          match folderId with
+          | Some f when f <> id -> $"the record of experiment {id} lies in the folder of experiment {f}"
+          | _ -> () ]
+
+/// A record read and checked: Ok, or Error with the reason (one line).
+let tryRead (path: string) =
+    try
+        let r = RunRecord.read path
+        let folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath path))
+        match problemsIn (Some folder) r with
+        | [] -> Ok r
+        | ps -> Error(String.Join("; ", ps))
+    with
+    | :? InvalidDataException as e -> Error(e.Message.Replace(path + ": ", ""))
+    | :? IOException | :? UnauthorizedAccessException as e -> Error e.Message
+
+/// A refused record: its path and why.
+type Refused = { Path: string; Reason: string }
+
+/// Every record of a grid folder: the valid ones (path and record, in folder order) and the refused ones.
+let ofGrid (gridDir: string) =
+    let ok = ResizeArray()
+    let refused = ResizeArray()
+    for d in Directory.GetDirectories gridDir |> Array.sort do
+        let path = Path.Combine(d, "run.json")
+        if File.Exists path || Directory.Exists path then
+            match tryRead path with
+            | Ok r -> ok.Add(path, r)
+            | Error why -> refused.Add { Path = path; Reason = why }
+    List.ofSeq ok, List.ofSeq refused
+
+/// The refused records of every grid under a results folder.
+let refusedUnder (root: string) =
+    if not (Directory.Exists root) then []
+    else [ for g in Directory.GetDirectories root |> Array.sort do yield! snd (ofGrid g) ]
