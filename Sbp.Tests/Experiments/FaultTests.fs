@@ -1,0 +1,162 @@
+module Sbp.Tests.Experiments.FaultTests
+
+open System
+open System.IO
+open System.Threading
+open System.Threading.Tasks
+open Expecto
+open Sbp.Experiments
+open Sbp.Experiments.RunRecord
+open Sbp.Tests.TestSupport
+
+let private tinySnn = { SnnConfig.defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 2; TrainSize = Some 100; TestSize = Some 50 }
+let private tinyEqProp = { EqPropConfig.defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 2; TrainSize = Some 100; TestSize = Some 50 }
+let private tinySmlp = { SmlpConfig.defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 2; TrainSize = Some 100; TestSize = Some 50 }
+
+let private options root = { Runner.defaults root with Live = false; Log = ignore; Parallel = 2 }
+
+let private temporaries (dir: string) =
+    if Directory.Exists dir then Directory.GetFiles(dir, "*.tmp*", SearchOption.AllDirectories) else [||]
+
+let private twoSnn () = Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference } ]
+
+/// A record of grid `grid` as JSON text, changed by `edit`, written back.
+let private editRecord (path: string) (edit: string -> string) = File.WriteAllText(path, edit (File.ReadAllText path))
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "Experiments/Faults" [
+        testCase "each model diverging with an absurd learning rate ends with a failed record naming quantity, layer and epoch" <| fun () ->
+            use d = new TempDir()
+            let experiments =
+                [ yield! Grid.ofSnn [ { tinySnn with LearningRates = Some [ 1e6f; 1e6f ] } ]
+                  yield! Grid.ofEqProp [ { tinyEqProp with LearningRates = Some [ 1e6f; 1e6f ] } ]
+                  yield! Grid.ofSmlp [ { tinySmlp with LearningRate = Some 1e6f } ]
+                  yield! Grid.ofSnn [ tinySnn ] ]
+            let g = Grid.create "div" experiments
+            let s = Runner.run (options d.Path) g
+            Expect.equal (s.Ran, s.Failed, s.Failures.Length) (4, 3, 3) "three diverged, one completed, all recorded"
+            for e in g.Experiments |> List.take 3 do
+                let r = RunRecord.read (Runner.recordPath d.Path "div" e)
+                match r.Status with
+                | Failed why ->
+                    Expect.stringStarts why "epoch 1: training diverged: " $"{Experiment.label e}: the epoch and the cause"
+                    Expect.isTrue (why.Contains "layer") $"{Experiment.label e}: the layer is named: {why}"
+                | Completed -> failtestf "%s completed" (Experiment.label e)
+                Expect.isOk (Records.tryRead (Runner.recordPath d.Path "div" e)) "the failed record is a valid record"
+            Expect.equal (RunRecord.read (Runner.recordPath d.Path "div" g.Experiments[3])).Status Completed "the sane run completed"
+            Expect.isEmpty (temporaries d.Path) "no temporary files"
+
+        testCase "a grid isolates data and output faults: the others finish, each fault is reported, nothing stray is left" <| fun () ->
+            use d = new TempDir()
+            let nettalk = Path.Combine(d.Path, "nettalk")
+            Directory.CreateDirectory nettalk |> ignore
+            File.WriteAllText(Path.Combine(nettalk, "nettalk.data"), "aardvark\ta-rdvark\n1<<<>2<<0\n0\n")
+            File.WriteAllText(Path.Combine(nettalk, "nettalk.list"), "garbage")
+            let root = Path.Combine(d.Path, "results")
+            let snns = twoSnn ()
+            let g = Grid.create "faults" (snns @ Grid.ofSnn [ { tinySnn with Dataset = DataSets.Nettalk; TrainSize = None; TestSize = None } ])
+            // output fault: the record of the second experiment is a folder
+            Directory.CreateDirectory(Runner.recordPath root "faults" snns[1]) |> ignore
+            let s = Runner.run { options root with Load = { DataSets.defaultLoad with NettalkDir = Some nettalk } } g
+            Expect.equal (s.Ran, s.Failed) (1, 2) "one finished, two faults"
+            let reasons = s.Failures |> List.map (fun f -> f.Reason)
+            Expect.exists reasons (fun r -> r.StartsWith "data: ") $"the data fault is reported: {reasons}"
+            Expect.exists reasons (fun r -> r.StartsWith "output: " && r.Contains "is a folder") $"the output fault is reported: {reasons}"
+            Expect.isTrue (Runner.isFinished (Runner.recordPath root "faults" snns[0])) "the sound experiment has its record"
+            Expect.isEmpty (temporaries root) "no temporary files"
+            Expect.isEmpty (Directory.GetFiles(root, "claim.json", SearchOption.AllDirectories)) "no claims left"
+
+        testCase "a results folder that is a file fails every experiment with one reason, without an exception" <| fun () ->
+            use d = new TempDir()
+            let root = d.File "results"
+            File.WriteAllText(root, "not a folder")
+            let s = Runner.run (options root) (Grid.create "f" (twoSnn ()))
+            Expect.equal (s.Ran, s.Failed) (0, 2) "both reported"
+            for f in s.Failures do Expect.stringStarts f.Reason "output: cannot write" "the reason names the output"
+            Expect.equal (Directory.GetFiles d.Path).Length 1 "nothing else written"
+
+        testCase "a corrupt artifacts.json is regenerated by the next run and never crashes plots" <| fun () ->
+            use d = new TempDir()
+            let g = Grid.create "a" (twoSnn ())
+            Runner.run (options d.Path) g |> ignore
+            let artifacts = Runner.artifactsPath d.Path "a" g.Experiments[0]
+            let good = File.ReadAllText artifacts
+            File.WriteAllText(artifacts, good.Substring(0, good.Length / 2))
+            let _, groups = Tables.write d.Path "a" None
+            Plots.write d.Path "a" None groups |> ignore
+            let again = Runner.run (options d.Path) g
+            Expect.equal (again.Ran, again.Skipped) (1, 1) "the experiment with bad artifacts ran again"
+            Expect.equal (File.ReadAllText artifacts) good "regenerated identically"
+
+        testCase "records are validated on read: misplaced, edited, out of range, empty or of another schema are refused with their reason" <| fun () ->
+            use d = new TempDir()
+            let g = Grid.create "v" (Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference }; { tinySnn with Hidden = [ 10 ] }; { tinySnn with Hidden = [ 12 ] }; { tinySnn with Hidden = [ 14 ] } ])
+            Runner.run (options d.Path) g |> ignore
+            let path i = Runner.recordPath d.Path "v" g.Experiments[i]
+            for i in 0 .. 4 do Expect.isOk (Records.tryRead (path i)) "a fresh record is valid"
+            File.Copy(path 0, path 1, true)
+            editRecord (path 2) (fun t -> t.Replace("\"epochs\": 2,", "\"epochs\": 3,"))
+            editRecord (path 3) (fun t -> Text.RegularExpressions.Regex.Replace(t, "\"testAccuracy\": [0-9.Ee-]+", "\"testAccuracy\": 5.0"))
+            let r4 = RunRecord.read (path 4)
+            RunRecord.write (path 4) { r4 with Epochs = [] }
+            let reason i = match Records.tryRead (path i) with Error m -> m | Ok _ -> failtestf "record %d accepted" i
+            Expect.stringContains (reason 1) "lies in the folder of experiment" "a copied record"
+            Expect.stringContains (reason 2) "hashes to" "an edited configuration"
+            Expect.stringContains (reason 3) "testAccuracy is 5" "an accuracy beyond 1"
+            Expect.stringContains (reason 4) "no epochs" "completed without epochs"
+            let valid, refused = Tables.loadChecked d.Path "v"
+            Expect.equal (valid.Length, refused.Length) (1, 4) "only the untouched record counts"
+            let md, _ = Tables.write d.Path "v" None
+            Expect.stringContains md "Refused records (4" "the table lists the refused records"
+            editRecord (path 0) (fun t -> t.Replace($"\"schema\": {RunRecord.schemaVersion}", "\"schema\": 1"))
+            Expect.stringContains (match Records.tryRead (path 0) with Error m -> m | Ok _ -> "accepted") "schema 1 is not" "another schema"
+            // a rerun trains the refused experiments again and the grid is whole
+            let again = Runner.run (options d.Path) g
+            Expect.equal again.Ran 5 "every refused record replaced"
+            Expect.equal (snd (Tables.loadChecked d.Path "v")).Length 0 "nothing refused any more"
+
+        testCase "two runners on one results folder train each experiment exactly once" <| fun () ->
+            use d = new TempDir()
+            let g = Grid.create "two" (Grid.ofSnn [ tinySnn; { tinySnn with Hidden = [ 10 ] }; { tinySnn with Hidden = [ 12 ] }; { tinySnn with Hidden = [ 14 ] } ] |> Grid.seeds 2)
+            let trainings = ref 0
+            let counting (line: string) = if line.Contains "  done   " then Interlocked.Increment trainings |> ignore
+            let go () = Task.Run(fun () -> Runner.run { options d.Path with Parallel = 1; Log = counting } g)
+            let a, b = go (), go ()
+            let sa, sb = a.Result, b.Result
+            Expect.equal trainings.Value 8 "eight trainings for eight experiments"
+            Expect.equal (sa.Ran + sb.Ran) 8 "the runners' counts agree"
+            Expect.equal (Tables.load d.Path "two").Length 8 "one record each"
+            Expect.isEmpty (Directory.GetFiles(d.Path, "claim.json", SearchOption.AllDirectories)) "claims released"
+
+        testCase "a cancelled runner stops at the next batch and leaves no record, claim or temporary file" <| fun () ->
+            use d = new TempDir()
+            let slow = { tinySnn with Hidden = [ 100 ]; Epochs = 20; TrainSize = Some 2000; TestSize = Some 500 }
+            let g = Grid.create "c" (Grid.ofSnn [ slow ])
+            use cts = new CancellationTokenSource()
+            let claim = Claims.claimPath (Runner.experimentDir d.Path "c" g.Experiments.Head)
+            let run = Task.Run(fun () -> Runner.run { options d.Path with Cancel = cts.Token } g)
+            let watch = Diagnostics.Stopwatch.StartNew()
+            while not (File.Exists claim) && watch.Elapsed.TotalSeconds < 60.0 do Thread.Sleep 20
+            Thread.Sleep 500
+            cts.Cancel()
+            let stopping = Diagnostics.Stopwatch.StartNew()
+            let s = run.Result
+            Expect.isTrue s.Interrupted "interrupted"
+            Expect.isLessThan stopping.Elapsed.TotalSeconds 10.0 "stopped promptly"
+            Expect.equal (s.Ran, s.Failed) (0, 0) "nothing ran to the end, nothing failed"
+            Expect.isFalse (File.Exists(Runner.recordPath d.Path "c" g.Experiments.Head)) "no record"
+            Expect.isFalse (File.Exists claim) "the claim is released"
+            Expect.isEmpty (temporaries d.Path) "no temporary files"
+
+        testCase "stale temporary files of a killed writer are removed when a grid starts" <| fun () ->
+            use d = new TempDir()
+            let g = Grid.create "s" (Grid.ofSnn [ tinySnn ])
+            let dir = Runner.experimentDir d.Path "s" g.Experiments.Head
+            Directory.CreateDirectory dir |> ignore
+            let stray = Path.Combine(dir, "run.json.tmp-999-abc")
+            File.WriteAllText(stray, "{")
+            File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddHours -1.0)
+            Runner.run (options d.Path) g |> ignore
+            Expect.isFalse (File.Exists stray) "removed"
+    ]
