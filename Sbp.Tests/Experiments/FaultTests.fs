@@ -23,9 +23,40 @@ let private twoSnn () = Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.Sb
 /// A record of grid `grid` as JSON text, changed by `edit`, written back.
 let private editRecord (path: string) (edit: string -> string) = File.WriteAllText(path, edit (File.ReadAllText path))
 
+/// A model that trains nothing and goes bad at a chosen batch: its output state turns NaN, or its energy explodes.
+type private Faulty(badOutputAt: int option, energy: float) =
+    let output = Sbp.Core.Numerics.Matrix(50, 10)
+    let mutable batches = 0
+    interface Training.ITrainable with
+        member _.Train(_, _, _, _) =
+            batches <- batches + 1
+            if Some batches = badOutputAt then output.Data[7] <- nanf
+        member _.Infer(_, _, _, _) = ()
+        member _.Output = output
+        member _.SynapticOps = 0L
+        member _.ResetCounters() = ()
+        member _.BeginEpoch _ = ()
+        member _.Energy() = energy
+        member _.EpochExtras _ = []
+
 [<Tests>]
 let tests =
     testSequenced <| testList "Experiments/Faults" [
+        testCase "the epoch loop itself stops a run whose output state or energy diverges, naming quantity, batch and epoch" <| fun () ->
+            let split = DataSets.load { DataSets.defaultLoad with TrainSize = Some 200; TestSize = Some 50 } DataSets.Mnist10k
+            let run (m: Training.ITrainable) = Training.trainEpochs m Training.Classification split 3 50 1UL CancellationToken.None ignore
+            let epochs, status = run (Faulty(Some 6, 0.5))
+            Expect.equal epochs.Length 1 "the first epoch finished"
+            Expect.equal status (Failed "epoch 2: training diverged: non-finite values in the output layer's state (training batch 2, 50x10)") "output state"
+            let epochs, status = run (Faulty(None, -8.7e30))
+            Expect.isEmpty epochs "no epoch finished"
+            Expect.equal status (Failed "epoch 1: training diverged: an exploding value (-8.7E+30, beyond ±1000000000000) in the energy (test batch 1)") "energy"
+            let _, status = run (Faulty(None, nan))
+            Expect.equal status (Failed "epoch 1: training diverged: a non-finite value in the energy (test batch 1)") "NaN energy"
+            use cts = new CancellationTokenSource()
+            cts.Cancel()
+            throwsOf<OperationCanceledException> (fun () -> Training.trainEpochs (Faulty(None, 0.5)) Training.Classification split 3 50 1UL cts.Token ignore |> ignore) "cancelled" |> ignore
+
         testCase "each model diverging with an absurd learning rate ends with a failed record naming quantity, layer and epoch" <| fun () ->
             use d = new TempDir()
             let experiments =
