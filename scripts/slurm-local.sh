@@ -5,7 +5,10 @@
 #   3. submits the grid as a job array of SHARDS tasks (`--shard i/SHARDS`) writing into ONE results folder,
 #   4. waits, then checks: exactly one record per experiment, no claim or temporary file left, and the tables equal
 #      those of the same grid run on this machine without Slurm (byte for byte),
-#   5. stops the daemons.
+#   5. submits a second job array of SHARDS tasks that each run the WHOLE grid (no --shard) into another shared
+#      results folder: the runners overlap, and the claims must make each experiment train exactly once (the tasks'
+#      "done" lines are counted) with the same tables,
+#   6. stops the daemons.
 # Usage (from the repository root, after `dotnet build -c Release`):
 #   scripts/slurm-local.sh [GRID_SCRIPT] [SHARDS]        default: configs/smoke.fsx 4
 set -euo pipefail
@@ -57,7 +60,7 @@ export SLURM_CONF="$conf"
 stop() {
   [ -f "$work/slurmd.pid" ] && kill "$(cat "$work/slurmd.pid")" 2>/dev/null || true
   [ -f "$work/slurmctld.pid" ] && kill "$(cat "$work/slurmctld.pid")" 2>/dev/null || true
-  [ -n "${munge_started:-}" ] && pkill -x munged 2>/dev/null || true
+  [ -n "${munge_started:-}" ] && [ -f /run/munge/munged.pid ] && kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
 }
 trap stop EXIT
 
@@ -76,14 +79,21 @@ sinfo
 
 results="$work/results"
 single="$work/single"
-mkdir -p "$results" "$single"
+overlap="$work/overlap"
+mkdir -p "$results" "$single" "$overlap"
 cat >"$work/task.sh" <<EOF
 #!/usr/bin/env bash
 set -euo pipefail
 cd "$root"
 dotnet fsi "$script" --shard "\$SLURM_ARRAY_TASK_ID/$shards" --results "$results" --parallel 1 --no-table
 EOF
-chmod +x "$work/task.sh"
+cat >"$work/overlap.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+cd "$root"
+dotnet fsi "$script" --results "$overlap" --parallel 1 --no-table
+EOF
+chmod +x "$work/task.sh" "$work/overlap.sh"
 
 start=$(date +%s)
 sbatch --wait --array="0-$((shards - 1))" --cpus-per-task=1 -o "$work/task-%a.out" -e "$work/task-%a.err" "$work/task.sh" \
@@ -100,8 +110,24 @@ expected=$(find "$single/$grid" -name run.json | wc -l)
 dotnet run -c Release --no-build --project Sbp.Experiments -- table "$grid" --results "$results" >/dev/null
 dotnet run -c Release --no-build --project Sbp.Experiments -- table "$grid" --results "$single" >/dev/null
 
+# overlapping runners: every task runs the whole grid into one folder; the claims share the work out
+start=$(date +%s)
+sbatch --wait --array="0-$((shards - 1))" --cpus-per-task=1 -o "$work/overlap-%a.out" -e "$work/overlap-%a.err" "$work/overlap.sh" \
+  || { echo "slurm-local: the overlapping job array failed" >&2; tail -n 20 "$work"/overlap-*.err >&2; exit 1; }
+overlap_elapsed=$(( $(date +%s) - start ))
+for i in $(seq 0 $((shards - 1))); do echo "--- overlapping task $i (whole grid)"; grep -E "^grid" "$work/overlap-$i.out" || true; done
+trainings=$(cat "$work"/overlap-*.out | grep -c "  done   " || true)
+overlap_records=$(find "$overlap/$grid" -name run.json | wc -l)
+overlap_leftovers=$(find "$overlap/$grid" \( -name 'claim.json*' -o -name '*.tmp-*' \) | wc -l)
+dotnet run -c Release --no-build --project Sbp.Experiments -- table "$grid" --results "$overlap" >/dev/null
+
 echo "slurm-local: $shards shards, $records records (single machine: $expected), $leftovers claim/temporary files left, ${elapsed}s under Slurm"
+echo "slurm-local: $shards overlapping whole-grid tasks, $trainings trainings, $overlap_records records, $overlap_leftovers claim/temporary files left, ${overlap_elapsed}s under Slurm"
 status=0
+[ "$trainings" = "$expected" ] || { echo "slurm-local: overlapping runners trained $trainings times for $expected experiments" >&2; status=1; }
+[ "$overlap_records" = "$expected" ] || { echo "slurm-local: overlapping runners left $overlap_records records" >&2; status=1; }
+[ "$overlap_leftovers" = 0 ] || { echo "slurm-local: overlapping runners left claim or temporary files" >&2; status=1; }
+cmp -s "$overlap/$grid/table.md" "$single/$grid/table.md" || { echo "slurm-local: overlapping runners' tables differ" >&2; status=1; }
 [ "$records" = "$expected" ] || { echo "slurm-local: record count differs" >&2; status=1; }
 [ "$leftovers" = 0 ] || { echo "slurm-local: claim or temporary files left behind" >&2; status=1; }
 if cmp -s "$results/$grid/table.md" "$single/$grid/table.md"; then
