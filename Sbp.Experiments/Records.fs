@@ -75,15 +75,17 @@ let problemsIn (folderId: string option) (r: Record) =
 
 /// A record read and checked: Ok, or Error with the reason (one line).
 let tryRead (path: string) =
-    try
+    let check () =
         let r = RunRecord.read path
         let folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath path))
         match problemsIn (Some folder) r with
         | [] -> Ok r
         | ps -> Error(String.Join("; ", ps))
-    with
-    | :? InvalidDataException as e -> Error(e.Message.Replace(path + ": ", ""))
-    | :? IOException | :? UnauthorizedAccessException as e -> Error e.Message
+    if Directory.Exists path then Error "a folder, not a file"
+    else
+        try check () with
+        | :? InvalidDataException as e -> Error(e.Message.Replace(path + ": ", ""))
+        | :? IOException | :? UnauthorizedAccessException as e -> Error e.Message
 
 /// A refused record: its path and why.
 type Refused = { Path: string; Reason: string }

@@ -43,7 +43,7 @@ let execute (o: ScriptOptions) (grid: Grid) =
             Parallel = defaultArg o.Parallel d.Parallel
             Shard = o.Shard
             Cancel = interrupt.Token }
-    if File.Exists options.Root then invalidArg "results" $"results folder {options.Root} is a file, not a folder"
+    if File.Exists options.Root then invalidArg "results" $"the results folder {options.Root} is a file, not a folder"
     let s = Runner.run options grid
     let claimed = if s.Claimed > 0 then $", {s.Claimed} claimed by other runners" else ""
     printfn "grid %s: %d ran, %d skipped (already finished), %d failed, %d without data%s, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData claimed s.Seconds
@@ -65,5 +65,13 @@ let execute (o: ScriptOptions) (grid: Grid) =
             1
         else 0
 
-/// Runs the grid with the options of a script's command line (the arguments after the script name).
-let run (grid: Grid) (argv: string list) = execute (parse argv) grid
+/// Runs the grid with the options of a script's command line (the arguments after the script name); a bad argument
+/// or a results folder that cannot be used is one line on stderr and exit code 1, not a stack trace.
+let run (grid: Grid) (argv: string list) =
+    try execute (parse argv) grid with
+    | :? ArgumentException as e ->
+        eprintfn "sbp: %s" (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
+        1
+    | :? IOException | :? UnauthorizedAccessException as e ->
+        eprintfn "sbp: %s" e.Message
+        1
