@@ -19,6 +19,11 @@ namespace Sbp.Core.Models;
 ///     the weight constraints are enforced (one place: <see cref="WeightBounds"/>).
 /// Quirk kept by default: V, g and h persist from batch to batch (<see cref="SnnParameters.ResetStatePerBatch"/>).
 /// Nothing is allocated per batch or per step after construction.
+/// Without Dale's law populations, short-term plasticity, spike-timing STDP or a spike log, phases 1–3 run as one
+/// pass per block of 8 samples (every sample's dynamics are its own), blocks spread over <see cref="Threads"/>
+/// threads, with the products of the small layers from weights packed once per batch (<see cref="PackedProduct"/>) and
+/// the LIF step fused with the κ-mix (<see cref="LifFused"/>); the arithmetic is the same, operation for operation,
+/// so the results are bitwise those of the layer-wide passes and do not depend on the number of threads.
 /// </summary>
 public sealed class SpikingStdpNetwork : ISupervisedNetwork
 {
@@ -35,7 +40,14 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     private readonly int[] _n;
     private readonly int _layers;
     private readonly Matrix[] _s, _sp, _v, _g, _gInh, _h, _drive, _inh, _stpU, _stpX, _dw;
-    private readonly Matrix _y, _x0w;
+    private readonly Matrix _y, _x0w, _diff;
+    /// <summary>W_ℓ and W_ℓᵀ packed for the block products (ℓ ≥ 1; entry 0 unused: s_0·W_0 is one GEMM per batch).</summary>
+    private readonly PackedOperand?[] _wPacked, _wtPacked;
+    private readonly bool _blockwise;
+    private readonly long[] _blockSpikes;
+    private readonly Action<int> _runBlocks;
+    private int _blockThreads;
+    private bool _blockNudged;
     private readonly float[] _scratch;
     private readonly float[][] _dBias, _preMean;
     private readonly SelfBackpropagation? _sbp;
@@ -57,6 +69,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         _drive = PerLayer(); _inh = PerLayer(); _stpU = PerLayer(); _stpX = PerLayer();
         _y = new Matrix(b, _n[^1]);
         _x0w = new Matrix(b, _n[1]);
+        _diff = new Matrix(b, _n[^1]);
         _scratch = new float[b * _n.Max()];
         _inhibitory = _n.Select((n, l) => l == 0 || l == _layers - 1 ? 0 : (int)MathF.Round(p.InhibitoryFraction * n)).ToArray();
         Weights = new Matrix[_layers - 1];
@@ -76,8 +89,23 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         if (p.Sbp is not null) _sbp = new SelfBackpropagation(_n);
         if (p.Rule == BaseRule.SpikeTiming) _trace = new TraceStdp(_n, b, p.Window);
         Spikes = new long[_layers];
+        _blockwise = p.ShortTermPlasticity is null && _trace is null && _inhibitory.All(i => i == 0);
+        _wPacked = new PackedOperand?[_layers - 1];
+        _wtPacked = new PackedOperand?[_layers - 1];
+        for (int l = 1; l < _layers - 1; l++)
+        {
+            _wPacked[l] = new PackedOperand(_n[l], _n[l + 1]);
+            _wtPacked[l] = new PackedOperand(_n[l + 1], _n[l]);
+        }
+        _blockSpikes = new long[Blocks(b) * _layers];
+        _runBlocks = RunBlocks;
         ResetState();
     }
+
+    /// <summary>
+    /// Threads for the per-sample phases (feedforward and relaxation); the results are the same bits for any value.
+    /// </summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
 
     public int LayerCount => _layers;
     /// <summary>The free-phase output of the last batch (rows 0..batch−1 are valid).</summary>
@@ -145,9 +173,13 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         LoadBatch(features, targets, rows);
         if (Parameters.ResetStatePerBatch) ResetState();
         _trace?.BeginBatch();
-        Feedforward();
-        Relax(nudged: false);
-        Relax(nudged: true);
+        if (_blockwise && SpikeLog is null) Blockwise(nudged: true);
+        else
+        {
+            Feedforward();
+            Relax(nudged: false);
+            Relax(nudged: true);
+        }
         Learn();
     }
 
@@ -156,8 +188,12 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     {
         LoadBatch(features, targets, rows);
         if (Parameters.ResetStatePerBatch) ResetState();
-        Feedforward();
-        Relax(nudged: false);
+        if (_blockwise && SpikeLog is null) Blockwise(nudged: false);
+        else
+        {
+            Feedforward();
+            Relax(nudged: false);
+        }
     }
 
     private Span<float> Live(Matrix m) => m.Data.AsSpan(0, _batch * m.Cols);
@@ -207,6 +243,129 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
                 TensorPrimitives.MultiplyAdd(Live(_h[l]), 1f - kappa, s, s);
                 s.CopyTo(v);
                 Activations.BipolarSigmoid(s, s);
+            }
+        }
+    }
+
+    private static int Blocks(int batch) => Math.Max(1, batch / 8);
+
+    /// <summary>Phases 1–3 (the nudged phase only when training) per block of samples, blocks over threads.</summary>
+    private void Blockwise(bool nudged)
+    {
+        var p = Parameters;
+        int n0 = _n[0], n1 = _n[1], b = _batch;
+        Gemm.Multiply(Transpose.No, Transpose.No, b, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1);
+        _x0wCurrent = true;
+        for (int l = 1; l < _layers - 1; l++)
+        {
+            _wPacked[l]!.Pack(Weights[l], Transpose.No);
+            _wtPacked[l]!.Pack(Weights[l], Transpose.Yes);
+        }
+        int blocks = Blocks(b);
+        Array.Clear(_blockSpikes);
+        _blockNudged = nudged;
+        _blockThreads = Math.Clamp(Threads, 1, blocks);
+        if (_blockThreads == 1) RunBlocks(0);
+        else Parallel.For(0, _blockThreads, _runBlocks);
+        for (int blk = 0; blk < blocks; blk++)
+            for (int l = 1; l < _layers; l++) Spikes[l] += _blockSpikes[blk * _layers + l];
+        // the counted operations of the layer-wide passes, which these blocks perform too
+        long ops = (long)b * n0 * n1;
+        for (int l = 1; l < _layers; l++)
+        {
+            long forward = l >= 2 ? (long)b * _n[l - 1] * _n[l] : 0;
+            ops += p.Steps * (forward + (long)b * _n[l]);
+            long relax = forward + (l < _layers - 1 ? (long)b * _n[l] * _n[l + 1] : 0) + 4L * b * _n[l];
+            ops += (p.FreeIterations + (nudged ? p.NudgeIterations : 0)) * relax;
+        }
+        SynapticOps += ops;
+    }
+
+    private void RunBlocks(int t)
+    {
+        int blocks = Blocks(_batch);
+        int b0 = (int)((long)blocks * t / _blockThreads), b1 = (int)((long)blocks * (t + 1) / _blockThreads);
+        for (int blk = b0; blk < b1; blk++)
+        {
+            int r0 = blk * 8, r1 = blk == blocks - 1 ? _batch : r0 + 8;
+            FeedforwardBlock(blk, r0, r1);
+            RelaxBlock(_s, r0, r1, nudged: false);
+            for (int l = 1; l < _layers; l++) Rows(_s[l], r0, r1).CopyTo(Rows(_h[l], r0, r1));
+            if (_blockNudged)
+            {
+                for (int l = 1; l < _layers; l++) Rows(_s[l], r0, r1).CopyTo(Rows(_sp[l], r0, r1));
+                RelaxBlock(_sp, r0, r1, nudged: true);
+            }
+        }
+    }
+
+    private static Span<float> Rows(Matrix m, int r0, int r1) => m.Data.AsSpan(r0 * m.Cols, (r1 - r0) * m.Cols);
+
+    /// <summary>drive rows ← s_{ℓ−1}·W_{ℓ−1} (the cached s_0·W_0 for ℓ = 1).</summary>
+    private void ForwardDriveRows(Matrix[] s, int l, int r0, int r1)
+    {
+        if (l == 1) Rows(_x0w, r0, r1).CopyTo(Rows(_drive[1], r0, r1));
+        else PackedProduct.Multiply(s[l - 1].Data, _n[l - 1], r0, r1, _wPacked[l - 1]!, _drive[l].Data, _n[l], accumulate: false);
+    }
+
+    /// <summary>Phase 1 for samples r0..r1−1: the same operations as <see cref="Feedforward"/>, on these rows.</summary>
+    private void FeedforwardBlock(int blk, int r0, int r1)
+    {
+        var p = Parameters;
+        var lif = p.Lif;
+        int steps = p.Steps, rows = r1 - r0;
+        for (int k = 1; k <= steps; k++)
+        {
+            float kappa = (float)k / steps;
+            for (int l = 1; l < _layers; l++)
+            {
+                var current = Rows(_drive[l], r0, r1);
+                if (k == 1 || l != 1)
+                {
+                    ForwardDriveRows(_s, l, r0, r1);
+                    Activations.AddRowVector(current, Biases[l], rows);
+                    Activations.BipolarSigmoid(current, current);
+                }
+                var s = Rows(_s[l], r0, r1);
+                _blockSpikes[blk * _layers + l] += LifFused.StepMix(lif, current, Rows(_g[l], r0, r1), Rows(_v[l], r0, r1), Rows(_h[l], r0, r1), kappa, s);
+                TensorPrimitives.Tanh(s, s);
+            }
+        }
+    }
+
+    /// <summary>Phase 2 or 3 for samples r0..r1−1: the same operations as <see cref="Relax"/>, on these rows.</summary>
+    private void RelaxBlock(Matrix[] s, int r0, int r1, bool nudged)
+    {
+        var p = Parameters;
+        int iterations = nudged ? p.NudgeIterations : p.FreeIterations, rows = r1 - r0;
+        float eps = p.Epsilon;
+        for (int it = 0; it < iterations; it++)
+        {
+            for (int l = 1; l < _layers; l++)
+            {
+                ForwardDriveRows(s, l, r0, r1);
+                var d = Rows(_drive[l], r0, r1);
+                Activations.AddRowVector(d, Biases[l], rows);
+                var sl = Rows(s[l], r0, r1);
+                if (l < _layers - 1)
+                {
+                    PackedProduct.Multiply(s[l + 1].Data, _n[l + 1], r0, r1, _wtPacked[l]!, _drive[l].Data, _n[l], accumulate: true);
+                    TensorPrimitives.Subtract(sl, d, d);
+                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
+                    Activations.BipolarSigmoid(sl, sl);
+                }
+                else
+                {
+                    TensorPrimitives.Subtract(sl, d, d);
+                    if (nudged)
+                    {
+                        var diff = Rows(_diff, r0, r1);
+                        TensorPrimitives.Subtract(sl, Rows(_y, r0, r1), diff);
+                        TensorPrimitives.MultiplyAdd(diff, p.Beta, d, d);
+                    }
+                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
+                    Activations.Relu(sl, sl);
+                }
             }
         }
     }
