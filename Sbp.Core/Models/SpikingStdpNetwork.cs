@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Sbp.Core.Neurons;
 using Sbp.Core.Numerics;
@@ -107,6 +108,10 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     /// </summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>When set, the time of every training phase is added to it.</summary>
+    public PhaseClock? Clock { get; set; }
+    private readonly long[] _blockTicks = new long[Enum.GetValues<RunPhase>().Length];
+
     public int LayerCount => _layers;
     /// <summary>The free-phase output of the last batch (rows 0..batch−1 are valid).</summary>
     public Matrix Output => _s[^1];
@@ -176,9 +181,15 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         if (_blockwise && SpikeLog is null) Blockwise(nudged: true);
         else
         {
+            long t0 = Stopwatch.GetTimestamp();
             Feedforward();
+            long t1 = Stopwatch.GetTimestamp();
             Relax(nudged: false);
+            long t2 = Stopwatch.GetTimestamp();
             Relax(nudged: true);
+            Clock?.Add(RunPhase.Feedforward, t1 - t0);
+            Clock?.Add(RunPhase.Free, t2 - t1);
+            Clock?.Add(RunPhase.Nudged, Stopwatch.GetTimestamp() - t2);
         }
         Learn();
     }
@@ -254,6 +265,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     {
         var p = Parameters;
         int n0 = _n[0], n1 = _n[1], b = _batch;
+        long begin = Stopwatch.GetTimestamp();
         Gemm.Multiply(Transpose.No, Transpose.No, b, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1);
         _x0wCurrent = true;
         for (int l = 1; l < _layers - 1; l++)
@@ -263,10 +275,14 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         }
         int blocks = Blocks(b);
         Array.Clear(_blockSpikes);
+        Array.Clear(_blockTicks);
+        long start = Stopwatch.GetTimestamp();
+        if (nudged) Clock?.Add(RunPhase.Feedforward, start - begin);
         _blockNudged = nudged;
         _blockThreads = Math.Clamp(Threads, 1, blocks);
         if (_blockThreads == 1) RunBlocks(0);
         else Parallel.For(0, _blockThreads, _runBlocks);
+        if (nudged) Clock?.Split(Stopwatch.GetTimestamp() - start, _blockTicks);
         for (int blk = 0; blk < blocks; blk++)
             for (int l = 1; l < _layers; l++) Spikes[l] += _blockSpikes[blk * _layers + l];
         // the counted operations of the layer-wide passes, which these blocks perform too
@@ -288,13 +304,19 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         for (int blk = b0; blk < b1; blk++)
         {
             int r0 = blk * 8, r1 = blk == blocks - 1 ? _batch : r0 + 8;
+            long t0 = Stopwatch.GetTimestamp();
             FeedforwardBlock(blk, r0, r1);
+            long t1 = Stopwatch.GetTimestamp();
             RelaxBlock(_s, r0, r1, nudged: false);
             for (int l = 1; l < _layers; l++) Rows(_s[l], r0, r1).CopyTo(Rows(_h[l], r0, r1));
+            long t2 = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _blockTicks[(int)RunPhase.Feedforward], t1 - t0);
+            Interlocked.Add(ref _blockTicks[(int)RunPhase.Free], t2 - t1);
             if (_blockNudged)
             {
                 for (int l = 1; l < _layers; l++) Rows(_s[l], r0, r1).CopyTo(Rows(_sp[l], r0, r1));
                 RelaxBlock(_sp, r0, r1, nudged: true);
+                Interlocked.Add(ref _blockTicks[(int)RunPhase.Nudged], Stopwatch.GetTimestamp() - t2);
             }
         }
     }
@@ -455,12 +477,17 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
             Activations.ColumnMean(diff, _batch, _dBias[l]);
             TensorPrimitives.MultiplyAdd(_dBias[l], p.LearningRates[l - 1] / beta, Biases[l], Biases[l]);
         }
+        long t0 = Stopwatch.GetTimestamp();
         if (_trace is not null) _trace.Finish(_dw, _batch, beta);
         else
             for (int l = 0; l < _layers - 1; l++)
                 SynapticOps += ContrastiveStdp.Compute(p.Rule, _s[l], _sp[l], _s[l + 1], _sp[l + 1], _batch, beta, _dw[l], _scratch);
+        long t1 = Stopwatch.GetTimestamp();
         if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
+        long t2 = Stopwatch.GetTimestamp();
         SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
+        Clock?.Add(RunPhase.Plasticity, t1 - t0 + Stopwatch.GetTimestamp() - t2);
+        Clock?.Add(RunPhase.Sbp, t2 - t1);
     }
 
     /// <summary>

@@ -45,11 +45,11 @@ public sealed class PackedOperand
 }
 
 /// <summary>
-/// C[r, j] ← C₀[r, j] + Σ_k A[r, k]·P[k, j] for the rows r0..r1−1 of a row-major A (K columns), with P packed
+/// C[r, j] ← C₀[r, j] + α·Σ_k A[r, k]·P[k, j] for the rows r0..r1−1 of a row-major A (K columns), with P packed
 /// (<see cref="PackedOperand"/>) and C₀ = C (accumulate) or 0 (overwrite). Made for skinny products — few rows per call,
 /// a small N (the output layer) or a small K (the output layer sent back) — where a packing GEMM spends more on packing
 /// than on arithmetic. Every C element is computed as in <see cref="Gemm"/>: for each block of 256 k in order, a fused
-/// multiply-add chain t = fma(A[r,k], P[k,j], t) from t = 0, then C ← C + t; so the result equals the GEMM's bit for
+/// multiply-add chain t = fma(A[r,k], P[k,j], t) from t = 0, then C ← t·α + C (= C + t for α = 1); so the result equals the GEMM's bit for
 /// bit, for any split of the rows between threads. Vector512 where the hardware accelerates it, Vector256 otherwise;
 /// the oracle is <see cref="Reference.ScalarPackedProduct"/>.
 /// </summary>
@@ -58,7 +58,7 @@ public static class PackedProduct
     /// <summary>The k-block of <see cref="Gemm"/>: sums are split at the same places.</summary>
     public const int Kc = 256;
 
-    public static void Multiply(ReadOnlySpan<float> a, int lda, int r0, int r1, PackedOperand p, Span<float> c, int ldc, bool accumulate)
+    public static void Multiply(ReadOnlySpan<float> a, int lda, int r0, int r1, PackedOperand p, Span<float> c, int ldc, bool accumulate, float alpha = 1f)
     {
         int k = p.K, n = p.N;
         if (r0 < 0 || r1 < r0) throw new ArgumentException($"rows {r0}..{r1} are not a range");
@@ -73,13 +73,13 @@ public static class PackedProduct
         {
             int kc = Math.Min(Kc, k - k0);
             int r = r0;
-            for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, tile);
-            for (; r < r1; r++) Rows(a, lda, r, 1, k0, kc, p, c, ldc, tile);
+            for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, tile, alpha);
+            for (; r < r1; r++) Rows(a, lda, r, 1, k0, kc, p, c, ldc, tile, alpha);
         }
     }
 
-    /// <summary>rows (8 or 1) rows, every 16-column block: tile = Σ_k over the k-block, then C += tile.</summary>
-    private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> tile)
+    /// <summary>rows (8 or 1) rows, every 16-column block: tile = Σ_k over the k-block, then C ← tile·α + C.</summary>
+    private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> tile, float alpha)
     {
         int n = p.N, stride = p.Stride;
         ref float ra = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), r * lda + k0);
@@ -103,7 +103,7 @@ public static class PackedProduct
             {
                 var crow = c.Slice((r + i) * ldc + j0, w);
                 var trow = tile.Slice(i * PackedOperand.ColumnBlock, w);
-                for (int j = 0; j < w; j++) crow[j] += trow[j];
+                for (int j = 0; j < w; j++) crow[j] = trow[j] * alpha + crow[j];
             }
         }
     }
