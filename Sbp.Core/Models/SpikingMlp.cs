@@ -194,8 +194,8 @@ public sealed class SpikingMlp : ISupervisedNetwork
             _adamW[k].Step(Weights[k].Data, _grad[k].Data, lr);
             if (!freezeBiases && !(replaceBatch && k < _w - 1)) _adamB[k].Step(Biases[k], _gradBias[k], lr);
             SynapticOps += 2L * Weights[k].Data.Length;
-            if (!Activations.AllFinite(Weights[k].Data)) throw new TrainingDivergedException($"weight layer {k} ({_n[k]}x{_n[k + 1]})");
-            if (!Activations.AllFinite(Biases[k])) throw new TrainingDivergedException($"the biases of weight layer {k}");
+            Divergence.Ensure(Weights[k].Data, $"weight layer {k} ({_n[k]}x{_n[k + 1]})");
+            Divergence.Ensure(Biases[k], $"the biases of weight layer {k}");
         }
         for (int k = 0; k < _w; k++) Live(_x[_steps - 1][k]).CopyTo(_previousInput[k].Data);
         _hasPrevious = true;
