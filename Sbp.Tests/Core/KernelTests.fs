@@ -58,6 +58,24 @@ let tests =
             throwsOf<ArgumentException> (fun () -> PackedProduct.Multiply(ReadOnlySpan(Array.zeroCreate 8), 4, 0, 3, p, Span(Array.zeroCreate 9), 3, false)) "A has 2 rows" |> ignore
             throwsOf<ArgumentException> (fun () -> p.Pack(Matrix(3, 4), Transpose.No)) "shape" |> ignore
 
+        property "the event-driven sparse products equal their oracle bit for bit" <| fun (batch: byte) (n: byte) (m: uint16) (density: byte) (scale: bool) (seed: uint64) ->
+            let batch, n, m = 1 + int batch % 12, 1 + int n % 90, 1 + int m % 200
+            let rng = Rng seed
+            let p = float32 (int density % 100) / 100.0f
+            // spikes (1), other values, and zeros
+            let x = Array.init (batch * n) (fun _ -> if rng.NextSingle() >= p then 0.0f elif rng.NextInt 3 = 0 then rng.NextSingle() else 1.0f)
+            let w = Matrix(n, m, random rng (n * m))
+            let d = random rng (batch * m)
+            let o0 = random rng (batch * m)
+            let fast, slow = Array.copy o0, Array.copy o0
+            let e1 = SparseRows.Multiply(ReadOnlySpan x, batch, n, w, Span fast, scale)
+            let e2 = ScalarSparseRows.Multiply(ReadOnlySpan x, batch, n, w, Span slow, scale)
+            let f = if scale then -1.0f else 1.0f
+            let g1, g2 = w.Clone(), w.Clone()
+            let e3 = SparseRows.TransposeMultiplyAdd(ReadOnlySpan x, batch, n, ReadOnlySpan d, g1, f)
+            let e4 = ScalarSparseRows.TransposeMultiplyAdd(ReadOnlySpan x, batch, n, ReadOnlySpan d, g2, f)
+            fast = slow && e1 = e2 && g1.Data = g2.Data && e3 = e4
+
         testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
             let p = LifParameters()
             for n in [ 1; 7; 16; 37; 500; 4000 ] do
