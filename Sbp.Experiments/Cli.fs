@@ -147,6 +147,7 @@ type BenchArgs =
     | Test_Size of n: int
     | Epochs of n: int
     | Hidden of size: int
+    | Threads of n: int
     | Profile
     interface IArgParserTemplate with
         member a.Usage =
@@ -157,6 +158,7 @@ type BenchArgs =
             | Test_Size _ -> "test samples per epoch (default 2000)."
             | Epochs _ -> "whole epochs timed (default 3; the fastest is reported)."
             | Hidden _ -> "hidden layer size (default 500)."
+            | Threads _ -> "threads of the models and of the products (default: all cores); results are the same for any."
             | Profile -> "print where the fastest epoch's time went, by phase."
 
 type ReproduceArgs =

@@ -309,6 +309,7 @@ let private bench (a: ParseResults<BenchArgs>) =
             TestSize = a.GetResult(BenchArgs.Test_Size, d.TestSize)
             Epochs = a.GetResult(BenchArgs.Epochs, d.Epochs)
             Hidden = a.TryGetResult BenchArgs.Hidden
+            Threads = a.TryGetResult BenchArgs.Threads
             Profile = a.Contains BenchArgs.Profile }
     ensureData o.Dataset
     Bench.run models o

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Sbp.Core.Models;
 
 /// <summary>The phases of a training batch that a profile tells apart.</summary>
-public enum RunPhase { Feedforward, Free, Nudged, Plasticity, Sbp }
+public enum RunPhase { Feedforward, Free, Nudged, Backward, Plasticity, Sbp }
 
 /// <summary>
 /// Wall-clock seconds per phase, accumulated by a model while <c>Clock</c> is set (null: nothing is timed). Phases

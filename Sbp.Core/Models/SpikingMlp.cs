@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Sbp.Core.Learning;
 using Sbp.Core.Numerics;
@@ -106,6 +107,12 @@ public sealed class SpikingMlp : ISupervisedNetwork
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
     }
 
+    /// <summary>When set, the time of every training phase is added to it (the SBP phase is the hidden-gradient replacement).</summary>
+    public PhaseClock? Clock { get; set; }
+
+    /// <summary>Threads for the event-driven products; the results are the same bits for any value.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
     public Matrix Output => _out;
     public int CurrentBatch => _batch;
     public void ResetCounters() { SynapticOps = 0; HiddenBackpropOps = 0; ReplacementOps = 0; Replaced = 0; }
@@ -132,7 +139,7 @@ public sealed class SpikingMlp : ISupervisedNetwork
             {
                 int nin = _n[k], nout = _n[k + 1];
                 var a = Live(_a[t][k]);
-                SynapticOps += SparseRows.Multiply(Live(_x[t][k]), _batch, nin, Weights[k], a, accumulate: false);
+                SynapticOps += SparseRows.Multiply(_x[t][k], _batch, Weights[k], _a[t][k], accumulate: false, Threads);
                 Activations.AddRowVector(a, Biases[k], _batch);
                 TensorPrimitives.Sigmoid(a, a);
                 var m = Live(_m[t][k]);
@@ -181,12 +188,16 @@ public sealed class SpikingMlp : ISupervisedNetwork
     /// <summary>Forward, backward and an Adam step on one batch.</summary>
     public void TrainBatch(Matrix features, Matrix targets, ReadOnlySpan<int> rows)
     {
+        long t0 = Stopwatch.GetTimestamp();
         Forward(features, targets, rows);
+        long t1 = Stopwatch.GetTimestamp();
         var p = Parameters;
         bool replaceBatch = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerBatch && _replace.NextDouble() < p.ReplaceProportion;
         bool perStep = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerStep;
         Backward(hiddenByBackprop: !replaceBatch, perStep);
+        long t2 = Stopwatch.GetTimestamp();
         if (replaceBatch) { Replaced++; ReplaceHidden(); }
+        long t3 = Stopwatch.GetTimestamp();
         bool freezeBiases = p.ReferenceQuirks && (replaceBatch || perStep);
         float lr = LearningRate;
         for (int k = 0; k < _w; k++)
@@ -199,6 +210,10 @@ public sealed class SpikingMlp : ISupervisedNetwork
         }
         for (int k = 0; k < _w; k++) Live(_x[_steps - 1][k]).CopyTo(_previousInput[k].Data);
         _hasPrevious = true;
+        Clock?.Add(RunPhase.Feedforward, t1 - t0);
+        Clock?.Add(RunPhase.Backward, t2 - t1);
+        Clock?.Add(RunPhase.Sbp, t3 - t2);
+        Clock?.Add(RunPhase.Plasticity, Stopwatch.GetTimestamp() - t3);
     }
 
     /// <summary>
@@ -244,7 +259,7 @@ public sealed class SpikingMlp : ISupervisedNetwork
                 long ownOps = hidden ? 0 : 6L * dm.Length;
                 if (!hidden || bpStep)
                 {
-                    long g = SparseRows.TransposeMultiplyAdd(Live(_x[t][k]), _batch, _n[k], dA, _grad[k]);
+                    long g = SparseRows.TransposeMultiplyAdd(_x[t][k], _batch, _dA[k], _grad[k], 1f, Threads);
                     Activations.ColumnSumAdd(dA, _batch, _gradBias[k]);
                     if (hidden) bpOps += g; else ownOps += g;
                 }

@@ -54,28 +54,106 @@ public static class SparseRows
     /// <summary>G[i, :] += scale·Σ_b x[b, i]·d[b, :] (x: batch x n, d: batch x m, G: n x m): the weight gradient xᵀd.</summary>
     public static long TransposeMultiplyAdd(ReadOnlySpan<float> x, int batch, int n, ReadOnlySpan<float> d, Matrix g, float scale = 1f)
     {
-        int m = g.Cols;
         if (g.Rows != n) throw new ArgumentException($"G has {g.Rows} rows, x has {n} columns");
-        if (x.Length < batch * n || d.Length < batch * m) throw new ArgumentException($"x or d holds fewer than {batch} rows");
-        // the events of column i of x, b ascending: a counting sort of the non-zeros by i
-        int[] start = ArrayPool<int>.Shared.Rent(n + 1);
-        int[] rowsOf = ArrayPool<int>.Shared.Rent(Math.Max(1, batch * n));
-        float[] factors = ArrayPool<float>.Shared.Rent(Math.Max(1, batch * n));
+        if (x.Length < batch * n || d.Length < batch * g.Cols) throw new ArgumentException($"x or d holds fewer than {batch} rows");
+        return TransposeMultiplyAddRows(x, batch, n, d, g, scale, 0, n);
+    }
+
+    /// <summary>
+    /// The two products with their work split between up to <paramref name="threads"/> threads: Multiply by samples,
+    /// the gradient by rows of G. Every output element gets the same operations as on one thread.
+    /// </summary>
+    public static long Multiply(Matrix x, int batch, Matrix w, Matrix output, bool accumulate, int threads)
+    {
+        if (x.Cols != w.Rows || output.Cols != w.Cols || batch > x.Rows || batch > output.Rows)
+            throw new ArgumentException($"x {x.Rows}x{x.Cols}, W {w.Rows}x{w.Cols} and out {output.Rows}x{output.Cols} do not fit a batch of {batch}");
+        threads = Math.Clamp(threads, 1, Math.Max(1, batch));
+        if (threads == 1) return Multiply(x.Data.AsSpan(0, batch * x.Cols), batch, x.Cols, w, output.Data, accumulate);
+        var job = CachedJob ??= new Job();
+        job.Set(x, batch, w, output, accumulate, 1f, threads, forward: true);
+        Parallel.For(0, threads, job.RunPart);
+        return job.Finish();
+    }
+
+    /// <summary>G += scale·xᵀd with the rows of G split between up to <paramref name="threads"/> threads.</summary>
+    public static long TransposeMultiplyAdd(Matrix x, int batch, Matrix d, Matrix g, float scale, int threads)
+    {
+        if (x.Cols != g.Rows || d.Cols != g.Cols || batch > x.Rows || batch > d.Rows)
+            throw new ArgumentException($"x {x.Rows}x{x.Cols}, d {d.Rows}x{d.Cols} and G {g.Rows}x{g.Cols} do not fit a batch of {batch}");
+        threads = Math.Clamp(threads, 1, Math.Max(1, g.Rows));
+        if (threads == 1) return TransposeMultiplyAdd(x.Data.AsSpan(0, batch * x.Cols), batch, x.Cols, d.Data, g, scale);
+        var job = CachedJob ??= new Job();
+        job.Set(x, batch, d, g, false, scale, threads, forward: false);
+        Parallel.For(0, threads, job.RunPart);
+        return job.Finish();
+    }
+
+    [ThreadStatic] private static Job? CachedJob;
+
+    /// <summary>The arguments of one split product, reused by the calling thread.</summary>
+    private sealed class Job
+    {
+        private Matrix? _x, _other, _out;
+        private int _batch, _threads;
+        private bool _accumulate, _forward;
+        private float _scale;
+        private long _events;
+        public readonly Action<int> RunPart;
+
+        public Job() => RunPart = Run;
+
+        public void Set(Matrix x, int batch, Matrix other, Matrix output, bool accumulate, float scale, int threads, bool forward) =>
+            (_x, _batch, _other, _out, _accumulate, _scale, _threads, _forward, _events) = (x, batch, other, output, accumulate, scale, threads, forward, 0);
+
+        public long Finish()
+        {
+            (_x, _other, _out) = (null, null, null);
+            return _events;
+        }
+
+        private void Run(int t)
+        {
+            var x = _x!;
+            int n = x.Cols;
+            long events;
+            if (_forward)
+            {
+                int r0 = (int)((long)_batch * t / _threads), r1 = (int)((long)_batch * (t + 1) / _threads), m = _out!.Cols;
+                events = Multiply(x.Data.AsSpan(r0 * n, (r1 - r0) * n), r1 - r0, n, _other!, _out.Data.AsSpan(r0 * m, (r1 - r0) * m), _accumulate);
+            }
+            else
+            {
+                int i0 = (int)((long)n * t / _threads), i1 = (int)((long)n * (t + 1) / _threads);
+                events = TransposeMultiplyAddRows(x.Data, _batch, n, _other!.Data, _out!, _scale, i0, i1);
+            }
+            Interlocked.Add(ref _events, events);
+        }
+    }
+
+    /// <summary>G[i, :] += scale·Σ_b x[b, i]·d[b, :] for the rows i0..i1−1 of G only.</summary>
+    private static long TransposeMultiplyAddRows(ReadOnlySpan<float> x, int batch, int n, ReadOnlySpan<float> d, Matrix g, float scale, int i0, int i1)
+    {
+        int m = g.Cols;
+        // the events of column i of x, b ascending: a counting sort of the non-zeros by i (columns i0..i1−1)
+        int width = i1 - i0;
+        int[] start = ArrayPool<int>.Shared.Rent(width + 1);
+        int[] rowsOf = ArrayPool<int>.Shared.Rent(Math.Max(1, batch * width));
+        float[] factors = ArrayPool<float>.Shared.Rent(Math.Max(1, batch * width));
         long events = 0;
         try
         {
-            Array.Clear(start, 0, n + 1);
+            Array.Clear(start, 0, width + 1);
             for (int b = 0; b < batch; b++)
             {
-                var xr = x.Slice(b * n, n);
-                for (int i = 0; i < n; i++)
+                var xr = x.Slice(b * n + i0, width);
+                for (int i = 0; i < width; i++)
                     if (xr[i] != 0f) start[i + 1]++;
             }
-            for (int i = 0; i < n; i++) start[i + 1] += start[i];
+            for (int i = 0; i < width; i++) start[i + 1] += start[i];
             for (int b = 0; b < batch; b++)
             {
-                var xr = x.Slice(b * n, n);
-                for (int i = 0; i < n; i++)
+                var xr = x.Slice(b * n + i0, width);
+                for (int i = 0; i < width; i++)
                 {
                     float v = xr[i];
                     if (v == 0f) continue;
@@ -85,11 +163,11 @@ public static class SparseRows
                 }
             }
             // start[i] now ends column i; column i spans start[i−1] .. start[i]
-            for (int i = n - 1; i >= 0; i--)
+            for (int i = 0; i < width; i++)
             {
                 int e0 = i == 0 ? 0 : start[i - 1], e1 = start[i];
                 if (e1 == e0) continue;
-                AddRows(g.Data.AsSpan(i * m, m), d, m, rowsOf.AsSpan(e0, e1 - e0), factors.AsSpan(e0, e1 - e0), 0, 1);
+                AddRows(g.Data.AsSpan((i0 + i) * m, m), d, m, rowsOf.AsSpan(e0, e1 - e0), factors.AsSpan(e0, e1 - e0), 0, 1);
                 events += (long)(e1 - e0) * m;
             }
         }

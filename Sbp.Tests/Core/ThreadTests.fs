@@ -69,13 +69,16 @@ let tests =
                     Activations.Clip01(s, s)
             for l in 1 .. 3 do Expect.equal states[l].Data blocks[l].Data $"layer {l}"
 
-        testCase "spiking MLP: the same bits with 1 and 2 product threads" <| fun () ->
+        testCase "spiking MLP: the same bits with 1, 2 and 3 threads" <| fun () ->
             let run threads =
                 Gemm.MaxThreads <- threads
                 try
                     let net = SpikingMlp(SmlpParameters(LayerSizes = [| 784; 64; 10 |], BatchSize = 50, Seed = 7UL))
+                    net.Threads <- threads
                     afterBatches net 50 net.Weights [||]
                 finally
                     Gemm.MaxThreads <- Environment.ProcessorCount
-            Expect.equal (run 2) (run 1) "2 threads"
+            let one = run 1
+            Expect.equal (run 2) one "2 threads"
+            Expect.equal (run 3) one "3 threads"
     ]
