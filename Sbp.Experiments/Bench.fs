@@ -151,7 +151,7 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
     | Smlp ->
         let c = { SmlpConfig.defaults with Hidden = hidden o SmlpConfig.defaults.Hidden }
         let net = SpikingMlp(SmlpConfig.toParameters c inputs outputs)
-        net.Threads <- threadsOf o
+        net.Threads <- defaultArg o.Threads net.Threads
         let clock = if o.Profile then Some(PhaseClock()) else None
         net.Clock <- Option.toObj clock
         let layers = String.Join("-", net.Parameters.LayerSizes)

@@ -110,8 +110,11 @@ public sealed class SpikingMlp : ISupervisedNetwork
     /// <summary>When set, the time of every training phase is added to it (the SBP phase is the hidden-gradient replacement).</summary>
     public PhaseClock? Clock { get; set; }
 
-    /// <summary>Threads for the event-driven products; the results are the same bits for any value.</summary>
-    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Threads for the event-driven products; the results are the same bits for any value. Default 1: the products of
+    /// one time step are short, and on a shared machine the synchronisation per step cost more than it saved.
+    /// </summary>
+    public int Threads { get; set; } = 1;
 
     public Matrix Output => _out;
     public int CurrentBatch => _batch;

@@ -16,6 +16,7 @@ namespace Sbp.Core.Neurons;
 public static class LifFused
 {
     /// <summary>Steps every element and mixes; returns the number of spikes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int StepMix(LifParameters p, ReadOnlySpan<float> current, Span<float> g, Span<float> v,
         ReadOnlySpan<float> h, float kappa, Span<float> half)
     {

@@ -79,6 +79,7 @@ public static class PackedProduct
     }
 
     /// <summary>rows (8 or 1) rows, every 16-column block: tile = Σ_k over the k-block, then C ← tile·α + C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> tile, float alpha)
     {
         int n = p.N, stride = p.Stride;

@@ -61,13 +61,14 @@ public static class SparseRows
 
     /// <summary>
     /// The two products with their work split between up to <paramref name="threads"/> threads: Multiply by samples,
-    /// the gradient by rows of G. Every output element gets the same operations as on one thread.
+    /// the gradient by rows of G. Every output element gets the same operations as on one thread. Rows narrower than
+    /// one register block (64 outputs) are too little work to share and stay on the calling thread.
     /// </summary>
     public static long Multiply(Matrix x, int batch, Matrix w, Matrix output, bool accumulate, int threads)
     {
         if (x.Cols != w.Rows || output.Cols != w.Cols || batch > x.Rows || batch > output.Rows)
             throw new ArgumentException($"x {x.Rows}x{x.Cols}, W {w.Rows}x{w.Cols} and out {output.Rows}x{output.Cols} do not fit a batch of {batch}");
-        threads = Math.Clamp(threads, 1, Math.Max(1, batch));
+        threads = w.Cols < Block ? 1 : Math.Clamp(threads, 1, Math.Max(1, batch));
         if (threads == 1) return Multiply(x.Data.AsSpan(0, batch * x.Cols), batch, x.Cols, w, output.Data, accumulate);
         var job = CachedJob ??= new Job();
         job.Set(x, batch, w, output, accumulate, 1f, threads, forward: true);
@@ -80,7 +81,7 @@ public static class SparseRows
     {
         if (x.Cols != g.Rows || d.Cols != g.Cols || batch > x.Rows || batch > d.Rows)
             throw new ArgumentException($"x {x.Rows}x{x.Cols}, d {d.Rows}x{d.Cols} and G {g.Rows}x{g.Cols} do not fit a batch of {batch}");
-        threads = Math.Clamp(threads, 1, Math.Max(1, g.Rows));
+        threads = g.Cols < Block ? 1 : Math.Clamp(threads, 1, Math.Max(1, g.Rows));
         if (threads == 1) return TransposeMultiplyAdd(x.Data.AsSpan(0, batch * x.Cols), batch, x.Cols, d.Data, g, scale);
         var job = CachedJob ??= new Job();
         job.Set(x, batch, d, g, false, scale, threads, forward: false);
@@ -184,6 +185,7 @@ public static class SparseRows
     /// o ← o ⊕ each event e in order: row src[rows[e]·m ..], factor f_e = factors[rows[e]·factorByRow + e·factorByEvent]
     /// (o + row when f_e is 1, row·f_e + o otherwise).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddRows(Span<float> o, ReadOnlySpan<float> src, int m, ReadOnlySpan<int> rows, ReadOnlySpan<float> factors, int factorByRow, int factorByEvent)
     {
         int count = rows.Length;
