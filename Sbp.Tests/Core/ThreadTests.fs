@@ -7,7 +7,7 @@ open Sbp.Core.Numerics
 open Sbp.Core.Plasticity
 open Sbp.Experiments
 
-let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 300; TestSize = Some 100 } DataSets.Mnist)
+let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 300; TestSize = Some 100 } DataSets.Mnist10k)
 
 /// Weights and biases after a few training batches (the last one short), flattened.
 let private afterBatches (net: ISupervisedNetwork) (batch: int) (weights: Matrix[]) (biases: float32[][]) =
