@@ -154,6 +154,7 @@ let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = EnergyNetwork p
     { Model = Training.EqPropModel(net, split.Train, split.Test)
+      Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofWeights net.Weights }
 
@@ -229,6 +230,7 @@ type Args =
     | Depth of k: int
     | Fraction of f: float
     | Lambda of pre: float * post: float * bp: float
+    | Top_Fraction of r: float
     | Weight_Bounds of min: float * max: float
     interface Argu.IArgParserTemplate with
         member a.Usage =
@@ -245,6 +247,7 @@ type Args =
             | Depth _ -> "rule sbp: propagation depth (default 1)."
             | Fraction _ -> "rule sbp: fraction f (default 0.2)."
             | Lambda _ -> "rule sbp: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
+            | Top_Fraction _ -> "rule sbp: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
             | Weight_Bounds _ -> "clip weights to [min, max] after every update."
 
 let ofArgs (a: Argu.ParseResults<Args>) =
@@ -252,7 +255,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     let ruleText = match rule with RuleArg.Eqprop -> "eqprop" | RuleArg.Sbp_Energy -> "sbp-energy" | RuleArg.Sbp -> "sbp"
     if a.Contains Theta && rule <> RuleArg.Sbp_Energy then
         invalidArg "rule" $"--theta sets θ of the authors' SBP energy, which the rule {ruleText} does not use (use --rule sbp-energy)"
-    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda ] do
+    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--top-fraction", a.Contains Top_Fraction ] do
         if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp)"
     let d = defaults
     let spread =
@@ -263,7 +266,8 @@ let ofArgs (a: Argu.ParseResults<Args>) =
             Fraction = float32 (a.GetResult(Fraction, float r.Fraction))
             LambdaPre = float32 pre
             LambdaPost = float32 post
-            LambdaBp = float32 bp }
+            LambdaBp = float32 bp
+            Range = a.TryGetResult Top_Fraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue r.Range }
     { d with
         BatchSize = a.TryGetResult Batch_Size
         Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))

@@ -101,7 +101,7 @@ type private DataCache(load: DataSets.LoadOptions) =
 let private ioLine (e: exn) = e.Message.Replace(Environment.NewLine, " ")
 
 /// Trains a claimed experiment on its data and writes its artifacts, then its record (both atomically).
-let private trainClaimed (o: Options) (grid: string) (status: ConcurrentDictionary<string, string>) (e: Experiment) (split: DataSplit) =
+let private trainClaimed (o: Options) (threads: int) (grid: string) (status: ConcurrentDictionary<string, string>) (e: Experiment) (split: DataSplit) =
     let eid = Experiment.id e
     let report r =
         match r with
@@ -110,7 +110,7 @@ let private trainClaimed (o: Options) (grid: string) (status: ConcurrentDictiona
         | Training.EpochDone _ -> ()
     try
         try
-            let record, artifacts = (resolve e).Train split o.Cancel report
+            let record, artifacts = (resolve e).Train split threads o.Cancel report
             let record =
                 { record with
                     GitCommit = o.GitCommit
@@ -126,7 +126,7 @@ let private trainClaimed (o: Options) (grid: string) (status: ConcurrentDictiona
         status.TryRemove eid |> ignore
 
 /// Runs one experiment under its claim: loads its data (shared between experiments), trains, writes.
-let private runOne (o: Options) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
+let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
     let dir = experimentDir o.Root grid e
     let recordFile = recordPath o.Root grid e
     let claim =
@@ -146,7 +146,7 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (status: Concur
                 | :? DataException | :? IOException | :? UnauthorizedAccessException as x -> Result.Error(Error $"data: {ioLine x}")
             match split with
             | Result.Error outcome -> outcome
-            | Ok split -> trainClaimed o grid status e split
+            | Ok split -> trainClaimed o threads grid status e split
     match claim with
     | Result.Error why -> Error why
     | Ok None ->
@@ -189,7 +189,7 @@ let run (o: Options) (g: Grid) =
         | _ -> ()
     let todo, finished = List.map fst todo, List.map fst finished
     let parallelism = max 1 (min o.Parallel (max 1 todo.Length))
-    Sbp.Core.Numerics.Gemm.MaxThreads <- max 1 (Environment.ProcessorCount / parallelism)
+    let threads = max 1 (Environment.ProcessorCount / parallelism)
     let where = match o.Shard with Some(i, n) -> $" in shard {i}/{n}" | None -> ""
     let tidied = if cleaned > 0 then $", {cleaned} stale temporary files removed" else ""
     o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} already finished, {todo.Length} to run, {parallelism} at a time{tidied}"
@@ -216,7 +216,7 @@ let run (o: Options) (g: Grid) =
         let outcome =
             if o.Cancel.IsCancellationRequested then Cancelled
             else
-                try runOne o g.Name data status e with
+                try runOne o threads g.Name data status e with
                 // a fault this runner did not foresee still stays with its experiment, as one line
                 | x when not (x :? OperationCanceledException) -> Error $"{x.GetType().Name}: {ioLine x}"
         outcomes[eid] <- outcome
@@ -233,7 +233,6 @@ let run (o: Options) (g: Grid) =
         | Cancelled -> ()
     Parallel.ForEach(todo, options, work) |> ignore
     if o.Live then eprintf "\r%s\r" (String(' ', 150))
-    Sbp.Core.Numerics.Gemm.MaxThreads <- Environment.ProcessorCount
     let all = todo |> List.choose (fun e -> match outcomes.TryGetValue(Experiment.id e) with | true, x -> Some(e, x) | _ -> None)
     let count f = all |> List.filter (snd >> f) |> List.length
     let failures =
