@@ -59,7 +59,8 @@ let storedId (r: Record) =
             Ok(Convert.ToHexString(h, 0, 6).ToLowerInvariant())
     | _ -> Error "config.model is missing"
 
-/// Why the parsed record `r`, found in the experiment folder `folderId`, is refused; empty when it is valid.
+/// Why the parsed record `r`, found in the folder `folderId`, is refused; empty when it is valid. A grid's record
+/// (one with a `grid` key) must lie in the folder of its id.
 let problemsIn (folderId: string option) (r: Record) =
     [ yield! RunRecord.problems r
       match storedId r with
@@ -69,8 +70,10 @@ let problemsIn (folderId: string option) (r: Record) =
           match stored with
           | Some s when s <> id -> $"config.experimentId is {s} but the stored configuration hashes to {id} (an edited configuration)"
           | _ -> ()
+          // a grid's record lies in the folder named by its id (`sbp train` writes wherever --out says)
+          let ofGrid = r.Config |> List.exists (fst >> (=) "grid")
           match folderId with
-          | Some f when f <> id -> $"the record of experiment {id} lies in the folder of experiment {f}"
+          | Some f when ofGrid && f <> id -> $"the record of experiment {id} lies in the folder of experiment {f}"
           | _ -> () ]
 
 /// A record read and checked: Ok, or Error with the reason (one line).
