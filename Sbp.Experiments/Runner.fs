@@ -69,17 +69,18 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (status: Concur
             | Training.Batch(epoch, epochs, stage, finished, total) ->
                 status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
             | Training.EpochDone _ -> ()
+        let initial = Artifacts.initialWeights (resolve e) split.Train
         let record, artifacts =
             match resolve e with
             | Snn c ->
                 let r, net = Training.trainSnn c split report
-                r, Artifacts.ofSnn net split.Test 3
+                r, Artifacts.ofSnn initial net split.Test 3
             | EqProp c ->
                 let r, net = Training.trainEqProp c split report
-                r, Artifacts.ofWeights net.Weights
+                r, Artifacts.ofWeights initial net.Weights
             | Smlp c ->
                 let r, net = Training.trainSmlp c split report
-                r, Artifacts.ofWeights net.Weights
+                r, Artifacts.ofWeights initial net.Weights
         let record =
             { record with
                 Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
