@@ -110,7 +110,8 @@ type private Panel = { Plot: Plot; LegendPanel: Panels.LegendPanel option }
 
 let private newPanel (title: string) (xLabel: string) (yLabel: string) =
     let p = new Plot()
-    p.Title(title, Nullable 15.0f)
+    // the title is centred over the data area, which a legend panel narrows: a long title is set smaller
+    p.Title(title, Nullable(if title.Length <= 44 then 15.0f else max 9.0f (15.0f * 44.0f / float32 title.Length)))
     p.XLabel(xLabel, Nullable 13.0f)
     p.YLabel(yLabel, Nullable 13.0f)
     p
@@ -582,11 +583,18 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
                           if File.Exists apath then Some(g, r, Artifacts.ofJson apath (File.ReadAllText apath)) else None
                       | _ -> None))
               |> List.truncate 4
-          for i, (g, r, a) in List.indexed withArtifacts do
-              let label = if cols.IsEmpty then valueOf "rule" g else describe cols g
-              let name = slug label
+          let rasters = withArtifacts |> List.filter (fun (_, _, a) -> a.RasterSamples > 0) |> List.truncate 2 |> List.map (fun (g, _, _) -> g.Key)
+          for g, r, a in withArtifacts do
+              let shown = cols |> List.filter ((<>) "model")
+              let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
+              // the model's short name leads the file name, its full name the title
+              let name = slug (valueOf "model" g + " " + label)
               let model = modelName (valueOf "model" g)
-              yield weights (Path.Combine(dir, $"weights-{name}.png")) $"{model}, {label}, seed {r.Seed}: weights before and after training" a
-              if a.RasterSamples > 0 && i < 2 then
-                  yield raster (Path.Combine(dir, $"raster-{name}.png")) $"{model}, {label}, seed {r.Seed}: hidden-layer spikes of test samples" a ]
+              let replicate =
+                  match r.Config |> List.tryFind (fst >> (=) "replicate") with
+                  | Some(_, RunRecord.Int i) -> $"replicate {i}, "
+                  | _ -> ""
+              yield weights (Path.Combine(dir, $"weights-{name}.png")) $"{model}, {label}, {replicate}seed {r.Seed}: weights before and after training" a
+              if List.contains g.Key rasters then
+                  yield raster (Path.Combine(dir, $"raster-{name}.png")) $"{model}, {label}, {replicate}seed {r.Seed}: hidden-layer spikes of test samples" a ]
     figures |> List.map (fun f -> f.Path)

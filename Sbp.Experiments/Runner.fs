@@ -94,11 +94,23 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (display: LiveD
 /// A label per experiment that tells it apart from the others of the grid (its varying parameters and
 /// replicate), by id; the model/rule/data-set label where nothing varies.
 let private labels (es: Experiment list) =
+    let text (v: string) =
+        match Double.TryParse(v, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+        | true, x -> numberText x
+        | _ -> v.Trim '"'
     let describe (e: Experiment) =
         [ for kv in (Experiment.groupKey e).Split ';' do
               match kv.IndexOf '=' with
               | -1 -> ()
-              | i -> yield kv.Substring(0, i), kv.Substring(i + 1).Trim '"'
+              | i ->
+                  let key, value = kv.Substring(0, i), kv.Substring(i + 1)
+                  // an object's fields one by one (sbp.depth=2), so that only the one that varies is shown
+                  if value.StartsWith "{" && value.EndsWith "}" then
+                      for field in value.Trim('{', '}').Split ',' do
+                          match field.IndexOf ':' with
+                          | -1 -> ()
+                          | j -> yield $"{key}.{field.Substring(0, j)}", text (field.Substring(j + 1))
+                  else yield key, text value
           yield "replicate", (match e.Seed with Replicate r -> string r | Given -> "given") ]
     List.zip es (LiveDisplay.distinguishingLabels (es |> List.map describe))
     |> List.map (fun (e, l) -> Experiment.id e, (if l = "" then label e else l))

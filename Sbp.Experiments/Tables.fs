@@ -204,7 +204,12 @@ let pairs (costCap: float option) (gs: Group list) =
                   yield { Rule = g; Baseline = b; Pairs = matched } ]
 
 /// A signed difference in percentage points.
-let private signedPoints (x: float) = (100.0 * x).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture)
+let private signedPoints (x: float) =
+    let p = 100.0 * x
+    // an exact zero reads "0"; a small difference keeps its digits instead of showing as an ambiguous +0.00
+    if p = 0.0 then "0"
+    elif abs p < 0.01 then p.ToString("+0.0###;-0.0###", CultureInfo.InvariantCulture)
+    else p.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
 
 let private capText (cap: float option) = match cap with Some c -> $"cap {pct c}%%" | None -> "no cap"
 
@@ -223,7 +228,10 @@ let pairTable (ps: Pair list) (gs: Group list) =
               let m, _ = Stats.meanSd dAcc
               let lo, hi = Stats.bootstrapMean dAcc
               let om, _ = Stats.meanSd ops
-              let ratio = if ops.IsEmpty || om = 0.0 then "–" else (m / om).ToString("F4", CultureInfo.InvariantCulture)
+              let ratio =
+                  if ops.IsEmpty || om = 0.0 then "–"
+                  elif m = 0.0 then "0"
+                  else (m / om).ToString("G3", CultureInfo.InvariantCulture)
               let ea = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, a, _, _) -> a)
               let eb = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, _, b, _) -> b)
               let paperCost =
