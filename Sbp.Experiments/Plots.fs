@@ -392,9 +392,10 @@ let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
                 let lo, hi = Stats.bootstrapMean xs
                 { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
         let over = $"{slug (shortName rowKey)}-and-{slug (shortName colKey)}"
+        let fig4 = if rowKey = "freeIterations" && colKey = "nudgeIterations" then " (the paper's Fig. 4)" else ""
         [ heatFigure (Path.Combine(dir, $"delta-accuracy-over-{over}.png")) $"{grid}: Δ best test metric against the baseline (points), paired by replicate"
               rules keys (cell (fun (d, _, _, _, _) -> d)) true None "Δ best test metric (points)"
-          heatFigure (Path.Combine(dir, $"cost-reduction-over-{over}.png")) $"{grid}: the paper's cost reduction against the baseline (%%), paired by replicate"
+          heatFigure (Path.Combine(dir, $"cost-reduction-over-{over}.png")) $"{grid}: the paper's cost reduction against the baseline (%%), paired by replicate{fig4}"
               rules keys (cell (fun (_, c, _, _, _) -> c)) true (Some 100.0) "cost reduction (%)" ]
         |> List.choose id
     | _ -> []
