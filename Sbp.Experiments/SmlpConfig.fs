@@ -25,6 +25,15 @@ type SmlpConfig =
       Form: ReplacementForm
       AlternateEvery: int
       ReferenceQuirks: bool
+      /// SBP: the form of H (the reference: one-step lag, 1/B²; or the clean same-step form).
+      Hebb: HebbForm
+      /// SBP: s from the output layer's gradient for every hidden layer (the reference) or from the layer above's.
+      ScaleFrom: ScaleSource
+      /// SBP: the random feedback's distribution (the reference: Kaiming-uniform).
+      Feedback: FeedbackInit
+      /// Weight λ of the reference's energy term added to the loss (0 = off; the reference's -energy: 0.1).
+      Energy: float32
+      EnergyGradient: EnergyGradient
       Sbp: SbpParameters
       /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋).
       Frames: int
@@ -48,10 +57,24 @@ let defaults =
       Form = ReplacementForm.PerBatch
       AlternateEvery = 0
       ReferenceQuirks = false
+      Hebb = HebbForm.Reference
+      ScaleFrom = ScaleSource.Output
+      Feedback = FeedbackInit.KaimingUniform
+      Energy = 0f
+      EnergyGradient = EnergyGradient.SpikesOnly
       Sbp = SbpParameters(Mode = SbpMode.Replace)
       Frames = 100
       CheckInvariants = false
       Seed = 100UL }
+
+/// The authors' SBP run (`-sbp -energy`): the reference SBP gradient inside BPTT at every step, with its quirks, and
+/// the energy term with weight 0.1.
+let paperSbp =
+    { defaults with
+        Rule = HiddenGradient.Sbp
+        Form = ReplacementForm.PerStep
+        ReferenceQuirks = true
+        Energy = 0.1f }
 
 let ruleName (c: SmlpConfig) =
     match c.Rule with
@@ -91,6 +114,11 @@ let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
         Form = c.Form,
         AlternateEvery = c.AlternateEvery,
         ReferenceQuirks = c.ReferenceQuirks,
+        Hebb = c.Hebb,
+        ScaleFrom = c.ScaleFrom,
+        Feedback = c.Feedback,
+        EnergyWeight = c.Energy,
+        EnergyGradient = c.EnergyGradient,
         Sbp = c.Sbp,
         CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
@@ -115,6 +143,13 @@ let describe (c: SmlpConfig) =
           "form", Text(string c.Form)
           if c.Form = ReplacementForm.PerStep then "alternateEvery", Int(int64 c.AlternateEvery)
           "referenceQuirks", Flag c.ReferenceQuirks
+      if c.Rule = HiddenGradient.Sbp then
+          "hebb", Text(string c.Hebb)
+          "scaleFrom", Text(string c.ScaleFrom)
+          "feedback", Text(string c.Feedback)
+      if c.Energy > 0f then
+          "energy", num c.Energy
+          "energyGradient", Text(string c.EnergyGradient)
       if c.Rule = HiddenGradient.SbpOperator then "sbp", SnnConfig.sbpValue c.Sbp
       if c.Dataset = Dvs then "frames", Int(int64 c.Frames)
       "checkInvariants", Flag c.CheckInvariants

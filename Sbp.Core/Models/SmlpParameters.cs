@@ -36,6 +36,46 @@ public enum ReplacementForm
     PerStep,
 }
 
+/// <summary>The late-minus-early spike correlation H of the reference SBP gradient (SBP-SPEC §6, §11).</summary>
+public enum HebbForm
+{
+    /// <summary>
+    /// The reference (hebb_last): entries E_t = x_{t−1}ᵀ·s_t / B² pair the previous step's input with the current
+    /// spikes, H = E_last + E_second-last − E_first − E_second over the entries of the batch; in the per-step form the
+    /// whole H joins every replaced step's contribution, as the reference's backward hook adds it.
+    /// </summary>
+    Reference,
+    /// <summary>The clean form: H = Σ_{t ∈ {T−1, T−2}} x_tᵀs_t − Σ_{t ∈ {0, 1}} x_tᵀs_t (same step, no 1/B²); the per-step form takes only step t's term.</summary>
+    SameStep,
+}
+
+/// <summary>Which gradient the SBP scale s of a hidden layer is computed from.</summary>
+public enum ScaleSource
+{
+    /// <summary>The reference: the output layer's weight gradient, for every hidden layer (hidden layers must then be of one size).</summary>
+    Output,
+    /// <summary>The gradient of the weight layer directly above.</summary>
+    LayerAbove,
+}
+
+/// <summary>The fixed random feedback R_k (n_{k+1} × n_out) of the reference SBP gradient.</summary>
+public enum FeedbackInit
+{
+    /// <summary>The reference (torch's kaiming_uniform_ on an n_{k+1} × n_out tensor): U(−√(6/n_out), √(6/n_out)).</summary>
+    KaimingUniform,
+    /// <summary>U(−1, 1).</summary>
+    Uniform,
+}
+
+/// <summary>How the energy term's gradient is taken.</summary>
+public enum EnergyGradient
+{
+    /// <summary>The reference (W read as weight.data): only through the last step's spikes, by BPTT.</summary>
+    SpikesOnly,
+    /// <summary>The exact gradient of the loss: through the spikes and directly through W in S_kᵀW_kS_{k+1}.</summary>
+    Full,
+}
+
 /// <summary>
 /// Everything that defines a spiking-MLP run (SBP-SPEC §6; defaults = the reference: 784-500-10, T = 20, batch 100,
 /// leak 0.2, threshold 0.5, Adam lr 1e-3 with ×0.1 every 50 epochs, STBP rectangle surrogate).
@@ -66,6 +106,19 @@ public sealed record SmlpParameters
     public bool ReferenceQuirks { get; init; }
     /// <summary>The reference's 0.01 scales of s and of H.</summary>
     public float SbpScale { get; init; } = 0.01f;
+    /// <summary>The form of H in the SBP gradient (default: the reference's, one-step lag and 1/B²).</summary>
+    public HebbForm Hebb { get; init; } = HebbForm.Reference;
+    /// <summary>Where the SBP scale s comes from (default: the output layer's gradient, for every hidden layer).</summary>
+    public ScaleSource ScaleFrom { get; init; } = ScaleSource.Output;
+    /// <summary>The random feedback's distribution (default: Kaiming-uniform, the reference).</summary>
+    public FeedbackInit Feedback { get; init; } = FeedbackInit.KaimingUniform;
+    /// <summary>
+    /// Weight λ of the reference's energy ("potential") term added to the loss, L = MSE + λ·Σ_k |P_k|
+    /// (<see cref="SpikingMlpEnergy"/>); 0 = off (the default), 0.1 = the reference's <c>-energy</c>.
+    /// </summary>
+    public float EnergyWeight { get; init; }
+    /// <summary>How the energy term is differentiated (default: the reference, through the spikes only).</summary>
+    public EnergyGradient EnergyGradient { get; init; } = EnergyGradient.SpikesOnly;
     public SbpParameters Sbp { get; init; } = new(Mode: SbpMode.Replace);
     public bool CheckInvariants { get; init; }
     public ulong Seed { get; init; } = 100;
@@ -87,6 +140,12 @@ public sealed record SmlpParameters
         if (Frames < 1) yield return $"frames must be ≥ 1 (got {Frames})";
         if (Encoding == InputEncoding.Frames && LayerSizes.Length > 0 && LayerSizes[0] % Frames != 0)
             yield return $"{LayerSizes[0]} inputs do not split into {Frames} frames";
+        if (!(EnergyWeight >= 0) || !float.IsFinite(EnergyWeight)) yield return $"the energy weight must be finite and ≥ 0 (got {EnergyWeight})";
+        if (Rule == HiddenGradient.Sbp && Hebb == HebbForm.Reference && Steps < 3)
+            yield return $"the reference H (late minus early correlations, one-step lag) needs T ≥ 3 steps (got {Steps})";
+        if (Rule == HiddenGradient.Sbp && ScaleFrom == ScaleSource.Output && LayerSizes.Length > 3
+            && LayerSizes[1..^1].Distinct().Count() > 1)
+            yield return $"s from the output layer's gradient needs hidden layers of one size (got [{string.Join(", ", LayerSizes[1..^1])}]); use the layer-above scale";
         foreach (var p in Sbp.Problems()) yield return p;
     }
 

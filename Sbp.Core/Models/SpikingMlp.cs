@@ -9,16 +9,17 @@ namespace Sbp.Core.Models;
 /// The spiking MLP of the paper's supplementary experiments (SBP-SPEC §6), trained by backpropagation through time
 /// written by hand. Weight layer k maps n_k → n_{k+1}; per time step t and layer, with x the layer's input spikes:
 ///   a = sigmoid(x·W_k + b_k);  I = a − 0.1;  m_t = 0.2·m_{t−1}·(1 − s_{t−1}) + I;  s_t = H(m_t − 0.5)
-/// Output o = Σ_t s_t / T; loss L = mean over batch and outputs of (o − y)². Backward, t = T−1 … 0, top layer first:
-///   ∂L/∂s_t = [top] ∂L/∂o / T + [else] (∂L/∂a_t^{k+1} ∘ a(1 − a))·W_{k+1}ᵀ − 0.2·m_t·∂L/∂m_{t+1}
+/// Output o = Σ_t s_t / T; loss L = mean over batch and outputs of (o − y)² [+ λ·E, the reference's energy term on the
+/// last step's spikes, <see cref="SpikingMlpEnergy"/>]. Backward, t = T−1 … 0, top layer first:
+///   ∂L/∂s_t = [top] ∂L/∂o / T + [else] (∂L/∂a_t^{k+1} ∘ a(1 − a))·W_{k+1}ᵀ − 0.2·m_t·∂L/∂m_{t+1} [+ λ·∂E/∂s_t at t = T−1]
 ///   ∂L/∂m_t = ∂L/∂s_t·s'(m_t) + 0.2·(1 − s_t)·∂L/∂m_{t+1}
 ///   ∂L/∂W_k += x_tᵀ(∂L/∂m_t ∘ a(1 − a)),  ∂L/∂b_k += Σ_batch (∂L/∂m_t ∘ a(1 − a))
 /// with s' the surrogate (<see cref="SurrogateGradient"/>). Adam updates; lr × factor every N epochs.
 /// The hidden layers' gradient can be replaced (per batch with probability p, or per step as in the reference) by
-/// the reference SBP gradient, by the SBP operator in replace mode, or by zero (<see cref="HiddenGradient"/>).
+/// the reference SBP gradient (SpikingMlpSbpGradient.cs), by the SBP operator in replace mode, or by zero (<see cref="HiddenGradient"/>).
 /// Input and hidden spikes are binary and sparse, so the products run event-driven (<see cref="SparseRows"/>).
 /// </summary>
-public sealed class SpikingMlp : ISupervisedNetwork
+public sealed partial class SpikingMlp : ISupervisedNetwork
 {
     public SmlpParameters Parameters { get; }
     public Matrix[] Weights { get; }
@@ -31,7 +32,10 @@ public sealed class SpikingMlp : ISupervisedNetwork
     public long ReplacementOps { get; private set; }
     /// <summary>Batches (or steps, in the per-step form) whose hidden gradient was replaced.</summary>
     public long Replaced { get; private set; }
+    /// <summary>The objective of the last batch: the MSE, plus λ·E when the energy term is on.</summary>
     public float Loss { get; private set; }
+    /// <summary>The energy E = Σ_k |P_k| of the last batch (0 when the term is off).</summary>
+    public float Energy { get; private set; }
 
     private readonly int[] _n;
     private readonly int _w;
@@ -45,10 +49,11 @@ public sealed class SpikingMlp : ISupervisedNetwork
     private readonly Matrix[] _feedback;      // R_k: n_{k+1} x n_out, fixed
     private readonly Matrix[] _previousInput; // the last step's input of the previous batch (a reference quirk)
     private readonly float[][] _preMean;
-    private readonly float[] _scale, _ebuf;
+    private readonly float[] _ebuf;
     private readonly Adam[] _adamW, _adamB;
     private readonly Rng _encode, _replace;
     private readonly SelfBackpropagation? _operator;
+    private readonly SpikingMlpEnergy? _energy;
     private int _batch, _epoch;
     private bool _hasPrevious;
 
@@ -93,17 +98,19 @@ public sealed class SpikingMlp : ISupervisedNetwork
             _gradBias[k] = new float[_n[k + 1]];
             _feedback[k] = new Matrix(_n[k + 1], _n[^1]);
             var fb = Rng.Derive(p.Seed, 0xfeed + (ulong)k);
-            for (int i = 0; i < _feedback[k].Data.Length; i++) _feedback[k].Data[i] = 2f * fb.NextSingle() - 1f;
+            // Kaiming-uniform (torch's default gain √2, fan-in n_out): bound √(6/n_out); or U(−1, 1)
+            float fbBound = p.Feedback == FeedbackInit.KaimingUniform ? MathF.Sqrt(6f / _n[^1]) : 1f;
+            for (int i = 0; i < _feedback[k].Data.Length; i++) _feedback[k].Data[i] = (2f * fb.NextSingle() - 1f) * fbBound;
             _previousInput[k] = new Matrix(b, _n[k]);
             _adamW[k] = new Adam(Weights[k].Data.Length, p.Adam);
             _adamB[k] = new Adam(Biases[k].Length, p.Adam);
         }
         _preMean = _n.Select(n => new float[n]).ToArray();
-        _scale = new float[_n.Max()];
         _ebuf = new float[b * _n.Max()];
         _encode = Rng.Derive(p.Seed, 0xE0C0DE);
         _replace = Rng.Derive(p.Seed, 0x5EB1ACE);
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
+        if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
     }
 
     public Matrix Output => _out;
@@ -153,6 +160,12 @@ public sealed class SpikingMlp : ISupervisedNetwork
         TensorPrimitives.Multiply(Live(_out), 1f / _steps, Live(_out));
         TensorPrimitives.Subtract(Live(_out), Live(_y), Live(_dOut));
         Loss = TensorPrimitives.Dot(Live(_dOut), Live(_dOut)) / (_batch * _n[^1]);
+        if (_energy is not null)
+        {
+            SynapticOps += _energy.Evaluate(_x[_steps - 1], Weights, _batch);
+            Energy = _energy.Value;
+            Loss += p.EnergyWeight * Energy;
+        }
     }
 
     private void Encode(Matrix features, ReadOnlySpan<int> rows, int t, Matrix x)
@@ -185,6 +198,7 @@ public sealed class SpikingMlp : ISupervisedNetwork
         var p = Parameters;
         bool replaceBatch = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerBatch && _replace.NextDouble() < p.ReplaceProportion;
         bool perStep = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerStep;
+        if (perStep && p.Rule == HiddenGradient.Sbp) PrepareSbpPerStep();
         Backward(hiddenByBackprop: !replaceBatch, perStep);
         if (replaceBatch) { Replaced++; ReplaceHidden(); }
         bool freezeBiases = p.ReferenceQuirks && (replaceBatch || perStep);
@@ -194,10 +208,14 @@ public sealed class SpikingMlp : ISupervisedNetwork
             _adamW[k].Step(Weights[k].Data, _grad[k].Data, lr);
             if (!freezeBiases && !(replaceBatch && k < _w - 1)) _adamB[k].Step(Biases[k], _gradBias[k], lr);
             SynapticOps += 2L * Weights[k].Data.Length;
-            if (!Activations.AllFinite(Weights[k].Data)) throw new TrainingDivergedException($"weight layer {k} ({_n[k]}x{_n[k + 1]})");
-            if (!Activations.AllFinite(Biases[k])) throw new TrainingDivergedException($"the biases of weight layer {k}");
+            Divergence.Ensure(Weights[k].Data, $"weight layer {k} ({_n[k]}x{_n[k + 1]})");
+            Divergence.Ensure(Biases[k], $"the biases of weight layer {k}");
         }
-        for (int k = 0; k < _w; k++) Live(_x[_steps - 1][k]).CopyTo(_previousInput[k].Data);
+        for (int k = 0; k < _w; k++)
+        {
+            Live(_x[_steps - 1][k]).CopyTo(_previousInput[k].Data);
+            _previousInput[k].Data.AsSpan(_batch * _n[k]).Clear();
+        }
         _hasPrevious = true;
     }
 
@@ -225,6 +243,7 @@ public sealed class SpikingMlp : ISupervisedNetwork
                 var dS = Live(_dS[k]);
                 if (k == _w - 1) TensorPrimitives.Multiply(Live(_dOut), dOutScale, dS);
                 // (∂L/∂s_t from the layer above was written into _dS[k] when that layer was processed)
+                if (_energy is not null && t == _steps - 1) SynapticOps += _energy.AddSpikeGradient(k + 1, dS, p.EnergyWeight);
                 var m = Live(_m[t][k]);
                 var s = Live(_x[t][k + 1]);
                 var a = Live(_a[t][k]);
@@ -265,6 +284,8 @@ public sealed class SpikingMlp : ISupervisedNetwork
                 HiddenBackpropOps += bpOps;
             }
         }
+        if (_energy is not null && p.EnergyGradient == EnergyGradient.Full)
+            for (int k = lowest; k < _w; k++) SynapticOps += _energy.AddWeightGradient(k, _grad[k], p.EnergyWeight);
     }
 
     /// <summary>The hidden gradients of a replaced batch, from the top hidden layer down.</summary>
@@ -278,7 +299,7 @@ public sealed class SpikingMlp : ISupervisedNetwork
                 for (int k = 0; k < _w - 1; k++) Array.Clear(_grad[k].Data);
                 break;
             case HiddenGradient.Sbp:
-                for (int k = _w - 2; k >= 0; k--) SynapticOps += ReferenceSbp(k, _grad[k + 1], p.ReferenceQuirks ? LastStepInput(k) : TimeMeanInput(k), _grad[k], addH: true, hStep: -1);
+                SynapticOps += SbpReplaceBatch();
                 break;
             case HiddenGradient.SbpOperator:
                 for (int k = 0; k < _w; k++) MeanOverTime(k, _preMean[k]);
@@ -307,79 +328,6 @@ public sealed class SpikingMlp : ISupervisedNetwork
     private void MeanOverTime(int k, float[] output)
     {
         Activations.ColumnMean(Live(TimeMeanInput(k)), _batch, output);
-    }
-
-    /// <summary>
-    /// The reference SBP gradient of weight layer k (n_k x n_{k+1}) into <paramref name="target"/>:
-    ///   s_j = scale·Σ_m |G_jm| / |G| (G the gradient of the layer above), e = y − o,
-    ///   ∇W_k = (xᵀ·e·R_kᵀ + scale·H)·diag(s),  H = Σ_{t ∈ {T−1, T−2}} x_tᵀs_t − Σ_{t ∈ {0, 1}} x_tᵀs_t.
-    /// hStep ≥ 0 (per-step form) uses only that step's x_tᵀs_t with the late/early sign. Returns operations.
-    /// </summary>
-    private long ReferenceSbp(int k, Matrix above, Matrix x, Matrix target, bool addH, int hStep)
-    {
-        var p = Parameters;
-        int nin = _n[k], nh = _n[k + 1], nout = _n[^1];
-        var s = _scale.AsSpan(0, nh);
-        float norm = p.SbpScale / above.Data.Length;
-        for (int j = 0; j < nh; j++) s[j] = TensorPrimitives.SumOfMagnitudes(above.Row(j)) * norm;
-        long ops = above.Data.Length;
-        // e·R_kᵀ (batch x n_h), e = y − o
-        var e = _ebuf.AsSpan(0, _batch * nout);
-        TensorPrimitives.Subtract(Live(_y), Live(_out), e);
-        var eR = new Span<float>(_ebufR ??= new float[Parameters.BatchSize * _n.Max()], 0, _batch * nh);
-        Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nh, nout, 1f, _ebuf, 0, nout, _feedback[k].Data, 0, nout, 0f, _ebufR, 0, nh);
-        ops += (long)_batch * nh * nout;
-        var r = _repl[k];
-        Array.Clear(r.Data);
-        ops += SparseRows.TransposeMultiplyAdd(Live(x), _batch, nin, eR, r);
-        if (addH)
-        {
-            var h = _hbuf ??= _n.Select((n, i) => i < _w ? new Matrix(n, _n[i + 1]) : new Matrix(0, 0)).ToArray();
-            var hk = h[k];
-            Array.Clear(hk.Data);
-            // late steps T−1, T−2 count +1, then early steps 0, 1 count −1 (the per-step form takes only step hStep)
-            for (int t = _steps - 1; t >= Math.Max(0, _steps - 2); t--)
-                if (hStep < 0 || t == hStep)
-                    ops += SparseRows.TransposeMultiplyAdd(Live(_x[t][k]), _batch, nin, Live(_x[t][k + 1]), hk);
-            for (int t = 0; t <= Math.Min(1, _steps - 1); t++)
-                if (hStep < 0 || t == hStep)
-                {
-                    var input = p.ReferenceQuirks && t == 0 && _hasPrevious ? _previousInput[k] : _x[t][k];
-                    ops += SparseRows.TransposeMultiplyAdd(Live(input), _batch, nin, Live(_x[t][k + 1]), hk, scale: -1f);
-                }
-            TensorPrimitives.MultiplyAdd(hk.Data, p.SbpScale, r.Data, r.Data);
-            ops += hk.Data.Length;
-        }
-        for (int i = 0; i < nin; i++)
-        {
-            var row = r.Row(i);
-            TensorPrimitives.Multiply(row, s, row);
-        }
-        ops += r.Data.Length;
-        if (!ReferenceEquals(target, r)) r.Data.CopyTo(target.Data, 0);
-        return ops;
-    }
-
-    private float[]? _ebufR;
-    private Matrix[]? _hbuf;
-    private Matrix? _stepGrad;
-
-    /// <summary>Per-step form: adds to ∇W_k the SBP contribution built from this step's output-layer contribution.</summary>
-    private long PerStepSbp(int t, int k)
-    {
-        var p = Parameters;
-        int top = _w - 1;
-        // this step's contribution to the output layer's gradient: x_tᵀ·∂L/∂a_t (recomputed for s)
-        _stepGrad ??= new Matrix(_n[top], _n[top + 1]);
-        Array.Clear(_stepGrad.Data);
-        long ops = SparseRows.TransposeMultiplyAdd(Live(_x[t][top]), _batch, _n[top], Live(_dA[top]), _stepGrad);
-        var x = p.ReferenceQuirks ? LastStepInput(k) : _x[t][k];
-        var contribution = _repl[k];
-        ops += ReferenceSbp(k, k == top - 1 ? _stepGrad : _grad[k + 1], x, contribution, addH: true, hStep: t);
-        TensorPrimitives.Add(_grad[k].Data, contribution.Data, _grad[k].Data);
-        Replaced++;
-        ReplacementOps += ops;
-        return ops;
     }
 
     /// <summary>Forward and full BPTT without an update: the gradients land in <see cref="Gradient"/> (for checks).</summary>

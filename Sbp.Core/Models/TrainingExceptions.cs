@@ -1,9 +1,19 @@
 namespace Sbp.Core.Models;
 
-/// <summary>Training produced a non-finite value; names where, so that a run stops with a clear record.</summary>
-public sealed class TrainingDivergedException(string where) : Exception($"training diverged: non-finite values in {where}")
+/// <summary>
+/// Training produced a non-finite or exploding value (<see cref="Divergence"/>); names the quantity and layer, so that
+/// a run stops with a clear record.
+/// </summary>
+public sealed class TrainingDivergedException(string where, string why) : Exception($"training diverged: {why} in {where}")
 {
+    /// <summary>A divergence by non-finite values in <paramref name="where"/>.</summary>
+    public TrainingDivergedException(string where) : this(where, "non-finite values") { }
+
+    /// <summary>The quantity and layer that diverged (e.g. "weight layer 1 (500x10)").</summary>
     public string Where { get; } = where;
+
+    /// <summary>What was wrong with it (non-finite, or exploding with its magnitude).</summary>
+    public string Why { get; } = why;
 }
 
 /// <summary>An invariant checked after an update does not hold (bounds, Dale's-law signs); names the layer and the rule.</summary>

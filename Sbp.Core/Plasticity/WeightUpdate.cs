@@ -6,7 +6,7 @@ namespace Sbp.Core.Plasticity;
 
 /// <summary>
 /// The last step of every learning rule: W_ℓ += α_ℓ·ΔW_ℓ, then the constraints (<see cref="WeightBounds"/>), then the
-/// checks — a non-finite weight or bias stops training (<see cref="TrainingDivergedException"/>), and with invariant
+/// checks — a non-finite or exploding weight or bias (<see cref="Divergence"/>) stops training (<see cref="TrainingDivergedException"/>), and with invariant
 /// checks on, a constraint that does not hold stops it too (<see cref="InvariantViolationException"/>).
 /// </summary>
 public static class WeightUpdate
@@ -21,12 +21,12 @@ public static class WeightUpdate
             TensorPrimitives.MultiplyAdd(changes[l].Data, rates[l], w.Data, w.Data);
             WeightBounds.Enforce(w, constraints[l]);
             ops += w.Data.Length;
-            if (!Activations.AllFinite(w.Data)) throw new TrainingDivergedException($"weight layer {l} ({w.Rows}x{w.Cols})");
+            Divergence.Ensure(w.Data, $"weight layer {l} ({w.Rows}x{w.Cols})");
             if (checkInvariants && !WeightBounds.Holds(w, constraints[l]))
                 throw new InvariantViolationException($"weight layer {l} breaks its constraints {constraints[l]} after an update");
         }
         for (int l = 0; l < biases.Length; l++)
-            if (!Activations.AllFinite(biases[l])) throw new TrainingDivergedException($"the biases of layer {l}");
+            Divergence.Ensure(biases[l], $"the biases of layer {l}");
         return ops;
     }
 }
