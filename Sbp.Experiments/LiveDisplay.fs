@@ -23,8 +23,8 @@ type IDisplay =
     abstract Stop: unit -> unit
 
 /// The parameters that tell the experiments of a grid apart, as one short label per experiment: the keys whose
-/// values differ between experiments, in their order, as key=value; a key whose value follows from the keys
-/// already shown (a rule's settings once its name is shown) is left out.
+/// values differ between experiments, in their order, as key=value (a rule or a data set by its name alone); a key
+/// whose value follows from the keys already shown (a rule's settings once its name is shown) is left out.
 let distinguishingLabels (descriptions: (string * string) list list) =
     let keys = descriptions |> List.collect (List.map fst) |> List.distinct
     let valueOf k (d: (string * string) list) = d |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue "–"
@@ -36,7 +36,16 @@ let distinguishingLabels (descriptions: (string * string) list list) =
         keys
         |> List.filter (fun k -> (descriptions |> List.map (valueOf k) |> List.distinct).Length > 1)
         |> List.fold (fun chosen k -> if determined chosen k then chosen else chosen @ [ k ]) []
-    [ for d in descriptions -> String.Join(" ", varying |> List.map (fun k -> $"{k}={valueOf k d}")) ]
+    // short forms, so that the values fit an 80-column line: a rule or a data set names itself
+    let part k v =
+        match k with
+        | "rule" | "dataset" | "model" -> v
+        | "replicate" -> $"rep={v}"
+        | "freeIterations" -> $"n_free={v}"
+        | "nudgeIterations" -> $"n_nudge={v}"
+        | "sbp.depth" -> $"depth={v}"
+        | _ -> $"{k}={v}"
+    [ for d in descriptions -> String.Join(" ", varying |> List.map (fun k -> part k (valueOf k d))) ]
 
 /// Cuts a text to `width` characters, marking the cut.
 let fit (width: int) (s: string) =

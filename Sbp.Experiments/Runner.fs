@@ -126,7 +126,7 @@ let run (o: Options) (g: Grid) =
     let parallelism = max 1 (min o.Parallel (max 1 todo.Length))
     Sbp.Core.Numerics.Gemm.MaxThreads <- max 1 (Environment.ProcessorCount / parallelism)
     let where = match o.Shard with Some(i, n) -> $" in shard {i}/{n}" | None -> ""
-    o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} already finished, {todo.Length} to run, {parallelism} at a time"
+    o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} done before, {todo.Length} to run, {parallelism} at a time"
     let data = DataCache o.Load
     let mutable failed = 0
     let mutable noData = 0

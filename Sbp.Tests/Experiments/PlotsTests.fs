@@ -130,7 +130,7 @@ let tests =
                     [ [ "rule", "sbp"; "baseRule", "SbpBase"; "dataset", "mnist"; "replicate", "0" ]
                       [ "rule", "symmetric"; "baseRule", "Symmetric"; "dataset", "mnist"; "replicate", "0" ]
                       [ "rule", "sbp"; "baseRule", "SbpBase"; "dataset", "mnist"; "replicate", "1" ] ]
-            Expect.equal labels [ "rule=sbp replicate=0"; "rule=symmetric replicate=0"; "rule=sbp replicate=1" ] "varying keys only, none that follows from another"
+            Expect.equal labels [ "sbp rep=0"; "symmetric rep=0"; "sbp rep=1" ] "varying keys only, none that follows from another"
             Expect.equal (LiveDisplay.fit 5 "abcdefgh") "abcd…" "cut with a mark"
             Expect.equal (LiveDisplay.fit 8 "abc") "abc" "short text unchanged"
             let lines = Collections.Generic.List<string>()
