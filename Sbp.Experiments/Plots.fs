@@ -114,6 +114,10 @@ let private newPanel (title: string) (xLabel: string) (yLabel: string) =
     p.Title(title, Nullable(if title.Length <= 44 then 15.0f else max 9.0f (15.0f * 44.0f / float32 title.Length)))
     p.XLabel(xLabel, Nullable 13.0f)
     p.YLabel(yLabel, Nullable 13.0f)
+    // a little room between the rotated y label and the tick labels (an underscore in n_free would touch them)
+    match p.Axes.Left with
+    | :? AxisPanels.AxisBase as axis -> axis.LabelOffsetX <- -4.0f
+    | _ -> ()
     p
 
 /// Moves the legend to a panel right of the data area (never over the data).
@@ -137,12 +141,15 @@ let private composeSized (panelWidth: int, panelHeight: int) (path: string) (tit
               let left = float32 ((i % cols) * panelWidth)
               let top = float32 (titleHeight + (i / cols) * panelHeight)
               let rect = PixelRect(left, left + float32 panelWidth, top + float32 panelHeight, top)
-              // each panel is rendered on its own and drawn in its cell (a plot clears the canvas it renders on)
-              let png = panel.Plot.GetImageBytes(panelWidth, panelHeight, ImageFormat.Png)
+              // each panel is rendered on its own and drawn in its cell (a plot clears the canvas it renders on),
+              // with a gutter so that one panel's colour-bar label does not run into its neighbour's axis label
+              let gutter = 24
+              let png = panel.Plot.GetImageBytes(panelWidth - gutter, panelHeight, ImageFormat.Png)
               use image = SKImage.FromEncodedData png
-              canvas.DrawImage(image, left, top)
+              let x0 = left + float32 (gutter / 2)
+              canvas.DrawImage(image, x0, top)
               let last = panel.Plot.LastRender
-              let shift (r: PixelRect) = PixelRect(r.Left + left, r.Right + left, r.Bottom + top, r.Top + top)
+              let shift (r: PixelRect) = PixelRect(r.Left + x0, r.Right + x0, r.Bottom + top, r.Top + top)
               let legend =
                   panel.LegendPanel
                   |> Option.bind (fun lp ->
