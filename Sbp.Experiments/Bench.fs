@@ -38,7 +38,7 @@ let run (model: ITrainable) (train: DataSet) (batchSize: int) (batches: int) =
       TrainGflops = 2.0 * float ops / trainSeconds / 1e9
       Threads = Environment.ProcessorCount }
 
-let private mnist (samples: int) = DataSets.load { DataSets.defaultLoad with TrainSize = Some(min 8000 samples) } DataSets.Mnist
+let private mnist (samples: int) = DataSets.load { DataSets.defaultLoad with TrainSize = Some(min 8000 samples) } DataSets.Mnist10k
 
 /// 784-500-10, batch 50, K = 100 LIF steps, 20 free + 5 nudged iterations.
 let snn (c: SnnConfig.SnnConfig) (batches: int) =

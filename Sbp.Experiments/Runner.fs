@@ -53,15 +53,15 @@ let isFinished (path: string) =
 /// The data of one experiment, loaded once per distinct split and shared between experiments.
 type private DataCache(load: DataSets.LoadOptions) =
     let cache = ConcurrentDictionary<string, Lazy<DataSplit>>()
-    member _.Get(name: DataSets.DataSetName, train: int option, test: int option) =
-        let key = $"{DataSets.nameOf name}/{train}/{test}"
-        cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test } name)).Value
+    member _.Get(name: DataSets.DataSetName, train: int option, test: int option, dvs: DvsEncoding) =
+        let key = $"{DataSets.nameOf name}/{train}/{test}/{dvs}"
+        cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test; DvsEncoding = dvs } name)).Value
 
 /// Runs one experiment to its record and artifacts (written atomically, artifacts first).
 let private runOne (o: Options) (grid: string) (data: DataCache) (display: LiveDisplay.IDisplay) (name: string) (e: Experiment) =
     let eid = Experiment.id e
     let dataset, trainSize, testSize = Experiment.data e
-    match (try Ok(data.Get(dataset, trainSize, testSize)) with :? DataNotProvisionedException as x -> Error x.Message) with
+    match (try Ok(data.Get(dataset, trainSize, testSize, Experiment.dvsEncoding e)) with :? DataNotProvisionedException as x -> Error x.Message) with
     | Error m -> NoData m
     | Ok split ->
         let report r =

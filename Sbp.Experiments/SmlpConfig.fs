@@ -42,7 +42,7 @@ type SmlpConfig =
 
 /// The reference: 784-500-10, T = 20, batch 100, Adam 1e-3 (×0.1 every 50 epochs), STBP surrogate, plain BP.
 let defaults =
-    { Dataset = Mnist
+    { Dataset = Mnist10k
       TrainSize = None
       TestSize = None
       Hidden = [ 500 ]
@@ -97,7 +97,7 @@ let encodingOf (d: DataSetName) =
     match d with
     | Nettalk -> InputEncoding.Static
     | Dvs -> InputEncoding.Frames
-    | Mnist | MnistIdx | Fashion -> InputEncoding.Bernoulli
+    | Mnist | Mnist10k | Fashion -> InputEncoding.Bernoulli
 
 let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
     SmlpParameters(

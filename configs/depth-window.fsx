@@ -13,7 +13,7 @@ let grid =
     Grid.ofSnn [ deep ]
     |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread(SbpParameters(Depth = depth)) })) [ 0; 1; 2; 3 ]
     |> Grid.vary (fun (tp, tm) -> Grid.snn (fun c -> { c with Window = StdpWindow(TauPlusMs = tp, TauMinusMs = tm) })) [ 5f, 5f; 20f, 20f; 20f, 5f ]
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds 2
     |> Grid.create "depth-window"
 

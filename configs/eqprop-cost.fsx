@@ -16,7 +16,7 @@ let grid =
     Grid.ofEqProp [ for rule in [ EqProp; SbpOperator; SbpEnergy ] -> sized { defaults with Rule = rule } ]
     |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with FreeIterations = n })) steps
     |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with NudgeIterations = n })) steps
-    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.create (if small then "eqprop-cost-small" else "eqprop-cost")
 
 // the paper's ANN study caps the cost metric's upper error level at 40%

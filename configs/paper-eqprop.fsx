@@ -8,7 +8,7 @@ open Sbp.Experiments.EqPropConfig
 
 let grid =
     Grid.ofEqProp [ for rule in [ EqProp; SbpOperator; SbpEnergy ] -> { defaults with Rule = rule; Epochs = 15 } ]
-    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Fashion; DataSets.Nettalk; DataSets.Dvs ]
+    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Fashion; DataSets.Nettalk; DataSets.Dvs ]
     |> Grid.seeds 5
     |> Grid.create "paper-eqprop"
 

@@ -14,7 +14,7 @@ let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize 
 let grid =
     Grid.ofSmlp [ for rule in [ HiddenGradient.Backprop; HiddenGradient.Sbp ] -> sized { defaults with Rule = rule } ]
     |> Grid.vary (fun layers -> Grid.smlp (fun c -> { c with Hidden = List.replicate (layers - 2) 500 })) [ 3; 4; 5; 6 ]
-    |> Grid.vary (fun d -> Grid.smlp (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.vary (fun d -> Grid.smlp (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds (if tiny then 1 else 2)
     |> Grid.create (if tiny then "smlp-depth-tiny" else "smlp-depth")
 

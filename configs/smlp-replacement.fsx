@@ -16,7 +16,7 @@ let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize 
 let grid =
     Grid.ofSmlp [ for rule in [ HiddenGradient.Sbp; HiddenGradient.Zero ] -> sized { defaults with Rule = rule } ]
     |> Grid.vary (fun p -> Grid.smlp (fun c -> { c with Replace = p })) ps
-    |> Grid.vary (fun d -> Grid.smlp (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.vary (fun d -> Grid.smlp (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.create (if tiny then "smlp-replacement-tiny" elif small then "smlp-replacement-small" else "smlp-replacement")
 
 exit (Script.run grid (args |> List.filter (fun a -> a <> "--small" && a <> "--tiny")))

@@ -9,7 +9,7 @@ let small = { defaults with Hidden = [ 40; 30 ]; Epochs = 2; TrainSize = Some 30
 
 let grid =
     Grid.ofSnn [ small; { small with Base = BaseRule.SbpBase; Spread = Spread(SbpParameters()) } ]
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist; DataSets.Nettalk ]
+    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds 2
     |> Grid.create "smoke"
 

@@ -24,11 +24,8 @@ public static class Aedat
     /// <summary>The event types of the format (0 special .. 11); anything else is rejected.</summary>
     public const short LastKnownType = 11;
 
-    public static PolarityEvent[] ReadPolarityEvents(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist", path);
-        return Parse(File.ReadAllBytes(path), path);
-    }
+    /// <summary>Reads a recording (at most <see cref="DataFile.DefaultMaxBytes"/>; DVS128 Gesture's are below 200 MB).</summary>
+    public static PolarityEvent[] ReadPolarityEvents(string path) => Parse(DataFile.ReadAllBytes(path), path);
 
     public static PolarityEvent[] Parse(byte[] b, string source)
     {

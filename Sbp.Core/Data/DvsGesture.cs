@@ -16,6 +16,60 @@ public readonly record struct DvsFraming(int Frames = 100, long? BinUs = null)
     public const int Downsample = 4;
     public const int Side = SensorSize / Downsample;
     public const int PixelsPerFrame = Side * Side;
+    /// <summary>The most frames per gesture accepted (the paper uses 100; 1,000 frames of the 1,176 training
+    /// gestures already take 4.8 GB).</summary>
+    public const int MaxFrames = 1000;
+
+    /// <summary>Refuses a frame count outside 1..<see cref="MaxFrames"/> or a non-positive bin width.</summary>
+    public void Validate()
+    {
+        if (Frames < 1 || Frames > MaxFrames)
+            throw new ArgumentException($"DVS frames per gesture must be 1..{MaxFrames}, got {Frames}");
+        if (BinUs is < 1)
+            throw new ArgumentException($"DVS frame width must be a positive number of µs, got {BinUs}");
+    }
+}
+
+/// <summary>How a gesture's frames become the rows (samples) of a data set.</summary>
+public enum DvsLayout
+{
+    /// <summary>One sample per gesture: all its frames, flattened (frames x 1,024 inputs). The ANN's form.</summary>
+    FramesFlattened,
+    /// <summary>One sample per frame (1,024 inputs), every frame of every gesture in order, each with the gesture's
+    /// class: row (s·F + f) for gesture s and frame f (0-based). The clean form of the reference's SNN input.</summary>
+    FramePerSample,
+    /// <summary>One sample per gesture: its frame <see cref="DvsEncoding.Frame"/> only (1,024 inputs).</summary>
+    SingleFrame,
+    /// <summary>
+    /// The reference's quirk (SBP-SPEC §7): rows are indexed s·f with s and f 1-based (gesture-major loops, the later
+    /// write winning), so of the S·F rows only those that are a product s·f are written and most stay all-zero
+    /// inputs with an all-zero target, labelled class 0 because MATLAB's argmax of a zero row is its first class.
+    /// With S = 1,176 / 288 gestures and F = 100 frames, 61.1% / 63.2% of the rows are such empty rows.
+    /// </summary>
+    ReferenceFlattening,
+}
+
+/// <summary>A layout and, for <see cref="DvsLayout.SingleFrame"/>, which frame (0-based).</summary>
+public readonly record struct DvsEncoding(DvsLayout Layout, int Frame = 0)
+{
+    public static DvsEncoding FramesFlattened => new(DvsLayout.FramesFlattened);
+    public static DvsEncoding FramePerSample => new(DvsLayout.FramePerSample);
+    public static DvsEncoding ReferenceFlattening => new(DvsLayout.ReferenceFlattening);
+    public static DvsEncoding SingleFrame(int frame) => new(DvsLayout.SingleFrame, frame);
+
+    /// <summary>Inputs per sample under <paramref name="framing"/>.</summary>
+    public int Width(DvsFraming framing) => Layout == DvsLayout.FramesFlattened ? framing.Frames * DvsFraming.PixelsPerFrame : DvsFraming.PixelsPerFrame;
+
+    /// <summary>Samples made of <paramref name="gestures"/> gestures.</summary>
+    public long Rows(long gestures, DvsFraming framing) => Layout is DvsLayout.FramePerSample or DvsLayout.ReferenceFlattening ? gestures * framing.Frames : gestures;
+
+    public override string ToString() => Layout switch
+    {
+        DvsLayout.FramesFlattened => "frames flattened",
+        DvsLayout.FramePerSample => "one frame per sample",
+        DvsLayout.SingleFrame => $"frame {Frame} only",
+        _ => "the reference's s·f flattening (quirk)",
+    };
 }
 
 /// <summary>
@@ -32,12 +86,18 @@ public static partial class DvsGesture
         "left arm clockwise", "left arm counter-clockwise", "arm roll", "air drums", "air guitar", "other",
     ];
 
+    /// <summary>The largest labels CSV accepted (the data set's hold a few hundred bytes).</summary>
+    public const long MaxLabelFileBytes = 1L << 20;
+
+    /// <summary>A gesture may end at most this long after the recording's last event (the sensor is never silent
+    /// for a second during a gesture); a later end is a corrupt label.</summary>
+    public const long LabelSlackUs = 1_000_000;
+
     public static GestureLabel[] ReadLabels(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist", path);
         var labels = new List<GestureLabel>();
         int lineNo = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in DataFile.ReadAllLines(path, MaxLabelFileBytes))
         {
             lineNo++;
             var line = raw.Trim();
@@ -64,12 +124,11 @@ public static partial class DvsGesture
     /// </summary>
     public static int Frame(ReadOnlySpan<PolarityEvent> events, GestureLabel label, DvsFraming framing, Span<float> output, string source = "events")
     {
+        framing.Validate();
         int frames = framing.Frames;
-        if (frames < 1) throw new ArgumentException($"frames must be positive, got {frames}");
         if (output.Length != frames * DvsFraming.PixelsPerFrame)
             throw new ArgumentException($"output holds {output.Length} values; {frames} frames need {frames * DvsFraming.PixelsPerFrame}");
-        long bin = framing.BinUs ?? Math.Max(1, (label.EndUs - label.StartUs + frames - 1) / frames);
-        if (bin < 1) throw new ArgumentException($"frame width must be positive, got {bin} µs");
+        long bin = framing.BinUs ?? Math.Max(1, (label.EndUs - label.StartUs) / frames + ((label.EndUs - label.StartUs) % frames == 0 ? 0 : 1));
         output.Clear();
         int placed = 0;
         for (int i = 0; i < events.Length; i++)
@@ -94,13 +153,15 @@ public static partial class DvsGesture
     public static (string Aedat, string Labels, int User)[] FindRecordings(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"DVS128 Gesture directory {directory} does not exist");
+            throw new DataAccessException(directory, File.Exists(directory) ? "is a file; expected the folder of the recordings" : "does not exist");
         var list = new List<(string, string, int)>();
         foreach (var path in Directory.EnumerateFiles(directory, "*.aedat", SearchOption.AllDirectories).OrderBy(p => p, StringComparer.Ordinal))
         {
             var m = RecordingName().Match(Path.GetFileName(path));
             if (!m.Success) continue;
             var labels = Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "_labels.csv");
+            if (Directory.Exists(labels))
+                throw new DataAccessException(labels, "is a folder; expected a file");
             if (!File.Exists(labels))
                 throw new DataFormatException(path, "", $"recording has no labels file {Path.GetFileName(labels)} beside it");
             list.Add((path, labels, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
@@ -110,38 +171,82 @@ public static partial class DvsGesture
         return list.ToArray();
     }
 
+    /// <summary>Users 1-23 for training and 24-29 for testing, as in the data set's own split, all frames flattened.</summary>
+    public static DataSplit Load(string directory, DvsFraming framing) => Load(directory, framing, DvsEncoding.FramesFlattened);
+
     /// <summary>Users 1-23 for training and 24-29 for testing, as in the data set's own split.</summary>
-    public static DataSplit Load(string directory, DvsFraming framing)
+    public static DataSplit Load(string directory, DvsFraming framing, DvsEncoding encoding)
     {
+        framing.Validate();
+        if (encoding.Layout == DvsLayout.SingleFrame && (encoding.Frame < 0 || encoding.Frame >= framing.Frames))
+            throw new ArgumentException($"DVS frame {encoding.Frame} is outside the {framing.Frames} frames of a gesture");
         var recs = FindRecordings(directory);
-        return new DataSplit(
-            LoadUsers(recs.Where(r => r.User <= 23).ToArray(), framing, "train users 1-23"),
-            LoadUsers(recs.Where(r => r.User >= 24).ToArray(), framing, "test users 24-29"));
+        var train = recs.Where(r => r.User <= 23).ToArray();
+        var test = recs.Where(r => r.User >= 24).ToArray();
+        if (train.Length == 0) throw new DataFormatException(directory, "", "no recordings of users 1-23: the training split would be empty");
+        if (test.Length == 0) throw new DataFormatException(directory, "", "no recordings of users 24-29: the test split would be empty");
+        return new DataSplit(LoadUsers(train, framing, encoding, "train users 1-23"), LoadUsers(test, framing, encoding, "test users 24-29"));
     }
 
-    private static DataSet LoadUsers((string Aedat, string Labels, int User)[] recs, DvsFraming framing, string note)
+    private static DataSet LoadUsers((string Aedat, string Labels, int User)[] recs, DvsFraming framing, DvsEncoding encoding, string note)
     {
-        int width = framing.Frames * DvsFraming.PixelsPerFrame;
-        var rows = new List<float[]>();
-        var classes = new List<int>();
-        foreach (var (aedat, labelsPath, _) in recs)
+        int frames = framing.Frames, pixels = DvsFraming.PixelsPerFrame;
+        var labelSets = recs.Select(r => ReadLabels(r.Labels)).ToArray();
+        long gestures = labelSets.Sum(l => (long)l.Length);
+        if (gestures == 0) throw new DataFormatException(recs[0].Labels, "", $"no labelled gestures in the recordings of the {note}: the split would be empty");
+        int width = encoding.Width(framing);
+        long rows = encoding.Rows(gestures, framing);
+        if (rows * width > Array.MaxLength)
+            throw new ArgumentException($"DVS {note}: {gestures} gestures x {frames} frames ({encoding}) need {rows} x {width} values, more than one array holds; use fewer frames");
+        var features = new Matrix((int)rows, width);
+        var y = new int[rows];
+        var targets = new Matrix((int)rows, Classes);
+        var buffer = new float[frames * pixels];
+        long s = 0;
+        for (int r = 0; r < recs.Length; r++)
         {
-            var labels = ReadLabels(labelsPath);
+            var (aedat, labelsPath, _) = recs[r];
             var events = Aedat.ReadPolarityEvents(aedat);
-            foreach (var label in labels)
+            long last = events.Length == 0 ? 0 : events.Max(e => e.TimeUs);
+            for (int k = 0; k < labelSets[r].Length; k++, s++)
             {
-                var x = new float[width];
-                Frame(events, label, framing, x, aedat);
-                rows.Add(x);
-                classes.Add(label.Class);
+                var label = labelSets[r][k];
+                if (label.EndUs > last + LabelSlackUs)
+                    throw new DataFormatException(labelsPath, $"gesture {k + 1}",
+                        $"the gesture ends at {label.EndUs} µs, more than {LabelSlackUs / 1_000_000} s after the recording's last event ({last} µs in {Path.GetFileName(aedat)})");
+                Frame(events, label, framing, buffer, aedat);
+                Place(buffer, label.Class, s, gestures, frames, encoding, features, targets, y);
             }
         }
-        if (rows.Count == 0) throw new DataFormatException(note, "", "no labelled gestures found for these users");
-        var features = new Matrix(rows.Count, width);
-        for (int i = 0; i < rows.Count; i++) rows[i].CopyTo(features.Row(i));
-        var y = classes.ToArray();
         string bin = framing.BinUs is long b ? $"{b} µs bins" : "bins = duration / frames";
-        return new DataSet("dvs", $"DVS128 Gesture AEDAT 3.1, {recs.Length} recordings, {note}, {framing.Frames} frames, {bin}",
-            features, DataSet.OneHot(y, Classes), y, Classes, [framing.Frames, DvsFraming.Side, DvsFraming.Side]);
+        int[] shape = encoding.Layout == DvsLayout.FramesFlattened ? [frames, DvsFraming.Side, DvsFraming.Side] : [DvsFraming.Side, DvsFraming.Side];
+        return new DataSet("dvs", $"DVS128 Gesture AEDAT 3.1, {recs.Length} recordings, {note}, {frames} frames, {bin}, {encoding}",
+            features, targets, y, Classes, shape);
+    }
+
+    /// <summary>Writes gesture <paramref name="s"/> (0-based, of <paramref name="gestures"/>) into its row(s).</summary>
+    private static void Place(float[] framesOfGesture, int cls, long s, long gestures, int frames, DvsEncoding encoding, Matrix x, Matrix t, int[] y)
+    {
+        const int pixels = DvsFraming.PixelsPerFrame;
+        void write(long row, int frame, int count = 1)
+        {
+            framesOfGesture.AsSpan(frame * pixels, count * pixels).CopyTo(x.Row((int)row));
+            t.Row((int)row).Clear();
+            t[(int)row, cls] = 1f;
+            y[row] = cls;
+        }
+        switch (encoding.Layout)
+        {
+            case DvsLayout.FramesFlattened: write(s, 0, frames); break;
+            case DvsLayout.SingleFrame: write(s, encoding.Frame); break;
+            case DvsLayout.FramePerSample:
+                for (int f = 0; f < frames; f++) write(s * frames + f, f);
+                break;
+            case DvsLayout.ReferenceFlattening:
+                // MATLAB: for s = 1:S, for f = 1:F, X(s*f, :) = frame f of gesture s; rows never written stay zero.
+                for (int f = 1; f <= frames; f++) write((s + 1) * f - 1, f - 1);
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(encoding));
+        }
     }
 }

@@ -15,40 +15,77 @@ public static class Idx
 {
     private const byte UnsignedByte = 0x08;
 
+    /// <summary>The most value bytes an IDX array may declare (1 GiB; MNIST's training images hold 47 MB).</summary>
+    public const long MaxValueBytes = DataFile.DefaultMaxBytes;
+
+    /// <summary>
+    /// Reads an IDX file, raw or gzip. The header is read first: the size it declares is checked against the file
+    /// length (raw) or the limits of the compressed size (gzip) before the values are allocated.
+    /// </summary>
     public static IdxArray Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist", path);
-        return Parse(File.ReadAllBytes(path), path);
+        using var s = DataFile.OpenRead(path);
+        if (!s.CanSeek) throw new DataAccessException(path, "is not a regular file (a device or a pipe)");
+        try
+        {
+            Span<byte> magic = stackalloc byte[2];
+            int got = s.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+            s.Position = 0;
+            if (got == 2 && Gzip.IsGzip(magic)) return ParseGzip(DataFile.ReadCapped(s, path, DataFile.DefaultMaxBytes), path);
+            return ReadRaw(s, path);
+        }
+        catch (Exception e) when (DataFile.IsAccessFailure(e))
+        {
+            throw DataFile.Access(path, e);
+        }
     }
 
     /// <summary>Parses IDX content (raw or gzip) that came from <paramref name="source"/> (used in errors).</summary>
     public static IdxArray Parse(byte[] content, string source)
     {
-        bool gz = content.Length >= 2 && content[0] == 0x1f && content[1] == 0x8b;
-        return ParseRaw(gz ? Gunzip(content, source) : content, source, gz);
+        if (Gzip.IsGzip(content)) return ParseGzip(content, source);
+        using var s = new MemoryStream(content, writable: false);
+        return ReadRaw(s, source);
     }
 
-    private static byte[] Gunzip(byte[] content, string source)
+    private static IdxArray ReadRaw(Stream s, string source)
     {
-        try
-        {
-            using var input = new MemoryStream(content, writable: false);
-            using var gz = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            gz.CopyTo(output);
-            return output.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataFormatException(source, "", $"corrupt gzip stream: {e.Message}", e);
-        }
+        long length = s.Length;
+        var (dims, header, count) = ReadHeader(
+            (span, expected) =>
+            {
+                if (s.ReadAtLeast(span, span.Length, throwOnEndOfStream: false) < span.Length)
+                    throw new DataFormatException(source, $"byte {s.Position}", $"the file is {length} bytes long; {expected}");
+            },
+            source, gz: false, limit: MaxValueBytes);
+        long expectedTotal = header + count;
+        if (length != expectedTotal)
+            throw new DataFormatException(source, $"byte {header}",
+                $"dimensions [{string.Join(", ", dims)}] need {count} value bytes after the {header}-byte header ({expectedTotal} in all) but the content is {length} bytes");
+        var values = new byte[count];
+        s.ReadExactly(values);
+        return new IdxArray(dims, values);
     }
 
-    private static IdxArray ParseRaw(byte[] b, string source, bool gz)
+    private static IdxArray ParseGzip(byte[] content, string source)
+    {
+        using var g = new Gzip(content, source);
+        var (dims, header, count) = ReadHeader((span, expected) => g.ReadExactly(span, expected), source, gz: true,
+            limit: Math.Min(MaxValueBytes, g.MaxDecompressedBytes));
+        var values = new byte[count];
+        g.ReadExactly(values, $"dimensions [{string.Join(", ", dims)}] need {count} value bytes after the {header}-byte header");
+        g.ExpectEnd($"that the header declares ({header} + {count})");
+        return new IdxArray(dims, values);
+    }
+
+    private delegate void Fill(Span<byte> destination, string expected);
+
+    /// <summary>Reads and checks the header; returns the dimensions, the header length and the number of values.</summary>
+    private static (int[] Dims, int Header, int Count) ReadHeader(Fill fill, string source, bool gz, long limit)
     {
         string where(int offset) => gz ? $"byte {offset} of the decompressed stream" : $"byte {offset}";
-        if (b.Length < 4)
-            throw new DataFormatException(source, where(0), $"file is {b.Length} bytes long; an IDX header needs at least 4");
+        Span<byte> b = stackalloc byte[4];
+        fill(b, "an IDX header needs at least 4 bytes");
         if (b[0] != 0 || b[1] != 0)
             throw new DataFormatException(source, where(0), $"bad magic: expected 00 00, found {b[0]:X2} {b[1]:X2}");
         if (b[2] != UnsignedByte)
@@ -57,25 +94,24 @@ public static class Idx
         if (nd == 0)
             throw new DataFormatException(source, where(3), "an IDX array needs at least one dimension");
         int header = 4 + 4 * nd;
-        if (b.Length < header)
-            throw new DataFormatException(source, where(4), $"header declares {nd} dimensions ({header} bytes) but the file is {b.Length} bytes long");
+        Span<byte> d = stackalloc byte[4 * nd];
+        fill(d, $"the header declares {nd} dimensions ({header} bytes)");
         var dims = new int[nd];
         long count = 1;
         for (int i = 0; i < nd; i++)
         {
-            int d = BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(4 + 4 * i, 4));
-            if (d < 0)
-                throw new DataFormatException(source, where(4 + 4 * i), $"dimension {i} is negative ({d})");
-            dims[i] = d;
-            count *= d;
-            if (count > Array.MaxLength)
-                throw new DataFormatException(source, where(4 + 4 * i), "dimensions describe more values than an array can hold");
+            int v = BinaryPrimitives.ReadInt32BigEndian(d.Slice(4 * i, 4));
+            if (v < 0)
+                throw new DataFormatException(source, where(4 + 4 * i), $"dimension {i} is negative ({v})");
+            if (v == 0)
+                throw new DataFormatException(source, where(4 + 4 * i), $"dimension {i} is 0; an IDX data file holds at least one value");
+            dims[i] = v;
+            count *= v;
+            if (count > limit)
+                throw new DataFormatException(source, where(4 + 4 * i),
+                    $"dimensions [{string.Join(", ", dims[..(i + 1)])}{(i + 1 < nd ? ", ..." : "")}] declare more than {limit} values, the most this file can hold or this reader accepts");
         }
-        long expected = header + count;
-        if (b.Length != expected)
-            throw new DataFormatException(source, where(header),
-                $"dimensions [{string.Join(", ", dims)}] need {count} value bytes after the {header}-byte header ({expected} in all) but the content is {b.Length} bytes");
-        return new IdxArray(dims, b.AsSpan(header).ToArray());
+        return (dims, header, (int)count);
     }
 
     /// <summary>Writes an unsigned-byte IDX array, gzip-compressed when <paramref name="gzip"/> is set.</summary>

@@ -59,7 +59,7 @@ public sealed class NettalkFeatureTable
 
     public static NettalkFeatureTable Load(string path)
     {
-        using var r = new StreamReader(path);
+        using var r = new StringReader(DataFile.ReadAllText(path, 1L << 20));
         return Parse(r, path);
     }
 

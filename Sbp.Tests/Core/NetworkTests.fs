@@ -8,7 +8,7 @@ open Sbp.Core.Plasticity
 open Sbp.Experiments
 open Sbp.Tests.TestSupport
 
-let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 600; TestSize = Some 300 } DataSets.Mnist)
+let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 600; TestSize = Some 300 } DataSets.Mnist10k)
 
 let private trainEpoch (net: SpikingStdpNetwork) d = Sbp.Tests.TestSupport.trainEpoch net net.Parameters.BatchSize d
 let private accuracy (net: SpikingStdpNetwork) d = Sbp.Tests.TestSupport.accuracy net net.Parameters.BatchSize d

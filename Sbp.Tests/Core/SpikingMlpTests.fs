@@ -9,7 +9,7 @@ open Sbp.Core.Numerics
 open Sbp.Experiments
 open Sbp.Tests.TestSupport
 
-let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 1000; TestSize = Some 300 } DataSets.Mnist)
+let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 1000; TestSize = Some 300 } DataSets.Mnist10k)
 
 let private trainEpoch (net: SpikingMlp) (d: Sbp.Core.Data.DataSet) (epoch: int) =
     net.BeginEpoch epoch

