@@ -66,7 +66,7 @@ let modelName (m: string) =
 let taskName (t: string) =
     match t with
     | "mnist" -> "MNIST"
-    | "mnist-idx" -> "MNIST (60k/10k)"
+    | "mnist-10k" -> "MNIST (10k subset)"
     | "fashion" -> "Fashion-MNIST"
     | "nettalk" -> "NETtalk"
     | "dvs" -> "DVS Gesture"
