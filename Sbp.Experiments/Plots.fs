@@ -346,7 +346,9 @@ let private heatKeys (keys: string list) (gs: Group list) =
         // keep the configuration's order: the earlier key is the rows (n_free rows, n_nudge columns)
         let rowKey, colKey = if List.findIndex ((=) a) keys < List.findIndex ((=) b) keys then a, b else b, a
         Some(rowKey, colKey, keys |> List.filter (fun k -> k <> rowKey && k <> colKey))
-    elif keys.Length = 2 then Some(keys[0], keys[1], [])
+    // two categorical keys; never a task or a model as an axis, whose cells would share one colour scale across
+    // different metrics (accuracy and cosine similarity)
+    elif keys.Length = 2 && not (List.contains "dataset" keys || List.contains "model" keys) then Some(keys[0], keys[1], [])
     else None
 
 /// Heat maps of `cellOf` over two parameters, one panel per value of the remaining ones.
