@@ -37,11 +37,12 @@ let histogram (layer: int) (values: float32[]) =
         counts[b] <- counts[b] + 1
     { Layer = layer; Lower = lo; Width = width; Counts = counts }
 
-let private histograms (weights: Sbp.Core.Numerics.Matrix[]) = weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
+/// One histogram per weight matrix (connection l → l + 1); a model takes them of its fresh weights before training.
+let histograms (weights: Sbp.Core.Numerics.Matrix[]) = weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
 
 /// Histograms of the initial and the trained weights, and the feedforward spikes of the first `samples` test
 /// samples.
-let ofSnn (initial: Sbp.Core.Numerics.Matrix[]) (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
+let ofSnn (initial: Histogram list) (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
     let n = min samples test.Count
     let log = Collections.Generic.List()
     net.SpikeLog <- log
@@ -49,7 +50,7 @@ let ofSnn (initial: Sbp.Core.Numerics.Matrix[]) (net: SpikingStdpNetwork) (test:
     net.SpikeLog <- null
     let raster = [ for struct (step, layer, sample, neuron) in log -> { Step = step; Layer = layer; Sample = sample; Neuron = neuron } ]
     { Weights = histograms net.Weights
-      Initial = histograms initial
+      Initial = initial
       Raster = raster
       RasterSamples = n
       RasterLabels = if isNull test.Labels then [] else List.init n (fun i -> test.Labels[i])
@@ -57,22 +58,14 @@ let ofSnn (initial: Sbp.Core.Numerics.Matrix[]) (net: SpikingStdpNetwork) (test:
       DtMs = float net.Parameters.Lif.DtMs }
 
 /// Histograms of the initial and the trained weights (models without a raster).
-let ofWeights (initial: Sbp.Core.Numerics.Matrix[]) (weights: Sbp.Core.Numerics.Matrix[]) =
+let ofWeights (initial: Histogram list) (weights: Sbp.Core.Numerics.Matrix[]) =
     { Weights = histograms weights
-      Initial = histograms initial
+      Initial = initial
       Raster = []
       RasterSamples = 0
       RasterLabels = []
       Steps = 0
       DtMs = 0.0 }
-
-/// The weights a run starts from: those of a fresh network built from the same parameters (its initialisation
-/// depends on the seed alone), so that the initial distribution is drawn without touching the trained network.
-let initialWeights (m: Experiment.ModelConfig) (train: DataSet) =
-    match m with
-    | Experiment.Snn c -> SpikingStdpNetwork(SnnConfig.toParameters c train.FeatureCount train.TargetCount).Weights
-    | Experiment.EqProp c -> EnergyNetwork(EqPropConfig.toParameters c train.FeatureCount train.TargetCount).Weights
-    | Experiment.Smlp c -> SpikingMlp(SmlpConfig.toParameters c train.FeatureCount train.TargetCount).Weights
 
 let toJson (a: Artifacts) =
     let o = JsonObject()

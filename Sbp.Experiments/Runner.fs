@@ -15,7 +15,7 @@ open Sbp.Experiments.Grid
 open Sbp.Experiments.RunRecord
 
 type Options =
-    { /// The results folder (default: results/ in the repository).
+    { /// The results folder (the edge decides it; the library never guesses one).
       Root: string
       /// Experiments run at once (default: the core count).
       Parallel: int
@@ -24,15 +24,19 @@ type Options =
       Load: DataSets.LoadOptions
       /// A live display of the running experiments (only when the output is a terminal; plain lines otherwise).
       Live: bool
-      Log: string -> unit }
+      Log: string -> unit
+      /// The code's git commit, gathered by the edge (the CLI or a script) and written into every record.
+      GitCommit: string }
 
-let defaults () =
-    { Root = Path.Combine(Paths.repositoryRoot.Value, "results")
+/// Options writing under `root`, as many runs at once as cores, live status on a terminal, no git commit.
+let defaults (root: string) =
+    { Root = root
       Parallel = Environment.ProcessorCount
       Shard = None
       Load = DataSets.defaultLoad
       Live = not Console.IsOutputRedirected
-      Log = printfn "%s" }
+      Log = printfn "%s"
+      GitCommit = "unknown" }
 
 type Outcome =
     | Finished of Record
@@ -61,7 +65,7 @@ type private DataCache(load: DataSets.LoadOptions) =
 let private runOne (o: Options) (grid: string) (data: DataCache) (display: LiveDisplay.IDisplay) (name: string) (e: Experiment) =
     let eid = Experiment.id e
     let dataset, trainSize, testSize = Experiment.data e
-    match (try Ok(data.Get(dataset, trainSize, testSize, Experiment.dvsEncoding e)) with :? DataNotProvisionedException as x -> Error x.Message) with
+    match (try Ok(data.Get(dataset, trainSize, testSize, e.Model.DvsEncoding)) with :? DataNotProvisionedException as x -> Error x.Message) with
     | Error m -> NoData m
     | Ok split ->
         let report r =
@@ -71,20 +75,10 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (display: LiveD
                 let within = (if stage = "test" then 0.9 + 0.1 * float finished / float total else 0.9 * float finished / float total)
                 display.Progress(eid, name, epoch, epochs, (float (epoch - 1) + within) / float epochs)
             | Training.EpochDone _ -> ()
-        let initial = Artifacts.initialWeights (resolve e) split.Train
-        let record, artifacts =
-            match resolve e with
-            | Snn c ->
-                let r, net = Training.trainSnn c split report
-                r, Artifacts.ofSnn initial net split.Test 3
-            | EqProp c ->
-                let r, net = Training.trainEqProp c split report
-                r, Artifacts.ofWeights initial net.Weights
-            | Smlp c ->
-                let r, net = Training.trainSmlp c split report
-                r, Artifacts.ofWeights initial net.Weights
+        let record, artifacts = (resolve e).Train split report
         let record =
             { record with
+                GitCommit = o.GitCommit
                 Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
                                            "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
         Artifacts.write (artifactsPath o.Root grid e) artifacts
@@ -94,24 +88,24 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (display: LiveD
 /// A label per experiment that tells it apart from the others of the grid (its varying parameters and
 /// replicate), by id; the model/rule/data-set label where nothing varies.
 let private labels (es: Experiment list) =
-    let text (v: string) =
-        match Double.TryParse(v, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
-        | true, x -> numberText x
-        | _ -> v.Trim '"'
+    let rec item v =
+        match v with
+        | Int i -> string i
+        | Num f -> numberText f
+        | Text s -> s
+        | Flag b -> if b then "true" else "false"
+        | Items xs -> String.Join(" ", xs |> List.map item)
+        | Fields kvs -> String.Join(" ", kvs |> List.map (fun (k, x) -> $"{k}:{item x}"))
+    // an object's fields one by one (sbp.depth=2), so that only the one that varies is shown
+    let rec flat (prefix: string) (values: (string * Value) list) =
+        [ for k, v in values do
+              let key = if prefix = "" then k else $"{prefix}.{k}"
+              match v with
+              | Fields kvs -> yield! flat key kvs
+              | _ -> yield key, item v ]
     let describe (e: Experiment) =
-        [ for kv in (Experiment.groupKey e).Split ';' do
-              match kv.IndexOf '=' with
-              | -1 -> ()
-              | i ->
-                  let key, value = kv.Substring(0, i), kv.Substring(i + 1)
-                  // an object's fields one by one (sbp.depth=2), so that only the one that varies is shown
-                  if value.StartsWith "{" && value.EndsWith "}" then
-                      for field in value.Trim('{', '}').Split ',' do
-                          match field.IndexOf ':' with
-                          | -1 -> ()
-                          | j -> yield $"{key}.{field.Substring(0, j)}", text (field.Substring(j + 1))
-                  else yield key, text value
-          yield "replicate", (match e.Seed with Replicate r -> string r | Given -> "given") ]
+        flat "" (e.Model.Describe() |> List.filter (fst >> (<>) "seed"))
+        @ [ "replicate", (match e.Seed with Replicate r -> string r | Given -> "given") ]
     List.zip es (LiveDisplay.distinguishingLabels (es |> List.map describe))
     |> List.map (fun (e, l) -> Experiment.id e, (if l = "" then label e else l))
     |> Map.ofList

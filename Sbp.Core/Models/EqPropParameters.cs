@@ -52,6 +52,11 @@ public sealed record EqPropParameters
         if (WeightMin is float lo && WeightMax is float hi && !(lo < hi)) yield return $"weight bounds [{lo}, {hi}] are empty";
     }
 
+    /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
+    public bool Equals(EqPropParameters? other) => ParameterEquality.Equal(this, other);
+
+    public override int GetHashCode() => ParameterEquality.Hash(this);
+
     public void Validate()
     {
         var problems = Problems().ToList();

@@ -152,6 +152,11 @@ public sealed record SmlpParameters
     /// <summary>Inputs per step (a frame's size for frame sequences).</summary>
     public int StepInputs => Encoding == InputEncoding.Frames ? LayerSizes[0] / Frames : LayerSizes[0];
 
+    /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
+    public bool Equals(SmlpParameters? other) => ParameterEquality.Equal(this, other);
+
+    public override int GetHashCode() => ParameterEquality.Hash(this);
+
     public void Validate()
     {
         var problems = Problems().ToList();

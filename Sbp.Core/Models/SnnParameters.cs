@@ -58,6 +58,11 @@ public sealed record SnnParameters
         if (!(InhibitoryFraction >= 0 && InhibitoryFraction < 1)) yield return $"inhibitory fraction must lie in [0, 1) (got {InhibitoryFraction})";
     }
 
+    /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
+    public bool Equals(SnnParameters? other) => ParameterEquality.Equal(this, other);
+
+    public override int GetHashCode() => ParameterEquality.Hash(this);
+
     public void Validate()
     {
         var problems = Problems().ToList();
