@@ -30,7 +30,7 @@ type Options =
       Shard: (int * int) option
       /// Where user-supplied data sets are.
       Load: DataSets.LoadOptions
-      /// A live status line on stderr (only when stderr is a terminal).
+      /// A live display of the running experiments (only when the output is a terminal; plain lines otherwise).
       Live: bool
       Log: string -> unit
       /// The code's git commit, gathered by the edge (the CLI or a script) and written into every record.
@@ -46,7 +46,7 @@ let defaults (root: string) =
       Parallel = Environment.ProcessorCount
       Shard = None
       Load = DataSets.defaultLoad
-      Live = not Console.IsErrorRedirected
+      Live = not Console.IsOutputRedirected
       Log = printfn "%s"
       GitCommit = "unknown"
       Claims = Claims.defaultPolicy
@@ -101,32 +101,31 @@ type private DataCache(load: DataSets.LoadOptions) =
 let private ioLine (e: exn) = e.Message.Replace(Environment.NewLine, " ")
 
 /// Trains a claimed experiment on its data and writes its artifacts, then its record (both atomically).
-let private trainClaimed (o: Options) (threads: int) (grid: string) (status: ConcurrentDictionary<string, string>) (e: Experiment) (split: DataSplit) =
+let private trainClaimed (o: Options) (threads: int) (grid: string) (display: LiveDisplay.IDisplay) (name: string) (e: Experiment) (split: DataSplit) =
     let eid = Experiment.id e
     let report r =
         match r with
         | Training.Batch(epoch, epochs, stage, finished, total) ->
-            status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
+            // training is most of an epoch; the test pass its last tenth
+            let within = (if stage = "test" then 0.9 + 0.1 * float finished / float total else 0.9 * float finished / float total)
+            display.Progress(eid, name, epoch, epochs, (float (epoch - 1) + within) / float epochs)
         | Training.EpochDone _ -> ()
     try
+        let record, artifacts = (resolve e).Train split threads o.Cancel report
+        let record =
+            { record with
+                GitCommit = o.GitCommit
+                Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
+                                           "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
         try
-            let record, artifacts = (resolve e).Train split threads o.Cancel report
-            let record =
-                { record with
-                    GitCommit = o.GitCommit
-                    Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
-                                               "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
-            try
-                Artifacts.write (artifactsPath o.Root grid e) artifacts
-                write (recordPath o.Root grid e) record
-                Finished record
-            with :? IOException | :? UnauthorizedAccessException as x -> Error $"output: {ioLine x}"
-        with :? OperationCanceledException when o.Cancel.IsCancellationRequested -> Cancelled
-    finally
-        status.TryRemove eid |> ignore
+            Artifacts.write (artifactsPath o.Root grid e) artifacts
+            write (recordPath o.Root grid e) record
+            Finished record
+        with :? IOException | :? UnauthorizedAccessException as x -> Error $"output: {ioLine x}"
+    with :? OperationCanceledException when o.Cancel.IsCancellationRequested -> Cancelled
 
 /// Runs one experiment under its claim: loads its data (shared between experiments), trains, writes.
-let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
+let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) (display: LiveDisplay.IDisplay) (name: string) (e: Experiment) =
     let dir = experimentDir o.Root grid e
     let recordFile = recordPath o.Root grid e
     let claim =
@@ -146,7 +145,7 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
                 | :? DataException | :? IOException | :? UnauthorizedAccessException as x -> Result.Error(Error $"data: {ioLine x}")
             match split with
             | Result.Error outcome -> outcome
-            | Ok split -> trainClaimed o threads grid status e split
+            | Ok split -> trainClaimed o threads grid display name e split
     match claim with
     | Result.Error why -> Error why
     | Ok None ->
@@ -155,6 +154,31 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
     | Ok(Some held) ->
         use _ = held
         underClaim ()
+
+/// A label per experiment that tells it apart from the others of the grid (its varying parameters and
+/// replicate), by id; the model/rule/data-set label where nothing varies.
+let private labels (es: Experiment list) =
+    let rec item v =
+        match v with
+        | Int i -> string i
+        | Num f -> numberText f
+        | Text s -> s
+        | Flag b -> if b then "true" else "false"
+        | Items xs -> String.Join(" ", xs |> List.map item)
+        | Fields kvs -> String.Join(" ", kvs |> List.map (fun (k, x) -> $"{k}:{item x}"))
+    // an object's fields one by one (sbp.depth=2), so that only the one that varies is shown
+    let rec flat (prefix: string) (values: (string * Value) list) =
+        [ for k, v in values do
+              let key = if prefix = "" then k else $"{prefix}.{k}"
+              match v with
+              | Fields kvs -> yield! flat key kvs
+              | _ -> yield key, item v ]
+    let describe (e: Experiment) =
+        flat "" (e.Model.Describe() |> List.filter (fst >> (<>) "seed"))
+        @ [ "replicate", (match e.Seed with Replicate r -> string r | Given -> "given") ]
+    List.zip es (LiveDisplay.distinguishingLabels (es |> List.map describe))
+    |> List.map (fun (e, l) -> Experiment.id e, (if l = "" then label e else l))
+    |> Map.ofList
 
 /// One failure of a grid: the experiment and why.
 type Failure = { Id: string; Label: string; Reason: string }
@@ -192,47 +216,37 @@ let run (o: Options) (g: Grid) =
     let threads = max 1 (Environment.ProcessorCount / parallelism)
     let where = match o.Shard with Some(i, n) -> $" in shard {i}/{n}" | None -> ""
     let tidied = if cleaned > 0 then $", {cleaned} stale temporary files removed" else ""
-    o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} already finished, {todo.Length} to run, {parallelism} at a time{tidied}"
+    o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} done before, {todo.Length} to run, {parallelism} at a time{tidied}"
     let data = DataCache o.Load
-    let status = ConcurrentDictionary<string, string>()
     let outcomes = ConcurrentDictionary<string, Outcome>()
-    let mutable completed = 0
     let watch = Stopwatch.StartNew()
-    use ticker =
-        new Timer(
-            (fun _ ->
-                if o.Live then
-                    let done' = Volatile.Read &completed
-                    let eta =
-                        if done' = 0 then "?"
-                        else TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / float done' * float (todo.Length - done')).ToString(@"hh\:mm\:ss")
-                    let current = status.Values |> Seq.truncate 2 |> String.concat " | "
-                    let line = $"[{done'}/{todo.Length} done, ETA {eta}] {current}"
-                    eprintf "\r%s" (if line.Length > 150 then line.Substring(0, 150) else line.PadRight 150)),
-            null, 1000, 1000)
+    let names = labels todo
+    let display = LiveDisplay.create o.Live o.Log
+    display.Start(g.Name, todo.Length)
     let options = ParallelOptions(MaxDegreeOfParallelism = parallelism)
     let work (e: Experiment) =
         let eid = Experiment.id e
+        let name = names[eid]
         let outcome =
             if o.Cancel.IsCancellationRequested then Cancelled
             else
-                try runOne o threads g.Name data status e with
+                try runOne o threads g.Name data display name e with
                 // a fault this runner did not foresee still stays with its experiment, as one line
                 | x when not (x :? OperationCanceledException) -> Error $"{x.GetType().Name}: {ioLine x}"
         outcomes[eid] <- outcome
-        Interlocked.Increment &completed |> ignore
         match outcome with
         | Finished r ->
-            let best = if r.Epochs.IsEmpty then nan else r.Epochs |> List.map (fun x -> x.TestAccuracy) |> List.max
             match r.Status with
-            | Completed -> o.Log $"\r  done   {eid}  {label e}  best test accuracy {best:F4}"
-            | Failed why -> o.Log $"\r  FAILED {eid}  {label e}: {why}"
-        | NoData why -> o.Log $"\r  no data {eid}  {label e}: {why}"
-        | Claimed by -> o.Log $"\r  claimed {eid}  {label e}: by {by}"
-        | Error why -> o.Log $"\r  FAILED {eid}  {label e}: {why}"
+            | Completed ->
+                let best = if r.Epochs.IsEmpty then nan else r.Epochs |> List.map (fun x -> x.TestAccuracy) |> List.max
+                display.Finished(eid, name, $"best test metric {100.0 * best:F2}%%")
+            | Failed why -> display.Failed(eid, name, why)
+        | NoData why -> display.Failed(eid, name, $"no data: {why}")
+        | Claimed by -> o.Log $"  claimed {eid}  {name}: by {by}"
+        | Error why -> display.Failed(eid, name, why)
         | Cancelled -> ()
-    Parallel.ForEach(todo, options, work) |> ignore
-    if o.Live then eprintf "\r%s\r" (String(' ', 150))
+    try Parallel.ForEach(todo, options, work) |> ignore
+    finally display.Stop()
     let all = todo |> List.choose (fun e -> match outcomes.TryGetValue(Experiment.id e) with | true, x -> Some(e, x) | _ -> None)
     let count f = all |> List.filter (snd >> f) |> List.length
     let failures =

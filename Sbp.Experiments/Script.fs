@@ -46,7 +46,7 @@ let execute (o: ScriptOptions) (grid: Grid) =
     if File.Exists options.Root then invalidArg "results" $"the results folder {options.Root} is a file, not a folder"
     let s = Runner.run options grid
     let claimed = if s.Claimed > 0 then $", {s.Claimed} claimed by other runners" else ""
-    printfn "grid %s: %d ran, %d skipped (already finished), %d failed, %d without data%s, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData claimed s.Seconds
+    printfn "grid %s: %d ran, %d done before, %d failed, %d without data%s, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData claimed s.Seconds
     for f in s.Failures do printfn "  failed: %s %s: %s" f.Id f.Label f.Reason
     if s.Interrupted then
         eprintfn "sbp: grid %s interrupted; a rerun resumes it" grid.Name

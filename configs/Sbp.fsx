@@ -6,6 +6,7 @@
 #r "../Sbp.Experiments/bin/Release/net10.0/Argu.dll"
 #r "../Sbp.Experiments/bin/Release/net10.0/SkiaSharp.dll"
 #r "../Sbp.Experiments/bin/Release/net10.0/ScottPlot.dll"
+#r "../Sbp.Experiments/bin/Release/net10.0/Spectre.Console.dll"
 #r "../Sbp.Experiments/bin/Release/net10.0/sbp.dll"
 
 // F# Interactive does not read the build's runtime map, so point SkiaSharp (plots) at its native library.
