@@ -21,10 +21,13 @@ let private introduced (family: string) =
         | _ -> None
     own |> Option.map (fun i -> i @ Spread.introduced)
 
+/// A value as Experiment.canonical writes it. Every number of a family's description is a single-precision
+/// parameter widened to a double (0.1f is 0.10000000149011612), which a record stores as its shortest decimal
+/// (RunRecord.numberText: 0.1); widening the decimal read back through float32 gives the described double again.
 let rec private text (v: Value) =
     match v with
     | Int i -> string i
-    | Num f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    | Num f -> (float (float32 f)).ToString("R", Globalization.CultureInfo.InvariantCulture)
     | Text s -> "\"" + s + "\""
     | Flag b -> if b then "true" else "false"
     | Items xs -> "[" + String.Join(",", xs |> List.map text) + "]"
