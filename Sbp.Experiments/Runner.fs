@@ -15,7 +15,7 @@ open Sbp.Experiments.Grid
 open Sbp.Experiments.RunRecord
 
 type Options =
-    { /// The results folder (default: results/ in the repository).
+    { /// The results folder (the edge decides it; the library never guesses one).
       Root: string
       /// Experiments run at once (default: the core count).
       Parallel: int
@@ -24,15 +24,19 @@ type Options =
       Load: DataSets.LoadOptions
       /// A live status line on stderr (only when stderr is a terminal).
       Live: bool
-      Log: string -> unit }
+      Log: string -> unit
+      /// The code's git commit, gathered by the edge (the CLI or a script) and written into every record.
+      GitCommit: string }
 
-let defaults () =
-    { Root = Path.Combine(Paths.repositoryRoot.Value, "results")
+/// Options writing under `root`, as many runs at once as cores, live status on a terminal, no git commit.
+let defaults (root: string) =
+    { Root = root
       Parallel = Environment.ProcessorCount
       Shard = None
       Load = DataSets.defaultLoad
       Live = not Console.IsErrorRedirected
-      Log = printfn "%s" }
+      Log = printfn "%s"
+      GitCommit = "unknown" }
 
 type Outcome =
     | Finished of Record
@@ -61,7 +65,7 @@ type private DataCache(load: DataSets.LoadOptions) =
 let private runOne (o: Options) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
     let eid = Experiment.id e
     let dataset, trainSize, testSize = Experiment.data e
-    match (try Ok(data.Get(dataset, trainSize, testSize, Experiment.dvsEncoding e)) with :? DataNotProvisionedException as x -> Error x.Message) with
+    match (try Ok(data.Get(dataset, trainSize, testSize, e.Model.DvsEncoding)) with :? DataNotProvisionedException as x -> Error x.Message) with
     | Error m -> NoData m
     | Ok split ->
         let report r =
@@ -69,19 +73,10 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (status: Concur
             | Training.Batch(epoch, epochs, stage, finished, total) ->
                 status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
             | Training.EpochDone _ -> ()
-        let record, artifacts =
-            match resolve e with
-            | Snn c ->
-                let r, net = Training.trainSnn c split report
-                r, Artifacts.ofSnn net split.Test 3
-            | EqProp c ->
-                let r, net = Training.trainEqProp c split report
-                r, Artifacts.ofWeights net.Weights
-            | Smlp c ->
-                let r, net = Training.trainSmlp c split report
-                r, Artifacts.ofWeights net.Weights
+        let record, artifacts = (resolve e).Train split report
         let record =
             { record with
+                GitCommit = o.GitCommit
                 Config = record.Config @ [ "grid", Text grid; "experimentId", Text eid
                                            "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
         Artifacts.write (artifactsPath o.Root grid e) artifacts

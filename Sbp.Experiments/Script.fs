@@ -24,13 +24,20 @@ let parse (argv: string list) =
         | a :: _ -> invalidArg "argv" $"unknown argument '{a}'; expected --shard i/n, --parallel n, --results DIR, --cost-cap x or --no-table"
     go { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None } argv
 
-/// Runs the grid, prints a summary, writes tables and plots (unless --no-table); returns an exit code.
-let run (grid: Grid) (argv: string list) =
-    let o = parse argv
-    let d = Runner.defaults ()
+/// The results folder: the given one, else $SBP_RESULTS_DIR, else ./results of the current folder.
+let resultsRoot (given: string option) =
+    given
+    |> Option.orElse (match Environment.GetEnvironmentVariable "SBP_RESULTS_DIR" with null | "" -> None | v -> Some v)
+    |> Option.defaultValue "results"
+    |> Path.GetFullPath
+
+/// Runs the grid with the given options, prints a summary, writes tables and plots (unless disabled); returns an
+/// exit code.
+let execute (o: ScriptOptions) (grid: Grid) =
+    let d = Runner.defaults (resultsRoot o.Results)
     let options =
         { d with
-            Root = o.Results |> Option.map Path.GetFullPath |> Option.defaultValue d.Root
+            GitCommit = Git.current.Value
             Parallel = defaultArg o.Parallel d.Parallel
             Shard = o.Shard }
     let s = Runner.run options grid
@@ -42,3 +49,6 @@ let run (grid: Grid) (argv: string list) =
         printfn "tables: %s" (Path.Combine(options.Root, grid.Name, "table.md"))
         for p in plots do printfn "plot: %s" p
     if s.Failed > 0 then 1 else 0
+
+/// Runs the grid with the options of a script's command line (the arguments after the script name).
+let run (grid: Grid) (argv: string list) = execute (parse argv) grid

@@ -1,12 +1,62 @@
-/// The configuration of a spiking-MLP run (the paper's supplementary model, SBP-SPEC §6): an immutable record with
-/// the reference defaults, turned into the core's parameters and into the run record's `config`.
+/// The spiking MLP (the paper's supplementary model, SBP-SPEC §6) as a model family: typed configuration (a hidden
+/// gradient that is backprop or a replacement, and a replacement's proportion, form and quirks exist only for a
+/// replacement), the reference defaults (the core's), the per-task settings of the authors' scripts, and its
+/// registration.
 module Sbp.Experiments.SmlpConfig
 
+open Sbp.Core.Data
 open Sbp.Core.Learning
 open Sbp.Core.Models
 open Sbp.Core.Plasticity
 open Sbp.Experiments.DataSets
+open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
+open Sbp.Experiments.Spread
+
+/// The forms of the reference SBP gradient (SBP-SPEC §6, §11); the reference's by default, the clean variants
+/// selectable.
+type SbpGradient =
+    { /// H: the reference's one-step lag with 1/B², or the clean same-step form.
+      Hebb: HebbForm
+      /// s from the output layer's gradient for every hidden layer (the reference) or from the layer above's.
+      ScaleFrom: ScaleSource
+      /// The fixed random feedback's distribution (the reference: Kaiming-uniform).
+      Feedback: FeedbackInit }
+
+/// What replaces the hidden layers' backprop gradient.
+type Replacer =
+    /// The reference SBP gradient.
+    | Sbp of SbpGradient
+    /// The SBP operator in replace mode, synthesising the hidden change from the layer above's.
+    | SbpOperator of SbpSpread
+    /// The control: no hidden gradient at all.
+    | Zero
+
+/// Where the replacement happens.
+type Form =
+    /// A fraction of the batches, chosen from the seed, use the replacement for the whole batch.
+    | PerBatch
+    /// The reference: inside BPTT every step's hidden contribution is replaced, except every k-th step (0 = none).
+    | PerStep of alternateEvery: int
+
+type Replacement =
+    { By: Replacer
+      /// Fraction p ∈ [0, 1] of batches (per-batch form) whose hidden gradient is replaced.
+      Proportion: float32
+      Form: Form
+      /// The reference's quirks in SBP batches (no bias trains, last-step input, H pairing).
+      ReferenceQuirks: bool }
+
+/// The hidden layers' gradient.
+type HiddenGradient =
+    | Backprop
+    | Replaced of Replacement
+
+/// The reference's energy ("potential") term added to the loss (its `-energy`).
+type EnergyTerm =
+    | NoEnergy
+    /// L = MSE + weight·Σ_k |P_k|, differentiated as `gradient` says (the reference: through the spikes only).
+    | Energy of weight: float32 * gradient: EnergyGradient
 
 type SmlpConfig =
     { Dataset: DataSetName
@@ -14,83 +64,71 @@ type SmlpConfig =
       TestSize: int option
       Hidden: int list
       Epochs: int
-      BatchSize: int
+      /// None: the task's reference batch (MNIST 100, NETtalk 5, DVS 16).
+      BatchSize: int option
       Steps: int
-      LearningRate: float32
+      /// None: the task's reference Adam rate (DVS 1e-4, every other task 1e-3).
+      LearningRate: float32 option
       DecayEveryEpochs: int
       Spike: SpikeFunction
-      Rule: HiddenGradient
-      /// Fraction of batches (per-batch form) whose hidden gradient is replaced.
-      Replace: float32
-      Form: ReplacementForm
-      AlternateEvery: int
-      ReferenceQuirks: bool
-      /// SBP: the form of H (the reference: one-step lag, 1/B²; or the clean same-step form).
-      Hebb: HebbForm
-      /// SBP: s from the output layer's gradient for every hidden layer (the reference) or from the layer above's.
-      ScaleFrom: ScaleSource
-      /// SBP: the random feedback's distribution (the reference: Kaiming-uniform).
-      Feedback: FeedbackInit
-      /// Weight λ of the reference's energy term added to the loss (0 = off; the reference's -energy: 0.1).
-      Energy: float32
-      EnergyGradient: EnergyGradient
-      Sbp: SbpParameters
-      /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋).
-      Frames: int
+      Gradient: HiddenGradient
+      Energy: EnergyTerm
+      /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋; None: 100); other tasks have none.
+      Frames: int option
       CheckInvariants: bool
       Seed: uint64 }
 
-/// The reference: 784-500-10, T = 20, batch 100, Adam 1e-3 (×0.1 every 50 epochs), STBP surrogate, plain BP.
+let private core = SmlpParameters()
+
+/// The reference SBP gradient's forms (the core's defaults).
+let referenceGradient = { Hebb = core.Hebb; ScaleFrom = core.ScaleFrom; Feedback = core.Feedback }
+
+/// A replacement with the reference's settings: every batch (p = 1), per-batch form, no quirks.
+let replacement (by: Replacer) = { By = by; Proportion = core.ReplaceProportion; Form = PerBatch; ReferenceQuirks = false }
+
+/// The SBP operator's reference spread in replace mode.
+let operatorSpread = { reference with Mode = SbpMode.Replace }
+
+/// The reference: 784-500-10, T = 20, Adam (×0.1 every 50 epochs), STBP surrogate, plain BP.
 let defaults =
-    { Dataset = Mnist10k
+    { Dataset = Mnist
       TrainSize = None
       TestSize = None
-      Hidden = [ 500 ]
+      Hidden = [ core.LayerSizes[1] ]
       Epochs = 10
-      BatchSize = 100
-      Steps = 20
-      LearningRate = 1e-3f
-      DecayEveryEpochs = 50
-      Spike = SpikeFunction.Rectangular
-      Rule = HiddenGradient.Backprop
-      Replace = 1f
-      Form = ReplacementForm.PerBatch
-      AlternateEvery = 0
-      ReferenceQuirks = false
-      Hebb = HebbForm.Reference
-      ScaleFrom = ScaleSource.Output
-      Feedback = FeedbackInit.KaimingUniform
-      Energy = 0f
-      EnergyGradient = EnergyGradient.SpikesOnly
-      Sbp = SbpParameters(Mode = SbpMode.Replace)
-      Frames = 100
-      CheckInvariants = false
-      Seed = 100UL }
+      BatchSize = None
+      Steps = core.Steps
+      LearningRate = None
+      DecayEveryEpochs = core.DecayEveryEpochs
+      Spike = core.Spike
+      Gradient = Backprop
+      Energy = NoEnergy
+      Frames = None
+      CheckInvariants = core.CheckInvariants
+      Seed = core.Seed }
 
 /// The authors' SBP run (`-sbp -energy`): the reference SBP gradient inside BPTT at every step, with its quirks, and
 /// the energy term with weight 0.1.
 let paperSbp =
     { defaults with
-        Rule = HiddenGradient.Sbp
-        Form = ReplacementForm.PerStep
-        ReferenceQuirks = true
-        Energy = 0.1f }
+        Gradient = Replaced { replacement (Sbp referenceGradient) with Form = PerStep 0; ReferenceQuirks = true }
+        Energy = Energy(0.1f, EnergyGradient.SpikesOnly) }
 
-let ruleName (c: SmlpConfig) =
-    match c.Rule with
-    | HiddenGradient.Backprop -> "bp"
-    | HiddenGradient.Sbp -> "sbp"
-    | HiddenGradient.SbpOperator -> "sbp-operator"
-    | HiddenGradient.Zero -> "zero"
-    | r -> string r
+let referenceBatch (d: DataSetName) =
+    match d with
+    | Nettalk -> 5
+    | Dvs -> 16
+    | Mnist | Mnist10k | Fashion -> core.BatchSize
 
-let parseRule (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "bp" -> Ok HiddenGradient.Backprop
-    | "sbp" -> Ok HiddenGradient.Sbp
-    | "sbp-operator" -> Ok HiddenGradient.SbpOperator
-    | "zero" -> Ok HiddenGradient.Zero
-    | other -> Error $"unknown rule '{other}' for smlp; expected bp, sbp, sbp-operator or zero"
+let referenceLearningRate (d: DataSetName) =
+    match d with
+    | Dvs -> 1e-4f
+    | Mnist | Mnist10k | Fashion | Nettalk -> core.Adam.LearningRate
+
+let resolve (c: SmlpConfig) =
+    { c with
+        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
+        LearningRate = Some(c.LearningRate |> Option.defaultValue (referenceLearningRate c.Dataset)) }
 
 /// The input code each data set uses: Bernoulli rates for images, static windows for NETtalk, frames for DVS.
 let encodingOf (d: DataSetName) =
@@ -99,63 +137,255 @@ let encodingOf (d: DataSetName) =
     | Dvs -> InputEncoding.Frames
     | Mnist | Mnist10k | Fashion -> InputEncoding.Bernoulli
 
+/// DVS frames per sample (default 100).
+let framesOf (c: SmlpConfig) = defaultArg c.Frames 100
+
 let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
+    let c = resolve c
+    let r = match c.Gradient with Replaced r -> Some r | Backprop -> None
     SmlpParameters(
         LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
         Steps = c.Steps,
-        BatchSize = c.BatchSize,
+        BatchSize = c.BatchSize.Value,
         Spike = c.Spike,
         Encoding = encodingOf c.Dataset,
-        Frames = (if encodingOf c.Dataset = InputEncoding.Frames then c.Frames else 1),
-        Adam = AdamParameters(LearningRate = c.LearningRate),
+        Frames = (if encodingOf c.Dataset = InputEncoding.Frames then framesOf c else 1),
+        Adam = AdamParameters(LearningRate = c.LearningRate.Value),
         DecayEveryEpochs = c.DecayEveryEpochs,
-        Rule = c.Rule,
-        ReplaceProportion = c.Replace,
-        Form = c.Form,
-        AlternateEvery = c.AlternateEvery,
-        ReferenceQuirks = c.ReferenceQuirks,
-        Hebb = c.Hebb,
-        ScaleFrom = c.ScaleFrom,
-        Feedback = c.Feedback,
-        EnergyWeight = c.Energy,
-        EnergyGradient = c.EnergyGradient,
-        Sbp = c.Sbp,
+        Rule =
+            (match r with
+             | None -> Sbp.Core.Models.HiddenGradient.Backprop
+             | Some { By = Sbp _ } -> Sbp.Core.Models.HiddenGradient.Sbp
+             | Some { By = SbpOperator _ } -> Sbp.Core.Models.HiddenGradient.SbpOperator
+             | Some { By = Zero } -> Sbp.Core.Models.HiddenGradient.Zero),
+        ReplaceProportion = (r |> Option.map (fun r -> r.Proportion) |> Option.defaultValue core.ReplaceProportion),
+        Form = (match r with Some { Form = PerStep _ } -> ReplacementForm.PerStep | _ -> ReplacementForm.PerBatch),
+        AlternateEvery = (match r with Some { Form = PerStep k } -> k | _ -> 0),
+        ReferenceQuirks = (r |> Option.exists (fun r -> r.ReferenceQuirks)),
+        Hebb = (match r with Some { By = Sbp g } -> g.Hebb | _ -> core.Hebb),
+        ScaleFrom = (match r with Some { By = Sbp g } -> g.ScaleFrom | _ -> core.ScaleFrom),
+        Feedback = (match r with Some { By = Sbp g } -> g.Feedback | _ -> core.Feedback),
+        EnergyWeight = (match c.Energy with Energy(w, _) -> w | NoEnergy -> 0f),
+        EnergyGradient = (match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient),
+        Sbp = (match r with Some { By = SbpOperator s } -> toCore s | _ -> toCore operatorSpread),
         CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
 
+let ruleName (c: SmlpConfig) =
+    match c.Gradient with
+    | Backprop -> "bp"
+    | Replaced { By = Sbp _ } -> "sbp"
+    | Replaced { By = SbpOperator _ } -> "sbp-operator"
+    | Replaced { By = Zero } -> "zero"
+
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a configuration, independent of the data.
 let describe (c: SmlpConfig) =
+    let c = resolve c
     [ "model", Text "smlp"
       "rule", Text(ruleName c)
       "dataset", Text(nameOf c.Dataset)
       "layerCount", Int(int64 (c.Hidden.Length + 2))
       "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
       "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize)
+      "batchSize", Int(int64 c.BatchSize.Value)
       "steps", Int(int64 c.Steps)
-      "learningRate", num c.LearningRate
+      "learningRate", num c.LearningRate.Value
       "decayEveryEpochs", Int(int64 c.DecayEveryEpochs)
       "surrogate", Text(string c.Spike)
-      if c.Rule <> HiddenGradient.Backprop then
-          "replace", num c.Replace
-          "form", Text(string c.Form)
-          if c.Form = ReplacementForm.PerStep then "alternateEvery", Int(int64 c.AlternateEvery)
-          "referenceQuirks", Flag c.ReferenceQuirks
-      if c.Rule = HiddenGradient.Sbp then
-          "hebb", Text(string c.Hebb)
-          "scaleFrom", Text(string c.ScaleFrom)
-          "feedback", Text(string c.Feedback)
-      if c.Energy > 0f then
-          "energy", num c.Energy
-          "energyGradient", Text(string c.EnergyGradient)
-      if c.Rule = HiddenGradient.SbpOperator then "sbp", SnnConfig.sbpValue c.Sbp
-      if c.Dataset = Dvs then "frames", Int(int64 c.Frames)
+      match c.Gradient with
+      | Backprop -> ()
+      | Replaced r ->
+          "replace", num r.Proportion
+          match r.Form with
+          | PerBatch -> "form", Text(string ReplacementForm.PerBatch)
+          | PerStep k ->
+              "form", Text(string ReplacementForm.PerStep)
+              "alternateEvery", Int(int64 k)
+          "referenceQuirks", Flag r.ReferenceQuirks
+          match r.By with
+          | SbpOperator s -> "sbp", value s
+          | Sbp g ->
+              "hebb", Text(string g.Hebb)
+              "scaleFrom", Text(string g.ScaleFrom)
+              "feedback", Text(string g.Feedback)
+          | Zero -> ()
+      match c.Energy with
+      | Energy(w, g) ->
+          "energy", num w
+          "energyGradient", Text(string g)
+      | NoEnergy -> ()
+      if c.Dataset = Dvs then "frames", Int(int64 (framesOf c))
       "checkInvariants", Flag c.CheckInvariants
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default")
-      "seed", Int(int64 c.Seed) ]
+      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
 
-let configValues (c: SmlpConfig) (p: SmlpParameters) =
-    describe c @ [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+let validate (c: SmlpConfig) =
+    [ match c.Gradient with
+      | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
+      | _ -> ()
+      if c.Frames.IsSome && c.Dataset <> Dvs then "frames applies to DVS only"
+      yield! (toParameters c (framesOf c) 1).Problems() ]
+
+let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
+    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = SpikingMlp p
+    { Model = Training.smlpModel net
+      Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+      Artifacts = fun () -> Artifacts.ofWeights net.Weights }
+
+/// Applies a change to the replacement, an error for backprop.
+let private onReplacement (name: string) (f: Replacement -> Result<Replacement, string>) (c: SmlpConfig) =
+    match c.Gradient with
+    | Replaced r -> f r |> Result.map (fun r -> { c with Gradient = Replaced r })
+    | Backprop -> Error $"{name} applies only to a replaced hidden gradient, not to backprop (set rule=sbp, sbp-operator or zero first)"
+
+/// Setters of the parameters every family has.
+let common: Common<SmlpConfig> =
+    { Common.Dataset = fun d c -> { c with Dataset = d }
+      TrainSize = fun n c -> { c with TrainSize = n }
+      TestSize = fun n c -> { c with TestSize = n }
+      Epochs = fun n c -> { c with Epochs = n }
+      BatchSize = fun n c -> { c with BatchSize = Some n }
+      Hidden = fun h c -> { c with Hidden = h }
+      Seed = fun s c -> { c with Seed = s }
+      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+
+let keys: Key<SmlpConfig> list =
+    [ yield! Keys.common common
+      Keys.choice "rule" [ "bp", (fun c -> { c with Gradient = Backprop })
+                           "sbp", (fun c -> { c with Gradient = Replaced(replacement (Sbp referenceGradient)) })
+                           "sbp-operator", (fun c -> { c with Gradient = Replaced(replacement (SbpOperator operatorSpread)) })
+                           "zero", (fun c -> { c with Gradient = Replaced(replacement Zero) }) ]
+      { Key.Name = "replace"
+        Values = "proportions p in [0, 1] (replaced rules)"
+        Set = fun v c -> onReplacement "replace" (fun r -> Keys.float32 v |> Result.map (fun p -> { r with Proportion = p })) c }
+      { Key.Name = "alternate"
+        Values = "k ≥ 0: per-step form, every k-th step backprop"
+        Set = fun v c -> onReplacement "alternate" (fun r -> Keys.int v |> Result.map (fun k -> { r with Form = PerStep k })) c }
+      yield! Keys.spread (fun c -> match c.Gradient with Replaced { By = SbpOperator s } -> Some s | _ -> None)
+                         (fun s c -> match c.Gradient with Replaced r -> { c with Gradient = Replaced { r with By = SbpOperator s } } | Backprop -> c)
+                         "applies only to the sbp-operator rule (set rule=sbp-operator first)"
+      Keys.integer "steps" (fun n c -> { c with Steps = n })
+      Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x })
+      Keys.number "energy" (fun x c -> { c with Energy = (if x = 0f then NoEnergy else Energy(x, match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient)) }) ]
+
+let family: Family<SmlpConfig> =
+    { Name = "smlp"
+      Summary = "the spiking MLP trained by surrogate-gradient BPTT, its hidden gradient optionally replaced"
+      Defaults = defaults
+      Resolve = resolve
+      Validate = validate
+      Describe = describe
+      Introduced = []
+      Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp"; "hebb"; "scaleFrom"; "feedback"; "energy"; "energyGradient" ]
+      RuleName = ruleName
+      Dataset = fun c -> c.Dataset
+      Common = common
+      Sizes = fun c -> c.TrainSize, c.TestSize
+      Epochs = fun c -> c.Epochs
+      BatchSize = fun c -> (resolve c).BatchSize.Value
+      Seed = fun c -> c.Seed
+      DvsEncoding = DvsEncoding.FramesFlattened
+      Build = build
+      Keys = keys }
+
+let experiment (c: SmlpConfig) = create family c
+
+[<RequireQualifiedAccess>]
+type RuleArg =
+    | Bp
+    | Sbp
+    | Sbp_Operator
+    | Zero
+
+[<RequireQualifiedAccess>]
+type FormArg =
+    | Per_Batch
+    | Per_Step
+
+type Args =
+    | Rule of RuleArg
+    | Batch_Size of n: int
+    | Steps of t: int
+    | Learning_Rate of lr: float
+    | Surrogate of SpikeFunction
+    | Replace of p: float
+    | Form of FormArg
+    | Alternate of k: int
+    | Reference_Quirks
+    | Hebb of HebbForm
+    | Scale_From of ScaleSource
+    | Feedback of FeedbackInit
+    | Energy of weight: float
+    | Energy_Gradient of EnergyGradient
+    | Depth of k: int
+    | Fraction of f: float
+    | Frames of n: int
+    interface Argu.IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rule _ -> "bp (default; backprop through time), sbp (the reference SBP gradient), sbp-operator, zero (the control)."
+            | Batch_Size _ -> "mini-batch size (default: the task's reference, MNIST 100, NETtalk 5, DVS 16)."
+            | Steps _ -> "time steps T (default 20)."
+            | Learning_Rate _ -> "Adam learning rate (default: the task's reference, DVS 1e-4, every other task 1e-3)."
+            | Surrogate _ -> "rectangular (STBP, default) or sigmoid (SNU)."
+            | Replace _ -> "replaced rules: fraction p of batches whose hidden gradient is replaced (default 1)."
+            | Form _ -> "replaced rules: per-batch (default) or per-step (the reference: inside BPTT, every step)."
+            | Alternate _ -> "per-step form: every k-th step uses backprop (default 0 = none)."
+            | Reference_Quirks -> "replaced rules: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)."
+            | Hebb _ -> "rule sbp: H with the one-step lag and 1/B² (reference, default) or same-step."
+            | Scale_From _ -> "rule sbp: s from the output layer's gradient for every hidden layer (output, default) or the layer above's."
+            | Feedback _ -> "rule sbp: the random feedback, Kaiming-uniform (default) or uniform."
+            | Energy _ -> "weight λ of the reference's energy term added to the loss (default 0 = off; the authors' -energy: 0.1)."
+            | Energy_Gradient _ -> "with --energy: through the spikes only (spikesonly, the reference, default) or full."
+            | Depth _ -> "rule sbp-operator: propagation depth (default 1)."
+            | Fraction _ -> "rule sbp-operator: fraction f (default 0.2)."
+            | Frames _ -> "DVS: frames per gesture (default 100)."
+
+let ofArgs (a: Argu.ParseResults<Args>) =
+    let rule = a.GetResult(Rule, RuleArg.Bp)
+    let ruleText = match rule with RuleArg.Bp -> "bp" | RuleArg.Sbp -> "sbp" | RuleArg.Sbp_Operator -> "sbp-operator" | RuleArg.Zero -> "zero"
+    if rule = RuleArg.Bp then
+        for name, given in [ "--replace", a.Contains Replace; "--form", a.Contains Form; "--alternate", a.Contains Alternate; "--reference-quirks", a.Contains Reference_Quirks ] do
+            if given then invalidArg "rule" $"{name} shapes the replacement of the hidden gradient, which backprop does not have (use --rule sbp, sbp-operator or zero)"
+    for name, given in [ "--hebb", a.Contains Hebb; "--scale-from", a.Contains Scale_From; "--feedback", a.Contains Feedback ] do
+        if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} shapes the reference SBP gradient, which the rule {ruleText} does not have (use --rule sbp)"
+    if a.Contains Energy_Gradient && not (a.Contains Energy) then invalidArg "energy" "--energy-gradient applies to the energy term only (add --energy λ)"
+    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction ] do
+        if given && rule <> RuleArg.Sbp_Operator then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp-operator)"
+    if a.Contains Alternate && a.GetResult(Form, FormArg.Per_Batch) <> FormArg.Per_Step then invalidArg "form" "--alternate applies to the per-step form only (add --form per-step)"
+    let d = defaults
+    let by =
+        match rule with
+        | RuleArg.Bp -> None
+        | RuleArg.Sbp ->
+            Some(Replacer.Sbp
+                     { Hebb = a.GetResult(Hebb, referenceGradient.Hebb)
+                       ScaleFrom = a.GetResult(Scale_From, referenceGradient.ScaleFrom)
+                       Feedback = a.GetResult(Feedback, referenceGradient.Feedback) })
+        | RuleArg.Sbp_Operator ->
+            Some(SbpOperator { operatorSpread with Depth = a.GetResult(Depth, operatorSpread.Depth); Fraction = float32 (a.GetResult(Fraction, float operatorSpread.Fraction)) })
+        | RuleArg.Zero -> Some Replacer.Zero
+    { d with
+        BatchSize = a.TryGetResult Batch_Size
+        Steps = a.GetResult(Steps, d.Steps)
+        LearningRate = a.TryGetResult Learning_Rate |> Option.map float32
+        Spike = a.GetResult(Surrogate, d.Spike)
+        Gradient =
+            (match by with
+             | None -> Backprop
+             | Some by ->
+                 Replaced
+                     { replacement by with
+                         Proportion = float32 (a.GetResult(Replace, float core.ReplaceProportion))
+                         Form = (match a.GetResult(Form, FormArg.Per_Batch) with FormArg.Per_Batch -> PerBatch | FormArg.Per_Step -> PerStep(a.GetResult(Alternate, 0)))
+                         ReferenceQuirks = a.Contains Reference_Quirks })
+        Energy =
+            (match a.TryGetResult Energy with
+             | Some w when w > 0.0 -> EnergyTerm.Energy(float32 w, a.GetResult(Energy_Gradient, core.EnergyGradient))
+             | Some w when w < 0.0 -> invalidArg "energy" $"--energy must be ≥ 0, got {w}"
+             | _ -> NoEnergy)
+        Frames = a.TryGetResult Frames |> Option.map DataSets.dvsFrames }
+
+let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

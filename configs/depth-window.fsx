@@ -7,14 +7,15 @@ open Sbp.Core.Plasticity
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 
-let deep = { defaults with Hidden = [ 500; 300 ]; Epochs = 10; Base = BaseRule.SpikeTiming }
+let deep = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 500; 300 ]; Epochs = 10; Rule = SpikeTiming(StdpWindow()); Spread = Spread Spread.reference }
 
 let grid =
     Grid.ofSnn [ deep ]
-    |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread(SbpParameters(Depth = depth)) })) [ 0; 1; 2; 3 ]
-    |> Grid.vary (fun (tp, tm) -> Grid.snn (fun c -> { c with Window = StdpWindow(TauPlusMs = tp, TauMinusMs = tm) })) [ 5f, 5f; 20f, 20f; 20f, 5f ]
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
-    |> Grid.seeds 2
+    |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = depth } })) [ 0; 1; 2; 3 ]
+    |> Grid.vary (fun (tp, tm) -> Grid.snn (fun c -> { c with Rule = SpikeTiming(StdpWindow(TauPlusMs = tp, TauMinusMs = tm)) })) [ 5f, 5f; 20f, 20f; 20f, 5f ]
+    |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
+    // depth and window are what this grid compares: replicate r shares one seed across them
+    |> Grid.pairedSeeds [ "sbp.depth"; "stdpWindow" ] 2
     |> Grid.create "depth-window"
 
 // the arguments after the script name: --shard i/n, --parallel n, --results DIR, --no-table

@@ -7,8 +7,8 @@ open Sbp.Experiments
 open Sbp.Experiments.EqPropConfig
 
 let grid =
-    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator; SbpEnergy ] -> { defaults with Rule = rule; Epochs = 10 } ]
-    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Fashion ]
+    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator Spread.reference; SbpEnergy referenceTheta ] -> { defaults with Rule = rule; Epochs = 10 } ]
+    |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Fashion ]
     |> Grid.create "eqprop-10epochs"
 
 exit (Script.run grid ([ "--cost-cap"; "0.4" ] @ List.ofArray fsi.CommandLineArgs[1..]))

@@ -13,10 +13,10 @@ let steps = if small then [ 1; 11; 21 ] else [ 1; 6; 11; 16; 21 ]
 let sized c = if small then { c with Epochs = 3; TrainSize = Some 2000; TestSize = Some 500 } else c
 
 let grid =
-    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator; SbpEnergy ] -> sized { defaults with Rule = rule } ]
+    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator Spread.reference; SbpEnergy referenceTheta ] -> sized { defaults with Rule = rule } ]
     |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with FreeIterations = n })) steps
     |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with NudgeIterations = n })) steps
-    |> Grid.vary (fun d -> Grid.eqprop (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
+    |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.create (if small then "eqprop-cost-small" else "eqprop-cost")
 
 // the paper's ANN study caps the cost metric's upper error level at 40%

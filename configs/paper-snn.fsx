@@ -8,7 +8,7 @@ open Sbp.Experiments.SnnConfig
 
 let grid =
     Grid.ofSnn [ { defaults with Epochs = 20 }; { paperSbp with Epochs = 20 } ]
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk; DataSets.Dvs ]
+    |> Grid.vary Grid.dataset [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ]
     |> Grid.seeds 5
     |> Grid.create "paper-snn"
 

@@ -3,7 +3,6 @@
 // 4 × 2 × 2 × 2 = 32 runs, about 45 minutes on 2 cores.  --tiny: 1 seed, 1,000 / 300 samples, 2 epochs.
 //   dotnet fsi configs/smlp-depth.fsx [--tiny] [--shard i/n] [--parallel n]
 #load "Sbp.fsx"
-open Sbp.Core.Models
 open Sbp.Experiments
 open Sbp.Experiments.SmlpConfig
 
@@ -12,9 +11,9 @@ let tiny = List.contains "--tiny" args
 let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
 
 let grid =
-    Grid.ofSmlp [ for rule in [ HiddenGradient.Backprop; HiddenGradient.Sbp ] -> sized { defaults with Rule = rule } ]
+    Grid.ofSmlp [ for g in [ Backprop; Replaced(replacement (Sbp referenceGradient)) ] -> sized { defaults with Gradient = g } ]
     |> Grid.vary (fun layers -> Grid.smlp (fun c -> { c with Hidden = List.replicate (layers - 2) 500 })) [ 3; 4; 5; 6 ]
-    |> Grid.vary (fun d -> Grid.smlp (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
+    |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds (if tiny then 1 else 2)
     |> Grid.create (if tiny then "smlp-depth-tiny" else "smlp-depth")
 

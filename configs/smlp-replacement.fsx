@@ -4,7 +4,6 @@
 // --small: p ∈ {0, 0.5, 0.9, 1.0} (16 runs, about 8 minutes).  --tiny: those p, 1,000 / 300 samples, 2 epochs (CI-sized).
 //   dotnet fsi configs/smlp-replacement.fsx [--small | --tiny] [--shard i/n] [--parallel n]
 #load "Sbp.fsx"
-open Sbp.Core.Models
 open Sbp.Experiments
 open Sbp.Experiments.SmlpConfig
 
@@ -14,9 +13,9 @@ let ps = if small || tiny then [ 0.0f; 0.5f; 0.9f; 1.0f ] else [ for i in 0 .. 1
 let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
 
 let grid =
-    Grid.ofSmlp [ for rule in [ HiddenGradient.Sbp; HiddenGradient.Zero ] -> sized { defaults with Rule = rule } ]
-    |> Grid.vary (fun p -> Grid.smlp (fun c -> { c with Replace = p })) ps
-    |> Grid.vary (fun d -> Grid.smlp (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
+    Grid.ofSmlp [ for by in [ Sbp referenceGradient; Zero ] -> sized { defaults with Gradient = Replaced(replacement by) } ]
+    |> Grid.vary (fun p -> Grid.smlp (fun c -> { c with Gradient = match c.Gradient with Replaced r -> Replaced { r with Proportion = p } | g -> g })) ps
+    |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.create (if tiny then "smlp-replacement-tiny" elif small then "smlp-replacement-small" else "smlp-replacement")
 
 exit (Script.run grid (args |> List.filter (fun a -> a <> "--small" && a <> "--tiny")))

@@ -1,15 +1,14 @@
 // A grid small enough for CI (well under a minute): baseline vs SBP (depth 1 and 2) on tiny MNIST and NETtalk
 // splits, 2 seeds, invariant checks on.   dotnet fsi configs/smoke.fsx [--shard i/n] [--parallel n]
 #load "Sbp.fsx"
-open Sbp.Core.Plasticity
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 
-let small = { defaults with Hidden = [ 40; 30 ]; Epochs = 2; TrainSize = Some 300; TestSize = Some 100; CheckInvariants = true }
+let small = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 40; 30 ]; Epochs = 2; TrainSize = Some 300; TestSize = Some 100; CheckInvariants = true }
 
 let grid =
-    Grid.ofSnn [ small; { small with Base = BaseRule.SbpBase; Spread = Spread(SbpParameters()) } ]
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Dataset = d })) [ DataSets.Mnist10k; DataSets.Nettalk ]
+    Grid.ofSnn [ small; { small with Rule = SbpBase; Spread = Spread Spread.reference } ]
+    |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds 2
     |> Grid.create "smoke"
 

@@ -4,19 +4,21 @@
 // --reduced: 5 epochs, 2,000 training samples, 5 seeds (60 runs, about 45 minutes).
 //   dotnet fsi configs/snn-depth.fsx [--reduced] [--shard i/n] [--parallel n]
 #load "Sbp.fsx"
-open Sbp.Core.Plasticity
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 
 let args = List.ofArray fsi.CommandLineArgs[1..]
 let reduced = List.contains "--reduced" args
-let sized c = if reduced then { c with Epochs = 5; TrainSize = Some 2000 } else { c with Epochs = 10 }
+let sized c =
+    let c = { c with Dataset = DataSets.Mnist10k }
+    if reduced then { c with Epochs = 5; TrainSize = Some 2000 } else { c with Epochs = 10 }
 
 let grid =
     Grid.ofSnn [ sized paperSbp ]
     |> Grid.vary (fun layers -> Grid.snn (fun c -> { c with Hidden = List.replicate (layers - 2) 500 })) [ 4; 5; 6 ]
-    |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread(SbpParameters(Depth = depth)) })) [ 0; 1; 2; 3 ]
-    |> Grid.seeds 5
+    |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = depth } })) [ 0; 1; 2; 3 ]
+    // depth is what this grid compares: replicate r shares one seed across depths
+    |> Grid.pairedSeeds [ "sbp.depth" ] 5
     |> Grid.create (if reduced then "snn-depth-reduced" else "snn-depth")
 
 exit (Script.run grid (args |> List.filter ((<>) "--reduced")))

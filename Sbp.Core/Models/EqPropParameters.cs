@@ -65,6 +65,12 @@ public sealed record EqPropParameters
         if (WeightMin is float lo && WeightMax is float hi && !(lo < hi)) yield return $"weight bounds [{lo}, {hi}] are empty";
     }
 
+    /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
+    public bool Equals(EqPropParameters? other) => ParameterEquality.Equal(this, other);
+
+    /// <summary>A hash consistent with the value equality (arrays hashed by content).</summary>
+    public override int GetHashCode() => ParameterEquality.Hash(this);
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if any.</summary>
     public void Validate()
     {

@@ -169,6 +169,12 @@ public sealed record SmlpParameters
     /// <summary>Inputs per step (a frame's size for frame sequences).</summary>
     public int StepInputs => Encoding == InputEncoding.Frames ? LayerSizes[0] / Frames : LayerSizes[0];
 
+    /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
+    public bool Equals(SmlpParameters? other) => ParameterEquality.Equal(this, other);
+
+    /// <summary>A hash consistent with the value equality (arrays hashed by content).</summary>
+    public override int GetHashCode() => ParameterEquality.Hash(this);
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if any.</summary>
     public void Validate()
     {

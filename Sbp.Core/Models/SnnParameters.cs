@@ -72,6 +72,12 @@ public sealed record SnnParameters
         if (!(InhibitoryFraction >= 0 && InhibitoryFraction < 1)) yield return $"inhibitory fraction must lie in [0, 1) (got {InhibitoryFraction})";
     }
 
+    /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
+    public bool Equals(SnnParameters? other) => ParameterEquality.Equal(this, other);
+
+    /// <summary>A hash consistent with the value equality (arrays hashed by content).</summary>
+    public override int GetHashCode() => ParameterEquality.Hash(this);
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if any.</summary>
     public void Validate()
     {

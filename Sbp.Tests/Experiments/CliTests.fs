@@ -56,7 +56,7 @@ let tests =
 
         testCase "train writes a run record with one entry per epoch" <| fun () ->
             use d = new TempDir()
-            let code, out, err = sbp [ "train"; "--rule"; "sbp"; "--hidden"; "30"; "--epochs"; "2"; "--train-size"; "200"; "--test-size"; "100"; "--out"; d.Path; "--quiet" ]
+            let code, out, err = sbp [ "train"; "snn"; "--rule"; "sbp"; "--dataset"; "mnist-10k"; "--hidden"; "30"; "--epochs"; "2"; "--train-size"; "200"; "--test-size"; "100"; "--out"; d.Path; "--quiet" ]
             Expect.equal code 0 $"exit code ({err})"
             Expect.stringContains out "epoch   2" "one line per epoch"
             let r = Sbp.Experiments.RunRecord.read (d.File "run.json")
@@ -66,14 +66,49 @@ let tests =
             Expect.equal r.Status Sbp.Experiments.RunRecord.Completed "status"
             Expect.isTrue (r.Config |> List.contains ("rule", Sbp.Experiments.RunRecord.Text "sbp")) "rule recorded"
             Expect.isGreaterThan r.Epochs.Head.SynapticOps 0L "operations counted"
+            Expect.isTrue (r.Config |> List.contains ("batchSize", Sbp.Experiments.RunRecord.Int 50L)) "the task's batch recorded"
+            // the same command again refuses to replace the record; --force replaces it
+            let code, _, err = sbp [ "train"; "snn"; "--rule"; "sbp"; "--dataset"; "mnist-10k"; "--hidden"; "30"; "--epochs"; "2"; "--train-size"; "200"; "--test-size"; "100"; "--out"; d.Path; "--quiet" ]
+            Expect.equal code 1 "refused"
+            Expect.stringContains err "--force" "names the way out"
 
         testCase "a bad training configuration is one line and exit 1, before any data is loaded" <| fun () ->
-            let code, _, err = sbp [ "train"; "--dt"; "5"; "--epochs"; "1" ]
+            let code, _, err = sbp [ "train"; "snn"; "--dt"; "5"; "--epochs"; "1" ]
             Expect.equal code 1 "exit code"
             Expect.stringContains err "dt (5 ms)" "reason"
-            let code, _, err = sbp [ "train"; "--rule"; "hebbian" ]
+            let code, _, err = sbp [ "train"; "snn"; "--rule"; "hebbian" ]
             Expect.equal code 1 "exit code"
-            Expect.stringContains err "unknown rule 'hebbian'" "reason"
+            Expect.stringContains err "'--rule' must be followed by <symmetric|differential|sbp-base|stdp-window|sbp>" "reason"
+            Expect.equal (err.Trim().Split('\n').Length) 1 "one line"
+
+        testCase "an option the rule does not have is refused with the reason, in one line" <| fun () ->
+            for args, reason in
+                [ [ "train"; "snn"; "--rule"; "symmetric"; "--depth"; "3" ], "--depth sets the SBP spread, which the rule symmetric does not have"
+                  [ "train"; "snn"; "--rule"; "sbp"; "--stdp-window"; "5"; "5" ], "only the stdp-window rule has"
+                  [ "train"; "eqprop"; "--theta"; "0.3" ], "which the rule eqprop does not use"
+                  [ "train"; "smlp"; "--replace"; "0.5" ], "which backprop does not have"
+                  [ "train"; "snn"; "--epochs"; "0" ], "epochs must be ≥ 1" ] do
+                let code, _, err = sbp args
+                Expect.equal code 1 $"exit code of {args}"
+                Expect.stringContains err reason $"reason of {args}"
+                Expect.equal (err.Trim().Split('\n').Length) 1 $"one line for {args}"
+
+        testCase "a mistyped verb or option suggests the nearest" <| fun () ->
+            let code, _, err = sbp [ "trian" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "Did you mean 'train'" "verb"
+            let code, _, err = sbp [ "train"; "snn"; "--dept"; "2" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "Did you mean '--depth'" "option"
+            let code, out, _ = sbp [ "train"; "eqprop"; "--help" ]
+            Expect.equal code 0 "help exits 0"
+            Expect.stringContains out "NETtalk and DVS 1" "the per-task defaults are in the help"
+
+        testCase "a sweep with an unknown key lists the valid ones" <| fun () ->
+            let code, _, err = sbp [ "sweep"; "snn"; "--vary"; "sbp.dpth=0,1"; "--name"; "x" ]
+            Expect.equal code 1 "exit code"
+            Expect.stringContains err "valid keys:" "lists keys"
+            Expect.stringContains err "sbp.depth" "names the right one"
 
         testCase "a missing data set names how to provide it" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "dvs" ]

@@ -8,10 +8,12 @@ open Sbp.Experiments.SnnConfig
 open Sbp.Tests.TestSupport
 
 let private grid (rules: int) (depths: int) (epochs: int) (nSeeds: int) =
-    Grid.ofSnn [ for r in [ BaseRule.Symmetric; BaseRule.SbpBase; BaseRule.Differential ] |> List.truncate rules -> { defaults with Base = r } ]
-    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Spread = Spread(SbpParameters(Depth = d)) })) [ 0 .. depths - 1 ]
+    Grid.ofSnn [ for r in [ Rule.Symmetric; Rule.SbpBase; Rule.Differential ] |> List.truncate rules -> { defaults with Rule = r } ]
+    |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = d } })) [ 0 .. depths - 1 ]
     |> Grid.vary (fun t -> Grid.snn (fun c -> { c with Epochs = t + 1 })) [ 0 .. epochs - 1 ]
     |> Grid.seeds nSeeds
+
+let private configOf (e: Experiment.Experiment) = (Experiment.tryConfig SnnConfig.family e).Value
 
 [<Tests>]
 let tests =
@@ -27,17 +29,101 @@ let tests =
             let key (e: Experiment.Experiment) = Experiment.id e, Experiment.seed e
             Set.ofList (List.map key g) = Set.ofList (List.map key shuffled)
 
-        testCase "ids are stable across runs and machines (fixed values)" <| fun () ->
-            // the id is a hash of the configuration's content: this pins it, so that results/<grid>/<id> stay valid
-            let e = Experiment.ofSnn defaults
-            Expect.equal (Experiment.id e) (Experiment.id (Experiment.ofSnn { defaults with Epochs = 10 })) "equal content, equal id"
-            Expect.notEqual (Experiment.id e) (Experiment.id (Experiment.ofSnn { defaults with Epochs = 11 })) "any parameter changes it"
-            Expect.equal (Experiment.id e).Length 12 "12 hex digits"
+        testCase "ids are stable across runs and machines (pinned values)" <| fun () ->
+            // the id is a hash of the versioned canonical form: this pins it, so that results/<grid>/<id> stay valid
+            let e = SnnConfig.experiment defaults
+            Expect.equal (Experiment.id e) "e095b00932bb" "pinned id of the reference configuration (schema 2)"
+            Expect.equal (Experiment.id (SnnConfig.experiment paperSbp)) "93da1d1b6492" "pinned id of the paper's SBP"
+            Expect.equal (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Epochs = 10 })) "equal content, equal id"
+            // the spread's range was added after schema 2 with the reference as its default: ids without it keep theirs
+            let top = { paperSbp with Spread = Spread { Spread.reference with Range = Spread.TopFraction 0.05f } }
+            Expect.notEqual (Experiment.id (SnnConfig.experiment top)) "93da1d1b6492" "a top-fraction range is another experiment"
+            Expect.isFalse ((Experiment.canonical (SnnConfig.experiment paperSbp)).Contains "range") "the reference range is left out of the canonical form"
+            Expect.isTrue ((Experiment.canonical (SnnConfig.experiment top)).Contains "topFraction") "a top-fraction range is in it"
+            Expect.notEqual (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Epochs = 11 })) "any parameter changes it"
             Expect.equal (Experiment.seed e) 100UL "a given seed is kept"
             let r0 = { e with Seed = Experiment.Replicate 0 }
             let r1 = { e with Seed = Experiment.Replicate 1 }
             Expect.notEqual (Experiment.seed r0) (Experiment.seed r1) "replicates get their own seeds"
-            Expect.equal (Experiment.seed r0) (Experiment.seed { r0 with Seed = Experiment.Replicate 0 }) "and keep them"
+
+        testCase "a task's reference setting and the same value set explicitly are one experiment" <| fun () ->
+            let nettalk = { defaults with Dataset = DataSets.Nettalk }
+            Expect.equal (Experiment.id (SnnConfig.experiment nettalk)) (Experiment.id (SnnConfig.experiment { nettalk with BatchSize = Some 1 })) "batch 1 is NETtalk's"
+            Expect.equal (SnnConfig.family.BatchSize nettalk) 1 "NETtalk trains sample by sample"
+            Expect.equal (SnnConfig.family.BatchSize defaults) 50 "MNIST in batches of 50"
+            Expect.equal (EqPropConfig.family.BatchSize { EqPropConfig.defaults with Dataset = DataSets.Dvs }) 1 "eqprop DVS batch 1"
+            let eqNettalk = EqPropConfig.resolve { EqPropConfig.defaults with Dataset = DataSets.Nettalk }
+            Expect.equal (eqNettalk.Beta, eqNettalk.BatchSize) (Some 1f, Some 1) "eqprop NETtalk β 1, batch 1"
+            Expect.equal (EqPropConfig.resolve EqPropConfig.defaults).TrainSize (Some 50_000) "eqprop MNIST: the first 50,000"
+            Expect.equal (EqPropConfig.defaults.FreeIterations, EqPropConfig.defaults.NudgeIterations) (10, 10) "the reference script's n_free, n_nudge"
+            let dvs = SmlpConfig.resolve { SmlpConfig.defaults with Dataset = DataSets.Dvs }
+            Expect.equal (dvs.BatchSize, dvs.LearningRate) (Some 16, Some 1e-4f) "smlp DVS"
+            Expect.equal (SmlpConfig.family.BatchSize { SmlpConfig.defaults with Dataset = DataSets.Nettalk }) 5 "smlp NETtalk"
+            Expect.equal (SnnConfig.defaultRates 4) [ 0.4f; 0.1f; 0.1f; 0.1f ] "5 layers: the reference's effective rates"
+            Expect.equal (SnnConfig.defaultRates 3) [ 0.4f; 0.1f; 0.1f ] "4 layers"
+            Expect.equal (SnnConfig.defaultRates 2) [ 0.1f; 0.05f ] "3 layers"
+            let explicitBatch = { defaults with Dataset = DataSets.Nettalk; BatchSize = Some 7 }
+            Expect.equal (SnnConfig.family.BatchSize explicitBatch) 7 "an explicit value wins"
+
+        testCase "replicate r of a comparison shares one seed across rules; other parameters get their own" <| fun () ->
+            let g = grid 3 2 1 3
+            for r in 0 .. 2 do
+                let rep = g |> List.filter (fun e -> e.Seed = Experiment.Replicate r)
+                // rules and spreads are compared: one seed per replicate for the whole grid (epochs fixed here)
+                Expect.equal (rep |> List.map Experiment.seed |> List.distinct).Length 1 $"replicate {r}: one seed for every rule"
+            Expect.equal (g |> List.map Experiment.seed |> List.distinct).Length 3 "three replicates, three seeds"
+            let epochsVaried = grid 1 1 2 1
+            Expect.notEqual (Experiment.seed epochsVaried[0]) (Experiment.seed epochsVaried[1]) "a non-compared parameter changes the seed"
+            let compared = Grid.ofSnn [ defaults ] |> Grid.vary (fun t -> Grid.snn (fun c -> { c with Epochs = t })) [ 1; 2 ] |> Grid.pairedSeeds [ "epochs" ] 1
+            Expect.equal (Experiment.seed compared[0]) (Experiment.seed compared[1]) "a declared compared key shares the seed"
+
+        testCase "the two runs of a replicate start from bit-identical weights and draw the same batches" <| fun () ->
+            let g = Grid.ofSnn [ { defaults with Hidden = [ 20 ] }; { paperSbp with Hidden = [ 20 ] } ] |> Grid.seeds 1
+            let nets =
+                [ for e in g ->
+                      let c = configOf e
+                      let seed = Experiment.seed e
+                      SnnConfig.toParameters { c with Seed = seed } 784 10 |> Sbp.Core.Models.SpikingStdpNetwork, seed ]
+            let (a, sa), (b, sb) = nets[0], nets[1]
+            Expect.equal sa sb "one seed"
+            for l in 0 .. a.Weights.Length - 1 do
+                Expect.equal a.Weights[l].Data b.Weights[l].Data $"weights of layer {l}"
+            let order (s: uint64) = Sbp.Core.Numerics.Rng.Derive(s, 1001UL).Permutation 1000
+            Expect.equal (order sa) (order sb) "the first epoch's batches"
+
+        testCase "the STDP window is part of a spike-timing experiment's identity only; illegal combinations are refused" <| fun () ->
+            let st = { defaults with Rule = SpikeTiming(StdpWindow()) }
+            Expect.notEqual (Experiment.id (SnnConfig.experiment st)) (Experiment.id (SnnConfig.experiment { st with Rule = SpikeTiming(StdpWindow(TauPlusMs = 5.0f)) })) "window matters for spike timing"
+            let refused (e: Experiment.Experiment) = not (Experiment.problems e).IsEmpty
+            Expect.isTrue (refused (SnnConfig.experiment { defaults with Epochs = 0 })) "epochs ≥ 1"
+            Expect.isTrue (refused (SnnConfig.experiment { paperSbp with Spread = Spread { Spread.reference with Depth = -1 } })) "negative depth"
+            Expect.isTrue (refused (EqPropConfig.experiment { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator { Spread.reference with Mode = SbpMode.Replace } })) "eqprop operator modulates"
+            Expect.isTrue (refused (SmlpConfig.experiment { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement (SmlpConfig.Sbp SmlpConfig.referenceGradient) with Proportion = 2f } })) "p ≤ 1"
+            throwsOf<System.ArgumentException> (fun () -> Grid.create "bad" [ SnnConfig.experiment { defaults with Epochs = 0 } ] |> ignore) "a grid refuses it" |> ignore
+
+        testCase "a command-line sweep builds the grid an fsi script builds: same ids and seeds" <| fun () ->
+            let parser = Argu.ArgumentParser.Create<Cli.SbpArgs>(programName = "sbp")
+            let args =
+                [| "sweep"; "snn"; "--set"; "rule=sbp"; "--set"; "epochs=2"; "--vary"; "sbp.depth=0,1,2"
+                   "--vary"; "dataset=mnist-10k,nettalk"; "--seeds"; "2"; "--compare"; "sbp.depth"; "--name"; "my-sweep" |]
+            let options =
+                match parser.ParseCommandLine(args).GetSubCommand() with
+                | Cli.Sweep s ->
+                    match s.GetSubCommand() with
+                    | Cli.SweepArgs.Snn o -> o
+                    | _ -> failtest "not the snn sweep"
+                | _ -> failtest "not a sweep"
+            let fromCli = Program.sweepGrid SnnConfig.registered options
+            let fromScript =
+                Grid.ofSnn [ { paperSbp with Epochs = 2 } ]
+                |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = d } })) [ 0; 1; 2 ]
+                |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
+                |> Grid.pairedSeeds [ "sbp.depth" ] 2
+                |> Grid.create "my-sweep"
+            let key (e: Experiment.Experiment) = Experiment.id e, Experiment.seed e
+            Expect.equal (fromCli.Experiments |> List.map key |> Set.ofList) (fromScript.Experiments |> List.map key |> Set.ofList) "same experiments"
+            Expect.equal fromCli.Experiments.Length 12 "3 depths × 2 data sets × 2 seeds"
+            Expect.equal (fromCli.Experiments |> List.map Experiment.seed |> List.distinct).Length 4 "depth is compared: one seed per data set and replicate"
 
         property "shards partition the grid exactly" <| fun (n: byte) ->
             let n = 1 + int n % 7
@@ -46,17 +132,11 @@ let tests =
             let all = shards |> List.concat |> List.map Experiment.id
             all.Length = g.Experiments.Length && Set.ofList all = Set.ofList (g.Experiments |> List.map Experiment.id)
 
-        testCase "the STDP window is part of a spike-timing experiment's identity only" <| fun () ->
-            let w c = { c with Window = StdpWindow(TauPlusMs = 5.0f) }
-            let st = { defaults with Base = BaseRule.SpikeTiming }
-            Expect.notEqual (Experiment.id (Experiment.ofSnn st)) (Experiment.id (Experiment.ofSnn (w st))) "window matters for spike timing"
-            Expect.equal (Experiment.id (Experiment.ofSnn defaults)) (Experiment.id (Experiment.ofSnn (w defaults))) "and nowhere else"
-
         testCase "zip pairs values; duplicates and bad shards are refused" <| fun () ->
             let z =
                 Grid.ofSnn [ defaults ]
                 |> Grid.zip (fun e h -> Grid.snn (fun c -> { c with Epochs = e; Hidden = [ h ] })) [ 1; 2; 3 ] [ 10; 20; 30 ]
-            Expect.equal (z |> List.map (fun e -> match e.Model with Experiment.Snn c -> c.Epochs, c.Hidden | _ -> 0, [])) [ 1, [ 10 ]; 2, [ 20 ]; 3, [ 30 ] ] "pairs"
+            Expect.equal (z |> List.map (fun e -> let c = configOf e in c.Epochs, c.Hidden)) [ 1, [ 10 ]; 2, [ 20 ]; 3, [ 30 ] ] "pairs"
             throwsOf<System.ArgumentException> (fun () -> Grid.create "dup" (Grid.ofSnn [ defaults; defaults ]) |> ignore) "duplicate" |> ignore
             throwsOf<System.ArgumentException> (fun () -> Grid.parseShard "3/3" |> ignore) "shard out of range" |> ignore
             Expect.equal (Grid.parseShard "2/8") (2, 8) "parse"

@@ -6,12 +6,12 @@ open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 open Sbp.Tests.TestSupport
 
-let private tiny = { defaults with Hidden = [ 20 ]; Epochs = 1; TrainSize = Some 100; TestSize = Some 50; CheckInvariants = true }
+let private tiny = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 1; TrainSize = Some 100; TestSize = Some 50; CheckInvariants = true }
 
-let private options root = { Runner.defaults () with Root = root; Live = false; Log = ignore }
+let private options root = { Runner.defaults root with Live = false; Log = ignore }
 
 let private tinyGrid () =
-    Grid.ofSnn [ tiny; paperSbp |> fun s -> { tiny with Base = s.Base; Spread = s.Spread } ] |> Grid.seeds 2 |> Grid.create "t"
+    Grid.ofSnn [ tiny; { tiny with Rule = SbpBase; Spread = Spread Spread.reference } ] |> Grid.seeds 2 |> Grid.create "t"
 
 [<Tests>]
 let tests =
@@ -23,6 +23,10 @@ let tests =
             Expect.equal (first.Ran, first.Skipped, first.Failed) (4, 0, 0) "first run"
             let records = Tables.load d.Path "t"
             Expect.equal records.Length 4 "one record per experiment"
+            // replicate r of the baseline and of SBP carry one seed: the comparison is paired
+            for _, runs in records |> List.map snd |> List.groupBy Tables.replicateOf do
+                Expect.equal (runs |> List.map (fun r -> r.Seed) |> List.distinct).Length 1 "one seed per replicate across rules"
+                Expect.equal (runs |> List.map (fun r -> r.Config |> List.find (fst >> (=) "rule") |> snd) |> List.distinct).Length 2 "both rules"
             // simulate a crash: one record lost, one half-written temporary file left behind, one record cut short
             let victim = Runner.recordPath d.Path "t" g.Experiments[0]
             let text = File.ReadAllText victim
