@@ -17,6 +17,9 @@ public enum EnergyForm
 /// </summary>
 public sealed record EqPropParameters
 {
+    /// <summary>The reference's equilibrium-propagation network: every property at its default; change them with <c>with</c> or an initializer.</summary>
+    public EqPropParameters() { }
+
     /// <summary>Neurons per layer, input first (default 784-500-10); at least two layers.</summary>
     public int[] LayerSizes { get; init; } = [784, 500, 10];
     /// <summary>Samples per mini-batch (default 20).</summary>

@@ -82,6 +82,9 @@ public enum EnergyGradient
 /// </summary>
 public sealed record SmlpParameters
 {
+    /// <summary>The reference's spiking MLP: every property at its default; change them with <c>with</c> or an initializer.</summary>
+    public SmlpParameters() { }
+
     /// <summary>Neurons per layer, input first (default 784-500-10); for frame sequences the input is all frames together.</summary>
     public int[] LayerSizes { get; init; } = [784, 500, 10];
     /// <summary>Time steps T per sample (default 20; ≥ 1).</summary>

@@ -9,6 +9,9 @@ namespace Sbp.Core.Models;
 /// </summary>
 public sealed record SnnParameters
 {
+    /// <summary>The reference's spiking STDP network: every property at its default; change them with <c>with</c> or an initializer.</summary>
+    public SnnParameters() { }
+
     /// <summary>Neurons per layer, input first (default 784-500-10); at least two layers.</summary>
     public int[] LayerSizes { get; init; } = [784, 500, 10];
     /// <summary>Samples per mini-batch (default 50).</summary>
