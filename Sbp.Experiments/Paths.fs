@@ -1,4 +1,4 @@
-/// Where the repository, the data cache and the user-supplied data sets are.
+/// Where the data cache, the shipped corpora and the user-supplied data sets are.
 module Sbp.Experiments.Paths
 
 open System
@@ -11,23 +11,14 @@ let private envOr (name: string) =
     | null | "" -> None
     | v -> Some v
 
-/// The repository root: the nearest folder holding Sbp.sln above the working directory, else above the program.
-let repositoryRoot =
-    lazy
-        let rec up (dir: DirectoryInfo) =
-            if isNull dir then None
-            elif File.Exists(Path.Combine(dir.FullName, "Sbp.sln")) then Some dir.FullName
-            else up dir.Parent
-        match up (DirectoryInfo Environment.CurrentDirectory) with
-        | Some r -> r
-        | None ->
-            match up (DirectoryInfo AppContext.BaseDirectory) with
-            | Some r -> r
-            | None -> Environment.CurrentDirectory
-
-/// The ignored cache that `sbp data fetch` fills: $SBP_DATA_DIR, else .data/ in the repository.
+/// The cache that `sbp data fetch` fills: $SBP_DATA_DIR, else the user's local application-data folder
+/// (`~/.local/share/sbp/data` on Linux, `~/Library/Application Support/sbp/data` on macOS,
+/// `%LOCALAPPDATA%\sbp\data` on Windows). The library never guesses a repository from the current folder, so a
+/// script run anywhere finds the same cache, and nothing fetched lands inside a checkout.
 let dataCache () =
-    envOr "SBP_DATA_DIR" |> Option.defaultWith (fun () -> Path.Combine(repositoryRoot.Value, ".data"))
+    envOr "SBP_DATA_DIR"
+    |> Option.defaultWith (fun () ->
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "sbp", "data"))
 
 /// The folder of the program's own assemblies (where the build copies the corpora the repository ships), found from
 /// this assembly so that `dotnet fsi` scripts that load it find the same folder as the `sbp` program and the tests.

@@ -131,7 +131,7 @@ let private train (a: ParseResults<TrainArgs>) =
     let split = DataSets.load load dataset
     let resolved = Experiment.resolve e
     printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
-    let record, _ = resolved.Train split (progressBar (a.Contains TrainArgs.Quiet))
+    let record, _ = resolved.Train split Environment.ProcessorCount (progressBar (a.Contains TrainArgs.Quiet))
     let record =
         { record with
             GitCommit = Git.current.Value
@@ -235,21 +235,20 @@ let private report (a: ParseResults<ReportArgs>) =
     0
 
 let private bench (a: ParseResults<BenchArgs>) =
-    let batches = a.GetResult(Batches, 40)
-    if batches < 1 then invalidArg "batches" "--batches must be positive"
-    ensureData DataSets.Mnist10k
-    let name = a.GetResult(Target).ToLowerInvariant()
-    let family =
-        match families |> List.tryFind (fun f -> f.Name = name) with
-        | Some f -> f
-        | None -> invalidArg "model" $"""no model family '{name}'; expected one of {String.Join(", ", families |> List.map (fun f -> f.Name))}"""
-    let e = family.Defaults
-    let r = Bench.experiment e batches
-    printfn "%s 784-500-10, batch %d, %d threads" family.Name (Experiment.resolve e).BatchSize r.Threads
-    printfn "  train      %8.1f samples/s   %6.1f GFLOP/s (2 x counted synaptic ops)" r.TrainSamplesPerSecond r.TrainGflops
-    printfn "  inference  %8.1f samples/s" r.TestSamplesPerSecond
-    printfn "  epoch      %8.2f s  (8,000 train + 2,000 test samples)" r.SecondsPerEpoch
-    0
+    let models = Bench.parseModel (a.GetResult BenchArgs.Target) |> Result.defaultWith (fun e -> invalidArg "model" e)
+    let dataset = a.TryGetResult BenchArgs.Dataset |> Option.map (DataSets.parseName >> Result.defaultWith (fun e -> invalidArg "dataset" e))
+    let d = Bench.defaultOptions
+    let o =
+        { d with
+            Dataset = defaultArg dataset d.Dataset
+            TrainSize = a.GetResult(BenchArgs.Train_Size, d.TrainSize)
+            TestSize = a.GetResult(BenchArgs.Test_Size, d.TestSize)
+            Epochs = a.GetResult(BenchArgs.Epochs, d.Epochs)
+            Hidden = a.TryGetResult BenchArgs.Hidden
+            Threads = a.TryGetResult BenchArgs.Threads
+            Profile = a.Contains BenchArgs.Profile }
+    ensureData o.Dataset
+    Bench.run models o
 
 [<EntryPoint>]
 let main argv =

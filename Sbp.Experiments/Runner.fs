@@ -62,7 +62,7 @@ type private DataCache(load: DataSets.LoadOptions) =
         cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test; DvsEncoding = dvs } name)).Value
 
 /// Runs one experiment to its record and artifacts (written atomically, artifacts first).
-let private runOne (o: Options) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
+let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
     let eid = Experiment.id e
     let dataset, trainSize, testSize = Experiment.data e
     match (try Ok(data.Get(dataset, trainSize, testSize, e.Model.DvsEncoding)) with :? DataNotProvisionedException as x -> Error x.Message) with
@@ -73,7 +73,7 @@ let private runOne (o: Options) (grid: string) (data: DataCache) (status: Concur
             | Training.Batch(epoch, epochs, stage, finished, total) ->
                 status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
             | Training.EpochDone _ -> ()
-        let record, artifacts = (resolve e).Train split report
+        let record, artifacts = (resolve e).Train split threads report
         let record =
             { record with
                 GitCommit = o.GitCommit
@@ -92,7 +92,7 @@ let run (o: Options) (g: Grid) =
     let g = match o.Shard with Some(i, n) -> shard i n g | None -> g
     let todo, finished = g.Experiments |> List.partition (fun e -> not (isFinished (recordPath o.Root g.Name e)))
     let parallelism = max 1 (min o.Parallel (max 1 todo.Length))
-    Sbp.Core.Numerics.Gemm.MaxThreads <- max 1 (Environment.ProcessorCount / parallelism)
+    let threads = max 1 (Environment.ProcessorCount / parallelism)
     let where = match o.Shard with Some(i, n) -> $" in shard {i}/{n}" | None -> ""
     o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} already finished, {todo.Length} to run, {parallelism} at a time"
     let data = DataCache o.Load
@@ -115,7 +115,7 @@ let run (o: Options) (g: Grid) =
             null, 1000, 1000)
     let options = ParallelOptions(MaxDegreeOfParallelism = parallelism)
     Parallel.ForEach(todo, options, fun e ->
-        let outcome = runOne o g.Name data status e
+        let outcome = runOne o threads g.Name data status e
         Interlocked.Increment &completed |> ignore
         match outcome with
         | Finished r ->
@@ -131,7 +131,6 @@ let run (o: Options) (g: Grid) =
         )
     |> ignore
     if o.Live then eprintf "\r%s\r" (String(' ', 150))
-    Sbp.Core.Numerics.Gemm.MaxThreads <- Environment.ProcessorCount
     { Total = g.Experiments.Length
       Ran = todo.Length - noData
       Skipped = finished.Length

@@ -231,6 +231,7 @@ let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingMlp p
     { Model = Training.smlpModel net
+      Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofWeights net.Weights }
 

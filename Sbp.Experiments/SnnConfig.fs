@@ -206,6 +206,7 @@ let build (c: SnnConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingStdpNetwork p
     { Model = Training.snnModel net
+      Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofSnn net split.Test (min 3 p.BatchSize) }
 

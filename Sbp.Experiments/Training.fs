@@ -171,6 +171,8 @@ let smlpModel (net: SpikingMlp) =
 /// artifacts it leaves once trained.
 type Built =
     { Model: ITrainable
+      /// The network's threads and phase clock (set by the runner or the bench; they never change results).
+      Execution: INetworkExecution
       Extra: (string * Value) list
       Artifacts: unit -> Artifacts.Artifacts }
 

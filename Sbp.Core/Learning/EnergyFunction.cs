@@ -49,8 +49,11 @@ public sealed class EnergyFunction
         return new EnergyFunction(q, c, m);
     }
 
-    /// <summary>E summed over the first <paramref name="batch"/> rows of the states (states already in [0, 1]).</summary>
-    public double Value(IReadOnlyList<Matrix> states, IReadOnlyList<Matrix> weights, IReadOnlyList<float[]> biases, int batch, float[] scratch)
+    /// <summary>
+    /// E summed over the first <paramref name="batch"/> rows of the states (states already in [0, 1]);
+    /// <paramref name="threads"/> caps the products' threads (0: all cores).
+    /// </summary>
+    public double Value(IReadOnlyList<Matrix> states, IReadOnlyList<Matrix> weights, IReadOnlyList<float[]> biases, int batch, float[] scratch, int threads = 0)
     {
         double e = 0;
         int layers = states.Count;
@@ -64,7 +67,7 @@ public sealed class EnergyFunction
         for (int k = 0; k < layers - 1; k++)
         {
             int np = states[k].Cols, nq = states[k + 1].Cols;
-            Gemm.Multiply(Transpose.No, Transpose.No, batch, nq, np, 1f, states[k].Data, 0, np, weights[k].Data, 0, nq, 0f, scratch, 0, nq);
+            Gemm.Multiply(Transpose.No, Transpose.No, batch, nq, np, 1f, states[k].Data, 0, np, weights[k].Data, 0, nq, 0f, scratch, 0, nq, threads);
             e += Coupling[k] * (double)TensorPrimitives.Dot(scratch.AsSpan(0, batch * nq), states[k + 1].Data.AsSpan(0, batch * nq));
         }
         return e;

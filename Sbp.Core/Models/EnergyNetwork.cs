@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Sbp.Core.Learning;
 using Sbp.Core.Numerics;
@@ -26,8 +27,11 @@ public sealed class ParticleStore
 ///  3. ΔW_k = −(∂E/∂W_k(s^β) − ∂E/∂W_k(s⁰))/(βB), Δb_j likewise; optionally the SBP operator on ΔW;
 ///     W_k += α_k·ΔW'_k, b_j += α_{j−1}·Δb_j; constraints enforced in <see cref="WeightBounds"/>.
 /// ρ(s_0)·W_0 is computed once per batch: the input is clamped. Nothing is allocated per batch.
+/// The relaxation runs per block of 8 samples (each sample's dynamics are its own), blocks over <see cref="Threads"/>
+/// threads, with the other layers' products from weights packed once per phase (<see cref="PackedProduct"/>): the
+/// same operations in the same order as layer-wide passes, so the results do not depend on the number of threads.
 /// </summary>
-public sealed class EnergyNetwork
+public sealed class EnergyNetwork : INetworkExecution
 {
     /// <summary>The (validated) parameters the network was built with.</summary>
     public EqPropParameters Parameters { get; }
@@ -47,12 +51,25 @@ public sealed class EnergyNetwork
     private readonly int[] _n;
     private readonly int _layers;
     private readonly Matrix[] _free, _nudged, _grad, _dw;
-    private readonly Matrix _y, _x0w;
+    private readonly Matrix _y, _x0w, _diff;
+    /// <summary>W_ℓ and W_ℓᵀ packed for the block products (ℓ ≥ 1; entry 0 unused: ρ(s_0)·W_0 is one GEMM per batch).</summary>
+    private readonly PackedOperand?[] _wPacked, _wtPacked;
+    private readonly Action<int> _relaxBlocks;
+    private Matrix[] _relaxStates = [];
+    private int _relaxSteps, _relaxThreads;
+    private float _relaxBeta;
     private readonly float[] _scratch;
     private readonly float[][] _preMean;
     private readonly SelfBackpropagation? _sbp;
     private readonly Rng _signs;
     private int _batch;
+    private long _sbpTicks;
+
+    /// <summary>Threads for the relaxation; the results are the same bits for any value.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>When set, the time of every training phase is added to it (the input product counts as feedforward).</summary>
+    public PhaseClock? Clock { get; set; }
 
     /// <summary>A network with Glorot-uniform weights and zero biases drawn from <see cref="EqPropParameters.Seed"/>; throws <see cref="ArgumentException"/> when <paramref name="p"/> is invalid.</summary>
     public EnergyNetwork(EqPropParameters p)
@@ -67,6 +84,15 @@ public sealed class EnergyNetwork
         _free = PerLayer(); _nudged = PerLayer(); _grad = PerLayer();
         _y = new Matrix(b, _n[^1]);
         _x0w = new Matrix(b, _n[1]);
+        _diff = new Matrix(b, _n[^1]);
+        _wPacked = new PackedOperand?[_layers - 1];
+        _wtPacked = new PackedOperand?[_layers - 1];
+        for (int l = 1; l < _layers - 1; l++)
+        {
+            _wPacked[l] = new PackedOperand(_n[l], _n[l + 1]);
+            _wtPacked[l] = new PackedOperand(_n[l + 1], _n[l]);
+        }
+        _relaxBlocks = RelaxBlocks;
         _scratch = new float[b * _n.Max()];
         Weights = new Matrix[_layers - 1];
         _dw = new Matrix[_layers - 1];
@@ -115,7 +141,7 @@ public sealed class EnergyNetwork
         Activations.Clip01(Live(_free[0]), Live(_free[0]));
         Live(_free[0]).CopyTo(_nudged[0].Data);
         int n0 = _n[0], n1 = _n[1];
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _free[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1);
+        Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _free[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1, Threads);
         SynapticOps += (long)_batch * n0 * n1;
     }
 
@@ -128,14 +154,22 @@ public sealed class EnergyNetwork
     /// <summary>One batch: free phase (particles updated), nudged phase, learning.</summary>
     public void TrainBatch(Matrix features, Matrix targets, ReadOnlySpan<int> rows, ParticleStore particles)
     {
+        long t0 = Stopwatch.GetTimestamp();
         LoadBatch(features, targets, rows, particles);
+        long t1 = Stopwatch.GetTimestamp();
         Relax(_free, Parameters.FreeIterations, 0f);
         StoreParticles(rows, particles);
+        long t2 = Stopwatch.GetTimestamp();
         float beta = Parameters.RandomBetaSign && _signs.NextInt(2) == 0 ? -Parameters.Beta : Parameters.Beta;
         LastBeta = beta;
         for (int l = 1; l < _layers; l++) Live(_free[l]).CopyTo(_nudged[l].Data);
         Relax(_nudged, Parameters.NudgeIterations, beta);
+        long t3 = Stopwatch.GetTimestamp();
         Learn(beta);
+        Clock?.Add(RunPhase.Feedforward, t1 - t0);
+        Clock?.Add(RunPhase.Free, t2 - t1);
+        Clock?.Add(RunPhase.Nudged, t3 - t2);
+        Clock?.Add(RunPhase.Plasticity, Stopwatch.GetTimestamp() - t3 - _sbpTicks);
     }
 
     /// <summary>Free phase only (the particles of these samples are updated, as in the reference); prediction in <see cref="Output"/>.</summary>
@@ -149,16 +183,68 @@ public sealed class EnergyNetwork
     /// <summary>n steps of s_j ← clip(s_j − ε·∂F/∂s_j, 0, 1) for every j ≥ 1 at once; F = E + β|s_L − y|².</summary>
     public void Relax(Matrix[] s, int steps, float beta)
     {
-        float eps = Parameters.Epsilon;
-        for (int t = 0; t < steps; t++)
+        if (steps <= 0) return;
+        for (int l = 1; l < _layers - 1; l++)
         {
-            for (int j = 1; j < _layers; j++) StateGradient(s, j, _grad[j], beta);
-            for (int j = 1; j < _layers; j++)
+            _wPacked[l]!.Pack(Weights[l], Transpose.No);
+            _wtPacked[l]!.Pack(Weights[l], Transpose.Yes);
+        }
+        (_relaxStates, _relaxSteps, _relaxBeta) = (s, steps, beta);
+        int blocks = Math.Max(1, _batch / 8);
+        _relaxThreads = Math.Clamp(Threads, 1, blocks);
+        if (_relaxThreads == 1) RelaxBlocks(0);
+        else Parallel.For(0, _relaxThreads, _relaxBlocks);
+        _relaxStates = [];
+        long ops = 0;
+        for (int j = 1; j < _layers; j++)
+            ops += (j >= 2 ? (long)_batch * _n[j - 1] * _n[j] : 0) + (j < _layers - 1 ? (long)_batch * _n[j + 1] * _n[j] : 0) + 3L * _batch * _n[j];
+        SynapticOps += steps * ops;
+    }
+
+    private static Span<float> Rows(Matrix m, int r0, int r1) => m.Data.AsSpan(r0 * m.Cols, (r1 - r0) * m.Cols);
+
+    /// <summary>Thread t's share of the blocks of 8 samples (the last block takes the remainder).</summary>
+    private void RelaxBlocks(int t)
+    {
+        int blocks = Math.Max(1, _batch / 8);
+        int b0 = (int)((long)blocks * t / _relaxThreads), b1 = (int)((long)blocks * (t + 1) / _relaxThreads);
+        float eps = Parameters.Epsilon;
+        var s = _relaxStates;
+        for (int blk = b0; blk < b1; blk++)
+        {
+            int r0 = blk * 8, r1 = blk == blocks - 1 ? _batch : r0 + 8;
+            for (int step = 0; step < _relaxSteps; step++)
             {
-                var sj = Live(s[j]);
-                TensorPrimitives.MultiplyAdd(Live(_grad[j]), -eps, sj, sj);
-                Activations.Clip01(sj, sj);
+                for (int j = 1; j < _layers; j++) GradientRows(s, j, r0, r1, _relaxBeta);
+                for (int j = 1; j < _layers; j++)
+                {
+                    var sj = Rows(s[j], r0, r1);
+                    TensorPrimitives.MultiplyAdd(Rows(_grad[j], r0, r1), -eps, sj, sj);
+                    Activations.Clip01(sj, sj);
+                }
             }
+        }
+    }
+
+    /// <summary>∂F/∂s_j of samples r0..r1−1 into _grad[j]: the operations of <see cref="StateGradient"/>, on these rows.</summary>
+    private void GradientRows(Matrix[] s, int j, int r0, int r1, float beta)
+    {
+        var e = Energy;
+        int nj = _n[j];
+        var g = _grad[j];
+        var gj = Rows(g, r0, r1);
+        if (j == 1) TensorPrimitives.Multiply(Rows(_x0w, r0, r1), e.Coupling[0], gj);
+        else PackedProduct.Multiply(s[j - 1].Data, _n[j - 1], r0, r1, _wPacked[j - 1]!, g.Data, nj, accumulate: false, e.Coupling[j - 1]);
+        if (j < _layers - 1)
+            PackedProduct.Multiply(s[j + 1].Data, _n[j + 1], r0, r1, _wtPacked[j]!, g.Data, nj, accumulate: true, e.Coupling[j]);
+        TensorPrimitives.MultiplyAdd(Rows(s[j], r0, r1), 2f * e.Quadratic[j], gj, gj);
+        if (e.Bias[j] != 0)
+            for (int r = r0; r < r1; r++) TensorPrimitives.MultiplyAdd(Biases[j], e.Bias[j], g.Row(r), g.Row(r));
+        if (beta != 0 && j == _layers - 1)
+        {
+            var diff = Rows(_diff, r0, r1);
+            TensorPrimitives.Subtract(Rows(s[j], r0, r1), Rows(_y, r0, r1), diff);
+            TensorPrimitives.MultiplyAdd(diff, 2f * beta, gj, gj);
         }
     }
 
@@ -173,14 +259,14 @@ public sealed class EnergyNetwork
         else
         {
             int np = _n[j - 1];
-            Gemm.Multiply(Transpose.No, Transpose.No, _batch, nj, np, e.Coupling[j - 1], s[j - 1].Data, 0, np, Weights[j - 1].Data, 0, nj, 0f, g.Data, 0, nj);
+            Gemm.Multiply(Transpose.No, Transpose.No, _batch, nj, np, e.Coupling[j - 1], s[j - 1].Data, 0, np, Weights[j - 1].Data, 0, nj, 0f, g.Data, 0, nj, Threads);
             SynapticOps += (long)_batch * np * nj;
         }
         // + c_j·ρ(s_{j+1})W_jᵀ
         if (j < _layers - 1)
         {
             int nq = _n[j + 1];
-            Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nj, nq, e.Coupling[j], s[j + 1].Data, 0, nq, Weights[j].Data, 0, nq, 1f, g.Data, 0, nj);
+            Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nj, nq, e.Coupling[j], s[j + 1].Data, 0, nq, Weights[j].Data, 0, nq, 1f, g.Data, 0, nj, Threads);
             SynapticOps += (long)_batch * nq * nj;
         }
         // + 2q_j·s_j + m_j·b_j
@@ -205,7 +291,7 @@ public sealed class EnergyNetwork
         for (int k = 0; k < _layers - 1; k++)
         {
             var rule = k == 0 ? BaseRule.SbpBase : BaseRule.Symmetric;
-            SynapticOps += ContrastiveStdp.Compute(rule, _free[k], _nudged[k], _free[k + 1], _nudged[k + 1], _batch, beta, _dw[k], _scratch);
+            SynapticOps += ContrastiveStdp.Compute(rule, _free[k], _nudged[k], _free[k + 1], _nudged[k + 1], _batch, beta, _dw[k], _scratch, Threads);
             TensorPrimitives.Multiply(_dw[k].Data, -e.Coupling[k], _dw[k].Data);
         }
         for (int j = 1; j < _layers; j++)
@@ -216,7 +302,10 @@ public sealed class EnergyNetwork
             Activations.ColumnMean(diff, _batch, _preMean[j]);
             TensorPrimitives.MultiplyAdd(_preMean[j], -e.Bias[j] * p.LearningRates[j - 1] / beta, Biases[j], Biases[j]);
         }
+        long t0 = Stopwatch.GetTimestamp();
         if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _free, _batch, _preMean);
+        _sbpTicks = Stopwatch.GetTimestamp() - t0;
+        Clock?.Add(RunPhase.Sbp, _sbpTicks);
         SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
     }
 
@@ -224,7 +313,7 @@ public sealed class EnergyNetwork
     public double FreeEnergy()
     {
         var biases = Biases;
-        return Energy.Value(_free, Weights, biases, _batch, _scratch) / _batch;
+        return Energy.Value(_free, Weights, biases, _batch, _scratch, Threads) / _batch;
     }
 
     /// <summary>Test hook: the weight change the last batch produced (before the learning rate).</summary>

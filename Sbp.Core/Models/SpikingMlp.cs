@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Sbp.Core.Learning;
 using Sbp.Core.Numerics;
@@ -19,7 +20,7 @@ namespace Sbp.Core.Models;
 /// the reference SBP gradient (SpikingMlpSbpGradient.cs), by the SBP operator in replace mode, or by zero (<see cref="HiddenGradient"/>).
 /// Input and hidden spikes are binary and sparse, so the products run event-driven (<see cref="SparseRows"/>).
 /// </summary>
-public sealed partial class SpikingMlp : ISupervisedNetwork
+public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
 {
     /// <summary>The (validated) parameters the network was built with.</summary>
     public SmlpParameters Parameters { get; }
@@ -117,6 +118,15 @@ public sealed partial class SpikingMlp : ISupervisedNetwork
         if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
     }
 
+    /// <summary>When set, the time of every training phase is added to it (the SBP phase is the hidden-gradient replacement).</summary>
+    public PhaseClock? Clock { get; set; }
+
+    /// <summary>
+    /// Threads for the event-driven products; the results are the same bits for any value. Default 1: the products of
+    /// one time step are short, and on a shared machine the synchronisation per step cost more than it saved.
+    /// </summary>
+    public int Threads { get; set; } = 1;
+
     /// <summary>The output spike rates Σ_t s_t / T of the last batch (rows 0..batch−1 are valid), each in [0, 1].</summary>
     public Matrix Output => _out;
     /// <summary>Samples in the last batch (at most the batch size).</summary>
@@ -147,7 +157,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork
             {
                 int nin = _n[k], nout = _n[k + 1];
                 var a = Live(_a[t][k]);
-                SynapticOps += SparseRows.Multiply(Live(_x[t][k]), _batch, nin, Weights[k], a, accumulate: false);
+                SynapticOps += SparseRows.Multiply(_x[t][k], _batch, Weights[k], _a[t][k], accumulate: false, Threads);
                 Activations.AddRowVector(a, Biases[k], _batch);
                 TensorPrimitives.Sigmoid(a, a);
                 var m = Live(_m[t][k]);
@@ -202,13 +212,17 @@ public sealed partial class SpikingMlp : ISupervisedNetwork
     /// <summary>Forward, backward and an Adam step on one batch.</summary>
     public void TrainBatch(Matrix features, Matrix targets, ReadOnlySpan<int> rows)
     {
+        long t0 = Stopwatch.GetTimestamp();
         Forward(features, targets, rows);
+        long t1 = Stopwatch.GetTimestamp();
         var p = Parameters;
         bool replaceBatch = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerBatch && _replace.NextDouble() < p.ReplaceProportion;
         bool perStep = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerStep;
         if (perStep && p.Rule == HiddenGradient.Sbp) PrepareSbpPerStep();
         Backward(hiddenByBackprop: !replaceBatch, perStep);
+        long t2 = Stopwatch.GetTimestamp();
         if (replaceBatch) { Replaced++; ReplaceHidden(); }
+        long t3 = Stopwatch.GetTimestamp();
         bool freezeBiases = p.ReferenceQuirks && (replaceBatch || perStep);
         float lr = LearningRate;
         for (int k = 0; k < _w; k++)
@@ -225,6 +239,10 @@ public sealed partial class SpikingMlp : ISupervisedNetwork
             _previousInput[k].Data.AsSpan(_batch * _n[k]).Clear();
         }
         _hasPrevious = true;
+        Clock?.Add(RunPhase.Feedforward, t1 - t0);
+        Clock?.Add(RunPhase.Backward, t2 - t1);
+        Clock?.Add(RunPhase.Sbp, t3 - t2);
+        Clock?.Add(RunPhase.Plasticity, Stopwatch.GetTimestamp() - t3);
     }
 
     /// <summary>
@@ -271,7 +289,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork
                 long ownOps = hidden ? 0 : 6L * dm.Length;
                 if (!hidden || bpStep)
                 {
-                    long g = SparseRows.TransposeMultiplyAdd(Live(_x[t][k]), _batch, _n[k], dA, _grad[k]);
+                    long g = SparseRows.TransposeMultiplyAdd(_x[t][k], _batch, _dA[k], _grad[k], 1f, Threads);
                     Activations.ColumnSumAdd(dA, _batch, _gradBias[k]);
                     if (hidden) bpOps += g; else ownOps += g;
                 }
@@ -285,7 +303,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork
                 {
                     // ∂L/∂s of the layer below at this step, (∂L/∂a)·W_kᵀ: work done only for the hidden layers
                     int nin = _n[k], nout = _n[k + 1];
-                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nin, nout, 1f, _dA[k].Data, 0, nout, Weights[k].Data, 0, nout, 0f, _dS[k - 1].Data, 0, nin);
+                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nin, nout, 1f, _dA[k].Data, 0, nout, Weights[k].Data, 0, nout, 0f, _dS[k - 1].Data, 0, nin, Threads);
                     bpOps += (long)_batch * nin * nout;
                 }
                 SynapticOps += bpOps + ownOps;

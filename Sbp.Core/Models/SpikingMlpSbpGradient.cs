@@ -138,7 +138,7 @@ public sealed partial class SpikingMlp
         TensorPrimitives.Subtract(Live(_y), Live(_out), e);
         _ebufR ??= new float[p.BatchSize * _n.Max()];
         var eR = new Span<float>(_ebufR, 0, _batch * nh);
-        Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nh, nout, 1f, _ebuf, 0, nout, _feedback[k].Data, 0, nout, 0f, _ebufR, 0, nh);
+        Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nh, nout, 1f, _ebuf, 0, nout, _feedback[k].Data, 0, nout, 0f, _ebufR, 0, nh, Threads);
         ops += (long)_batch * nh * nout;
         var r = _repl[k];
         Array.Clear(r.Data);

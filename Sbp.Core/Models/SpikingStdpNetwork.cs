@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Sbp.Core.Neurons;
 using Sbp.Core.Numerics;
@@ -19,8 +20,13 @@ namespace Sbp.Core.Models;
 ///     the weight constraints are enforced (one place: <see cref="WeightBounds"/>).
 /// Quirk kept by default: V, g and h persist from batch to batch (<see cref="SnnParameters.ResetStatePerBatch"/>).
 /// Nothing is allocated per batch or per step after construction.
+/// Without Dale's law populations, short-term plasticity, spike-timing STDP or a spike log, phases 1–3 run as one
+/// pass per block of 8 samples (every sample's dynamics are its own), blocks spread over <see cref="Threads"/>
+/// threads, with the products of the small layers from weights packed once per batch (<see cref="PackedProduct"/>) and
+/// the LIF step fused with the κ-mix (<see cref="LifFused"/>); the arithmetic is the same, operation for operation,
+/// so the results are bitwise those of the layer-wide passes and do not depend on the number of threads.
 /// </summary>
-public sealed class SpikingStdpNetwork : ISupervisedNetwork
+public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
 {
     /// <summary>The (validated) parameters the network was built with.</summary>
     public SnnParameters Parameters { get; }
@@ -38,7 +44,14 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     private readonly int[] _n;
     private readonly int _layers;
     private readonly Matrix[] _s, _sp, _v, _g, _gInh, _h, _drive, _inh, _stpU, _stpX, _dw;
-    private readonly Matrix _y, _x0w;
+    private readonly Matrix _y, _x0w, _diff;
+    /// <summary>W_ℓ and W_ℓᵀ packed for the block products (ℓ ≥ 1; entry 0 unused: s_0·W_0 is one GEMM per batch).</summary>
+    private readonly PackedOperand?[] _wPacked, _wtPacked;
+    private readonly bool _blockwise;
+    private readonly long[] _blockSpikes;
+    private readonly Action<int> _runBlocks;
+    private int _blockThreads;
+    private bool _blockNudged;
     private readonly float[] _scratch;
     private readonly float[][] _dBias, _preMean;
     private readonly SelfBackpropagation? _sbp;
@@ -61,6 +74,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         _drive = PerLayer(); _inh = PerLayer(); _stpU = PerLayer(); _stpX = PerLayer();
         _y = new Matrix(b, _n[^1]);
         _x0w = new Matrix(b, _n[1]);
+        _diff = new Matrix(b, _n[^1]);
         _scratch = new float[b * _n.Max()];
         _inhibitory = _n.Select((n, l) => l == 0 || l == _layers - 1 ? 0 : (int)MathF.Round(p.InhibitoryFraction * n)).ToArray();
         Weights = new Matrix[_layers - 1];
@@ -80,8 +94,27 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         if (p.Sbp is not null) _sbp = new SelfBackpropagation(_n);
         if (p.Rule == BaseRule.SpikeTiming) _trace = new TraceStdp(_n, b, p.Window);
         Spikes = new long[_layers];
+        _blockwise = p.ShortTermPlasticity is null && _trace is null && _inhibitory.All(i => i == 0);
+        _wPacked = new PackedOperand?[_layers - 1];
+        _wtPacked = new PackedOperand?[_layers - 1];
+        for (int l = 1; l < _layers - 1; l++)
+        {
+            _wPacked[l] = new PackedOperand(_n[l], _n[l + 1]);
+            _wtPacked[l] = new PackedOperand(_n[l + 1], _n[l]);
+        }
+        _blockSpikes = new long[Blocks(b) * _layers];
+        _runBlocks = RunBlocks;
         ResetState();
     }
+
+    /// <summary>
+    /// Threads for the per-sample phases (feedforward and relaxation); the results are the same bits for any value.
+    /// </summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>When set, the time of every training phase is added to it.</summary>
+    public PhaseClock? Clock { get; set; }
+    private readonly long[] _blockTicks = new long[Enum.GetValues<RunPhase>().Length];
 
     /// <summary>Number of layers, input included.</summary>
     public int LayerCount => _layers;
@@ -152,9 +185,19 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         LoadBatch(features, targets, rows);
         if (Parameters.ResetStatePerBatch) ResetState();
         _trace?.BeginBatch();
-        Feedforward();
-        Relax(nudged: false);
-        Relax(nudged: true);
+        if (_blockwise && SpikeLog is null) Blockwise(nudged: true);
+        else
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Feedforward();
+            long t1 = Stopwatch.GetTimestamp();
+            Relax(nudged: false);
+            long t2 = Stopwatch.GetTimestamp();
+            Relax(nudged: true);
+            Clock?.Add(RunPhase.Feedforward, t1 - t0);
+            Clock?.Add(RunPhase.Free, t2 - t1);
+            Clock?.Add(RunPhase.Nudged, Stopwatch.GetTimestamp() - t2);
+        }
         Learn();
     }
 
@@ -163,8 +206,12 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     {
         LoadBatch(features, targets, rows);
         if (Parameters.ResetStatePerBatch) ResetState();
-        Feedforward();
-        Relax(nudged: false);
+        if (_blockwise && SpikeLog is null) Blockwise(nudged: false);
+        else
+        {
+            Feedforward();
+            Relax(nudged: false);
+        }
     }
 
     private Span<float> Live(Matrix m) => m.Data.AsSpan(0, _batch * m.Cols);
@@ -174,7 +221,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     {
         if (l == 1) { Live(_x0w).CopyTo(drive.Data); return; }
         int np = _n[l - 1], nq = _n[l];
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, s[l - 1].Data, 0, np, Weights[l - 1].Data, 0, nq, 0f, drive.Data, 0, nq);
+        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, s[l - 1].Data, 0, np, Weights[l - 1].Data, 0, nq, 0f, drive.Data, 0, nq, Threads);
         SynapticOps += (long)_batch * np * nq;
     }
 
@@ -182,7 +229,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     {
         var p = Parameters;
         int n0 = _n[0], n1 = _n[1];
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1);
+        Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1, Threads);
         SynapticOps += (long)_batch * n0 * n1;
         _x0wCurrent = true;
         int steps = p.Steps;
@@ -218,6 +265,140 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
         }
     }
 
+    private static int Blocks(int batch) => Math.Max(1, batch / 8);
+
+    /// <summary>Phases 1–3 (the nudged phase only when training) per block of samples, blocks over threads.</summary>
+    private void Blockwise(bool nudged)
+    {
+        var p = Parameters;
+        int n0 = _n[0], n1 = _n[1], b = _batch;
+        long begin = Stopwatch.GetTimestamp();
+        Gemm.Multiply(Transpose.No, Transpose.No, b, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1, Threads);
+        _x0wCurrent = true;
+        for (int l = 1; l < _layers - 1; l++)
+        {
+            _wPacked[l]!.Pack(Weights[l], Transpose.No);
+            _wtPacked[l]!.Pack(Weights[l], Transpose.Yes);
+        }
+        int blocks = Blocks(b);
+        Array.Clear(_blockSpikes);
+        Array.Clear(_blockTicks);
+        long start = Stopwatch.GetTimestamp();
+        if (nudged) Clock?.Add(RunPhase.Feedforward, start - begin);
+        _blockNudged = nudged;
+        _blockThreads = Math.Clamp(Threads, 1, blocks);
+        if (_blockThreads == 1) RunBlocks(0);
+        else Parallel.For(0, _blockThreads, _runBlocks);
+        if (nudged) Clock?.Split(Stopwatch.GetTimestamp() - start, _blockTicks);
+        for (int blk = 0; blk < blocks; blk++)
+            for (int l = 1; l < _layers; l++) Spikes[l] += _blockSpikes[blk * _layers + l];
+        // the counted operations of the layer-wide passes, which these blocks perform too
+        long ops = (long)b * n0 * n1;
+        for (int l = 1; l < _layers; l++)
+        {
+            long forward = l >= 2 ? (long)b * _n[l - 1] * _n[l] : 0;
+            ops += p.Steps * (forward + (long)b * _n[l]);
+            long relax = forward + (l < _layers - 1 ? (long)b * _n[l] * _n[l + 1] : 0) + 4L * b * _n[l];
+            ops += (p.FreeIterations + (nudged ? p.NudgeIterations : 0)) * relax;
+        }
+        SynapticOps += ops;
+    }
+
+    private void RunBlocks(int t)
+    {
+        int blocks = Blocks(_batch);
+        int b0 = (int)((long)blocks * t / _blockThreads), b1 = (int)((long)blocks * (t + 1) / _blockThreads);
+        for (int blk = b0; blk < b1; blk++)
+        {
+            int r0 = blk * 8, r1 = blk == blocks - 1 ? _batch : r0 + 8;
+            long t0 = Stopwatch.GetTimestamp();
+            FeedforwardBlock(blk, r0, r1);
+            long t1 = Stopwatch.GetTimestamp();
+            RelaxBlock(_s, r0, r1, nudged: false);
+            for (int l = 1; l < _layers; l++) Rows(_s[l], r0, r1).CopyTo(Rows(_h[l], r0, r1));
+            long t2 = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _blockTicks[(int)RunPhase.Feedforward], t1 - t0);
+            Interlocked.Add(ref _blockTicks[(int)RunPhase.Free], t2 - t1);
+            if (_blockNudged)
+            {
+                for (int l = 1; l < _layers; l++) Rows(_s[l], r0, r1).CopyTo(Rows(_sp[l], r0, r1));
+                RelaxBlock(_sp, r0, r1, nudged: true);
+                Interlocked.Add(ref _blockTicks[(int)RunPhase.Nudged], Stopwatch.GetTimestamp() - t2);
+            }
+        }
+    }
+
+    private static Span<float> Rows(Matrix m, int r0, int r1) => m.Data.AsSpan(r0 * m.Cols, (r1 - r0) * m.Cols);
+
+    /// <summary>drive rows ← s_{ℓ−1}·W_{ℓ−1} (the cached s_0·W_0 for ℓ = 1).</summary>
+    private void ForwardDriveRows(Matrix[] s, int l, int r0, int r1)
+    {
+        if (l == 1) Rows(_x0w, r0, r1).CopyTo(Rows(_drive[1], r0, r1));
+        else PackedProduct.Multiply(s[l - 1].Data, _n[l - 1], r0, r1, _wPacked[l - 1]!, _drive[l].Data, _n[l], accumulate: false);
+    }
+
+    /// <summary>Phase 1 for samples r0..r1−1: the same operations as <see cref="Feedforward"/>, on these rows.</summary>
+    private void FeedforwardBlock(int blk, int r0, int r1)
+    {
+        var p = Parameters;
+        var lif = p.Lif;
+        int steps = p.Steps, rows = r1 - r0;
+        for (int k = 1; k <= steps; k++)
+        {
+            float kappa = (float)k / steps;
+            for (int l = 1; l < _layers; l++)
+            {
+                var current = Rows(_drive[l], r0, r1);
+                if (k == 1 || l != 1)
+                {
+                    ForwardDriveRows(_s, l, r0, r1);
+                    Activations.AddRowVector(current, Biases[l], rows);
+                    Activations.BipolarSigmoid(current, current);
+                }
+                var s = Rows(_s[l], r0, r1);
+                _blockSpikes[blk * _layers + l] += LifFused.StepMix(lif, current, Rows(_g[l], r0, r1), Rows(_v[l], r0, r1), Rows(_h[l], r0, r1), kappa, s);
+                TensorPrimitives.Tanh(s, s);
+            }
+        }
+    }
+
+    /// <summary>Phase 2 or 3 for samples r0..r1−1: the same operations as <see cref="Relax"/>, on these rows.</summary>
+    private void RelaxBlock(Matrix[] s, int r0, int r1, bool nudged)
+    {
+        var p = Parameters;
+        int iterations = nudged ? p.NudgeIterations : p.FreeIterations, rows = r1 - r0;
+        float eps = p.Epsilon;
+        for (int it = 0; it < iterations; it++)
+        {
+            for (int l = 1; l < _layers; l++)
+            {
+                ForwardDriveRows(s, l, r0, r1);
+                var d = Rows(_drive[l], r0, r1);
+                Activations.AddRowVector(d, Biases[l], rows);
+                var sl = Rows(s[l], r0, r1);
+                if (l < _layers - 1)
+                {
+                    PackedProduct.Multiply(s[l + 1].Data, _n[l + 1], r0, r1, _wtPacked[l]!, _drive[l].Data, _n[l], accumulate: true);
+                    TensorPrimitives.Subtract(sl, d, d);
+                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
+                    Activations.BipolarSigmoid(sl, sl);
+                }
+                else
+                {
+                    TensorPrimitives.Subtract(sl, d, d);
+                    if (nudged)
+                    {
+                        var diff = Rows(_diff, r0, r1);
+                        TensorPrimitives.Subtract(sl, Rows(_y, r0, r1), diff);
+                        TensorPrimitives.MultiplyAdd(diff, p.Beta, d, d);
+                    }
+                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
+                    Activations.Relu(sl, sl);
+                }
+            }
+        }
+    }
+
     private void LogSpikes(int step, int layer, ReadOnlySpan<float> v, float reset)
     {
         int n = _n[layer];
@@ -230,8 +411,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
     {
         int np = _n[l - 1], nq = _n[l], ni = _inhibitory[l - 1], ne = np - ni;
         var w = Weights[l - 1].Data;
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, ne, 1f, _s[l - 1].Data, 0, np, w, 0, nq, 0f, _drive[l].Data, 0, nq);
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, ni, -1f, _s[l - 1].Data, ne, np, w, ne * nq, nq, 0f, _inh[l].Data, 0, nq);
+        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, ne, 1f, _s[l - 1].Data, 0, np, w, 0, nq, 0f, _drive[l].Data, 0, nq, Threads);
+        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, ni, -1f, _s[l - 1].Data, ne, np, w, ne * nq, nq, 0f, _inh[l].Data, 0, nq, Threads);
         var inh = Live(_inh[l]);
         Activations.BipolarSigmoid(inh, inh);
         TensorPrimitives.Max(inh, 0f, inh);
@@ -262,7 +443,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
                 if (l < _layers - 1)
                 {
                     int nq = _n[l + 1], nl = _n[l];
-                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nl, nq, 1f, s[l + 1].Data, 0, nq, Weights[l].Data, 0, nq, 1f, drive.Data, 0, nl);
+                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nl, nq, 1f, s[l + 1].Data, 0, nq, Weights[l].Data, 0, nq, 1f, drive.Data, 0, nl, Threads);
                     SynapticOps += (long)_batch * nl * nq;
                     // s ← σ(s − ε(s − drive))
                     TensorPrimitives.Subtract(sl, d, d);
@@ -284,7 +465,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
                 }
                 SynapticOps += 4L * sl.Length;
             }
-            if (_trace is not null) SynapticOps += _trace.Step(s, _batch, phase);
+            if (_trace is not null) SynapticOps += _trace.Step(s, _batch, phase, Threads);
         }
         if (!nudged)
             for (int l = 1; l < _layers; l++) Live(_s[l]).CopyTo(_h[l].Data);
@@ -303,12 +484,17 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
             Activations.ColumnMean(diff, _batch, _dBias[l]);
             TensorPrimitives.MultiplyAdd(_dBias[l], p.LearningRates[l - 1] / beta, Biases[l], Biases[l]);
         }
+        long t0 = Stopwatch.GetTimestamp();
         if (_trace is not null) _trace.Finish(_dw, _batch, beta);
         else
             for (int l = 0; l < _layers - 1; l++)
-                SynapticOps += ContrastiveStdp.Compute(p.Rule, _s[l], _sp[l], _s[l + 1], _sp[l + 1], _batch, beta, _dw[l], _scratch);
+                SynapticOps += ContrastiveStdp.Compute(p.Rule, _s[l], _sp[l], _s[l + 1], _sp[l + 1], _batch, beta, _dw[l], _scratch, Threads);
+        long t1 = Stopwatch.GetTimestamp();
         if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
+        long t2 = Stopwatch.GetTimestamp();
         SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
+        Clock?.Add(RunPhase.Plasticity, t1 - t0 + Stopwatch.GetTimestamp() - t2);
+        Clock?.Add(RunPhase.Sbp, t2 - t1);
     }
 
     /// <summary>
@@ -330,7 +516,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork
                 var sw = _scratch.AsSpan(0, _batch * nq);
                 // s_0·W_0 of an inferred batch is already at hand
                 if (l == 0 && _x0wCurrent) Live(_x0w).CopyTo(sw);
-                else Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, _s[l].Data, 0, np, Weights[l].Data, 0, nq, 0f, _scratch, 0, nq);
+                else Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, _s[l].Data, 0, np, Weights[l].Data, 0, nq, 0f, _scratch, 0, nq, Threads);
                 e -= TensorPrimitives.Dot(sw, Live(_s[l + 1]));
             }
         }

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Sbp.Core.Numerics;
 
@@ -31,8 +33,21 @@ public static class Activations
     /// <summary>True when every value is finite.</summary>
     public static bool AllFinite(ReadOnlySpan<float> x)
     {
-        foreach (var v in x)
-            if (!float.IsFinite(v)) return false;
+        // x − x is 0 for a finite x and NaN for ±∞ or NaN: one vector pass, then the tail
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var acc = Vector256<float>.Zero;
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                acc += v - v;
+            }
+            if (acc != Vector256<float>.Zero) return false;
+        }
+        for (; i < x.Length; i++)
+            if (!float.IsFinite(x[i])) return false;
         return true;
     }
 

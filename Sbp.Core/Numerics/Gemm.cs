@@ -25,22 +25,21 @@ public static class Gemm
     private const int Mr = 4;
     private const int Nr = 24;
     private const int Kc = 256;
-    /// <summary>
-    /// Most threads one product may use (default: all cores). Lowered when several runs share the machine; results
-    /// are bitwise the same for any value.
-    /// </summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
     /// <summary>Below this many multiply-adds a product runs on the calling thread.</summary>
     private const long ParallelThreshold = 2_000_000;
 
     /// <summary>
     /// C[m x n] ← α·op(A)·op(B) + β·C, where op(A) is m x k and op(B) is k x n; each operand starts at its offset
-    /// and has its own leading dimension (row stride).
+    /// and has its own leading dimension (row stride). <paramref name="threads"/> caps the threads the product may use
+    /// (0: all cores); the caller passes its own budget, and the result is bitwise the same for any value.
     /// </summary>
     public static void Multiply(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
-        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc)
+        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc,
+        int threads = 0)
     {
+        if (threads < 0) throw new ArgumentException($"threads must be ≥ 0 (0: all cores), got {threads}");
+        int maxThreads = threads == 0 ? Environment.ProcessorCount : threads;
         if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"negative size m={m} n={n} k={k}");
         if (m == 0 || n == 0) return;
         CheckOperand(a.Length - aOffset, lda, ta == Transpose.No ? m : k, ta == Transpose.No ? k : m, "A");
@@ -59,16 +58,16 @@ public static class Gemm
                 int kc = Math.Min(Kc, k - k0);
                 PackB(tb, b.AsSpan(bOffset), ldb, k0, kc, n, packedB);
                 long work = (long)m * n * kc;
-                int threads = work >= ParallelThreshold && panels >= 2 ? Math.Clamp(MaxThreads, 1, panels) : 1;
-                if (threads == 1)
+                int parts = work >= ParallelThreshold && panels >= 2 ? Math.Clamp(maxThreads, 1, panels) : 1;
+                if (parts == 1)
                 {
                     Compute(ta, a.AsSpan(aOffset), lda, c.AsSpan(cOffset), ldc, m, n, k0, kc, alpha, packedB, 0, panels);
                 }
                 else
                 {
                     var job = CachedJob ??= new Job();
-                    job.Set(ta, a, aOffset, lda, c, cOffset, ldc, m, n, k0, kc, alpha, packedB, panels, threads);
-                    Parallel.For(0, threads, job.RunPart);
+                    job.Set(ta, a, aOffset, lda, c, cOffset, ldc, m, n, k0, kc, alpha, packedB, panels, parts);
+                    Parallel.For(0, parts, job.RunPart);
                     job.Clear();
                 }
             }
@@ -80,7 +79,7 @@ public static class Gemm
     }
 
     /// <summary>Matrix overload: C ← α·op(A)·op(B) + β·C with the shapes taken from the matrices.</summary>
-    public static void Multiply(Transpose ta, Transpose tb, float alpha, Matrix a, Matrix b, float beta, Matrix c)
+    public static void Multiply(Transpose ta, Transpose tb, float alpha, Matrix a, Matrix b, float beta, Matrix c, int threads = 0)
     {
         int m = ta == Transpose.No ? a.Rows : a.Cols;
         int k = ta == Transpose.No ? a.Cols : a.Rows;
@@ -88,7 +87,7 @@ public static class Gemm
         int n = tb == Transpose.No ? b.Cols : b.Rows;
         if (k != kb || c.Rows != m || c.Cols != n)
             throw new ArgumentException($"shapes do not agree: op(A) {m}x{k}, op(B) {kb}x{n}, C {c.Rows}x{c.Cols}");
-        Multiply(ta, tb, m, n, k, alpha, a.Data, 0, Math.Max(1, a.Cols), b.Data, 0, Math.Max(1, b.Cols), beta, c.Data, 0, Math.Max(1, c.Cols));
+        Multiply(ta, tb, m, n, k, alpha, a.Data, 0, Math.Max(1, a.Cols), b.Data, 0, Math.Max(1, b.Cols), beta, c.Data, 0, Math.Max(1, c.Cols), threads);
     }
 
     [ThreadStatic] private static Job? CachedJob;

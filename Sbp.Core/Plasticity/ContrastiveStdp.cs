@@ -21,13 +21,14 @@ public enum BaseRule
 ///   symmetric:    ΔW = (s⁺_preᵀ s⁺_post − s_preᵀ s_post)/(βB)
 ///   differential: ΔW = (s⁺_pre − s_pre)ᵀ s_post/(βB)
 ///   SBP base:     ΔW = s_preᵀ (s⁺_post − s_post)/(βB)
-/// <c>scratch</c> holds B x max(n_pre, n_post) values. Returns the multiply-accumulates performed.
+/// <c>scratch</c> holds B x max(n_pre, n_post) values; <c>threads</c> caps the products' threads (0: all cores).
+/// Returns the multiply-accumulates performed.
 /// </summary>
 public static class ContrastiveStdp
 {
     /// <summary>Writes ΔW of <paramref name="rule"/> for the first <paramref name="batch"/> rows of the states into <paramref name="dw"/> (n_pre x n_post); returns the multiply-accumulates performed. <see cref="BaseRule.SpikeTiming"/> is computed by <see cref="TraceStdp"/> instead.</summary>
     public static long Compute(BaseRule rule, Matrix preFree, Matrix preNudged, Matrix postFree, Matrix postNudged,
-        int batch, float beta, Matrix dw, float[] scratch)
+        int batch, float beta, Matrix dw, float[] scratch, int threads = 0)
     {
         int np = preFree.Cols, nq = postFree.Cols;
         if (dw.Rows != np || dw.Cols != nq) throw new ArgumentException($"ΔW is {dw.Rows}x{dw.Cols}, the layers are {np}x{nq}");
@@ -37,16 +38,16 @@ public static class ContrastiveStdp
         switch (rule)
         {
             case BaseRule.Symmetric:
-                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, scale, preNudged.Data, 0, np, postNudged.Data, 0, nq, 0f, dw.Data, 0, nq);
-                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, -scale, preFree.Data, 0, np, postFree.Data, 0, nq, 1f, dw.Data, 0, nq);
+                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, scale, preNudged.Data, 0, np, postNudged.Data, 0, nq, 0f, dw.Data, 0, nq, threads);
+                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, -scale, preFree.Data, 0, np, postFree.Data, 0, nq, 1f, dw.Data, 0, nq, threads);
                 return 2 * macs;
             case BaseRule.Differential:
                 System.Numerics.Tensors.TensorPrimitives.Subtract(preNudged.Data.AsSpan(0, batch * np), preFree.Data.AsSpan(0, batch * np), scratch.AsSpan(0, batch * np));
-                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, scale, scratch, 0, np, postFree.Data, 0, nq, 0f, dw.Data, 0, nq);
+                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, scale, scratch, 0, np, postFree.Data, 0, nq, 0f, dw.Data, 0, nq, threads);
                 return macs;
             case BaseRule.SbpBase:
                 System.Numerics.Tensors.TensorPrimitives.Subtract(postNudged.Data.AsSpan(0, batch * nq), postFree.Data.AsSpan(0, batch * nq), scratch.AsSpan(0, batch * nq));
-                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, scale, preFree.Data, 0, np, scratch, 0, nq, 0f, dw.Data, 0, nq);
+                Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, scale, preFree.Data, 0, np, scratch, 0, nq, 0f, dw.Data, 0, nq, threads);
                 return macs;
             default:
                 throw new ArgumentException($"{rule} is not a contrastive rate rule");

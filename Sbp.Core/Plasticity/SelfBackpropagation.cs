@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Sbp.Core.Numerics;
 
 namespace Sbp.Core.Plasticity;
@@ -256,38 +258,74 @@ public sealed class SelfBackpropagation
         return (plus, minus);
     }
 
-    /// <summary>ΔW' = Â⁺ + (Â⁻ + Ĉ⁻)/2.</summary>
+    /// <summary>ΔW' = Â⁺ + (Â⁻ + Ĉ⁻)/2, NaN → 0.</summary>
     private long WriteLateral(Matrix dw, int l)
     {
         var aP = _aPlus[l]; var aM = _aMinus[l]; var cM = _cMinus[l];
         for (int i = 0; i < dw.Rows; i++)
         {
             var row = dw.Row(i);
-            for (int j = 0; j < row.Length; j++)
+            float ap = aP[i], am = aM[i];
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vap = Vector256.Create(ap); var vam = Vector256.Create(am); var two = Vector256.Create(2f);
+                ref float r = ref MemoryMarshal.GetReference(row);
+                ref float c = ref MemoryMarshal.GetArrayDataReference(cM);
+                for (; j + 8 <= row.Length; j += 8)
+                {
+                    var v = Vector256.LoadUnsafe(ref r, (nuint)j);
+                    var neg = v * ((vam + Vector256.LoadUnsafe(ref c, (nuint)j)) / two);
+                    var o = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v * vap,
+                        Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), neg, v));
+                    Vector256.ConditionalSelect(Vector256.Equals(o, o), o, Vector256<float>.Zero).StoreUnsafe(ref r, (nuint)j);
+                }
+            }
+            for (; j < row.Length; j++)
             {
                 float v = row[j];
                 // factored as v·(factor sum)/k: with all factors 1 the base change comes back bit for bit
-                row[j] = v > 0 ? v * aP[i] : v < 0 ? v * ((aM[i] + cM[j]) / 2) : v;
+                float o = v > 0 ? v * ap : v < 0 ? v * ((am + cM[j]) / 2) : v;
+                row[j] = float.IsNaN(o) ? 0 : o;
             }
         }
-        ZeroNaN(dw.Data);
         return dw.Data.Length;
     }
 
-    /// <summary>ΔW' = (Â⁺ + Ê⁺)/2 + (Â⁻ + Ĉ⁻ + Ê⁻)/3.</summary>
+    /// <summary>ΔW' = (Â⁺ + Ê⁺)/2 + (Â⁻ + Ĉ⁻ + Ê⁻)/3, NaN → 0.</summary>
     private long WriteFull(Matrix dw, int l)
     {
         var aP = _aPlus[l]; var aM = _aMinus[l]; var cM = _cMinus[l]; var eP = _ePlus[l]; var eM = _eMinus[l];
         for (int i = 0; i < dw.Rows; i++)
         {
             var row = dw.Row(i);
-            for (int j = 0; j < row.Length; j++)
+            float ap = aP[i], am = aM[i];
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vap = Vector256.Create(ap); var vam = Vector256.Create(am);
+                var two = Vector256.Create(2f); var three = Vector256.Create(3f);
+                ref float r = ref MemoryMarshal.GetReference(row);
+                ref float c = ref MemoryMarshal.GetArrayDataReference(cM);
+                ref float ep = ref MemoryMarshal.GetArrayDataReference(eP);
+                ref float em = ref MemoryMarshal.GetArrayDataReference(eM);
+                for (; j + 8 <= row.Length; j += 8)
+                {
+                    var v = Vector256.LoadUnsafe(ref r, (nuint)j);
+                    var pos = v * ((vap + Vector256.LoadUnsafe(ref ep, (nuint)j)) / two);
+                    var neg = v * ((vam + Vector256.LoadUnsafe(ref c, (nuint)j) + Vector256.LoadUnsafe(ref em, (nuint)j)) / three);
+                    var o = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), pos,
+                        Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), neg, v));
+                    Vector256.ConditionalSelect(Vector256.Equals(o, o), o, Vector256<float>.Zero).StoreUnsafe(ref r, (nuint)j);
+                }
+            }
+            for (; j < row.Length; j++)
             {
                 float v = row[j];
-                row[j] = v > 0 ? v * ((aP[i] + eP[j]) / 2) : v < 0 ? v * ((aM[i] + cM[j] + eM[j]) / 3) : v;
+                float o = v > 0 ? v * ((ap + eP[j]) / 2) : v < 0 ? v * ((am + cM[j] + eM[j]) / 3) : v;
+                row[j] = float.IsNaN(o) ? 0 : o;
             }
         }
-        ZeroNaN(dw.Data);
         return dw.Data.Length;
     }
 

@@ -78,8 +78,11 @@ public sealed class TraceStdp
         foreach (var m in _post) Array.Clear(m.Data);
     }
 
-    /// <summary>One iteration of <paramref name="phase"/> with the current layer states; returns multiply-accumulates.</summary>
-    public long Step(IReadOnlyList<Matrix> states, int batch, Phase phase)
+    /// <summary>
+    /// One iteration of <paramref name="phase"/> with the current layer states (<paramref name="threads"/> caps the
+    /// products' threads, 0: all cores); returns multiply-accumulates.
+    /// </summary>
+    public long Step(IReadOnlyList<Matrix> states, int batch, Phase phase, int threads = 0)
     {
         float dp = MathF.Exp(-Window.StepMs / Window.TauPlusMs), dm = MathF.Exp(-Window.StepMs / Window.TauMinusMs);
         for (int l = 0; l < _sizes.Length; l++)
@@ -103,8 +106,8 @@ public sealed class TraceStdp
         for (int l = 0; l + 1 < _sizes.Length; l++)
         {
             int np = _sizes[l], nq = _sizes[l + 1];
-            Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, Window.APlus, _pre[l].Data, 0, np, _spikes[l + 1].Data, 0, nq, 1f, acc[l].Data, 0, nq);
-            Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, -Window.AMinus, _spikes[l].Data, 0, np, _post[l + 1].Data, 0, nq, 1f, acc[l].Data, 0, nq);
+            Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, Window.APlus, _pre[l].Data, 0, np, _spikes[l + 1].Data, 0, nq, 1f, acc[l].Data, 0, nq, threads);
+            Gemm.Multiply(Transpose.Yes, Transpose.No, np, nq, batch, -Window.AMinus, _spikes[l].Data, 0, np, _post[l + 1].Data, 0, nq, 1f, acc[l].Data, 0, nq, threads);
             macs += 2L * np * nq * batch;
         }
         return macs;

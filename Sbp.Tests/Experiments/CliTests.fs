@@ -10,7 +10,7 @@ open Sbp.Tests.TestSupport
 let sbp (args: string list) =
     let psi = ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
                                RedirectStandardOutput = true, RedirectStandardError = true,
-                               WorkingDirectory = Sbp.Experiments.Paths.repositoryRoot.Value)
+                               WorkingDirectory = Path.GetTempPath())
     use p = Process.Start psi
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()

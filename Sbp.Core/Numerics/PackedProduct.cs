@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Sbp.Core.Numerics;
+
+/// <summary>
+/// A right operand P = op(W) (K x N) packed once for many products: row k holds P[k, 0..N−1] followed by zeros up to
+/// a multiple of 16 columns, so that a 512-bit (or two 256-bit) vector covers 16 columns without a tail.
+/// Pack it again whenever W changes; between packs the products reuse it.
+/// </summary>
+public sealed class PackedOperand
+{
+    /// <summary>Columns per vector block: rows are padded with zeros to a multiple of 16.</summary>
+    public const int ColumnBlock = 16;
+    /// <summary>Rows of op(W): the inner dimension of the product.</summary>
+    public int K { get; }
+    /// <summary>Columns of op(W): the columns of the result.</summary>
+    public int N { get; }
+    /// <summary>N rounded up to a multiple of <see cref="ColumnBlock"/>: the row stride of <see cref="Data"/>.</summary>
+    public int Stride { get; }
+    /// <summary>The packed rows, K x <see cref="Stride"/>, row-major, padding zero.</summary>
+    public float[] Data { get; }
+
+    /// <summary>A zeroed operand for a K x N op(W); fill it with <see cref="Pack"/>.</summary>
+    public PackedOperand(int k, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        K = k;
+        N = n;
+        Stride = (n + ColumnBlock - 1) / ColumnBlock * ColumnBlock;
+        Data = new float[checked(k * Stride)];
+    }
+
+    /// <summary>Packs op(W): W itself (K x N) or its transpose (W is N x K).</summary>
+    public void Pack(Matrix w, Transpose t)
+    {
+        int rows = t == Transpose.No ? w.Rows : w.Cols, cols = t == Transpose.No ? w.Cols : w.Rows;
+        if (rows != K || cols != N) throw new ArgumentException($"op(W) is {rows}x{cols}; this operand holds {K}x{N}");
+        for (int k = 0; k < K; k++)
+        {
+            var dst = Data.AsSpan(k * Stride, Stride);
+            if (t == Transpose.No) w.Row(k).CopyTo(dst);
+            else
+                for (int j = 0; j < N; j++) dst[j] = w.Data[j * w.Cols + k];
+            dst[N..].Clear();
+        }
+    }
+}
+
+/// <summary>
+/// C[r, j] ← C₀[r, j] + α·Σ_k A[r, k]·P[k, j] for the rows r0..r1−1 of a row-major A (K columns), with P packed
+/// (<see cref="PackedOperand"/>) and C₀ = C (accumulate) or 0 (overwrite). Made for skinny products — few rows per call,
+/// a small N (the output layer) or a small K (the output layer sent back) — where a packing GEMM spends more on packing
+/// than on arithmetic. Every C element is computed as in <see cref="Gemm"/>: for each block of 256 k in order, a fused
+/// multiply-add chain t = fma(A[r,k], P[k,j], t) from t = 0, then C ← t·α + C (= C + t for α = 1); so the result equals the GEMM's bit for
+/// bit, for any split of the rows between threads. Vector512 where the hardware accelerates it, Vector256 otherwise;
+/// the oracle is <see cref="Reference.ScalarPackedProduct"/>.
+/// </summary>
+public static class PackedProduct
+{
+    /// <summary>The k-block of <see cref="Gemm"/>: sums are split at the same places.</summary>
+    public const int Kc = 256;
+
+    /// <summary>
+    /// C[r, j] ← C₀[r, j] + α·Σ_k A[r, k]·P[k, j] for the rows <paramref name="r0"/>..<paramref name="r1"/>−1 of A
+    /// (leading dimension <paramref name="lda"/> ≥ K) into C (leading dimension <paramref name="ldc"/> ≥ N); C₀ = C when
+    /// <paramref name="accumulate"/>, else 0. Rows outside the range are not touched, so threads may share A and C.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> a, int lda, int r0, int r1, PackedOperand p, Span<float> c, int ldc, bool accumulate, float alpha = 1f)
+    {
+        int k = p.K, n = p.N;
+        if (r0 < 0 || r1 < r0) throw new ArgumentException($"rows {r0}..{r1} are not a range");
+        if (r1 == r0 || n == 0) return;
+        if (lda < k || ldc < n) throw new ArgumentException($"leading dimensions {lda} (A) and {ldc} (C) are smaller than K = {k}, N = {n}");
+        if ((long)(r1 - 1) * lda + k > a.Length || (long)(r1 - 1) * ldc + n > c.Length)
+            throw new ArgumentException($"rows {r0}..{r1 - 1} do not fit in A ({a.Length} values) or C ({c.Length} values)");
+        if (!accumulate)
+            for (int r = r0; r < r1; r++) c.Slice(r * ldc, n).Clear();
+        Span<float> tile = stackalloc float[8 * PackedOperand.ColumnBlock];
+        for (int k0 = 0; k0 < k; k0 += Kc)
+        {
+            int kc = Math.Min(Kc, k - k0);
+            int r = r0;
+            for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, tile, alpha);
+            for (; r < r1; r++) Rows(a, lda, r, 1, k0, kc, p, c, ldc, tile, alpha);
+        }
+    }
+
+    /// <summary>rows (8 or 1) rows, every 16-column block: tile = Σ_k over the k-block, then C ← tile·α + C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> tile, float alpha)
+    {
+        int n = p.N, stride = p.Stride;
+        ref float ra = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), r * lda + k0);
+        ref float rp = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.Data), k0 * stride);
+        ref float rt = ref MemoryMarshal.GetReference(tile);
+        for (int j0 = 0; j0 < n; j0 += PackedOperand.ColumnBlock)
+        {
+            ref float pj = ref Unsafe.Add(ref rp, j0);
+            if (rows == 8)
+            {
+                if (Vector512.IsHardwareAccelerated) Block8x512(ref ra, lda, ref pj, stride, kc, ref rt);
+                else Block8x256(ref ra, lda, ref pj, stride, kc, ref rt);
+            }
+            else
+            {
+                if (Vector512.IsHardwareAccelerated) Block1x512(ref ra, ref pj, stride, kc, ref rt);
+                else Block1x256(ref ra, ref pj, stride, kc, ref rt);
+            }
+            int w = Math.Min(PackedOperand.ColumnBlock, n - j0);
+            for (int i = 0; i < rows; i++)
+            {
+                var crow = c.Slice((r + i) * ldc + j0, w);
+                var trow = tile.Slice(i * PackedOperand.ColumnBlock, w);
+                for (int j = 0; j < w; j++) crow[j] = trow[j] * alpha + crow[j];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> At512(ref float a, int lda, int row, int kk) => Vector512.Create(Unsafe.Add(ref a, row * lda + kk));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block8x512(ref float a, int lda, ref float p, int stride, int kc, ref float tile)
+    {
+        Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b = Vector512.LoadUnsafe(ref p, (nuint)(kk * stride));
+            t0 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 0, kk), b, t0);
+            t1 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 1, kk), b, t1);
+            t2 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 2, kk), b, t2);
+            t3 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 3, kk), b, t3);
+            t4 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 4, kk), b, t4);
+            t5 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 5, kk), b, t5);
+            t6 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 6, kk), b, t6);
+            t7 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 7, kk), b, t7);
+        }
+        t0.StoreUnsafe(ref tile, 0); t1.StoreUnsafe(ref tile, 16); t2.StoreUnsafe(ref tile, 32); t3.StoreUnsafe(ref tile, 48);
+        t4.StoreUnsafe(ref tile, 64); t5.StoreUnsafe(ref tile, 80); t6.StoreUnsafe(ref tile, 96); t7.StoreUnsafe(ref tile, 112);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block1x512(ref float a, ref float p, int stride, int kc, ref float tile)
+    {
+        Vector512<float> t = default;
+        for (int kk = 0; kk < kc; kk++)
+            t = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, kk)), Vector512.LoadUnsafe(ref p, (nuint)(kk * stride)), t);
+        t.StoreUnsafe(ref tile, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> At256(ref float a, int lda, int row, int kk) => Vector256.Create(Unsafe.Add(ref a, row * lda + kk));
+
+    /// <summary>The AVX2 path: 8 rows x 16 columns as sixteen 256-bit chains, done as two passes of 4 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block8x256(ref float a, int lda, ref float p, int stride, int kc, ref float tile)
+    {
+        for (int half = 0; half < 2; half++)
+        {
+            ref float ah = ref Unsafe.Add(ref a, half * 4 * lda);
+            Vector256<float> t00 = default, t01 = default, t10 = default, t11 = default, t20 = default, t21 = default, t30 = default, t31 = default;
+            for (int kk = 0; kk < kc; kk++)
+            {
+                var b0 = Vector256.LoadUnsafe(ref p, (nuint)(kk * stride));
+                var b1 = Vector256.LoadUnsafe(ref p, (nuint)(kk * stride + 8));
+                var x0 = At256(ref ah, lda, 0, kk); t00 = Vector256.FusedMultiplyAdd(x0, b0, t00); t01 = Vector256.FusedMultiplyAdd(x0, b1, t01);
+                var x1 = At256(ref ah, lda, 1, kk); t10 = Vector256.FusedMultiplyAdd(x1, b0, t10); t11 = Vector256.FusedMultiplyAdd(x1, b1, t11);
+                var x2 = At256(ref ah, lda, 2, kk); t20 = Vector256.FusedMultiplyAdd(x2, b0, t20); t21 = Vector256.FusedMultiplyAdd(x2, b1, t21);
+                var x3 = At256(ref ah, lda, 3, kk); t30 = Vector256.FusedMultiplyAdd(x3, b0, t30); t31 = Vector256.FusedMultiplyAdd(x3, b1, t31);
+            }
+            ref float th = ref Unsafe.Add(ref tile, half * 64);
+            t00.StoreUnsafe(ref th, 0); t01.StoreUnsafe(ref th, 8); t10.StoreUnsafe(ref th, 16); t11.StoreUnsafe(ref th, 24);
+            t20.StoreUnsafe(ref th, 32); t21.StoreUnsafe(ref th, 40); t30.StoreUnsafe(ref th, 48); t31.StoreUnsafe(ref th, 56);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block1x256(ref float a, ref float p, int stride, int kc, ref float tile)
+    {
+        Vector256<float> t0 = default, t1 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var x = Vector256.Create(Unsafe.Add(ref a, kk));
+            t0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref p, (nuint)(kk * stride)), t0);
+            t1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref p, (nuint)(kk * stride + 8)), t1);
+        }
+        t0.StoreUnsafe(ref tile, 0); t1.StoreUnsafe(ref tile, 8);
+    }
+}

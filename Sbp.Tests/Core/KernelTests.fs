@@ -1,0 +1,108 @@
+module Sbp.Tests.Core.KernelTests
+
+open System
+open Expecto
+open Sbp.Core.Neurons
+open Sbp.Core.Numerics
+open Sbp.Core.Reference
+open Sbp.Tests.TestSupport
+
+let private random (rng: Rng) n = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
+
+/// C from PackedProduct and from the scalar oracle, for rows r0..r1−1 of an m-row A.
+let private both (m: int) (r0: int) (r1: int) (k: int) (n: int) (t: Transpose) (accumulate: bool) (alpha: float32) (seed: uint64) =
+    let rng = Rng seed
+    let a = random rng (m * max 1 k)
+    let w = if t = Transpose.No then Matrix(k, n, random rng (k * n)) else Matrix(n, k, random rng (k * n))
+    let c0 = random rng (m * max 1 n)
+    let p = PackedOperand(k, n)
+    p.Pack(w, t)
+    let fast, slow = Array.copy c0, Array.copy c0
+    PackedProduct.Multiply(ReadOnlySpan a, max 1 k, r0, r1, p, Span fast, max 1 n, accumulate, alpha)
+    ScalarPackedProduct.Multiply(a, max 1 k, r0, r1, w, t, slow, max 1 n, accumulate, alpha)
+    fast, slow
+
+[<Tests>]
+let tests =
+    testList "Core/Kernels" [
+        property "the packed product equals its scalar oracle bit for bit, any shape, rows, transpose, α" <| fun (m: byte) (k: uint16) (n: byte) (tr: bool) (acc: bool) (seed: uint64) ->
+            let m, k, n = 1 + int m % 30, int k % 700, int n % 45
+            let r0 = int (seed % uint64 m)
+            let fast, slow = both m r0 m k n (if tr then Transpose.Yes else Transpose.No) acc (if acc then 0.7f else 1.0f) seed
+            fast = slow
+
+        testCase "the packed product equals the GEMM bit for bit on the network's products" <| fun () ->
+            let rng = Rng 3UL
+            let s1, s2 = random rng (50 * 500), random rng (50 * 10)
+            let w = Matrix(500, 10, random rng 5000)
+            let x0w = random rng (50 * 500)
+            // s1·W (a skinny product with two k-blocks)
+            let viaGemm = Array.zeroCreate (50 * 10)
+            Gemm.Multiply(Transpose.No, Transpose.No, 50, 10, 500, 1.0f, s1, 0, 500, w.Data, 0, 10, 0.0f, viaGemm, 0, 10)
+            let packed = PackedOperand(500, 10)
+            packed.Pack(w, Transpose.No)
+            let viaPacked = Array.create (50 * 10) nanf
+            for r0 in 0 .. 8 .. 49 do PackedProduct.Multiply(ReadOnlySpan s1, 500, r0, min 50 (r0 + 8), packed, Span viaPacked, 10, false)
+            Expect.equal viaPacked viaGemm "s·W"
+            // x0w + 0.3·s2·Wᵀ (accumulating, with α)
+            let viaGemmT = Array.copy x0w
+            Gemm.Multiply(Transpose.No, Transpose.Yes, 50, 500, 10, 0.3f, s2, 0, 10, w.Data, 0, 10, 1.0f, viaGemmT, 0, 500)
+            let packedT = PackedOperand(10, 500)
+            packedT.Pack(w, Transpose.Yes)
+            let viaPackedT = Array.copy x0w
+            PackedProduct.Multiply(ReadOnlySpan s2, 10, 0, 50, packedT, Span viaPackedT, 500, true, 0.3f)
+            Expect.equal viaPackedT viaGemmT "x0w + α·s·Wᵀ"
+
+        testCase "the packed product refuses rows that do not fit" <| fun () ->
+            let p = PackedOperand(4, 3)
+            throwsOf<ArgumentException> (fun () -> PackedProduct.Multiply(ReadOnlySpan(Array.zeroCreate 8), 4, 0, 3, p, Span(Array.zeroCreate 9), 3, false)) "A has 2 rows" |> ignore
+            throwsOf<ArgumentException> (fun () -> p.Pack(Matrix(3, 4), Transpose.No)) "shape" |> ignore
+
+        property "the event-driven sparse products equal their oracle bit for bit" <| fun (batch: byte) (n: byte) (m: uint16) (density: byte) (scale: bool) (seed: uint64) ->
+            let batch, n, m = 1 + int batch % 12, 1 + int n % 90, 1 + int m % 200
+            let rng = Rng seed
+            let p = float32 (int density % 100) / 100.0f
+            // spikes (1), other values, and zeros
+            let x = Array.init (batch * n) (fun _ -> if rng.NextSingle() >= p then 0.0f elif rng.NextInt 3 = 0 then rng.NextSingle() else 1.0f)
+            let w = Matrix(n, m, random rng (n * m))
+            let d = random rng (batch * m)
+            let o0 = random rng (batch * m)
+            let fast, slow = Array.copy o0, Array.copy o0
+            let e1 = SparseRows.Multiply(ReadOnlySpan x, batch, n, w, Span fast, scale)
+            let e2 = ScalarSparseRows.Multiply(ReadOnlySpan x, batch, n, w, Span slow, scale)
+            let f = if scale then -1.0f else 1.0f
+            let g1, g2 = w.Clone(), w.Clone()
+            let e3 = SparseRows.TransposeMultiplyAdd(ReadOnlySpan x, batch, n, ReadOnlySpan d, g1, f)
+            let e4 = ScalarSparseRows.TransposeMultiplyAdd(ReadOnlySpan x, batch, n, ReadOnlySpan d, g2, f)
+            fast = slow && e1 = e2 && g1.Data = g2.Data && e3 = e4
+
+        testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
+            let p = LifParameters()
+            for n in [ 1; 7; 16; 37; 500; 4000 ] do
+                let rng = Rng(uint64 n)
+                let current = Array.init n (fun _ -> rng.NextSingle() * 1.8f - 0.9f)
+                let g0 = Array.init n (fun _ -> rng.NextSingle() * 6.0f)
+                let v0 = Array.init n (fun _ -> rng.NextSingle() * 0.6f - 0.5f)
+                let h = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
+                for kappa in [ 0.01f; 0.37f; 1.0f ] do
+                    let g1, v1 = Array.copy g0, Array.copy v0
+                    let spikes1 = Lif.Step(p, ReadOnlySpan current, Span g1, Span v1)
+                    let s = Array.init n (fun i -> h[i] * (1.0f - kappa) + v1[i] * kappa)
+                    let half1 = s |> Array.map (fun x -> x * 0.5f)
+                    let g2, v2, half2 = Array.copy g0, Array.copy v0, Array.zeroCreate n
+                    let spikes2 = LifFused.StepMix(p, ReadOnlySpan current, Span g2, Span v2, ReadOnlySpan h, kappa, Span half2)
+                    Expect.equal spikes2 spikes1 $"spikes, n = {n}"
+                    Expect.equal g2 g1 $"g, n = {n}"
+                    Expect.equal v2 s $"V ← s, n = {n}"
+                    Expect.equal half2 half1 $"s/2, n = {n}"
+                    Expect.isGreaterThan spikes1 (if n >= 37 then 0 else -1) "some neurons fire"
+
+        testCase "the finiteness check finds a NaN or an infinity at every position" <| fun () ->
+            for n in [ 1; 8; 13; 100 ] do
+                Expect.isTrue (Activations.AllFinite(ReadOnlySpan(Array.init n float32))) $"finite, n = {n}"
+                for bad in [ nanf; infinityf; -infinityf ] do
+                    for i in 0 .. n - 1 do
+                        let x = Array.init n float32
+                        x[i] <- bad
+                        Expect.isFalse (Activations.AllFinite(ReadOnlySpan x)) $"{bad} at {i} of {n}"
+    ]

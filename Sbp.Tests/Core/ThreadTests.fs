@@ -1,0 +1,80 @@
+module Sbp.Tests.Core.ThreadTests
+
+open System
+open Expecto
+open Sbp.Core.Models
+open Sbp.Core.Numerics
+open Sbp.Core.Plasticity
+open Sbp.Experiments
+
+let private mnist = lazy (DataSets.load { DataSets.defaultLoad with TrainSize = Some 300; TestSize = Some 100 } DataSets.Mnist10k)
+
+/// Weights and biases after a few training batches (the last one short), flattened.
+let private afterBatches (net: ISupervisedNetwork) (batch: int) (weights: Matrix[]) (biases: float32[][]) =
+    let d = mnist.Value.Train
+    let order = Array.init d.Count id
+    for b0 in [ 0; batch; 2 * batch ] do net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(order, b0, if b0 = 2 * batch then batch - 3 else batch))
+    [ for w in weights -> Array.copy w.Data ], [ for b in biases -> Array.copy b ]
+
+[<Tests>]
+let tests =
+    testList "Core/Threads" [
+        testCase "spiking STDP network: the same bits with 1, 2 and 3 threads, and as the layer-wide passes" <| fun () ->
+            let run threads layerWide =
+                let p = SnnParameters(LayerSizes = [| 784; 60; 10 |], BatchSize = 50, Rule = BaseRule.SbpBase, Sbp = SbpParameters(), Seed = 11UL)
+                let net = SpikingStdpNetwork p
+                net.Threads <- threads
+                // a spike log makes the network take its layer-wide passes
+                if layerWide then net.SpikeLog <- Collections.Generic.List()
+                let result = afterBatches net 50 net.Weights net.Biases
+                result, net.Spikes |> Array.copy
+            let one = run 1 false
+            Expect.equal (run 2 false) one "2 threads"
+            Expect.equal (run 3 false) one "3 threads"
+            Expect.equal (run 1 true) one "layer-wide passes"
+
+        testCase "equilibrium propagation: the same bits with 1, 2 and 3 threads" <| fun () ->
+            let run threads =
+                let p = EqPropParameters(LayerSizes = [| 784; 40; 10 |], BatchSize = 20, Seed = 4UL)
+                let net = EnergyNetwork p
+                net.Threads <- threads
+                let d = mnist.Value.Train
+                let particles = net.CreateParticles d.Count
+                let order = Array.init d.Count id
+                for b0 in [ 0; 20; 40; 60 ] do net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(order, b0, if b0 = 60 then 13 else 20), particles)
+                [ for w in net.Weights -> Array.copy w.Data ], [ for b in net.Biases -> Array.copy b ], [ for s in particles.States -> Array.copy s.Data ]
+            let one = run 1
+            Expect.equal (run 2) one "2 threads"
+            Expect.equal (run 3) one "3 threads"
+
+        testCase "equilibrium propagation: the block relaxation equals layer-wide Jacobi steps bit for bit" <| fun () ->
+            let p = EqPropParameters(LayerSizes = [| 784; 30; 20; 10 |], BatchSize = 20, LearningRates = [| 0.1f; 0.1f; 0.1f |], Seed = 8UL)
+            let net = EnergyNetwork p
+            let d = mnist.Value.Train
+            let particles = net.CreateParticles d.Count
+            let rows = Array.init 19 id
+            net.LoadBatch(d.Features, d.Targets, ReadOnlySpan rows, particles)
+            let states = [| for l in 0 .. 3 -> net.FreeState l |]
+            let copy () = [| for s in states -> s.Clone() |]
+            let start = copy ()
+            net.Relax(states, 5, 0.3f)
+            let blocks = copy ()
+            for l in 1 .. 3 do start[l].Data.CopyTo(states[l].Data, 0)
+            let grads = [| for s in states -> Matrix(s.Rows, s.Cols) |]
+            for _ in 1 .. 5 do
+                for j in 1 .. 3 do net.StateGradient(states, j, grads[j], 0.3f)
+                for j in 1 .. 3 do
+                    let s = states[j].Data.AsSpan(0, 19 * states[j].Cols)
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan(grads[j].Data, 0, s.Length), -p.Epsilon, s, s)
+                    Activations.Clip01(s, s)
+            for l in 1 .. 3 do Expect.equal states[l].Data blocks[l].Data $"layer {l}"
+
+        testCase "spiking MLP: the same bits with 1, 2 and 3 threads" <| fun () ->
+            let run threads =
+                let net = SpikingMlp(SmlpParameters(LayerSizes = [| 784; 64; 10 |], BatchSize = 50, Seed = 7UL))
+                net.Threads <- threads
+                afterBatches net 50 net.Weights [||]
+            let one = run 1
+            Expect.equal (run 2) one "2 threads"
+            Expect.equal (run 3) one "3 threads"
+    ]
