@@ -2,7 +2,8 @@
 # Packs Sbp.Core, the library Sbp.Experiments and the tool sbp into the local feed .packages/ (ignored by git):
 #   scripts/pack.sh              (scripts/pack.sh --no-build after a Release build of the solution)
 # then:  dotnet tool install --global --add-source .packages sbp      (the `sbp` command)
-#   or:  #i "nuget: <repository>/.packages"  #r "nuget: Sbp.Experiments"  in an F# script (configs/Sbp.fsx does this).
+#   or:  #r "nuget: Sbp.Experiments, <version>" in an F# script (configs/Sbp.fsx; configs/NuGet.Config names the feed,
+#        a script elsewhere adds  #i "nuget: <absolute path of the repository>/.packages").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
