@@ -1,4 +1,5 @@
-/// What a run leaves beside its record for plots: weight histograms and a spike raster of a few test samples.
+/// What a run leaves beside its record for plots: weight histograms (initial and trained) and a spike raster of a
+/// few test samples with their classes.
 module Sbp.Experiments.Artifacts
 
 open System
@@ -10,7 +11,18 @@ open Sbp.Core.Models
 
 type Histogram = { Layer: int; Lower: float; Width: float; Counts: int[] }
 type Spike = { Step: int; Layer: int; Sample: int; Neuron: int }
-type Artifacts = { Weights: Histogram list; Raster: Spike list; RasterSamples: int; Steps: int }
+type Artifacts =
+    { /// Trained weights, one histogram per connection (layer l → l + 1).
+      Weights: Histogram list
+      /// The weights the run started from (empty in files written before they were kept).
+      Initial: Histogram list
+      Raster: Spike list
+      RasterSamples: int
+      /// The class of each raster sample (empty where the task has no classes).
+      RasterLabels: int list
+      Steps: int
+      /// The simulation time step in ms (0 where unknown).
+      DtMs: float }
 
 let private bins = 60
 
@@ -25,37 +37,52 @@ let histogram (layer: int) (values: float32[]) =
         counts[b] <- counts[b] + 1
     { Layer = layer; Lower = lo; Width = width; Counts = counts }
 
-/// Histograms of the trained weights and the feedforward spikes of the first `samples` test samples.
-let ofSnn (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
+/// One histogram per weight matrix (connection l → l + 1); a model takes them of its fresh weights before training.
+let histograms (weights: Sbp.Core.Numerics.Matrix[]) = weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
+
+/// Histograms of the initial and the trained weights, and the feedforward spikes of the first `samples` test
+/// samples.
+let ofSnn (initial: Histogram list) (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
     let n = min samples test.Count
     let log = Collections.Generic.List()
     net.SpikeLog <- log
     net.Infer(test.Features, test.Targets, ReadOnlySpan(Array.init n id))
     net.SpikeLog <- null
     let raster = [ for struct (step, layer, sample, neuron) in log -> { Step = step; Layer = layer; Sample = sample; Neuron = neuron } ]
-    { Weights = net.Weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
+    { Weights = histograms net.Weights
+      Initial = initial
       Raster = raster
       RasterSamples = n
-      Steps = net.Parameters.Steps }
+      RasterLabels = if isNull test.Labels then [] else List.init n (fun i -> test.Labels[i])
+      Steps = net.Parameters.Steps
+      DtMs = float net.Parameters.Lif.DtMs }
 
-/// Histograms of trained weights only (models without spikes).
-let ofWeights (weights: Sbp.Core.Numerics.Matrix[]) =
-    { Weights = weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
+/// Histograms of the initial and the trained weights (models without a raster).
+let ofWeights (initial: Histogram list) (weights: Sbp.Core.Numerics.Matrix[]) =
+    { Weights = histograms weights
+      Initial = initial
       Raster = []
       RasterSamples = 0
-      Steps = 0 }
+      RasterLabels = []
+      Steps = 0
+      DtMs = 0.0 }
 
 let toJson (a: Artifacts) =
     let o = JsonObject()
-    let ws = JsonArray()
-    for h in a.Weights do
-        let ho = JsonObject()
-        ho["layer"] <- JsonValue.Create h.Layer
-        ho["lower"] <- JsonValue.Create h.Lower
-        ho["width"] <- JsonValue.Create h.Width
-        ho["counts"] <- JsonArray(h.Counts |> Array.map (fun c -> JsonValue.Create c :> JsonNode))
-        ws.Add ho
-    o["weightHistograms"] <- ws
+    let hists (hs: Histogram list) =
+        let ws = JsonArray()
+        for h in hs do
+            let ho = JsonObject()
+            ho["layer"] <- JsonValue.Create h.Layer
+            ho["lower"] <- JsonValue.Create h.Lower
+            ho["width"] <- JsonValue.Create h.Width
+            ho["counts"] <- JsonArray(h.Counts |> Array.map (fun c -> JsonValue.Create c :> JsonNode))
+            ws.Add ho
+        ws
+    o["weightHistograms"] <- hists a.Weights
+    o["initialWeightHistograms"] <- hists a.Initial
+    o["rasterLabels"] <- JsonArray(a.RasterLabels |> List.map (fun l -> JsonValue.Create l :> JsonNode) |> Array.ofList)
+    o["dtMs"] <- JsonValue.Create a.DtMs
     o["rasterSamples"] <- JsonValue.Create a.RasterSamples
     o["steps"] <- JsonValue.Create a.Steps
     // spikes as [step, layer, sample, neuron] rows: compact and easy to read back
@@ -65,12 +92,19 @@ let toJson (a: Artifacts) =
 let ofJson (source: string) (json: string) =
     try
         let o = JsonNode.Parse(json).AsObject()
-        { Weights =
-            [ for h in o["weightHistograms"].AsArray() ->
-                  { Layer = h["layer"].GetValue<int>()
-                    Lower = h["lower"].GetValue<float>()
-                    Width = h["width"].GetValue<float>()
-                    Counts = [| for c in h["counts"].AsArray() -> c.GetValue<int>() |] } ]
+        let hists (key: string) =
+            match o[key] with
+            | null -> []
+            | n ->
+                [ for h in n.AsArray() ->
+                      { Layer = h["layer"].GetValue<int>()
+                        Lower = h["lower"].GetValue<float>()
+                        Width = h["width"].GetValue<float>()
+                        Counts = [| for c in h["counts"].AsArray() -> c.GetValue<int>() |] } ]
+        { Weights = hists "weightHistograms"
+          Initial = hists "initialWeightHistograms"
+          RasterLabels = match o["rasterLabels"] with null -> [] | n -> [ for l in n.AsArray() -> l.GetValue<int>() ]
+          DtMs = match o["dtMs"] with null -> 0.0 | n -> n.GetValue<float>()
           Raster =
             [ for s in o["spikes"].AsArray() ->
                   let a = s.AsArray()

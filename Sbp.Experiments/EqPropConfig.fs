@@ -153,10 +153,11 @@ let validate (c: EqPropConfig) =
 let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = EnergyNetwork p
+    let initial = Artifacts.histograms net.Weights
     { Model = Training.EqPropModel(net, split.Train, split.Test)
       Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
-      Artifacts = fun () -> Artifacts.ofWeights net.Weights }
+      Artifacts = fun () -> Artifacts.ofWeights initial net.Weights }
 
 /// Setters of the parameters every family has.
 let common: Common<EqPropConfig> =

@@ -1,210 +1,610 @@
-/// Plots (ScottPlot 5, PNG, headless) regenerated from run records and artifacts: learning curves with ±sd
-/// bands, a heat map for grids that vary two parameters, weight histograms and spike rasters.
+/// Figures (ScottPlot 5, PNG, headless) regenerated from run records and artifacts. Every figure is a grid of
+/// panels, one per (model, task) and whatever else keeps a panel readable, each with its own metric and unit;
+/// legends sit outside the data area; numeric parameters are sorted and ticked as numbers; signed quantities use a
+/// diverging colour map centred on zero, with cell text that contrasts with its cell and says n or an interval.
 module Sbp.Experiments.Plots
 
 open System
+open System.Globalization
 open System.IO
 open ScottPlot
+open SkiaSharp
 open Sbp.Experiments.Tables
 
-let private size = 900, 560
+/// Where a panel's data area and legend landed in the composed image (pixels): what the layout tests check.
+type PanelLayout = { Figure: PixelRect; Data: PixelRect; Legend: PixelRect option }
 
-let private groupLabel (cols: string list) (g: Group) =
-    let v k = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
-    if cols.IsEmpty then v "rule" else String.Join(", ", cols |> List.map (fun k -> $"{k}={v k}"))
+/// A written figure: its file, its size and the layout of its panels.
+type Figure = { Path: string; Width: int; Height: int; Panels: PanelLayout list }
 
-/// Mean test accuracy per epoch of every configuration, with a ±sd band over its seeds.
-let learningCurves (path: string) (title: string) (gs: Group list) =
-    use plot = new Plot()
-    let cols = varying gs
-    let palette = ScottPlot.Palettes.Category10()
-    for i, g in List.indexed gs do
-        let runs = g.Runs |> List.filter (fun r -> not r.Epochs.IsEmpty)
+let private inv = CultureInfo.InvariantCulture
+let private panelWidth, panelHeight = 640, 430
+let private titleHeight = 44
+
+// ---- words for keys and values -------------------------------------------------------------------------------
+
+/// An axis name in words, with its unit, for a configuration key.
+let axisName (key: string) =
+    match key with
+    | "freeIterations" -> "free-phase iterations n_free"
+    | "nudgeIterations" -> "nudged-phase iterations n_nudge"
+    | "sbp.depth" -> "SBP depth (layers reached)"
+    | "hidden" -> "hidden layers (neurons per layer)"
+    | "replace" -> "share of hidden gradients replaced"
+    | "dataset" -> "task"
+    | "model" -> "model"
+    | "rule" -> "learning rule"
+    | "epochs" -> "epochs"
+    | "batchSize" -> "batch size (samples)"
+    | "beta" -> "nudging strength β"
+    | "timeWindowMs" -> "time window (ms)"
+    | k ->
+        // camelCase and dotted keys into words: sbp.lambdaPre -> "sbp lambda pre"
+        let sb = Text.StringBuilder()
+        for c in k.Replace('.', ' ') do
+            if Char.IsUpper c then sb.Append(' ').Append(Char.ToLowerInvariant c) |> ignore else sb.Append c |> ignore
+        sb.ToString()
+
+/// A short name for legends and panel titles.
+let shortName (key: string) =
+    match key with
+    | "freeIterations" -> "n_free"
+    | "nudgeIterations" -> "n_nudge"
+    | "sbp.depth" -> "SBP depth"
+    | "hidden" -> "hidden"
+    | "replace" -> "replaced"
+    | "dataset" -> "task"
+    | k -> axisName k
+
+let modelName (m: string) =
+    match m with
+    | "snn" -> "spiking STDP network"
+    | "eqprop" -> "equilibrium propagation"
+    | "smlp" -> "spiking MLP"
+    | other -> other
+
+let taskName (t: string) =
+    match t with
+    | "mnist" -> "MNIST"
+    | "mnist-10k" -> "MNIST (10k subset)"
+    | "fashion" -> "Fashion-MNIST"
+    | "nettalk" -> "NETtalk"
+    | "dvs" -> "DVS Gesture"
+    | other -> other
+
+/// A value as a reader reads it: hidden = "500 500" as 500-500, tasks and models by name.
+let valueText (key: string) (v: string) =
+    match key with
+    | "hidden" -> v.Replace(' ', '-')
+    | "dataset" -> taskName v
+    | "model" -> modelName v
+    | _ -> v
+
+/// The metric a task is scored by, with its unit.
+let metricName (task: string) = if task = "nettalk" then "test cosine similarity (%)" else "test accuracy (%)"
+
+let private valueOf (k: string) (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
+
+let private tryNumber (s: string) =
+    match Double.TryParse(s, NumberStyles.Float, inv) with
+    | true, x -> Some x
+    | _ -> None
+
+let private numericKey (gs: Group list) (k: string) = gs |> List.forall (fun g -> (tryNumber (valueOf k g)).IsSome)
+
+let private describe (keys: string list) (g: Group) =
+    String.Join(", ", keys |> List.map (fun k -> if k = "rule" then valueOf k g else $"{shortName k} {valueText k (valueOf k g)}"))
+
+/// A signed number that never reads as an ambiguous 0.00: exact zeros are "0", small values keep their digits.
+let signedText (x: float) =
+    if Double.IsNaN x then ""
+    elif x = 0.0 then "0"
+    elif abs x < 0.01 then x.ToString("+0.0##;-0.0##", inv)
+    else x.ToString("+0.00;-0.00", inv)
+
+let private plainText (x: float) = if Double.IsNaN x then "" else x.ToString("F2", inv)
+
+// ---- panels and their composition ----------------------------------------------------------------------------
+
+type private Panel = { Plot: Plot; LegendPanel: Panels.LegendPanel option }
+
+let private newPanel (title: string) (xLabel: string) (yLabel: string) =
+    let p = new Plot()
+    // the title is centred over the data area, which a legend panel narrows: a long title is set smaller
+    p.Title(title, Nullable(if title.Length <= 44 then 15.0f else max 9.0f (15.0f * 44.0f / float32 title.Length)))
+    p.XLabel(xLabel, Nullable 13.0f)
+    p.YLabel(yLabel, Nullable 13.0f)
+    // a little room between the rotated y label and the tick labels (an underscore in n_free would touch them)
+    match p.Axes.Left with
+    | :? AxisPanels.AxisBase as axis -> axis.LabelOffsetX <- -4.0f
+    | _ -> ()
+    p
+
+/// Moves the legend to a panel right of the data area (never over the data).
+let private legendOutside (p: Plot) =
+    let lp = p.ShowLegend(Edge.Right)
+    p.Legend.FontSize <- Nullable 11.0f
+    { Plot = p; LegendPanel = Some lp }
+
+let private noLegend (p: Plot) = { Plot = p; LegendPanel = None }
+
+/// Renders panels into one PNG, `cols` to a row, under a figure title; returns where everything landed.
+let private composeSized (panelWidth: int, panelHeight: int) (path: string) (title: string) (cols: int) (panels: Panel list) =
+    let cols = max 1 (min cols panels.Length)
+    let rows = (panels.Length + cols - 1) / cols
+    let width, height = cols * panelWidth, titleHeight + rows * panelHeight
+    use surface = SKSurface.Create(SKImageInfo(width, height))
+    let canvas = surface.Canvas
+    canvas.Clear SKColors.White
+    let layouts =
+        [ for i, panel in List.indexed panels do
+              let left = float32 ((i % cols) * panelWidth)
+              let top = float32 (titleHeight + (i / cols) * panelHeight)
+              let rect = PixelRect(left, left + float32 panelWidth, top + float32 panelHeight, top)
+              // each panel is rendered on its own and drawn in its cell (a plot clears the canvas it renders on),
+              // with a gutter so that one panel's colour-bar label does not run into its neighbour's axis label
+              let gutter = 24
+              let png = panel.Plot.GetImageBytes(panelWidth - gutter, panelHeight, ImageFormat.Png)
+              use image = SKImage.FromEncodedData png
+              let x0 = left + float32 (gutter / 2)
+              canvas.DrawImage(image, x0, top)
+              let last = panel.Plot.LastRender
+              let shift (r: PixelRect) = PixelRect(r.Left + x0, r.Right + x0, r.Bottom + top, r.Top + top)
+              let legend =
+                  panel.LegendPanel
+                  |> Option.bind (fun lp ->
+                      match last.Layout.PanelOffsets.TryGetValue lp, last.Layout.PanelSizes.TryGetValue lp with
+                      | (true, offset), (true, size) when size > 0.0f ->
+                          use image = panel.Plot.GetLegendImage()
+                          let x0 = last.DataRect.Right + offset
+                          let yMid = (last.DataRect.Top + last.DataRect.Bottom) / 2.0f
+                          let h = float32 image.Height
+                          Some(shift (PixelRect(x0, x0 + float32 image.Width, yMid + h / 2.0f, yMid - h / 2.0f)))
+                      | _ -> None)
+              yield { Figure = rect; Data = shift last.DataRect; Legend = legend } ]
+    use font = new SKFont(SKTypeface.FromFamilyName(Fonts.Default), 20.0f)
+    // a title wider than the figure is set smaller rather than cut
+    let measured = font.MeasureText title
+    if measured > float32 width - 20.0f then font.Size <- max 9.0f (20.0f * (float32 width - 20.0f) / measured)
+    use paint = new SKPaint(Color = SKColors.Black, IsAntialias = true)
+    canvas.DrawText(title, float32 width / 2.0f, 30.0f, SKTextAlign.Center, font, paint)
+    use image = surface.Snapshot()
+    use data = image.Encode(SKEncodedImageFormat.Png, 100)
+    let tmp = path + ".tmp"
+    do
+        use file = File.Create tmp
+        data.SaveTo file
+    File.Move(tmp, path, true)
+    for p in panels do p.Plot.Dispose()
+    { Path = path; Width = width; Height = height; Panels = layouts }
+
+let private compose = composeSized (panelWidth, panelHeight)
+
+/// Integer ticks at the values themselves when few, else automatic ticks restricted to integers.
+let private tickAt (axis: IXAxis) (values: float list) =
+    let values = values |> List.distinct |> List.sort
+    if values.Length <= 12 then
+        let labels = values |> List.map (fun v -> if v = Math.Round v then string (int64 v) else v.ToString("G4", inv))
+        axis.SetTicks(Array.ofList values, Array.ofList labels)
+    elif values |> List.forall (fun v -> v = Math.Round v) then
+        axis.TickGenerator <- TickGenerators.NumericAutomatic(IntegerTicksOnly = true)
+
+/// A qualitative palette with at least `n` distinct colours (never repeating within a panel of ≤ 20 series).
+let private paletteFor (n: int) : IPalette = if n <= 10 then Palettes.Category10() else Palettes.Category20()
+
+/// Splits groups into panels: (model, task) first, then further keys (fewest values first) until no panel holds
+/// more than `maxSeries` series. Returns the facet keys, the series keys and the panels.
+let private facets (maxSeries: int) (fixedFacets: string list) (gs: Group list) =
+    let keys = distinguishing gs
+    let facetKeys0 = fixedFacets |> List.filter (fun k -> List.contains k keys)
+    let rest = keys |> List.filter (fun k -> not (List.contains k facetKeys0))
+    let distinct k = (gs |> List.map (valueOf k) |> List.distinct).Length
+    let rec split (facetKeys: string list) (seriesKeys: string list) =
+        let panels = gs |> List.groupBy (fun g -> facetKeys |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey)
+        let widest = panels |> List.map (fun (_, m) -> m.Length) |> List.fold max 0
+        match seriesKeys |> List.sortBy distinct with
+        | smallest :: _ when widest > maxSeries && seriesKeys.Length > 1 -> split (facetKeys @ [ smallest ]) (seriesKeys |> List.filter ((<>) smallest))
+        | _ -> facetKeys, seriesKeys, panels
+    split facetKeys0 rest
+
+/// How many seeds stand behind each curve or cell, for a figure title.
+let private spreadText (gs: Group list) =
+    match gs |> List.map (fun g -> (completed g).Length) |> List.filter ((<) 0) |> List.distinct with
+    | [ 1 ] -> "one seed per configuration"
+    | _ -> "mean ± sd over seeds"
+
+let private panelTitle (facetKeys: string list) (values: string list) =
+    let parts =
+        List.zip facetKeys values
+        |> List.map (fun (k, v) ->
+            match k with
+            | "model" -> modelName v
+            | "dataset" -> taskName v
+            | "rule" -> $"rule {v}"
+            | _ -> $"{shortName k} = {valueText k v}")
+    String.Join(" · ", parts)
+
+/// A panel title that also names the model and task when the grid holds only one of them.
+let private contextTitle (gs: Group list) (facetKeys: string list) (values: string list) =
+    let common k f = if List.contains k facetKeys then [] else match gs |> List.map (valueOf k) |> List.distinct with [ v ] when v <> "" -> [ f v ] | _ -> []
+    let parts = common "model" modelName @ common "dataset" taskName
+    let own = panelTitle facetKeys values
+    String.Join(" · ", parts @ (if own = "" then [] else [ own ]))
+
+let private taskOf (facetKeys: string list) (values: string list) (members: Group list) =
+    match List.tryFindIndex ((=) "dataset") facetKeys with
+    | Some i -> values[i]
+    | None -> members |> List.map (valueOf "dataset") |> List.distinct |> function [ t ] -> t | _ -> ""
+
+let private slug (s: string) =
+    let chars = s.ToLowerInvariant() |> Seq.map (fun c -> if Char.IsLetterOrDigit c then c else '-') |> Array.ofSeq
+    String(chars).Split('-', StringSplitOptions.RemoveEmptyEntries) |> fun parts -> String.Join("-", parts)
+
+// ---- learning curves -----------------------------------------------------------------------------------------
+
+let private curvesPanel (title: string) (task: string) (seriesKeys: string list) (members: Group list) =
+    let p = newPanel title "epoch" (metricName task)
+    let palette = paletteFor members.Length
+    let mutable longest = 1
+    let mutable any = false
+    for i, g in List.indexed members do
+        let runs = completed g
         if not runs.IsEmpty then
+            any <- true
             let epochs = runs |> List.map (fun r -> r.Epochs.Length) |> List.min
+            longest <- max longest epochs
             let xs = [| for e in 1 .. epochs -> float e |]
-            let stats = [| for e in 0 .. epochs - 1 -> Stats.meanSd [ for r in runs -> r.Epochs[e].TestAccuracy ] |]
-            let mean = stats |> Array.map fst
+            let stats = [| for e in 0 .. epochs - 1 -> Stats.meanSd [ for r in runs -> 100.0 * r.Epochs[e].TestAccuracy ] |]
             let color = palette.GetColor i
             if runs.Length > 1 then
-                let band = plot.Add.FillY(xs, stats |> Array.map (fun (m, s) -> m - s), stats |> Array.map (fun (m, s) -> m + s))
-                band.FillColor <- color.WithAlpha 0.2
+                let band = p.Add.FillY(xs, stats |> Array.map (fun (m, s) -> m - s), stats |> Array.map (fun (m, s) -> m + s))
+                band.FillColor <- color.WithAlpha 0.18
                 band.LineColor <- Colors.Transparent
-            let line = plot.Add.Scatter(xs, mean, color)
-            line.LegendText <- $"{groupLabel cols g} (n={runs.Length})"
-    let longest = gs |> List.collect (fun g -> g.Runs |> List.map (fun r -> r.Epochs.Length)) |> List.fold max 1
-    let step = max 1 (longest / 10)
-    plot.Axes.Bottom.SetTicks([| for e in 1 .. step .. longest -> float e |], [| for e in 1 .. step .. longest -> string e |])
-    plot.Title title
-    plot.XLabel "epoch"
-    let nettalk = gs |> List.forall (fun g -> g.Key |> List.contains ("dataset", "nettalk"))
-    plot.YLabel(if nettalk then "test cosine similarity" else "test accuracy")
-    plot.ShowLegend(Alignment.LowerRight) |> ignore
-    plot.SavePng(path, fst size, snd size) |> ignore
+            let line = p.Add.Scatter(xs, Array.map fst stats, color)
+            line.LineWidth <- 2.0f
+            line.MarkerSize <- 4.0f
+            let name = if seriesKeys.IsEmpty then valueOf "rule" g else describe seriesKeys g
+            line.LegendText <- $"{name} (n = {runs.Length})"
+    tickAt p.Axes.Bottom [ for e in 1 .. longest -> float e ]
+    if any then Some(legendOutside p) else (p.Dispose(); None)
 
-/// Draws a labelled heat map of values[row, col] (NaN cells left empty).
-let private labelledHeatmap (path: string) (title: string) (rowKey: string) (rows: string list) (colKey: string) (cols: string list) (values: float[,]) =
-    use plot = new Plot()
-    let hm = plot.Add.Heatmap values
-    plot.Add.ColorBar(hm, Edge.Right) |> ignore
-    for i in 0 .. rows.Length - 1 do
-        for j in 0 .. cols.Length - 1 do
-            if not (Double.IsNaN values[i, j]) then
-                plot.Add.Text($"{values[i, j]:F3}", float j, float (rows.Length - 1 - i)) |> ignore
-    plot.Axes.Bottom.SetTicks([| for j in 0 .. cols.Length - 1 -> float j |], Array.ofList cols)
-    plot.Axes.Left.SetTicks([| for i in 0 .. rows.Length - 1 -> float (rows.Length - 1 - i) |], Array.ofList rows)
-    plot.Title title
-    plot.XLabel colKey
-    plot.YLabel rowKey
-    plot.SavePng(path, fst size, snd size) |> ignore
+/// Mean test metric per epoch (± sd over seeds as a band, n in the legend), one panel per (model, task) and
+/// whatever further split keeps ≤ 10 curves in a panel. A grid with more than 12 panels gets one file per
+/// (model, task).
+let learningCurves (dir: string) (grid: string) (gs: Group list) =
+    let facetKeys, seriesKeys, panels = facets 10 [ "model"; "dataset" ] gs
+    let build (panels: (string list * Group list) list) =
+        panels |> List.choose (fun (values, members) ->
+            curvesPanel (contextTitle gs facetKeys values) (taskOf facetKeys values members) seriesKeys members)
+    let title = $"{grid}: test metric per epoch, {spreadText gs}"
+    if panels.Length <= 12 then
+        match build panels with
+        | [] -> []
+        | ps -> [ compose (Path.Combine(dir, "learning-curves.png")) title (if ps.Length = 4 then 2 else 3) ps ]
+    else
+        let top = facetKeys |> List.filter (fun k -> k = "model" || k = "dataset")
+        [ for file, members in panels |> List.groupBy (fun (values, _) -> List.truncate top.Length values) do
+              match build members with
+              | [] -> ()
+              | ps ->
+                  let name = "learning-curves-" + slug (String.Join("-", file))
+                  yield compose (Path.Combine(dir, name + ".png")) $"{title} ({panelTitle top file})" (min 5 ps.Length) ps ]
 
-/// Mean best test accuracy over a grid that varies exactly two parameters (rows: the first, columns: the second).
-let heatmap (path: string) (title: string) (gs: Group list) =
-    match varying gs with
-    | [ rowKey; colKey ] ->
-        let v k (g: Group) = g.Key |> List.find (fst >> (=) k) |> snd
-        let rows = gs |> List.map (v rowKey) |> List.distinct
-        let cols = gs |> List.map (v colKey) |> List.distinct
-        let cell r c =
-            match gs |> List.tryFind (fun g -> v rowKey g = r && v colKey g = c) with
-            | Some g ->
-                let best = g.Runs |> List.filter (fun x -> not x.Epochs.IsEmpty) |> List.map (fun x -> x.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max)
-                if best.IsEmpty then nan else List.average best
-            | None -> nan
-        Some(rowKey, rows, colKey, cols, Array2D.init rows.Length cols.Length (fun i j -> cell rows[i] cols[j]))
-    | _ -> None
-    |> Option.map (fun (rowKey, rows, colKey, cols, values) -> labelledHeatmap path title rowKey rows colKey cols values)
-    |> Option.isSome
+// ---- heat maps -----------------------------------------------------------------------------------------------
 
-/// For grids whose rule/baseline pairs vary two parameters (say n_free × n_nudge): heat maps of the mean accuracy
-/// gain and of the paper's cost reduction, one pair of maps per rule and per value of any other varying parameter.
+/// One heat-map cell: the value coloured, and its text (value and n or interval).
+type Cell = { Value: float; Text: string }
+
+let private emptyCell = { Value = nan; Text = "" }
+
+let private luminance (c: Color) = 0.299 * float c.R + 0.587 * float c.G + 0.114 * float c.B
+
+/// A heat map of cells over rows × columns (row 0 at the bottom); diverging maps are centred on zero.
+let private heatPanel (title: string) (rowKey: string) (rows: string list) (colKey: string) (cols: string list) (cells: Cell[,]) (diverging: bool) (clip: float option) (unit: string) =
+    let p = newPanel title (axisName colKey) (axisName rowKey)
+    let n, m = rows.Length, cols.Length
+    // the array's first row is drawn at the top: reverse so that row 0 sits at y = 0
+    let values = Array2D.init n m (fun r c -> cells[n - 1 - r, c].Value)
+    let hm = p.Add.Heatmap values
+    let finite = values |> Seq.cast<float> |> Seq.filter Double.IsFinite |> List.ofSeq
+    let colormap: IColormap = if diverging then Colormaps.Balance() else Colormaps.Viridis()
+    hm.Colormap <- colormap
+    hm.NaNCellColor <- Colors.LightGray
+    let lo, hi =
+        match finite with
+        | [] -> 0.0, 1.0
+        | _ when diverging ->
+            // centred on zero; a clip (100% for a cost reduction, which cannot exceed it) keeps one outlier from
+            // washing out every other cell: cells beyond it take the end colour and keep their number
+            let r = finite |> List.map abs |> List.max |> max 1e-9
+            let r = match clip with Some c -> min r c | None -> r
+            -r, r
+        | _ -> List.min finite, max (List.max finite) (List.min finite + 1e-9)
+    hm.ManualRange <- Nullable(Range(lo, hi))
+    let bar = p.Add.ColorBar(hm, Edge.Right)
+    bar.Label <- unit
+    for i in 0 .. n - 1 do
+        for j in 0 .. m - 1 do
+            let cell = cells[i, j]
+            if Double.IsFinite cell.Value then
+                let background = colormap.GetColor(Math.Clamp((cell.Value - lo) / (hi - lo), 0.0, 1.0))
+                let t = p.Add.Text(cell.Text, float j, float i)
+                t.Alignment <- Alignment.MiddleCenter
+                t.LabelFontSize <- (if m > 6 then 10.0f else 12.0f)
+                t.LabelFontColor <- (if luminance background < 128.0 then Colors.White else Colors.Black)
+    p.Axes.Bottom.SetTicks([| for j in 0 .. m - 1 -> float j |], cols |> List.map (valueText colKey) |> Array.ofList)
+    p.Axes.Left.SetTicks([| for i in 0 .. n - 1 -> float i |], rows |> List.map (valueText rowKey) |> Array.ofList)
+    p.Axes.SetLimits(-0.5, float m - 0.5, -0.5, float n - 0.5)
+    noLegend p
+
+/// The two keys a heat map spans (the two numeric keys with most values, else the only two keys) and the rest.
+let private heatKeys (keys: string list) (gs: Group list) =
+    let numeric = keys |> List.filter (numericKey gs)
+    if numeric.Length >= 2 then
+        let ordered = numeric |> List.sortByDescending (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length)
+        let a, b = ordered[0], ordered[1]
+        // keep the configuration's order: the earlier key is the rows (n_free rows, n_nudge columns)
+        let rowKey, colKey = if List.findIndex ((=) a) keys < List.findIndex ((=) b) keys then a, b else b, a
+        Some(rowKey, colKey, keys |> List.filter (fun k -> k <> rowKey && k <> colKey))
+    // two categorical keys; never a task or a model as an axis, whose cells would share one colour scale across
+    // different metrics (accuracy and cosine similarity)
+    elif keys.Length = 2 && not (List.contains "dataset" keys || List.contains "model" keys) then Some(keys[0], keys[1], [])
+    else None
+
+/// Heat maps of `cellOf` over two parameters, one panel per value of the remaining ones.
+let private heatFigure (path: string) (title: string) (gs: Group list) (keys: string list) (cellOf: Group -> Cell) (diverging: bool) (clip: float option) (unit: string) =
+    match heatKeys keys gs with
+    | None -> None
+    | Some(rowKey, colKey, others) ->
+        let panels =
+            [ for values, members in gs |> List.groupBy (fun g -> others |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey) do
+                  let rows = members |> List.map (valueOf rowKey) |> List.distinct |> List.sortBy sortKey
+                  let cols = members |> List.map (valueOf colKey) |> List.distinct |> List.sortBy sortKey
+                  let cells =
+                      Array2D.init rows.Length cols.Length (fun i j ->
+                          match members |> List.tryFind (fun g -> valueOf rowKey g = rows[i] && valueOf colKey g = cols[j]) with
+                          | Some g -> cellOf g
+                          | None -> emptyCell)
+                  yield heatPanel (contextTitle gs others values) rowKey rows colKey cols cells diverging clip unit ]
+        Some(compose path title (if panels.Length = 4 then 2 else min 3 panels.Length) panels)
+
+/// Mean best test metric of every configuration over two parameters (± sd and n in each cell).
+let accuracyHeatmap (dir: string) (grid: string) (gs: Group list) =
+    let keys = distinguishing gs
+    match heatKeys keys gs with
+    | Some(rowKey, colKey, _) ->
+        let cellOf (g: Group) =
+            match completed g |> List.map (fun r -> 100.0 * bestAcc r) with
+            | [] -> emptyCell
+            | [ x ] -> { Value = x; Text = $"{plainText x}\nn = 1" }
+            | xs -> let m, s = Stats.meanSd xs in { Value = m; Text = $"{plainText m} ± {plainText s}\nn = {xs.Length}" }
+        let name = $"best-accuracy-over-{slug (shortName rowKey)}-and-{slug (shortName colKey)}.png"
+        heatFigure (Path.Combine(dir, name)) $"{grid}: best test metric (%%; NETtalk: cosine similarity), {spreadText gs}" gs keys cellOf false None "best test metric (%)"
+        |> Option.toList
+    | None -> []
+
+/// Heat maps of what a rule changes against its baseline, paired by replicate: Δ best test metric (points, with a
+/// 95% interval when n > 1) and the paper's cost reduction (%, mean of pairs); the latter over n_free × n_nudge is
+/// the paper's Fig. 4.
 let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
-    [ for rule, rulePairs in ps |> List.groupBy (fun p -> p.Rule.Key |> List.find (fst >> (=) "rule") |> snd) do
-          let groups = rulePairs |> List.map (fun p -> p.Rule)
-          let keys = varying groups |> List.filter (fun k -> k <> "rule")
-          if keys.Length >= 2 then
-              let rowKey, colKey = keys[keys.Length - 2], keys[keys.Length - 1]
-              let others = keys |> List.take (keys.Length - 2)
-              let v k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
-              let sortKey (s: string) = match Double.TryParse(s, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with | true, x -> x, s | _ -> infinity, s
-              for panel, panelPairs in rulePairs |> List.groupBy (fun p -> others |> List.map (fun k -> v k p.Rule)) do
-                  let rows = panelPairs |> List.map (fun p -> v rowKey p.Rule) |> List.distinct |> List.sortBy sortKey
-                  let cols = panelPairs |> List.map (fun p -> v colKey p.Rule) |> List.distinct |> List.sortBy sortKey
-                  let cell (f: float * float * float * float * float option -> float) r c =
-                      match panelPairs |> List.tryFind (fun p -> v rowKey p.Rule = r && v colKey p.Rule = c) with
-                      | Some p when not p.Pairs.IsEmpty -> p.Pairs |> List.averageBy f
-                      | _ -> nan
-                  let name = String.Join("-", rule :: panel) |> fun s -> s.Replace(' ', '_').Replace('/', '_')
-                  let suffix = if panel.IsEmpty then "" else " (" + String.Join(", ", List.zip others panel |> List.map (fun (k, x) -> $"{k}={x}")) + ")"
-                  let acc = Path.Combine(dir, $"delta-accuracy-{name}.png")
-                  labelledHeatmap acc $"{grid}: Δ best test accuracy, {rule} − baseline{suffix}" rowKey rows colKey cols
-                      (Array2D.init rows.Length cols.Length (fun i j -> cell (fun (d, _, _, _, _) -> d) rows[i] cols[j]))
-                  let cost = Path.Combine(dir, $"cost-reduction-{name}.png")
-                  labelledHeatmap cost $"{grid}: paper cost reduction, {rule} vs baseline{suffix}" rowKey rows colKey cols
-                      (Array2D.init rows.Length cols.Length (fun i j -> cell (fun (_, c, _, _, _) -> c) rows[i] cols[j]))
-                  yield acc
-                  yield cost ]
+    let rules = ps |> List.map (fun p -> p.Rule)
+    let keys = distinguishing rules |> List.filter ((<>) "rule") |> fun ks -> ks @ (if (rules |> List.map (valueOf "rule") |> List.distinct).Length > 1 then [ "rule" ] else [])
+    match heatKeys keys rules with
+    | Some(rowKey, colKey, _) when numericKey rules rowKey && numericKey rules colKey ->
+        let pairOf (g: Group) = ps |> List.find (fun p -> obj.ReferenceEquals(p.Rule, g))
+        let cell (f: float * float * float * float * float option -> float) (g: Group) =
+            match (pairOf g).Pairs |> List.map (f >> (*) 100.0) with
+            | [] -> emptyCell
+            | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1" }
+            | xs ->
+                let m, _ = Stats.meanSd xs
+                let lo, hi = Stats.bootstrapMean xs
+                { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
+        let over = $"{slug (shortName rowKey)}-and-{slug (shortName colKey)}"
+        let fig4 = if rowKey = "freeIterations" && colKey = "nudgeIterations" then " (the paper's Fig. 4)" else ""
+        [ heatFigure (Path.Combine(dir, $"delta-accuracy-over-{over}.png")) $"{grid}: Δ best test metric against the baseline (points), paired by replicate"
+              rules keys (cell (fun (d, _, _, _, _) -> d)) true None "Δ best test metric (points)"
+          heatFigure (Path.Combine(dir, $"cost-reduction-over-{over}.png")) $"{grid}: the paper's cost reduction against the baseline (%%), paired by replicate{fig4}"
+              rules keys (cell (fun (_, c, _, _, _) -> c)) true (Some 100.0) "cost reduction (%)" ]
+        |> List.choose id
+    | _ -> []
 
-/// For grids that sweep a numeric parameter (a replacement proportion, a number of layers): mean best test
-/// accuracy (± sd over seeds) against it, one line per combination of the other varying parameters.
-let sweep (path: string) (title: string) (gs: Group list) =
-    let keys = varying gs
-    let v k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
-    let numeric k = gs |> List.forall (fun g -> fst (Double.TryParse(v k g, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture)))
-    let parse (s: string) = Double.Parse(s, Globalization.CultureInfo.InvariantCulture)
-    match keys |> List.filter numeric |> List.sortByDescending (fun k -> (gs |> List.map (v k) |> List.distinct).Length) with
-    | xKey :: _ when (gs |> List.map (v xKey) |> List.distinct).Length >= 3 ->
-        use plot = new Plot()
-        let palette = ScottPlot.Palettes.Category10()
-        let others = keys |> List.filter ((<>) xKey)
-        for i, (series, members) in List.indexed (gs |> List.groupBy (fun g -> others |> List.map (fun k -> v k g))) do
-            let points =
-                members
-                |> List.choose (fun g ->
-                    let best = g.Runs |> List.filter (fun r -> not r.Epochs.IsEmpty) |> List.map (fun r -> r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max)
-                    if best.IsEmpty then None else Some(parse (v xKey g), Stats.meanSd best))
-                |> List.sortBy fst
-            if not points.IsEmpty then
-                let xs = points |> List.map fst |> Array.ofList
-                let line = plot.Add.Scatter(xs, points |> List.map (snd >> fst) |> Array.ofList, palette.GetColor i)
-                line.LegendText <- if others.IsEmpty then "best test accuracy" else String.Join(", ", List.zip others series |> List.map (fun (k, x) -> $"{k}={x}"))
-                if points |> List.exists (fun (_, (_, sd)) -> sd > 0.0) then
-                    let band = plot.Add.FillY(xs, points |> List.map (fun (_, (m, sd)) -> m - sd) |> Array.ofList, points |> List.map (fun (_, (m, sd)) -> m + sd) |> Array.ofList)
-                    band.FillColor <- (palette.GetColor i).WithAlpha 0.2
-                    band.LineColor <- Colors.Transparent
-        plot.Title title
-        plot.XLabel xKey
-        plot.YLabel "best test accuracy"
-        plot.ShowLegend(Alignment.LowerLeft) |> ignore
-        plot.SavePng(path, fst size, snd size) |> ignore
-        true
-    | _ -> false
+/// Paired differences (Δ best test metric, points, 95% bootstrap interval) of every rule against its baseline,
+/// one panel per (model, task) with its own scale: a forest plot for grids whose pairs do not span two numeric
+/// parameters. Each row's label carries its numbers.
+let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
+    let ps = ps |> List.filter (fun p -> not p.Pairs.IsEmpty)
+    if ps.IsEmpty then []
+    else
+        let rules = ps |> List.map (fun p -> p.Rule)
+        let facetKeys, seriesKeys, _ = facets 100 [ "model"; "dataset" ] rules
+        let seriesKeys = seriesKeys |> List.filter ((<>) "rule")
+        let byFacet = ps |> List.groupBy (fun p -> facetKeys |> List.map (fun k -> valueOf k p.Rule)) |> List.sortBy (fst >> List.map sortKey)
+        let tallest = byFacet |> List.map (fun (_, m) -> m.Length) |> List.max
+        let panels =
+            [ for values, members in byFacet do
+                  let task = taskOf facetKeys values (members |> List.map (fun p -> p.Rule))
+                  let unit = if task = "nettalk" then "Δ best test cosine similarity (points)" else "Δ best test accuracy (points)"
+                  let p = newPanel (contextTitle rules facetKeys values) unit ""
+                  let palette = paletteFor members.Length
+                  let n = members.Length
+                  let labels =
+                      [ for i, pair in List.indexed members do
+                            let ds = pair.Pairs |> List.map (fun (d, _, _, _, _) -> 100.0 * d)
+                            let m, _ = Stats.meanSd ds
+                            let lo, hi = Stats.bootstrapMean ds
+                            let y = float (n - 1 - i)
+                            let color = palette.GetColor i
+                            if ds.Length > 1 then
+                                let whisker = p.Add.Scatter([| lo; hi |], [| y; y |], color)
+                                whisker.LineWidth <- 3.0f
+                                whisker.MarkerSize <- 0.0f
+                            let dot = p.Add.Marker(m, y)
+                            dot.Color <- color
+                            dot.Size <- 10.0f
+                            let ctx = if seriesKeys.IsEmpty then "" else describe seriesKeys pair.Rule + ", "
+                            let rule, baseline = valueOf "rule" pair.Rule, valueOf "rule" pair.Baseline
+                            let numbers = if ds.Length > 1 then $"{signedText m} [{signedText lo}, {signedText hi}]" else signedText m
+                            yield y, $"{ctx}{rule} vs {baseline}: {numbers}, n = {ds.Length}" ]
+                  let zero = p.Add.VerticalLine(0.0)
+                  zero.Color <- Colors.Black
+                  zero.LinePattern <- LinePattern.Dashed
+                  p.Axes.Left.SetTicks(labels |> List.map fst |> Array.ofList, labels |> List.map snd |> Array.ofList)
+                  p.Axes.SetLimitsY(-0.7, float n - 0.3)
+                  yield noLegend p ]
+        [ composeSized (820, tallest * 38 + 170) (Path.Combine(dir, "paired-differences.png"))
+              $"{grid}: Δ best test metric against the baseline, paired by replicate (mean, 95%% interval)" 2 panels ]
 
-/// Histograms of the trained weights of every layer of one run.
+// ---- sweeps --------------------------------------------------------------------------------------------------
+
+/// Mean best test metric (± sd band) against a numeric parameter with ≥ 3 values, one panel per (model, task)
+/// and further split while a panel would hold more than 10 lines.
+let sweep (dir: string) (grid: string) (gs: Group list) =
+    let keys = distinguishing gs
+    let candidates =
+        keys
+        |> List.filter (fun k -> k <> "model" && k <> "dataset" && numericKey gs k)
+        |> List.filter (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length >= 3)
+        |> List.sortByDescending (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length)
+    match candidates with
+    | xKey :: _ ->
+        // a series is one value of every key but x: facet on series of at most 10
+        let lines = gs |> List.groupBy (fun g -> keys |> List.filter ((<>) xKey) |> List.map (fun k -> valueOf k g))
+        let lineGroups = lines |> List.map (fun (_, members) -> members.Head)
+        let facetKeys, seriesKeys, _ = facets 10 [ "model"; "dataset" ] (lineGroups |> List.map (fun g -> { g with Key = g.Key |> List.filter (fst >> (<>) xKey) }))
+        let seriesKeys = seriesKeys |> List.filter ((<>) xKey)
+        let panels =
+            [ for values, members in gs |> List.groupBy (fun g -> facetKeys |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey) do
+                  let task = taskOf facetKeys values members
+                  let p = newPanel (contextTitle gs facetKeys values) (axisName xKey) ("best " + metricName task)
+                  let series = members |> List.groupBy (fun g -> seriesKeys |> List.map (fun k -> valueOf k g))
+                  let palette = paletteFor series.Length
+                  let xsAll = Collections.Generic.List<float>()
+                  for i, (_, sm) in List.indexed series do
+                      let points =
+                          sm
+                          |> List.choose (fun g ->
+                              match completed g |> List.map (fun r -> 100.0 * bestAcc r) with
+                              | [] -> None
+                              | best -> Some((tryNumber (valueOf xKey g)).Value, Stats.meanSd best, best.Length))
+                          |> List.sortBy (fun (x, _, _) -> x)
+                      if not points.IsEmpty then
+                          let xs = points |> List.map (fun (x, _, _) -> x) |> Array.ofList
+                          xsAll.AddRange xs
+                          let color = palette.GetColor i
+                          if points |> List.exists (fun (_, _, n) -> n > 1) then
+                              let band = p.Add.FillY(xs, points |> List.map (fun (_, (m, s), _) -> m - s) |> Array.ofList, points |> List.map (fun (_, (m, s), _) -> m + s) |> Array.ofList)
+                              band.FillColor <- color.WithAlpha 0.18
+                              band.LineColor <- Colors.Transparent
+                          let line = p.Add.Scatter(xs, points |> List.map (fun (_, (m, _), _) -> m) |> Array.ofList, color)
+                          line.LineWidth <- 2.0f
+                          let ns = points |> List.map (fun (_, _, n) -> n) |> List.distinct
+                          let nText = match ns with [ k ] -> $"n = {k}" | _ -> $"n = {List.min ns}–{List.max ns}"
+                          let name = if seriesKeys.IsEmpty then "mean over seeds" else describe seriesKeys sm.Head
+                          line.LegendText <- $"{name} ({nText})"
+                  tickAt p.Axes.Bottom (List.ofSeq xsAll)
+                  yield legendOutside p ]
+        let name = $"best-accuracy-against-{slug (shortName xKey)}.png"
+        [ compose (Path.Combine(dir, name)) $"{grid}: best test metric against {axisName xKey}, {spreadText gs}" (if panels.Length = 4 then 2 else 3) panels ]
+    | [] -> []
+
+// ---- weights and rasters -------------------------------------------------------------------------------------
+
+/// The connection a weight matrix stands for: "input → hidden 1", "hidden 2 → output".
+let connectionName (layer: int) (connections: int) =
+    let node i = if i = 0 then "input" elif i = connections then "output" else $"hidden {i}"
+    $"{node layer} → {node (layer + 1)}"
+
+let private histogramLine (p: Plot) (h: Artifacts.Histogram) (color: Color) (label: string) =
+    let total = float (max 1 (Array.sum h.Counts))
+    // a step outline over the bins: each bin's fraction held from its lower to its upper edge
+    let xs = [| for b in 0 .. h.Counts.Length - 1 do
+                    yield h.Lower + float b * h.Width
+                    yield h.Lower + float (b + 1) * h.Width |]
+    let ys = [| for b in 0 .. h.Counts.Length - 1 do
+                    let f = float h.Counts[b] / total
+                    yield f
+                    yield f |]
+    let s = p.Add.Scatter(xs, ys, color)
+    s.MarkerSize <- 0.0f
+    s.LineWidth <- 2.0f
+    s.LegendText <- label
+    Array.max ys
+
+/// Weight histograms of one run, one panel per connection, initial against trained; y from 0.
 let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
-    use plot = new Plot()
-    let palette = ScottPlot.Palettes.Category10()
-    for h in a.Weights do
-        let xs = Array.init h.Counts.Length (fun b -> h.Lower + (float b + 0.5) * h.Width)
-        let total = float (Array.sum h.Counts)
-        let line = plot.Add.Scatter(xs, h.Counts |> Array.map (fun c -> float c / total), palette.GetColor h.Layer)
-        line.MarkerSize <- 0.0f
-        line.LegendText <- $"W{h.Layer}"
-    plot.Title title
-    plot.XLabel "weight"
-    plot.YLabel "fraction of synapses"
-    plot.ShowLegend() |> ignore
-    plot.SavePng(path, fst size, snd size) |> ignore
+    let connections = a.Weights.Length
+    let panels =
+        [ for h in a.Weights do
+              let p = newPanel (connectionName h.Layer connections) "synaptic weight" "fraction of synapses"
+              let top1 =
+                  match a.Initial |> List.tryFind (fun i -> i.Layer = h.Layer) with
+                  | Some i -> histogramLine p i Colors.Gray "initial"
+                  | None -> 0.0
+              let top2 = histogramLine p h (Palettes.Category10().GetColor 0) "trained"
+              p.Axes.SetLimitsY(0.0, 1.08 * max top1 top2 |> max 1e-6)
+              yield legendOutside p ]
+    compose path title (if panels.Length = 4 then 2 else min 3 panels.Length) panels
 
-/// Spikes of the first hidden layer during the feedforward phase of a few test samples (one row per neuron,
-/// samples side by side in time).
+/// Spikes of the first hidden layer in the feedforward phase of the raster samples: one panel per sample with
+/// its class, time in ms.
 let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
-    use plot = new Plot()
-    let palette = ScottPlot.Palettes.Category10()
-    for sample in 0 .. a.RasterSamples - 1 do
-        let spikes = a.Raster |> List.filter (fun s -> s.Layer = 1 && s.Sample = sample)
-        if not spikes.IsEmpty then
-            let xs = spikes |> List.map (fun s -> float (sample * a.Steps + s.Step)) |> Array.ofList
-            let ys = spikes |> List.map (fun s -> float s.Neuron) |> Array.ofList
-            plot.Add.Markers(xs, ys, MarkerShape.FilledSquare, 2.0f, Nullable(palette.GetColor sample)) |> ignore
-    plot.Title title
-    plot.XLabel $"time step (samples side by side, {a.Steps} steps each)"
-    plot.YLabel "hidden neuron"
-    plot.SavePng(path, fst size, snd size) |> ignore
+    let dt = if a.DtMs > 0.0 then a.DtMs else 1.0
+    let unit = if a.DtMs > 0.0 then "time (ms)" else "time step"
+    let panels =
+        [ for sample in 0 .. a.RasterSamples - 1 do
+              let cls = if sample < a.RasterLabels.Length then $", class {a.RasterLabels[sample]}" else ""
+              let p = newPanel $"test sample {sample + 1}{cls}" unit "hidden-layer-1 neuron"
+              let spikes = a.Raster |> List.filter (fun s -> s.Layer = 1 && s.Sample = sample)
+              if not spikes.IsEmpty then
+                  let xs = spikes |> List.map (fun s -> float s.Step * dt) |> Array.ofList
+                  let ys = spikes |> List.map (fun s -> float s.Neuron) |> Array.ofList
+                  p.Add.Markers(xs, ys, MarkerShape.FilledSquare, 2.0f, Nullable(Colors.Black)) |> ignore
+              p.Axes.SetLimitsX(0.0, float a.Steps * dt)
+              yield noLegend p ]
+    compose path title (min 3 (max 1 panels.Length)) panels
 
-/// Every plot of a grid into results/<grid>/plots/; returns the files written.
+// ---- everything for a grid -----------------------------------------------------------------------------------
+
+/// Every figure of a grid into results/<grid>/plots/; returns the files written.
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     let dir = Path.Combine(resultsRoot, grid, "plots")
     Directory.CreateDirectory dir |> ignore
     // a regeneration replaces every plot: none of an earlier, different grid is left behind
     for old in Directory.GetFiles(dir, "*.png") do File.Delete old
-    let written = Collections.Generic.List<string>()
-    let curves = Path.Combine(dir, "learning-curves.png")
-    learningCurves curves $"{grid}: test accuracy, mean ± sd over seeds" gs
-    written.Add curves
-    let hm = Path.Combine(dir, "heatmap.png")
-    if heatmap hm $"{grid}: mean best test accuracy" gs then written.Add hm
-    written.AddRange(pairHeatmaps dir grid (pairs costCap gs))
-    let sw = Path.Combine(dir, "sweep.png")
-    if sweep sw $"{grid}: best test accuracy" gs then written.Add sw
-    let cols = varying gs
-    // weights and rasters of the first few configurations: enough to look at, small enough to commit
-    for i, g in List.indexed (gs |> List.truncate 4) do
-        match g.Runs |> List.tryHead with
-        | Some r ->
-            let eid = r.Config |> List.tryFind (fst >> (=) "experimentId") |> Option.map (snd >> function RunRecord.Text s -> s | _ -> "")
-            match eid with
-            | Some eid when File.Exists(Path.Combine(resultsRoot, grid, eid, "artifacts.json")) ->
-                let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
-                let a = Artifacts.ofJson apath (File.ReadAllText apath)
-                let label = groupLabel cols g
-                let w = Path.Combine(dir, $"weights-{i + 1}.png")
-                weights w $"weights after training: {label}" a
-                written.Add w
-                if a.RasterSamples > 0 && i < 2 then
-                    let s = Path.Combine(dir, $"raster-{i + 1}.png")
-                    raster s $"hidden-layer spikes, {a.RasterSamples} test samples: {label}" a
-                    written.Add s
-            | _ -> ()
-        | None -> ()
-    List.ofSeq written
+    let ps = pairs costCap gs
+    let figures =
+        [ yield! learningCurves dir grid gs
+          yield! accuracyHeatmap dir grid gs
+          let heat = pairHeatmaps dir grid ps
+          yield! heat
+          if heat.IsEmpty then yield! pairedDifferences dir grid ps
+          yield! sweep dir grid gs
+          let cols = distinguishing gs
+          // weights and rasters of the first few configurations with artifacts: enough to look at, small enough to commit
+          let withArtifacts =
+              gs
+              |> List.choose (fun g ->
+                  g.Runs
+                  |> List.tryPick (fun r ->
+                      match r.Config |> List.tryFind (fst >> (=) "experimentId") with
+                      | Some(_, RunRecord.Text eid) ->
+                          let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
+                          if File.Exists apath then Some(g, r, Artifacts.ofJson apath (File.ReadAllText apath)) else None
+                      | _ -> None))
+              |> List.truncate 4
+          let rasters = withArtifacts |> List.filter (fun (_, _, a) -> a.RasterSamples > 0) |> List.truncate 2 |> List.map (fun (g, _, _) -> g.Key)
+          for g, r, a in withArtifacts do
+              let shown = cols |> List.filter ((<>) "model")
+              let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
+              // the model's short name leads the file name, its full name the title
+              let name = slug (valueOf "model" g + " " + label)
+              let model = modelName (valueOf "model" g)
+              let replicate =
+                  match r.Config |> List.tryFind (fst >> (=) "replicate") with
+                  | Some(_, RunRecord.Int i) -> $"replicate {i}, "
+                  | _ -> ""
+              yield weights (Path.Combine(dir, $"weights-{name}.png")) $"{model}, {label}, {replicate}seed {r.Seed}: weights before and after training" a
+              if List.contains g.Key rasters then
+                  yield raster (Path.Combine(dir, $"raster-{name}.png")) $"{model}, {label}, {replicate}seed {r.Seed}: hidden-layer spikes of test samples" a ]
+    figures |> List.map (fun f -> f.Path)

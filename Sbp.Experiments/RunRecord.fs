@@ -46,9 +46,18 @@ type Record =
 /// 2: typed model configurations (rules that carry their parameters, per-task reference settings, paired seeds).
 let schemaVersion = 2
 
+/// A number as the decimal a user wrote: a value that is exactly a float32 (every single-precision parameter) is
+/// written as the float32's shortest round-trip text (0.1, not 0.10000000149011612); any other value as the
+/// shortest text of the double. Reading gives back the decimal.
+let numberText (f: float) =
+    let single = float32 f
+    if Double.IsFinite f && float single = f then single.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    else f.ToString("R", Globalization.CultureInfo.InvariantCulture)
+
 let rec private valueNode (v: Value) : JsonNode =
     match v with
     | Int i -> JsonValue.Create i
+    | Num f when Double.IsFinite f -> JsonNode.Parse(numberText f)
     | Num f -> JsonValue.Create f
     | Text s -> JsonValue.Create s
     | Flag b -> JsonValue.Create b

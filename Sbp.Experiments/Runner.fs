@@ -22,7 +22,7 @@ type Options =
       Shard: (int * int) option
       /// Where user-supplied data sets are.
       Load: DataSets.LoadOptions
-      /// A live status line on stderr (only when stderr is a terminal).
+      /// A live display of the running experiments (only when the output is a terminal; plain lines otherwise).
       Live: bool
       Log: string -> unit
       /// The code's git commit, gathered by the edge (the CLI or a script) and written into every record.
@@ -34,7 +34,7 @@ let defaults (root: string) =
       Parallel = Environment.ProcessorCount
       Shard = None
       Load = DataSets.defaultLoad
-      Live = not Console.IsErrorRedirected
+      Live = not Console.IsOutputRedirected
       Log = printfn "%s"
       GitCommit = "unknown" }
 
@@ -62,7 +62,7 @@ type private DataCache(load: DataSets.LoadOptions) =
         cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test; DvsEncoding = dvs } name)).Value
 
 /// Runs one experiment to its record and artifacts (written atomically, artifacts first).
-let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) (status: ConcurrentDictionary<string, string>) (e: Experiment) =
+let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) (display: LiveDisplay.IDisplay) (name: string) (e: Experiment) =
     let eid = Experiment.id e
     let dataset, trainSize, testSize = Experiment.data e
     match (try Ok(data.Get(dataset, trainSize, testSize, e.Model.DvsEncoding)) with :? DataNotProvisionedException as x -> Error x.Message) with
@@ -71,7 +71,9 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
         let report r =
             match r with
             | Training.Batch(epoch, epochs, stage, finished, total) ->
-                status[eid] <- $"{label e} epoch {epoch}/{epochs} {stage} {finished * 100 / total}%%"
+                // training is most of an epoch; the test pass its last tenth
+                let within = (if stage = "test" then 0.9 + 0.1 * float finished / float total else 0.9 * float finished / float total)
+                display.Progress(eid, name, epoch, epochs, (float (epoch - 1) + within) / float epochs)
             | Training.EpochDone _ -> ()
         let record, artifacts = (resolve e).Train split threads report
         let record =
@@ -81,8 +83,32 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
                                            "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ] }
         Artifacts.write (artifactsPath o.Root grid e) artifacts
         write (recordPath o.Root grid e) record
-        status.TryRemove eid |> ignore
         Finished record
+
+/// A label per experiment that tells it apart from the others of the grid (its varying parameters and
+/// replicate), by id; the model/rule/data-set label where nothing varies.
+let private labels (es: Experiment list) =
+    let rec item v =
+        match v with
+        | Int i -> string i
+        | Num f -> numberText f
+        | Text s -> s
+        | Flag b -> if b then "true" else "false"
+        | Items xs -> String.Join(" ", xs |> List.map item)
+        | Fields kvs -> String.Join(" ", kvs |> List.map (fun (k, x) -> $"{k}:{item x}"))
+    // an object's fields one by one (sbp.depth=2), so that only the one that varies is shown
+    let rec flat (prefix: string) (values: (string * Value) list) =
+        [ for k, v in values do
+              let key = if prefix = "" then k else $"{prefix}.{k}"
+              match v with
+              | Fields kvs -> yield! flat key kvs
+              | _ -> yield key, item v ]
+    let describe (e: Experiment) =
+        flat "" (e.Model.Describe() |> List.filter (fst >> (<>) "seed"))
+        @ [ "replicate", (match e.Seed with Replicate r -> string r | Given -> "given") ]
+    List.zip es (LiveDisplay.distinguishingLabels (es |> List.map describe))
+    |> List.map (fun (e, l) -> Experiment.id e, (if l = "" then label e else l))
+    |> Map.ofList
 
 type Summary = { Total: int; Ran: int; Skipped: int; Failed: int; NoData: int; Seconds: float }
 
@@ -94,43 +120,34 @@ let run (o: Options) (g: Grid) =
     let parallelism = max 1 (min o.Parallel (max 1 todo.Length))
     let threads = max 1 (Environment.ProcessorCount / parallelism)
     let where = match o.Shard with Some(i, n) -> $" in shard {i}/{n}" | None -> ""
-    o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} already finished, {todo.Length} to run, {parallelism} at a time"
+    o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} done before, {todo.Length} to run, {parallelism} at a time"
     let data = DataCache o.Load
-    let status = ConcurrentDictionary<string, string>()
-    let mutable completed = 0
     let mutable failed = 0
     let mutable noData = 0
     let watch = Stopwatch.StartNew()
-    use ticker =
-        new Timer(
-            (fun _ ->
-                if o.Live then
-                    let done' = Volatile.Read &completed
-                    let eta =
-                        if done' = 0 then "?"
-                        else TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / float done' * float (todo.Length - done')).ToString(@"hh\:mm\:ss")
-                    let current = status.Values |> Seq.truncate 2 |> String.concat " | "
-                    let line = $"[{done'}/{todo.Length} done, ETA {eta}] {current}"
-                    eprintf "\r%s" (if line.Length > 150 then line.Substring(0, 150) else line.PadRight 150)),
-            null, 1000, 1000)
+    let names = labels todo
+    let display = LiveDisplay.create o.Live o.Log
+    display.Start(g.Name, todo.Length)
     let options = ParallelOptions(MaxDegreeOfParallelism = parallelism)
-    Parallel.ForEach(todo, options, fun e ->
-        let outcome = runOne o threads g.Name data status e
-        Interlocked.Increment &completed |> ignore
-        match outcome with
-        | Finished r ->
-            let best = if r.Epochs.IsEmpty then nan else r.Epochs |> List.map (fun x -> x.TestAccuracy) |> List.max
-            match r.Status with
-            | Completed -> o.Log $"\r  done   {Experiment.id e}  {label e}  best test accuracy {best:F4}"
-            | Failed why ->
-                Interlocked.Increment &failed |> ignore
-                o.Log $"\r  FAILED {Experiment.id e}  {label e}: {why}"
-        | NoData why ->
-            Interlocked.Increment &noData |> ignore
-            o.Log $"\r  no data {Experiment.id e}  {label e}: {why}"
-        )
-    |> ignore
-    if o.Live then eprintf "\r%s\r" (String(' ', 150))
+    try
+        Parallel.ForEach(todo, options, fun e ->
+            let eid = Experiment.id e
+            let name = names[eid]
+            match runOne o threads g.Name data display name e with
+            | Finished r ->
+                match r.Status with
+                | Completed ->
+                    let best = if r.Epochs.IsEmpty then nan else r.Epochs |> List.map (fun x -> x.TestAccuracy) |> List.max
+                    display.Finished(eid, name, $"best test metric {100.0 * best:F2}%%")
+                | Failed why ->
+                    Interlocked.Increment &failed |> ignore
+                    display.Failed(eid, name, why)
+            | NoData why ->
+                Interlocked.Increment &noData |> ignore
+                display.Failed(eid, name, $"no data: {why}"))
+        |> ignore
+    finally
+        display.Stop()
     { Total = g.Experiments.Length
       Ran = todo.Length - noData
       Skipped = finished.Length

@@ -29,7 +29,7 @@ let execute (o: ScriptOptions) (grid: Grid) =
             Parallel = defaultArg o.Parallel d.Parallel
             Shard = o.Shard }
     let s = Runner.run options grid
-    printfn "grid %s: %d ran, %d skipped (already finished), %d failed, %d without data, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData s.Seconds
+    printfn "grid %s: %d ran, %d done before, %d failed, %d without data, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData s.Seconds
     if o.Table then
         let markdown, groups = Tables.write options.Root grid.Name o.CostCap
         let plots = Plots.write options.Root grid.Name o.CostCap groups

@@ -230,10 +230,11 @@ let validate (c: SmlpConfig) =
 let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingMlp p
+    let initial = Artifacts.histograms net.Weights
     { Model = Training.smlpModel net
       Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
-      Artifacts = fun () -> Artifacts.ofWeights net.Weights }
+      Artifacts = fun () -> Artifacts.ofWeights initial net.Weights }
 
 /// Applies a change to the replacement, an error for backprop.
 let private onReplacement (name: string) (f: Replacement -> Result<Replacement, string>) (c: SmlpConfig) =

@@ -205,10 +205,11 @@ let validate (c: SnnConfig) =
 let build (c: SnnConfig) (split: DataSplit) : Training.Built =
     let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingStdpNetwork p
+    let initial = Artifacts.histograms net.Weights
     { Model = Training.snnModel net
       Execution = net
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
-      Artifacts = fun () -> Artifacts.ofSnn net split.Test (min 3 p.BatchSize) }
+      Artifacts = fun () -> Artifacts.ofSnn initial net split.Test (min 3 p.BatchSize) }
 
 /// The command-line names of the rules (Argu parses them): `sbp` = the SBP base rule with the reference spread.
 [<RequireQualifiedAccess>]

@@ -1,5 +1,5 @@
-/// Statistics over run records: mean ± sd over seeds, the paper's cost metric (SBP-SPEC §8), counted-operation
-/// cost to a target accuracy, paired differences with a bootstrap interval.
+/// Statistics over run records: mean ± sd over seeds, the paper's cost metric and accuracy and its cap rules
+/// (SBP-SPEC §8), counted-operation cost to a target accuracy, paired differences with a bootstrap interval.
 module Sbp.Experiments.Stats
 
 open System
@@ -35,6 +35,53 @@ let paperCost (cap: float option) (a: float list) (b: float list) =
         levels |> List.averageBy (fun l -> firstEpochAtOrBelow curve l |> Option.defaultValue curve.Length |> float)
     let ea, eb = meanEpochs a, meanEpochs b
     ea, eb, 1.0 - eb / ea
+
+/// The mean of several curves, epoch by epoch, over the epochs every curve has.
+let meanCurve (curves: float list list) =
+    match curves with
+    | [] -> []
+    | _ ->
+        let n = curves |> List.map List.length |> List.min
+        [ for e in 0 .. n - 1 -> curves |> List.averageBy (fun c -> c[e]) ]
+
+/// Population standard deviation (divides by n, as numpy's std does).
+let populationSd (xs: float list) =
+    match xs with
+    | [] -> nan
+    | _ ->
+        let m = List.average xs
+        sqrt (List.sumBy (fun x -> (x - m) ** 2.0) xs / float xs.Length)
+
+/// The paper's accuracy (SBP-SPEC §8): 1 − the minimum of the mean test-error curve over runs, ± the population sd
+/// of the runs' errors at the epoch where that mean is lowest. Returns (accuracy, sd, that epoch, 1-based).
+let paperAccuracy (errorCurves: float list list) =
+    match meanCurve errorCurves with
+    | [] -> nan, nan, 0
+    | mean ->
+        let best = mean |> List.indexed |> List.minBy snd |> fst
+        1.0 - mean[best], populationSd [ for c in errorCurves -> c[best] ], best + 1
+
+/// The paper's cost reduction (SBP-SPEC §8): the metric of `paperCost` on the mean error curves of the baseline
+/// runs and of the rule's runs, so that the reduction is a ratio of mean epochs-to-levels, not a mean of per-pair
+/// reductions. Returns the two mean epochs and the reduction.
+let paperCostOfMeans (cap: float option) (baselines: float list list) (rules: float list list) =
+    paperCost cap (meanCurve baselines) (meanCurve rules)
+
+/// The model families whose published cost figures carry a cap rule.
+type PaperFamily =
+    /// The spiking STDP network (the paper's SNN).
+    | SpikingStdp
+    /// Equilibrium propagation (the paper's ANN).
+    | EquilibriumPropagation
+    | OtherFamily
+
+/// The cap on the upper error level the paper's figure notebooks used (SBP-SPEC §8): 40% for the ANN on NETtalk
+/// and DVS (not on MNIST), 20% for the SNN on DVS, none elsewhere.
+let paperCap (family: PaperFamily) (task: DataSets.DataSetName) =
+    match family, task with
+    | EquilibriumPropagation, (DataSets.Nettalk | DataSets.Dvs) -> Some 0.4
+    | SpikingStdp, DataSets.Dvs -> Some 0.2
+    | _ -> None
 
 /// Counted synaptic operations until the first epoch whose test accuracy reaches `target` (None if never).
 let opsToTarget (target: float) (epochs: Epoch list) =

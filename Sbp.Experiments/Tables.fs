@@ -44,15 +44,41 @@ let load (resultsRoot: string) (grid: string) =
           let path = Path.Combine(d, "run.json")
           if File.Exists path then yield path, read path ]
 
+/// Sorts parameter values as numbers where they are numbers (also lists of numbers such as hidden = "500 500"),
+/// as text otherwise: 1, 6, 11, 16, 21, not 1, 11, 16, 21, 6.
+let sortKey (s: string) =
+    let parts = s.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+    let nums = parts |> Array.map (fun p -> Double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture))
+    if parts.Length > 0 && nums |> Array.forall fst then 0, parts.Length, List.ofArray (Array.map snd nums), s
+    else 1, 0, [], s
+
 let groups (records: Record list) =
     records
     |> List.groupBy (fun r -> flatten r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains(root k))))
     |> List.map (fun (key, runs) -> { Key = key; Runs = runs |> List.sortBy (fun r -> r.Seed) })
-    |> List.sortBy (fun g -> g.Key)
+    |> List.sortBy (fun g -> g.Key |> List.map (fun (k, v) -> k, sortKey v))
 
-/// The keys whose values differ between groups: the columns that tell the groups apart. A key whose value follows
-/// from the columns already chosen (baseRule once rule is shown, say) adds nothing and is left out.
+/// The keys whose values differ between groups: the columns that tell the groups apart. Every such parameter is
+/// shown, also one that moves together with another (learning rates zipped with the hidden sizes, say); left out
+/// are only keys that restate what the columns already shown say: a part of the rule once the rule's name is shown
+/// (baseRule, the spread's settings) and a parameter that only one model family has (its presence follows from
+/// the model).
 let varying (gs: Group list) =
+    let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
+    let valueOf k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd
+    let determined (chosen: string list) k =
+        gs
+        |> List.groupBy (fun g -> chosen |> List.map (fun c -> valueOf c g))
+        |> List.forall (fun (_, members) -> (members |> List.map (valueOf k) |> List.distinct).Length = 1)
+    let restates k = (ruleKeys.Contains(root k) && k <> "rule") || gs |> List.exists (fun g -> (valueOf k g).IsNone)
+    keys
+    |> List.filter (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length > 1)
+    |> List.fold (fun chosen k -> if determined chosen k && restates k then chosen else chosen @ [ k ]) []
+
+/// The varying keys that are set independently: a key whose value follows from those already chosen is left out
+/// (the learning rates zipped with the hidden sizes, a model family's own batch size). Figures span and split on
+/// these; tables show every varying key.
+let distinguishing (gs: Group list) =
     let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
     let valueOf k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd
     let determined (chosen: string list) k =
@@ -73,14 +99,41 @@ let private finalAcc (r: Record) = (List.last r.Epochs).TestAccuracy
 let private bestEpoch (r: Record) = (r.Epochs |> List.maxBy (fun e -> e.TestAccuracy)).Epoch
 let private errors (r: Record) = r.Epochs |> List.map (fun e -> e.TestError)
 
-let private pm (m: float, sd: float) = if Double.IsNaN m then "–" else $"{m:F4} ± {sd:F4}"
+/// A percentage with two decimals (accuracies and cost reductions are shown in % everywhere).
+let pct (x: float) = (100.0 * x).ToString("F2", CultureInfo.InvariantCulture)
+/// Mean ± sample sd in %; the mean alone for a single run (no spread to show).
+let pctMeanSd (xs: float list) =
+    match xs with
+    | [] -> "–"
+    | [ x ] -> pct x
+    | _ -> let m, sd = Stats.meanSd xs in $"{pct m} ± {pct sd}"
+
+/// The model family of a group for the paper's cap rules.
+let family (g: Group) =
+    match value g "model" with
+    | "snn" -> Stats.SpikingStdp
+    | "eqprop" -> Stats.EquilibriumPropagation
+    | _ -> Stats.OtherFamily
+
+/// The cap the paper's notebooks put on the cost metric's upper level for this group's model and task.
+let paperCapOf (g: Group) =
+    match DataSets.parseName (value g "dataset") with
+    | Ok task -> Stats.paperCap (family g) task
+    | Error _ -> None
+
+/// The paper's accuracy of a group: 1 − min of the mean test-error curve ± the population sd (SBP-SPEC §8).
+let paperAccuracyText (g: Group) =
+    match completed g with
+    | [] -> "–"
+    | [ r ] -> let acc, _, _ = Stats.paperAccuracy [ errors r ] in pct acc
+    | ok -> let acc, sd, _ = Stats.paperAccuracy (ok |> List.map errors) in $"{pct acc} ± {pct sd}"
 
 /// A rendered table: header and rows of cells.
 type Table = { Header: string list; Rows: string list list }
 
 let summary (gs: Group list) =
     let cols = varying gs
-    { Header = cols @ [ "runs"; "failed"; "final test acc"; "best test acc"; "best epoch"; "ops / epoch" ]
+    { Header = cols @ [ "runs"; "failed"; "final test acc (%)"; "best test acc (%)"; "paper: 1 − min mean error (%)"; "best epoch"; "ops / epoch" ]
       Rows =
         [ for g in gs do
               let ok = completed g
@@ -89,10 +142,11 @@ let summary (gs: Group list) =
                   (cols |> List.map (value g))
                   @ [ string ok.Length
                       string (g.Runs.Length - ok.Length)
-                      pm (Stats.meanSd (ok |> List.map finalAcc))
-                      pm (Stats.meanSd (ok |> List.map bestAcc))
-                      (mean (bestEpoch >> float)).ToString("F1", CultureInfo.InvariantCulture)
-                      (mean (fun r -> r.Epochs |> List.averageBy (fun e -> float e.SynapticOps))).ToString("E3", CultureInfo.InvariantCulture) ] ] }
+                      pctMeanSd (ok |> List.map finalAcc)
+                      pctMeanSd (ok |> List.map bestAcc)
+                      paperAccuracyText g
+                      (if ok.IsEmpty then "–" else (mean (bestEpoch >> float)).ToString("F1", CultureInfo.InvariantCulture))
+                      (if ok.IsEmpty then "–" else (mean (fun r -> r.Epochs |> List.averageBy (fun e -> float e.SynapticOps))).ToString("E3", CultureInfo.InvariantCulture)) ] ] }
 
 let private pm2 (m: float, sd: float) = m.ToString("F2", CultureInfo.InvariantCulture) + " ± " + sd.ToString("F2", CultureInfo.InvariantCulture)
 
@@ -108,7 +162,10 @@ let timings (gs: Group list) =
               yield
                   (cols |> List.map (value g))
                   @ [ string g.Runs.Length
-                      (if perEpoch.IsEmpty then "–" else pm2 (m, sd))
+                      (match perEpoch with
+                       | [] -> "–"
+                       | [ x ] -> x.ToString("F2", CultureInfo.InvariantCulture)
+                       | _ -> pm2 (m, sd))
                       (if perRun.IsEmpty then "–" else (List.average perRun).ToString("F1", CultureInfo.InvariantCulture)) ] ] }
 
 /// One rule against its baseline, replicate by replicate.
@@ -146,11 +203,22 @@ let pairs (costCap: float option) (gs: Group list) =
                             | None -> () ]
                   yield { Rule = g; Baseline = b; Pairs = matched } ]
 
-let private signed (x: float) = x.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)
+/// A signed difference in percentage points.
+let private signedPoints (x: float) =
+    let p = 100.0 * x
+    // an exact zero reads "0"; a small difference keeps its digits instead of showing as an ambiguous +0.00
+    if p = 0.0 then "0"
+    elif abs p < 0.01 then p.ToString("+0.0###;-0.0###", CultureInfo.InvariantCulture)
+    else p.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
+
+let private capText (cap: float option) = match cap with Some c -> $"cap {pct c}%%" | None -> "no cap"
 
 let pairTable (ps: Pair list) (gs: Group list) =
     let cols = varying gs |> List.filter (fun k -> not (ruleKeys.Contains(root k)))
-    { Header = cols @ [ "rule"; "pairs"; "Δ best acc (95% CI)"; "Wilcoxon p"; "paper cost reduction"; "epochs to levels (base → rule)"; "ops-to-target reduction"; "ΔAcc / ΔCost" ]
+    { Header =
+        cols
+        @ [ "rule"; "pairs"; "Δ best acc (points, 95% CI)"; "Wilcoxon p"; "cost reduction, mean of pairs (%)"
+            "epochs to levels (base → rule)"; "paper: cost reduction of mean curves (%)"; "ops-to-target reduction (%)"; "ΔAcc / ΔCost" ]
       Rows =
         [ for p in ps do
               let n = p.Pairs.Length
@@ -160,18 +228,32 @@ let pairTable (ps: Pair list) (gs: Group list) =
               let m, _ = Stats.meanSd dAcc
               let lo, hi = Stats.bootstrapMean dAcc
               let om, _ = Stats.meanSd ops
-              let ratio = if ops.IsEmpty || om = 0.0 then "–" else (m / om).ToString("F4", CultureInfo.InvariantCulture)
-              let ea = p.Pairs |> List.averageBy (fun (_, _, a, _, _) -> a)
-              let eb = p.Pairs |> List.averageBy (fun (_, _, _, b, _) -> b)
+              let ratio =
+                  if ops.IsEmpty || om = 0.0 then "–"
+                  elif m = 0.0 then "0"
+                  else (m / om).ToString("G3", CultureInfo.InvariantCulture)
+              let ea = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, a, _, _) -> a)
+              let eb = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, _, b, _) -> b)
+              let paperCost =
+                  match completed p.Baseline, completed p.Rule with
+                  | [], _ | _, [] -> "–"
+                  | bs, rs ->
+                      let cap = paperCapOf p.Rule
+                      let a, b, r = Stats.paperCostOfMeans cap (bs |> List.map errors) (rs |> List.map errors)
+                      $"{pct r} ({a:F1} → {b:F1} epochs, {capText cap})"
               yield
                   (cols |> List.map (value p.Rule))
                   @ [ value p.Rule "rule"
                       string n
-                      (if n = 0 then "–" else $"{signed m} [{signed lo}, {signed hi}]")
-                      (if n = 0 then "–" else (snd (Stats.wilcoxon dAcc)).ToString("F3", CultureInfo.InvariantCulture))
-                      pm (Stats.meanSd red)
+                      (match n with
+                       | 0 -> "–"
+                       | 1 -> signedPoints m
+                       | _ -> $"{signedPoints m} [{signedPoints lo}, {signedPoints hi}]")
+                      (if n < 2 then "–" else (snd (Stats.wilcoxon dAcc)).ToString("F3", CultureInfo.InvariantCulture))
+                      pctMeanSd red
                       (if n = 0 then "–" else $"{ea:F1} → {eb:F1}")
-                      (if ops.IsEmpty then "–" else pm (Stats.meanSd ops))
+                      paperCost
+                      pctMeanSd ops
                       ratio ] ] }
 
 let markdown (t: Table) =
@@ -202,9 +284,13 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
         File.Move(tmp, path, true)
     save "table.md" (markdown summaryTable)
     save "table.csv" (csv summaryTable)
-    save "pairs.md" (markdown pairTable)
-    save "pairs.csv" (csv pairTable)
+    // a section without rows is not written (and an earlier one is removed): no empty "against its baseline" table
+    let saveOrRemove (name: string) (t: Table) (render: Table -> string) =
+        if t.Rows.IsEmpty then File.Delete(Path.Combine(dir, name)) else save name (render t)
+    saveOrRemove "pairs.md" pairTable markdown
+    saveOrRemove "pairs.csv" pairTable csv
     let timingTable = timings gs
     save "timings.md" (markdown timingTable)
     save "timings.csv" (csv timingTable)
-    $"## {grid}: {records.Length} runs\n\n{markdown summaryTable}\n### Each rule against its baseline\n\n{markdown pairTable}\n### Wall-clock time\n\n{markdown timingTable}", gs
+    let pairSection = if pairTable.Rows.IsEmpty then "" else $"### Each rule against its baseline\n\n{markdown pairTable}\n"
+    $"## {grid}: {records.Length} runs\n\nAccuracies in %% (NETtalk: cosine similarity in %%), mean ± sample sd over seeds.\n\n{markdown summaryTable}\n{pairSection}### Wall-clock time\n\n{markdown timingTable}", gs

@@ -34,6 +34,21 @@ let tests =
                 Expect.isTrue (fst (e.TryGetProperty k)) $"epoch field {k}"
             Expect.equal (root.GetProperty("dataset").GetProperty("trainSize").GetInt32()) 8000 "dataset sizes"
 
+        testCase "float32 parameters are written as the decimal the user gave and read back as it" <| fun () ->
+            let r = { sample with Config = [ "rate", Num(float 0.1f); "rates", Items [ Num(float 0.05f); Num(float 1e-5f) ]; "exact", Num 0.1; "third", Num(1.0 / 3.0) ] }
+            let json = toJson r
+            Expect.isFalse (json.Contains "0.10000000149011612") "no binary expansion"
+            use doc = JsonDocument.Parse json
+            let cfg = doc.RootElement.GetProperty "config"
+            Expect.equal (cfg.GetProperty("rate").GetRawText()) "0.1" "float32 0.1"
+            Expect.equal (cfg.GetProperty("rates").[0].GetRawText()) "0.05" "in a list"
+            Expect.equal (cfg.GetProperty("exact").GetRawText()) "0.1" "a double keeps its shortest text"
+            Expect.equal (cfg.GetProperty("third").GetDouble()) (1.0 / 3.0) "a double that is no float32 keeps every digit"
+            let back = ofJson "r.json" json
+            Expect.equal (back.Config |> List.find (fst >> (=) "rate") |> snd) (Num 0.1) "read back as the decimal"
+            Expect.equal (back.Config |> List.find (fst >> (=) "rates") |> snd) (Items [ Num 0.05; Num 1e-5 ]) "list read back"
+            Expect.equal (numberText (float 0.1f)) "0.1" "numberText"
+
         testCase "a non-finite metric is refused, not written" <| fun () ->
             let bad = { sample with Epochs = [ { sample.Epochs.Head with TestError = nan } ] }
             throwsOf<System.ArgumentException> (fun () -> toJson bad |> ignore) "NaN" |> ignore

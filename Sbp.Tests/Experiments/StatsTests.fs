@@ -1,5 +1,6 @@
 module Sbp.Tests.Experiments.StatsTests
 
+open System.IO
 open Expecto
 open Sbp.Experiments
 open Sbp.Experiments.RunRecord
@@ -74,9 +75,68 @@ let tests =
             Expect.equal t.Header.Head "rule" "the varying column"
             let sbpRow = t.Rows |> List.find (fun r -> r.Head = "sbp")
             Expect.equal sbpRow[1] "2" "runs"
-            Expect.equal sbpRow[4] (sprintf "%.4f ± %.4f" 0.85 (sqrt 0.005)) "best accuracy mean ± sd"
+            Expect.equal sbpRow[4] (sprintf "%.2f ± %.2f" 85.0 (100.0 * sqrt 0.005)) "best accuracy in %, mean ± sd"
             let ps = Tables.pairs None gs
             Expect.equal ps.Length 1 "sbp against symmetric"
             let deltas = ps.Head.Pairs |> List.map (fun (d, _, _, _, _) -> d)
             Expect.isTrue (List.forall2 close deltas [ 0.1; 0.1 ]) $"paired by replicate: {deltas}"
+
+        testCase "the paper's accuracy: 1 − min of the mean error curve ± the population sd at that epoch" <| fun () ->
+            // mean curve (.45, .25, .25): the first minimum is epoch 2; the runs' errors there are .3 and .2
+            let acc, sd, epoch = Stats.paperAccuracy [ [ 0.5; 0.3; 0.2 ]; [ 0.4; 0.2; 0.3 ] ]
+            Expect.isTrue (close acc 0.75) $"accuracy {acc}"
+            Expect.isTrue (close sd 0.05) $"population sd {sd} (the sample sd would be {0.05 * sqrt 2.0})"
+            Expect.equal epoch 2 "epoch of the minimum"
+            Expect.isTrue (close (Stats.populationSd [ 1.0; 2.0; 3.0; 4.0 ]) (sqrt 1.25)) "population sd of 1..4"
+
+        testCase "the paper's cost reduction is a ratio of mean epochs on the mean curves, not a mean of pair reductions" <| fun () ->
+            // baselines (.6 .4 .2) and (.4 .2 .2): mean (.5 .3 .2); rules (.4 .2 .1) and (.2 .2 .1): mean (.3 .2 .1)
+            // levels linspace(max(.2, .1), min(.5, .3), 5) = .2 .225 .25 .275 .3
+            // baseline first epochs 3 3 3 3 2 -> 2.8; rule 2 2 2 2 1 -> 1.8; reduction 1 - 1.8/2.8
+            let baselines = [ [ 0.6; 0.4; 0.2 ]; [ 0.4; 0.2; 0.2 ] ]
+            let rules = [ [ 0.4; 0.2; 0.1 ]; [ 0.2; 0.2; 0.1 ] ]
+            let ea, eb, r = Stats.paperCostOfMeans None baselines rules
+            Expect.isTrue (close ea 2.8 && close eb 1.8) $"mean epochs {ea} -> {eb}"
+            Expect.isTrue (close r (1.0 - 1.8 / 2.8)) $"reduction {r}"
+            // per pair: (2.8 -> 1.8) and (levels all .2: 2 -> 1), so the mean of the pair reductions is (5/14 + 1/2)/2
+            let perPair = List.map2 (fun a b -> let _, _, x = Stats.paperCost None a b in x) baselines rules |> List.average
+            Expect.isTrue (close perPair ((5.0 / 14.0 + 0.5) / 2.0)) $"mean of pairs {perPair}"
+            Expect.isFalse (close perPair r) "the two forms differ on these curves"
+            Expect.equal (Stats.meanCurve [ [ 1.0; 2.0; 3.0 ]; [ 3.0; 4.0 ] ]) [ 2.0; 3.0 ] "mean over the common epochs"
+
+        testCase "the paper's cap rules: 40% for the ANN on NETtalk and DVS only, 20% for the SNN on DVS" <| fun () ->
+            Expect.equal (Stats.paperCap Stats.EquilibriumPropagation DataSets.Nettalk) (Some 0.4) "ANN NETtalk"
+            Expect.equal (Stats.paperCap Stats.EquilibriumPropagation DataSets.Dvs) (Some 0.4) "ANN DVS"
+            Expect.equal (Stats.paperCap Stats.EquilibriumPropagation DataSets.Mnist) None "ANN MNIST: no cap"
+            Expect.equal (Stats.paperCap Stats.SpikingStdp DataSets.Dvs) (Some 0.2) "SNN DVS"
+            Expect.equal (Stats.paperCap Stats.SpikingStdp DataSets.Nettalk) None "SNN NETtalk: no cap"
+            Expect.equal (Stats.paperCap Stats.SpikingStdp DataSets.Mnist) None "SNN MNIST: no cap"
+            Expect.equal (Stats.paperCap Stats.OtherFamily DataSets.Dvs) None "spiking MLP: no published cap"
+
+        testCase "tables sort numerically, show every varied parameter, no spread for one run, in %" <| fun () ->
+            Expect.equal (List.sortBy Tables.sortKey [ "20"; "5"; "11"; "500 500"; "500"; "abc" ]) [ "5"; "11"; "20"; "500"; "500 500"; "abc" ] "numbers as numbers"
+            let withHidden (h: string) (rate: float) (r: RunRecord.Record) =
+                { r with Config = r.Config @ [ "hidden", Text h; "learningRate", Num rate ] }
+            // the learning rate moves together with the hidden size: both are shown
+            let records =
+                [ record "symmetric" 0 [ 0.5; 0.6 ] |> withHidden "20" 0.1
+                  record "symmetric" 0 [ 0.5; 0.7 ] |> withHidden "5" 0.2
+                  record "symmetric" 0 [ 0.4; 0.6 ] |> withHidden "11" 0.3 ]
+            let t = Tables.summary (Tables.groups records)
+            Expect.equal (t.Header |> List.take 2) [ "hidden"; "learningRate" ] "both varied parameters are columns"
+            Expect.equal (t.Rows |> List.map List.head) [ "5"; "11"; "20" ] "rows in numeric order"
+            let row = t.Rows |> List.find (fun r -> r.Head = "5")
+            Expect.equal row[5] "70.00" "one run: the value, no ± 0"
+            Expect.equal (Tables.pctMeanSd [ 0.5 ]) "50.00" "n = 1"
+            Expect.equal (Tables.pctMeanSd [ 0.5; 0.7 ]) (sprintf "60.00 ± %.2f" (100.0 * sqrt 0.02)) "n = 2"
+
+        testCase "a grid without baseline writes no pair table" <| fun () ->
+            use d = new TempDir()
+            for i, r in List.indexed [ record "sbp" 0 [ 0.5; 0.6 ]; record "sbp-base" 0 [ 0.4; 0.7 ] ] do
+                RunRecord.write (Path.Combine(d.Path, "g", $"run{i}", "run.json")) r
+            File.WriteAllText(Path.Combine(d.Path, "g", "pairs.md"), "stale")
+            let md, _ = Tables.write d.Path "g" None
+            Expect.isFalse (md.Contains "against its baseline") "no empty section"
+            Expect.isFalse (File.Exists(Path.Combine(d.Path, "g", "pairs.md"))) "no pairs.md, an old one removed"
+            Expect.isTrue (File.Exists(Path.Combine(d.Path, "g", "table.md"))) "the summary is written"
     ]

@@ -1,0 +1,149 @@
+module Sbp.Tests.Experiments.PlotsTests
+
+open System
+open System.IO
+open Expecto
+open ScottPlot
+open Sbp.Experiments
+open Sbp.Experiments.RunRecord
+open Sbp.Tests.TestSupport
+
+let private epoch i acc =
+    { Epoch = i; TrainAccuracy = acc; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc; Seconds = 1.0; SynapticOps = 100L; Extra = [] }
+
+let private run (model: string) (rule: string) (dataset: string) (extra: (string * Value) list) (replicate: int) (accs: float list) =
+    let id = $"{model}-{rule}-{dataset}-{replicate}-" + String.Join("-", extra |> List.map (fun (k, v) -> $"{k}{v}")) |> fun s -> s.Replace(' ', '_')
+    { Config =
+        [ "model", Text model; "rule", Text rule; "dataset", Text dataset ] @ extra
+        @ [ "seed", Int(int64 replicate); "replicate", Int(int64 replicate); "experimentId", Text id ]
+      Seed = uint64 (1000 + replicate)
+      Dataset = { Name = dataset; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
+      Epochs = accs |> List.mapi (fun i a -> epoch (i + 1) a)
+      Status = Completed
+      GitCommit = "test" }
+
+/// Learning curves that rise to `top` with a little replicate noise.
+let private curve (top: float) (replicate: int) = [ for e in 1 .. 8 -> top * (1.0 - exp (-float e / 2.0)) + 0.005 * float replicate ]
+
+/// A grid with two models on two tasks: the SNN with 3 rules × 4 values of a numeric parameter (12 curves per
+/// task, more than a panel may hold), equilibrium propagation with and without SBP over n_free × n_nudge.
+let private records () =
+    [ for replicate in 0 .. 2 do
+          for dataset in [ "mnist"; "nettalk" ] do
+              for i, rule in List.indexed [ "symmetric"; "sbp"; "sbp-base" ] do
+                  for tau in [ 2; 5; 10; 20 ] do
+                      yield run "snn" rule dataset [ "tauMs", Int(int64 tau) ] replicate (curve (0.8 + 0.03 * float i + 0.002 * float tau) replicate)
+              for i, rule in List.indexed [ "eqprop"; "sbp" ] do
+                  for nFree in [ 1; 6; 11 ] do
+                      for nNudge in [ 1; 6 ] do
+                          yield run "eqprop" rule dataset [ "freeIterations", Int(int64 nFree); "nudgeIterations", Int(int64 nNudge) ] replicate
+                                    (curve (0.7 + 0.02 * float (i + nFree + nNudge)) replicate) ]
+
+let private pngSize (path: string) =
+    let b = File.ReadAllBytes path
+    let be (o: int) = (int b[o] <<< 24) ||| (int b[o + 1] <<< 16) ||| (int b[o + 2] <<< 8) ||| int b[o + 3]
+    Expect.equal (b[1..3] |> Array.map char |> String) "PNG" $"{path} is a PNG"
+    be 16, be 20
+
+let private intersects (a: PixelRect) (b: PixelRect) =
+    a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom
+
+let private inside (outer: PixelRect) (inner: PixelRect) =
+    inner.Left >= outer.Left - 0.5f && inner.Right <= outer.Right + 0.5f && inner.Top >= outer.Top - 0.5f && inner.Bottom <= outer.Bottom + 0.5f
+
+/// What every figure must satisfy: its file has the size it says; every panel's data area lies in its cell and
+/// keeps most of it; a legend lies outside the data area, inside the cell.
+let private checkLayout (f: Plots.Figure) =
+    Expect.isTrue (File.Exists f.Path) $"{f.Path} written"
+    Expect.equal (pngSize f.Path) (f.Width, f.Height) $"{Path.GetFileName f.Path}: image size"
+    Expect.isNonEmpty f.Panels $"{Path.GetFileName f.Path}: panels"
+    for i, p in List.indexed f.Panels do
+        let name = $"{Path.GetFileName f.Path} panel {i + 1}"
+        Expect.isTrue (inside p.Figure p.Data) $"{name}: data area inside its cell"
+        Expect.isGreaterThan (p.Data.Width / p.Figure.Width) 0.35f $"{name}: the data area keeps over a third of the width"
+        Expect.isGreaterThan (p.Data.Height / p.Figure.Height) 0.45f $"{name}: the data area keeps most of the height"
+        match p.Legend with
+        | Some l ->
+            Expect.isFalse (intersects l p.Data) $"{name}: the legend does not cover the data"
+            Expect.isTrue (inside p.Figure l) $"{name}: the legend is not cut off"
+        | None -> ()
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "Experiments/Plots and display" [
+        testCase "every plot kind renders from synthetic records with readable layout" <| fun () ->
+            use d = new TempDir()
+            let gs = Tables.groups (records ())
+            let curves = Plots.learningCurves d.Path "synthetic" gs
+            Expect.isNonEmpty curves "learning curves"
+            for f in curves do checkLayout f
+            let curvePanels = curves |> List.sumBy (fun f -> f.Panels.Length)
+            // 4 (model, task) panels would put 12 SNN curves in one; the split keeps ≤ 10 per panel
+            Expect.isGreaterThan curvePanels 4 "the SNN's 12 curves per task are split over panels"
+            Expect.isTrue (curves |> List.forall (fun f -> f.Panels |> List.forall (fun p -> p.Legend.IsSome))) "every curve panel has its legend outside"
+            let eqGroups = gs |> List.filter (fun g -> g.Key |> List.contains ("model", "eqprop"))
+            let pairFigures = Plots.pairHeatmaps d.Path "synthetic" (Tables.pairs None eqGroups)
+            Expect.equal (pairFigures |> List.map (fun f -> Path.GetFileName f.Path))
+                [ "delta-accuracy-over-n-free-and-n-nudge.png"; "cost-reduction-over-n-free-and-n-nudge.png" ] "Δ and cost heat maps over n_free × n_nudge"
+            Expect.equal (pairFigures.Head.Panels.Length) 2 "one panel per task"
+            let accuracy = Plots.accuracyHeatmap d.Path "synthetic" (eqGroups |> List.filter (fun g -> g.Key |> List.contains ("rule", "sbp")))
+            Expect.equal accuracy.Length 1 "accuracy heat map"
+            let snnGroups = gs |> List.filter (fun g -> g.Key |> List.contains ("model", "snn"))
+            let forest = Plots.pairedDifferences d.Path "synthetic" (Tables.pairs None snnGroups)
+            Expect.equal forest.Length 1 "paired differences"
+            let sweeps = Plots.sweep d.Path "synthetic" snnGroups
+            Expect.equal sweeps.Length 1 "sweep over the numeric parameter"
+            let h layer : Artifacts.Histogram = { Layer = layer; Lower = -1.0; Width = 0.1; Counts = Array.init 20 (fun b -> 10 + b * (layer + 1)) }
+            let a =
+                { Artifacts.Weights = [ h 0; h 1 ]
+                  Artifacts.Initial = [ h 0; h 1 ] |> List.map (fun (x: Artifacts.Histogram) -> { x with Counts = Array.rev x.Counts })
+                  Artifacts.Raster = [ for s in 0 .. 1 do for t in 0 .. 99 do if t % (7 + s) = 0 then yield ({ Step = t; Layer = 1; Sample = s; Neuron = t % 30 }: Artifacts.Spike) ]
+                  Artifacts.RasterSamples = 2
+                  Artifacts.RasterLabels = [ 3; 7 ]
+                  Artifacts.Steps = 100
+                  Artifacts.DtMs = 0.1 }
+            let w = Plots.weights (Path.Combine(d.Path, "weights.png")) "weights" a
+            Expect.equal w.Panels.Length 2 "one panel per connection"
+            let r = Plots.raster (Path.Combine(d.Path, "raster.png")) "raster" a
+            Expect.equal r.Panels.Length 2 "one panel per sample"
+            for f in pairFigures @ accuracy @ forest @ sweeps @ [ w; r ] do checkLayout f
+            Expect.equal (Plots.connectionName 0 2, Plots.connectionName 1 2, Plots.connectionName 1 3) ("input → hidden 1", "hidden 1 → output", "hidden 1 → hidden 2") "connection names"
+
+        testCase "a regenerated grid folder holds figures named for what they show" <| fun () ->
+            use d = new TempDir()
+            for r in records () do
+                let eid = r.Config |> List.pick (function "experimentId", Text s -> Some s | _ -> None)
+                RunRecord.write (Path.Combine(d.Path, "g", eid, "run.json")) r
+            let gs = Tables.groups (Tables.load d.Path "g" |> List.map snd)
+            let names = Plots.write d.Path "g" None gs |> List.map Path.GetFileName
+            Expect.isTrue (names |> List.exists (fun n -> n.StartsWith "learning-curves")) $"learning curves in {names}"
+            Expect.isFalse (names |> List.exists (fun n -> Char.IsDigit n[n.Length - 5])) $"no numbered files: {names}"
+
+        testCase "signed cell text is never an ambiguous zero" <| fun () ->
+            Expect.equal (Plots.signedText 0.0) "0" "an exact zero"
+            Expect.equal (Plots.signedText 0.004) "+0.004" "a small gain keeps its digits"
+            Expect.equal (Plots.signedText -1.234) "-1.23" "two decimals otherwise"
+
+        testCase "the grid display: labels tell experiments apart, lines fit the terminal, plain lines per event" <| fun () ->
+            let labels =
+                LiveDisplay.distinguishingLabels
+                    [ [ "rule", "sbp"; "baseRule", "SbpBase"; "dataset", "mnist"; "replicate", "0" ]
+                      [ "rule", "symmetric"; "baseRule", "Symmetric"; "dataset", "mnist"; "replicate", "0" ]
+                      [ "rule", "sbp"; "baseRule", "SbpBase"; "dataset", "mnist"; "replicate", "1" ] ]
+            Expect.equal labels [ "sbp rep=0"; "symmetric rep=0"; "sbp rep=1" ] "varying keys only, none that follows from another"
+            Expect.equal (LiveDisplay.fit 5 "abcdefgh") "abcd…" "cut with a mark"
+            Expect.equal (LiveDisplay.fit 8 "abc") "abc" "short text unchanged"
+            let lines = Collections.Generic.List<string>()
+            let display = LiveDisplay.create false (fun l -> lock lines (fun () -> lines.Add l))
+            display.Start("g", 2)
+            display.Progress("a", "rule=sbp", 1, 2, 0.1)
+            display.Progress("a", "rule=sbp", 1, 2, 0.3)
+            display.Progress("a", "rule=sbp", 2, 2, 0.6)
+            display.Finished("a", "rule=sbp", "best 90%")
+            display.Failed("b", "rule=x", "NaN")
+            display.Stop()
+            Expect.equal lines.Count 5 $"start, one line per epoch entered, done, failed: {String.Join(Environment.NewLine, lines)}"
+            Expect.stringContains lines[3] "done" "finished"
+            Expect.stringContains lines[3] "[1/2" "progress count"
+            Expect.stringContains lines[4] "FAILED" "failed"
+    ]
