@@ -12,7 +12,7 @@ public sealed class DataSet
     public string Name { get; }
     /// <summary>Where the data came from (files, package, split), for run records.</summary>
     public string Provenance { get; }
-    /// <summary>Inputs, one sample per row (samples x features); pixel and event features are scaled to [0, 1].</summary>
+    /// <summary>Inputs, one sample per row (samples x features): pixels in [0, 1], NETtalk one-hot windows, DVS event counts per pixel and frame.</summary>
     public Matrix Features { get; }
     /// <summary>Training targets, one sample per row (samples x outputs): one-hot classes, or NETtalk's feature vectors.</summary>
     public Matrix Targets { get; }

@@ -136,7 +136,7 @@ public sealed record SmlpParameters
     public EnergyGradient EnergyGradient { get; init; } = EnergyGradient.SpikesOnly;
     /// <summary>Parameters of the SBP operator for <see cref="HiddenGradient.SbpOperator"/> (default: the reference's, in replace mode).</summary>
     public SbpParameters Sbp { get; init; } = new(Mode: SbpMode.Replace);
-    /// <summary>Check that weights and biases stay finite and bounded after every update (slower).</summary>
+    /// <summary>Carried for symmetry with the other models and recorded with a run; the spiking MLP has no weight bounds or Dale's-law signs to check, and its divergence check (finite, bounded weights and biases) runs after every update whatever this says.</summary>
     public bool CheckInvariants { get; init; }
     /// <summary>Seed of the initial weights, the feedback matrices, the input spikes and the replaced batches (default 100).</summary>
     public ulong Seed { get; init; } = 100;
