@@ -102,5 +102,5 @@ public sealed class DataSet
 
 /// <summary>A training set and a test set of one task.</summary>
 /// <param name="Train">The samples trained on.</param>
-/// <param name="Test">The held-out samples scored after each epoch.</param>
+/// <param name="Test">The held-out samples a model is tested on.</param>
 public sealed record DataSplit(DataSet Train, DataSet Test);

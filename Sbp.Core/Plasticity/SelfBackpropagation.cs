@@ -23,7 +23,7 @@ public enum RangeMode
 }
 
 /// <summary>Parameters of the SBP operator (SBP-SPEC §3; defaults = the reference).</summary>
-/// <param name="Fraction">Strength f of the propagated modification (default 0.2; ≥ 0, 0 = no SBP).</param>
+/// <param name="Fraction">Strength f of the propagated modification (default 0.2; ≥ 0; in modulate mode 0 leaves the base change as it is).</param>
 /// <param name="Range">Propagation range r in (0, 1] (default 0.1; without effect under <see cref="RangeMode.Reference"/>).</param>
 /// <param name="LambdaPre">λ_pre: weight of the presynaptic (row) lateral terms a± (default 1; ≥ 0).</param>
 /// <param name="LambdaPost">λ_post: weight of the postsynaptic (column) lateral term c⁻ (default 0.5; ≥ 0).</param>
