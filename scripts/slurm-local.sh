@@ -9,7 +9,7 @@
 #      results folder: the runners overlap, and the claims must make each experiment train exactly once (the tasks'
 #      "done" lines are counted) with the same tables,
 #   6. stops the daemons.
-# Usage (from the repository root, after `dotnet build -c Release`):
+# Usage (from the repository root, after `dotnet build -c Release` and `scripts/pack.sh`, which the fsi scripts load):
 #   scripts/slurm-local.sh [GRID_SCRIPT] [SHARDS]        default: configs/smoke.fsx 4
 set -euo pipefail
 cd "$(dirname "$0")/.."
