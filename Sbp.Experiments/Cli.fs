@@ -125,7 +125,7 @@ type SweepArgs =
             | Smlp _ -> SmlpConfig.family.Summary + "."
 
 /// The registered model families (the subcommands of `train` and `sweep` above name them).
-let families = [ SnnConfig.registered; EqPropConfig.registered; SmlpConfig.registered ]
+let families = Families.all
 
 /// Qualified (BenchArgs.Epochs ...): its case names repeat those of the other verbs.
 [<RequireQualifiedAccess>]

@@ -1,0 +1,93 @@
+/// Reading a run record's `config` values back into a typed configuration: the inverse of a family's `Describe`.
+/// Every reader fails with the field's name and what was expected; `attempt` turns that into a Result.
+module Sbp.Experiments.Decode
+
+open System
+open Sbp.Experiments.RunRecord
+
+/// The fields of a configuration (or of one of its objects).
+type Fields = (string * Value) list
+
+/// A field that cannot be read.
+exception DecodeError of string
+
+let private fail (message: string) = raise (DecodeError message)
+
+let has (kvs: Fields) (k: string) = kvs |> List.exists (fst >> (=) k)
+
+let get (kvs: Fields) (k: string) =
+    match kvs |> List.tryFind (fst >> (=) k) with
+    | Some(_, v) -> v
+    | None -> fail $"config field '{k}' is missing"
+
+let private asInt (k: string) (v: Value) =
+    match v with
+    | Int i -> int i
+    | v -> fail $"config field '{k}': expected an integer, got {v}"
+
+/// A number (JSON writes an integral value without a fraction, so an integer reads as a number too).
+let private asNum (k: string) (v: Value) =
+    match v with
+    | Num f -> f
+    | Int i -> float i
+    | v -> fail $"config field '{k}': expected a number, got {v}"
+
+let int (kvs: Fields) k = asInt k (get kvs k)
+let int64 (kvs: Fields) k = match get kvs k with Int i -> i | v -> fail $"config field '{k}': expected an integer, got {v}"
+let float32 (kvs: Fields) k = Operators.float32 (asNum k (get kvs k))
+
+let text (kvs: Fields) k =
+    match get kvs k with
+    | Text s -> s
+    | v -> fail $"config field '{k}': expected a text, got {v}"
+
+let flag (kvs: Fields) k =
+    match get kvs k with
+    | Flag b -> b
+    | v -> fail $"config field '{k}': expected true or false, got {v}"
+
+let private items (kvs: Fields) k =
+    match get kvs k with
+    | Items xs -> xs
+    | v -> fail $"config field '{k}': expected a list, got {v}"
+
+let ints (kvs: Fields) k = items kvs k |> List.map (asInt k)
+let float32s (kvs: Fields) k = items kvs k |> List.map (asNum k >> Operators.float32)
+
+let fields (kvs: Fields) k =
+    match get kvs k with
+    | Fields f -> f
+    | v -> fail $"config field '{k}': expected an object, got {v}"
+
+/// A size: an integer, or "default" (the task's split).
+let size (kvs: Fields) k =
+    match get kvs k with
+    | Int i -> Some(Operators.int i)
+    | Text "default" -> None
+    | v -> fail $"config field '{k}': expected an integer or \"default\", got {v}"
+
+/// Optional weight bounds: [min, max] or "none".
+let bounds (kvs: Fields) k =
+    match get kvs k with
+    | Text "none" -> None
+    | Items [ lo; hi ] -> Some(Operators.float32 (asNum k lo), Operators.float32 (asNum k hi))
+    | v -> fail $"config field '{k}': expected [min, max] or \"none\", got {v}"
+
+/// An enumeration value by its name (as `string` wrote it).
+let enum<'e when 'e: struct and 'e: (new: unit -> 'e) and 'e :> ValueType> (kvs: Fields) k : 'e =
+    let s = text kvs k
+    match Enum.TryParse<'e>(s, false) with
+    | true, e when Enum.IsDefined(typeof<'e>, e) -> e
+    | _ -> fail $"""config field '{k}': '{s}' is not one of {String.Join(", ", Enum.GetNames(typeof<'e>))}"""
+
+let dataset (kvs: Fields) =
+    match DataSets.parseName (text kvs "dataset") with
+    | Ok d -> d
+    | Error e -> fail $"config field 'dataset': {e}"
+
+/// A value the family does not know.
+let unknown (k: string) (v: string) (expected: string) : 'a = fail $"config field '{k}': '{v}' is not {expected}"
+
+/// Runs a reader, its failure as an Error.
+let attempt (read: unit -> 'a) : Result<'a, string> =
+    try Ok(read ()) with DecodeError m -> Error m
