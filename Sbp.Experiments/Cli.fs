@@ -178,10 +178,12 @@ type TableArgs =
 
 type ReportArgs =
     | Results of dir: string
+    | Allow_Missing
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
+            | Allow_Missing -> "write the report even when comparisons have no runs (they are listed under Missing); without it, a missing comparison is an error."
 
 type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
