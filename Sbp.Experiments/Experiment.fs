@@ -297,8 +297,10 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
                     | Some(_, Int i) -> Replicate(int i)
                     | _ -> Given
                 let e = { Model = Model(family, family.Common.Seed r.Seed c); Seed = choice; Compared = [] }
-                match r.Config |> List.tryFind (fst >> (=) "experimentId") with
-                | Some(_, Text stored) when stored <> id e ->
+                match r.Config |> List.tryFind (fst >> (=) "rule"), r.Config |> List.tryFind (fst >> (=) "experimentId") with
+                | Some(_, Text written), _ when written <> family.RuleName c ->
+                    Error $"config field 'rule': '{written}' is not the rule its parameters describe ('{family.RuleName c}'; a renamed rule)"
+                | _, Some(_, Text stored) when stored <> id e ->
                     Error $"its configuration reads back as experiment {id e}, not as its id {stored} (a renamed or changed parameter)"
                 | _ -> Ok e)
       Baseline =
