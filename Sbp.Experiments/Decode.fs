@@ -20,44 +20,24 @@ let get (kvs: Fields) (k: string) =
     | Some(_, v) -> v
     | None -> fail $"config field '{k}' is missing"
 
-let private asInt (k: string) (v: Value) =
-    match v with
-    | Int i -> int i
-    | v -> fail $"config field '{k}': expected an integer, got {v}"
+/// A field's value as `pick` reads it, or an error saying what was expected.
+let private expect (what: string) (pick: Value -> 'a option) (k: string) (v: Value) =
+    match pick v with
+    | Some x -> x
+    | None -> fail $"config field '{k}': expected {what}, got {v}"
 
+let private asInt = expect "an integer" (function Int i -> Some(Operators.int i) | _ -> None)
 /// A number (JSON writes an integral value without a fraction, so an integer reads as a number too).
-let private asNum (k: string) (v: Value) =
-    match v with
-    | Num f -> f
-    | Int i -> float i
-    | v -> fail $"config field '{k}': expected a number, got {v}"
+let private asNum = expect "a number" (function Num f -> Some f | Int i -> Some(float i) | _ -> None)
 
 let int (kvs: Fields) k = asInt k (get kvs k)
-let int64 (kvs: Fields) k = match get kvs k with Int i -> i | v -> fail $"config field '{k}': expected an integer, got {v}"
 let float32 (kvs: Fields) k = Operators.float32 (asNum k (get kvs k))
-
-let text (kvs: Fields) k =
-    match get kvs k with
-    | Text s -> s
-    | v -> fail $"config field '{k}': expected a text, got {v}"
-
-let flag (kvs: Fields) k =
-    match get kvs k with
-    | Flag b -> b
-    | v -> fail $"config field '{k}': expected true or false, got {v}"
-
-let private items (kvs: Fields) k =
-    match get kvs k with
-    | Items xs -> xs
-    | v -> fail $"config field '{k}': expected a list, got {v}"
-
+let text (kvs: Fields) k = expect "a text" (function Text s -> Some s | _ -> None) k (get kvs k)
+let flag (kvs: Fields) k = expect "true or false" (function Flag b -> Some b | _ -> None) k (get kvs k)
+let private items (kvs: Fields) k = expect "a list" (function Items xs -> Some xs | _ -> None) k (get kvs k)
 let ints (kvs: Fields) k = items kvs k |> List.map (asInt k)
 let float32s (kvs: Fields) k = items kvs k |> List.map (asNum k >> Operators.float32)
-
-let fields (kvs: Fields) k =
-    match get kvs k with
-    | Fields f -> f
-    | v -> fail $"config field '{k}': expected an object, got {v}"
+let fields (kvs: Fields) k = expect "an object" (function Fields f -> Some f | _ -> None) k (get kvs k)
 
 /// A size: an integer, or "default" (the task's split).
 let size (kvs: Fields) k =

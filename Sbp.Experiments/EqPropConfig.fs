@@ -196,25 +196,20 @@ let baseline (c: EqPropConfig) =
 
 /// The resolved configuration a run record describes (the inverse of `describe`).
 let ofRecord (kvs: Decode.Fields) =
-    { Dataset = Decode.dataset kvs
-      TrainSize = Decode.size kvs "trainSize"
-      TestSize = Decode.size kvs "testSize"
-      Hidden = Decode.ints kvs "hidden"
-      Epochs = Decode.int kvs "epochs"
-      BatchSize = Some(Decode.int kvs "batchSize")
-      Epsilon = Decode.float32 kvs "epsilon"
-      Beta = Some(Decode.float32 kvs "beta")
-      RandomBetaSign = Decode.flag kvs "randomBetaSign"
-      LearningRates = Some(Decode.float32s kvs "learningRates")
-      FreeIterations = Decode.int kvs "freeIterations"
-      NudgeIterations = Decode.int kvs "nudgeIterations"
-      Rule =
-        (if Decode.has kvs "theta" then SbpEnergy(Decode.float32 kvs "theta")
-         elif Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
-         else EqProp)
-      WeightBounds = Decode.bounds kvs "weightBounds"
-      CheckInvariants = Decode.flag kvs "checkInvariants"
-      Seed = core.Seed }
+    { defaults with
+        Epsilon = Decode.float32 kvs "epsilon"
+        Beta = Some(Decode.float32 kvs "beta")
+        RandomBetaSign = Decode.flag kvs "randomBetaSign"
+        LearningRates = Some(Decode.float32s kvs "learningRates")
+        FreeIterations = Decode.int kvs "freeIterations"
+        NudgeIterations = Decode.int kvs "nudgeIterations"
+        Rule =
+          (if Decode.has kvs "theta" then SbpEnergy(Decode.float32 kvs "theta")
+           elif Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
+           else EqProp)
+        WeightBounds = Decode.bounds kvs "weightBounds" }
+    |> readCommon common kvs
+
 
 let family: Family<EqPropConfig> =
     { Name = "eqprop"

@@ -28,6 +28,17 @@ type Common<'c> =
       Seed: uint64 -> 'c -> 'c
       CheckInvariants: bool -> 'c -> 'c }
 
+/// Reads the parameters every family has from a run record's `config` into a configuration, with the family's setters.
+let readCommon (s: Common<'c>) (kvs: Decode.Fields) (c: 'c) =
+    c
+    |> s.Dataset(Decode.dataset kvs)
+    |> s.TrainSize(Decode.size kvs "trainSize")
+    |> s.TestSize(Decode.size kvs "testSize")
+    |> s.Hidden(Decode.ints kvs "hidden")
+    |> s.Epochs(Decode.int kvs "epochs")
+    |> s.BatchSize(Decode.int kvs "batchSize")
+    |> s.CheckInvariants(Decode.flag kvs "checkInvariants")
+
 /// A model family, registered once: everything the experiment layer (grids, runner, CLI, bench) needs of it.
 type Family<'c> =
     { /// The family's name on the command line and in run records ("snn", "eqprop", "smlp").

@@ -299,21 +299,16 @@ let ofRecord (kvs: Decode.Fields) =
                      | ReplacementForm.PerStep -> PerStep(Decode.int kvs "alternateEvery")
                      | _ -> PerBatch)
                   ReferenceQuirks = Decode.flag kvs "referenceQuirks" }
-    { Dataset = dataset
-      TrainSize = Decode.size kvs "trainSize"
-      TestSize = Decode.size kvs "testSize"
-      Hidden = Decode.ints kvs "hidden"
-      Epochs = Decode.int kvs "epochs"
-      BatchSize = Some(Decode.int kvs "batchSize")
-      Steps = Decode.int kvs "steps"
-      LearningRate = Some(Decode.float32 kvs "learningRate")
-      DecayEveryEpochs = Decode.int kvs "decayEveryEpochs"
-      Spike = Decode.enum<SpikeFunction> kvs "surrogate"
-      Gradient = gradient
-      Energy = (if Decode.has kvs "energy" then Energy(Decode.float32 kvs "energy", Decode.enum<EnergyGradient> kvs "energyGradient") else NoEnergy)
-      Frames = (if dataset = Dvs then Some(Decode.int kvs "frames") else None)
-      CheckInvariants = Decode.flag kvs "checkInvariants"
-      Seed = core.Seed }
+    { defaults with
+        Steps = Decode.int kvs "steps"
+        LearningRate = Some(Decode.float32 kvs "learningRate")
+        DecayEveryEpochs = Decode.int kvs "decayEveryEpochs"
+        Spike = Decode.enum<SpikeFunction> kvs "surrogate"
+        Gradient = gradient
+        Energy = (if Decode.has kvs "energy" then Energy(Decode.float32 kvs "energy", Decode.enum<EnergyGradient> kvs "energyGradient") else NoEnergy)
+        Frames = (if dataset = Dvs then Some(Decode.int kvs "frames") else None) }
+    |> readCommon common kvs
+
 
 let family: Family<SmlpConfig> =
     { Name = "smlp"

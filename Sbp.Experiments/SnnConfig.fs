@@ -277,27 +277,22 @@ let ofRecord (kvs: Decode.Fields) =
             let f = Decode.float32 w
             SpikeTiming(StdpWindow(f "aPlus", f "aMinus", f "tauPlusMs", f "tauMinusMs", f "stepMs", f "threshold"))
         | b -> Decode.unknown "baseRule" b "Symmetric, Differential, SbpBase or SpikeTiming"
-    { Dataset = Decode.dataset kvs
-      TrainSize = Decode.size kvs "trainSize"
-      TestSize = Decode.size kvs "testSize"
-      Hidden = Decode.ints kvs "hidden"
-      Epochs = Decode.int kvs "epochs"
-      BatchSize = Some(Decode.int kvs "batchSize")
-      Rule = rule
-      Spread = (match Decode.get kvs "sbp" with Text "none" -> NoSpread | v -> Spread(ofValue v))
-      LearningRates = Some(Decode.float32s kvs "learningRates")
-      Beta = n "beta"
-      Epsilon = n "epsilon"
-      FreeIterations = Decode.int kvs "freeIterations"
-      NudgeIterations = Decode.int kvs "nudgeIterations"
-      TimeWindowMs = n "timeWindowMs"
-      Lif = LifParameters(n "vExcitatory", n "vLeak", n "vThreshold", n "vReset", n "tauMemMs", n "tauSynMs", n "gLeak", n "dtMs", n "vInhibitory")
-      ResetStatePerBatch = Decode.flag kvs "resetStatePerBatch"
-      WeightBounds = Decode.bounds kvs "weightBounds"
-      InhibitoryFraction = n "inhibitoryFraction"
-      ShortTermPlasticity = Decode.flag kvs "shortTermPlasticity"
-      CheckInvariants = Decode.flag kvs "checkInvariants"
-      Seed = core.Seed }
+    { defaults with
+        Rule = rule
+        Spread = (match Decode.get kvs "sbp" with Text "none" -> NoSpread | v -> Spread(ofValue v))
+        LearningRates = Some(Decode.float32s kvs "learningRates")
+        Beta = n "beta"
+        Epsilon = n "epsilon"
+        FreeIterations = Decode.int kvs "freeIterations"
+        NudgeIterations = Decode.int kvs "nudgeIterations"
+        TimeWindowMs = n "timeWindowMs"
+        Lif = LifParameters(n "vExcitatory", n "vLeak", n "vThreshold", n "vReset", n "tauMemMs", n "tauSynMs", n "gLeak", n "dtMs", n "vInhibitory")
+        ResetStatePerBatch = Decode.flag kvs "resetStatePerBatch"
+        WeightBounds = Decode.bounds kvs "weightBounds"
+        InhibitoryFraction = n "inhibitoryFraction"
+        ShortTermPlasticity = Decode.flag kvs "shortTermPlasticity" }
+    |> readCommon common kvs
+
 
 /// The family, registered once.
 let family: Family<SnnConfig> =
