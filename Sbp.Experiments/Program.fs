@@ -257,32 +257,6 @@ let private bench (a: ParseResults<BenchArgs>) =
     ensureData o.Dataset
     Bench.run models o
 
-/// Levenshtein distance, for "did you mean".
-let private distance (a: string) (b: string) =
-    let d = Array2D.init (a.Length + 1) (b.Length + 1) (fun i j -> if i = 0 then j elif j = 0 then i else 0)
-    for i in 1 .. a.Length do
-        for j in 1 .. b.Length do
-            let cost = if a[i - 1] = b[j - 1] then 0 else 1
-            d[i, j] <- min (min (d[i - 1, j] + 1) (d[i, j - 1] + 1)) (d[i - 1, j - 1] + cost)
-    d[a.Length, b.Length]
-
-/// Argu's error as one line, with the nearest verb or option of the usage it printed when the word was unknown.
-let private oneLine (message: string) =
-    let lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim())
-    let first = lines[0].Replace("ERROR: ", "")
-    let m = Text.RegularExpressions.Regex.Match(first, "unrecognized argument: '([^']*)'")
-    if not m.Success then first
-    else
-        let word = m.Groups[1].Value
-        let candidates =
-            [ for l in lines[1..] do
-                  for t in Text.RegularExpressions.Regex.Matches(l, @"(?<![\w<-])(--[a-z0-9-]+|[a-z][a-z0-9-]+)(?=[ ,]|$)") -> t.Value ]
-            |> List.filter (fun c -> c.StartsWith "--" = word.StartsWith "--")
-            |> List.distinct
-        match candidates |> List.sortBy (distance word) |> List.tryHead with
-        | Some c when distance word c <= max 2 (word.Length / 3) -> $"{first} Did you mean '{c}'?"
-        | _ -> first
-
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<SbpArgs>(programName = "sbp")
@@ -308,7 +282,7 @@ let main argv =
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message
         0
-    | :? ArguParseException as e -> fail (oneLine e.Message)
+    | :? ArguParseException as e -> fail (Usage.oneLine e.Message)
     | :? DataException as e -> fail e.Message
     | :? TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))

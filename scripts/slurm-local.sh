@@ -6,7 +6,7 @@
 #   4. waits, then checks: exactly one record per experiment, no claim or temporary file left, and the tables equal
 #      those of the same grid run on this machine without Slurm (byte for byte),
 #   5. stops the daemons.
-# Usage (from the repository root, after `dotnet build -c Release`):
+# Usage (from the repository root, after `dotnet build -c Release` and `scripts/pack.sh`, which the fsi scripts load):
 #   scripts/slurm-local.sh [GRID_SCRIPT] [SHARDS]        default: configs/smoke.fsx 4
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,6 +4,10 @@ using System.Text;
 namespace Sbp.Core.Data;
 
 /// <summary>One polarity event of a DVS sensor.</summary>
+/// <param name="TimeUs">Time stamp in µs, overflow included.</param>
+/// <param name="X">Column on the sensor, 0..127.</param>
+/// <param name="Y">Row on the sensor, 0..127.</param>
+/// <param name="On">True for an ON (brightness increase) event, false for OFF.</param>
 public readonly record struct PolarityEvent(long TimeUs, int X, int Y, bool On);
 
 /// <summary>
@@ -16,10 +20,15 @@ public readonly record struct PolarityEvent(long TimeUs, int X, int Y, bool On);
 /// </summary>
 public static class Aedat
 {
+    /// <summary>The first header line of an AEDAT 3.1 file.</summary>
     public const string Magic = "#!AER-DAT3.1";
+    /// <summary>The header line after which the binary packets start.</summary>
     public const string EndOfHeader = "#!END-HEADER";
+    /// <summary>Size of a packet header in bytes.</summary>
     public const int PacketHeaderBytes = 28;
+    /// <summary>The eventType of polarity events (the only type read; other known types are skipped).</summary>
     public const short PolarityType = 1;
+    /// <summary>Size of one polarity event in bytes (uint32 data + int32 timestamp).</summary>
     public const int PolarityEventBytes = 8;
     /// <summary>The event types of the format (0 special .. 11); anything else is rejected.</summary>
     public const short LastKnownType = 11;
@@ -27,6 +36,7 @@ public static class Aedat
     /// <summary>Reads a recording (at most <see cref="DataFile.DefaultMaxBytes"/>; DVS128 Gesture's are below 200 MB).</summary>
     public static PolarityEvent[] ReadPolarityEvents(string path) => Parse(DataFile.ReadAllBytes(path), path);
 
+    /// <summary>Parses the bytes of a recording: the valid polarity events in file order. <paramref name="source"/> names the file in errors; bad content raises <see cref="DataFormatException"/>.</summary>
     public static PolarityEvent[] Parse(byte[] b, string source)
     {
         int pos = SkipHeader(b, source);

@@ -13,11 +13,14 @@ public abstract class DataException(string message, Exception? inner = null) : E
 /// </summary>
 public sealed class DataFormatException : DataException
 {
+    /// <summary>The path of the file whose content is wrong, as given to the reader.</summary>
     public string File { get; }
     /// <summary>Where in the file, in words ("byte 16", "line 12", "packet 3 at byte 1040"), or "" for the whole file.</summary>
     public string Position { get; }
+    /// <summary>What is wrong, in words (e.g. "bad magic: expected 2051, found 0").</summary>
     public string Problem { get; }
 
+    /// <summary>A format error in <paramref name="file"/> at <paramref name="position"/> ("" for the whole file); the message is one line: file (position): problem.</summary>
     public DataFormatException(string file, string position, string problem, Exception? inner = null)
         : base(position.Length == 0 ? $"{file}: {problem}" : $"{file} ({position}): {problem}", inner)
     {
@@ -34,7 +37,9 @@ public sealed class DataFormatException : DataException
 public sealed class DataAccessException(string file, string problem, Exception? inner = null)
     : DataException($"{file}: {problem}", inner)
 {
+    /// <summary>The path of the file that could not be read.</summary>
     public string File { get; } = file;
+    /// <summary>Why it could not be read (missing, a folder, permission denied, too large, ...).</summary>
     public string Problem { get; } = problem;
 }
 
@@ -45,7 +50,10 @@ public sealed class DataAccessException(string file, string problem, Exception? 
 public sealed class DataNotProvisionedException(string dataSet, string missing, string howToProvision)
     : DataException($"{dataSet} is not provisioned ({missing}). {howToProvision}")
 {
+    /// <summary>The name of the data set that is missing (e.g. "mnist", "dvs-gesture").</summary>
     public string DataSet { get; } = dataSet;
+    /// <summary>What was not found: a path, or that no folder was given.</summary>
     public string Missing { get; } = missing;
+    /// <summary>The command or step that provisions the data set.</summary>
     public string HowToProvision { get; } = howToProvision;
 }

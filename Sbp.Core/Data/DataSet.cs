@@ -8,10 +8,13 @@ namespace Sbp.Core.Data;
 /// </summary>
 public sealed class DataSet
 {
+    /// <summary>Short name of the data set (e.g. "mnist", "nettalk"), used in run records and messages.</summary>
     public string Name { get; }
     /// <summary>Where the data came from (files, package, split), for run records.</summary>
     public string Provenance { get; }
+    /// <summary>Inputs, one sample per row (samples x features): pixels in [0, 1], NETtalk one-hot windows, DVS event counts per pixel and frame.</summary>
     public Matrix Features { get; }
+    /// <summary>Training targets, one sample per row (samples x outputs): one-hot classes, or NETtalk's feature vectors.</summary>
     public Matrix Targets { get; }
     /// <summary>Class label per sample, or null for a task without classes.</summary>
     public int[]? Labels { get; }
@@ -20,10 +23,14 @@ public sealed class DataSet
     /// <summary>Shape of one sample's features, e.g. [28, 28] or [frames, 32, 32].</summary>
     public int[] SampleShape { get; }
 
+    /// <summary>Number of samples (rows of <see cref="Features"/>).</summary>
     public int Count => Features.Rows;
+    /// <summary>Number of input features per sample.</summary>
     public int FeatureCount => Features.Cols;
+    /// <summary>Number of target values (network outputs) per sample.</summary>
     public int TargetCount => Targets.Cols;
 
+    /// <summary>A data set over the given matrices; refuses features and targets with different row counts, labels that do not match the samples or lie outside 0..<paramref name="classCount"/>−1, and a sample shape whose product differs from the feature count.</summary>
     public DataSet(string name, string provenance, Matrix features, Matrix targets, int[]? labels, int classCount, int[]? sampleShape = null)
     {
         if (features.Rows != targets.Rows)
@@ -89,8 +96,11 @@ public sealed class DataSet
         return m;
     }
 
+    /// <summary>"name: samples x features -> targets".</summary>
     public override string ToString() => $"{Name}: {Count} x {FeatureCount} -> {TargetCount}";
 }
 
 /// <summary>A training set and a test set of one task.</summary>
+/// <param name="Train">The samples trained on.</param>
+/// <param name="Test">The held-out samples a model is tested on.</param>
 public sealed record DataSplit(DataSet Train, DataSet Test);

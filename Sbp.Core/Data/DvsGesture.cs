@@ -5,6 +5,9 @@ using Sbp.Core.Numerics;
 namespace Sbp.Core.Data;
 
 /// <summary>One labelled gesture of a recording: class 0..10 (the CSV's 1..11 minus one) and its time window in µs.</summary>
+/// <param name="Class">Gesture class 0..10 (see <see cref="DvsGesture.ClassNames"/>).</param>
+/// <param name="StartUs">Start of the gesture in µs (inclusive), on the recording's clock.</param>
+/// <param name="EndUs">End of the gesture in µs (exclusive).</param>
 public readonly record struct GestureLabel(int Class, long StartUs, long EndUs);
 
 /// <summary>How a gesture's events become a frame sequence.</summary>
@@ -12,9 +15,13 @@ public readonly record struct GestureLabel(int Class, long StartUs, long EndUs);
 /// <param name="BinUs">Frame width in µs; null = the gesture's duration divided by <see cref="Frames"/>.</param>
 public readonly record struct DvsFraming(int Frames = 100, long? BinUs = null)
 {
+    /// <summary>Side of the DVS128 sensor in pixels (128 x 128).</summary>
     public const int SensorSize = 128;
+    /// <summary>Factor by which both coordinates are divided (128 → 32).</summary>
     public const int Downsample = 4;
+    /// <summary>Side of a frame in pixels after down-sampling (32).</summary>
     public const int Side = SensorSize / Downsample;
+    /// <summary>Inputs per frame (32 x 32 = 1,024).</summary>
     public const int PixelsPerFrame = Side * Side;
     /// <summary>The most frames per gesture accepted (the paper uses 100; 1,000 frames of the 1,176 training
     /// gestures already take 4.8 GB).</summary>
@@ -50,11 +57,17 @@ public enum DvsLayout
 }
 
 /// <summary>A layout and, for <see cref="DvsLayout.SingleFrame"/>, which frame (0-based).</summary>
+/// <param name="Layout">How frames become samples.</param>
+/// <param name="Frame">For <see cref="DvsLayout.SingleFrame"/>: the frame kept (0-based); ignored otherwise.</param>
 public readonly record struct DvsEncoding(DvsLayout Layout, int Frame = 0)
 {
+    /// <summary>One sample per gesture, all frames flattened.</summary>
     public static DvsEncoding FramesFlattened => new(DvsLayout.FramesFlattened);
+    /// <summary>One sample per frame of every gesture.</summary>
     public static DvsEncoding FramePerSample => new(DvsLayout.FramePerSample);
+    /// <summary>The reference's s·f row indexing, kept as an option to reproduce its numbers.</summary>
     public static DvsEncoding ReferenceFlattening => new(DvsLayout.ReferenceFlattening);
+    /// <summary>One sample per gesture holding only frame <paramref name="frame"/> (0-based).</summary>
     public static DvsEncoding SingleFrame(int frame) => new(DvsLayout.SingleFrame, frame);
 
     /// <summary>Inputs per sample under <paramref name="framing"/>.</summary>
@@ -63,6 +76,7 @@ public readonly record struct DvsEncoding(DvsLayout Layout, int Frame = 0)
     /// <summary>Samples made of <paramref name="gestures"/> gestures.</summary>
     public long Rows(long gestures, DvsFraming framing) => Layout is DvsLayout.FramePerSample or DvsLayout.ReferenceFlattening ? gestures * framing.Frames : gestures;
 
+    /// <summary>The encoding in words, as run records and tables show it.</summary>
     public override string ToString() => Layout switch
     {
         DvsLayout.FramesFlattened => "frames flattened",
@@ -79,7 +93,9 @@ public readonly record struct DvsEncoding(DvsLayout Layout, int Frame = 0)
 /// </summary>
 public static partial class DvsGesture
 {
+    /// <summary>Number of gesture classes (11, "other" included).</summary>
     public const int Classes = 11;
+    /// <summary>The class names in label order (0 = hand clap … 10 = other).</summary>
     public static readonly string[] ClassNames =
     [
         "hand clap", "right hand wave", "left hand wave", "right arm clockwise", "right arm counter-clockwise",
@@ -93,6 +109,7 @@ public static partial class DvsGesture
     /// for a second during a gesture); a later end is a corrupt label.</summary>
     public const long LabelSlackUs = 1_000_000;
 
+    /// <summary>Reads a labels CSV (header, then class 1..11, start µs, end µs per line); refuses a malformed line, an unknown class or an empty window with a <see cref="DataFormatException"/> naming the line.</summary>
     public static GestureLabel[] ReadLabels(string path)
     {
         var labels = new List<GestureLabel>();

@@ -22,8 +22,10 @@ public sealed class Gzip : IDisposable
     private uint _crc = 0xFFFFFFFFu;
     private long _read;
 
+    /// <summary>True when <paramref name="content"/> starts with the gzip magic bytes 1F 8B.</summary>
     public static bool IsGzip(ReadOnlySpan<byte> content) => content.Length >= 2 && content[0] == 0x1f && content[1] == 0x8b;
 
+    /// <summary>A reader over the whole file <paramref name="content"/>; checks the header (magic, method 8, no reserved flags) at once. <paramref name="source"/> names the file in errors.</summary>
     public Gzip(byte[] content, string source)
     {
         _content = content;
@@ -92,6 +94,7 @@ public sealed class Gzip : IDisposable
                 "the gzip trailer does not match the decompressed data: the file is cut short, has bytes after the compressed stream, or holds several members");
     }
 
+    /// <summary>Releases the underlying decompression stream.</summary>
     public void Dispose() => _stream.Dispose();
 }
 
@@ -119,5 +122,6 @@ public static class Crc32
         return crc;
     }
 
+    /// <summary>The CRC-32 of <paramref name="data"/> (check value: "123456789" gives 0xCBF43926).</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(0xFFFFFFFFu, data);
 }

@@ -4,6 +4,8 @@ using System.IO.Compression;
 namespace Sbp.Core.Data;
 
 /// <summary>An IDX array of unsigned bytes: its dimensions and its values in row-major order.</summary>
+/// <param name="Dimensions">Size of each dimension, outermost first (e.g. [60000, 28, 28]).</param>
+/// <param name="Values">The bytes, row-major; their count is the product of the dimensions.</param>
 public sealed record IdxArray(int[] Dimensions, byte[] Values);
 
 /// <summary>

@@ -8,8 +8,10 @@ namespace Sbp.Core.Data;
 /// </summary>
 public static class MnistIdx
 {
+    /// <summary>Number of classes (digits 0-9, or the 10 Fashion-MNIST garments).</summary>
     public const int Classes = 10;
 
+    /// <summary>Reads an images file and a labels file (IDX, optionally gzipped) as the data set <paramref name="name"/>; refuses mismatched counts, a non-3-D image file and labels outside 0-9 with a <see cref="DataFormatException"/>.</summary>
     public static DataSet Load(string name, string imagesPath, string labelsPath)
     {
         var images = Idx.Read(imagesPath);

@@ -3,6 +3,10 @@ using Sbp.Core.Numerics;
 namespace Sbp.Core.Data;
 
 /// <summary>One dictionary entry of the NETtalk corpus: a word, its phoneme string and stress string (same length).</summary>
+/// <param name="Word">The spelling, as written in nettalk.data.</param>
+/// <param name="Phonemes">One phoneme symbol per letter ('-' for a silent letter).</param>
+/// <param name="Stress">One stress symbol per letter (&lt; &gt; 0 1 2).</param>
+/// <param name="Line">1-based line of nettalk.data, for messages.</param>
 public sealed record NettalkWord(string Word, string Phonemes, string Stress, int Line);
 
 /// <summary>
@@ -14,15 +18,22 @@ public sealed record NettalkWord(string Word, string Phonemes, string Stress, in
 /// </summary>
 public static class Nettalk
 {
+    /// <summary>Letters per input window: the letter and 3 on each side.</summary>
     public const int Window = 7;
+    /// <summary>Symbols per letter position: a..z and the blank.</summary>
     public const int Symbols = 27;
+    /// <summary>Inputs per sample (7 x 27 = 189).</summary>
     public const int Inputs = Window * Symbols;
+    /// <summary>The stress symbols of the corpus, in the order of their one-hot target units.</summary>
     public const string StressSymbols = "<>012";
+    /// <summary>The symbol index of the blank (beyond the word, or a non-letter).</summary>
     public const int Blank = 26;
+    /// <summary>Test windows (letters) taken from the held-out words when no count is given.</summary>
     public const int DefaultTestWindows = 500;
     /// <summary>The fixed seed that picks the held-out test words of the "paper" split.</summary>
     public const ulong TestWordSeed = 1987;
 
+    /// <summary>Target units per sample under <paramref name="table"/>: the articulatory features followed by the stress symbols (21 + 5 = 26).</summary>
     public static int Targets(NettalkFeatureTable table) => NettalkFeatureTable.Units.Length + StressSymbols.Length;
 
     /// <summary>The largest nettalk.data / nettalk.list accepted (the corpus is 541 kB, the list 7 kB).</summary>

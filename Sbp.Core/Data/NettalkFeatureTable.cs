@@ -40,6 +40,7 @@ public sealed class NettalkFeatureTable
         for (int i = 0; i < phonemes.Length; i++) _index[phonemes[i]] = i;
     }
 
+    /// <summary>Number of phonemes in the table (the classes of NETtalk).</summary>
     public int Count => Phonemes.Length;
 
     /// <summary>The class index of <paramref name="phoneme"/>, or -1 when the table lacks it.</summary>
@@ -57,6 +58,7 @@ public sealed class NettalkFeatureTable
         return Parse(r, "nettalk-features.tsv");
     }
 
+    /// <summary>Reads a table file (one phoneme a line with its feature names); refuses unknown features or duplicate phonemes with a <see cref="DataFormatException"/>.</summary>
     public static NettalkFeatureTable Load(string path)
     {
         using var r = new StringReader(DataFile.ReadAllText(path, 1L << 20));

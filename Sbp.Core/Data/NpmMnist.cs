@@ -10,7 +10,9 @@ namespace Sbp.Core.Data;
 /// </summary>
 public static class NpmMnist
 {
+    /// <summary>Values per digit (28 x 28).</summary>
     public const int Pixels = 784;
+    /// <summary>Number of classes (the digits 0-9).</summary>
     public const int Classes = 10;
 
     /// <summary>All digits of the package under <paramref name="packageDir"/> (the folder holding src/digits), class by class.</summary>
@@ -43,6 +45,7 @@ public static class NpmMnist
     /// <summary>Reads one class file; every value must be a number in [0, 1] and their count a multiple of 784.</summary>
     public static float[] ReadDigitFile(string path) => ParseDigitJson(DataFile.ReadAllBytes(path, MaxFileBytes), path);
 
+    /// <summary>Parses the JSON of one class file: the pixel values of its images one after another. <paramref name="source"/> names the file in errors.</summary>
     public static float[] ParseDigitJson(byte[] json, string source)
     {
         var values = new List<float>(json.Length / 4);

@@ -1,6 +1,10 @@
 namespace Sbp.Core.Learning;
 
 /// <summary>Adam's hyperparameters (Kingma &amp; Ba 2015; PyTorch's defaults).</summary>
+/// <param name="LearningRate">Base learning rate (default 1e-3; > 0).</param>
+/// <param name="Beta1">Decay rate β₁ of the first-moment estimate (default 0.9).</param>
+/// <param name="Beta2">Decay rate β₂ of the second-moment estimate (default 0.999).</param>
+/// <param name="Epsilon">ε added to √v̂ in the denominator (default 1e-8).</param>
 public sealed record AdamParameters(float LearningRate = 1e-3f, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f);
 
 /// <summary>
@@ -12,8 +16,10 @@ public sealed class Adam
 {
     private readonly float[] _m, _v;
     private readonly AdamParameters _p;
+    /// <summary>Updates taken so far (t of the bias correction).</summary>
     public int Steps { get; private set; }
 
+    /// <summary>Zeroed moments for a parameter array of <paramref name="length"/> values.</summary>
     public Adam(int length, AdamParameters p)
     {
         _m = new float[length];
@@ -21,6 +27,7 @@ public sealed class Adam
         _p = p;
     }
 
+    /// <summary>One update of <paramref name="parameters"/> in place from <paramref name="gradient"/> with the given learning rate (both spans of the length given at construction).</summary>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, float learningRate)
     {
         if (parameters.Length != _m.Length || gradient.Length != _m.Length)

@@ -18,12 +18,16 @@ namespace Sbp.Core.Learning;
 /// </summary>
 public sealed class EnergyFunction
 {
+    /// <summary>q_j per layer: the weight of |ρ(s_j)|².</summary>
     public float[] Quadratic { get; }
+    /// <summary>c_k per weight layer: the weight of ρ(s_k)W_kρ(s_{k+1}).</summary>
     public float[] Coupling { get; }
+    /// <summary>m_j per layer: the weight of b_j·ρ(s_j).</summary>
     public float[] Bias { get; }
 
     private EnergyFunction(float[] q, float[] c, float[] m) { Quadratic = q; Coupling = c; Bias = m; }
 
+    /// <summary>The coefficients of <paramref name="form"/> for a network of <paramref name="layers"/> layers; <paramref name="theta"/> is θ_sbp (read only by the authors' SBP energy).</summary>
     public static EnergyFunction Create(EnergyForm form, int layers, float theta)
     {
         var q = new float[layers];

@@ -11,6 +11,7 @@ namespace Sbp.Core.Metrics;
 /// </summary>
 public static class Scores
 {
+    /// <summary>Samples whose largest output is at the label's index (classification hits).</summary>
     public static int ArgMaxHits(Matrix output, ReadOnlySpan<int> rows, int[] labels)
     {
         int hits = 0;
@@ -19,6 +20,7 @@ public static class Scores
         return hits;
     }
 
+    /// <summary>Σ over the batch of ½|o − y|².</summary>
     public static double HalfSquaredError(Matrix output, ReadOnlySpan<int> rows, Matrix targets)
     {
         double sum = 0;
@@ -31,6 +33,7 @@ public static class Scores
         return sum;
     }
 
+    /// <summary>Σ over the batch of cos(o, y) (0 for a zero vector); divide by the batch size for the mean.</summary>
     public static double CosineSum(Matrix output, ReadOnlySpan<int> rows, Matrix targets)
     {
         double sum = 0;

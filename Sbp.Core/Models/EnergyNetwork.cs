@@ -11,8 +11,10 @@ public sealed class ParticleStore
 {
     /// <summary>Per layer ℓ ≥ 1: samples x n_ℓ (entry 0 unused: the input is clamped).</summary>
     public Matrix[] States { get; }
+    /// <summary>Zeroed states for <paramref name="samples"/> samples of a network with the given layer sizes.</summary>
     public ParticleStore(int[] layerSizes, int samples) =>
         States = layerSizes.Select((n, l) => l == 0 ? new Matrix(0, n) : new Matrix(samples, n)).ToArray();
+    /// <summary>Number of samples held.</summary>
     public int Count => States.Length > 1 ? States[1].Rows : 0;
 }
 
@@ -31,11 +33,17 @@ public sealed class ParticleStore
 /// </summary>
 public sealed class EnergyNetwork : INetworkExecution
 {
+    /// <summary>The (validated) parameters the network was built with.</summary>
     public EqPropParameters Parameters { get; }
+    /// <summary>The energy relaxed and learned with.</summary>
     public EnergyFunction Energy { get; }
+    /// <summary>W_k per weight layer (n_k x n_{k+1}, rows presynaptic), Glorot-uniform at start; trained in place.</summary>
     public Matrix[] Weights { get; }
+    /// <summary>b_j per layer; entry 0 (the clamped input) is empty.</summary>
     public float[][] Biases { get; }
+    /// <summary>The bounds of each weight layer (from <see cref="EqPropParameters.WeightMin"/>/<see cref="EqPropParameters.WeightMax"/>).</summary>
     public WeightConstraints[] Constraints { get; }
+    /// <summary>Multiply-accumulates of relaxation and learning since the last <see cref="ResetCounters"/> (the counted synaptic operations).</summary>
     public long SynapticOps { get; private set; }
     /// <summary>The sign-carrying β of the last training batch.</summary>
     public float LastBeta { get; private set; }
@@ -63,6 +71,7 @@ public sealed class EnergyNetwork : INetworkExecution
     /// <summary>When set, the time of every training phase is added to it (the input product counts as feedforward).</summary>
     public PhaseClock? Clock { get; set; }
 
+    /// <summary>A network with Glorot-uniform weights and zero biases drawn from <see cref="EqPropParameters.Seed"/>; throws <see cref="ArgumentException"/> when <paramref name="p"/> is invalid.</summary>
     public EnergyNetwork(EqPropParameters p)
     {
         p.Validate();
@@ -101,11 +110,17 @@ public sealed class EnergyNetwork : INetworkExecution
         _signs = Rng.Derive(p.Seed, 0xbe7a);
     }
 
+    /// <summary>Zeroed persistent states for a data set of <paramref name="samples"/> samples.</summary>
     public ParticleStore CreateParticles(int samples) => new(_n, samples);
+    /// <summary>The free-phase output states of the last batch (rows 0..batch−1 are valid).</summary>
     public Matrix Output => _free[^1];
+    /// <summary>The free state of layer <paramref name="layer"/> for the last batch.</summary>
     public Matrix FreeState(int layer) => _free[layer];
+    /// <summary>The nudged state of layer <paramref name="layer"/> for the last training batch.</summary>
     public Matrix NudgedState(int layer) => _nudged[layer];
+    /// <summary>Samples in the last loaded batch (at most the batch size).</summary>
     public int CurrentBatch => _batch;
+    /// <summary>Sets <see cref="SynapticOps"/> to 0.</summary>
     public void ResetCounters() => SynapticOps = 0;
 
     private Span<float> Live(Matrix m) => m.Data.AsSpan(0, _batch * m.Cols);
@@ -301,6 +316,6 @@ public sealed class EnergyNetwork : INetworkExecution
         return Energy.Value(_free, Weights, biases, _batch, _scratch, Threads) / _batch;
     }
 
-    /// <summary>The weight change the last batch produced (before the learning rate), for tests.</summary>
-    public Matrix WeightChange(int k) => _dw[k];
+    /// <summary>Test hook: the weight change the last batch produced (before the learning rate).</summary>
+    internal Matrix WeightChange(int k) => _dw[k];
 }

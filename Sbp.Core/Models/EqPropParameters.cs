@@ -17,25 +17,41 @@ public enum EnergyForm
 /// </summary>
 public sealed record EqPropParameters
 {
+    /// <summary>The reference's equilibrium-propagation network: every property at its default; change them with <c>with</c> or an initializer.</summary>
+    public EqPropParameters() { }
+
+    /// <summary>Neurons per layer, input first (default 784-500-10); at least two layers.</summary>
     public int[] LayerSizes { get; init; } = [784, 500, 10];
+    /// <summary>Samples per mini-batch (default 20).</summary>
     public int BatchSize { get; init; } = 20;
+    /// <summary>Relaxation step size ε of both phases (default 1; > 0).</summary>
     public float Epsilon { get; init; } = 1f;
+    /// <summary>Nudging strength β₀ (default 0.2; > 0, its sign drawn per batch unless <see cref="RandomBetaSign"/> is false).</summary>
     public float Beta { get; init; } = 0.2f;
     /// <summary>The reference draws the sign of β at random for every batch; false keeps it positive.</summary>
     public bool RandomBetaSign { get; init; } = true;
+    /// <summary>Learning rate α_k of each weight layer (default [0.1, 0.05]); the bias of layer k+1 uses α_k.</summary>
     public float[] LearningRates { get; init; } = [0.1f, 0.05f];
+    /// <summary>Relaxation steps of the free phase, n_free (default 20; ≥ 1).</summary>
     public int FreeIterations { get; init; } = 20;
+    /// <summary>Relaxation steps of the nudged phase, n_nudge (default 4; ≥ 1).</summary>
     public int NudgeIterations { get; init; } = 4;
+    /// <summary>The energy relaxed and learned with (default: the standard energy).</summary>
     public EnergyForm Energy { get; init; } = EnergyForm.Standard;
     /// <summary>θ_sbp of the authors' SBP energy.</summary>
     public float Theta { get; init; } = 0.5f;
     /// <summary>The SBP operator applied to the equilibrium-propagation weight change, or null.</summary>
     public SbpParameters? Sbp { get; init; }
+    /// <summary>Lower bound of every weight, or null for none.</summary>
     public float? WeightMin { get; init; }
+    /// <summary>Upper bound of every weight, or null for none.</summary>
     public float? WeightMax { get; init; }
+    /// <summary>Check the weight bounds and finiteness after every update (slower; for tests and smoke runs).</summary>
     public bool CheckInvariants { get; init; }
+    /// <summary>Seed of the initial weights and of the β signs (default 100).</summary>
     public ulong Seed { get; init; } = 100;
 
+    /// <summary>Every reason these parameters cannot run, empty when they can.</summary>
     public IEnumerable<string> Problems()
     {
         if (LayerSizes.Length < 2) yield return "a network needs at least an input and an output layer";
@@ -55,8 +71,10 @@ public sealed record EqPropParameters
     /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
     public bool Equals(EqPropParameters? other) => ParameterEquality.Equal(this, other);
 
+    /// <summary>A hash consistent with the value equality (arrays hashed by content).</summary>
     public override int GetHashCode() => ParameterEquality.Hash(this);
 
+    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if any.</summary>
     public void Validate()
     {
         var problems = Problems().ToList();

@@ -82,23 +82,38 @@ public enum EnergyGradient
 /// </summary>
 public sealed record SmlpParameters
 {
+    /// <summary>The reference's spiking MLP: every property at its default; change them with <c>with</c> or an initializer.</summary>
+    public SmlpParameters() { }
+
+    /// <summary>Neurons per layer, input first (default 784-500-10); for frame sequences the input is all frames together.</summary>
     public int[] LayerSizes { get; init; } = [784, 500, 10];
+    /// <summary>Time steps T per sample (default 20; ≥ 1).</summary>
     public int Steps { get; init; } = 20;
+    /// <summary>Samples per mini-batch (default 100).</summary>
     public int BatchSize { get; init; } = 100;
+    /// <summary>Membrane leak factor per step (default 0.2; in [0, 1)).</summary>
     public float Decay { get; init; } = 0.2f;
+    /// <summary>Firing threshold of the membrane (default 0.5).</summary>
     public float Threshold { get; init; } = 0.5f;
     /// <summary>I = sigmoid(xW + b) − offset.</summary>
     public float CurrentOffset { get; init; } = 0.1f;
+    /// <summary>The spike function and its surrogate derivative (default: STBP's rectangle).</summary>
     public SpikeFunction Spike { get; init; } = SpikeFunction.Rectangular;
+    /// <summary>How a sample becomes input spikes (default: Bernoulli rate code).</summary>
     public InputEncoding Encoding { get; init; } = InputEncoding.Bernoulli;
     /// <summary>Frames per sample for <see cref="InputEncoding.Frames"/>.</summary>
     public int Frames { get; init; } = 1;
+    /// <summary>Adam's learning rate and moments (default lr 1e-3, PyTorch's β₁, β₂, ε).</summary>
     public AdamParameters Adam { get; init; } = new();
+    /// <summary>The learning rate is multiplied by <see cref="DecayFactor"/> every this many epochs (default 50; ≥ 1).</summary>
     public int DecayEveryEpochs { get; init; } = 50;
+    /// <summary>Factor of the step learning-rate decay (default 0.1).</summary>
     public float DecayFactor { get; init; } = 0.1f;
+    /// <summary>What the hidden layers learn from (default: backpropagation through time).</summary>
     public HiddenGradient Rule { get; init; } = HiddenGradient.Backprop;
     /// <summary>Fraction p ∈ [0, 1] of batches (or steps) whose hidden gradient is replaced.</summary>
     public float ReplaceProportion { get; init; } = 1f;
+    /// <summary>Whether whole batches or single time steps are replaced (default: per batch).</summary>
     public ReplacementForm Form { get; init; } = ReplacementForm.PerBatch;
     /// <summary>Per-step form: every k-th step uses backprop (0 = none).</summary>
     public int AlternateEvery { get; init; }
@@ -119,12 +134,17 @@ public sealed record SmlpParameters
     public float EnergyWeight { get; init; }
     /// <summary>How the energy term is differentiated (default: the reference, through the spikes only).</summary>
     public EnergyGradient EnergyGradient { get; init; } = EnergyGradient.SpikesOnly;
+    /// <summary>Parameters of the SBP operator for <see cref="HiddenGradient.SbpOperator"/> (default: the reference's, in replace mode).</summary>
     public SbpParameters Sbp { get; init; } = new(Mode: SbpMode.Replace);
+    /// <summary>Carried for symmetry with the other models and recorded with a run; the spiking MLP has no weight bounds or Dale's-law signs to check, and its divergence check (finite, bounded weights and biases) runs after every update whatever this says.</summary>
     public bool CheckInvariants { get; init; }
+    /// <summary>Seed of the initial weights, the feedback matrices, the input spikes and the replaced batches (default 100).</summary>
     public ulong Seed { get; init; } = 100;
 
+    /// <summary>Number of weight layers (layers − 1).</summary>
     public int WeightLayers => LayerSizes.Length - 1;
 
+    /// <summary>Every reason these parameters cannot run, empty when they can.</summary>
     public IEnumerable<string> Problems()
     {
         if (LayerSizes.Length < 2) yield return "a network needs at least an input and an output layer";
@@ -155,8 +175,10 @@ public sealed record SmlpParameters
     /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>
     public bool Equals(SmlpParameters? other) => ParameterEquality.Equal(this, other);
 
+    /// <summary>A hash consistent with the value equality (arrays hashed by content).</summary>
     public override int GetHashCode() => ParameterEquality.Hash(this);
 
+    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if any.</summary>
     public void Validate()
     {
         var problems = Problems().ToList();

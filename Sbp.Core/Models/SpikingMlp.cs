@@ -22,8 +22,11 @@ namespace Sbp.Core.Models;
 /// </summary>
 public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
 {
+    /// <summary>The (validated) parameters the network was built with.</summary>
     public SmlpParameters Parameters { get; }
+    /// <summary>W_k per weight layer (n_k x n_{k+1}), U(−1/√n_k, 1/√n_k) at start; trained in place by Adam.</summary>
     public Matrix[] Weights { get; }
+    /// <summary>b_k per weight layer (n_{k+1} values), initialised like the weights.</summary>
     public float[][] Biases { get; }
     /// <summary>Synaptic events and multiply-accumulates of everything (forward, backward, updates).</summary>
     public long SynapticOps { get; private set; }
@@ -58,6 +61,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     private int _batch, _epoch;
     private bool _hasPrevious;
 
+    /// <summary>A network with weights, biases and feedback drawn from <see cref="SmlpParameters.Seed"/>; throws <see cref="ArgumentException"/> when <paramref name="p"/> is invalid.</summary>
     public SpikingMlp(SmlpParameters p)
     {
         p.Validate();
@@ -123,11 +127,15 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     /// </summary>
     public int Threads { get; set; } = 1;
 
+    /// <summary>The output spike rates Σ_t s_t / T of the last batch (rows 0..batch−1 are valid), each in [0, 1].</summary>
     public Matrix Output => _out;
+    /// <summary>Samples in the last batch (at most the batch size).</summary>
     public int CurrentBatch => _batch;
+    /// <summary>Sets every operation counter and <see cref="Replaced"/> to 0.</summary>
     public void ResetCounters() { SynapticOps = 0; HiddenBackpropOps = 0; ReplacementOps = 0; Replaced = 0; }
     /// <summary>The learning-rate schedule reads the epoch (1-based).</summary>
     public void BeginEpoch(int epoch) => _epoch = epoch;
+    /// <summary>The learning rate of the current epoch: lr · factor^⌊(epoch − 1)/N⌋.</summary>
     public float LearningRate => Parameters.Adam.LearningRate * MathF.Pow(Parameters.DecayFactor, Math.Max(0, _epoch - 1) / Parameters.DecayEveryEpochs);
 
     private Span<float> Live(Matrix m) => m.Data.AsSpan(0, _batch * m.Cols);
@@ -358,8 +366,10 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     /// <summary>Forward only; the output rates are in <see cref="Output"/>.</summary>
     public void Infer(Matrix features, Matrix targets, ReadOnlySpan<int> rows) => Forward(features, targets, rows);
 
-    /// <summary>The gradient of the last batch for weight layer k (what Adam received), for tests.</summary>
-    public Matrix Gradient(int k) => _grad[k];
-    public float[] BiasGradient(int k) => _gradBias[k];
-    public Matrix FeedbackMatrix(int k) => _feedback[k];
+    /// <summary>Test hook: the gradient of the last batch for weight layer k (what Adam received).</summary>
+    internal Matrix Gradient(int k) => _grad[k];
+    /// <summary>Test hook: the bias gradient of the last batch for layer k.</summary>
+    internal float[] BiasGradient(int k) => _gradBias[k];
+    /// <summary>Test hook: the fixed random feedback matrix of hidden layer k (feedback-alignment gradients).</summary>
+    internal Matrix FeedbackMatrix(int k) => _feedback[k];
 }

@@ -25,6 +25,7 @@ public sealed class SpikingMlpEnergy
     private readonly float[] _p;          // P_k
     private int _batch;
 
+    /// <summary>Buffers for a network of the given layer sizes (allocated once; nothing per batch).</summary>
     /// <param name="layerSizes">n_0 … n_L (n_0 the inputs of one step).</param>
     public SpikingMlpEnergy(int[] layerSizes)
     {

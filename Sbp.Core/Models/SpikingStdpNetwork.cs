@@ -28,10 +28,13 @@ namespace Sbp.Core.Models;
 /// </summary>
 public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
 {
+    /// <summary>The (validated) parameters the network was built with.</summary>
     public SnnParameters Parameters { get; }
+    /// <summary>W_ℓ per weight layer (n_ℓ x n_{ℓ+1}, rows presynaptic), Glorot-uniform at start; trained in place.</summary>
     public Matrix[] Weights { get; }
     /// <summary>Biases per layer; entry 0 (the input) is empty.</summary>
     public float[][] Biases { get; }
+    /// <summary>The bounds and Dale's-law populations of each weight layer.</summary>
     public WeightConstraints[] Constraints { get; }
     /// <summary>Multiply-accumulates and element updates performed so far (the counted synaptic operations).</summary>
     public long SynapticOps { get; private set; }
@@ -58,6 +61,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
     /// <summary>True while _x0w holds s_0·W_0 of the current batch with the current weights.</summary>
     private bool _x0wCurrent;
 
+    /// <summary>A network with Glorot-uniform weights (Dale's signs applied) and zero biases drawn from <see cref="SnnParameters.Seed"/>; throws <see cref="ArgumentException"/> when <paramref name="p"/> is invalid.</summary>
     public SpikingStdpNetwork(SnnParameters p)
     {
         p.Validate();
@@ -112,11 +116,13 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
     public PhaseClock? Clock { get; set; }
     private readonly long[] _blockTicks = new long[Enum.GetValues<RunPhase>().Length];
 
+    /// <summary>Number of layers, input included.</summary>
     public int LayerCount => _layers;
     /// <summary>The free-phase output of the last batch (rows 0..batch−1 are valid).</summary>
     public Matrix Output => _s[^1];
     /// <summary>The free state of layer ℓ for the last batch.</summary>
     public Matrix State(int layer) => _s[layer];
+    /// <summary>Samples in the last loaded batch (at most the batch size).</summary>
     public int CurrentBatch => _batch;
 
     /// <summary>When set, every LIF spike of the feedforward phase is appended (step, layer, sample in batch, neuron): for rasters.</summary>
@@ -151,6 +157,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
         }
     }
 
+    /// <summary>Sets <see cref="SynapticOps"/> and <see cref="Spikes"/> to 0.</summary>
     public void ResetCounters()
     {
         SynapticOps = 0;

@@ -19,5 +19,6 @@ public sealed class TrainingDivergedException(string where, string why) : Except
 /// <summary>An invariant checked after an update does not hold (bounds, Dale's-law signs); names the layer and the rule.</summary>
 public sealed class InvariantViolationException(string what) : Exception($"invariant violated: {what}")
 {
+    /// <summary>The invariant that failed, with the layer (e.g. "weight layer 0 outside [−1, 1]").</summary>
     public string What { get; } = what;
 }

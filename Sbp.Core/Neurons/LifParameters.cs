@@ -4,6 +4,15 @@ namespace Sbp.Core.Neurons;
 /// Conductance-based LIF parameters (SBP-SPEC §4; the reference's dimensionless voltage units). Times in ms.
 /// Defaults are the reference values. <see cref="InhibitoryReversal"/> is used only with Dale's law populations.
 /// </summary>
+/// <param name="ExcitatoryReversal">Reversal potential of the excitatory conductance, E_exc (default 0.2).</param>
+/// <param name="LeakReversal">Reversal (rest) potential of the leak, E_leak (default 0).</param>
+/// <param name="Threshold">Firing threshold V_th (default 0.05); above it the neuron spikes and resets.</param>
+/// <param name="Reset">Potential V_reset after a spike (default −0.5; below the threshold).</param>
+/// <param name="TauMemMs">Membrane time constant τ_m in ms (default 10; > dt).</param>
+/// <param name="TauSynMs">Synaptic (conductance) time constant τ_syn in ms (default 2; > dt).</param>
+/// <param name="LeakConductance">Leak conductance g_leak (default 5; > 0).</param>
+/// <param name="DtMs">Euler time step dt in ms (default 0.1).</param>
+/// <param name="InhibitoryReversal">Reversal potential of the inhibitory conductance (default 0.1), read only with Dale's-law populations.</param>
 public sealed record LifParameters(
     float ExcitatoryReversal = 0.2f,
     float LeakReversal = 0f,

@@ -1,6 +1,10 @@
 namespace Sbp.Core.Neurons;
 
 /// <summary>Tsodyks–Markram short-term plasticity parameters (SBP-SPEC §4 defaults). Times in ms.</summary>
+/// <param name="U">Baseline release probability U (default 0.45; u rests there).</param>
+/// <param name="TauFacilitationMs">Facilitation time constant τ_f in ms (default 10).</param>
+/// <param name="TauDepressionMs">Depression (resource recovery) time constant τ_d in ms (default 2).</param>
+/// <param name="DtMs">Euler time step in ms (default 0.1, the LIF step).</param>
 public sealed record StpParameters(float U = 0.45f, float TauFacilitationMs = 10f, float TauDepressionMs = 2f, float DtMs = 0.1f);
 
 /// <summary>
@@ -13,12 +17,14 @@ public sealed record StpParameters(float U = 0.45f, float TauFacilitationMs = 10
 /// </summary>
 public static class ShortTermPlasticity
 {
+    /// <summary>Sets the state to rest: u = U, x = 1.</summary>
     public static void Reset(StpParameters p, Span<float> u, Span<float> x)
     {
         u.Fill(p.U);
         x.Fill(1f);
     }
 
+    /// <summary>One Euler step: updates u and x from the drive and scales <paramref name="current"/> in place by u·x/U (all three spans of one length).</summary>
     public static void Step(StpParameters p, Span<float> current, Span<float> u, Span<float> x)
     {
         int n = current.Length;

@@ -10,14 +10,17 @@ namespace Sbp.Core.Numerics;
 /// </summary>
 public static class Activations
 {
+    /// <summary>y = σ(x) = tanh(x/2), into (−1, 1); <paramref name="y"/> may be <paramref name="x"/>.</summary>
     public static void BipolarSigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         TensorPrimitives.Multiply(x, 0.5f, y);
         TensorPrimitives.Tanh(y, y);
     }
 
+    /// <summary>y = max(x, 0); <paramref name="y"/> may be <paramref name="x"/>.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
 
+    /// <summary>y = clip(x, 0, 1); <paramref name="y"/> may be <paramref name="x"/>.</summary>
     public static void Clip01(ReadOnlySpan<float> x, Span<float> y)
     {
         TensorPrimitives.Max(x, 0f, y);

@@ -5,7 +5,13 @@ using System.Runtime.Intrinsics;
 namespace Sbp.Core.Numerics;
 
 /// <summary>Whether an operand is used as stored or transposed.</summary>
-public enum Transpose { No, Yes }
+public enum Transpose
+{
+    /// <summary>op(X) = X.</summary>
+    No,
+    /// <summary>op(X) = Xᵀ.</summary>
+    Yes,
+}
 
 /// <summary>
 /// Single-precision matrix product C ← α·op(A)·op(B) + β·C on row-major storage (op = identity or transpose),

@@ -6,10 +6,14 @@ namespace Sbp.Core.Numerics;
 /// </summary>
 public sealed class Matrix
 {
+    /// <summary>Number of rows (≥ 0).</summary>
     public int Rows { get; }
+    /// <summary>Number of columns (≥ 0).</summary>
     public int Cols { get; }
+    /// <summary>The values, row-major: entry (r, c) at index r·Cols + c.</summary>
     public float[] Data { get; }
 
+    /// <summary>A zero matrix of the given shape.</summary>
     public Matrix(int rows, int cols)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -19,6 +23,7 @@ public sealed class Matrix
         Data = new float[checked(rows * cols)];
     }
 
+    /// <summary>A matrix over <paramref name="data"/> (not copied), which must hold exactly rows·cols values.</summary>
     public Matrix(int rows, int cols, float[] data)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -31,14 +36,17 @@ public sealed class Matrix
         Data = data;
     }
 
+    /// <summary>The entry at row <paramref name="r"/>, column <paramref name="c"/>.</summary>
     public float this[int r, int c]
     {
         get => Data[r * Cols + c];
         set => Data[r * Cols + c] = value;
     }
 
+    /// <summary>Row <paramref name="r"/> as a writable view into <see cref="Data"/>.</summary>
     public Span<float> Row(int r) => Data.AsSpan(r * Cols, Cols);
 
+    /// <summary>A copy with its own array.</summary>
     public Matrix Clone() => new(Rows, Cols, (float[])Data.Clone());
 
     /// <summary>The rows named by <paramref name="rows"/>, in that order, as a new matrix.</summary>
@@ -50,5 +58,6 @@ public sealed class Matrix
         return m;
     }
 
+    /// <summary>"Matrix RxC".</summary>
     public override string ToString() => $"Matrix {Rows}x{Cols}";
 }

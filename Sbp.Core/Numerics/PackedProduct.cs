@@ -11,13 +11,18 @@ namespace Sbp.Core.Numerics;
 /// </summary>
 public sealed class PackedOperand
 {
+    /// <summary>Columns per vector block: rows are padded with zeros to a multiple of 16.</summary>
     public const int ColumnBlock = 16;
+    /// <summary>Rows of op(W): the inner dimension of the product.</summary>
     public int K { get; }
+    /// <summary>Columns of op(W): the columns of the result.</summary>
     public int N { get; }
     /// <summary>N rounded up to a multiple of <see cref="ColumnBlock"/>: the row stride of <see cref="Data"/>.</summary>
     public int Stride { get; }
+    /// <summary>The packed rows, K x <see cref="Stride"/>, row-major, padding zero.</summary>
     public float[] Data { get; }
 
+    /// <summary>A zeroed operand for a K x N op(W); fill it with <see cref="Pack"/>.</summary>
     public PackedOperand(int k, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -58,6 +63,11 @@ public static class PackedProduct
     /// <summary>The k-block of <see cref="Gemm"/>: sums are split at the same places.</summary>
     public const int Kc = 256;
 
+    /// <summary>
+    /// C[r, j] ← C₀[r, j] + α·Σ_k A[r, k]·P[k, j] for the rows <paramref name="r0"/>..<paramref name="r1"/>−1 of A
+    /// (leading dimension <paramref name="lda"/> ≥ K) into C (leading dimension <paramref name="ldc"/> ≥ N); C₀ = C when
+    /// <paramref name="accumulate"/>, else 0. Rows outside the range are not touched, so threads may share A and C.
+    /// </summary>
     public static void Multiply(ReadOnlySpan<float> a, int lda, int r0, int r1, PackedOperand p, Span<float> c, int ldc, bool accumulate, float alpha = 1f)
     {
         int k = p.K, n = p.N;

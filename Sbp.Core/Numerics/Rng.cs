@@ -9,6 +9,7 @@ public sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose whole sequence is fixed by <paramref name="seed"/>.</summary>
     public Rng(ulong seed)
     {
         ulong x = seed;
@@ -33,6 +34,7 @@ public sealed class Rng
         return new Rng(SplitMix(ref x));
     }
 
+    /// <summary>The next 64 uniformly distributed bits.</summary>
     public ulong NextUInt64()
     {
         ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;

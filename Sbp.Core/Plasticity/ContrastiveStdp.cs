@@ -26,6 +26,7 @@ public enum BaseRule
 /// </summary>
 public static class ContrastiveStdp
 {
+    /// <summary>Writes ΔW of <paramref name="rule"/> for the first <paramref name="batch"/> rows of the states into <paramref name="dw"/> (n_pre x n_post); returns the multiply-accumulates performed. <see cref="BaseRule.SpikeTiming"/> is computed by <see cref="TraceStdp"/> instead.</summary>
     public static long Compute(BaseRule rule, Matrix preFree, Matrix preNudged, Matrix postFree, Matrix postNudged,
         int batch, float beta, Matrix dw, float[] scratch, int threads = 0)
     {

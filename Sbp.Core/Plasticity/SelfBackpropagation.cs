@@ -23,6 +23,14 @@ public enum RangeMode
 }
 
 /// <summary>Parameters of the SBP operator (SBP-SPEC §3; defaults = the reference).</summary>
+/// <param name="Fraction">Strength f of the propagated modification (default 0.2; ≥ 0; in modulate mode 0 leaves the base change as it is).</param>
+/// <param name="Range">Propagation range r in (0, 1] (default 0.1; without effect under <see cref="RangeMode.Reference"/>).</param>
+/// <param name="LambdaPre">λ_pre: weight of the presynaptic (row) lateral terms a± (default 1; ≥ 0).</param>
+/// <param name="LambdaPost">λ_post: weight of the postsynaptic (column) lateral term c⁻ (default 0.5; ≥ 0).</param>
+/// <param name="LambdaBp">λ_bp: weight of the backward terms e± from the layer above (default 1; ≥ 0).</param>
+/// <param name="Depth">How many weight layers upstream a modification travels (default 1, the paper; 0 = lateral terms only).</param>
+/// <param name="Mode">Whether SBP rescales every layer's own change or synthesises upstream changes (default: modulate).</param>
+/// <param name="RangeMode">What <paramref name="Range"/> means (default: the reference, where it has no effect).</param>
 public sealed record SbpParameters(
     float Fraction = 0.2f,
     float Range = 0.1f,
@@ -33,6 +41,7 @@ public sealed record SbpParameters(
     SbpMode Mode = SbpMode.Modulate,
     RangeMode RangeMode = RangeMode.Reference)
 {
+    /// <summary>Every reason these parameters cannot run, empty when they can.</summary>
     public IEnumerable<string> Problems()
     {
         if (!(Fraction >= 0) || !float.IsFinite(Fraction)) yield return $"SBP fraction f must be a finite number ≥ 0 (got {Fraction})";

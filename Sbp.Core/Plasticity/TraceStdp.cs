@@ -3,11 +3,16 @@ using Sbp.Core.Numerics;
 namespace Sbp.Core.Plasticity;
 
 /// <summary>An STDP window: amplitudes and time constants of the pre- and postsynaptic traces (times in ms).</summary>
+/// <param name="APlus">Amplitude A₊ of potentiation (presynaptic trace × postsynaptic spike); ≥ 0.</param>
+/// <param name="AMinus">Amplitude A₋ of depression (presynaptic spike × postsynaptic trace); ≥ 0.</param>
+/// <param name="TauPlusMs">Time constant τ₊ of the presynaptic trace in ms; &gt; 0.</param>
+/// <param name="TauMinusMs">Time constant τ₋ of the postsynaptic trace in ms; &gt; 0.</param>
 /// <param name="StepMs">Time represented by one free/nudged iteration.</param>
 /// <param name="Threshold">A neuron "spikes" in an iteration when its state exceeds this value.</param>
 public sealed record StdpWindow(float APlus = 1f, float AMinus = 1f, float TauPlusMs = 20f, float TauMinusMs = 20f,
     float StepMs = 1f, float Threshold = 0.05f)
 {
+    /// <summary>Every reason this window cannot run, empty when it can.</summary>
     public IEnumerable<string> Problems()
     {
         if (!(TauPlusMs > 0) || !(TauMinusMs > 0)) yield return $"STDP time constants must be positive (τ₊ {TauPlusMs}, τ₋ {TauMinusMs})";
@@ -17,7 +22,13 @@ public sealed record StdpWindow(float APlus = 1f, float AMinus = 1f, float TauPl
 }
 
 /// <summary>The two phases whose spikes are contrasted.</summary>
-public enum Phase { Free, Nudged }
+public enum Phase
+{
+    /// <summary>The free phase (no nudge).</summary>
+    Free,
+    /// <summary>The nudged phase (output pulled towards the target).</summary>
+    Nudged,
+}
 
 /// <summary>
 /// Pair-based spike-timing STDP with exponential traces, contrasted between the nudged and the free phase.
@@ -35,8 +46,10 @@ public sealed class TraceStdp
     private readonly Matrix[] _spikes, _pre, _post, _accFree, _accNudged;
     private int _iterFree, _iterNudged;
 
+    /// <summary>The window the traces and amplitudes use.</summary>
     public StdpWindow Window { get; }
 
+    /// <summary>Traces and accumulators for a network of the given layer sizes and at most <paramref name="batchCapacity"/> samples per batch; throws <see cref="ArgumentException"/> for an invalid window.</summary>
     public TraceStdp(int[] layerSizes, int batchCapacity, StdpWindow window)
     {
         var problems = window.Problems().ToList();

@@ -6,9 +6,15 @@ namespace Sbp.Core.Plasticity;
 /// The constraints on one weight matrix (rows = presynaptic neurons): optional bounds [Min, Max] and, for Dale's law,
 /// the number of presynaptic rows (the last ones) that are inhibitory. Excitatory rows stay ≥ 0, inhibitory ≤ 0.
 /// </summary>
+/// <param name="Min">Lower bound of every weight, or null for none.</param>
+/// <param name="Max">Upper bound of every weight, or null for none.</param>
+/// <param name="Dale">Whether Dale's law holds: excitatory rows ≥ 0, inhibitory rows ≤ 0.</param>
+/// <param name="InhibitoryRows">Number of inhibitory presynaptic rows (the last ones) under Dale's law.</param>
 public readonly record struct WeightConstraints(float? Min = null, float? Max = null, bool Dale = false, int InhibitoryRows = 0)
 {
+    /// <summary>No bounds and no Dale's law.</summary>
     public static readonly WeightConstraints None = new();
+    /// <summary>True when there is nothing to enforce.</summary>
     public bool IsNone => Min is null && Max is null && !Dale;
 }
 
@@ -18,6 +24,7 @@ public readonly record struct WeightConstraints(float? Min = null, float? Max = 
 /// </summary>
 public static class WeightBounds
 {
+    /// <summary>Clips every weight of <paramref name="w"/> into its bounds in place (excitatory rows to ≥ 0 and inhibitory rows to ≤ 0 under Dale's law); throws <see cref="ArgumentException"/> for empty bounds.</summary>
     public static void Enforce(Matrix w, WeightConstraints c)
     {
         if (c.IsNone) return;

@@ -3,7 +3,7 @@ using Sbp.Core.Numerics;
 namespace Sbp.Core.Reference;
 
 /// <summary>The obvious triple loop (double accumulation), used only as the test oracle of <see cref="Gemm"/>.</summary>
-public static class ScalarGemm
+internal static class ScalarGemm
 {
     public static void Multiply(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc)

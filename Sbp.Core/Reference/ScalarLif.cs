@@ -3,7 +3,7 @@ using Sbp.Core.Neurons;
 namespace Sbp.Core.Reference;
 
 /// <summary>The LIF step written as plainly as possible (double arithmetic), the test oracle of <see cref="Lif.Step"/>.</summary>
-public static class ScalarLif
+internal static class ScalarLif
 {
     public static int Step(LifParameters p, float[] current, float[] g, float[] v)
     {

@@ -6,8 +6,9 @@ namespace Sbp.Core.Reference;
 /// The test oracle of <see cref="PackedProduct"/>, one element at a time from the unpacked W: for each block of
 /// 256 k, t = fma(A[r,k], op(W)[k,j], t) from t = 0, then C ← t·α + C (C starting from 0 unless accumulating).
 /// </summary>
-public static class ScalarPackedProduct
+internal static class ScalarPackedProduct
 {
+    /// <summary>C[r, j] ← C₀[r, j] + α·Σ_k A[r, k]·op(W)[k, j] for rows r0..r1−1, element by element.</summary>
     public static void Multiply(float[] a, int lda, int r0, int r1, Matrix w, Transpose t, float[] c, int ldc, bool accumulate, float alpha = 1f)
     {
         int k = t == Transpose.No ? w.Rows : w.Cols, n = t == Transpose.No ? w.Cols : w.Rows;

@@ -8,7 +8,7 @@ namespace Sbp.Core.Reference;
 /// The test oracle of <see cref="SparseRows"/>: one event at a time, each adding a whole row (o ← o + row when the
 /// value is 1, o ← row·v + o otherwise), in the order of the events.
 /// </summary>
-public static class ScalarSparseRows
+internal static class ScalarSparseRows
 {
     /// <summary>out[b, :] (+)= Σ_i x[b, i]·W[i, :] for b &lt; batch (x: batch x n, W: n x m, out: batch x m).</summary>
     public static long Multiply(ReadOnlySpan<float> x, int batch, int n, Matrix w, Span<float> output, bool accumulate)
