@@ -215,6 +215,7 @@ let build (root: string) =
                 line ""
                 line (markdown pt)
             for m in missingBaselines gs do missing.Add $"grid {g.Name}: {m}"
+            for u in unreadable gs do missing.Add $"grid {g.Name}: record {u}"
             let plots = Path.Combine(root, g.Name, "plots")
             if Directory.Exists plots then
                 let names = Directory.GetFiles(plots, "*.png") |> Array.map Path.GetFileName |> Array.sort

@@ -149,6 +149,8 @@ let tests =
             write (Path.Combine(d.Path, "g", "renamed", "run.json")) bad
             let e = throwsOf<InvalidDataException> (fun () -> Tables.write d.Path "g" None |> ignore) "unreadable record"
             Expect.stringContains e.Message "sbp-paper" "names the record's problem"
+            let _, missing = Report.build d.Path
+            Expect.isTrue (missing |> List.exists (fun m -> m.StartsWith "grid g: record " && m.Contains "'sbp-paper'")) "the report names it too"
 
         testCase "a grid of an earlier schema is named as to regenerate; its table keeps a banner and no comparisons" <| fun () ->
             use d = new TempDir()
