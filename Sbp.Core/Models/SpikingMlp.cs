@@ -53,6 +53,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     private readonly float[] _ebuf;
     private readonly Adam[] _adamW, _adamB;
     private readonly Rng _encode, _replace;
+    private readonly int[] _codeIndex, _codeCount;  // per sample: the pixels with p > 0 (row i at i·n_0) and their count
+    private readonly uint[] _codeThreshold;         // their integer Bernoulli thresholds ⌈p·2²⁴⌉, fixed over the steps
     private readonly SelfBackpropagation? _operator;
     private readonly SpikingMlpEnergy? _energy;
     private int _batch, _epoch;
@@ -109,6 +111,9 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         _preMean = _n.Select(n => new float[n]).ToArray();
         _ebuf = new float[b * _n.Max()];
         _encode = Rng.Derive(p.Seed, 0xE0C0DE);
+        _codeIndex = new int[b * _n[0]];
+        _codeThreshold = new uint[b * _n[0]];
+        _codeCount = new int[b];
         _replace = Rng.Derive(p.Seed, 0x5EB1ACE);
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
         if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
@@ -142,6 +147,10 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         _batch = rows.Length;
         for (int i = 0; i < rows.Length; i++) targets.Row(rows[i]).CopyTo(_y.Row(i));
         Live(_out).Clear();
+        if (p.Encoding == InputEncoding.Bernoulli)
+            for (int i = 0; i < rows.Length; i++)
+                _codeCount[i] = SmlpKernels.BernoulliThresholds(features.Row(rows[i]).Slice(0, _n[0]), _codeIndex.AsSpan(i * _n[0], _n[0]), _codeThreshold.AsSpan(i * _n[0], _n[0]));
+        bool heaviside = p.Spike != SpikeFunction.Smooth;
         for (int t = 0; t < _steps; t++)
         {
             Encode(features, rows, t, _x[t][0]);
@@ -154,7 +163,13 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 TensorPrimitives.Sigmoid(a, a);
                 var m = Live(_m[t][k]);
                 var s = Live(_x[t][k + 1]);
-                // m = 0.2·m_{t−1}·(1 − s_{t−1}) + a − 0.1
+                SynapticOps += 3L * m.Length;
+                // m = 0.2·m_{t−1}·(1 − s_{t−1}) + a − 0.1, s = H(m − θ): one pass
+                if (heaviside)
+                {
+                    SmlpKernels.LeakSpike(a, t == 0 ? default : Live(_m[t - 1][k]), t == 0 ? default : Live(_x[t - 1][k + 1]), m, s, p.Decay, p.CurrentOffset, p.Threshold);
+                    continue;
+                }
                 if (t == 0) TensorPrimitives.Subtract(a, p.CurrentOffset, m);
                 else
                 {
@@ -163,7 +178,6 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                     for (int i = 0; i < m.Length; i++) m[i] = p.Decay * mp[i] * (1f - sp[i]) + a[i] - p.CurrentOffset;
                 }
                 for (int i = 0; i < m.Length; i++) s[i] = SurrogateGradient.Spike(p.Spike, m[i], p.Threshold);
-                SynapticOps += 3L * m.Length;
             }
             TensorPrimitives.Add(Live(_out), Live(_topSpikes[t]), Live(_out));
         }
@@ -189,7 +203,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
             switch (p.Encoding)
             {
                 case InputEncoding.Bernoulli:
-                    for (int j = 0; j < n; j++) dst[j] = src[j] > 0 && _encode.NextSingle() < src[j] ? 1f : 0f;
+                    // [u·2⁻²⁴ < p] as u < ⌈p·2²⁴⌉, one draw per pixel with p > 0 (the thresholds set up in Forward)
+                    SmlpKernels.BernoulliDraw(_encode, _codeIndex.AsSpan(i * n, _codeCount[i]), _codeThreshold.AsSpan(i * n, _codeCount[i]), dst);
                     break;
                 case InputEncoding.Static:
                     src.CopyTo(dst);
@@ -268,14 +283,19 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 var dmNext = Live(_dmNext[k]);
                 var dm = Live(_dm[k]);
                 var dA = Live(_dA[k]);
-                for (int i = 0; i < dm.Length; i++)
+                if (p.Spike == SpikeFunction.Rectangular)
+                    SmlpKernels.BackwardRectangular(dS, m, s, a, dmNext, dm, dA, p.Decay, p.Threshold, SurrogateGradient.RectangleHalfWidth);
+                else
                 {
-                    float ds = dS[i] - p.Decay * m[i] * dmNext[i];
-                    float d = ds * SurrogateGradient.Derivative(p.Spike, m[i], p.Threshold) + p.Decay * (1f - s[i]) * dmNext[i];
-                    dm[i] = d;
-                    dA[i] = d * a[i] * (1f - a[i]);
+                    for (int i = 0; i < dm.Length; i++)
+                    {
+                        float ds = dS[i] - p.Decay * m[i] * dmNext[i];
+                        float d = ds * SurrogateGradient.Derivative(p.Spike, m[i], p.Threshold) + p.Decay * (1f - s[i]) * dmNext[i];
+                        dm[i] = d;
+                        dA[i] = d * a[i] * (1f - a[i]);
+                    }
+                    dm.CopyTo(dmNext);
                 }
-                dm.CopyTo(dmNext);
                 bool hidden = k < _w - 1;
                 long bpOps = hidden ? 6L * dm.Length : 0;
                 long ownOps = hidden ? 0 : 6L * dm.Length;

@@ -37,7 +37,11 @@ public static class SparseRows
                 var xr = x.Slice(b * n, n);
                 int count = 0;
                 for (int i = 0; i < n; i++)
-                    if (xr[i] != 0f) idx[count++] = i;
+                {
+                    // branch-free: spikes are too irregular for the branch predictor
+                    idx[count] = i;
+                    count += xr[i] != 0f ? 1 : 0;
+                }
                 if (count == 0) continue;
                 // factors x[b, i] and rows i*m, one event each
                 AddRows(o, w.Data, m, idx.AsSpan(0, count), xr, 1, 0);
@@ -147,8 +151,7 @@ public static class SparseRows
             for (int b = 0; b < batch; b++)
             {
                 var xr = x.Slice(b * n + i0, width);
-                for (int i = 0; i < width; i++)
-                    if (xr[i] != 0f) start[i + 1]++;
+                for (int i = 0; i < width; i++) start[i + 1] += xr[i] != 0f ? 1 : 0;
             }
             for (int i = 0; i < width; i++) start[i + 1] += start[i];
             for (int b = 0; b < batch; b++)

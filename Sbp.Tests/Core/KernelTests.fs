@@ -97,6 +97,44 @@ let tests =
                     Expect.equal half2 half1 $"s/2, n = {n}"
                     Expect.isGreaterThan spikes1 (if n >= 37 then 0 else -1) "some neurons fire"
 
+        property "the spiking MLP's fused step passes equal their scalar oracle bit for bit, tails included" <| fun (len: uint16) (first: bool) (seed: uint64) ->
+            let n = 1 + int len % 300
+            let rng = Rng seed
+            let a = Array.init n (fun _ -> rng.NextSingle())
+            let mPrev = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 0.5f)
+            let sPrev = Array.init n (fun _ -> if rng.NextSingle() < 0.3f then 1.0f else 0.0f)
+            let m1, s1, m2, s2 = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+            if first then SmlpKernels.LeakSpike(ReadOnlySpan a, ReadOnlySpan.Empty, ReadOnlySpan.Empty, Span m1, Span s1, 0.2f, 0.1f, 0.5f)
+            else SmlpKernels.LeakSpike(ReadOnlySpan a, ReadOnlySpan mPrev, ReadOnlySpan sPrev, Span m1, Span s1, 0.2f, 0.1f, 0.5f)
+            ScalarSmlpKernels.LeakSpike(a, (if first then null else mPrev), (if first then null else sPrev), m2, s2, 0.2f, 0.1f, 0.5f)
+            let dS = random rng n
+            let next0 = random rng n
+            let dmNext1, dmNext2 = Array.copy next0, Array.copy next0
+            let dm1, dA1, dm2, dA2 = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+            SmlpKernels.BackwardRectangular(ReadOnlySpan dS, ReadOnlySpan m2, ReadOnlySpan s2, ReadOnlySpan a, Span dmNext1, Span dm1, Span dA1, 0.2f, 0.5f, 0.3f)
+            ScalarSmlpKernels.BackwardRectangular(dS, m2, s2, a, dmNext2, dm2, dA2, 0.2f, 0.5f)
+            m1 = m2 && s1 = s2 && dm1 = dm2 && dA1 = dA2 && dmNext1 = dmNext2 && Array.exists (fun v -> v = 1.0f) s2 = Array.exists (fun v -> v > 0.5f) m2
+
+        testCase "the integer Bernoulli code draws the float code's spikes from the same stream" <| fun () ->
+            let rng = Rng 11UL
+            // zeros, ones, values above one, exact multiples of 2⁻²⁴ and their neighbours, random intensities
+            let edge = [| 0.0f; 1.0f; 1.5f; -0.2f; 0.5f; 1.0f / 16777216.0f; 3.0f / 16777216.0f; BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits 0.25f + 1); BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits 0.75f - 1) |]
+            let p = Array.append edge (Array.init 775 (fun _ -> let u = rng.NextSingle() in if u < 0.6f then 0.0f else u))
+            let index, threshold = Array.zeroCreate p.Length, Array.zeroCreate p.Length
+            let count = SmlpKernels.BernoulliThresholds(ReadOnlySpan p, Span index, Span threshold)
+            Expect.equal count (p |> Array.filter (fun v -> v > 0.0f) |> Array.length) "pixels that can fire"
+            let fast, slow = Rng 5UL, Rng 5UL
+            for step in 0 .. 40 do
+                let x1, x2 = Array.create p.Length nanf, Array.zeroCreate p.Length
+                SmlpKernels.BernoulliDraw(fast, ReadOnlySpan(index, 0, count), ReadOnlySpan(threshold, 0, count), Span x1)
+                ScalarSmlpKernels.Bernoulli(slow, p, x2)
+                Expect.equal x1 x2 $"step {step}"
+            // the thresholds are exact at the edges: p = k·2⁻²⁴ fires for u < k only
+            Expect.equal threshold[Array.IndexOf(index, 5)] 1u "p = 2⁻²⁴"
+            Expect.equal threshold[Array.IndexOf(index, 4)] 8388608u "p = 1/2"
+            Expect.equal threshold[Array.IndexOf(index, 2)] 16777216u "p > 1 always fires"
+            Expect.equal (fast.NextUInt64()) (slow.NextUInt64()) "the same number of draws"
+
         testCase "the finiteness check finds a NaN or an infinity at every position" <| fun () ->
             for n in [ 1; 8; 13; 100 ] do
                 Expect.isTrue (Activations.AllFinite(ReadOnlySpan(Array.init n float32))) $"finite, n = {n}"
