@@ -45,6 +45,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     private readonly Matrix[] _topSpikes;    // [t]: the output layer's spikes
     private readonly Matrix _out, _y, _dOut;
     private readonly Matrix[] _dm, _dmNext, _dA, _dS;
+    private readonly float[][] _dASteps;     // [k]: ∂L/∂a of every step, step q = T−1−t at rows q·B.., for the deferred weight gradient
+    private readonly Matrix[][] _xBackward;  // [k][q]: the input of layer k at step T−1−q (BPTT order)
     private readonly Matrix[] _grad, _repl;
     private readonly float[][] _gradBias;
     private readonly Matrix[] _feedback;      // R_k: n_{k+1} x n_out, fixed
@@ -78,6 +80,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         _y = new Matrix(b, _n[^1]);
         _dOut = new Matrix(b, _n[^1]);
         _dm = PerK(k => _n[k + 1]); _dmNext = PerK(k => _n[k + 1]); _dA = PerK(k => _n[k + 1]); _dS = PerK(k => _n[k + 1]);
+        _dASteps = Enumerable.Range(0, _w).Select(k => new float[_steps * b * _n[k + 1]]).ToArray();
+        _xBackward = Enumerable.Range(0, _w).Select(k => Enumerable.Range(0, _steps).Select(q => _x[_steps - 1 - q][k]).ToArray()).ToArray();
         var rng = Rng.Derive(p.Seed, 1);
         Weights = new Matrix[_w];
         Biases = new float[_w][];
@@ -267,6 +271,11 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
             Live(_dmNext[k]).Clear();
         }
         int lowest = hiddenByBackprop ? 0 : _w - 1;
+        // Without per-step replacement every step adds x_tᵀ(∂L/∂a_t) to the weight gradient: those products run once
+        // after the loop over all steps (t descending, the same additions in the same order), a block of the gradient
+        // held in registers across the steps. The per-step form interleaves replacements, so it adds step by step.
+        bool deferred = !perStep;
+        int capacity = p.BatchSize;
         float dOutScale = 2f / (_batch * _n[^1]) / _steps;
         for (int t = _steps - 1; t >= 0; t--)
         {
@@ -282,7 +291,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 var a = Live(_a[t][k]);
                 var dmNext = Live(_dmNext[k]);
                 var dm = Live(_dm[k]);
-                var dA = Live(_dA[k]);
+                int q = _steps - 1 - t, nk = _n[k + 1];
+                var dA = deferred ? _dASteps[k].AsSpan(q * capacity * nk, _batch * nk) : Live(_dA[k]);
                 if (p.Spike == SpikeFunction.Rectangular)
                     SmlpKernels.BackwardRectangular(dS, m, s, a, dmNext, dm, dA, p.Decay, p.Threshold, SurrogateGradient.RectangleHalfWidth);
                 else
@@ -299,7 +309,9 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 bool hidden = k < _w - 1;
                 long bpOps = hidden ? 6L * dm.Length : 0;
                 long ownOps = hidden ? 0 : 6L * dm.Length;
-                if (!hidden || bpStep)
+                if (deferred)
+                    Activations.ColumnSumAdd(dA, _batch, _gradBias[k]);
+                else if (!hidden || bpStep)
                 {
                     long g = SparseRows.TransposeMultiplyAdd(_x[t][k], _batch, _dA[k], _grad[k], 1f, Threads);
                     Activations.ColumnSumAdd(dA, _batch, _gradBias[k]);
@@ -315,13 +327,20 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 {
                     // ∂L/∂s of the layer below at this step, (∂L/∂a)·W_kᵀ: work done only for the hidden layers
                     int nin = _n[k], nout = _n[k + 1];
-                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nin, nout, 1f, _dA[k].Data, 0, nout, Weights[k].Data, 0, nout, 0f, _dS[k - 1].Data, 0, nin, Threads);
+                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nin, nout, 1f, deferred ? _dASteps[k] : _dA[k].Data, deferred ? q * capacity * nout : 0, nout, Weights[k].Data, 0, nout, 0f, _dS[k - 1].Data, 0, nin, Threads);
                     bpOps += (long)_batch * nin * nout;
                 }
                 SynapticOps += bpOps + ownOps;
                 HiddenBackpropOps += bpOps;
             }
         }
+        if (deferred)
+            for (int k = lowest; k < _w; k++)
+            {
+                long g = SparseRows.TransposeMultiplyAddSteps(_xBackward[k], _batch, _dASteps[k], capacity, _grad[k], 1f, Threads);
+                SynapticOps += g;
+                if (k < _w - 1) HiddenBackpropOps += g;
+            }
         if (_energy is not null && p.EnergyGradient == EnergyGradient.Full)
             for (int k = lowest; k < _w; k++) SynapticOps += _energy.AddWeightGradient(k, _grad[k], p.EnergyWeight);
     }

@@ -76,6 +76,21 @@ let tests =
             let e4 = ScalarSparseRows.TransposeMultiplyAdd(ReadOnlySpan x, batch, n, ReadOnlySpan d, g2, f)
             fast = slow && e1 = e2 && g1.Data = g2.Data && e3 = e4
 
+        property "the weight gradient over all steps at once equals one sparse product per step, any thread count" <| fun (steps: byte) (batch: byte) (n: byte) (m: uint16) (threads: byte) (seed: uint64) ->
+            let steps, batch, n, m, threads = 1 + int steps % 6, 1 + int batch % 9, 1 + int n % 40, 1 + int m % 150, 1 + int threads % 3
+            let rng = Rng seed
+            let stride = batch + int (seed % 3UL)
+            let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < 0.7f then 0.0f elif u < 0.9f then 1.0f else u)))
+            let d = random rng (steps * stride * m)
+            let g0 = random rng (n * m)
+            let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
+            let e1 = SparseRows.TransposeMultiplyAddSteps(ReadOnlySpan xs, batch, d, stride, once, 0.5f, threads)
+            let mutable e2 = 0L
+            for q in 0 .. steps - 1 do
+                let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
+                e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
+            once.Data = perStep.Data && e1 = e2
+
         testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
             let p = LifParameters()
             for n in [ 1; 7; 16; 37; 500; 4000 ] do
