@@ -150,6 +150,19 @@ let tests =
             Expect.equal threshold[Array.IndexOf(index, 2)] 16777216u "p > 1 always fires"
             Expect.equal (fast.NextUInt64()) (slow.NextUInt64()) "the same number of draws"
 
+        property "the one-pass scaled update equals MultiplyAdd and its check equals the divergence check" <| fun (len: uint16) (bad: byte) (seed: uint64) ->
+            let n = 1 + int len % 200
+            let rng = Rng seed
+            let w0 = Array.init n (fun _ -> (rng.NextSingle() * 2.0f - 1.0f) * 1.2e4f)
+            let dw = random rng n
+            let at = int bad % (n + 1)
+            if at < n then dw[at] <- [| nanf; infinityf; -infinityf; 3e8f |][int (seed % 4UL)]
+            let w1, w2 = Array.copy w0, Array.copy w0
+            let ok = ScaledUpdate.AddScaledWithin(Span w1, ReadOnlySpan dw, 0.37f, Sbp.Core.Models.Divergence.MaxMagnitude)
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan dw, 0.37f, ReadOnlySpan w2, Span w2)
+            let okCheck = isNull (Sbp.Core.Models.Divergence.Check(ReadOnlySpan w2))
+            (w1 |> Array.map BitConverter.SingleToInt32Bits) = (w2 |> Array.map BitConverter.SingleToInt32Bits) && ok = okCheck
+
         testCase "the finiteness check finds a NaN or an infinity at every position" <| fun () ->
             for n in [ 1; 8; 13; 100 ] do
                 Expect.isTrue (Activations.AllFinite(ReadOnlySpan(Array.init n float32))) $"finite, n = {n}"
