@@ -355,6 +355,24 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
         }
     }
 
+    /// <summary>
+    /// One relaxation step of a layer's state, given its full drive d (= s_{ℓ−1}W_{ℓ−1} + b_ℓ [+ s_{ℓ+1}W_ℓᵀ]):
+    /// hidden s ← σ(s − ε(s − d)); output s ← relu(s − ε(s − d [+ β(s − y)])), the β term only where
+    /// <paramref name="y"/> is given (nudged phase). d and <paramref name="diff"/> are overwritten.
+    /// </summary>
+    private static void RelaxState(Span<float> s, Span<float> d, float eps, bool hidden, ReadOnlySpan<float> y, float beta, Span<float> diff)
+    {
+        TensorPrimitives.Subtract(s, d, d);
+        if (!hidden && !y.IsEmpty)
+        {
+            TensorPrimitives.Subtract(s, y, diff);
+            TensorPrimitives.MultiplyAdd(diff, beta, d, d);
+        }
+        TensorPrimitives.MultiplyAdd(d, -eps, s, s);
+        if (hidden) Activations.BipolarSigmoid(s, s);
+        else Activations.Relu(s, s);
+    }
+
     /// <summary>Phase 2 or 3 for samples r0..r1−1: the same operations as <see cref="Relax"/>, on these rows.</summary>
     private void RelaxBlock(Matrix[] s, int r0, int r1, bool nudged)
     {
@@ -369,25 +387,10 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
                 var d = Rows(_drive[l], r0, r1);
                 Activations.AddRowVector(d, Biases[l], rows);
                 var sl = Rows(s[l], r0, r1);
-                if (l < _layers - 1)
-                {
+                bool hidden = l < _layers - 1;
+                if (hidden)
                     PackedProduct.Multiply(s[l + 1].Data, _n[l + 1], r0, r1, _wtPacked[l]!, _drive[l].Data, _n[l], accumulate: true);
-                    TensorPrimitives.Subtract(sl, d, d);
-                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
-                    Activations.BipolarSigmoid(sl, sl);
-                }
-                else
-                {
-                    TensorPrimitives.Subtract(sl, d, d);
-                    if (nudged)
-                    {
-                        var diff = Rows(_diff, r0, r1);
-                        TensorPrimitives.Subtract(sl, Rows(_y, r0, r1), diff);
-                        TensorPrimitives.MultiplyAdd(diff, p.Beta, d, d);
-                    }
-                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
-                    Activations.Relu(sl, sl);
-                }
+                RelaxState(sl, d, eps, hidden, nudged ? Rows(_y, r0, r1) : default, p.Beta, Rows(_diff, r0, r1));
             }
         }
     }
@@ -433,29 +436,14 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
                 var d = Live(drive);
                 Activations.AddRowVector(d, Biases[l], _batch);
                 var sl = Live(s[l]);
-                if (l < _layers - 1)
+                bool hidden = l < _layers - 1;
+                if (hidden)
                 {
                     int nq = _n[l + 1], nl = _n[l];
                     Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nl, nq, 1f, s[l + 1].Data, 0, nq, Weights[l].Data, 0, nq, 1f, drive.Data, 0, nl, Threads);
                     SynapticOps += (long)_batch * nl * nq;
-                    // s ← σ(s − ε(s − drive))
-                    TensorPrimitives.Subtract(sl, d, d);
-                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
-                    Activations.BipolarSigmoid(sl, sl);
                 }
-                else
-                {
-                    // s ← relu(s − ε(s − drive [+ β(s − y)]))
-                    TensorPrimitives.Subtract(sl, d, d);
-                    if (nudged)
-                    {
-                        var diff = _scratch.AsSpan(0, sl.Length);
-                        TensorPrimitives.Subtract(sl, Live(_y), diff);
-                        TensorPrimitives.MultiplyAdd(diff, p.Beta, d, d);
-                    }
-                    TensorPrimitives.MultiplyAdd(d, -eps, sl, sl);
-                    Activations.Relu(sl, sl);
-                }
+                RelaxState(sl, d, eps, hidden, nudged ? Live(_y) : default, p.Beta, _scratch.AsSpan(0, sl.Length));
                 SynapticOps += 4L * sl.Length;
             }
             if (_trace is not null) SynapticOps += _trace.Step(s, _batch, phase, Threads);
