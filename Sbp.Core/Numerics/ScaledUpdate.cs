@@ -10,7 +10,7 @@ namespace Sbp.Core.Numerics;
 ///   ok ⇔ |w| ≤ limit for every updated value (false for NaN and ±∞)
 /// so that the update and the divergence check read the 392k weights of a layer once instead of twice.
 /// </summary>
-public static class ScaledUpdate
+internal static class ScaledUpdate
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AddScaledWithin(Span<float> w, ReadOnlySpan<float> dw, float alpha, float limit)
