@@ -125,7 +125,7 @@ type SweepArgs =
             | Smlp _ -> SmlpConfig.family.Summary + "."
 
 /// The registered model families (the subcommands of `train` and `sweep` above name them).
-let families = [ SnnConfig.registered; EqPropConfig.registered; SmlpConfig.registered ]
+let families = Families.all
 
 /// Qualified (BenchArgs.Epochs ...): its case names repeat those of the other verbs.
 [<RequireQualifiedAccess>]
@@ -178,10 +178,12 @@ type TableArgs =
 
 type ReportArgs =
     | Results of dir: string
+    | Allow_Missing
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
+            | Allow_Missing -> "write the report even when comparisons have no runs (they are listed under Missing); without it, a missing comparison is an error."
 
 type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>

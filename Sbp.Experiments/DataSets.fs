@@ -33,6 +33,25 @@ let parseName (s: string) =
             let known = names |> List.map snd |> String.concat ", "
             Error $"unknown data set '{s.Trim()}'; expected one of {known}"
 
+/// What a task's "accuracy" measures.
+type Metric =
+    /// The fraction of test samples classified correctly.
+    | Accuracy
+    /// The cosine similarity of output and target (NETtalk's phoneme features, the paper's metric).
+    | CosineSimilarity
+
+/// The metric a task is scored by.
+let metricOf (d: DataSetName) =
+    match d with
+    | Nettalk -> CosineSimilarity
+    | Mnist | Mnist10k | Fashion | Dvs -> Accuracy
+
+/// The metric's name in text ("accuracy", "cosine similarity").
+let metricText (m: Metric) =
+    match m with
+    | Accuracy -> "accuracy"
+    | CosineSimilarity -> "cosine similarity"
+
 /// How much of a task to load and where user-supplied files are. `None` sizes mean the task's default split.
 type LoadOptions =
     { TrainSize: int option

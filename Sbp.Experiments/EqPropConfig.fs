@@ -188,6 +188,29 @@ let keys: Key<EqPropConfig> list =
       Keys.integer "free-iterations" (fun n c -> { c with FreeIterations = n })
       Keys.integer "nudge-iterations" (fun n c -> { c with NudgeIterations = n }) ]
 
+/// The comparison's baseline: the authors' SBP energy and the SBP operator against plain equilibrium propagation.
+let baseline (c: EqPropConfig) =
+    match c.Rule with
+    | EqProp -> None
+    | SbpEnergy _ | SbpOperator _ -> Some { c with Rule = EqProp }
+
+/// The resolved configuration a run record describes (the inverse of `describe`).
+let ofRecord (kvs: Decode.Fields) =
+    { defaults with
+        Epsilon = Decode.float32 kvs "epsilon"
+        Beta = Some(Decode.float32 kvs "beta")
+        RandomBetaSign = Decode.flag kvs "randomBetaSign"
+        LearningRates = Some(Decode.float32s kvs "learningRates")
+        FreeIterations = Decode.int kvs "freeIterations"
+        NudgeIterations = Decode.int kvs "nudgeIterations"
+        Rule =
+          (if Decode.has kvs "theta" then SbpEnergy(Decode.float32 kvs "theta")
+           elif Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
+           else EqProp)
+        WeightBounds = Decode.bounds kvs "weightBounds" }
+    |> readCommon common kvs
+
+
 let family: Family<EqPropConfig> =
     { Name = "eqprop"
       Summary = "equilibrium propagation (the paper's ANN: an energy network relaxed to equilibrium)"
@@ -198,6 +221,8 @@ let family: Family<EqPropConfig> =
       Introduced = []
       Treatment = [ "rule"; "theta"; "sbp" ]
       RuleName = ruleName
+      Baseline = baseline
+      OfRecord = ofRecord
       Dataset = fun c -> c.Dataset
       Common = common
       Sizes = fun c -> let r = resolve c in r.TrainSize, r.TestSize

@@ -28,6 +28,17 @@ type Common<'c> =
       Seed: uint64 -> 'c -> 'c
       CheckInvariants: bool -> 'c -> 'c }
 
+/// Reads the parameters every family has from a run record's `config` into a configuration, with the family's setters.
+let readCommon (s: Common<'c>) (kvs: Decode.Fields) (c: 'c) =
+    c
+    |> s.Dataset(Decode.dataset kvs)
+    |> s.TrainSize(Decode.size kvs "trainSize")
+    |> s.TestSize(Decode.size kvs "testSize")
+    |> s.Hidden(Decode.ints kvs "hidden")
+    |> s.Epochs(Decode.int kvs "epochs")
+    |> s.BatchSize(Decode.int kvs "batchSize")
+    |> s.CheckInvariants(Decode.flag kvs "checkInvariants")
+
 /// A model family, registered once: everything the experiment layer (grids, runner, CLI, bench) needs of it.
 type Family<'c> =
     { /// The family's name on the command line and in run records ("snn", "eqprop", "smlp").
@@ -51,6 +62,12 @@ type Family<'c> =
       /// gets one seed, derived from the other keys.
       Treatment: string list
       RuleName: 'c -> string
+      /// The configuration a run of this one is compared against (the same configuration under the family's
+      /// baseline rule; run records pair it by replicate), None for a baseline itself.
+      Baseline: 'c -> 'c option
+      /// The resolved configuration a run record's `config` describes (the inverse of `Describe`, seed aside);
+      /// fails with a `Decode.DecodeError` naming the field.
+      OfRecord: (string * Value) list -> 'c
       Dataset: 'c -> DataSetName
       /// Setters of the parameters every family has.
       Common: Common<'c>
@@ -255,6 +272,12 @@ type Registered =
       OfArgs: CommonArgs -> obj -> Experiment
       /// The sweep keys: name and what its values look like.
       Keys: (string * string) list
+      /// The experiment a run record of this family describes: its typed configuration with the record's seed and
+      /// replicate; an error names the field that cannot be read, or says that the configuration reads back as
+      /// another experiment than the record's id.
+      Read: Record -> Result<Experiment, string>
+      /// The experiment a run of `e` is compared against (same replicate), None for a baseline itself.
+      Baseline: Experiment -> Experiment option
       /// Sets a sweep key of an experiment of this family from its text.
       Set: string -> string -> Experiment -> Result<Experiment, string> }
 
@@ -277,6 +300,26 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
             |> set (if common.CheckInvariants then Some true else None) s.CheckInvariants
             |> create family
       Keys = family.Keys |> List.map (fun k -> k.Name, k.Values)
+      Read =
+        fun r ->
+            Decode.attempt (fun () -> family.OfRecord r.Config)
+            |> Result.bind (fun c ->
+                let choice =
+                    match r.Config |> List.tryFind (fst >> (=) "replicate") with
+                    | Some(_, Int i) -> Replicate(int i)
+                    | _ -> Given
+                let e = { Model = Model(family, family.Common.Seed r.Seed c); Seed = choice; Compared = [] }
+                match r.Config |> List.tryFind (fst >> (=) "rule"), r.Config |> List.tryFind (fst >> (=) "experimentId") with
+                | Some(_, Text written), _ when written <> family.RuleName c ->
+                    Error $"config field 'rule': '{written}' is not the rule its parameters describe ('{family.RuleName c}'; a renamed rule)"
+                | _, Some(_, Text stored) when stored <> id e ->
+                    Error $"its configuration reads back as experiment {id e}, not as its id {stored} (a renamed or changed parameter)"
+                | _ -> Ok e)
+      Baseline =
+        fun e ->
+            tryConfig family e
+            |> Option.bind family.Baseline
+            |> Option.map (fun b -> { e with Model = Model(family, family.Common.Seed e.Model.Seed b) })
       Set =
         fun name text e ->
             match family.Keys |> List.tryFind (fun k -> k.Name = name), tryConfig family e with

@@ -81,7 +81,9 @@ let valueText (key: string) (v: string) =
     | _ -> v
 
 /// The metric a task is scored by, with its unit.
-let metricName (task: string) = if task = "nettalk" then "test cosine similarity (%)" else "test accuracy (%)"
+let metricName (task: string) =
+    let metric = DataSets.parseName task |> Result.map DataSets.metricOf |> Result.defaultValue DataSets.Accuracy
+    $"test {DataSets.metricText metric} (%%)"
 
 let private valueOf (k: string) (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
 
@@ -424,7 +426,7 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
         let panels =
             [ for values, members in byFacet do
                   let task = taskOf facetKeys values (members |> List.map (fun p -> p.Rule))
-                  let unit = if task = "nettalk" then "Δ best test cosine similarity (points)" else "Δ best test accuracy (points)"
+                  let unit = (metricName task).Replace("test ", "Δ best test ").Replace("(%)", "(points)")
                   let p = newPanel (contextTitle rules facetKeys values) unit ""
                   let palette = paletteFor members.Length
                   let n = members.Length

@@ -233,14 +233,21 @@ let private table (a: ParseResults<TableArgs>) =
 
 let private report (a: ParseResults<ReportArgs>) =
     let root = resultsRoot (a.TryGetResult ReportArgs.Results)
-    Report.write root |> printfn "%s"
-    printfn "written: %s" (Path.Combine(root, "REPORT.md"))
+    let allow = a.Contains Allow_Missing
+    let text, missing = Report.write root allow
     match Records.refusedUnder root with
     | [] -> ()
     | refused ->
-        printfn "refused records (%d, left out of the report):" refused.Length
-        for r in refused do printfn "  %s: %s" (Path.GetRelativePath(root, r.Path)) r.Reason
-    0
+        eprintfn "refused records (%d, left out of the report):" refused.Length
+        for r in refused do eprintfn "  %s: %s" (Path.GetRelativePath(root, r.Path)) r.Reason
+    if missing.IsEmpty || allow then
+        printfn "%s" text
+        printfn "written: %s" (Path.Combine(root, "REPORT.md"))
+        0
+    else
+        for m in missing do eprintfn "missing: %s" m
+        eprintfn "sbp report: %d comparison(s) have no runs (listed above); nothing written (--allow-missing writes the report with a Missing section)" missing.Length
+        1
 
 let private bench (a: ParseResults<BenchArgs>) =
     let models = Bench.parseModel (a.GetResult BenchArgs.Target) |> Result.defaultWith (fun e -> invalidArg "model" e)

@@ -1,5 +1,5 @@
-/// Run records checked on read: a record counts only when it parses, has this version's schema, holds values in
-/// range (RunRecord.problems) and sits in the folder of the experiment its stored configuration hashes to. Anything
+/// Run records checked on read: a record counts only when it parses, holds values in range (RunRecord.problems)
+/// and, written under this version's schema, sits in the folder of the experiment its stored configuration hashes to. Anything
 /// else (another experiment's record copied into a folder, an edited configuration, an accuracy of 5) is refused
 /// with its path and reason, and left out of tables and reports.
 module Sbp.Experiments.Records
@@ -82,9 +82,17 @@ let problemsIn (folderId: string option) (r: Record) =
 /// A record read and checked: Ok, or Error with the reason (one line).
 let tryRead (path: string) =
     let check () =
-        let r = RunRecord.read path
+        let text = File.ReadAllText path
+        let r = RunRecord.ofJson path text
+        let schema =
+            match Text.Json.Nodes.JsonNode.Parse(text).AsObject()["schema"] with
+            | null -> 1
+            | n -> n.GetValue<int>()
         let folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath path))
-        match problemsIn (Some folder) r with
+        // a record of an earlier schema hashed its id differently: its values are checked, its id cannot be
+        // (tables show such a grid under a banner asking to regenerate it)
+        let problems = if schema = schemaVersion then problemsIn (Some folder) r else RunRecord.problems r
+        match problems with
         | [] -> Ok r
         | ps -> Error(String.Join("; ", ps))
     if Directory.Exists path then Error "a folder, not a file"

@@ -130,10 +130,11 @@ let ofJson (source: string) (json: string) : Record =
             match o[k] with
             | null -> failwith $"field '{k}' is missing"
             | n -> n
+        // records before versioning carry no schema (1); a later schema than this code's is not understood
         match o["schema"] with
-        | null -> failwith "field 'schema' is missing"
-        | n when n.GetValueKind() <> JsonValueKind.Number || n.GetValue<float>() <> float schemaVersion ->
-            failwith $"schema {n.ToJsonString()} is not this version's schema {schemaVersion}"
+        | null -> ()
+        | n when n.GetValueKind() <> JsonValueKind.Number || (let v = n.GetValue<float>() in v <> floor v || v < 1.0 || v > float schemaVersion) ->
+            failwith $"schema {n.ToJsonString()} is not one of this version's schemas 1..{schemaVersion}"
         | _ -> ()
         let ds = (req o "dataset").AsObject()
         { Config = [ for kv in (req o "config").AsObject() -> kv.Key, nodeValue kv.Value ]

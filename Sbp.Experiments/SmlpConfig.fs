@@ -272,6 +272,44 @@ let keys: Key<SmlpConfig> list =
       Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x })
       Keys.number "energy" (fun x c -> { c with Energy = (if x = 0f then NoEnergy else Energy(x, match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient)) }) ]
 
+/// The comparison's baseline: any replacement of the hidden gradient against backprop, everything else equal.
+let baseline (c: SmlpConfig) =
+    match c.Gradient with
+    | Backprop -> None
+    | Replaced _ -> Some { c with Gradient = Backprop }
+
+/// The resolved configuration a run record describes (the inverse of `describe`).
+let ofRecord (kvs: Decode.Fields) =
+    let dataset = Decode.dataset kvs
+    let gradient =
+        if not (Decode.has kvs "replace") then Backprop
+        else
+            let by =
+                if Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
+                elif Decode.has kvs "hebb" then
+                    Sbp { Hebb = Decode.enum<HebbForm> kvs "hebb"
+                          ScaleFrom = Decode.enum<ScaleSource> kvs "scaleFrom"
+                          Feedback = Decode.enum<FeedbackInit> kvs "feedback" }
+                else Zero
+            Replaced
+                { By = by
+                  Proportion = Decode.float32 kvs "replace"
+                  Form =
+                    (match Decode.enum<ReplacementForm> kvs "form" with
+                     | ReplacementForm.PerStep -> PerStep(Decode.int kvs "alternateEvery")
+                     | _ -> PerBatch)
+                  ReferenceQuirks = Decode.flag kvs "referenceQuirks" }
+    { defaults with
+        Steps = Decode.int kvs "steps"
+        LearningRate = Some(Decode.float32 kvs "learningRate")
+        DecayEveryEpochs = Decode.int kvs "decayEveryEpochs"
+        Spike = Decode.enum<SpikeFunction> kvs "surrogate"
+        Gradient = gradient
+        Energy = (if Decode.has kvs "energy" then Energy(Decode.float32 kvs "energy", Decode.enum<EnergyGradient> kvs "energyGradient") else NoEnergy)
+        Frames = (if dataset = Dvs then Some(Decode.int kvs "frames") else None) }
+    |> readCommon common kvs
+
+
 let family: Family<SmlpConfig> =
     { Name = "smlp"
       Summary = "the spiking MLP trained by surrogate-gradient BPTT, its hidden gradient optionally replaced"
@@ -282,6 +320,8 @@ let family: Family<SmlpConfig> =
       Introduced = []
       Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp"; "hebb"; "scaleFrom"; "feedback"; "energy"; "energyGradient" ]
       RuleName = ruleName
+      Baseline = baseline
+      OfRecord = ofRecord
       Dataset = fun c -> c.Dataset
       Common = common
       Sizes = fun c -> c.TrainSize, c.TestSize

@@ -257,6 +257,43 @@ let keys: Key<SnnConfig> list =
       Keys.integer "nudge-iterations" (fun n c -> { c with NudgeIterations = n })
       Keys.number "inhibitory-fraction" (fun x c -> { c with InhibitoryFraction = x }) ]
 
+/// The comparison's baseline: every other rule (SBP with any spread, a base rule with the spread, another base rule)
+/// against symmetric STDP without spread, everything else equal.
+let baseline (c: SnnConfig) =
+    match c.Rule, c.Spread with
+    | Symmetric, NoSpread -> None
+    | _ -> Some { c with Rule = Symmetric; Spread = NoSpread }
+
+/// The resolved configuration a run record describes (the inverse of `describe`).
+let ofRecord (kvs: Decode.Fields) =
+    let n = Decode.float32 kvs
+    let rule =
+        match Decode.text kvs "baseRule" with
+        | "Symmetric" -> Symmetric
+        | "Differential" -> Differential
+        | "SbpBase" -> SbpBase
+        | "SpikeTiming" ->
+            let w = Decode.fields kvs "stdpWindow"
+            let f = Decode.float32 w
+            SpikeTiming(StdpWindow(f "aPlus", f "aMinus", f "tauPlusMs", f "tauMinusMs", f "stepMs", f "threshold"))
+        | b -> Decode.unknown "baseRule" b "Symmetric, Differential, SbpBase or SpikeTiming"
+    { defaults with
+        Rule = rule
+        Spread = (match Decode.get kvs "sbp" with Text "none" -> NoSpread | v -> Spread(ofValue v))
+        LearningRates = Some(Decode.float32s kvs "learningRates")
+        Beta = n "beta"
+        Epsilon = n "epsilon"
+        FreeIterations = Decode.int kvs "freeIterations"
+        NudgeIterations = Decode.int kvs "nudgeIterations"
+        TimeWindowMs = n "timeWindowMs"
+        Lif = LifParameters(n "vExcitatory", n "vLeak", n "vThreshold", n "vReset", n "tauMemMs", n "tauSynMs", n "gLeak", n "dtMs", n "vInhibitory")
+        ResetStatePerBatch = Decode.flag kvs "resetStatePerBatch"
+        WeightBounds = Decode.bounds kvs "weightBounds"
+        InhibitoryFraction = n "inhibitoryFraction"
+        ShortTermPlasticity = Decode.flag kvs "shortTermPlasticity" }
+    |> readCommon common kvs
+
+
 /// The family, registered once.
 let family: Family<SnnConfig> =
     { Name = "snn"
@@ -268,6 +305,8 @@ let family: Family<SnnConfig> =
       Introduced = []
       Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow" ]
       RuleName = ruleName
+      Baseline = baseline
+      OfRecord = ofRecord
       Dataset = fun c -> c.Dataset
       Common = common
       Sizes = fun c -> c.TrainSize, c.TestSize

@@ -89,3 +89,23 @@ let keys: (string * string * (string -> SbpSpread -> Result<SbpSpread, string>))
       "lambda-post", "numbers ≥ 0", (fun v s -> number v |> Result.map (fun x -> { s with LambdaPost = x }))
       "lambda-bp", "numbers ≥ 0", (fun v s -> number v |> Result.map (fun x -> { s with LambdaBp = x }))
       "range", "reference or top:r", (fun v s -> parseRange v |> Result.map (fun r -> { s with Range = r })) ]
+
+/// The spread of a record value (the inverse of `value`); a record written before the range existed has the
+/// reference range.
+let ofValue (v: Value) =
+    match v with
+    | Fields kvs ->
+        { Depth = Decode.int kvs "depth"
+          Fraction = Decode.float32 kvs "fraction"
+          LambdaPre = Decode.float32 kvs "lambdaPre"
+          LambdaPost = Decode.float32 kvs "lambdaPost"
+          LambdaBp = Decode.float32 kvs "lambdaBp"
+          Mode = Decode.enum<SbpMode> kvs "mode"
+          Range =
+            if not (Decode.has kvs "range") then Reference
+            else
+                match Decode.get kvs "range" with
+                | Text "reference" -> Reference
+                | Fields r -> TopFraction(Decode.float32 r "topFraction")
+                | v -> Decode.unknown "sbp.range" (string v) "\"reference\" or {topFraction}" }
+    | v -> Decode.unknown "sbp" (string v) "an SBP spread object"

@@ -12,8 +12,6 @@ open Sbp.Experiments.RunRecord
 let private runKeys = set [ "seed"; "grid"; "experimentId"; "replicate"; "layers" ]
 /// Keys that define the learning rule; a rule is compared with the baseline that differs only in these.
 let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "theta" ]
-/// The baseline rule of each model family: symmetric STDP, plain equilibrium propagation, plain backprop.
-let baselineRules = set [ "symmetric"; "eqprop"; "bp" ]
 
 let rec private show (v: Value) =
     match v with
@@ -34,7 +32,19 @@ let flatten (config: (string * Value) list) =
 let private root (k: string) = match k.IndexOf '.' with -1 -> k | i -> k.Substring(0, i)
 
 /// One configuration and its replicates.
-type Group = { Key: (string * string) list; Runs: Record list }
+type Group =
+    { Key: (string * string) list
+      Runs: Record list
+      /// The typed experiment the runs are replicates of (family configuration, seed aside), or why the records
+      /// cannot be read as one (written under an earlier schema, a renamed rule or parameter).
+      Experiment: Result<Experiment.Experiment, string> }
+
+/// The schema version a record file was written under (records before versioning: 1).
+let schemaOf (path: string) =
+    let o = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText path).AsObject()
+    match o["schema"] with
+    | null -> 1
+    | n -> n.GetValue<int>()
 
 /// Every record of a grid, checked (Records.ofGrid): the valid ones, path and record, and the refused ones, path and
 /// reason (temporary files of interrupted writes are never read).
@@ -53,6 +63,14 @@ let refusedSection (resultsRoot: string) (refused: Records.Refused list) =
         let lines = refused |> List.map (fun r -> $"- `{Path.GetRelativePath(resultsRoot, r.Path)}`: {r.Reason}")
         $"\n### Refused records ({refused.Length}, left out of every table)\n\n" + String.Join("\n", lines) + "\n"
 
+/// The schema versions a grid's records were written under, oldest first.
+let schemas (resultsRoot: string) (grid: string) =
+    load resultsRoot grid |> List.map (fst >> schemaOf) |> List.distinct |> List.sort
+
+/// What a grid written under an earlier schema says in place of its comparisons.
+let regenerateNote (grid: string) (schema: int) =
+    $"grid {grid}: records written under schema {schema}, current is {schemaVersion}; regenerate the grid (its runs are not compared: their rules and ids cannot be read as the current typed configurations)"
+
 /// Sorts parameter values as numbers where they are numbers (also lists of numbers such as hidden = "500 500"),
 /// as text otherwise: 1, 6, 11, 16, 21, not 1, 11, 16, 21, 6.
 let sortKey (s: string) =
@@ -61,10 +79,19 @@ let sortKey (s: string) =
     if parts.Length > 0 && nums |> Array.forall fst then 0, parts.Length, List.ofArray (Array.map snd nums), s
     else 1, 0, [], s
 
+/// The records grouped by their typed configuration without seed (the canonical form the ids hash); a record that
+/// cannot be read as a typed configuration is grouped by its written parameters and keeps the reason.
 let groups (records: Record list) =
+    let columns (r: Record) = flatten r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains(root k)))
     records
-    |> List.groupBy (fun r -> flatten r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains(root k))))
-    |> List.map (fun (key, runs) -> { Key = key; Runs = runs |> List.sortBy (fun r -> r.Seed) })
+    |> List.map (fun r -> r, Families.read r)
+    |> List.groupBy (fun (r, e) ->
+        match e with
+        | Ok e -> Choice1Of2(Experiment.canonical { e with Seed = Experiment.Given })
+        | Error _ -> Choice2Of2(columns r))
+    |> List.map (fun (_, members) ->
+        let runs = members |> List.map fst |> List.sortBy (fun r -> r.Seed)
+        { Key = columns runs.Head; Runs = runs; Experiment = snd members.Head })
     |> List.sortBy (fun g -> g.Key |> List.map (fun (k, v) -> k, sortKey v))
 
 /// The keys whose values differ between groups: the columns that tell the groups apart. Every such parameter is
@@ -184,33 +211,69 @@ type Pair =
       /// Per replicate pair: (Δ best accuracy, paper cost reduction, mean epochs baseline, mean epochs rule, ops-to-target reduction)
       Pairs: (float * float * float * float * float option) list }
 
-/// Which replicate of its configuration a run is (its seed when the grid gave none): the pairing key.
+/// Which replicate of its configuration a run is (its seed when the grid gave none).
 let replicateOf (r: Record) =
     r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (snd >> show) |> Option.defaultValue (string r.Seed)
 
-/// Pairs every non-baseline group with the baseline group (symmetric STDP, plain EqProp, plain BP) that differs
-/// from it only in the rule.
+/// The id of a run: its record's, else the id of the experiment it reads back as.
+let private runId (r: Record) =
+    match r.Config |> List.tryFind (fst >> (=) "experimentId") with
+    | Some(_, Text id) -> Some id
+    | _ -> Families.read r |> Result.toOption |> Option.map Experiment.id
+
+/// The experiment a run is compared against (its family's baseline of the same replicate), None for a baseline.
+let baselineOf (e: Experiment.Experiment) =
+    Families.all |> List.tryFind (fun f -> f.Name = e.Model.Family) |> Option.bind (fun f -> f.Baseline e)
+
+/// The groups whose runs a typed query selects.
+let select (query: Experiment.Experiment -> bool) (gs: Group list) =
+    gs |> List.filter (fun g -> match g.Experiment with Ok e -> query e | Error _ -> false)
+
+/// A comparison of a group with its baseline: the pair, or why there is none (no baseline runs); None for a
+/// baseline itself or a group that cannot be read.
+let compareWithBaseline (costCap: float option) (gs: Group list) (g: Group) =
+    match g.Experiment with
+    | Error _ -> None
+    | Ok e ->
+        match baselineOf e with
+        | None -> None
+        | Some b ->
+            let canonical = Experiment.canonical { b with Seed = Experiment.Given }
+            let found =
+                gs |> List.tryFind (fun x -> match x.Experiment with Ok x -> Experiment.canonical { x with Seed = Experiment.Given } = canonical | Error _ -> false)
+            match found with
+            | None -> Some(Error $"{Experiment.label e} ({Experiment.id e}): no runs of its baseline {Experiment.label b} ({Experiment.id b})")
+            | Some bg ->
+                let byId = completed bg |> List.choose (fun r -> runId r |> Option.map (fun id -> id, r)) |> Map.ofList
+                let matched =
+                    [ for r in completed g do
+                          match Families.read r |> Result.toOption |> Option.bind baselineOf |> Option.bind (fun b -> byId.TryFind(Experiment.id b)) with
+                          | Some base' ->
+                              let ea, eb, reduction = Stats.paperCost costCap (errors base') (errors r)
+                              let target = min (bestAcc base') (bestAcc r)
+                              let ops =
+                                  match Stats.opsToTarget target base'.Epochs, Stats.opsToTarget target r.Epochs with
+                                  | Some a, Some b -> Some(1.0 - float b / float a)
+                                  | _ -> None
+                              yield bestAcc r - bestAcc base', reduction, ea, eb, ops
+                          | None -> () ]
+                Some(Ok { Rule = g; Baseline = bg; Pairs = matched })
+
+/// Pairs every group of a rule with its baseline's group (the family's `Baseline` of its typed configuration), run
+/// by run: a run with the baseline run of the same replicate, found by the baseline experiment's id.
 let pairs (costCap: float option) (gs: Group list) =
-    let withoutRule (g: Group) = g.Key |> List.filter (fun (k, _) -> not (ruleKeys.Contains(root k)))
+    gs |> List.choose (compareWithBaseline costCap gs) |> List.choose Result.toOption
+
+/// The groups whose baseline has no runs in the grid, each named.
+let missingBaselines (gs: Group list) =
+    gs |> List.choose (compareWithBaseline None gs) |> List.choose (function Error m -> Some m | Ok _ -> None)
+
+/// The records of a grid that cannot be read as the current typed configurations, each with its reason.
+let unreadable (gs: Group list) =
     [ for g in gs do
-          if not (baselineRules.Contains(value g "rule")) then
-              match gs |> List.tryFind (fun b -> baselineRules.Contains(value b "rule") && withoutRule b = withoutRule g) with
-              | None -> ()
-              | Some b ->
-                  let byRep = completed b |> List.map (fun r -> replicateOf r, r) |> Map.ofList
-                  let matched =
-                      [ for r in completed g do
-                            match byRep.TryFind(replicateOf r) with
-                            | Some base' ->
-                                let ea, eb, reduction = Stats.paperCost costCap (errors base') (errors r)
-                                let target = min (bestAcc base') (bestAcc r)
-                                let ops =
-                                    match Stats.opsToTarget target base'.Epochs, Stats.opsToTarget target r.Epochs with
-                                    | Some a, Some b -> Some(1.0 - float b / float a)
-                                    | _ -> None
-                                yield bestAcc r - bestAcc base', reduction, ea, eb, ops
-                            | None -> () ]
-                  yield { Rule = g; Baseline = b; Pairs = matched } ]
+          match g.Experiment with
+          | Error reason -> for r in g.Runs -> $"{defaultArg (runId r) (replicateOf r)}: {reason}"
+          | Ok _ -> () ]
 
 /// A signed difference in percentage points.
 let private signedPoints (x: float) =
@@ -279,28 +342,44 @@ let csv (t: Table) =
     for r in t.Header :: t.Rows do sb.AppendLine(String.Join(",", r |> List.map quote)) |> ignore
     sb.ToString()
 
-/// Writes table.md/.csv and pairs.md/.csv for a grid (atomically) and returns the Markdown.
+/// Writes table.md/.csv, pairs.md/.csv and timings.md/.csv for a grid (atomically) and returns the Markdown and the
+/// groups. A grid written under an earlier schema gets its summary and timings under a banner saying it must be
+/// regenerated, and no comparisons; a record of the current schema that cannot be read as a typed configuration is an
+/// error naming it; a rule whose baseline has no runs is listed under "Missing baselines".
 let write (resultsRoot: string) (grid: string) (costCap: float option) =
     let valid, refused = loadChecked resultsRoot grid
-    let records = valid |> List.map snd
+    let loaded = valid
+    let records = loaded |> List.map snd
+    let oldest = match loaded with [] -> schemaVersion | _ -> loaded |> List.map (fst >> schemaOf) |> List.min
     let gs = groups records
+    let current = oldest >= schemaVersion
+    if current then
+        match unreadable gs with
+        | [] -> ()
+        | problems ->
+            raise (InvalidDataException($"""grid {grid}: {problems.Length} record(s) cannot be read as typed configurations: {String.Join("; ", problems)}"""))
     let summaryTable = summary gs
-    let pairTable = pairTable (pairs costCap gs) gs
+    let pairTable = pairTable (if current then pairs costCap gs else []) gs
+    let missing = if current then missingBaselines gs else []
     let dir = Path.Combine(resultsRoot, grid)
     let save (name: string) (text: string) =
         let path = Path.Combine(dir, name)
         let tmp = path + ".tmp"
         File.WriteAllText(tmp, text)
         File.Move(tmp, path, true)
-    save "table.md" (markdown summaryTable)
+    let banner = if current then "" else $"> {regenerateNote grid oldest}.\n\n"
+    let missingSection =
+        if missing.IsEmpty then ""
+        else "### Missing baselines\n\n" + String.Join("", missing |> List.map (fun m -> $"- {m}\n")) + "\n"
+    save "table.md" (banner + markdown summaryTable)
     save "table.csv" (csv summaryTable)
     // a section without rows is not written (and an earlier one is removed): no empty "against its baseline" table
-    let saveOrRemove (name: string) (t: Table) (render: Table -> string) =
-        if t.Rows.IsEmpty then File.Delete(Path.Combine(dir, name)) else save name (render t)
-    saveOrRemove "pairs.md" pairTable markdown
-    saveOrRemove "pairs.csv" pairTable csv
+    let saveOrRemove (name: string) (text: string) =
+        if text = "" then File.Delete(Path.Combine(dir, name)) else save name text
+    saveOrRemove "pairs.md" ((if pairTable.Rows.IsEmpty then "" else markdown pairTable) + missingSection)
+    saveOrRemove "pairs.csv" (if pairTable.Rows.IsEmpty then "" else csv pairTable)
     let timingTable = timings gs
     save "timings.md" (markdown timingTable)
     save "timings.csv" (csv timingTable)
     let pairSection = if pairTable.Rows.IsEmpty then "" else $"### Each rule against its baseline\n\n{markdown pairTable}\n"
-    $"## {grid}: {records.Length} runs\n\nAccuracies in %% (NETtalk: cosine similarity in %%), mean ± sample sd over seeds.\n\n{markdown summaryTable}\n{pairSection}### Wall-clock time\n\n{markdown timingTable}{refusedSection resultsRoot refused}", gs
+    $"## {grid}: {records.Length} runs\n\n{banner}Accuracies in %% (NETtalk: cosine similarity in %%), mean ± sample sd over seeds.\n\n{markdown summaryTable}\n{pairSection}{missingSection}### Wall-clock time\n\n{markdown timingTable}{refusedSection resultsRoot refused}", gs

@@ -292,7 +292,8 @@ public sealed class EnergyNetwork : INetworkExecution
         {
             var rule = k == 0 ? BaseRule.SbpBase : BaseRule.Symmetric;
             SynapticOps += ContrastiveStdp.Compute(rule, _free[k], _nudged[k], _free[k + 1], _nudged[k + 1], _batch, beta, _dw[k], _scratch, Threads);
-            TensorPrimitives.Multiply(_dw[k].Data, -e.Coupling[k], _dw[k].Data);
+            // −c_k = 1 (the standard energy) leaves ΔW as it is: no pass over the weights
+            if (-e.Coupling[k] != 1f) TensorPrimitives.Multiply(_dw[k].Data, -e.Coupling[k], _dw[k].Data);
         }
         for (int j = 1; j < _layers; j++)
         {

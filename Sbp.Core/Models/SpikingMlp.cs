@@ -48,6 +48,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     private readonly Matrix[] _topSpikes;    // [t]: the output layer's spikes
     private readonly Matrix _out, _y, _dOut;
     private readonly Matrix[] _dm, _dmNext, _dA, _dS;
+    private readonly float[][] _dASteps;     // [k]: ∂L/∂a of every step, step q = T−1−t at rows q·B.., for the deferred weight gradient
+    private readonly Matrix[][] _xBackward;  // [k][q]: the input of layer k at step T−1−q (BPTT order)
     private readonly Matrix[] _grad, _repl;
     private readonly float[][] _gradBias;
     private readonly Matrix[] _feedback;      // R_k: n_{k+1} x n_out, fixed
@@ -56,6 +58,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
     private readonly float[] _ebuf;
     private readonly Adam[] _adamW, _adamB;
     private readonly Rng _encode, _replace;
+    private readonly int[] _codeIndex, _codeCount;  // per sample: the pixels with p > 0 (row i at i·n_0) and their count
+    private readonly uint[] _codeThreshold;         // their integer Bernoulli thresholds ⌈p·2²⁴⌉, fixed over the steps
     private readonly SelfBackpropagation? _operator;
     private readonly SpikingMlpEnergy? _energy;
     private int _batch, _epoch;
@@ -80,6 +84,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         _y = new Matrix(b, _n[^1]);
         _dOut = new Matrix(b, _n[^1]);
         _dm = PerK(k => _n[k + 1]); _dmNext = PerK(k => _n[k + 1]); _dA = PerK(k => _n[k + 1]); _dS = PerK(k => _n[k + 1]);
+        _dASteps = Enumerable.Range(0, _w).Select(k => new float[_steps * b * _n[k + 1]]).ToArray();
+        _xBackward = Enumerable.Range(0, _w).Select(k => Enumerable.Range(0, _steps).Select(q => _x[_steps - 1 - q][k]).ToArray()).ToArray();
         var rng = Rng.Derive(p.Seed, 1);
         Weights = new Matrix[_w];
         Biases = new float[_w][];
@@ -113,6 +119,9 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         _preMean = _n.Select(n => new float[n]).ToArray();
         _ebuf = new float[b * _n.Max()];
         _encode = Rng.Derive(p.Seed, 0xE0C0DE);
+        _codeIndex = new int[b * _n[0]];
+        _codeThreshold = new uint[b * _n[0]];
+        _codeCount = new int[b];
         _replace = Rng.Derive(p.Seed, 0x5EB1ACE);
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
         if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
@@ -150,6 +159,10 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         _batch = rows.Length;
         for (int i = 0; i < rows.Length; i++) targets.Row(rows[i]).CopyTo(_y.Row(i));
         Live(_out).Clear();
+        if (p.Encoding == InputEncoding.Bernoulli)
+            for (int i = 0; i < rows.Length; i++)
+                _codeCount[i] = SmlpKernels.BernoulliThresholds(features.Row(rows[i]).Slice(0, _n[0]), _codeIndex.AsSpan(i * _n[0], _n[0]), _codeThreshold.AsSpan(i * _n[0], _n[0]));
+        bool heaviside = p.Spike != SpikeFunction.Smooth;
         for (int t = 0; t < _steps; t++)
         {
             Encode(features, rows, t, _x[t][0]);
@@ -162,7 +175,13 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 TensorPrimitives.Sigmoid(a, a);
                 var m = Live(_m[t][k]);
                 var s = Live(_x[t][k + 1]);
-                // m = 0.2·m_{t−1}·(1 − s_{t−1}) + a − 0.1
+                SynapticOps += 3L * m.Length;
+                // m = 0.2·m_{t−1}·(1 − s_{t−1}) + a − 0.1, s = H(m − θ): one pass
+                if (heaviside)
+                {
+                    SmlpKernels.LeakSpike(a, t == 0 ? default : Live(_m[t - 1][k]), t == 0 ? default : Live(_x[t - 1][k + 1]), m, s, p.Decay, p.CurrentOffset, p.Threshold);
+                    continue;
+                }
                 if (t == 0) TensorPrimitives.Subtract(a, p.CurrentOffset, m);
                 else
                 {
@@ -171,7 +190,6 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                     for (int i = 0; i < m.Length; i++) m[i] = p.Decay * mp[i] * (1f - sp[i]) + a[i] - p.CurrentOffset;
                 }
                 for (int i = 0; i < m.Length; i++) s[i] = SurrogateGradient.Spike(p.Spike, m[i], p.Threshold);
-                SynapticOps += 3L * m.Length;
             }
             TensorPrimitives.Add(Live(_out), Live(_topSpikes[t]), Live(_out));
         }
@@ -197,7 +215,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
             switch (p.Encoding)
             {
                 case InputEncoding.Bernoulli:
-                    for (int j = 0; j < n; j++) dst[j] = src[j] > 0 && _encode.NextSingle() < src[j] ? 1f : 0f;
+                    // [u·2⁻²⁴ < p] as u < ⌈p·2²⁴⌉, one draw per pixel with p > 0 (the thresholds set up in Forward)
+                    SmlpKernels.BernoulliDraw(_encode, _codeIndex.AsSpan(i * n, _codeCount[i]), _codeThreshold.AsSpan(i * n, _codeCount[i]), dst);
                     break;
                 case InputEncoding.Static:
                     src.CopyTo(dst);
@@ -260,6 +279,11 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
             Live(_dmNext[k]).Clear();
         }
         int lowest = hiddenByBackprop ? 0 : _w - 1;
+        // Without per-step replacement every step adds x_tᵀ(∂L/∂a_t) to the weight gradient: those products run once
+        // after the loop over all steps (t descending, the same additions in the same order), a block of the gradient
+        // held in registers across the steps. The per-step form interleaves replacements, so it adds step by step.
+        bool deferred = !perStep;
+        int capacity = p.BatchSize;
         float dOutScale = 2f / (_batch * _n[^1]) / _steps;
         for (int t = _steps - 1; t >= 0; t--)
         {
@@ -275,19 +299,27 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 var a = Live(_a[t][k]);
                 var dmNext = Live(_dmNext[k]);
                 var dm = Live(_dm[k]);
-                var dA = Live(_dA[k]);
-                for (int i = 0; i < dm.Length; i++)
+                int q = _steps - 1 - t, nk = _n[k + 1];
+                var dA = deferred ? _dASteps[k].AsSpan(q * capacity * nk, _batch * nk) : Live(_dA[k]);
+                if (p.Spike == SpikeFunction.Rectangular)
+                    SmlpKernels.BackwardRectangular(dS, m, s, a, dmNext, dm, dA, p.Decay, p.Threshold, SurrogateGradient.RectangleHalfWidth);
+                else
                 {
-                    float ds = dS[i] - p.Decay * m[i] * dmNext[i];
-                    float d = ds * SurrogateGradient.Derivative(p.Spike, m[i], p.Threshold) + p.Decay * (1f - s[i]) * dmNext[i];
-                    dm[i] = d;
-                    dA[i] = d * a[i] * (1f - a[i]);
+                    for (int i = 0; i < dm.Length; i++)
+                    {
+                        float ds = dS[i] - p.Decay * m[i] * dmNext[i];
+                        float d = ds * SurrogateGradient.Derivative(p.Spike, m[i], p.Threshold) + p.Decay * (1f - s[i]) * dmNext[i];
+                        dm[i] = d;
+                        dA[i] = d * a[i] * (1f - a[i]);
+                    }
+                    dm.CopyTo(dmNext);
                 }
-                dm.CopyTo(dmNext);
                 bool hidden = k < _w - 1;
                 long bpOps = hidden ? 6L * dm.Length : 0;
                 long ownOps = hidden ? 0 : 6L * dm.Length;
-                if (!hidden || bpStep)
+                if (deferred)
+                    Activations.ColumnSumAdd(dA, _batch, _gradBias[k]);
+                else if (!hidden || bpStep)
                 {
                     long g = SparseRows.TransposeMultiplyAdd(_x[t][k], _batch, _dA[k], _grad[k], 1f, Threads);
                     Activations.ColumnSumAdd(dA, _batch, _gradBias[k]);
@@ -303,13 +335,20 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
                 {
                     // ∂L/∂s of the layer below at this step, (∂L/∂a)·W_kᵀ: work done only for the hidden layers
                     int nin = _n[k], nout = _n[k + 1];
-                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nin, nout, 1f, _dA[k].Data, 0, nout, Weights[k].Data, 0, nout, 0f, _dS[k - 1].Data, 0, nin, Threads);
+                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nin, nout, 1f, deferred ? _dASteps[k] : _dA[k].Data, deferred ? q * capacity * nout : 0, nout, Weights[k].Data, 0, nout, 0f, _dS[k - 1].Data, 0, nin, Threads);
                     bpOps += (long)_batch * nin * nout;
                 }
                 SynapticOps += bpOps + ownOps;
                 HiddenBackpropOps += bpOps;
             }
         }
+        if (deferred)
+            for (int k = lowest; k < _w; k++)
+            {
+                long g = SparseRows.TransposeMultiplyAddSteps(_xBackward[k], _batch, _dASteps[k], capacity, _grad[k], 1f, Threads);
+                SynapticOps += g;
+                if (k < _w - 1) HiddenBackpropOps += g;
+            }
         if (_energy is not null && p.EnergyGradient == EnergyGradient.Full)
             for (int k = lowest; k < _w; k++) SynapticOps += _energy.AddWeightGradient(k, _grad[k], p.EnergyWeight);
     }

@@ -37,7 +37,11 @@ public static class SparseRows
                 var xr = x.Slice(b * n, n);
                 int count = 0;
                 for (int i = 0; i < n; i++)
-                    if (xr[i] != 0f) idx[count++] = i;
+                {
+                    // branch-free: spikes are too irregular for the branch predictor
+                    idx[count] = i;
+                    count += xr[i] != 0f ? 1 : 0;
+                }
                 if (count == 0) continue;
                 // factors x[b, i] and rows i*m, one event each
                 AddRows(o, w.Data, m, idx.AsSpan(0, count), xr, 1, 0);
@@ -87,6 +91,116 @@ public static class SparseRows
         job.Set(x, batch, d, g, false, scale, threads, forward: false);
         Parallel.For(0, threads, job.RunPart);
         return job.Finish();
+    }
+
+    /// <summary>
+    /// G += scale·Σ_q x_qᵀd_q over the steps q = 0, 1, … of <paramref name="x"/> in that order, d_q the rows
+    /// q·<paramref name="stepStride"/> .. of <paramref name="d"/> (row length G.Cols): every element of G receives the
+    /// events of step 0 (b ascending), then of step 1, … — the operations of one <see cref="TransposeMultiplyAdd(Matrix, int, Matrix, Matrix, float, int)"/>
+    /// per step in that order — while a block of G stays in registers across all steps instead of being loaded and
+    /// stored once per step. Rows of G split between up to <paramref name="threads"/> threads.
+    /// </summary>
+    public static long TransposeMultiplyAddSteps(ReadOnlySpan<Matrix> x, int batch, float[] d, int stepStride, Matrix g, float scale, int threads)
+    {
+        int n = g.Rows, m = g.Cols;
+        if (x.Length == 0) return 0;
+        if (stepStride < batch || d.Length < (long)((x.Length - 1) * stepStride + batch) * m)
+            throw new ArgumentException($"d holds fewer than {x.Length} steps of {batch} rows of {m}");
+        foreach (var xq in x)
+            if (xq.Cols != n || batch > xq.Rows) throw new ArgumentException($"x {xq.Rows}x{xq.Cols} does not fit G {n}x{m} and a batch of {batch}");
+        threads = m < Block ? 1 : Math.Clamp(threads, 1, Math.Max(1, n));
+        if (threads == 1) return StepRows(x, batch, d, stepStride, g, scale, 0, n);
+        var job = CachedStepJob ??= new StepJob();
+        job.Set(x.ToArray(), batch, d, stepStride, g, scale, threads);
+        Parallel.For(0, threads, job.RunPart);
+        return job.Finish();
+    }
+
+    [ThreadStatic] private static StepJob? CachedStepJob;
+
+    private sealed class StepJob
+    {
+        private Matrix[] _x = [];
+        private float[] _d = [];
+        private Matrix? _g;
+        private int _batch, _stride, _threads;
+        private float _scale;
+        private long _events;
+        public readonly Action<int> RunPart;
+
+        public StepJob() => RunPart = Run;
+
+        public void Set(Matrix[] x, int batch, float[] d, int stride, Matrix g, float scale, int threads) =>
+            (_x, _batch, _d, _stride, _g, _scale, _threads, _events) = (x, batch, d, stride, g, scale, threads, 0);
+
+        public long Finish()
+        {
+            (_x, _d, _g) = ([], [], null);
+            return _events;
+        }
+
+        private void Run(int t)
+        {
+            int n = _g!.Rows;
+            int i0 = (int)((long)n * t / _threads), i1 = (int)((long)n * (t + 1) / _threads);
+            Interlocked.Add(ref _events, StepRows(_x, _batch, _d, _stride, _g, _scale, i0, i1));
+        }
+    }
+
+    /// <summary>Rows i0..i1−1 of G += scale·Σ_q x_qᵀd_q: a counting sort of all steps' events by i, (q, b) ascending.</summary>
+    private static long StepRows(ReadOnlySpan<Matrix> x, int batch, float[] d, int stride, Matrix g, float scale, int i0, int i1)
+    {
+        int n = g.Rows, m = g.Cols, width = i1 - i0, steps = x.Length;
+        int capacity = Math.Max(1, steps * batch * width);
+        int[] start = ArrayPool<int>.Shared.Rent(width + 1);
+        int[] rowsOf = ArrayPool<int>.Shared.Rent(capacity);
+        float[] factors = ArrayPool<float>.Shared.Rent(capacity);
+        long events = 0;
+        try
+        {
+            Array.Clear(start, 0, width + 1);
+            for (int q = 0; q < steps; q++)
+            {
+                var xd = x[q].Data;
+                for (int b = 0; b < batch; b++)
+                {
+                    var xr = xd.AsSpan(b * n + i0, width);
+                    for (int i = 0; i < width; i++) start[i + 1] += xr[i] != 0f ? 1 : 0;
+                }
+            }
+            for (int i = 0; i < width; i++) start[i + 1] += start[i];
+            for (int q = 0; q < steps; q++)
+            {
+                var xd = x[q].Data;
+                for (int b = 0; b < batch; b++)
+                {
+                    var xr = xd.AsSpan(b * n + i0, width);
+                    int row = q * stride + b;
+                    for (int i = 0; i < width; i++)
+                    {
+                        float v = xr[i];
+                        if (v == 0f) continue;
+                        int at = start[i]++;
+                        rowsOf[at] = row;
+                        factors[at] = v * scale;
+                    }
+                }
+            }
+            for (int i = 0; i < width; i++)
+            {
+                int e0 = i == 0 ? 0 : start[i - 1], e1 = start[i];
+                if (e1 == e0) continue;
+                AddRows(g.Data.AsSpan((i0 + i) * m, m), d, m, rowsOf.AsSpan(e0, e1 - e0), factors.AsSpan(e0, e1 - e0), 0, 1);
+                events += (long)(e1 - e0) * m;
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(start);
+            ArrayPool<int>.Shared.Return(rowsOf);
+            ArrayPool<float>.Shared.Return(factors);
+        }
+        return events;
     }
 
     [ThreadStatic] private static Job? CachedJob;
@@ -147,8 +261,7 @@ public static class SparseRows
             for (int b = 0; b < batch; b++)
             {
                 var xr = x.Slice(b * n + i0, width);
-                for (int i = 0; i < width; i++)
-                    if (xr[i] != 0f) start[i + 1]++;
+                for (int i = 0; i < width; i++) start[i + 1] += xr[i] != 0f ? 1 : 0;
             }
             for (int i = 0; i < width; i++) start[i + 1] += start[i];
             for (int b = 0; b < batch; b++)

@@ -18,10 +18,19 @@ public static class WeightUpdate
         for (int l = 0; l < weights.Length; l++)
         {
             var w = weights[l];
-            TensorPrimitives.MultiplyAdd(changes[l].Data, rates[l], w.Data, w.Data);
-            WeightBounds.Enforce(w, constraints[l]);
             ops += w.Data.Length;
-            Divergence.Ensure(w.Data, $"weight layer {l} ({w.Rows}x{w.Cols})");
+            if (constraints[l].IsNone)
+            {
+                // update and check in one pass; the check's message (and the throw) from the full check when it fails
+                if (!ScaledUpdate.AddScaledWithin(w.Data, changes[l].Data, rates[l], Divergence.MaxMagnitude))
+                    Divergence.Ensure(w.Data, $"weight layer {l} ({w.Rows}x{w.Cols})");
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(changes[l].Data, rates[l], w.Data, w.Data);
+                WeightBounds.Enforce(w, constraints[l]);
+                Divergence.Ensure(w.Data, $"weight layer {l} ({w.Rows}x{w.Cols})");
+            }
             if (checkInvariants && !WeightBounds.Holds(w, constraints[l]))
                 throw new InvariantViolationException($"weight layer {l} breaks its constraints {constraints[l]} after an update");
         }

@@ -76,6 +76,21 @@ let tests =
             let e4 = ScalarSparseRows.TransposeMultiplyAdd(ReadOnlySpan x, batch, n, ReadOnlySpan d, g2, f)
             fast = slow && e1 = e2 && g1.Data = g2.Data && e3 = e4
 
+        property "the weight gradient over all steps at once equals one sparse product per step, any thread count" <| fun (steps: byte) (batch: byte) (n: byte) (m: uint16) (threads: byte) (seed: uint64) ->
+            let steps, batch, n, m, threads = 1 + int steps % 6, 1 + int batch % 9, 1 + int n % 40, 1 + int m % 150, 1 + int threads % 3
+            let rng = Rng seed
+            let stride = batch + int (seed % 3UL)
+            let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < 0.7f then 0.0f elif u < 0.9f then 1.0f else u)))
+            let d = random rng (steps * stride * m)
+            let g0 = random rng (n * m)
+            let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
+            let e1 = SparseRows.TransposeMultiplyAddSteps(ReadOnlySpan xs, batch, d, stride, once, 0.5f, threads)
+            let mutable e2 = 0L
+            for q in 0 .. steps - 1 do
+                let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
+                e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
+            once.Data = perStep.Data && e1 = e2
+
         testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
             let p = LifParameters()
             for n in [ 1; 7; 16; 37; 500; 4000 ] do
@@ -96,6 +111,57 @@ let tests =
                     Expect.equal v2 s $"V ← s, n = {n}"
                     Expect.equal half2 half1 $"s/2, n = {n}"
                     Expect.isGreaterThan spikes1 (if n >= 37 then 0 else -1) "some neurons fire"
+
+        property "the spiking MLP's fused step passes equal their scalar oracle bit for bit, tails included" <| fun (len: uint16) (first: bool) (seed: uint64) ->
+            let n = 1 + int len % 300
+            let rng = Rng seed
+            let a = Array.init n (fun _ -> rng.NextSingle())
+            let mPrev = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 0.5f)
+            let sPrev = Array.init n (fun _ -> if rng.NextSingle() < 0.3f then 1.0f else 0.0f)
+            let m1, s1, m2, s2 = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+            if first then SmlpKernels.LeakSpike(ReadOnlySpan a, ReadOnlySpan.Empty, ReadOnlySpan.Empty, Span m1, Span s1, 0.2f, 0.1f, 0.5f)
+            else SmlpKernels.LeakSpike(ReadOnlySpan a, ReadOnlySpan mPrev, ReadOnlySpan sPrev, Span m1, Span s1, 0.2f, 0.1f, 0.5f)
+            ScalarSmlpKernels.LeakSpike(a, (if first then null else mPrev), (if first then null else sPrev), m2, s2, 0.2f, 0.1f, 0.5f)
+            let dS = random rng n
+            let next0 = random rng n
+            let dmNext1, dmNext2 = Array.copy next0, Array.copy next0
+            let dm1, dA1, dm2, dA2 = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+            SmlpKernels.BackwardRectangular(ReadOnlySpan dS, ReadOnlySpan m2, ReadOnlySpan s2, ReadOnlySpan a, Span dmNext1, Span dm1, Span dA1, 0.2f, 0.5f, 0.3f)
+            ScalarSmlpKernels.BackwardRectangular(dS, m2, s2, a, dmNext2, dm2, dA2, 0.2f, 0.5f)
+            m1 = m2 && s1 = s2 && dm1 = dm2 && dA1 = dA2 && dmNext1 = dmNext2 && Array.exists (fun v -> v = 1.0f) s2 = Array.exists (fun v -> v > 0.5f) m2
+
+        testCase "the integer Bernoulli code draws the float code's spikes from the same stream" <| fun () ->
+            let rng = Rng 11UL
+            // zeros, ones, values above one, exact multiples of 2⁻²⁴ and their neighbours, random intensities
+            let edge = [| 0.0f; 1.0f; 1.5f; -0.2f; 0.5f; 1.0f / 16777216.0f; 3.0f / 16777216.0f; BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits 0.25f + 1); BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits 0.75f - 1) |]
+            let p = Array.append edge (Array.init 775 (fun _ -> let u = rng.NextSingle() in if u < 0.6f then 0.0f else u))
+            let index, threshold = Array.zeroCreate p.Length, Array.zeroCreate p.Length
+            let count = SmlpKernels.BernoulliThresholds(ReadOnlySpan p, Span index, Span threshold)
+            Expect.equal count (p |> Array.filter (fun v -> v > 0.0f) |> Array.length) "pixels that can fire"
+            let fast, slow = Rng 5UL, Rng 5UL
+            for step in 0 .. 40 do
+                let x1, x2 = Array.create p.Length nanf, Array.zeroCreate p.Length
+                SmlpKernels.BernoulliDraw(fast, ReadOnlySpan(index, 0, count), ReadOnlySpan(threshold, 0, count), Span x1)
+                ScalarSmlpKernels.Bernoulli(slow, p, x2)
+                Expect.equal x1 x2 $"step {step}"
+            // the thresholds are exact at the edges: p = k·2⁻²⁴ fires for u < k only
+            Expect.equal threshold[Array.IndexOf(index, 5)] 1u "p = 2⁻²⁴"
+            Expect.equal threshold[Array.IndexOf(index, 4)] 8388608u "p = 1/2"
+            Expect.equal threshold[Array.IndexOf(index, 2)] 16777216u "p > 1 always fires"
+            Expect.equal (fast.NextUInt64()) (slow.NextUInt64()) "the same number of draws"
+
+        property "the one-pass scaled update equals MultiplyAdd and its check equals the divergence check" <| fun (len: uint16) (bad: byte) (seed: uint64) ->
+            let n = 1 + int len % 200
+            let rng = Rng seed
+            let w0 = Array.init n (fun _ -> (rng.NextSingle() * 2.0f - 1.0f) * 1.2e4f)
+            let dw = random rng n
+            let at = int bad % (n + 1)
+            if at < n then dw[at] <- [| nanf; infinityf; -infinityf; 3e8f |][int (seed % 4UL)]
+            let w1, w2 = Array.copy w0, Array.copy w0
+            let ok = ScaledUpdate.AddScaledWithin(Span w1, ReadOnlySpan dw, 0.37f, Sbp.Core.Models.Divergence.MaxMagnitude)
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan dw, 0.37f, ReadOnlySpan w2, Span w2)
+            let okCheck = isNull (Sbp.Core.Models.Divergence.Check(ReadOnlySpan w2))
+            (w1 |> Array.map BitConverter.SingleToInt32Bits) = (w2 |> Array.map BitConverter.SingleToInt32Bits) && ok = okCheck
 
         testCase "the finiteness check finds a NaN or an infinity at every position" <| fun () ->
             for n in [ 1; 8; 13; 100 ] do

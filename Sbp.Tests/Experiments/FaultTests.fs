@@ -139,7 +139,7 @@ let tests =
             Expect.equal (again.Ran, again.Skipped) (1, 1) "the experiment with bad artifacts ran again"
             Expect.equal (File.ReadAllText artifacts) good "regenerated identically"
 
-        testCase "records are validated on read: misplaced, edited, out of range, empty or of another schema are refused with their reason" <| fun () ->
+        testCase "records are validated on read: misplaced, edited, out of range, empty or of an unknown schema are refused with their reason" <| fun () ->
             use d = new TempDir()
             let g = Grid.create "v" (Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference }; { tinySnn with Hidden = [ 10 ] }; { tinySnn with Hidden = [ 12 ] }; { tinySnn with Hidden = [ 14 ] } ])
             Runner.run (options d.Path) g |> ignore
@@ -159,8 +159,8 @@ let tests =
             Expect.equal (valid.Length, refused.Length) (1, 4) "only the untouched record counts"
             let md, _ = Tables.write d.Path "v" None
             Expect.stringContains md "Refused records (4" "the table lists the refused records"
-            editRecord (path 0) (fun t -> t.Replace($"\"schema\": {RunRecord.schemaVersion}", "\"schema\": 1"))
-            Expect.stringContains (match Records.tryRead (path 0) with Error m -> m | Ok _ -> "accepted") "schema 1 is not" "another schema"
+            editRecord (path 0) (fun t -> t.Replace($"\"schema\": {RunRecord.schemaVersion}", "\"schema\": 9"))
+            Expect.stringContains (match Records.tryRead (path 0) with Error m -> m | Ok _ -> "accepted") "schema 9 is not" "a later schema"
             // a rerun trains the refused experiments again and the grid is whole
             let again = Runner.run (options d.Path) g
             Expect.equal again.Ran 5 "every refused record replaced"

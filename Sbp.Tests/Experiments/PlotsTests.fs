@@ -11,13 +11,13 @@ open Sbp.Tests.TestSupport
 let private epoch i acc =
     { Epoch = i; TrainAccuracy = acc; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc; Seconds = 1.0; SynapticOps = 100L; Extra = [] }
 
-let private run (model: string) (rule: string) (dataset: string) (extra: (string * Value) list) (replicate: int) (accs: float list) =
-    let id = $"{model}-{rule}-{dataset}-{replicate}-" + String.Join("-", extra |> List.map (fun (k, v) -> $"{k}{v}")) |> fun s -> s.Replace(' ', '_')
-    { Config =
-        [ "model", Text model; "rule", Text rule; "dataset", Text dataset ] @ extra
-        @ [ "seed", Int(int64 replicate); "replicate", Int(int64 replicate); "experimentId", Text id ]
-      Seed = uint64 (1000 + replicate)
-      Dataset = { Name = dataset; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
+/// The record the runner writes for replicate `replicate` of a typed experiment (tables read records back into
+/// their typed configurations and pair each rule with its family's baseline).
+let private run (e: Experiment.Experiment) (replicate: int) (accs: float list) =
+    let e = { e with Seed = Experiment.Replicate replicate }
+    { Config = Experiment.runConfig e @ [ "experimentId", Text(Experiment.id e); "replicate", Int(int64 replicate) ]
+      Seed = Experiment.seed e
+      Dataset = { Name = "synthetic"; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
       Epochs = accs |> List.mapi (fun i a -> epoch (i + 1) a)
       Status = Completed
       GitCommit = "test" }
@@ -28,16 +28,19 @@ let private curve (top: float) (replicate: int) = [ for e in 1 .. 8 -> top * (1.
 /// A grid with two models on two tasks: the SNN with 3 rules × 4 values of a numeric parameter (12 curves per
 /// task, more than a panel may hold), equilibrium propagation with and without SBP over n_free × n_nudge.
 let private records () =
+    let snnRules = [ SnnConfig.defaults; SnnConfig.paperSbp; { SnnConfig.defaults with Rule = SnnConfig.SbpBase } ]
+    let eqRules = [ EqPropConfig.defaults; { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator Spread.reference } ]
     [ for replicate in 0 .. 2 do
-          for dataset in [ "mnist"; "nettalk" ] do
-              for i, rule in List.indexed [ "symmetric"; "sbp"; "sbp-base" ] do
-                  for tau in [ 2; 5; 10; 20 ] do
-                      yield run "snn" rule dataset [ "tauMs", Int(int64 tau) ] replicate (curve (0.8 + 0.03 * float i + 0.002 * float tau) replicate)
-              for i, rule in List.indexed [ "eqprop"; "sbp" ] do
+          for dataset in [ DataSets.Mnist; DataSets.Nettalk ] do
+              for i, rule in List.indexed snnRules do
+                  for window in [ 2; 5; 10; 20 ] do
+                      let c = { rule with Dataset = dataset; Epochs = 8; TimeWindowMs = float32 window }
+                      yield run (SnnConfig.experiment c) replicate (curve (0.8 + 0.03 * float i + 0.002 * float window) replicate)
+              for i, rule in List.indexed eqRules do
                   for nFree in [ 1; 6; 11 ] do
                       for nNudge in [ 1; 6 ] do
-                          yield run "eqprop" rule dataset [ "freeIterations", Int(int64 nFree); "nudgeIterations", Int(int64 nNudge) ] replicate
-                                    (curve (0.7 + 0.02 * float (i + nFree + nNudge)) replicate) ]
+                          let c = { rule with Dataset = dataset; Epochs = 8; FreeIterations = nFree; NudgeIterations = nNudge }
+                          yield run (EqPropConfig.experiment c) replicate (curve (0.7 + 0.02 * float (i + nFree + nNudge)) replicate) ]
 
 let private pngSize (path: string) =
     let b = File.ReadAllBytes path

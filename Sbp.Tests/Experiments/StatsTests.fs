@@ -17,6 +17,15 @@ let record (rule: string) (replicate: int) (accs: float list) =
       Status = Completed
       GitCommit = "test" }
 
+/// The record the runner writes for replicate `replicate` of the spiking network under the rule named `rule` (as a
+/// sweep names it), read back by the tables into its typed configuration.
+let typedRecord (rule: string) (replicate: int) (accs: float list) =
+    let e = SnnConfig.registered.Set "rule" rule SnnConfig.registered.Defaults |> Result.defaultWith failwith
+    let e = { e with Seed = Experiment.Replicate replicate }
+    { record rule replicate accs with
+        Config = Experiment.runConfig e @ [ "experimentId", Text(Experiment.id e); "replicate", Int(int64 replicate) ]
+        Seed = Experiment.seed e }
+
 let private close (a: float) b = abs (a - b) < 1e-9
 
 [<Tests>]
@@ -67,8 +76,8 @@ let tests =
 
         testCase "tables from synthetic records: groups, mean ± sd, pairs by replicate" <| fun () ->
             let records =
-                [ record "symmetric" 0 [ 0.5; 0.6; 0.7 ]; record "symmetric" 1 [ 0.5; 0.7; 0.8 ]
-                  record "sbp" 0 [ 0.6; 0.7; 0.8 ]; record "sbp" 1 [ 0.7; 0.8; 0.9 ] ]
+                [ typedRecord "symmetric" 0 [ 0.5; 0.6; 0.7 ]; typedRecord "symmetric" 1 [ 0.5; 0.7; 0.8 ]
+                  typedRecord "sbp" 0 [ 0.6; 0.7; 0.8 ]; typedRecord "sbp" 1 [ 0.7; 0.8; 0.9 ] ]
             let gs = Tables.groups records
             Expect.equal gs.Length 2 "two configurations"
             let t = Tables.summary gs
@@ -130,13 +139,23 @@ let tests =
             Expect.equal (Tables.pctMeanSd [ 0.5 ]) "50.00" "n = 1"
             Expect.equal (Tables.pctMeanSd [ 0.5; 0.7 ]) (sprintf "60.00 ± %.2f" (100.0 * sqrt 0.02)) "n = 2"
 
-        testCase "a grid without baseline writes no pair table" <| fun () ->
+        // deliberately changed with the typed baselines: rules whose baseline has no runs are named in pairs.md
+        testCase "a grid without baseline runs names the missing baselines; one with nothing to compare writes no pair table" <| fun () ->
             use d = new TempDir()
-            for i, r in List.indexed [ record "sbp" 0 [ 0.5; 0.6 ]; record "sbp-base" 0 [ 0.4; 0.7 ] ] do
+            for i, r in List.indexed [ typedRecord "sbp" 0 [ 0.5; 0.6 ]; typedRecord "sbp-base" 0 [ 0.4; 0.7 ] ] do
                 RunRecord.write (Path.Combine(d.Path, "g", $"run{i}", "run.json")) r
             File.WriteAllText(Path.Combine(d.Path, "g", "pairs.md"), "stale")
             let md, _ = Tables.write d.Path "g" None
-            Expect.isFalse (md.Contains "against its baseline") "no empty section"
-            Expect.isFalse (File.Exists(Path.Combine(d.Path, "g", "pairs.md"))) "no pairs.md, an old one removed"
+            Expect.isFalse (md.Contains "Each rule against its baseline") "no empty section"
+            let pairs = File.ReadAllText(Path.Combine(d.Path, "g", "pairs.md"))
+            Expect.stringContains pairs "### Missing baselines" "the missing baselines, not a silent gap"
+            Expect.stringContains pairs "snn sbp mnist" "the SBP run named"
+            Expect.stringContains pairs "snn sbp-base mnist" "the SBP base rule named"
+            Expect.isFalse (File.Exists(Path.Combine(d.Path, "g", "pairs.csv"))) "no pair rows"
             Expect.isTrue (File.Exists(Path.Combine(d.Path, "g", "table.md"))) "the summary is written"
+            use b = new TempDir()
+            RunRecord.write (Path.Combine(b.Path, "g", "run0", "run.json")) (typedRecord "symmetric" 0 [ 0.5; 0.6 ])
+            File.WriteAllText(Path.Combine(b.Path, "g", "pairs.md"), "stale")
+            Tables.write b.Path "g" None |> ignore
+            Expect.isFalse (File.Exists(Path.Combine(b.Path, "g", "pairs.md"))) "no pairs.md, an old one removed"
     ]

@@ -1,0 +1,20 @@
+/// The registered model families: the CLI's subcommands, and how tables and the report read run records back into
+/// typed configurations.
+module Sbp.Experiments.Families
+
+open Sbp.Experiments.Experiment
+open Sbp.Experiments.RunRecord
+
+let all = [ SnnConfig.registered; EqPropConfig.registered; SmlpConfig.registered ]
+
+/// The registered family of a run record (its `model` field names it).
+let ofRecord (r: Record) =
+    match r.Config |> List.tryFind (fst >> (=) "model") with
+    | Some(_, Text name) ->
+        match all |> List.tryFind (fun f -> f.Name = name) with
+        | Some f -> Ok f
+        | None -> Error $"""model '{name}' is not a registered family ({System.String.Join(", ", all |> List.map (fun f -> f.Name))})"""
+    | _ -> Error "config field 'model' is missing"
+
+/// The typed experiment a run record describes.
+let read (r: Record) = ofRecord r |> Result.bind (fun f -> f.Read r)

@@ -1,0 +1,186 @@
+module Sbp.Tests.Experiments.AnalysisTests
+
+open System.IO
+open Expecto
+open Sbp.Core.Plasticity
+open Sbp.Experiments
+open Sbp.Experiments.Experiment
+open Sbp.Experiments.RunRecord
+open Sbp.Tests.TestSupport
+
+let private epoch i acc =
+    { Epoch = i; TrainAccuracy = acc; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc; Seconds = 1.0; SynapticOps = 100L; Extra = [] }
+
+/// The record the runner writes for an experiment of grid `grid` (its learning curve rising to `top`).
+let private recordOf (grid: string) (e: Experiment) (top: float) =
+    { Config =
+        runConfig e
+        @ [ "layers", Items [ Int 784L; Int 10L ]; "grid", Text grid; "experimentId", Text(Experiment.id e)
+            "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ]
+      Seed = seed e
+      Dataset = { Name = "synthetic"; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
+      Epochs = [ for i in 1 .. 4 -> epoch i (top * float i / 4.0) ]
+      Status = Completed
+      GitCommit = "test" }
+
+/// Through the JSON file, as tables read it.
+let private roundTrip (r: Record) = ofJson "test" (toJson r)
+
+let private writeGrid (root: string) (grid: string) (runs: (Experiment * float) list) =
+    for e, top in runs do write (Path.Combine(root, grid, Experiment.id e, "run.json")) (recordOf grid e top)
+
+let private replicate r (e: Experiment) = { e with Seed = Replicate r }
+
+let private symmetric = SnnConfig.experiment { SnnConfig.defaults with Epochs = 4 }
+let private sbp = SnnConfig.experiment { SnnConfig.paperSbp with Epochs = 4 }
+
+/// Reads a record back; the experiment, its id and its description must be those written.
+let private readsBack (e: Experiment) =
+    let r = roundTrip (recordOf "g" e 0.5)
+    match Families.read r with
+    | Error m -> failtestf "%s: %s" (label e) m
+    | Ok back ->
+        Expect.equal (Experiment.id back) (Experiment.id e) "same id"
+        Expect.equal (back.Model.Describe()) (e.Model.Describe()) "same description"
+        back
+
+let private pick (xs: 'a list) (i: byte) = xs[int i % xs.Length]
+
+[<Tests>]
+let tests =
+    testList "Experiments/Analysis" [
+        property "a spiking-network record reads back as the same typed config" <| fun (rule: byte) (depth: byte) (fraction: byte) (top: bool) (hidden: byte) (task: byte) (rep: byte) (bounds: bool) ->
+            let spread = SnnConfig.Spread { Spread.reference with Depth = int depth % 4; Fraction = float32 (fraction % 10uy) / 10f; Range = (if top then Spread.TopFraction 0.25f else Spread.Reference) }
+            let r, s =
+                pick [ SnnConfig.Symmetric, SnnConfig.NoSpread; SnnConfig.SbpBase, spread; SnnConfig.SbpBase, SnnConfig.NoSpread
+                       SnnConfig.Differential, spread; SnnConfig.SpikeTiming(StdpWindow(1f, 0.5f, 5f, 7f, 0.1f, 0.5f)), SnnConfig.NoSpread ] rule
+            let c =
+                { SnnConfig.defaults with
+                    Rule = r; Spread = s; Hidden = List.replicate (1 + int hidden % 3) 20
+                    Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Fashion ] task
+                    WeightBounds = (if bounds then Some(-1f, 1f) else None); TrainSize = (if bounds then Some 100 else None) }
+            let e = replicate (int rep % 5) (SnnConfig.experiment c)
+            let back = readsBack e
+            Expect.equal (tryConfig SnnConfig.family back) (Some(SnnConfig.resolve { c with Seed = seed e })) "the typed config"
+
+        property "an equilibrium-propagation record reads back as the same typed config" <| fun (rule: byte) (theta: byte) (depth: byte) (task: byte) (rep: byte) ->
+            let rule = pick [ EqPropConfig.EqProp; EqPropConfig.SbpEnergy(float32 theta / 7f); EqPropConfig.SbpOperator { Spread.reference with Depth = int depth % 3 } ] rule
+            let c = { EqPropConfig.defaults with Rule = rule; Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ] task }
+            let e = replicate (int rep % 5) (EqPropConfig.experiment c)
+            let back = readsBack e
+            Expect.equal (tryConfig EqPropConfig.family back) (Some(EqPropConfig.resolve { c with Seed = seed e })) "the typed config"
+
+        property "a spiking-MLP record reads back as the same typed config" <| fun (by: byte) (p: byte) (form: byte) (energy: bool) (task: byte) (rep: byte) ->
+            let by = pick [ SmlpConfig.Sbp SmlpConfig.referenceGradient; SmlpConfig.SbpOperator SmlpConfig.operatorSpread; SmlpConfig.Zero ] by
+            let gradient =
+                pick [ SmlpConfig.Backprop
+                       SmlpConfig.Replaced { SmlpConfig.replacement by with Proportion = float32 (p % 5uy) / 4f }
+                       SmlpConfig.Replaced { SmlpConfig.replacement by with Form = SmlpConfig.PerStep(int p % 3); ReferenceQuirks = true } ] form
+            let dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ] task
+            let c =
+                { SmlpConfig.defaults with
+                    Gradient = gradient; Dataset = dataset
+                    Energy = (if energy then SmlpConfig.Energy(0.1f, Sbp.Core.Models.EnergyGradient.SpikesOnly) else SmlpConfig.NoEnergy)
+                    Frames = (if dataset = DataSets.Dvs then Some 50 else None) }
+            let e = replicate (int rep % 5) (SmlpConfig.experiment c)
+            let back = readsBack e
+            Expect.equal (tryConfig SmlpConfig.family back) (Some(SmlpConfig.resolve { c with Seed = seed e })) "the typed config"
+
+        testCase "each family declares its baseline rule" <| fun () ->
+            Expect.equal (SnnConfig.baseline SnnConfig.paperSbp) (Some { SnnConfig.paperSbp with Rule = SnnConfig.Symmetric; Spread = SnnConfig.NoSpread }) "SBP against symmetric without spread"
+            Expect.equal (SnnConfig.baseline SnnConfig.defaults) None "symmetric is the baseline"
+            Expect.equal (EqPropConfig.baseline { EqPropConfig.defaults with Rule = EqPropConfig.SbpEnergy 1f }) (Some EqPropConfig.defaults) "SBP energy against EqProp"
+            Expect.equal (SmlpConfig.baseline SmlpConfig.paperSbp) (Some { SmlpConfig.paperSbp with Gradient = SmlpConfig.Backprop }) "a replacement against backprop"
+            Expect.equal (SmlpConfig.baseline SmlpConfig.defaults) None "backprop is the baseline"
+
+        testCase "the baseline relation pairs each SBP run with the symmetric run of its replicate" <| fun () ->
+            use d = new TempDir()
+            let differential = SnnConfig.experiment { SnnConfig.defaults with Epochs = 4; Rule = SnnConfig.Differential }
+            // replicate 0 and 1 with distinct accuracies, so that a crossed pairing gives other differences
+            writeGrid d.Path "g"
+                [ replicate 0 symmetric, 0.80; replicate 1 symmetric, 0.70
+                  replicate 0 sbp, 0.85; replicate 1 sbp, 0.71
+                  replicate 0 differential, 0.60; replicate 1 differential, 0.50 ]
+            let gs = Tables.groups (Tables.load d.Path "g" |> List.map snd)
+            Expect.equal gs.Length 3 "three typed configurations"
+            let ps = Tables.pairs None gs
+            Expect.equal ps.Length 2 "SBP and differential each against their baseline"
+            for p in ps do
+                Expect.equal (p.Baseline.Experiment |> Result.map (fun e -> e.Model.RuleName)) (Ok "symmetric") "baseline group"
+            let bySbp = ps |> List.find (fun p -> p.Rule.Experiment |> Result.exists (fun e -> e.Model.RuleName = "sbp"))
+            let deltas = bySbp.Pairs |> List.map (fun (x, _, _, _, _) -> System.Math.Round(x, 6)) |> List.sort
+            Expect.equal deltas [ 0.01; 0.05 ] "replicate 0 with 0, 1 with 1"
+            Expect.isEmpty (Tables.missingBaselines gs) "nothing missing"
+            // paired seeds: replicate r of both rules share one seed
+            Expect.equal (seed (replicate 1 sbp)) (seed (replicate 1 symmetric)) "paired seeds"
+
+        testCase "a rule without baseline runs is named, in the tables and the report, which then refuses to write" <| fun () ->
+            use d = new TempDir()
+            writeGrid d.Path "only-sbp" [ replicate 0 sbp, 0.85; replicate 1 sbp, 0.71 ]
+            let gs = Tables.groups (Tables.load d.Path "only-sbp" |> List.map snd)
+            Expect.isEmpty (Tables.pairs None gs) "no pairs"
+            let missing = Tables.missingBaselines gs
+            Expect.equal missing.Length 1 "one missing baseline"
+            Expect.stringContains missing.Head "no runs of its baseline snn symmetric mnist" "names the baseline"
+            let md, _ = Tables.write d.Path "only-sbp" None
+            Expect.stringContains md "### Missing baselines" "the table says so"
+            let text, missing = Report.write d.Path false
+            Expect.isTrue (missing |> List.exists (fun m -> m.Contains "spiking network, SBP (reference spread) on mnist (grid only-sbp)" && m.Contains "no runs of its baseline")) "the report names the comparison and the grid"
+            Expect.isTrue (missing |> List.exists (fun m -> m.Contains "on nettalk: no runs")) "and the task without runs"
+            Expect.stringContains text "## Missing" "a Missing section"
+            Expect.isFalse (File.Exists(Path.Combine(d.Path, "REPORT.md"))) "not written without --allow-missing"
+
+        testCase "a renamed rule or a changed parameter is a named error, not a gap" <| fun () ->
+            let r = recordOf "g" (replicate 0 sbp) 0.8
+            let set k v (r: Record) = { r with Config = r.Config |> List.map (fun (k', v') -> if k' = k then k', v else k', v') }
+            match Families.read (set "rule" (Text "sbp-paper") r) with
+            | Error m -> Expect.stringContains m "config field 'rule': 'sbp-paper'" "names the rule"
+            | Ok _ -> failtest "a renamed rule read as a configuration"
+            match Families.read (set "baseRule" (Text "SbpRule") r) with
+            | Error m -> Expect.stringContains m "config field 'baseRule': 'SbpRule'" "names the base rule"
+            | Ok _ -> failtest "an unknown base rule read as a configuration"
+            match Families.read (set "beta" (Num 0.25) r) with
+            | Error m -> Expect.stringContains m "not as its id" "the id no longer matches"
+            | Ok _ -> failtest "a changed parameter read as the recorded experiment"
+            // in a grid of the current schema, such a record stops the table with its name
+            use d = new TempDir()
+            writeGrid d.Path "g" [ replicate 0 symmetric, 0.8 ]
+            let bad = set "rule" (Text "sbp-paper") r
+            write (Path.Combine(d.Path, "g", "renamed", "run.json")) bad
+            let e = throwsOf<InvalidDataException> (fun () -> Tables.write d.Path "g" None |> ignore) "unreadable record"
+            Expect.stringContains e.Message "sbp-paper" "names the record's problem"
+            let _, missing = Report.build d.Path
+            Expect.isTrue (missing |> List.exists (fun m -> m.StartsWith "grid g: record " && m.Contains "'sbp-paper'")) "the report names it too"
+
+        testCase "a grid of an earlier schema is named as to regenerate; its table keeps a banner and no comparisons" <| fun () ->
+            use d = new TempDir()
+            for e, top in [ replicate 0 symmetric, 0.8; replicate 0 sbp, 0.85 ] do
+                let path = Path.Combine(d.Path, "old", Experiment.id e, "run.json")
+                Directory.CreateDirectory(Path.GetDirectoryName path) |> ignore
+                File.WriteAllText(path, (toJson (recordOf "old" e top)).Replace($"\"schema\": {schemaVersion}", "\"schema\": 1"))
+            Expect.equal (Tables.schemas d.Path "old") [ 1 ] "schema 1"
+            let md, _ = Tables.write d.Path "old" None
+            Expect.stringContains md "records written under schema 1" "banner"
+            Expect.isFalse (md.Contains "Each rule against its baseline") "no comparisons"
+            let text, missing = Report.build d.Path
+            Expect.stringContains text "- `old`: schema 1; rerun its grid script to regenerate it." "named as to regenerate"
+            Expect.isNonEmpty missing "its comparisons are missing"
+
+        testCase "tables and the report regenerate byte for byte" <| fun () ->
+            use d = new TempDir()
+            writeGrid d.Path "g"
+                [ for r in 0 .. 2 do
+                      yield replicate r symmetric, 0.7 + 0.01 * float r
+                      yield replicate r sbp, 0.72 + 0.02 * float r ]
+            let read name = File.ReadAllBytes(Path.Combine(d.Path, name))
+            Tables.write d.Path "g" None |> ignore
+            let first = [ for f in [ "g/table.md"; "g/pairs.md"; "g/pairs.csv" ] -> read f ]
+            let text, _ = Report.write d.Path true
+            let report = read "REPORT.md"
+            Tables.write d.Path "g" None |> ignore
+            let text2, _ = Report.write d.Path true
+            Expect.equal [ for f in [ "g/table.md"; "g/pairs.md"; "g/pairs.csv" ] -> read f ] first "tables identical"
+            Expect.equal (read "REPORT.md") report "report identical"
+            Expect.equal text2 text "same text"
+            Expect.stringContains text "| snn | mnist | 93.67 ± 0.40% | 95.14 ± 0.12% | 54.1% | 71.00 ± 1.00% | 74.00 ± 2.00% |" "the paper's claim with ours, found by typed query"
+    ]
