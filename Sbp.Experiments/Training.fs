@@ -75,6 +75,13 @@ type ITrainable =
 /// Ensures a per-sample figure of the epoch (energy, loss, MSE, an extra) is neither non-finite nor exploding.
 let private ensureScalar (name: string) (x: float) = Divergence.Ensure(x, name)
 
+/// Counts (operations, replaced batches, spikes) grow with the data and the network, not with divergence: they are
+/// checked for finiteness only; every other figure (energies, losses, costs, rates) for magnitude too.
+let private ensureExtra (name: string) (x: float) =
+    let isCount = name.EndsWith("Ops", StringComparison.Ordinal) || name = "replaced" || name.StartsWith("spikes", StringComparison.Ordinal)
+    if isCount then (if not (Double.IsFinite x) then Divergence.Ensure(x, $"the epoch's {name}"))
+    else ensureScalar $"the epoch's {name}" x
+
 /// The one epoch loop: trains on a seeded shuffle of the training set, then evaluates the test set; returns
 /// the epochs and the status. Besides the models' own check after every weight update, the loop checks the output
 /// state of every batch and the epoch's energy, loss, MSE and extra figures with `Divergence`: a diverged quantity or
@@ -123,7 +130,7 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int
                       "trainPhonemeAccuracy", float tr.PhonemeHits / float tr.Samples
                       "testPhonemeAccuracy", float te.PhonemeHits / float te.Samples
                   | Classification -> () ]
-            for name, value in extra do ensureScalar $"the epoch's {name}" value
+            for name, value in extra do ensureExtra name value
             let trainAcc, testAcc = tr.Accuracy task, te.Accuracy task
             ensureScalar "the training accuracy" trainAcc
             ensureScalar "the test accuracy" testAcc

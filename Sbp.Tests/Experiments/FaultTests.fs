@@ -24,9 +24,10 @@ let private twoSnn () = Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.Sb
 let private editRecord (path: string) (edit: string -> string) = File.WriteAllText(path, edit (File.ReadAllText path))
 
 /// A model that trains nothing and goes bad at a chosen batch: its output state turns NaN, or its energy explodes.
-type private Faulty(badOutputAt: int option, energy: float) =
+type private Faulty(badOutputAt: int option, energy: float, extras: (string * float) list) =
     let output = Sbp.Core.Numerics.Matrix(50, 10)
     let mutable batches = 0
+    new(badOutputAt, energy) = Faulty(badOutputAt, energy, [])
     interface Training.ITrainable with
         member _.Train(_, _, _, _) =
             batches <- batches + 1
@@ -37,7 +38,7 @@ type private Faulty(badOutputAt: int option, energy: float) =
         member _.ResetCounters() = ()
         member _.BeginEpoch _ = ()
         member _.Energy() = energy
-        member _.EpochExtras _ = []
+        member _.EpochExtras _ = extras
 
 [<Tests>]
 let tests =
@@ -53,6 +54,13 @@ let tests =
             Expect.equal status (Failed "epoch 1: training diverged: an exploding value (-8.7E+30, beyond ±1000000000000) in the energy (test batch 1)") "energy"
             let _, status = run (Faulty(None, nan))
             Expect.equal status (Failed "epoch 1: training diverged: a non-finite value in the energy (test batch 1)") "NaN energy"
+            // counts grow with data and network size, not with divergence: only a non-finite count stops a run
+            let _, status = run (Faulty(None, 0.5, [ "hiddenBackpropOps", 3e13; "replaced", 2e12 ]))
+            Expect.equal status Completed "large operation counts are not a divergence"
+            let _, status = run (Faulty(None, 0.5, [ "replacementOps", infinity ]))
+            Expect.equal status (Failed "epoch 1: training diverged: a non-finite value in the epoch's replacementOps") "a non-finite count"
+            let _, status = run (Faulty(None, 0.5, [ "trainMseCost2", 3e13 ]))
+            Expect.stringContains (match status with Failed why -> why | Completed -> "") "exploding" "other figures are checked for magnitude"
             use cts = new CancellationTokenSource()
             cts.Cancel()
             throwsOf<OperationCanceledException> (fun () -> Training.trainEpochs (Faulty(None, 0.5)) Training.Classification split 3 50 1UL cts.Token ignore |> ignore) "cancelled" |> ignore
