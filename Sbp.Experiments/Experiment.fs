@@ -183,25 +183,34 @@ let rec private without (keys: string list) (values: (string * Value) list) =
               | Fields kvs when not inner.IsEmpty -> yield k, Fields(without inner kvs)
               | _ -> yield k, v ]
 
-/// Removes the introduced parameters that hold the value they were introduced with.
+/// A value in canonical text. Every number of a family's description is a single-precision parameter widened to a
+/// double (0.1f is 0.10000000149011612); a run record stores it as its shortest decimal (0.1), and widening that
+/// through float32 again gives the same double, so a description and a record read back print alike.
+let rec private show (v: Value) =
+    match v with
+    | Int i -> string i
+    | Num f -> (float (float32 f)).ToString("R", Globalization.CultureInfo.InvariantCulture)
+    | Text s -> "\"" + s + "\""
+    | Flag b -> if b then "true" else "false"
+    | Items xs -> "[" + String.Join(",", xs |> List.map show) + "]"
+    | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + show v)) + "}"
+
+/// Removes the introduced parameters that hold the value they were introduced with (compared as canonical text:
+/// JSON does not keep 0 and 0.0 apart, and neither does the canonical form).
 let rec private omitIntroduced (introduced: (string * Value) list) (values: (string * Value) list) =
     [ for k, v in values do
-          if not (introduced |> List.contains (k, v)) then
+          if not (introduced |> List.exists (fun (p, d) -> p = k && show d = show v)) then
               let inner = introduced |> List.choose (fun (p, d) -> if p.StartsWith(k + ".") then Some(p.Substring(k.Length + 1), d) else None)
               match v with
               | Fields kvs when not inner.IsEmpty -> yield k, Fields(omitIntroduced inner kvs)
               | _ -> yield k, v ]
 
-let private text (values: (string * Value) list) =
-    let rec show v =
-        match v with
-        | Int i -> string i
-        | Num f -> f.ToString("R", Globalization.CultureInfo.InvariantCulture)
-        | Text s -> "\"" + s + "\""
-        | Flag b -> if b then "true" else "false"
-        | Items xs -> "[" + String.Join(",", xs |> List.map show) + "]"
-        | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + show v)) + "}"
-    String.Join(";", values |> List.map (fun (k, v) -> k + "=" + show v))
+let private text (values: (string * Value) list) = String.Join(";", values |> List.map (fun (k, v) -> k + "=" + show v))
+
+/// The canonical form of a description (key=value pairs, seed excluded) with the parameters `introduced` after the
+/// schema version left out while they hold their value at introduction; see `canonical`.
+let canonicalOf (introduced: (string * Value) list) (values: (string * Value) list) =
+    $"schema={schemaVersion};" + text (omitIntroduced introduced values)
 
 /// The canonical form of an experiment's configuration (what its id hashes):
 ///   "schema=<version>;" + key=value pairs of the resolved configuration in the family's fixed order, seed excluded,
@@ -209,11 +218,13 @@ let private text (values: (string * Value) list) =
 /// Adding a parameter therefore changes no id as long as its default reproduces the earlier behaviour (declare it in
 /// the family's `Introduced`); renaming a key or a value, or changing what a default means, needs a new schema
 /// version (RunRecord.schemaVersion), which changes every id.
-let canonical (e: Experiment) =
-    let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced)
-    $"schema={schemaVersion};" + text values
+let canonical (e: Experiment) = canonicalOf (e.Model.Introduced @ Spread.introduced) (e.Model.Describe())
 
 let private hash (s: string) = SHA256.HashData(Encoding.UTF8.GetBytes s)
+
+/// 12 hex digits of SHA-256 over a canonical form and a seed part ("seed=…" or "replicate=…").
+let idOf (canonicalForm: string) (seedPart: string) =
+    Convert.ToHexString(hash (canonicalForm + ";" + seedPart), 0, 6).ToLowerInvariant()
 
 /// The content-derived identity: 12 hex digits of SHA-256 over the canonical form and the seed choice.
 /// Equal configurations get equal ids on every machine and in every run; any change of a parameter changes it.
@@ -222,7 +233,7 @@ let id (e: Experiment) =
         match e.Seed with
         | Given -> $"seed={e.Model.Seed}"
         | Replicate r -> $"replicate={r}"
-    Convert.ToHexString(hash (canonical e + ";" + seedPart), 0, 6).ToLowerInvariant()
+    idOf (canonical e) seedPart
 
 /// The seed the experiment runs with. Replicate r: a hash of r and of the canonical form without the compared keys
 /// (the family's rule keys and the grid's `Compared`), so the runs of replicate r of every compared value share

@@ -11,56 +11,18 @@ open Sbp.Experiments.RunRecord
 /// Keys a runner adds to the family's description: they identify a run, not a configuration.
 let private runKeys = set [ "grid"; "experimentId"; "replicate"; "layers" ]
 
-/// The parameters introduced after the schema version, per family (the "model" key of a configuration).
-let private introduced (family: string) =
-    let own =
-        match family with
-        | "snn" -> Some SnnConfig.family.Introduced
-        | "eqprop" -> Some EqPropConfig.family.Introduced
-        | "smlp" -> Some SmlpConfig.family.Introduced
-        | _ -> None
-    own |> Option.map (fun i -> i @ Spread.introduced)
-
-/// A value as Experiment.canonical writes it. Every number of a family's description is a single-precision
-/// parameter widened to a double (0.1f is 0.10000000149011612), which a record stores as its shortest decimal
-/// (RunRecord.numberText: 0.1); widening the decimal read back through float32 gives the described double again.
-let rec private text (v: Value) =
-    match v with
-    | Int i -> string i
-    | Num f -> (float (float32 f)).ToString("R", Globalization.CultureInfo.InvariantCulture)
-    | Text s -> "\"" + s + "\""
-    | Flag b -> if b then "true" else "false"
-    | Items xs -> "[" + String.Join(",", xs |> List.map text) + "]"
-    | Fields kvs -> "{" + String.Join(",", kvs |> List.map (fun (k, v) -> k + ":" + text v)) + "}"
-
-/// Leaves out the introduced parameters holding their value at introduction. Values compare by their canonical
-/// text: JSON does not keep 0 and 0.0 apart, and neither does the canonical form.
-let rec private omitIntroduced (intro: (string * Value) list) (values: (string * Value) list) =
-    [ for k, v in values do
-          if not (intro |> List.exists (fun (p, d) -> p = k && text d = text v)) then
-              let inner = intro |> List.choose (fun (p, d) -> if p.StartsWith(k + ".") then Some(p.Substring(k.Length + 1), d) else None)
-              match v with
-              | Fields kvs when not inner.IsEmpty -> yield k, Fields(omitIntroduced inner kvs)
-              | _ -> yield k, v ]
-
 /// The experiment id a record's stored configuration and seed hash to (Experiment.id, computed from the record:
 /// the canonical form of the configuration without the runner's keys, and the replicate or the given seed), or an
 /// error naming what is missing.
 let storedId (r: Record) =
-    match r.Config |> List.tryFind (fst >> (=) "model") with
-    | Some(_, Text family) ->
-        match introduced family with
-        | None -> Error $"config.model '{family}' is not a registered model family"
-        | Some intro ->
-            let values = r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains k)) |> omitIntroduced intro
-            let seedPart =
-                match r.Config |> List.tryFind (fst >> (=) "replicate") with
-                | Some(_, Int rep) -> $"replicate={rep}"
-                | _ -> $"seed={r.Seed}"
-            let canonical = $"schema={schemaVersion};" + String.Join(";", values |> List.map (fun (k, v) -> k + "=" + text v))
-            let h = Security.Cryptography.SHA256.HashData(Text.Encoding.UTF8.GetBytes(canonical + ";" + seedPart))
-            Ok(Convert.ToHexString(h, 0, 6).ToLowerInvariant())
-    | _ -> Error "config.model is missing"
+    Families.ofRecord r
+    |> Result.map (fun family ->
+        let values = r.Config |> List.filter (fun (k, _) -> not (runKeys.Contains k))
+        let seedPart =
+            match r.Config |> List.tryFind (fst >> (=) "replicate") with
+            | Some(_, Int rep) -> $"replicate={rep}"
+            | _ -> $"seed={r.Seed}"
+        Experiment.idOf (Experiment.canonicalOf (family.Defaults.Model.Introduced @ Spread.introduced) values) seedPart)
 
 /// Why the parsed record `r`, found in the folder `folderId`, is refused; empty when it is valid. A grid's record
 /// (one with a `grid` key) must lie in the folder of its id.
