@@ -204,17 +204,21 @@ let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
     [ sized SnnConfig.defaults; sized SnnConfig.paperSbp ]
     |> Grid.ofSnn
     |> Grid.seeds seeds
-    |> Grid.create "reproduce"
+    // one grid per data set, so that runs on another data set never join the standard MNIST tables
+    |> Grid.create (match dataset with DataSets.Mnist -> "reproduce" | d -> $"reproduce-{DataSets.nameOf d}")
 
 let private reproduce (a: ParseResults<ReproduceArgs>) =
     let dataset = a.GetResult(ReproduceArgs.Dataset, DataSets.Mnist)
     ensureData dataset
     let epochs, seeds = a.GetResult(ReproduceArgs.Epochs, 5), a.GetResult(Seeds, 3)
     let grid = reproduceGrid dataset epochs seeds
-    let _, train, test = Experiment.data grid.Experiments.Head
-    let size (n: int option) = n |> Option.map string |> Option.defaultValue "the default split's"
-    printfn "reproduce: symmetric STDP vs SBP on %s, %s training / %s test images, %d epochs, %d paired seeds"
-        (DataSets.nameOf dataset) (size train) (size test) epochs seeds
+    let first = grid.Experiments.Head
+    let _, train, test = Experiment.data first
+    // the sizes the runs will see, read from the data set itself (a task's default split or the first n samples)
+    let split = DataSets.load { DataSets.defaultLoad with TrainSize = train; TestSize = test; DvsEncoding = first.Model.DvsEncoding } dataset
+    let what = match train with Some _ -> "the first " | None -> ""
+    printfn "reproduce: symmetric STDP vs SBP on %s, %s%d training / %d test samples, %d epoch(s), %d paired seeds; grid %s"
+        (DataSets.nameOf dataset) what split.Train.Count split.Test.Count epochs seeds grid.Name
     Script.execute
         { Shard = None
           Parallel = a.TryGetResult ReproduceArgs.Parallel
