@@ -150,49 +150,18 @@ public static class SparseRows
     /// <summary>Rows i0..i1−1 of G += scale·Σ_q x_qᵀd_q: a counting sort of all steps' events by i, (q, b) ascending.</summary>
     private static long StepRows(ReadOnlySpan<Matrix> x, int batch, float[] d, int stride, Matrix g, float scale, int i0, int i1)
     {
-        int n = g.Rows, m = g.Cols, width = i1 - i0, steps = x.Length;
+        int n = g.Rows, width = i1 - i0, steps = x.Length;
         int capacity = Math.Max(1, steps * batch * width);
         int[] start = ArrayPool<int>.Shared.Rent(width + 1);
         int[] rowsOf = ArrayPool<int>.Shared.Rent(capacity);
         float[] factors = ArrayPool<float>.Shared.Rent(capacity);
-        long events = 0;
         try
         {
             Array.Clear(start, 0, width + 1);
-            for (int q = 0; q < steps; q++)
-            {
-                var xd = x[q].Data;
-                for (int b = 0; b < batch; b++)
-                {
-                    var xr = xd.AsSpan(b * n + i0, width);
-                    for (int i = 0; i < width; i++) start[i + 1] += xr[i] != 0f ? 1 : 0;
-                }
-            }
+            for (int q = 0; q < steps; q++) CountEvents(x[q].Data, batch, n, i0, width, start);
             for (int i = 0; i < width; i++) start[i + 1] += start[i];
-            for (int q = 0; q < steps; q++)
-            {
-                var xd = x[q].Data;
-                for (int b = 0; b < batch; b++)
-                {
-                    var xr = xd.AsSpan(b * n + i0, width);
-                    int row = q * stride + b;
-                    for (int i = 0; i < width; i++)
-                    {
-                        float v = xr[i];
-                        if (v == 0f) continue;
-                        int at = start[i]++;
-                        rowsOf[at] = row;
-                        factors[at] = v * scale;
-                    }
-                }
-            }
-            for (int i = 0; i < width; i++)
-            {
-                int e0 = i == 0 ? 0 : start[i - 1], e1 = start[i];
-                if (e1 == e0) continue;
-                AddRows(g.Data.AsSpan((i0 + i) * m, m), d, m, rowsOf.AsSpan(e0, e1 - e0), factors.AsSpan(e0, e1 - e0), 0, 1);
-                events += (long)(e1 - e0) * m;
-            }
+            for (int q = 0; q < steps; q++) PlaceEvents(x[q].Data, batch, n, i0, width, q * stride, scale, start, rowsOf, factors);
+            return AddColumns(g, d, i0, width, start, rowsOf, factors);
         }
         finally
         {
@@ -200,7 +169,6 @@ public static class SparseRows
             ArrayPool<int>.Shared.Return(rowsOf);
             ArrayPool<float>.Shared.Return(factors);
         }
-        return events;
     }
 
     [ThreadStatic] private static Job? CachedJob;
@@ -248,42 +216,18 @@ public static class SparseRows
     /// <summary>G[i, :] += scale·Σ_b x[b, i]·d[b, :] for the rows i0..i1−1 of G only.</summary>
     private static long TransposeMultiplyAddRows(ReadOnlySpan<float> x, int batch, int n, ReadOnlySpan<float> d, Matrix g, float scale, int i0, int i1)
     {
-        int m = g.Cols;
         // the events of column i of x, b ascending: a counting sort of the non-zeros by i (columns i0..i1−1)
         int width = i1 - i0;
         int[] start = ArrayPool<int>.Shared.Rent(width + 1);
         int[] rowsOf = ArrayPool<int>.Shared.Rent(Math.Max(1, batch * width));
         float[] factors = ArrayPool<float>.Shared.Rent(Math.Max(1, batch * width));
-        long events = 0;
         try
         {
             Array.Clear(start, 0, width + 1);
-            for (int b = 0; b < batch; b++)
-            {
-                var xr = x.Slice(b * n + i0, width);
-                for (int i = 0; i < width; i++) start[i + 1] += xr[i] != 0f ? 1 : 0;
-            }
+            CountEvents(x, batch, n, i0, width, start);
             for (int i = 0; i < width; i++) start[i + 1] += start[i];
-            for (int b = 0; b < batch; b++)
-            {
-                var xr = x.Slice(b * n + i0, width);
-                for (int i = 0; i < width; i++)
-                {
-                    float v = xr[i];
-                    if (v == 0f) continue;
-                    int at = start[i]++;
-                    rowsOf[at] = b;
-                    factors[at] = v * scale;
-                }
-            }
-            // start[i] now ends column i; column i spans start[i−1] .. start[i]
-            for (int i = 0; i < width; i++)
-            {
-                int e0 = i == 0 ? 0 : start[i - 1], e1 = start[i];
-                if (e1 == e0) continue;
-                AddRows(g.Data.AsSpan((i0 + i) * m, m), d, m, rowsOf.AsSpan(e0, e1 - e0), factors.AsSpan(e0, e1 - e0), 0, 1);
-                events += (long)(e1 - e0) * m;
-            }
+            PlaceEvents(x, batch, n, i0, width, 0, scale, start, rowsOf, factors);
+            return AddColumns(g, d, i0, width, start, rowsOf, factors);
         }
         finally
         {
@@ -291,14 +235,54 @@ public static class SparseRows
             ArrayPool<int>.Shared.Return(rowsOf);
             ArrayPool<float>.Shared.Return(factors);
         }
-        return events;
+    }
+
+    /// <summary>Counting sort, pass 1: start[i + 1] += the non-zeros of column i0 + i of the batch x (b x n).</summary>
+    private static void CountEvents(ReadOnlySpan<float> x, int batch, int n, int i0, int width, int[] start)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            var xr = x.Slice(b * n + i0, width);
+            for (int i = 0; i < width; i++) start[i + 1] += xr[i] != 0f ? 1 : 0;
+        }
     }
 
     /// <summary>
-    /// o ← o ⊕ each event e in order: row src[rows[e]·m ..], factor f_e = factors[rows[e]·factorByRow + e·factorByEvent]
-    /// (o + row when f_e is 1, row·f_e + o otherwise).
+    /// Counting sort, pass 2: each non-zero x[b, i0 + i] goes to slot start[i]++ as (row rowBase + b, factor
+    /// x·scale), b ascending; afterwards start[i] ends column i.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PlaceEvents(ReadOnlySpan<float> x, int batch, int n, int i0, int width, int rowBase, float scale,
+        int[] start, int[] rowsOf, float[] factors)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            var xr = x.Slice(b * n + i0, width);
+            for (int i = 0; i < width; i++)
+            {
+                float v = xr[i];
+                if (v == 0f) continue;
+                int at = start[i]++;
+                rowsOf[at] = rowBase + b;
+                factors[at] = v * scale;
+            }
+        }
+    }
+
+    /// <summary>G[i0 + i, :] += Σ over column i's events of factor·d[row, :]; column i spans start[i−1] .. start[i].</summary>
+    private static long AddColumns(Matrix g, ReadOnlySpan<float> d, int i0, int width, int[] start, int[] rowsOf, float[] factors)
+    {
+        int m = g.Cols;
+        long events = 0;
+        for (int i = 0; i < width; i++)
+        {
+            int e0 = i == 0 ? 0 : start[i - 1], e1 = start[i];
+            if (e1 == e0) continue;
+            AddRows(g.Data.AsSpan((i0 + i) * m, m), d, m, rowsOf.AsSpan(e0, e1 - e0), factors.AsSpan(e0, e1 - e0), 0, 1);
+            events += (long)(e1 - e0) * m;
+        }
+        return events;
+    }
+
     private static void AddRows(Span<float> o, ReadOnlySpan<float> src, int m, ReadOnlySpan<int> rows, ReadOnlySpan<float> factors, int factorByRow, int factorByEvent)
     {
         int count = rows.Length;
