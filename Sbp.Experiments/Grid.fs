@@ -69,6 +69,12 @@ let pairedSeeds (compared: string list) (n: int) (experiments: Experiment list) 
 /// Replicates every experiment n times; replicate r of every learning rule of one configuration shares its seed.
 let seeds (n: int) (experiments: Experiment list) = pairedSeeds [] n experiments
 
+/// Orders a grid replicate by replicate (stable within a replicate): every configuration's replicate r runs before
+/// any replicate r + 1, so that a grid stopped part-way holds complete paired replicates of every comparison.
+let byReplicate (experiments: Experiment list) =
+    let replicate (e: Experiment) = match e.Seed with Replicate r -> r | Given -> 0
+    experiments |> List.sortBy replicate
+
 /// Shard i of n (0-based): the experiments whose id falls in it. Shards partition a grid exactly, whatever the
 /// order of its list or the machine, because membership depends on the id alone.
 let shard (i: int) (n: int) (g: Grid) =

@@ -272,11 +272,12 @@ let keys: Key<SmlpConfig> list =
       Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x })
       Keys.number "energy" (fun x c -> { c with Energy = (if x = 0f then NoEnergy else Energy(x, match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient)) }) ]
 
-/// The comparison's baseline: any replacement of the hidden gradient against backprop, everything else equal.
+/// The comparison's baseline: any replacement of the hidden gradient (with the energy term the authors' SBP run adds,
+/// part of the treatment) against plain backprop, everything else equal.
 let baseline (c: SmlpConfig) =
     match c.Gradient with
     | Backprop -> None
-    | Replaced _ -> Some { c with Gradient = Backprop }
+    | Replaced _ -> Some { c with Gradient = Backprop; Energy = NoEnergy }
 
 /// The resolved configuration a run record describes (the inverse of `describe`).
 let ofRecord (kvs: Decode.Fields) =
