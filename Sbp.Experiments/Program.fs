@@ -191,7 +191,8 @@ let private sweep (a: ParseResults<SweepArgs>) =
           Parallel = o.TryGetResult SweepOptions.Parallel
           Results = o.TryGetResult SweepOptions.Results
           Table = not (o.Contains No_Table)
-          CostCap = o.TryGetResult SweepOptions.Cost_Cap }
+          CostCap = o.TryGetResult SweepOptions.Cost_Cap
+          Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 
 /// The main job's grid: the symmetric baseline and SBP, replicated over paired seeds. On the standard MNIST it
@@ -224,7 +225,8 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
           Parallel = a.TryGetResult ReproduceArgs.Parallel
           Results = a.TryGetResult ReproduceArgs.Results
           Table = true
-          CostCap = None }
+          CostCap = None
+          Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 
 let private table (a: ParseResults<TableArgs>) =
