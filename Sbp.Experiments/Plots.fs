@@ -457,6 +457,50 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
         [ composeSized (820, tallest * 38 + 170) (Path.Combine(dir, "paired-differences.png"))
               $"{grid}: Δ best test metric against the baseline, paired by replicate (mean, 95%% interval)" 2 panels ]
 
+// ---- the spread ablation --------------------------------------------------------------------------------------
+
+/// The spiking network's base rule and spread of a group, when it is one.
+let private baseAndSpread (g: Group) =
+    match g.Experiment with
+    | Ok e ->
+        Experiment.tryConfig SnnConfig.family e
+        |> Option.map (fun c ->
+            let b = match c.Rule with SnnConfig.Symmetric -> "symmetric" | SnnConfig.SbpBase -> "SBP base" | SnnConfig.Differential -> "differential" | SnnConfig.SpikeTiming _ -> "STDP window"
+            b, (match c.Spread with SnnConfig.NoSpread -> "none" | SnnConfig.Spread s -> Spread.label s))
+    | Error _ -> None
+
+/// The spiking network's ablation as heat maps, base rule (rows) × spread (columns), one panel per task: Δ best test
+/// metric and the paper's cost reduction against symmetric STDP without spread, paired by replicate (mean and 95%
+/// interval; the baseline's own cell is grey). Drawn when a grid holds at least two base rules and two spreads.
+let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
+    let cells = ps |> List.choose (fun p -> baseAndSpread p.Rule |> Option.map (fun k -> k, p))
+    let bases = cells |> List.map (fst >> fst) |> List.distinct
+    let spreads = cells |> List.map (fst >> snd) |> List.distinct
+    if bases.Length + (if List.contains "symmetric" bases then 0 else 1) < 2 || spreads.Length < 2 then []
+    else
+        let bases = "symmetric" :: (bases |> List.filter ((<>) "symmetric"))
+        let spreads = "none" :: (spreads |> List.filter ((<>) "none") |> List.sortBy (fun s -> if s = "reference" then "" else s))
+        let tasks = cells |> List.map (fun (_, p) -> valueOf "dataset" p.Rule) |> List.distinct |> List.sortBy sortKey
+        let panel (task: string) (f: float * float * float * float * float option -> float) (unit: string) =
+            let grid =
+                Array2D.init bases.Length spreads.Length (fun i j ->
+                    match cells |> List.tryFind (fun ((b, s), p) -> b = bases[i] && s = spreads[j] && valueOf "dataset" p.Rule = task) with
+                    | Some(_, p) ->
+                        match p.Pairs |> List.map (f >> (*) 100.0) with
+                        | [] -> emptyCell
+                        | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1" }
+                        | xs ->
+                            let m, _ = Stats.meanSd xs
+                            let lo, hi = Stats.bootstrapMean xs
+                            { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
+                    | None -> emptyCell)
+            heatPanel (taskName task) "base rule" bases "SBP spread" spreads grid true (Some 100.0) unit
+        let figure (name: string) (title: string) f unit =
+            let panels = [ for t in tasks -> panel t f unit ]
+            compose (Path.Combine(dir, name)) $"{grid}: {title}, against symmetric STDP without spread, paired by replicate" (min 2 panels.Length) panels
+        [ figure "spread-delta-accuracy.png" "Δ best test metric (points) by base rule and spread" (fun (d, _, _, _, _) -> d) "Δ best test metric (points)"
+          figure "spread-cost-reduction.png" "the paper's cost reduction (%) by base rule and spread" (fun (_, c, _, _, _) -> c) "cost reduction (%)" ]
+
 // ---- the paper beside ours -----------------------------------------------------------------------------------
 
 /// One row of the paper-vs-ours figure: a model and task, the paper's Δ and cost reduction, and ours with their
@@ -631,6 +675,7 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
           yield! accuracyHeatmap dir grid gs
           let heat = pairHeatmaps dir grid ps
           yield! heat
+          yield! spreadHeatmaps dir grid ps
           if heat.IsEmpty then yield! pairedDifferences dir grid ps
           yield! sweep dir grid gs
           let cols = distinguishing gs

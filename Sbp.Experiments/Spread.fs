@@ -109,3 +109,18 @@ let ofValue (v: Value) =
                 | Fields r -> TopFraction(Decode.float32 r "topFraction")
                 | v -> Decode.unknown "sbp.range" (string v) "\"reference\" or {topFraction}" }
     | v -> Decode.unknown "sbp" (string v) "an SBP spread object"
+
+/// The spread in a few words: what differs from the reference ("reference" when nothing does), e.g. "f = 5",
+/// "top 5%", "depth 2".
+let label (s: SbpSpread) =
+    let text (x: float32) = x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)
+    let parts =
+        [ if s.Fraction <> reference.Fraction then $"f = {text s.Fraction}"
+          match s.Range with
+          | TopFraction r -> $"top {text (100f * r)}%%"
+          | Reference -> ()
+          if s.Depth <> reference.Depth then $"depth {s.Depth}"
+          if (s.LambdaPre, s.LambdaPost, s.LambdaBp) <> (reference.LambdaPre, reference.LambdaPost, reference.LambdaBp) then
+              $"λ {text s.LambdaPre}/{text s.LambdaPost}/{text s.LambdaBp}"
+          if s.Mode <> reference.Mode then string s.Mode ]
+    if parts.IsEmpty then "reference" else System.String.Join(", ", parts)

@@ -255,4 +255,19 @@ let tests =
             let row (claim: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith("| " + claim) && l.Contains "| mnist |")
             Expect.stringContains (row "SBP in place of every hidden gradient") "| 5 | reproduced |" "SBP 10 points above zero: reproduced (the paper: 5.4)"
             Expect.stringContains (row "SBP in half the batches") "| 5 | reproduced |" "0.1 points below backprop: kept"
+
+        testCase "the spread ablation is drawn as base rule × spread heat maps against symmetric STDP" <| fun () ->
+            use d = new TempDir()
+            let spreads = [ SnnConfig.NoSpread; SnnConfig.Spread Spread.reference; SnnConfig.Spread { Spread.reference with Fraction = 5f }; SnnConfig.Spread { Spread.reference with Range = Spread.TopFraction 0.05f } ]
+            let runs =
+                [ for r in 0 .. 2 do
+                      for i, b in List.indexed [ SnnConfig.Symmetric; SnnConfig.SbpBase ] do
+                          for j, s in List.indexed spreads ->
+                              replicate r (SnnConfig.experiment { SnnConfig.defaults with Rule = b; Spread = s; Epochs = 4 }), 0.80 + 0.01 * float (i + j) + 0.002 * float r ]
+            writeGrid d.Path "ablation" runs
+            let _, gs = Tables.write d.Path "ablation" None
+            let plots = Plots.write d.Path "ablation" None gs |> List.map Path.GetFileName
+            Expect.containsAll plots [ "spread-delta-accuracy.png"; "spread-cost-reduction.png" ] "both heat maps"
+            Expect.equal (Spread.label { Spread.reference with Fraction = 5f; Range = Spread.TopFraction 0.05f }) "f = 5, top 5%" "a spread in words"
+            Expect.equal (Spread.label Spread.reference) "reference" "the reference"
     ]
