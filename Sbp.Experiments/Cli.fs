@@ -205,3 +205,7 @@ type SbpArgs =
             | Sweep _ -> "run a grid of one family from the command line: sbp sweep snn --vary sbp.depth=0,1,2 --seeds 5 --name NAME."
             | Version -> "print the version."
             | Bench _ -> "measure the speed of a model."
+
+/// Parses a `sbp` command line as the program does (Argu; `--help` raises the help text as an ArguParseException
+/// with ErrorCode.HelpText, a bad argument raises its message).
+let parse (argv: string[]) = ArgumentParser.Create<SbpArgs>(programName = "sbp").ParseCommandLine(argv, raiseOnUsage = true)

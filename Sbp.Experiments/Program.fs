@@ -199,8 +199,8 @@ let private sweep (a: ParseResults<SweepArgs>) =
 let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
     let sized (c: SnnConfig.SnnConfig) =
         match dataset with
-        | DataSets.Mnist -> { c with Dataset = dataset; Epochs = epochs; TrainSize = Some 10_000; TestSize = Some 2_000 }
-        | _ -> { c with Dataset = dataset; Epochs = epochs }
+        | DataSets.Mnist -> { c with Run.Dataset = dataset; Run.Epochs = epochs; Run.TrainSize = Some 10_000; Run.TestSize = Some 2_000 }
+        | _ -> { c with Run.Dataset = dataset; Run.Epochs = epochs }
     [ sized SnnConfig.defaults; sized SnnConfig.paperSbp ]
     |> Grid.ofSnn
     |> Grid.seeds seeds
@@ -271,9 +271,8 @@ let private bench (a: ParseResults<BenchArgs>) =
 
 [<EntryPoint>]
 let main argv =
-    let parser = ArgumentParser.Create<SbpArgs>(programName = "sbp")
     try
-        let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        let args = Cli.parse argv
         if args.Contains Version then
             printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
             0
