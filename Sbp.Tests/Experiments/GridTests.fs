@@ -108,10 +108,7 @@ let tests =
                    "--vary"; "dataset=mnist-10k,nettalk"; "--seeds"; "2"; "--compare"; "sbp.depth"; "--name"; "my-sweep" |]
             let options =
                 match parser.ParseCommandLine(args).GetSubCommand() with
-                | Cli.Sweep s ->
-                    match s.GetSubCommand() with
-                    | Cli.SweepArgs.Snn o -> o
-                    | _ -> failtest "not the snn sweep"
+                | Cli.Sweep s -> s
                 | _ -> failtest "not a sweep"
             let fromCli = Program.sweepGrid SnnConfig.registered options
             let fromScript =
