@@ -90,7 +90,7 @@ let tests =
             Expect.equal (SnnConfig.baseline SnnConfig.paperSbp) (Some { SnnConfig.paperSbp with Rule = SnnConfig.Symmetric; Spread = SnnConfig.NoSpread }) "SBP against symmetric without spread"
             Expect.equal (SnnConfig.baseline SnnConfig.defaults) None "symmetric is the baseline"
             Expect.equal (EqPropConfig.baseline { EqPropConfig.defaults with Rule = EqPropConfig.SbpEnergy 1f }) (Some EqPropConfig.defaults) "SBP energy against EqProp"
-            Expect.equal (SmlpConfig.baseline SmlpConfig.paperSbp) (Some { SmlpConfig.paperSbp with Gradient = SmlpConfig.Backprop }) "a replacement against backprop"
+            Expect.equal (SmlpConfig.baseline SmlpConfig.paperSbp) (Some { SmlpConfig.paperSbp with Gradient = SmlpConfig.Backprop; Energy = SmlpConfig.NoEnergy }) "a replacement (with its energy term, part of the treatment) against plain backprop"
             Expect.equal (SmlpConfig.baseline SmlpConfig.defaults) None "backprop is the baseline"
 
         testCase "the baseline relation pairs each SBP run with the symmetric run of its replicate" <| fun () ->
