@@ -101,6 +101,25 @@ let tests =
             Expect.isTrue (refused (SmlpConfig.experiment { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement (SmlpConfig.Sbp SmlpConfig.referenceGradient) with Proportion = 2f } })) "p ≤ 1"
             throwsOf<System.ArgumentException> (fun () -> Grid.create "bad" [ SnnConfig.experiment { defaults with Run.Epochs = 0 } ] |> ignore) "a grid refuses it" |> ignore
 
+        testCase "the settings every family shares are set, checked and read back once for all families" <| fun () ->
+            for f in Families.all do
+                let set key value e = f.Set key value e |> Result.defaultWith failtest
+                let e = f.Defaults |> set "dataset" "nettalk" |> set "epochs" "3" |> set "hidden" "40x30" |> set "train-size" "200" |> set "test-size" "50" |> set "seed" "7"
+                Expect.equal (Experiment.data e) (DataSets.Nettalk, Some 200, Some 50) $"{f.Name}: data set and sizes"
+                Expect.equal e.Model.Seed 7UL $"{f.Name}: seed"
+                let values = e.Model.Describe()
+                Expect.equal (values |> List.find (fst >> (=) "epochs")) ("epochs", RunRecord.Int 3L) $"{f.Name}: epochs"
+                Expect.equal (values |> List.find (fst >> (=) "hidden")) ("hidden", RunRecord.Items [ RunRecord.Int 40L; RunRecord.Int 30L ]) $"{f.Name}: hidden layers"
+                let record: RunRecord.Record =
+                    { Config = values; Seed = 7UL; Epochs = []; Status = RunRecord.Completed; GitCommit = "test"
+                      Dataset = { Name = "nettalk"; TrainSize = 200; TestSize = 50; Provenance = "test" } }
+                match f.Read record with
+                | Ok back -> Expect.equal (Experiment.id back) (Experiment.id e) $"{f.Name}: read back as the same experiment"
+                | Error m -> failtest $"{f.Name}: {m}"
+                for key, value, problem in [ "epochs", "0", "epochs must be ≥ 1"; "train-size", "0", "training size must be ≥ 1"; "test-size", "-1", "test size must be ≥ 1" ] do
+                    let bad = set key value f.Defaults
+                    Expect.exists (Experiment.problems bad) (fun p -> p.Contains problem) $"{f.Name}: {key}={value} is refused"
+
         testCase "a command-line sweep builds the grid an fsi script builds: same ids and seeds" <| fun () ->
             let parser = Argu.ArgumentParser.Create<Cli.SbpArgs>(programName = "sbp")
             let args =
