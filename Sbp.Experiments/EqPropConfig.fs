@@ -104,12 +104,10 @@ let ruleName (c: EqPropConfig) =
 
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a resolved configuration (seed aside), in a fixed order.
+/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: EqPropConfig) =
     let c = resolve c
-    [ "model", Text "eqprop"
-      "rule", Text(ruleName c)
-      RunSettings.datasetEntry c.Run
+    [ RunSettings.datasetEntry c.Run
       yield! RunSettings.trainingEntries c.Run
       "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
       "epsilon", num c.Epsilon

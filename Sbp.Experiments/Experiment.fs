@@ -40,8 +40,9 @@ type Family<'c> =
       Resolve: 'c -> 'c
       /// Every reason a (resolved) configuration cannot run, empty when it can.
       Validate: 'c -> string list
-      /// Every parameter of a resolved configuration, without the seed: the run record's `config`, the tables'
-      /// columns and, in canonical form, the id.
+      /// Every parameter of a resolved configuration but the seed, in a fixed order, after the "model" and "rule"
+      /// entries every description starts with (`describe`): the run record's `config`, the tables' columns and, in
+      /// canonical form, the id.
       Describe: 'c -> (string * Value) list
       /// Parameters introduced after the schema version with the value each had when it was introduced (dotted
       /// paths): left out of the canonical form while they hold that value, so that older ids keep their meaning.
@@ -94,6 +95,10 @@ type IModel =
     /// artifacts.
     abstract Train: DataSplit -> threads: int -> Threading.CancellationToken -> (Training.Report -> unit) -> Record * Artifacts.Artifacts
 
+/// The description of a resolved configuration of `family`: its family's name, its rule's, then its parameters.
+let describe (family: Family<'c>) (c: 'c) =
+    ("model", Text family.Name) :: ("rule", Text(family.RuleName c)) :: family.Describe c
+
 /// A configuration of family `family`.
 type Model<'c>(family: Family<'c>, config: 'c) =
     let settings (c: 'c) = family.Common.Get c
@@ -103,7 +108,7 @@ type Model<'c>(family: Family<'c>, config: 'c) =
         member _.Family = family.Name
         member _.Config = box config
         member _.Resolved = Model(family, family.Resolve config)
-        member _.Describe() = family.Describe(family.Resolve config)
+        member _.Describe() = describe family (family.Resolve config)
         member _.Introduced = family.Introduced
         member _.Treatment = family.Treatment
         member _.Problems() =
@@ -125,7 +130,7 @@ type Model<'c>(family: Family<'c>, config: 'c) =
             let r = settings c
             let built = family.Build c split
             built.Execution.Threads <- threads
-            let record = Training.run built (family.Describe c) r.Dataset split r.Epochs (RunSettings.batchSize r) r.Seed cancel report
+            let record = Training.run built (describe family c) r.Dataset split r.Epochs (RunSettings.batchSize r) r.Seed cancel report
             record, built.Artifacts ()
 
 /// How an experiment's seed is chosen.

@@ -167,11 +167,10 @@ let ruleName (c: SmlpConfig) =
 
 let private num (x: float32) = Num(float x)
 
+/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: SmlpConfig) =
     let c = resolve c
-    [ "model", Text "smlp"
-      "rule", Text(ruleName c)
-      RunSettings.datasetEntry c.Run
+    [ RunSettings.datasetEntry c.Run
       "layerCount", Int(int64 (c.Run.Hidden.Length + 2))
       yield! RunSettings.trainingEntries c.Run
       "steps", Int(int64 c.Steps)

@@ -136,12 +136,10 @@ let ruleName (c: SnnConfig) =
 
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a resolved configuration (seed aside), in a fixed order.
+/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: SnnConfig) =
     let c = resolve c
-    [ "model", Text "snn"
-      "rule", Text(ruleName c)
-      "baseRule", Text(string (baseRule c.Rule))
+    [ "baseRule", Text(string (baseRule c.Rule))
       RunSettings.datasetEntry c.Run
       yield! RunSettings.trainingEntries c.Run
       "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
