@@ -457,6 +457,57 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
         [ composeSized (820, tallest * 38 + 170) (Path.Combine(dir, "paired-differences.png"))
               $"{grid}: Δ best test metric against the baseline, paired by replicate (mean, 95%% interval)" 2 panels ]
 
+// ---- the paper beside ours -----------------------------------------------------------------------------------
+
+/// One row of the paper-vs-ours figure: a model and task, the paper's Δ and cost reduction, and ours with their
+/// 95% intervals (fractions), over `Pairs` replicate pairs.
+type PaperRow =
+    { Label: string
+      PaperDelta: float
+      PaperCost: float
+      Delta: float * float * float
+      Cost: float * float * float
+      Pairs: int }
+
+/// The paper's figures beside ours, one row per model and task: Δ best test metric (points) and the paper's cost
+/// reduction (%), the paper's value as an open diamond and ours as a dot with its 95% interval.
+let paperVsOurs (path: string) (rows: PaperRow list) =
+    if rows.IsEmpty then None
+    else
+        let n = rows.Length
+        let panel (title: string) (unit: string) (paper: PaperRow -> float) (ours: PaperRow -> float * float * float) =
+            let p = newPanel title unit ""
+            let ys = [| for i in 0 .. n - 1 -> float (n - 1 - i) |]
+            let theirs = p.Add.ScatterPoints([| for r in rows -> 100.0 * paper r |], ys, Colors.Black)
+            theirs.MarkerShape <- MarkerShape.OpenDiamond
+            theirs.MarkerSize <- 13.0f
+            theirs.LegendText <- "the paper"
+            let colour = Palettes.Category10().GetColor 0
+            for i, r in List.indexed rows do
+                let _, lo, hi = ours r
+                if r.Pairs > 1 then
+                    let whisker = p.Add.Scatter([| 100.0 * lo; 100.0 * hi |], [| ys[i]; ys[i] |], colour)
+                    whisker.LineWidth <- 3.0f
+                    whisker.MarkerSize <- 0.0f
+            let mine = p.Add.ScatterPoints([| for r in rows -> let m, _, _ = ours r in 100.0 * m |], ys, colour)
+            mine.MarkerSize <- 10.0f
+            mine.LegendText <- "ours (95% interval)"
+            let zero = p.Add.VerticalLine(0.0)
+            zero.Color <- Colors.Gray
+            zero.LinePattern <- LinePattern.Dashed
+            let labels =
+                [| for r in rows ->
+                       let m, lo, hi = ours r
+                       let spread = if r.Pairs > 1 then $" [{signedText (100.0 * lo)}, {signedText (100.0 * hi)}]" else ""
+                       $"{r.Label}: {signedText (100.0 * m)}{spread}, n = {r.Pairs}" |]
+            p.Axes.Left.SetTicks(ys, labels)
+            p.Axes.SetLimitsY(-0.7, float n - 0.3)
+            legendOutside p
+        Some(
+            composeSized (900, n * 46 + 190) path "The paper's figures beside ours (paired replicates; open diamond: the paper)" 1
+                [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)
+                  panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) ])
+
 // ---- sweeps --------------------------------------------------------------------------------------------------
 
 /// Mean best test metric (± sd band) against a numeric parameter with ≥ 3 values, one panel per (model, task)

@@ -192,7 +192,8 @@ let private sweep (o: ParseResults<SweepArgs>) =
           Parallel = o.TryGetResult SweepArgs.Parallel
           Results = o.TryGetResult SweepArgs.Results
           Table = not (o.Contains SweepArgs.No_Table)
-          CostCap = o.TryGetResult SweepArgs.Cost_Cap }
+          CostCap = o.TryGetResult SweepArgs.Cost_Cap
+          Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 
 /// The main job's grid: the symmetric baseline and SBP, replicated over paired seeds. On the standard MNIST it
@@ -225,7 +226,8 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
           Parallel = a.TryGetResult ReproduceArgs.Parallel
           Results = a.TryGetResult ReproduceArgs.Results
           Table = true
-          CostCap = None }
+          CostCap = None
+          Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 
 let private table (a: ParseResults<TableArgs>) =

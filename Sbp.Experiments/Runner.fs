@@ -38,7 +38,9 @@ type Options =
       /// When other runners' claims count as abandoned.
       Claims: Claims.Policy
       /// Stops the grid: running experiments stop at their next batch and write nothing.
-      Cancel: CancellationToken }
+      Cancel: CancellationToken
+      /// How the grid was started, for the grid's log of calls (Invocations); "" when unknown.
+      Command: string }
 
 /// Options writing under `root`, as many runs at once as cores, live status on a terminal, no git commit.
 let defaults (root: string) =
@@ -50,7 +52,8 @@ let defaults (root: string) =
       Log = printfn "%s"
       GitCommit = "unknown"
       Claims = Claims.defaultPolicy
-      Cancel = CancellationToken.None }
+      Cancel = CancellationToken.None
+      Command = "" }
 
 /// What became of one experiment.
 type Outcome =
@@ -247,6 +250,7 @@ let run (o: Options) (g: Grid) =
         | Cancelled -> ()
     try Parallel.ForEach(todo, options, work) |> ignore
     finally display.Stop()
+    let started = DateTime.UtcNow - watch.Elapsed
     let all = todo |> List.choose (fun e -> match outcomes.TryGetValue(Experiment.id e) with | true, x -> Some(e, x) | _ -> None)
     let count f = all |> List.filter (snd >> f) |> List.length
     let failures =
@@ -255,8 +259,22 @@ let run (o: Options) (g: Grid) =
             match x with
             | Finished { Status = Failed why } | Error why -> Some { Id = Experiment.id e; Label = label e; Reason = why }
             | _ -> None)
+    let ran = count (function Finished _ -> true | _ -> false)
+    if ran > 0 || not failures.IsEmpty then
+        let invocation: Invocations.Invocation =
+            { Started = started
+              Seconds = watch.Elapsed.TotalSeconds
+              Ran = ran
+              Failed = failures.Length
+              Parallel = parallelism
+              Processors = Environment.ProcessorCount
+              Shard = match o.Shard with Some(i, n) -> $"{i}/{n}" | None -> ""
+              Commit = o.GitCommit
+              Command = o.Command }
+        try Invocations.append gridDir invocation
+        with :? IOException | :? UnauthorizedAccessException as x -> o.Log $"grid {g.Name}: its log of calls was not written: {ioLine x}"
     { Total = g.Experiments.Length
-      Ran = count (function Finished _ -> true | _ -> false)
+      Ran = ran
       Skipped = finished.Length
       Failed = failures.Length
       NoData = count (function NoData _ -> true | _ -> false)

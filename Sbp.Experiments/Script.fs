@@ -10,7 +10,14 @@ open System.IO
 open Argu
 open Sbp.Experiments.Grid
 
-type ScriptOptions = { Shard: (int * int) option; Parallel: int option; Results: string option; Table: bool; CostCap: float option }
+type ScriptOptions =
+    { Shard: (int * int) option
+      Parallel: int option
+      Results: string option
+      Table: bool
+      CostCap: float option
+      /// How the grid was started, for the grid's log of calls (without the results folder).
+      Command: string }
 
 /// The results folder: the given one, else $SBP_RESULTS_DIR, else ./results of the current folder.
 let resultsRoot (given: string option) =
@@ -30,7 +37,8 @@ let execute (o: ScriptOptions) (grid: Grid) =
             GitCommit = Git.current.Value
             Parallel = defaultArg o.Parallel d.Parallel
             Shard = o.Shard
-            Cancel = interrupt.Token }
+            Cancel = interrupt.Token
+            Command = o.Command }
     if File.Exists options.Root then invalidArg "results" $"the results folder {options.Root} is a file, not a folder"
     let s = Runner.run options grid
     let claimed = if s.Claimed > 0 then $", {s.Claimed} claimed by other runners" else ""
@@ -105,7 +113,7 @@ let private flag (v: Variant) =
     | Wide -> "--wide"
 
 let private defaultOptions =
-    { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None }
+    { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None; Command = "" }
 
 /// True when the script at <c>directory</c>/<c>file</c> (a script's __SOURCE_DIRECTORY__ and __SOURCE_FILE__) is the
 /// one F# Interactive runs, i.e. the first of its command-line arguments (fsi.CommandLineArgs).
@@ -113,6 +121,12 @@ let isExecuted (directory: string) (file: string) (commandLine: string[]) =
     commandLine.Length > 0
     && not (String.IsNullOrEmpty commandLine[0])
     && String.Equals(Path.GetFullPath commandLine[0], Path.GetFullPath(Path.Combine(directory, file)), StringComparison.OrdinalIgnoreCase)
+
+/// How a script was started: `dotnet fsi <folder>/<file> -- <its arguments>`, the results folder left out.
+let scriptCommand (directory: string) (file: string) (args: string[]) =
+    let program = $"dotnet fsi {Path.GetFileName(Path.GetFullPath directory)}/{file}"
+    let text = Invocations.commandText (program + " --") args
+    if text.EndsWith " --" then text.Substring(0, text.Length - 3) else text
 
 let private stop (file: string) (code: int) (message: string) : 'a =
     eprintfn "%s: %s" file message
@@ -169,7 +183,8 @@ let options (directory: string) (file: string) (offers: Variant list) (commandLi
               Parallel = parallel'
               Results = r.TryGetResult ScriptArgs.Results
               Table = not (r.Contains ScriptArgs.No_Table)
-              CostCap = r.TryGetResult ScriptArgs.Cost_Cap }
+              CostCap = r.TryGetResult ScriptArgs.Cost_Cap
+              Command = scriptCommand directory file commandLine[1..] }
           Variant = List.tryHead variants }
 
 /// The options with the script's own cost-metric cap, unless the command line gave one.

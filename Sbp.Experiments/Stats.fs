@@ -93,18 +93,21 @@ let opsToTarget (target: float) (epochs: Epoch list) =
             if e.TestAccuracy >= target - 1e-12 then Some acc else go acc rest
     go 0L epochs
 
+/// A 95% percentile bootstrap interval of a statistic of n paired units: `statistic` receives the indices of one
+/// resample (n draws with replacement) and returns the statistic on them (seeded: the same data give the same
+/// interval). 2,000 resamples.
+let bootstrap (n: int) (statistic: int[] -> float) =
+    if n = 0 then nan, nan
+    elif n = 1 then let x = statistic [| 0 |] in x, x
+    else
+        let rng = Sbp.Core.Numerics.Rng(0x5eedUL)
+        let values = Array.init 2000 (fun _ -> statistic (Array.init n (fun _ -> rng.NextInt n))) |> Array.sort
+        values[int (0.025 * 2000.0)], values[int (0.975 * 2000.0) - 1]
+
 /// A 95% percentile bootstrap interval of the mean of `xs` (seeded: the same data give the same interval).
 let bootstrapMean (xs: float list) =
-    match xs with
-    | [] -> nan, nan
-    | [ x ] -> x, x
-    | _ ->
-        let arr = Array.ofList xs
-        let rng = Sbp.Core.Numerics.Rng(0x5eedUL)
-        let means =
-            Array.init 2000 (fun _ -> Array.init arr.Length (fun _ -> arr[rng.NextInt arr.Length]) |> Array.average)
-            |> Array.sort
-        means[int (0.025 * 2000.0)], means[int (0.975 * 2000.0) - 1]
+    let arr = Array.ofList xs
+    bootstrap arr.Length (fun idx -> idx |> Array.averageBy (fun i -> arr[i]))
 
 /// Two-sided Wilcoxon signed-rank test of paired differences: zeros dropped, ties given mid-ranks; the p-value is
 /// exact (all 2ⁿ sign patterns) for n ≤ 20 and from the normal approximation beyond. Returns (W⁺, p); p = 1 when

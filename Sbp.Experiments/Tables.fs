@@ -209,7 +209,9 @@ type Pair =
     { Rule: Group
       Baseline: Group
       /// Per replicate pair: (Δ best accuracy, paper cost reduction, mean epochs baseline, mean epochs rule, ops-to-target reduction)
-      Pairs: (float * float * float * float * float option) list }
+      Pairs: (float * float * float * float * float option) list
+      /// The runs behind each pair, in the same order: (baseline run, rule run) of one replicate.
+      Runs: (Record * Record) list }
 
 /// Which replicate of its configuration a run is (its seed when the grid gave none).
 let replicateOf (r: Record) =
@@ -255,9 +257,9 @@ let compareWithBaseline (costCap: float option) (gs: Group list) (g: Group) =
                                   match Stats.opsToTarget target base'.Epochs, Stats.opsToTarget target r.Epochs with
                                   | Some a, Some b -> Some(1.0 - float b / float a)
                                   | _ -> None
-                              yield bestAcc r - bestAcc base', reduction, ea, eb, ops
+                              yield (bestAcc r - bestAcc base', reduction, ea, eb, ops), (base', r)
                           | None -> () ]
-                Some(Ok { Rule = g; Baseline = bg; Pairs = matched })
+                Some(Ok { Rule = g; Baseline = bg; Pairs = List.map fst matched; Runs = List.map snd matched })
 
 /// Pairs every group of a rule with its baseline's group (the family's `Baseline` of its typed configuration), run
 /// by run: a run with the baseline run of the same replicate, found by the baseline experiment's id.

@@ -11,17 +11,20 @@ open Sbp.Tests.TestSupport
 let private epoch i acc =
     { Epoch = i; TrainAccuracy = acc; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc; Seconds = 1.0; SynapticOps = 100L; Extra = [] }
 
-/// The record the runner writes for an experiment of grid `grid` (its learning curve rising to `top`).
-let private recordOf (grid: string) (e: Experiment) (top: float) =
+/// The record the runner writes for an experiment of grid `grid` with the given test-accuracy curve.
+let private recordWith (grid: string) (e: Experiment) (curve: float list) =
     { Config =
         runConfig e
         @ [ "layers", Items [ Int 784L; Int 10L ]; "grid", Text grid; "experimentId", Text(Experiment.id e)
             "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ]
       Seed = seed e
       Dataset = { Name = "synthetic"; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
-      Epochs = [ for i in 1 .. 4 -> epoch i (top * float i / 4.0) ]
+      Epochs = curve |> List.mapi (fun i acc -> epoch (i + 1) acc)
       Status = Completed
       GitCommit = "test" }
+
+/// The record of an experiment whose learning curve rises to `top` in 4 epochs.
+let private recordOf (grid: string) (e: Experiment) (top: float) = recordWith grid e [ for i in 1 .. 4 -> top * float i / 4.0 ]
 
 /// Through the JSON file, as tables read it.
 let private roundTrip (r: Record) = ofJson "test" (toJson r)
@@ -90,7 +93,7 @@ let tests =
             Expect.equal (SnnConfig.baseline SnnConfig.paperSbp) (Some { SnnConfig.paperSbp with Rule = SnnConfig.Symmetric; Spread = SnnConfig.NoSpread }) "SBP against symmetric without spread"
             Expect.equal (SnnConfig.baseline SnnConfig.defaults) None "symmetric is the baseline"
             Expect.equal (EqPropConfig.baseline { EqPropConfig.defaults with Rule = EqPropConfig.SbpEnergy 1f }) (Some EqPropConfig.defaults) "SBP energy against EqProp"
-            Expect.equal (SmlpConfig.baseline SmlpConfig.paperSbp) (Some { SmlpConfig.paperSbp with Gradient = SmlpConfig.Backprop; Energy = SmlpConfig.NoEnergy }) "a replacement (with its energy term, part of the treatment) against plain backprop"
+            Expect.equal (SmlpConfig.baseline SmlpConfig.paperSbp) (Some SmlpConfig.defaults) "the authors' run (replacement and energy term) against plain backprop"
             Expect.equal (SmlpConfig.baseline SmlpConfig.defaults) None "backprop is the baseline"
 
         testCase "the baseline relation pairs each SBP run with the symmetric run of its replicate" <| fun () ->
@@ -163,7 +166,7 @@ let tests =
             let md, _ = Tables.write d.Path "old" None
             Expect.stringContains md "records written under schema 1" "banner"
             Expect.isFalse (md.Contains "Each rule against its baseline") "no comparisons"
-            let text, missing = Report.build d.Path
+            let text, missing, _ = Report.build d.Path
             Expect.stringContains text "- `old`: schema 1; rerun its grid script to regenerate it." "named as to regenerate"
             Expect.isNonEmpty missing "its comparisons are missing"
 
@@ -184,4 +187,72 @@ let tests =
             Expect.equal (read "REPORT.md") report "report identical"
             Expect.equal text2 text "same text"
             Expect.stringContains text "| snn | mnist | 93.67 ± 0.40% | 95.14 ± 0.12% | 54.1% | 71.00 ± 1.00% | 74.00 ± 2.00% |" "the paper's claim with ours, found by typed query"
+            Expect.isTrue (FileInfo(Path.Combine(d.Path, "paper-vs-ours.png")).Length > 1000L) "the paper-vs-ours figure is written beside it"
+
+        testCase "every claim gets the verdict the stated criterion gives, from 5 paired replicates" <| fun () ->
+            // the baseline levels off at 92% by epoch 6 of 8; "faster" reaches its levels sooner and 2 points higher,
+            // "worse" ends 1 point lower and later: the paper's claims hold for the first and fail for the second
+            let baseline = [ 0.80; 0.85; 0.88; 0.90; 0.91; 0.92; 0.92; 0.92 ]
+            let faster = [ 0.86; 0.90; 0.92; 0.93; 0.935; 0.94; 0.94; 0.94 ]
+            let worse = [ 0.70; 0.78; 0.84; 0.87; 0.89; 0.90; 0.91; 0.91 ]
+            let shift r (curve: float list) = curve |> List.map (fun x -> x + 0.001 * float r)
+            let sized e = Grid.on SnnConfig.family (fun c -> { c with Run.Epochs = 8 }) e
+            let verdictRow (text: string) =
+                text.Split('\n') |> Array.find (fun l -> l.StartsWith "| snn | mnist | " && l.Contains " | 8 | ")
+            for rule, expected in [ faster, "| reproduced |"; worse, "| not reproduced |" ] do
+                use d = new TempDir()
+                for r in 0 .. 4 do
+                    for e, curve in [ sized symmetric, baseline; sized sbp, rule ] do
+                        let e = replicate r e
+                        write (Path.Combine(d.Path, "g", Experiment.id e, "run.json")) (recordWith "g" e (shift r curve))
+                let text, _, rows = Report.build d.Path
+                let row = verdictRow text
+                Expect.stringContains row "| 5 | 8 | yes" "5 pairs, 8 epochs, the baseline had stopped improving"
+                Expect.equal ((row.Split '|') |> Array.filter (fun c -> c.Trim() = expected.Trim('|', ' ')) |> Array.length) 2 $"both claims {expected}: {row}"
+                Expect.equal rows.Length 1 "one row of the paper-vs-ours figure"
+            // with 3 pairs the same data give no verdict
+            use d = new TempDir()
+            for r in 0 .. 2 do
+                for e, curve in [ sized symmetric, baseline; sized sbp, faster ] do
+                    let e = replicate r e
+                    write (Path.Combine(d.Path, "g", Experiment.id e, "run.json")) (recordWith "g" e curve)
+            let text, _, _ = Report.build d.Path
+            Expect.stringContains (verdictRow text) "inconclusive (3 pair(s) of seeds, fewer than 5)" "too few pairs"
+
+        testCase "the criterion's edges: cost and gain claims, no loss, and a baseline still improving" <| fun () ->
+            let m delta cost : Verdicts.Measured = { Pairs = 5; Delta = delta; Cost = cost; LastQuarterFall = 0.0; Epochs = 10 }
+            Expect.equal (Verdicts.cost 0.5 (m (0.0, -0.004, 0.004) (0.3, 0.1, 0.5))) Verdicts.Reproduced "accuracy kept, reduction ≥ half the paper's"
+            Expect.equal (Verdicts.cost 0.5 (m (0.0, -0.004, 0.004) (0.2, 0.1, 0.24))) Verdicts.NotReproduced "reduction's interval below half the paper's"
+            Expect.equal (Verdicts.cost 0.5 (m (-0.02, -0.03, -0.006) (0.6, 0.5, 0.7))) Verdicts.NotReproduced "accuracy lost"
+            Expect.isTrue (match Verdicts.cost 0.5 (m (0.0, -0.01, 0.01) (0.3, -0.1, 0.6)) with Verdicts.Inconclusive _ -> true | _ -> false) "undecided"
+            Expect.equal (Verdicts.gain 0.02 5 (0.005, 0.015)) Verdicts.Reproduced "a gain reaching half the paper's"
+            Expect.equal (Verdicts.gain 0.02 5 (0.001, 0.008)) Verdicts.NotReproduced "a gain under half the paper's"
+            Expect.equal (Verdicts.noLoss 5 (-0.004, 0.01)) Verdicts.Reproduced "kept"
+            Expect.equal (Verdicts.noLoss 5 (-0.03, -0.006)) Verdicts.NotReproduced "lost"
+            Expect.isTrue (match Verdicts.noLoss 4 (0.01, 0.02) with Verdicts.Inconclusive _ -> true | _ -> false) "4 pairs"
+            Expect.floatClose Accuracy.veryHigh (Verdicts.lastQuarterFall [ 0.3; 0.2; 0.15; 0.12; 0.11; 0.10; 0.09; 0.085 ]) 0.015 "min before the last quarter − min within it"
+            Expect.isFalse (Verdicts.plateaued { m (0.0, 0.0, 0.0) (0.0, 0.0, 0.0) with LastQuarterFall = 0.015 }) "still improving"
+
+        testCase "DVS claims need the user's recordings: named as such, not as missing runs" <| fun () ->
+            use d = new TempDir()
+            writeGrid d.Path "g" [ for r in 0 .. 1 do yield! [ replicate r symmetric, 0.8; replicate r sbp, 0.82 ] ]
+            let text, missing, _ = Report.build d.Path
+            Expect.isFalse (missing |> List.exists (fun m -> m.Contains "on dvs")) "not missing"
+            Expect.isTrue (text.Contains "| snn | dvs | 83.56 ± 0.25% | 85.01 ± 0.11% | 39.6% | needs the recordings |") "the paper's row says what it needs"
+
+        testCase "the spiking MLP's claims pair SBP with the zero control by replicate" <| fun () ->
+            use d = new TempDir()
+            let smlp c = SmlpConfig.experiment { c with SmlpConfig.Run.Epochs = 4 }
+            let replaced by p = smlp { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement by with Proportion = p } }
+            let runs =
+                [ for r in 0 .. 4 do
+                      yield replicate r (smlp SmlpConfig.defaults), 0.90
+                      yield replicate r (replaced (SmlpConfig.Sbp SmlpConfig.referenceGradient) 1f), 0.80 + 0.001 * float r
+                      yield replicate r (replaced SmlpConfig.Zero 1f), 0.70
+                      yield replicate r (replaced (SmlpConfig.Sbp SmlpConfig.referenceGradient) 0.5f), 0.899 ]
+            writeGrid d.Path "s" runs
+            let text, _, _ = Report.build d.Path
+            let row (claim: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith("| " + claim) && l.Contains "| mnist |")
+            Expect.stringContains (row "SBP in place of every hidden gradient") "| 5 | reproduced |" "SBP 10 points above zero: reproduced (the paper: 5.4)"
+            Expect.stringContains (row "SBP in half the batches") "| 5 | reproduced |" "0.1 points below backprop: kept"
     ]

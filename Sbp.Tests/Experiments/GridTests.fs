@@ -29,6 +29,14 @@ let tests =
             let key (e: Experiment.Experiment) = Experiment.id e, Experiment.seed e
             Set.ofList (List.map key g) = Set.ofList (List.map key shuffled)
 
+        property "replicate by replicate: the same experiments, replicate r of all before any r + 1, order kept within" <| fun (r: byte) (s: byte) ->
+            let g = grid (1 + int r % 3) 2 1 (1 + int s % 4)
+            let ordered = Grid.byReplicate g
+            let rep (e: Experiment.Experiment) = match e.Seed with Experiment.Replicate r -> r | Experiment.Given -> 0
+            Set.ofList (List.map Experiment.id ordered) = Set.ofList (List.map Experiment.id g)
+            && (ordered |> List.map rep) = (ordered |> List.map rep |> List.sort)
+            && (ordered |> List.filter (fun e -> rep e = 0)) = (g |> List.filter (fun e -> rep e = 0))
+
         testCase "ids are stable across runs and machines (pinned values)" <| fun () ->
             // the id is a hash of the versioned canonical form: this pins it, so that results/<grid>/<id> stay valid
             let e = SnnConfig.experiment defaults

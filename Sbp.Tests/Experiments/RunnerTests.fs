@@ -19,8 +19,13 @@ let tests =
         testCase "runs a grid, skips finished experiments, and resumes after a crash without duplicates" <| fun () ->
             use d = new TempDir()
             let g = tinyGrid ()
-            let first = Runner.run (options d.Path) g
+            let first = Runner.run { options d.Path with Command = "dotnet fsi configs/t.fsx -- --parallel 2"; GitCommit = "abc" } g
             Expect.equal (first.Ran, first.Skipped, first.Failed) (4, 0, 0) "first run"
+            match Invocations.read (Path.Combine(d.Path, "t")) with
+            | Ok [ call ] ->
+                Expect.equal (call.Ran, call.Failed, call.Command, call.Commit) (4, 0, "dotnet fsi configs/t.fsx -- --parallel 2", "abc") "the grid's log of calls"
+                Expect.isTrue (call.Seconds > 0.0 && call.Seconds <= first.Seconds + 0.1) "its wall time"
+            | other -> failtestf "one logged call expected, got %A" other
             let records = Tables.load d.Path "t"
             Expect.equal records.Length 4 "one record per experiment"
             // replicate r of the baseline and of SBP carry one seed: the comparison is paired
@@ -37,6 +42,9 @@ let tests =
             Expect.isFalse (Runner.isFinished cut) "a cut record is not finished"
             let second = Runner.run (options d.Path) g
             Expect.equal (second.Ran, second.Skipped) (2, 2) "reruns exactly the two unfinished"
+            Expect.equal (Invocations.read (Path.Combine(d.Path, "t")) |> Result.map (List.map (fun c -> c.Ran))) (Ok [ 4; 2 ]) "each call that trained is logged"
+            Runner.run (options d.Path) g |> ignore
+            Expect.equal (Invocations.read (Path.Combine(d.Path, "t")) |> Result.map List.length) (Ok 2) "a call that trained nothing is not"
             let again = Tables.load d.Path "t" |> List.map snd
             Expect.equal again.Length 4 "still one record per experiment"
             let byId = again |> List.map (fun r -> r.Config |> List.find (fst >> (=) "experimentId") |> snd)
