@@ -87,8 +87,9 @@ type TrainArgs =
             | Dvs_Encoding _ -> "DVS: flattened (all frames, 102,400 inputs; eqprop and smlp default), frame-per-sample (1,024 inputs; snn default), frame:<k>, or reference (the reference's s·f rows: ~62% empty rows scored as class 1)."
             | Quiet -> "no progress bar."
 
-/// `sbp sweep <family> ...`: a grid from the command line.
-type SweepOptions =
+/// `sbp sweep <family> ...`: a grid of one registered family from the command line.
+type SweepArgs =
+    | [<MainCommand; ExactlyOnce; First>] Family of family: string
     | Vary of key_values: string
     | Set of key_value: string
     | Seeds of n: int
@@ -102,6 +103,7 @@ type SweepOptions =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Family _ -> $"""the model family: {String.concat ", " [ for f in Families.all -> f.Name ]}."""
             | Vary _ -> "key=v1,v2,...: one experiment per value (repeatable: the product); an unknown key lists the valid ones."
             | Set _ -> "key=value: set a key in every experiment (applied before --vary, in order)."
             | Seeds _ -> "replicates per configuration (default 1: the config's seed); replicate r of every compared value shares one seed."
@@ -112,17 +114,6 @@ type SweepOptions =
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
             | Cost_Cap _ -> "cap the cost metric's upper error level (the paper's ANN study: 0.4)."
             | No_Table -> "do not regenerate tables and plots."
-
-type SweepArgs =
-    | [<CliPrefix(CliPrefix.None)>] Snn of ParseResults<SweepOptions>
-    | [<CliPrefix(CliPrefix.None)>] Eqprop of ParseResults<SweepOptions>
-    | [<CliPrefix(CliPrefix.None)>] Smlp of ParseResults<SweepOptions>
-    interface IArgParserTemplate with
-        member a.Usage =
-            match a with
-            | Snn _ -> SnnConfig.family.Summary + "."
-            | Eqprop _ -> EqPropConfig.family.Summary + "."
-            | Smlp _ -> SmlpConfig.family.Summary + "."
 
 /// The registered model families (the subcommands of `train` and `sweep` above name them).
 let families = Families.all
@@ -205,3 +196,7 @@ type SbpArgs =
             | Sweep _ -> "run a grid of one family from the command line: sbp sweep snn --vary sbp.depth=0,1,2 --seeds 5 --name NAME."
             | Version -> "print the version."
             | Bench _ -> "measure the speed of a model."
+
+/// Parses a `sbp` command line as the program does (Argu; `--help` raises the help text as an ArguParseException
+/// with ErrorCode.HelpText, a bad argument raises its message).
+let parse (argv: string[]) = ArgumentParser.Create<SbpArgs>(programName = "sbp").ParseCommandLine(argv, raiseOnUsage = true)

@@ -21,14 +21,10 @@ type EqRule =
     | SbpOperator of SbpSpread
 
 type EqPropConfig =
-    { Dataset: DataSetName
-      /// None: the task's split (MNIST: the first 50,000 training images, tested on the standard 10,000).
-      TrainSize: int option
-      TestSize: int option
-      Hidden: int list
-      Epochs: int
-      /// None: the task's reference batch (NETtalk and DVS 1, every other task 20).
-      BatchSize: int option
+    { /// The data (train size None: the task's split; MNIST: the first 50,000 training images, tested on the standard
+      /// 10,000), hidden layers, epochs, batch (None: the task's reference, NETtalk and DVS 1, every other task 20),
+      /// invariant checks and seed.
+      Run: RunSettings
       Epsilon: float32
       /// None: the task's reference β (NETtalk 1, every other task 0.2).
       Beta: float32 option
@@ -37,9 +33,7 @@ type EqPropConfig =
       FreeIterations: int
       NudgeIterations: int
       Rule: EqRule
-      WeightBounds: (float32 * float32) option
-      CheckInvariants: bool
-      Seed: uint64 }
+      WeightBounds: (float32 * float32) option }
 
 let private core = EqPropParameters()
 
@@ -49,12 +43,7 @@ let referenceTheta = core.Theta
 /// The reference: 784-500-10, ε 1, β with a random sign per batch, α [0.1, 0.05], n_free = n_nudge = 10 (the
 /// reference script's own defaults; 20 / 4 appear only in its comments).
 let defaults =
-    { Dataset = Mnist
-      TrainSize = None
-      TestSize = None
-      Hidden = [ core.LayerSizes[1] ]
-      Epochs = 10
-      BatchSize = None
+    { Run = RunSettings.onMnist [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
       Epsilon = core.Epsilon
       Beta = None
       RandomBetaSign = core.RandomBetaSign
@@ -62,9 +51,7 @@ let defaults =
       FreeIterations = 10
       NudgeIterations = 10
       Rule = EqProp
-      WeightBounds = None
-      CheckInvariants = core.CheckInvariants
-      Seed = core.Seed }
+      WeightBounds = None }
 
 /// The reference's per-task settings: batch size, β, and the training subset (MNIST: the first 50,000 images).
 let referenceBatch (d: DataSetName) =
@@ -84,17 +71,17 @@ let referenceTrainSize (d: DataSetName) =
 
 /// The configuration with its task's reference settings filled in (a value set explicitly is kept).
 let resolve (c: EqPropConfig) =
+    let r = c.Run
     { c with
-        TrainSize = c.TrainSize |> Option.orElse (referenceTrainSize c.Dataset)
-        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
-        Beta = Some(c.Beta |> Option.defaultValue (referenceBeta c.Dataset))
-        LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> SnnConfig.defaultRates (c.Hidden.Length + 1))) }
+        Run = RunSettings.withReferenceBatch referenceBatch { r with TrainSize = r.TrainSize |> Option.orElse (referenceTrainSize r.Dataset) }
+        Beta = Some(c.Beta |> Option.defaultValue (referenceBeta r.Dataset))
+        LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> SnnConfig.defaultRates (r.Hidden.Length + 1))) }
 
 let toParameters (c: EqPropConfig) (inputs: int) (outputs: int) =
     let c = resolve c
     EqPropParameters(
-        LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
-        BatchSize = c.BatchSize.Value,
+        LayerSizes = [| yield inputs; yield! c.Run.Hidden; yield outputs |],
+        BatchSize = RunSettings.batchSize c.Run,
         Epsilon = c.Epsilon,
         Beta = c.Beta.Value,
         RandomBetaSign = c.RandomBetaSign,
@@ -106,8 +93,8 @@ let toParameters (c: EqPropConfig) (inputs: int) (outputs: int) =
         Sbp = (match c.Rule with SbpOperator s -> toCore s | EqProp | SbpEnergy _ -> null),
         WeightMin = (c.WeightBounds |> Option.map fst |> Option.toNullable),
         WeightMax = (c.WeightBounds |> Option.map snd |> Option.toNullable),
-        CheckInvariants = c.CheckInvariants,
-        Seed = c.Seed)
+        CheckInvariants = c.Run.CheckInvariants,
+        Seed = c.Run.Seed)
 
 let ruleName (c: EqPropConfig) =
     match c.Rule with
@@ -117,15 +104,11 @@ let ruleName (c: EqPropConfig) =
 
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a resolved configuration (seed aside), in a fixed order.
+/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: EqPropConfig) =
     let c = resolve c
-    [ "model", Text "eqprop"
-      "rule", Text(ruleName c)
-      "dataset", Text(nameOf c.Dataset)
-      "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
-      "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize.Value)
+    [ RunSettings.datasetEntry c.Run
+      yield! RunSettings.trainingEntries c.Run
       "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
       "epsilon", num c.Epsilon
       "beta", num c.Beta.Value
@@ -139,9 +122,8 @@ let describe (c: EqPropConfig) =
       match c.WeightBounds with
       | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
       | None -> "weightBounds", Text "none"
-      "checkInvariants", Flag c.CheckInvariants
-      "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
+      RunSettings.checkEntry c.Run
+      yield! RunSettings.sizeEntries c.Run ]
 
 let validate (c: EqPropConfig) =
     [ match c.Rule with
@@ -159,16 +141,10 @@ let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofWeights initial net.Weights }
 
-/// Setters of the parameters every family has.
+/// Where the configuration holds the settings every family has.
 let common: Common<EqPropConfig> =
-    { Common.Dataset = fun d c -> { c with Dataset = d }
-      TrainSize = fun n c -> { c with TrainSize = n }
-      TestSize = fun n c -> { c with TestSize = n }
-      Epochs = fun n c -> { c with Epochs = n }
-      BatchSize = fun n c -> { c with BatchSize = Some n }
-      Hidden = fun h c -> { c with Hidden = h }
-      Seed = fun s c -> { c with Seed = s }
-      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+    { Get = fun c -> c.Run
+      Set = fun r c -> { c with Run = r } }
 
 let keys: Key<EqPropConfig> list =
     [ yield! Keys.common common
@@ -208,7 +184,7 @@ let ofRecord (kvs: Decode.Fields) =
            elif Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
            else EqProp)
         WeightBounds = Decode.bounds kvs "weightBounds" }
-    |> readCommon common kvs
+    |> common.Update(RunSettings.ofRecord kvs)
 
 
 let family: Family<EqPropConfig> =
@@ -223,12 +199,7 @@ let family: Family<EqPropConfig> =
       RuleName = ruleName
       Baseline = baseline
       OfRecord = ofRecord
-      Dataset = fun c -> c.Dataset
       Common = common
-      Sizes = fun c -> let r = resolve c in r.TrainSize, r.TestSize
-      Epochs = fun c -> c.Epochs
-      BatchSize = fun c -> (resolve c).BatchSize.Value
-      Seed = fun c -> c.Seed
       DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
       Keys = keys }
@@ -285,17 +256,15 @@ let ofArgs (a: Argu.ParseResults<Args>) =
         if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp)"
     let d = defaults
     let spread =
-        let r = reference
-        let pre, post, bp = a.GetResult(Lambda, (float r.LambdaPre, float r.LambdaPost, float r.LambdaBp))
-        { r with
-            Depth = a.GetResult(Depth, r.Depth)
-            Fraction = float32 (a.GetResult(Fraction, float r.Fraction))
-            LambdaPre = float32 pre
-            LambdaPost = float32 post
-            LambdaBp = float32 bp
-            Range = a.TryGetResult Top_Fraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue r.Range }
+        reference
+        |> withOptions
+            { SpreadOptions.Depth = a.TryGetResult Depth
+              Fraction = a.TryGetResult Fraction
+              Lambda = a.TryGetResult Lambda
+              Mode = None
+              TopFraction = a.TryGetResult Top_Fraction }
     { d with
-        BatchSize = a.TryGetResult Batch_Size
+        Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
         Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
         Beta = a.TryGetResult Beta |> Option.map float32
         RandomBetaSign = not (a.Contains Fixed_Beta_Sign)

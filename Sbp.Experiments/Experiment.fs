@@ -17,27 +17,15 @@ type Key<'c> =
       Values: string
       Set: string -> 'c -> Result<'c, string> }
 
-/// Setters of the parameters every family has: the shared command-line options and sweep keys use them.
+/// Where a family's configuration holds the settings every family has (its field `Run`): get and set of that one
+/// field. Everything shared (the command-line options, the sweep keys, the record's read-back, the checks, the
+/// accessors below) works through it, once for every family.
 type Common<'c> =
-    { Dataset: DataSetName -> 'c -> 'c
-      TrainSize: int option -> 'c -> 'c
-      TestSize: int option -> 'c -> 'c
-      Epochs: int -> 'c -> 'c
-      BatchSize: int -> 'c -> 'c
-      Hidden: int list -> 'c -> 'c
-      Seed: uint64 -> 'c -> 'c
-      CheckInvariants: bool -> 'c -> 'c }
+    { Get: 'c -> RunSettings
+      Set: RunSettings -> 'c -> 'c }
 
-/// Reads the parameters every family has from a run record's `config` into a configuration, with the family's setters.
-let readCommon (s: Common<'c>) (kvs: Decode.Fields) (c: 'c) =
-    c
-    |> s.Dataset(Decode.dataset kvs)
-    |> s.TrainSize(Decode.size kvs "trainSize")
-    |> s.TestSize(Decode.size kvs "testSize")
-    |> s.Hidden(Decode.ints kvs "hidden")
-    |> s.Epochs(Decode.int kvs "epochs")
-    |> s.BatchSize(Decode.int kvs "batchSize")
-    |> s.CheckInvariants(Decode.flag kvs "checkInvariants")
+    /// The configuration with its settings changed by `f`.
+    member l.Update (f: RunSettings -> RunSettings) (c: 'c) = l.Set (f (l.Get c)) c
 
 /// A model family, registered once: everything the experiment layer (grids, runner, CLI, bench) needs of it.
 type Family<'c> =
@@ -52,8 +40,9 @@ type Family<'c> =
       Resolve: 'c -> 'c
       /// Every reason a (resolved) configuration cannot run, empty when it can.
       Validate: 'c -> string list
-      /// Every parameter of a resolved configuration, without the seed: the run record's `config`, the tables'
-      /// columns and, in canonical form, the id.
+      /// Every parameter of a resolved configuration but the seed, in a fixed order, after the "model" and "rule"
+      /// entries every description starts with (`describe`): the run record's `config`, the tables' columns and, in
+      /// canonical form, the id.
       Describe: 'c -> (string * Value) list
       /// Parameters introduced after the schema version with the value each had when it was introduced (dotted
       /// paths): left out of the canonical form while they hold that value, so that older ids keep their meaning.
@@ -68,15 +57,8 @@ type Family<'c> =
       /// The resolved configuration a run record's `config` describes (the inverse of `Describe`, seed aside);
       /// fails with a `Decode.DecodeError` naming the field.
       OfRecord: (string * Value) list -> 'c
-      Dataset: 'c -> DataSetName
-      /// Setters of the parameters every family has.
+      /// Where the configuration holds the settings every family has.
       Common: Common<'c>
-      /// Training and test samples (None: the task's split).
-      Sizes: 'c -> int option * int option
-      Epochs: 'c -> int
-      /// The batch size of a resolved configuration.
-      BatchSize: 'c -> int
-      Seed: 'c -> uint64
       /// How the family reads DVS gestures (the spiking STDP network one 32 × 32 frame per sample, as the reference;
       /// the others all frames of a gesture).
       DvsEncoding: DvsEncoding
@@ -113,36 +95,42 @@ type IModel =
     /// artifacts.
     abstract Train: DataSplit -> threads: int -> Threading.CancellationToken -> (Training.Report -> unit) -> Record * Artifacts.Artifacts
 
+/// The description of a resolved configuration of `family`: its family's name, its rule's, then its parameters.
+let describe (family: Family<'c>) (c: 'c) =
+    ("model", Text family.Name) :: ("rule", Text(family.RuleName c)) :: family.Describe c
+
 /// A configuration of family `family`.
 type Model<'c>(family: Family<'c>, config: 'c) =
+    let settings (c: 'c) = family.Common.Get c
     member _.Family = family
     member _.Config = config
     interface IModel with
         member _.Family = family.Name
         member _.Config = box config
         member _.Resolved = Model(family, family.Resolve config)
-        member _.Describe() = family.Describe(family.Resolve config)
+        member _.Describe() = describe family (family.Resolve config)
         member _.Introduced = family.Introduced
         member _.Treatment = family.Treatment
         member _.Problems() =
             let c = family.Resolve config
-            [ if family.Epochs c < 1 then $"epochs must be ≥ 1 (got {family.Epochs c})"
-              yield! family.Validate c ]
+            RunSettings.problems (settings c) @ family.Validate c
         member _.RuleName = family.RuleName config
-        member _.Dataset = family.Dataset config
-        member _.WithDataset d = Model(family, family.Common.Dataset d config)
-        member _.Sizes = family.Sizes config
-        member _.Seed = family.Seed config
-        member _.WithSeed s = Model(family, family.Common.Seed s config)
-        member _.BatchSize = family.BatchSize config
+        member _.Dataset = (settings config).Dataset
+        member _.WithDataset d = Model(family, family.Common.Update (fun r -> { r with Dataset = d }) config)
+        member _.Sizes =
+            let r = settings (family.Resolve config)
+            r.TrainSize, r.TestSize
+        member _.Seed = (settings config).Seed
+        member _.WithSeed s = Model(family, family.Common.Update (fun r -> { r with Seed = s }) config)
+        member _.BatchSize = RunSettings.batchSize (settings (family.Resolve config))
         member _.DvsEncoding = family.DvsEncoding
         member _.Build split = family.Build (family.Resolve config) split
         member _.Train split threads cancel report =
             let c = family.Resolve config
+            let r = settings c
             let built = family.Build c split
             built.Execution.Threads <- threads
-            let record =
-                Training.run built (family.Describe c) (family.Dataset c) split (family.Epochs c) (family.BatchSize c) (family.Seed c) cancel report
+            let record = Training.run built (describe family c) r.Dataset split r.Epochs (RunSettings.batchSize r) r.Seed cancel report
             record, built.Artifacts ()
 
 /// How an experiment's seed is chosen.
@@ -272,6 +260,17 @@ type CommonArgs =
       Seed: uint64 option
       CheckInvariants: bool }
 
+/// The settings with the options a command line gives (an option it leaves out keeps the setting).
+let withArgs (a: CommonArgs) (r: RunSettings) =
+    { r with
+        Dataset = defaultArg a.Dataset r.Dataset
+        Hidden = defaultArg a.Hidden r.Hidden
+        Epochs = defaultArg a.Epochs r.Epochs
+        TrainSize = a.TrainSize |> Option.orElse r.TrainSize
+        TestSize = a.TestSize |> Option.orElse r.TestSize
+        Seed = defaultArg a.Seed r.Seed
+        CheckInvariants = a.CheckInvariants || r.CheckInvariants }
+
 /// A family as the command line and the registry see it, whatever its configuration type.
 type Registered =
     { Name: string
@@ -298,18 +297,7 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
       Summary = family.Summary
       Defaults = create family family.Defaults
       OfArgs =
-        fun common o ->
-            let set (value: 'v option) (setter: 'v -> 'c -> 'c) (c: 'c) = match value with Some v -> setter v c | None -> c
-            let s = family.Common
-            ofArgs o
-            |> set common.Dataset s.Dataset
-            |> set common.Hidden s.Hidden
-            |> set common.Epochs s.Epochs
-            |> set (common.TrainSize |> Option.map Some) s.TrainSize
-            |> set (common.TestSize |> Option.map Some) s.TestSize
-            |> set common.Seed s.Seed
-            |> set (if common.CheckInvariants then Some true else None) s.CheckInvariants
-            |> create family
+        fun common o -> ofArgs o |> family.Common.Update(withArgs common) |> create family
       Keys = family.Keys |> List.map (fun k -> k.Name, k.Values)
       Read =
         fun r ->
@@ -319,7 +307,7 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
                     match r.Config |> List.tryFind (fst >> (=) "replicate") with
                     | Some(_, Int i) -> Replicate(int i)
                     | _ -> Given
-                let e = { Model = Model(family, family.Common.Seed r.Seed c); Seed = choice; Compared = [] }
+                let e = { Model = (Model(family, c) :> IModel).WithSeed r.Seed; Seed = choice; Compared = [] }
                 match r.Config |> List.tryFind (fst >> (=) "rule"), r.Config |> List.tryFind (fst >> (=) "experimentId") with
                 | Some(_, Text written), _ when written <> family.RuleName c ->
                     Error $"config field 'rule': '{written}' is not the rule its parameters describe ('{family.RuleName c}'; a renamed rule)"
@@ -330,7 +318,7 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
         fun e ->
             tryConfig family e
             |> Option.bind family.Baseline
-            |> Option.map (fun b -> { e with Model = Model(family, family.Common.Seed e.Model.Seed b) })
+            |> Option.map (fun b -> { e with Model = (Model(family, b) :> IModel).WithSeed e.Model.Seed })
       Set =
         fun name text e ->
             match family.Keys |> List.tryFind (fun k -> k.Name = name), tryConfig family e with

@@ -55,15 +55,16 @@ let choice name (cases: (string * ('c -> 'c)) list) : Key<'c> =
           | Some(_, f) -> Ok(f c)
           | None -> Error $"""unknown {name} '{s}'; expected one of {String.Join(", ", names)}""" }
 
-/// The keys every family has.
+/// The keys every family has, set through the family's settings.
 let common (s: Common<'c>) : Key<'c> list =
-    [ key "dataset" "mnist, mnist-10k, fashion, nettalk, dvs" parseName s.Dataset
-      key "train-size" "integers" int (Some >> s.TrainSize)
-      key "test-size" "integers" int (Some >> s.TestSize)
-      integer "epochs" s.Epochs
-      integer "batch-size" s.BatchSize
-      key "hidden" "sizes, e.g. 500 or 500x300" layers s.Hidden
-      key "seed" "integers" uint64 s.Seed ]
+    let on (f: 'v -> RunSettings -> RunSettings) (v: 'v) (c: 'c) = s.Update (f v) c
+    [ key "dataset" "mnist, mnist-10k, fashion, nettalk, dvs" parseName (on (fun d r -> { r with Dataset = d }))
+      key "train-size" "integers" int (on (fun n r -> { r with TrainSize = Some n }))
+      key "test-size" "integers" int (on (fun n r -> { r with TestSize = Some n }))
+      integer "epochs" (on (fun n r -> { r with Epochs = n }))
+      integer "batch-size" (on (fun n r -> { r with BatchSize = Some n }))
+      key "hidden" "sizes, e.g. 500 or 500x300" layers (on (fun h r -> { r with Hidden = h }))
+      key "seed" "integers" uint64 (on (fun n r -> { r with Seed = n })) ]
 
 /// The SBP spread's keys ("sbp.depth", "sbp.range", ...) for a family whose configuration may hold a spread: `get`
 /// finds it (None: the rule has no spread, and the key is refused with `missing` as the reason), `set` puts it back.

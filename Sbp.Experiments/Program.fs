@@ -74,13 +74,16 @@ let private progressBar (quiet: bool) =
             printfn "epoch %3d  train acc %.4f  test acc %.4f  test err %.4f  %7.1f s  %.3e ops%s"
                 e.Epoch e.TrainAccuracy e.TestAccuracy e.TestError e.Seconds (float e.SynapticOps) extra
 
-/// The family a `train`/`sweep` subcommand names (its union case), looked up in the registry.
+/// The registered family of a name (`sbp sweep <family>`, the subcommand of `sbp train <family>`).
+let private familyNamed (name: string) =
+    match families |> List.tryFind (fun f -> f.Name = name.ToLowerInvariant()) with
+    | Some f -> f
+    | None -> invalidArg "family" $"""unknown model family '{name}'; expected one of {String.Join(", ", families |> List.map (fun f -> f.Name))}"""
+
+/// The family a `train` subcommand names (its union case) and the subcommand's own parsed options.
 let private familyOf (subcommand: obj) =
     let case, fields = Reflection.FSharpValue.GetUnionFields(subcommand, subcommand.GetType())
-    let name = case.Name.ToLowerInvariant()
-    match families |> List.tryFind (fun f -> f.Name = name) with
-    | Some f -> f, fields[0]
-    | None -> failwith $"model family '{name}' is not registered"
+    familyNamed case.Name, fields[0]
 
 /// The results folder: --results, else $SBP_RESULTS_DIR, else ./results of the current folder.
 let private resultsRoot (given: string option) = Script.resultsRoot given
@@ -156,42 +159,40 @@ let private keyValues (option: string) (text: string) =
 
 /// The grid a `sbp sweep <family>` command line describes: the family's defaults, each --set in order, the product
 /// of the --vary values, then the replicates. The same combinators an fsi script calls, so equal grids get equal ids.
-let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepOptions>) =
+let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
     let orFail r = match r with Ok x -> x | Error m -> invalidArg "sweep" m
     let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set key value e |> orFail)
     let based =
-        a.GetResults SweepOptions.Set
+        a.GetResults SweepArgs.Set
         |> List.fold (fun es text ->
             match keyValues "--set" text with
             | key, [ v ] -> setAll key v es
             | key, _ -> invalidArg "set" $"--set {key} takes one value; use --vary for several") [ family.Defaults ]
     let varied =
-        a.GetResults Vary
+        a.GetResults SweepArgs.Vary
         |> List.fold (fun es text ->
             let key, values = keyValues "--vary" text
             [ for e in es do
                   for v in values -> family.Set key v e |> orFail ]) based
-    let compared = a.GetResults Compare
+    let compared = a.GetResults SweepArgs.Compare
     for k in compared do
         if not (family.Keys |> List.exists (fun (n, _) -> n = k)) then
             invalidArg "compare" $"""unknown key '{k}' for {family.Name}; valid keys: {String.Join(", ", family.Keys |> List.map fst)}"""
     let experiments =
-        match a.TryGetResult SweepOptions.Seeds with
+        match a.TryGetResult SweepArgs.Seeds with
         | Some n -> Grid.pairedSeeds compared n varied
         | None -> varied
-    Grid.create (a.GetResult SweepOptions.Name) experiments
+    Grid.create (a.GetResult SweepArgs.Name) experiments
 
-let private sweep (a: ParseResults<SweepArgs>) =
-    let family, args = familyOf (a.GetSubCommand())
-    let o = args :?> ParseResults<SweepOptions>
-    let grid = sweepGrid family o
+let private sweep (o: ParseResults<SweepArgs>) =
+    let grid = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
     for d in grid.Experiments |> List.map (fun e -> e.Model.Dataset) |> List.distinct do ensureData d
     Script.execute
-        { Shard = o.TryGetResult SweepOptions.Shard |> Option.map Grid.parseShard
-          Parallel = o.TryGetResult SweepOptions.Parallel
-          Results = o.TryGetResult SweepOptions.Results
-          Table = not (o.Contains No_Table)
-          CostCap = o.TryGetResult SweepOptions.Cost_Cap
+        { Shard = o.TryGetResult SweepArgs.Shard |> Option.map Grid.parseShard
+          Parallel = o.TryGetResult SweepArgs.Parallel
+          Results = o.TryGetResult SweepArgs.Results
+          Table = not (o.Contains SweepArgs.No_Table)
+          CostCap = o.TryGetResult SweepArgs.Cost_Cap
           Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 
@@ -200,8 +201,8 @@ let private sweep (a: ParseResults<SweepArgs>) =
 let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
     let sized (c: SnnConfig.SnnConfig) =
         match dataset with
-        | DataSets.Mnist -> { c with Dataset = dataset; Epochs = epochs; TrainSize = Some 10_000; TestSize = Some 2_000 }
-        | _ -> { c with Dataset = dataset; Epochs = epochs }
+        | DataSets.Mnist -> { c with Run.Dataset = dataset; Run.Epochs = epochs; Run.TrainSize = Some 10_000; Run.TestSize = Some 2_000 }
+        | _ -> { c with Run.Dataset = dataset; Run.Epochs = epochs }
     [ sized SnnConfig.defaults; sized SnnConfig.paperSbp ]
     |> Grid.ofSnn
     |> Grid.seeds seeds
@@ -273,9 +274,8 @@ let private bench (a: ParseResults<BenchArgs>) =
 
 [<EntryPoint>]
 let main argv =
-    let parser = ArgumentParser.Create<SbpArgs>(programName = "sbp")
     try
-        let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        let args = Cli.parse argv
         if args.Contains Version then
             printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
             0

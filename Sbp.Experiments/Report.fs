@@ -43,11 +43,11 @@ let private smlp (rule: SmlpConfig.SmlpConfig -> bool) (e: Experiment.Experiment
     Experiment.tryConfig SmlpConfig.family e |> Option.exists rule
 
 /// The spiking network's paper SBP (the SBP base rule with the reference spread, one hidden layer).
-let snnPaperSbp = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.Spread Spread.reference && c.Hidden = SnnConfig.defaults.Hidden)
+let snnPaperSbp = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.Spread Spread.reference && c.Run.Hidden = SnnConfig.defaults.Run.Hidden)
 /// The SBP base rule without any spread.
-let snnBaseOnly = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.NoSpread && c.Hidden = SnnConfig.defaults.Hidden)
+let snnBaseOnly = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.NoSpread && c.Run.Hidden = SnnConfig.defaults.Run.Hidden)
 /// The reference spread on the symmetric base rule.
-let snnSpreadOnly = snn (fun c -> c.Rule = SnnConfig.Symmetric && c.Spread = SnnConfig.Spread Spread.reference && c.Hidden = SnnConfig.defaults.Hidden)
+let snnSpreadOnly = snn (fun c -> c.Rule = SnnConfig.Symmetric && c.Spread = SnnConfig.Spread Spread.reference && c.Run.Hidden = SnnConfig.defaults.Run.Hidden)
 /// Equilibrium propagation with the SBP operator (reference spread).
 let eqOperator = eqprop (fun c -> c.Rule = EqPropConfig.SbpOperator Spread.reference)
 /// Equilibrium propagation with the authors' SBP energy.
@@ -487,7 +487,7 @@ let build (root: string) =
         | _ -> ()
     // depth: the SBP run at depth d against depth 1 of the same hidden layers and replicate (paired seeds: the
     // spread is a compared key)
-    let depthOf d = snn (fun c -> c.Rule = SnnConfig.SbpBase && (match c.Spread with SnnConfig.Spread s -> s.Depth = d | SnnConfig.NoSpread -> false) && c.Hidden.Length > 1)
+    let depthOf d = snn (fun c -> c.Rule = SnnConfig.SbpBase && (match c.Spread with SnnConfig.Spread s -> s.Depth = d | SnnConfig.NoSpread -> false) && c.Run.Hidden.Length > 1)
     let deep =
         [ for g in states do
               match g.Groups with
@@ -497,9 +497,9 @@ let build (root: string) =
     for gs, one in deep do
         match one.Experiment with
         | Ok e1 ->
-            let same (e: Experiment.Experiment) = e.Model.Dataset = e1.Model.Dataset && snn (fun c -> Some c.Hidden = (Experiment.tryConfig SnnConfig.family e1 |> Option.map (fun c1 -> c1.Hidden))) e
+            let same (e: Experiment.Experiment) = e.Model.Dataset = e1.Model.Dataset && snn (fun c -> Some c.Run.Hidden = (Experiment.tryConfig SnnConfig.family e1 |> Option.map (fun c1 -> c1.Run.Hidden))) e
             let at d = select (fun e -> same e && depthOf d e) gs |> List.tryHead
-            let hidden = Experiment.tryConfig SnnConfig.family e1 |> Option.map (fun c -> c.Hidden) |> Option.defaultValue []
+            let hidden = Experiment.tryConfig SnnConfig.family e1 |> Option.map (fun c -> c.Run.Hidden) |> Option.defaultValue []
             let layers = hidden.Length + 2
             let accs = [ for d in 0 .. 3 do match at d with Some g -> yield $"depth {d}: {meanSdPct (bestAccs g)}" | None -> () ]
             let deeper =

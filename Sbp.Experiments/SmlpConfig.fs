@@ -59,13 +59,9 @@ type EnergyTerm =
     | Energy of weight: float32 * gradient: EnergyGradient
 
 type SmlpConfig =
-    { Dataset: DataSetName
-      TrainSize: int option
-      TestSize: int option
-      Hidden: int list
-      Epochs: int
-      /// None: the task's reference batch (MNIST 100, NETtalk 5, DVS 16).
-      BatchSize: int option
+    { /// The data, hidden layers, epochs, batch (None: the task's reference, MNIST 100, NETtalk 5, DVS 16), invariant
+      /// checks and seed.
+      Run: RunSettings
       Steps: int
       /// None: the task's reference Adam rate (DVS 1e-4, every other task 1e-3).
       LearningRate: float32 option
@@ -74,9 +70,7 @@ type SmlpConfig =
       Gradient: HiddenGradient
       Energy: EnergyTerm
       /// DVS: frames per sample (step t reads frame ⌊t·F/T⌋; None: 100); other tasks have none.
-      Frames: int option
-      CheckInvariants: bool
-      Seed: uint64 }
+      Frames: int option }
 
 let private core = SmlpParameters()
 
@@ -91,21 +85,14 @@ let operatorSpread = { reference with Mode = SbpMode.Replace }
 
 /// The reference: 784-500-10, T = 20, Adam (×0.1 every 50 epochs), STBP surrogate, plain BP.
 let defaults =
-    { Dataset = Mnist
-      TrainSize = None
-      TestSize = None
-      Hidden = [ core.LayerSizes[1] ]
-      Epochs = 10
-      BatchSize = None
+    { Run = RunSettings.onMnist [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
       Steps = core.Steps
       LearningRate = None
       DecayEveryEpochs = core.DecayEveryEpochs
       Spike = core.Spike
       Gradient = Backprop
       Energy = NoEnergy
-      Frames = None
-      CheckInvariants = core.CheckInvariants
-      Seed = core.Seed }
+      Frames = None }
 
 /// The authors' SBP run (`-sbp -energy`): the reference SBP gradient inside BPTT at every step, with its quirks, and
 /// the energy term with weight 0.1.
@@ -127,8 +114,8 @@ let referenceLearningRate (d: DataSetName) =
 
 let resolve (c: SmlpConfig) =
     { c with
-        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
-        LearningRate = Some(c.LearningRate |> Option.defaultValue (referenceLearningRate c.Dataset)) }
+        Run = RunSettings.withReferenceBatch referenceBatch c.Run
+        LearningRate = Some(c.LearningRate |> Option.defaultValue (referenceLearningRate c.Run.Dataset)) }
 
 /// The input code each data set uses: Bernoulli rates for images, static windows for NETtalk, frames for DVS.
 let encodingOf (d: DataSetName) =
@@ -144,12 +131,12 @@ let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
     let c = resolve c
     let r = match c.Gradient with Replaced r -> Some r | Backprop -> None
     SmlpParameters(
-        LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
+        LayerSizes = [| yield inputs; yield! c.Run.Hidden; yield outputs |],
         Steps = c.Steps,
-        BatchSize = c.BatchSize.Value,
+        BatchSize = RunSettings.batchSize c.Run,
         Spike = c.Spike,
-        Encoding = encodingOf c.Dataset,
-        Frames = (if encodingOf c.Dataset = InputEncoding.Frames then framesOf c else 1),
+        Encoding = encodingOf c.Run.Dataset,
+        Frames = (if encodingOf c.Run.Dataset = InputEncoding.Frames then framesOf c else 1),
         Adam = AdamParameters(LearningRate = c.LearningRate.Value),
         DecayEveryEpochs = c.DecayEveryEpochs,
         Rule =
@@ -168,8 +155,8 @@ let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
         EnergyWeight = (match c.Energy with Energy(w, _) -> w | NoEnergy -> 0f),
         EnergyGradient = (match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient),
         Sbp = (match r with Some { By = SbpOperator s } -> toCore s | _ -> toCore operatorSpread),
-        CheckInvariants = c.CheckInvariants,
-        Seed = c.Seed)
+        CheckInvariants = c.Run.CheckInvariants,
+        Seed = c.Run.Seed)
 
 let ruleName (c: SmlpConfig) =
     match c.Gradient with
@@ -180,15 +167,12 @@ let ruleName (c: SmlpConfig) =
 
 let private num (x: float32) = Num(float x)
 
+/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: SmlpConfig) =
     let c = resolve c
-    [ "model", Text "smlp"
-      "rule", Text(ruleName c)
-      "dataset", Text(nameOf c.Dataset)
-      "layerCount", Int(int64 (c.Hidden.Length + 2))
-      "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
-      "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize.Value)
+    [ RunSettings.datasetEntry c.Run
+      "layerCount", Int(int64 (c.Run.Hidden.Length + 2))
+      yield! RunSettings.trainingEntries c.Run
       "steps", Int(int64 c.Steps)
       "learningRate", num c.LearningRate.Value
       "decayEveryEpochs", Int(int64 c.DecayEveryEpochs)
@@ -215,16 +199,15 @@ let describe (c: SmlpConfig) =
           "energy", num w
           "energyGradient", Text(string g)
       | NoEnergy -> ()
-      if c.Dataset = Dvs then "frames", Int(int64 (framesOf c))
-      "checkInvariants", Flag c.CheckInvariants
-      "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
+      if c.Run.Dataset = Dvs then "frames", Int(int64 (framesOf c))
+      RunSettings.checkEntry c.Run
+      yield! RunSettings.sizeEntries c.Run ]
 
 let validate (c: SmlpConfig) =
     [ match c.Gradient with
       | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
       | _ -> ()
-      if c.Frames.IsSome && c.Dataset <> Dvs then "frames applies to DVS only"
+      if c.Frames.IsSome && c.Run.Dataset <> Dvs then "frames applies to DVS only"
       yield! (toParameters c (framesOf c) 1).Problems() ]
 
 let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
@@ -242,16 +225,10 @@ let private onReplacement (name: string) (f: Replacement -> Result<Replacement, 
     | Replaced r -> f r |> Result.map (fun r -> { c with Gradient = Replaced r })
     | Backprop -> Error $"{name} applies only to a replaced hidden gradient, not to backprop (set rule=sbp, sbp-operator or zero first)"
 
-/// Setters of the parameters every family has.
+/// Where the configuration holds the settings every family has.
 let common: Common<SmlpConfig> =
-    { Common.Dataset = fun d c -> { c with Dataset = d }
-      TrainSize = fun n c -> { c with TrainSize = n }
-      TestSize = fun n c -> { c with TestSize = n }
-      Epochs = fun n c -> { c with Epochs = n }
-      BatchSize = fun n c -> { c with BatchSize = Some n }
-      Hidden = fun h c -> { c with Hidden = h }
-      Seed = fun s c -> { c with Seed = s }
-      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+    { Get = fun c -> c.Run
+      Set = fun r c -> { c with Run = r } }
 
 let keys: Key<SmlpConfig> list =
     [ yield! Keys.common common
@@ -308,7 +285,7 @@ let ofRecord (kvs: Decode.Fields) =
         Gradient = gradient
         Energy = (if Decode.has kvs "energy" then Energy(Decode.float32 kvs "energy", Decode.enum<EnergyGradient> kvs "energyGradient") else NoEnergy)
         Frames = (if dataset = Dvs then Some(Decode.int kvs "frames") else None) }
-    |> readCommon common kvs
+    |> common.Update(RunSettings.ofRecord kvs)
 
 
 let family: Family<SmlpConfig> =
@@ -323,12 +300,7 @@ let family: Family<SmlpConfig> =
       RuleName = ruleName
       Baseline = baseline
       OfRecord = ofRecord
-      Dataset = fun c -> c.Dataset
       Common = common
-      Sizes = fun c -> c.TrainSize, c.TestSize
-      Epochs = fun c -> c.Epochs
-      BatchSize = fun c -> (resolve c).BatchSize.Value
-      Seed = fun c -> c.Seed
       DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
       Keys = keys }
@@ -411,7 +383,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
             Some(SbpOperator { operatorSpread with Depth = a.GetResult(Depth, operatorSpread.Depth); Fraction = float32 (a.GetResult(Fraction, float operatorSpread.Fraction)) })
         | RuleArg.Zero -> Some Replacer.Zero
     { d with
-        BatchSize = a.TryGetResult Batch_Size
+        Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
         Steps = a.GetResult(Steps, d.Steps)
         LearningRate = a.TryGetResult Learning_Rate |> Option.map float32
         Spike = a.GetResult(Surrogate, d.Spike)

@@ -28,14 +28,9 @@ type Spread =
     | Spread of SbpSpread
 
 type SnnConfig =
-    { Dataset: DataSetName
-      TrainSize: int option
-      TestSize: int option
-      /// Hidden layer sizes (the paper: one layer of 500).
-      Hidden: int list
-      Epochs: int
-      /// None: the task's reference batch (NETtalk 1, every other task 50).
-      BatchSize: int option
+    { /// The data, hidden layers, epochs, batch (None: the task's reference, NETtalk 1, every other task 50), invariant
+      /// checks and seed.
+      Run: RunSettings
       Rule: Rule
       Spread: Spread
       /// Per weight layer; None = the reference's rates for this depth (`defaultRates`).
@@ -49,21 +44,13 @@ type SnnConfig =
       ResetStatePerBatch: bool
       WeightBounds: (float32 * float32) option
       InhibitoryFraction: float32
-      ShortTermPlasticity: bool
-      /// Check weight bounds, Dale's-law signs and finiteness after every update; a violation fails the run.
-      CheckInvariants: bool
-      Seed: uint64 }
+      ShortTermPlasticity: bool }
 
 let private core = SnnParameters()
 
 /// The reference configuration: 784-500-10 on MNIST, symmetric STDP, seed 100 (the core's defaults).
 let defaults =
-    { Dataset = Mnist
-      TrainSize = None
-      TestSize = None
-      Hidden = [ core.LayerSizes[1] ]
-      Epochs = 10
-      BatchSize = None
+    { Run = RunSettings.onMnist [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
       Rule = Symmetric
       Spread = NoSpread
       LearningRates = None
@@ -76,9 +63,7 @@ let defaults =
       ResetStatePerBatch = core.ResetStatePerBatch
       WeightBounds = None
       InhibitoryFraction = core.InhibitoryFraction
-      ShortTermPlasticity = false
-      CheckInvariants = core.CheckInvariants
-      Seed = core.Seed }
+      ShortTermPlasticity = false }
 
 /// The paper's SBP run: the SBP base rule with the reference spread.
 let paperSbp = { defaults with Rule = SbpBase; Spread = Spread reference }
@@ -101,8 +86,8 @@ let defaultRates (weightLayers: int) =
 /// The configuration with its task's reference settings filled in (a value set explicitly is kept).
 let resolve (c: SnnConfig) =
     { c with
-        BatchSize = Some(c.BatchSize |> Option.defaultValue (referenceBatch c.Dataset))
-        LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Hidden.Length + 1))) }
+        Run = RunSettings.withReferenceBatch referenceBatch c.Run
+        LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Run.Hidden.Length + 1))) }
 
 let private baseRule (r: Rule) =
     match r with
@@ -115,8 +100,8 @@ let private baseRule (r: Rule) =
 let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
     let c = resolve c
     SnnParameters(
-        LayerSizes = [| yield inputs; yield! c.Hidden; yield outputs |],
-        BatchSize = c.BatchSize.Value,
+        LayerSizes = [| yield inputs; yield! c.Run.Hidden; yield outputs |],
+        BatchSize = RunSettings.batchSize c.Run,
         TimeWindowMs = c.TimeWindowMs,
         Lif = c.Lif,
         FreeIterations = c.FreeIterations,
@@ -132,8 +117,8 @@ let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
         WeightMax = (c.WeightBounds |> Option.map snd |> Option.toNullable),
         InhibitoryFraction = c.InhibitoryFraction,
         ShortTermPlasticity = (if c.ShortTermPlasticity then StpParameters(DtMs = c.Lif.DtMs) else null),
-        CheckInvariants = c.CheckInvariants,
-        Seed = c.Seed)
+        CheckInvariants = c.Run.CheckInvariants,
+        Seed = c.Run.Seed)
 
 /// The rule's name in records and tables: the base rule, "+sbp" with the spread; the SBP base rule with the spread
 /// is the paper's "sbp".
@@ -151,16 +136,12 @@ let ruleName (c: SnnConfig) =
 
 let private num (x: float32) = Num(float x)
 
-/// Every parameter of a resolved configuration (seed aside), in a fixed order.
+/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: SnnConfig) =
     let c = resolve c
-    [ "model", Text "snn"
-      "rule", Text(ruleName c)
-      "baseRule", Text(string (baseRule c.Rule))
-      "dataset", Text(nameOf c.Dataset)
-      "hidden", Items [ for n in c.Hidden -> Int(int64 n) ]
-      "epochs", Int(int64 c.Epochs)
-      "batchSize", Int(int64 c.BatchSize.Value)
+    [ "baseRule", Text(string (baseRule c.Rule))
+      RunSettings.datasetEntry c.Run
+      yield! RunSettings.trainingEntries c.Run
       "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
       "beta", num c.Beta
       "epsilon", num c.Epsilon
@@ -179,7 +160,7 @@ let describe (c: SnnConfig) =
       "inhibitoryFraction", num c.InhibitoryFraction
       "vInhibitory", num c.Lif.InhibitoryReversal
       "shortTermPlasticity", Flag c.ShortTermPlasticity
-      "checkInvariants", Flag c.CheckInvariants
+      RunSettings.checkEntry c.Run
       match c.WeightBounds with
       | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
       | None -> "weightBounds", Text "none"
@@ -192,12 +173,11 @@ let describe (c: SnnConfig) =
           Fields [ "aPlus", num w.APlus; "aMinus", num w.AMinus; "tauPlusMs", num w.TauPlusMs
                    "tauMinusMs", num w.TauMinusMs; "stepMs", num w.StepMs; "threshold", num w.Threshold ]
       | Symmetric | Differential | SbpBase -> ()
-      "trainSize", (match c.TrainSize with Some n -> Int(int64 n) | None -> Text "default")
-      "testSize", (match c.TestSize with Some n -> Int(int64 n) | None -> Text "default") ]
+      yield! RunSettings.sizeEntries c.Run ]
 
 /// Every reason a configuration cannot run (the core's checks, on a stand-in 1-input, 1-output network).
 let validate (c: SnnConfig) =
-    [ if c.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
+    [ if c.Run.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
       yield! (toParameters c 1 1).Problems() ]
 
 /// The network of a configuration for the given data: layer sizes from the data, artifacts = weight histograms and a
@@ -220,16 +200,10 @@ type RuleArg =
     | Stdp_Window
     | Sbp
 
-/// Setters of the parameters every family has.
+/// Where the configuration holds the settings every family has.
 let common: Common<SnnConfig> =
-    { Common.Dataset = fun d c -> { c with Dataset = d }
-      TrainSize = fun n c -> { c with TrainSize = n }
-      TestSize = fun n c -> { c with TestSize = n }
-      Epochs = fun n c -> { c with Epochs = n }
-      BatchSize = fun n c -> { c with BatchSize = Some n }
-      Hidden = fun h c -> { c with Hidden = h }
-      Seed = fun s c -> { c with Seed = s }
-      CheckInvariants = fun b c -> { c with CheckInvariants = b } }
+    { Get = fun c -> c.Run
+      Set = fun r c -> { c with Run = r } }
 
 /// The keys a command-line sweep varies.
 let keys: Key<SnnConfig> list =
@@ -291,7 +265,7 @@ let ofRecord (kvs: Decode.Fields) =
         WeightBounds = Decode.bounds kvs "weightBounds"
         InhibitoryFraction = n "inhibitoryFraction"
         ShortTermPlasticity = Decode.flag kvs "shortTermPlasticity" }
-    |> readCommon common kvs
+    |> common.Update(RunSettings.ofRecord kvs)
 
 
 /// The family, registered once.
@@ -307,12 +281,7 @@ let family: Family<SnnConfig> =
       RuleName = ruleName
       Baseline = baseline
       OfRecord = ofRecord
-      Dataset = fun c -> c.Dataset
       Common = common
-      Sizes = fun c -> c.TrainSize, c.TestSize
-      Epochs = fun c -> c.Epochs
-      BatchSize = fun c -> (resolve c).BatchSize.Value
-      Seed = fun c -> c.Seed
       DvsEncoding = DvsEncoding.FramePerSample
       Build = build
       Keys = keys }
@@ -385,16 +354,13 @@ let ofArgs (a: Argu.ParseResults<Args>) =
         if given && rule <> RuleArg.Stdp_Window then invalidArg "rule" $"{name} sets the STDP window, which only the stdp-window rule has (got --rule {ruleText})"
     let d = defaults
     let spread =
-        let r = reference
-        let pre, post, bp = a.GetResult(Lambda, (float r.LambdaPre, float r.LambdaPost, float r.LambdaBp))
-        { r with
-            Depth = a.GetResult(Depth, r.Depth)
-            Fraction = float32 (a.GetResult(Fraction, float r.Fraction))
-            LambdaPre = float32 pre
-            LambdaPost = float32 post
-            LambdaBp = float32 bp
-            Mode = a.GetResult(Sbp_Mode, r.Mode)
-            Range = a.TryGetResult Top_Fraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue r.Range }
+        reference
+        |> withOptions
+            { SpreadOptions.Depth = a.TryGetResult Depth
+              Fraction = a.TryGetResult Fraction
+              Lambda = a.TryGetResult Lambda
+              Mode = a.TryGetResult Sbp_Mode
+              TopFraction = a.TryGetResult Top_Fraction }
     let window =
         let w = core.Window
         let tp, tm = a.GetResult(Stdp_Window, (float w.TauPlusMs, float w.TauMinusMs))
@@ -402,7 +368,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
         StdpWindow(float32 ap, float32 am, float32 tp, float32 tm, w.StepMs, w.Threshold)
     let lif0 = d.Lif
     { d with
-        BatchSize = a.TryGetResult Batch_Size
+        Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
         Rule =
             (match rule with
              | RuleArg.Symmetric -> Rule.Symmetric

@@ -14,6 +14,15 @@ type TempDir() =
     interface IDisposable with
         member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
 
+/// The repository the tests were built from (they run from its Sbp.Tests/bin).
+let repository =
+    lazy
+        let rec up (d: DirectoryInfo) =
+            if isNull d then failwith "no Sbp.sln above the test binaries"
+            elif File.Exists(Path.Combine(d.FullName, "Sbp.sln")) then d.FullName
+            else up d.Parent
+        up (DirectoryInfo AppContext.BaseDirectory)
+
 /// FsCheck settings: under CI the replay seed is pinned so that every CI run checks the same cases; locally a
 /// fresh seed each run. FsCheck prints the seed of any failure so that it can be replayed.
 let fsConfig =

@@ -7,7 +7,7 @@ open Sbp.Core.Plasticity
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 
-let deep = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 500; 300 ]; Epochs = 10; Rule = SpikeTiming(StdpWindow()); Spread = Spread Spread.reference }
+let deep = { defaults with Run.Dataset = DataSets.Mnist10k; Run.Hidden = [ 500; 300 ]; Run.Epochs = 10; Rule = SpikeTiming(StdpWindow()); Spread = Spread Spread.reference }
 
 let grid =
     Grid.ofSnn [ deep ]

@@ -7,7 +7,7 @@ open Sbp.Experiments
 open Sbp.Experiments.EqPropConfig
 
 let grid =
-    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator Spread.reference; SbpEnergy referenceTheta ] -> { defaults with Rule = rule; Epochs = 10 } ]
+    Grid.ofEqProp [ for rule in [ EqProp; SbpOperator Spread.reference; SbpEnergy referenceTheta ] -> { defaults with Rule = rule; Run.Epochs = 10 } ]
     |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Fashion ]
     |> Grid.create "eqprop-10epochs"
 

@@ -10,7 +10,7 @@ open Sbp.Experiments.EqPropConfig
 let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Small ] fsi.CommandLineArgs
 let small = o.Is Script.Small
 let steps = if small then [ 1; 11; 21 ] else [ 1; 6; 11; 16; 21 ]
-let sized c = if small then { c with Epochs = 3; TrainSize = Some 2000; TestSize = Some 500 } else c
+let sized c = if small then { c with Run.Epochs = 3; Run.TrainSize = Some 2000; Run.TestSize = Some 500 } else c
 
 let grid =
     Grid.ofEqProp [ for rule in [ EqProp; SbpOperator Spread.reference; SbpEnergy referenceTheta ] -> sized { defaults with Rule = rule } ]

@@ -20,7 +20,7 @@ let spreads =
 
 let grid =
     [ for b in [ Symmetric; SbpBase ] do
-          for s in spreads -> { defaults with Rule = b; Spread = s; Epochs = 20 } ]
+          for s in spreads -> { defaults with Rule = b; Spread = s; Run.Epochs = 20 } ]
     |> Grid.ofSnn
     |> Grid.seeds 5
     |> Grid.byReplicate

@@ -12,7 +12,7 @@ open Sbp.Experiments.EqPropConfig
 let grid =
     [ for task in [ DataSets.Nettalk; DataSets.Mnist; DataSets.Dvs ] do
           for rule in [ EqProp; SbpOperator Spread.reference; SbpEnergy referenceTheta ] ->
-              { defaults with Dataset = task; Rule = rule; Epochs = 15 } ]
+              { defaults with Run.Dataset = task; Rule = rule; Run.Epochs = 15 } ]
     |> Grid.ofEqProp
     |> Grid.seeds 5
     |> Grid.byReplicate

@@ -7,12 +7,12 @@
 open Sbp.Experiments
 
 let snn =
-    [ for c in [ SnnConfig.defaults; SnnConfig.paperSbp ] -> { c with Dataset = DataSets.Fashion; Epochs = 20 } ]
+    [ for c in [ SnnConfig.defaults; SnnConfig.paperSbp ] -> { c with Run.Dataset = DataSets.Fashion; Run.Epochs = 20 } ]
     |> Grid.ofSnn
 
 let eqprop =
     [ for rule in [ EqPropConfig.EqProp; EqPropConfig.SbpOperator Spread.reference; EqPropConfig.SbpEnergy EqPropConfig.referenceTheta ] ->
-          { EqPropConfig.defaults with Dataset = DataSets.Fashion; Rule = rule; Epochs = 15 } ]
+          { EqPropConfig.defaults with Run.Dataset = DataSets.Fashion; Rule = rule; Run.Epochs = 15 } ]
     |> Grid.ofEqProp
 
 let grid = snn @ eqprop |> Grid.seeds 5 |> Grid.byReplicate |> Grid.create "paper-fashion"

@@ -14,7 +14,7 @@ let replaced by p = { defaults with Gradient = Replaced { replacement by with Pr
 let grid =
     [ for task, epochs in [ DataSets.Nettalk, 20; DataSets.Mnist, 10 ] do
           for c in [ defaults; replaced (Sbp referenceGradient) 1f; replaced Zero 1f; replaced (Sbp referenceGradient) 0.5f; paperSbp ] ->
-              { c with Dataset = task; Epochs = epochs } ]
+              { c with Run.Dataset = task; Run.Epochs = epochs } ]
     |> Grid.ofSmlp
     |> Grid.seeds 5
     |> Grid.byReplicate

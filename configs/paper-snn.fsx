@@ -12,7 +12,7 @@ open Sbp.Experiments.SnnConfig
 
 let grid =
     [ for task, epochs in [ DataSets.Nettalk, 100; DataSets.Mnist, 20; DataSets.Dvs, 20 ] do
-          for c in [ defaults; paperSbp ] -> { c with Dataset = task; Epochs = epochs } ]
+          for c in [ defaults; paperSbp ] -> { c with Run.Dataset = task; Run.Epochs = epochs } ]
     |> Grid.ofSnn
     |> Grid.seeds 5
     |> Grid.byReplicate

@@ -8,11 +8,11 @@ open Sbp.Experiments.SmlpConfig
 
 let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Tiny ] fsi.CommandLineArgs
 let tiny = o.Is Script.Tiny
-let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
+let sized c = if tiny then { c with Run.Epochs = 2; Run.TrainSize = Some 1000; Run.TestSize = Some 300 } else c
 
 let grid =
     Grid.ofSmlp [ for g in [ Backprop; Replaced(replacement (Sbp referenceGradient)) ] -> sized { defaults with Gradient = g } ]
-    |> Grid.vary (fun layers -> Grid.smlp (fun c -> { c with Hidden = List.replicate (layers - 2) 500 })) [ 3; 4; 5; 6 ]
+    |> Grid.vary (fun layers -> Grid.smlp (fun c -> { c with Run.Hidden = List.replicate (layers - 2) 500 })) [ 3; 4; 5; 6 ]
     |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
     |> Grid.seeds (if tiny then 1 else 2)
     |> Grid.create (if tiny then "smlp-depth-tiny" else "smlp-depth")

@@ -10,7 +10,7 @@ open Sbp.Experiments.SmlpConfig
 let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Small; Script.Tiny ] fsi.CommandLineArgs
 let small, tiny = o.Is Script.Small, o.Is Script.Tiny
 let ps = if small || tiny then [ 0.0f; 0.5f; 0.9f; 1.0f ] else [ for i in 0 .. 10 -> float32 i / 10.0f ]
-let sized c = if tiny then { c with Epochs = 2; TrainSize = Some 1000; TestSize = Some 300 } else c
+let sized c = if tiny then { c with Run.Epochs = 2; Run.TrainSize = Some 1000; Run.TestSize = Some 300 } else c
 
 let grid =
     Grid.ofSmlp [ for by in [ Sbp referenceGradient; Zero ] -> sized { defaults with Gradient = Replaced(replacement by) } ]

@@ -4,7 +4,7 @@
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 
-let small = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 40; 30 ]; Epochs = 2; TrainSize = Some 300; TestSize = Some 100; CheckInvariants = true }
+let small = { defaults with Run.Dataset = DataSets.Mnist10k; Run.Hidden = [ 40; 30 ]; Run.Epochs = 2; Run.TrainSize = Some 300; Run.TestSize = Some 100; Run.CheckInvariants = true }
 
 let grid =
     Grid.ofSnn [ small; { small with Rule = SbpBase; Spread = Spread Spread.reference } ]

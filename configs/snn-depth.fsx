@@ -10,12 +10,12 @@ open Sbp.Experiments.SnnConfig
 let o = Script.options __SOURCE_DIRECTORY__ __SOURCE_FILE__ [ Script.Reduced ] fsi.CommandLineArgs
 let reduced = o.Is Script.Reduced
 let sized c =
-    let c = { c with Dataset = DataSets.Mnist10k }
-    if reduced then { c with Epochs = 5; TrainSize = Some 2000 } else { c with Epochs = 10 }
+    let c = { c with Run.Dataset = DataSets.Mnist10k }
+    if reduced then { c with Run.Epochs = 5; Run.TrainSize = Some 2000 } else { c with Run.Epochs = 10 }
 
 let grid =
     Grid.ofSnn [ sized paperSbp ]
-    |> Grid.vary (fun layers -> Grid.snn (fun c -> { c with Hidden = List.replicate (layers - 2) 500 })) [ 4; 5; 6 ]
+    |> Grid.vary (fun layers -> Grid.snn (fun c -> { c with Run.Hidden = List.replicate (layers - 2) 500 })) [ 4; 5; 6 ]
     |> Grid.vary (fun depth -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = depth } })) [ 0; 1; 2; 3 ]
     // depth is what this grid compares: replicate r shares one seed across depths
     |> Grid.pairedSeeds [ "sbp.depth" ] 5

@@ -34,8 +34,8 @@ let private writeGrid (root: string) (grid: string) (runs: (Experiment * float) 
 
 let private replicate r (e: Experiment) = { e with Seed = Replicate r }
 
-let private symmetric = SnnConfig.experiment { SnnConfig.defaults with Epochs = 4 }
-let private sbp = SnnConfig.experiment { SnnConfig.paperSbp with Epochs = 4 }
+let private symmetric = SnnConfig.experiment { SnnConfig.defaults with Run.Epochs = 4 }
+let private sbp = SnnConfig.experiment { SnnConfig.paperSbp with Run.Epochs = 4 }
 
 /// Reads a record back; the experiment, its id and its description must be those written.
 let private readsBack (e: Experiment) =
@@ -59,19 +59,19 @@ let tests =
                        SnnConfig.Differential, spread; SnnConfig.SpikeTiming(StdpWindow(1f, 0.5f, 5f, 7f, 0.1f, 0.5f)), SnnConfig.NoSpread ] rule
             let c =
                 { SnnConfig.defaults with
-                    Rule = r; Spread = s; Hidden = List.replicate (1 + int hidden % 3) 20
-                    Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Fashion ] task
-                    WeightBounds = (if bounds then Some(-1f, 1f) else None); TrainSize = (if bounds then Some 100 else None) }
+                    Rule = r; Spread = s; Run.Hidden = List.replicate (1 + int hidden % 3) 20
+                    Run.Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Fashion ] task
+                    WeightBounds = (if bounds then Some(-1f, 1f) else None); Run.TrainSize = (if bounds then Some 100 else None) }
             let e = replicate (int rep % 5) (SnnConfig.experiment c)
             let back = readsBack e
-            Expect.equal (tryConfig SnnConfig.family back) (Some(SnnConfig.resolve { c with Seed = seed e })) "the typed config"
+            Expect.equal (tryConfig SnnConfig.family back) (Some(SnnConfig.resolve { c with Run.Seed = seed e })) "the typed config"
 
         property "an equilibrium-propagation record reads back as the same typed config" <| fun (rule: byte) (theta: byte) (depth: byte) (task: byte) (rep: byte) ->
             let rule = pick [ EqPropConfig.EqProp; EqPropConfig.SbpEnergy(float32 theta / 7f); EqPropConfig.SbpOperator { Spread.reference with Depth = int depth % 3 } ] rule
-            let c = { EqPropConfig.defaults with Rule = rule; Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ] task }
+            let c = { EqPropConfig.defaults with Rule = rule; Run.Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ] task }
             let e = replicate (int rep % 5) (EqPropConfig.experiment c)
             let back = readsBack e
-            Expect.equal (tryConfig EqPropConfig.family back) (Some(EqPropConfig.resolve { c with Seed = seed e })) "the typed config"
+            Expect.equal (tryConfig EqPropConfig.family back) (Some(EqPropConfig.resolve { c with Run.Seed = seed e })) "the typed config"
 
         property "a spiking-MLP record reads back as the same typed config" <| fun (by: byte) (p: byte) (form: byte) (energy: bool) (task: byte) (rep: byte) ->
             let by = pick [ SmlpConfig.Sbp SmlpConfig.referenceGradient; SmlpConfig.SbpOperator SmlpConfig.operatorSpread; SmlpConfig.Zero ] by
@@ -82,12 +82,12 @@ let tests =
             let dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ] task
             let c =
                 { SmlpConfig.defaults with
-                    Gradient = gradient; Dataset = dataset
+                    Gradient = gradient; Run.Dataset = dataset
                     Energy = (if energy then SmlpConfig.Energy(0.1f, Sbp.Core.Models.EnergyGradient.SpikesOnly) else SmlpConfig.NoEnergy)
                     Frames = (if dataset = DataSets.Dvs then Some 50 else None) }
             let e = replicate (int rep % 5) (SmlpConfig.experiment c)
             let back = readsBack e
-            Expect.equal (tryConfig SmlpConfig.family back) (Some(SmlpConfig.resolve { c with Seed = seed e })) "the typed config"
+            Expect.equal (tryConfig SmlpConfig.family back) (Some(SmlpConfig.resolve { c with Run.Seed = seed e })) "the typed config"
 
         testCase "each family declares its baseline rule" <| fun () ->
             Expect.equal (SnnConfig.baseline SnnConfig.paperSbp) (Some { SnnConfig.paperSbp with Rule = SnnConfig.Symmetric; Spread = SnnConfig.NoSpread }) "SBP against symmetric without spread"
@@ -98,7 +98,7 @@ let tests =
 
         testCase "the baseline relation pairs each SBP run with the symmetric run of its replicate" <| fun () ->
             use d = new TempDir()
-            let differential = SnnConfig.experiment { SnnConfig.defaults with Epochs = 4; Rule = SnnConfig.Differential }
+            let differential = SnnConfig.experiment { SnnConfig.defaults with Run.Epochs = 4; Rule = SnnConfig.Differential }
             // replicate 0 and 1 with distinct accuracies, so that a crossed pairing gives other differences
             writeGrid d.Path "g"
                 [ replicate 0 symmetric, 0.80; replicate 1 symmetric, 0.70
@@ -196,7 +196,7 @@ let tests =
             let faster = [ 0.86; 0.90; 0.92; 0.93; 0.935; 0.94; 0.94; 0.94 ]
             let worse = [ 0.70; 0.78; 0.84; 0.87; 0.89; 0.90; 0.91; 0.91 ]
             let shift r (curve: float list) = curve |> List.map (fun x -> x + 0.001 * float r)
-            let sized e = Grid.on SnnConfig.family (fun c -> { c with Epochs = 8 }) e
+            let sized e = Grid.on SnnConfig.family (fun c -> { c with Run.Epochs = 8 }) e
             let verdictRow (text: string) =
                 text.Split('\n') |> Array.find (fun l -> l.StartsWith "| snn | mnist | " && l.Contains " | 8 | ")
             for rule, expected in [ faster, "| reproduced |"; worse, "| not reproduced |" ] do
@@ -242,7 +242,7 @@ let tests =
 
         testCase "the spiking MLP's claims pair SBP with the zero control by replicate" <| fun () ->
             use d = new TempDir()
-            let smlp c = SmlpConfig.experiment { c with SmlpConfig.Epochs = 4 }
+            let smlp c = SmlpConfig.experiment { c with SmlpConfig.Run.Epochs = 4 }
             let replaced by p = smlp { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement by with Proportion = p } }
             let runs =
                 [ for r in 0 .. 4 do
@@ -263,7 +263,7 @@ let tests =
                 [ for r in 0 .. 2 do
                       for i, b in List.indexed [ SnnConfig.Symmetric; SnnConfig.SbpBase ] do
                           for j, s in List.indexed spreads ->
-                              replicate r (SnnConfig.experiment { SnnConfig.defaults with Rule = b; Spread = s; Epochs = 4 }), 0.80 + 0.01 * float (i + j) + 0.002 * float r ]
+                              replicate r (SnnConfig.experiment { SnnConfig.defaults with Rule = b; Spread = s; Run.Epochs = 4 }), 0.80 + 0.01 * float (i + j) + 0.002 * float r ]
             writeGrid d.Path "ablation" runs
             let _, gs = Tables.write d.Path "ablation" None
             let plots = Plots.write d.Path "ablation" None gs |> List.map Path.GetFileName

@@ -9,9 +9,9 @@ open Sbp.Experiments
 open Sbp.Experiments.RunRecord
 open Sbp.Tests.TestSupport
 
-let private tinySnn = { SnnConfig.defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 2; TrainSize = Some 100; TestSize = Some 50 }
-let private tinyEqProp = { EqPropConfig.defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 2; TrainSize = Some 100; TestSize = Some 50 }
-let private tinySmlp = { SmlpConfig.defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 2; TrainSize = Some 100; TestSize = Some 50 }
+let private tinySnn = { SnnConfig.defaults with Run.Dataset = DataSets.Mnist10k; Run.Hidden = [ 20 ]; Run.Epochs = 2; Run.TrainSize = Some 100; Run.TestSize = Some 50 }
+let private tinyEqProp = { EqPropConfig.defaults with Run.Dataset = DataSets.Mnist10k; Run.Hidden = [ 20 ]; Run.Epochs = 2; Run.TrainSize = Some 100; Run.TestSize = Some 50 }
+let private tinySmlp = { SmlpConfig.defaults with Run.Dataset = DataSets.Mnist10k; Run.Hidden = [ 20 ]; Run.Epochs = 2; Run.TrainSize = Some 100; Run.TestSize = Some 50 }
 
 let private options root = { Runner.defaults root with Live = false; Log = ignore; Parallel = 2 }
 
@@ -113,7 +113,7 @@ let tests =
             File.WriteAllText(Path.Combine(nettalk, "nettalk.list"), "garbage")
             let root = Path.Combine(d.Path, "results")
             let snns = twoSnn ()
-            let g = Grid.create "faults" (snns @ Grid.ofSnn [ { tinySnn with Dataset = DataSets.Nettalk; TrainSize = None; TestSize = None } ])
+            let g = Grid.create "faults" (snns @ Grid.ofSnn [ { tinySnn with Run.Dataset = DataSets.Nettalk; Run.TrainSize = None; Run.TestSize = None } ])
             // output fault: the record of the second experiment is a folder
             Directory.CreateDirectory(Runner.recordPath root "faults" snns[1]) |> ignore
             let s = Runner.run { options root with Load = { DataSets.defaultLoad with NettalkDir = Some nettalk } } g
@@ -149,7 +149,7 @@ let tests =
 
         testCase "records are validated on read: misplaced, edited, out of range, empty or of an unknown schema are refused with their reason" <| fun () ->
             use d = new TempDir()
-            let g = Grid.create "v" (Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference }; { tinySnn with Hidden = [ 10 ] }; { tinySnn with Hidden = [ 12 ] }; { tinySnn with Hidden = [ 14 ] } ])
+            let g = Grid.create "v" (Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference }; { tinySnn with Run.Hidden = [ 10 ] }; { tinySnn with Run.Hidden = [ 12 ] }; { tinySnn with Run.Hidden = [ 14 ] } ])
             Runner.run (options d.Path) g |> ignore
             let path i = Runner.recordPath d.Path "v" g.Experiments[i]
             for i in 0 .. 4 do Expect.isOk (Records.tryRead (path i)) "a fresh record is valid"
@@ -176,7 +176,7 @@ let tests =
 
         testCase "two runners on one results folder train each experiment exactly once" <| fun () ->
             use d = new TempDir()
-            let g = Grid.create "two" (Grid.ofSnn [ tinySnn; { tinySnn with Hidden = [ 10 ] }; { tinySnn with Hidden = [ 12 ] }; { tinySnn with Hidden = [ 14 ] } ] |> Grid.seeds 2)
+            let g = Grid.create "two" (Grid.ofSnn [ tinySnn; { tinySnn with Run.Hidden = [ 10 ] }; { tinySnn with Run.Hidden = [ 12 ] }; { tinySnn with Run.Hidden = [ 14 ] } ] |> Grid.seeds 2)
             let trainings = ref 0
             let counting (line: string) = if line.Contains "  done   " then Interlocked.Increment trainings |> ignore
             let go () = Task.Run(fun () -> Runner.run { options d.Path with Parallel = 1; Log = counting } g)
@@ -189,7 +189,7 @@ let tests =
 
         testCase "a cancelled runner stops at the next batch and leaves no record, claim or temporary file" <| fun () ->
             use d = new TempDir()
-            let slow = { tinySnn with Hidden = [ 100 ]; Epochs = 20; TrainSize = Some 2000; TestSize = Some 500 }
+            let slow = { tinySnn with Run.Hidden = [ 100 ]; Run.Epochs = 20; Run.TrainSize = Some 2000; Run.TestSize = Some 500 }
             let g = Grid.create "c" (Grid.ofSnn [ slow ])
             use cts = new CancellationTokenSource()
             let claim = Claims.claimPath (Runner.experimentDir d.Path "c" g.Experiments.Head)

@@ -10,7 +10,7 @@ open Sbp.Tests.TestSupport
 let private grid (rules: int) (depths: int) (epochs: int) (nSeeds: int) =
     Grid.ofSnn [ for r in [ Rule.Symmetric; Rule.SbpBase; Rule.Differential ] |> List.truncate rules -> { defaults with Rule = r } ]
     |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = d } })) [ 0 .. depths - 1 ]
-    |> Grid.vary (fun t -> Grid.snn (fun c -> { c with Epochs = t + 1 })) [ 0 .. epochs - 1 ]
+    |> Grid.vary (fun t -> Grid.snn (fun c -> { c with Run.Epochs = t + 1 })) [ 0 .. epochs - 1 ]
     |> Grid.seeds nSeeds
 
 let private configOf (e: Experiment.Experiment) = (Experiment.tryConfig SnnConfig.family e).Value
@@ -42,36 +42,36 @@ let tests =
             let e = SnnConfig.experiment defaults
             Expect.equal (Experiment.id e) "e095b00932bb" "pinned id of the reference configuration (schema 2)"
             Expect.equal (Experiment.id (SnnConfig.experiment paperSbp)) "93da1d1b6492" "pinned id of the paper's SBP"
-            Expect.equal (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Epochs = 10 })) "equal content, equal id"
+            Expect.equal (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Run.Epochs = 10 })) "equal content, equal id"
             // the spread's range was added after schema 2 with the reference as its default: ids without it keep theirs
             let top = { paperSbp with Spread = Spread { Spread.reference with Range = Spread.TopFraction 0.05f } }
             Expect.notEqual (Experiment.id (SnnConfig.experiment top)) "93da1d1b6492" "a top-fraction range is another experiment"
             Expect.isFalse ((Experiment.canonical (SnnConfig.experiment paperSbp)).Contains "range") "the reference range is left out of the canonical form"
             Expect.isTrue ((Experiment.canonical (SnnConfig.experiment top)).Contains "topFraction") "a top-fraction range is in it"
-            Expect.notEqual (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Epochs = 11 })) "any parameter changes it"
+            Expect.notEqual (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Run.Epochs = 11 })) "any parameter changes it"
             Expect.equal (Experiment.seed e) 100UL "a given seed is kept"
             let r0 = { e with Seed = Experiment.Replicate 0 }
             let r1 = { e with Seed = Experiment.Replicate 1 }
             Expect.notEqual (Experiment.seed r0) (Experiment.seed r1) "replicates get their own seeds"
 
         testCase "a task's reference setting and the same value set explicitly are one experiment" <| fun () ->
-            let nettalk = { defaults with Dataset = DataSets.Nettalk }
-            Expect.equal (Experiment.id (SnnConfig.experiment nettalk)) (Experiment.id (SnnConfig.experiment { nettalk with BatchSize = Some 1 })) "batch 1 is NETtalk's"
-            Expect.equal (SnnConfig.family.BatchSize nettalk) 1 "NETtalk trains sample by sample"
-            Expect.equal (SnnConfig.family.BatchSize defaults) 50 "MNIST in batches of 50"
-            Expect.equal (EqPropConfig.family.BatchSize { EqPropConfig.defaults with Dataset = DataSets.Dvs }) 1 "eqprop DVS batch 1"
-            let eqNettalk = EqPropConfig.resolve { EqPropConfig.defaults with Dataset = DataSets.Nettalk }
-            Expect.equal (eqNettalk.Beta, eqNettalk.BatchSize) (Some 1f, Some 1) "eqprop NETtalk β 1, batch 1"
-            Expect.equal (EqPropConfig.resolve EqPropConfig.defaults).TrainSize (Some 50_000) "eqprop MNIST: the first 50,000"
+            let nettalk = { defaults with Run.Dataset = DataSets.Nettalk }
+            Expect.equal (Experiment.id (SnnConfig.experiment nettalk)) (Experiment.id (SnnConfig.experiment { nettalk with Run.BatchSize = Some 1 })) "batch 1 is NETtalk's"
+            Expect.equal ((SnnConfig.experiment nettalk).Model.BatchSize) 1 "NETtalk trains sample by sample"
+            Expect.equal ((SnnConfig.experiment defaults).Model.BatchSize) 50 "MNIST in batches of 50"
+            Expect.equal ((EqPropConfig.experiment { EqPropConfig.defaults with Run.Dataset = DataSets.Dvs }).Model.BatchSize) 1 "eqprop DVS batch 1"
+            let eqNettalk = EqPropConfig.resolve { EqPropConfig.defaults with Run.Dataset = DataSets.Nettalk }
+            Expect.equal (eqNettalk.Beta, eqNettalk.Run.BatchSize) (Some 1f, Some 1) "eqprop NETtalk β 1, batch 1"
+            Expect.equal (EqPropConfig.resolve EqPropConfig.defaults).Run.TrainSize (Some 50_000) "eqprop MNIST: the first 50,000"
             Expect.equal (EqPropConfig.defaults.FreeIterations, EqPropConfig.defaults.NudgeIterations) (10, 10) "the reference script's n_free, n_nudge"
-            let dvs = SmlpConfig.resolve { SmlpConfig.defaults with Dataset = DataSets.Dvs }
-            Expect.equal (dvs.BatchSize, dvs.LearningRate) (Some 16, Some 1e-4f) "smlp DVS"
-            Expect.equal (SmlpConfig.family.BatchSize { SmlpConfig.defaults with Dataset = DataSets.Nettalk }) 5 "smlp NETtalk"
+            let dvs = SmlpConfig.resolve { SmlpConfig.defaults with Run.Dataset = DataSets.Dvs }
+            Expect.equal (dvs.Run.BatchSize, dvs.LearningRate) (Some 16, Some 1e-4f) "smlp DVS"
+            Expect.equal ((SmlpConfig.experiment { SmlpConfig.defaults with Run.Dataset = DataSets.Nettalk }).Model.BatchSize) 5 "smlp NETtalk"
             Expect.equal (SnnConfig.defaultRates 4) [ 0.4f; 0.1f; 0.1f; 0.1f ] "5 layers: the reference's effective rates"
             Expect.equal (SnnConfig.defaultRates 3) [ 0.4f; 0.1f; 0.1f ] "4 layers"
             Expect.equal (SnnConfig.defaultRates 2) [ 0.1f; 0.05f ] "3 layers"
-            let explicitBatch = { defaults with Dataset = DataSets.Nettalk; BatchSize = Some 7 }
-            Expect.equal (SnnConfig.family.BatchSize explicitBatch) 7 "an explicit value wins"
+            let explicitBatch = { defaults with Run.Dataset = DataSets.Nettalk; Run.BatchSize = Some 7 }
+            Expect.equal ((SnnConfig.experiment explicitBatch).Model.BatchSize) 7 "an explicit value wins"
 
         testCase "replicate r of a comparison shares one seed across rules; other parameters get their own" <| fun () ->
             let g = grid 3 2 1 3
@@ -82,16 +82,16 @@ let tests =
             Expect.equal (g |> List.map Experiment.seed |> List.distinct).Length 3 "three replicates, three seeds"
             let epochsVaried = grid 1 1 2 1
             Expect.notEqual (Experiment.seed epochsVaried[0]) (Experiment.seed epochsVaried[1]) "a non-compared parameter changes the seed"
-            let compared = Grid.ofSnn [ defaults ] |> Grid.vary (fun t -> Grid.snn (fun c -> { c with Epochs = t })) [ 1; 2 ] |> Grid.pairedSeeds [ "epochs" ] 1
+            let compared = Grid.ofSnn [ defaults ] |> Grid.vary (fun t -> Grid.snn (fun c -> { c with Run.Epochs = t })) [ 1; 2 ] |> Grid.pairedSeeds [ "epochs" ] 1
             Expect.equal (Experiment.seed compared[0]) (Experiment.seed compared[1]) "a declared compared key shares the seed"
 
         testCase "the two runs of a replicate start from bit-identical weights and draw the same batches" <| fun () ->
-            let g = Grid.ofSnn [ { defaults with Hidden = [ 20 ] }; { paperSbp with Hidden = [ 20 ] } ] |> Grid.seeds 1
+            let g = Grid.ofSnn [ { defaults with Run.Hidden = [ 20 ] }; { paperSbp with Run.Hidden = [ 20 ] } ] |> Grid.seeds 1
             let nets =
                 [ for e in g ->
                       let c = configOf e
                       let seed = Experiment.seed e
-                      SnnConfig.toParameters { c with Seed = seed } 784 10 |> Sbp.Core.Models.SpikingStdpNetwork, seed ]
+                      SnnConfig.toParameters { c with Run.Seed = seed } 784 10 |> Sbp.Core.Models.SpikingStdpNetwork, seed ]
             let (a, sa), (b, sb) = nets[0], nets[1]
             Expect.equal sa sb "one seed"
             for l in 0 .. a.Weights.Length - 1 do
@@ -103,11 +103,30 @@ let tests =
             let st = { defaults with Rule = SpikeTiming(StdpWindow()) }
             Expect.notEqual (Experiment.id (SnnConfig.experiment st)) (Experiment.id (SnnConfig.experiment { st with Rule = SpikeTiming(StdpWindow(TauPlusMs = 5.0f)) })) "window matters for spike timing"
             let refused (e: Experiment.Experiment) = not (Experiment.problems e).IsEmpty
-            Expect.isTrue (refused (SnnConfig.experiment { defaults with Epochs = 0 })) "epochs ≥ 1"
+            Expect.isTrue (refused (SnnConfig.experiment { defaults with Run.Epochs = 0 })) "epochs ≥ 1"
             Expect.isTrue (refused (SnnConfig.experiment { paperSbp with Spread = Spread { Spread.reference with Depth = -1 } })) "negative depth"
             Expect.isTrue (refused (EqPropConfig.experiment { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator { Spread.reference with Mode = SbpMode.Replace } })) "eqprop operator modulates"
             Expect.isTrue (refused (SmlpConfig.experiment { SmlpConfig.defaults with Gradient = SmlpConfig.Replaced { SmlpConfig.replacement (SmlpConfig.Sbp SmlpConfig.referenceGradient) with Proportion = 2f } })) "p ≤ 1"
-            throwsOf<System.ArgumentException> (fun () -> Grid.create "bad" [ SnnConfig.experiment { defaults with Epochs = 0 } ] |> ignore) "a grid refuses it" |> ignore
+            throwsOf<System.ArgumentException> (fun () -> Grid.create "bad" [ SnnConfig.experiment { defaults with Run.Epochs = 0 } ] |> ignore) "a grid refuses it" |> ignore
+
+        testCase "the settings every family shares are set, checked and read back once for all families" <| fun () ->
+            for f in Families.all do
+                let set key value e = f.Set key value e |> Result.defaultWith failtest
+                let e = f.Defaults |> set "dataset" "nettalk" |> set "epochs" "3" |> set "hidden" "40x30" |> set "train-size" "200" |> set "test-size" "50" |> set "seed" "7"
+                Expect.equal (Experiment.data e) (DataSets.Nettalk, Some 200, Some 50) $"{f.Name}: data set and sizes"
+                Expect.equal e.Model.Seed 7UL $"{f.Name}: seed"
+                let values = e.Model.Describe()
+                Expect.equal (values |> List.find (fst >> (=) "epochs")) ("epochs", RunRecord.Int 3L) $"{f.Name}: epochs"
+                Expect.equal (values |> List.find (fst >> (=) "hidden")) ("hidden", RunRecord.Items [ RunRecord.Int 40L; RunRecord.Int 30L ]) $"{f.Name}: hidden layers"
+                let record: RunRecord.Record =
+                    { Config = values; Seed = 7UL; Epochs = []; Status = RunRecord.Completed; GitCommit = "test"
+                      Dataset = { Name = "nettalk"; TrainSize = 200; TestSize = 50; Provenance = "test" } }
+                match f.Read record with
+                | Ok back -> Expect.equal (Experiment.id back) (Experiment.id e) $"{f.Name}: read back as the same experiment"
+                | Error m -> failtest $"{f.Name}: {m}"
+                for key, value, problem in [ "epochs", "0", "epochs must be ≥ 1"; "train-size", "0", "training size must be ≥ 1"; "test-size", "-1", "test size must be ≥ 1" ] do
+                    let bad = set key value f.Defaults
+                    Expect.exists (Experiment.problems bad) (fun p -> p.Contains problem) $"{f.Name}: {key}={value} is refused"
 
         testCase "a command-line sweep builds the grid an fsi script builds: same ids and seeds" <| fun () ->
             let parser = Argu.ArgumentParser.Create<Cli.SbpArgs>(programName = "sbp")
@@ -116,14 +135,11 @@ let tests =
                    "--vary"; "dataset=mnist-10k,nettalk"; "--seeds"; "2"; "--compare"; "sbp.depth"; "--name"; "my-sweep" |]
             let options =
                 match parser.ParseCommandLine(args).GetSubCommand() with
-                | Cli.Sweep s ->
-                    match s.GetSubCommand() with
-                    | Cli.SweepArgs.Snn o -> o
-                    | _ -> failtest "not the snn sweep"
+                | Cli.Sweep s -> s
                 | _ -> failtest "not a sweep"
             let fromCli = Program.sweepGrid SnnConfig.registered options
             let fromScript =
-                Grid.ofSnn [ { paperSbp with Epochs = 2 } ]
+                Grid.ofSnn [ { paperSbp with Run.Epochs = 2 } ]
                 |> Grid.vary (fun d -> Grid.snn (fun c -> { c with Spread = Spread { Spread.reference with Depth = d } })) [ 0; 1; 2 ]
                 |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
                 |> Grid.pairedSeeds [ "sbp.depth" ] 2
@@ -143,8 +159,8 @@ let tests =
         testCase "zip pairs values; duplicates and bad shards are refused" <| fun () ->
             let z =
                 Grid.ofSnn [ defaults ]
-                |> Grid.zip (fun e h -> Grid.snn (fun c -> { c with Epochs = e; Hidden = [ h ] })) [ 1; 2; 3 ] [ 10; 20; 30 ]
-            Expect.equal (z |> List.map (fun e -> let c = configOf e in c.Epochs, c.Hidden)) [ 1, [ 10 ]; 2, [ 20 ]; 3, [ 30 ] ] "pairs"
+                |> Grid.zip (fun e h -> Grid.snn (fun c -> { c with Run.Epochs = e; Run.Hidden = [ h ] })) [ 1; 2; 3 ] [ 10; 20; 30 ]
+            Expect.equal (z |> List.map (fun e -> let c = configOf e in c.Run.Epochs, c.Run.Hidden)) [ 1, [ 10 ]; 2, [ 20 ]; 3, [ 30 ] ] "pairs"
             throwsOf<System.ArgumentException> (fun () -> Grid.create "dup" (Grid.ofSnn [ defaults; defaults ]) |> ignore) "duplicate" |> ignore
             throwsOf<System.ArgumentException> (fun () -> Grid.parseShard "3/3" |> ignore) "shard out of range" |> ignore
             Expect.equal (Grid.parseShard "2/8") (2, 8) "parse"

@@ -34,12 +34,12 @@ let private records () =
           for dataset in [ DataSets.Mnist; DataSets.Nettalk ] do
               for i, rule in List.indexed snnRules do
                   for window in [ 2; 5; 10; 20 ] do
-                      let c = { rule with Dataset = dataset; Epochs = 8; TimeWindowMs = float32 window }
+                      let c = { rule with Run.Dataset = dataset; Run.Epochs = 8; TimeWindowMs = float32 window }
                       yield run (SnnConfig.experiment c) replicate (curve (0.8 + 0.03 * float i + 0.002 * float window) replicate)
               for i, rule in List.indexed eqRules do
                   for nFree in [ 1; 6; 11 ] do
                       for nNudge in [ 1; 6 ] do
-                          let c = { rule with Dataset = dataset; Epochs = 8; FreeIterations = nFree; NudgeIterations = nNudge }
+                          let c = { rule with Run.Dataset = dataset; Run.Epochs = 8; FreeIterations = nFree; NudgeIterations = nNudge }
                           yield run (EqPropConfig.experiment c) replicate (curve (0.7 + 0.02 * float (i + nFree + nNudge)) replicate) ]
 
 let private pngSize (path: string) =

@@ -6,7 +6,7 @@ open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
 open Sbp.Tests.TestSupport
 
-let private tiny = { defaults with Dataset = DataSets.Mnist10k; Hidden = [ 20 ]; Epochs = 1; TrainSize = Some 100; TestSize = Some 50; CheckInvariants = true }
+let private tiny = { defaults with Run.Dataset = DataSets.Mnist10k; Run.Hidden = [ 20 ]; Run.Epochs = 1; Run.TrainSize = Some 100; Run.TestSize = Some 50; Run.CheckInvariants = true }
 
 let private options root = { Runner.defaults root with Live = false; Log = ignore }
 

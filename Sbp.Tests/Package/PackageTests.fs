@@ -11,17 +11,9 @@ open System.Xml.Linq
 open Argu
 open Expecto
 open Sbp.Experiments
+open Sbp.Tests.TestSupport
 
 let private core = typeof<Sbp.Core.Numerics.Matrix>.Assembly
-
-/// The repository the tests were built from (they run from its Sbp.Tests/bin).
-let private repository =
-    lazy
-        let rec up (d: DirectoryInfo) =
-            if isNull d then failwith "no Sbp.sln above the test binaries"
-            elif File.Exists(Path.Combine(d.FullName, "Sbp.sln")) then d.FullName
-            else up d.Parent
-        up (DirectoryInfo AppContext.BaseDirectory)
 
 let private version =
     lazy
