@@ -479,7 +479,12 @@ let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
     if bases.Length + (if List.contains "symmetric" bases then 0 else 1) < 2 || spreads.Length < 2 then []
     else
         let bases = "symmetric" :: (bases |> List.filter ((<>) "symmetric"))
-        let spreads = "none" :: (spreads |> List.filter ((<>) "none") |> List.sortBy (fun s -> if s = "reference" then "" else s))
+        // none, the reference, then by the first number in the words (f = 1 before f = 5, top 5% before top 20%)
+        let order (s: string) =
+            let digits = s |> Seq.skipWhile (Char.IsDigit >> not) |> Seq.takeWhile (fun c -> Char.IsDigit c || c = '.') |> Seq.toArray |> String
+            let number = match Double.TryParse(digits, NumberStyles.Float, inv) with | true, x -> x | _ -> 0.0
+            (if s = "reference" then 0 else 1), s.Split(' ')[0], number, s
+        let spreads = "none" :: (spreads |> List.filter ((<>) "none") |> List.sortBy order)
         let tasks = cells |> List.map (fun (_, p) -> valueOf "dataset" p.Rule) |> List.distinct |> List.sortBy sortKey
         let panel (task: string) (f: float * float * float * float * float option -> float) (unit: string) =
             let grid =
@@ -494,10 +499,12 @@ let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
                             let lo, hi = Stats.bootstrapMean xs
                             { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
                     | None -> emptyCell)
-            heatPanel (taskName task) "base rule" bases "SBP spread" spreads grid true (Some 100.0) unit
+            heatPanel (taskName task) "base rule" bases "spread" spreads grid true (Some 100.0) unit
         let figure (name: string) (title: string) f unit =
             let panels = [ for t in tasks -> panel t f unit ]
-            compose (Path.Combine(dir, name)) $"{grid}: {title}, against symmetric STDP without spread, paired by replicate" (min 2 panels.Length) panels
+            // one panel a row, wide enough for a mean and its interval in every cell
+            composeSized (max 900 (160 * spreads.Length + 300), 470) (Path.Combine(dir, name))
+                $"{grid}: {title}, against symmetric STDP without spread, paired by replicate" 1 panels
         [ figure "spread-delta-accuracy.png" "Δ best test metric (points) by base rule and spread" (fun (d, _, _, _, _) -> d) "Δ best test metric (points)"
           figure "spread-cost-reduction.png" "the paper's cost reduction (%) by base rule and spread" (fun (_, c, _, _, _) -> c) "cost reduction (%)" ]
 
