@@ -385,6 +385,17 @@ let accuracyHeatmap (dir: string) (grid: string) (gs: Group list) =
         |> Option.toList
     | None -> []
 
+/// A heat-map cell of a paired quantity `f` of a rule against its baseline (a fraction, shown ×100): the mean with
+/// its 95% interval, or the single value and n = 1.
+let private pairedCell (f: float * float * float * float * float option -> float) (p: Pair) =
+    match p.Pairs |> List.map (f >> (*) 100.0) with
+    | [] -> emptyCell
+    | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1" }
+    | xs ->
+        let m, _ = Stats.meanSd xs
+        let lo, hi = Stats.bootstrapMean xs
+        { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
+
 /// Heat maps of what a rule changes against its baseline, paired by replicate: Δ best test metric (points, with a
 /// 95% interval when n > 1) and the paper's cost reduction (%, mean of pairs); the latter over n_free × n_nudge is
 /// the paper's Fig. 4.
@@ -394,14 +405,7 @@ let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
     match heatKeys keys rules with
     | Some(rowKey, colKey, _) when numericKey rules rowKey && numericKey rules colKey ->
         let pairOf (g: Group) = ps |> List.find (fun p -> obj.ReferenceEquals(p.Rule, g))
-        let cell (f: float * float * float * float * float option -> float) (g: Group) =
-            match (pairOf g).Pairs |> List.map (f >> (*) 100.0) with
-            | [] -> emptyCell
-            | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1" }
-            | xs ->
-                let m, _ = Stats.meanSd xs
-                let lo, hi = Stats.bootstrapMean xs
-                { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
+        let cell (f: float * float * float * float * float option -> float) (g: Group) = pairedCell f (pairOf g)
         let over = $"{slug (shortName rowKey)}-and-{slug (shortName colKey)}"
         let fig4 = if rowKey = "freeIterations" && colKey = "nudgeIterations" then " (the paper's Fig. 4)" else ""
         [ heatFigure (Path.Combine(dir, $"delta-accuracy-over-{over}.png")) $"{grid}: Δ best test metric against the baseline (points), paired by replicate"
@@ -490,14 +494,7 @@ let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
             let grid =
                 Array2D.init bases.Length spreads.Length (fun i j ->
                     match cells |> List.tryFind (fun ((b, s), p) -> b = bases[i] && s = spreads[j] && valueOf "dataset" p.Rule = task) with
-                    | Some(_, p) ->
-                        match p.Pairs |> List.map (f >> (*) 100.0) with
-                        | [] -> emptyCell
-                        | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1" }
-                        | xs ->
-                            let m, _ = Stats.meanSd xs
-                            let lo, hi = Stats.bootstrapMean xs
-                            { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
+                    | Some(_, p) -> pairedCell f p
                     | None -> emptyCell)
             heatPanel (taskName task) "base rule" bases "spread" spreads grid true (Some 100.0) unit
         let figure (name: string) (title: string) f unit =
