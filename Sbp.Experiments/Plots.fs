@@ -552,7 +552,7 @@ let paperVsOurs (path: string) (rows: PaperRow list) =
             p.Axes.SetLimitsY(-0.7, float n - 0.3)
             legendOutside p
         Some(
-            composeSized (900, n * 46 + 190) path "The paper's figures beside ours (paired replicates; open diamond: the paper)" 1
+            composeSized (1150, n * 46 + 190) path "The paper's figures beside ours (paired replicates; open diamond: the paper)" 1
                 [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)
                   panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) ])
 

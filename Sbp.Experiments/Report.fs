@@ -337,8 +337,8 @@ let build (root: string) =
             let costVerdict = Verdicts.cost (claim.CostReduction / 100.0) m
             let plateau =
                 if Double.IsNaN m.LastQuarterFall then "too few epochs to tell"
-                elif Verdicts.plateaued m then $"yes ({signedPct -m.LastQuarterFall} points over the last quarter)"
-                else $"**no**: still falling ({signedPct -m.LastQuarterFall} points over the last quarter)"
+                elif Verdicts.plateaued m then $"yes (lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter)"
+                else $"**no**: lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter"
             let caveat = if Verdicts.plateaued m then "" else "; the baseline was still improving"
             verdictRows.Add $"| {claim.Model} | {nameOf task} | {m.Pairs} | {m.Epochs} | {plateau} | {signedPct ((b - a) / 100.0)} | {interval m.Delta} | {Verdicts.text gainVerdict} | {f1 claim.CostReduction}%% | {interval m.Cost}%% | {Verdicts.text costVerdict}{caveat} |"
             verdicts.Add($"{claim.Model}", task, gainVerdict, costVerdict)
