@@ -164,8 +164,12 @@ let private noRuns (gridStates: GridState list) (q: Query) =
     let regenerate = if stale then " (see Grids to regenerate)" else ""
     Error $"{q.Name} on {nameOf q.Task}: no runs of the current schema in any grid{regenerate}"
 
+/// The fewest epochs a completed run of the group trained (0 for none).
+let private epochsOf (g: Group) = match completed g with [] -> 0 | runs -> runs |> List.map (fun r -> r.Epochs.Length) |> List.min
+
 /// A query's runs against their family's baseline in the same grid: (grid, pair) or the named reason there are none.
-/// When several grids hold the configuration, the one with the most paired replicates answers (ties: grid order).
+/// When several groups answer (in several grids, or trained for different numbers of epochs), the one with the most
+/// paired replicates answers, among those the longest trained (then grid order).
 let private against (costCap: float option) (gridStates: GridState list) (q: Query) =
     match hits gridStates q with
     | [] -> noRuns gridStates q
@@ -178,7 +182,7 @@ let private against (costCap: float option) (gridStates: GridState list) (q: Que
             | Some(Ok _) -> Error $"{q.Name} on {nameOf q.Task} (grid {grid.Name}): no completed run pairs with its baseline"
             | Some(Error m) -> Error $"{q.Name} on {nameOf q.Task} (grid {grid.Name}): {m}"
             | None -> Error $"{q.Name} on {nameOf q.Task} (grid {grid.Name}): a baseline itself, nothing to compare"
-        | ok -> Ok(ok |> List.maxBy (fun (_, p) -> p.Pairs.Length))
+        | ok -> Ok(ok |> List.maxBy (fun (_, p) -> p.Pairs.Length, epochsOf p.Baseline))
 
 /// Δ best metric of a pair: (mean, CI low, CI high, Wilcoxon p, n), cost (mean, sd).
 let private delta (p: Pair) =
@@ -198,7 +202,7 @@ let private pairedBest (a: Group) (b: Group) =
           | None -> () ]
 
 /// Two queries on one task in one grid, paired by replicate: (grid, group of a, group of b, differences b − a), the
-/// grid with the most pairs answering; or the named reason there is none.
+/// grid with the most pairs answering (then the longest trained); or the named reason there is none.
 let private versus (gridStates: GridState list) (a: Query) (b: Query) =
     let found =
         [ for g in gridStates do
@@ -215,7 +219,7 @@ let private versus (gridStates: GridState list) (a: Query) (b: Query) =
         | [], _ -> noRuns gridStates b
         | _, [] -> noRuns gridStates a
         | _ -> Error $"{b.Name} against {a.Name} on {nameOf b.Task}: no grid holds paired runs of both"
-    | ok -> Ok(ok |> List.maxBy (fun (_, _, _, d) -> d.Length))
+    | ok -> Ok(ok |> List.maxBy (fun (_, ga, _, d) -> d.Length, epochsOf ga))
 
 let private signedPct (x: float) = (100.0 * x).ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
 
