@@ -3,7 +3,8 @@
 // 15 epochs (the reference trains 10, its big script 30), 5 paired replicates:
 //   MNIST: the paper's split, the first 50,000 training images, tested on the standard 10,000; NETtalk (paper
 //   split); DVS128 Gesture only when its files are supplied.
-// 30 runs without DVS; about 25 minutes on 2 cores with --parallel 2 (MNIST ~6 s, NETtalk ~2 s per epoch).
+// 30 runs without DVS; measured: 15 minutes wall on 2 cores with --parallel 2 (28 minutes of run time). On NETtalk
+// plain EqProp is still improving at epoch 15: paper-eqprop-nettalk runs it for 60.
 //   dotnet fsi configs/paper-eqprop.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
