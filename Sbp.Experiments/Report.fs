@@ -105,7 +105,9 @@ type SmlpClaim =
       Rule: Query
       Against: Query
       /// How the paired difference (rule − against) is judged.
-      Judge: int -> float * float -> Verdicts.Verdict }
+      Judge: int -> float * float -> Verdicts.Verdict
+      /// A gain claim (else a no-loss claim).
+      IsGain: bool }
 
 let smlpClaims =
     [ for task, sbp, zero, kept in [ Mnist, 92.9, 87.5, "98.6–98.8%"; Nettalk, 83.0, 44.4, "90–92%" ] do
@@ -118,19 +120,22 @@ let smlpClaims =
                   Paper = above
                   Rule = q "spiking MLP, every hidden gradient replaced by SBP" (smlpReplacedPerBatch isSbp 1f)
                   Against = zeroControl
-                  Judge = Verdicts.gain ((sbp - zero) / 100.0) }
+                  Judge = Verdicts.gain ((sbp - zero) / 100.0)
+                  IsGain = true }
           yield { Claim = "the same with the authors' own SBP run (at every BPTT step, their quirks and energy term)"
                   Task = task
                   Paper = above
                   Rule = q "spiking MLP, the authors' SBP run" smlpAuthors
                   Against = zeroControl
-                  Judge = Verdicts.gain ((sbp - zero) / 100.0) }
+                  Judge = Verdicts.gain ((sbp - zero) / 100.0)
+                  IsGain = true }
           yield { Claim = "SBP in half the batches (p = 0.5) keeps backprop's accuracy"
                   Task = task
                   Paper = $"{kept} for p = 0 … 0.9"
                   Rule = q "spiking MLP, half the hidden gradients replaced by SBP" (smlpReplacedPerBatch isSbp 0.5f)
                   Against = q "spiking MLP, backprop" smlpBackprop
-                  Judge = Verdicts.noLoss } ]
+                  Judge = Verdicts.noLoss
+                  IsGain = false } ]
 
 /// The claims the report judges that need the user's DVS128 Gesture recordings.
 let private needsRecordings (task: DataSetName) = task = Dvs
@@ -344,7 +349,7 @@ let build (root: string) =
                 elif Verdicts.plateaued m then $"yes (lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter)"
                 else $"**no**: lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter"
             let caveat = if Verdicts.plateaued m then "" else "; the baseline was still improving"
-            verdictRows.Add $"| {claim.Model} | {nameOf task} | {m.Pairs} | {m.Epochs} | {plateau} | {signedPct ((b - a) / 100.0)} | {interval m.Delta} | {Verdicts.text gainVerdict} | {f1 claim.CostReduction}%% | {interval m.Cost}%% | {Verdicts.text costVerdict}{caveat} |"
+            verdictRows.Add $"| {claim.Model} | {nameOf task} | {m.Pairs} | {m.Epochs} | {plateau} | {signedPct ((b - a) / 100.0)} | {interval m.Delta} | {Verdicts.describeGain gainVerdict dlo} | {f1 claim.CostReduction}%% | {interval m.Cost}%% | {Verdicts.text costVerdict}{caveat} |"
             verdicts.Add($"{claim.Model}", task, gainVerdict, costVerdict)
             rows.Add
                 { Label = (if claim.Model = "snn" then "spiking network, " else "equilibrium propagation, ") + Plots.taskName (nameOf task)
@@ -381,15 +386,16 @@ let build (root: string) =
     line ""
     line "| claim | task | the paper | ours | Δ [95%] | pairs | verdict |"
     line "|---|---|---|---|---|---|---|"
-    let smlpVerdicts = ResizeArray<SmlpClaim * Verdicts.Verdict>()
+    let smlpVerdicts = ResizeArray<SmlpClaim * string>()
     for c in smlpClaims do
         match orMissing (versus states c.Against c.Rule) with
         | Some(grid, ga, gb, d) ->
             let m, _ = Stats.meanSd d
             let lo, hi = Stats.bootstrapMean d
             let v = c.Judge d.Length (lo, hi)
-            smlpVerdicts.Add(c, v)
-            line $"| {c.Claim} | {nameOf c.Task} | {c.Paper} | {meanSdPct (bestAccs gb)} against {meanSdPct (bestAccs ga)} ({grid}) | {interval (m, lo, hi)} | {d.Length} | {Verdicts.text v} |"
+            let words = if c.IsGain then Verdicts.describeGain v lo else Verdicts.text v
+            smlpVerdicts.Add(c, words)
+            line $"| {c.Claim} | {nameOf c.Task} | {c.Paper} | {meanSdPct (bestAccs gb)} against {meanSdPct (bestAccs ga)} ({grid}) | {interval (m, lo, hi)} | {d.Length} | {words} |"
         | None -> line $"| {c.Claim} | {nameOf c.Task} | {c.Paper} | missing | – | 0 | not measured (see Missing) |"
     line ""
     // the grids, their commands, commits and wall time
@@ -462,7 +468,7 @@ let build (root: string) =
     line $"  not reproduced for {gains ((=) Verdicts.NotReproduced)};"
     line $"  inconclusive for {gains inconclusive}."
     for c, v in smlpVerdicts do
-        line $"- Spiking MLP, {nameOf c.Task}: {c.Claim} — {Verdicts.text v}."
+        line $"- Spiking MLP, {nameOf c.Task}: {c.Claim} — {v}."
     for task in [ Mnist; Nettalk ] do
         let vs name rule = orMissing (against None states { Name = name; Task = task; Rule = rule })
         let full = vs "spiking network, SBP (reference spread)" snnPaperSbp

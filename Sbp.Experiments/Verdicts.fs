@@ -99,6 +99,13 @@ let gain (paperGain: float) (n: int) (lo: float, hi: float) =
     elif hi < paperGain / 2.0 then NotReproduced
     else undecided
 
+/// A verdict's words, and for a gain claim that is not reproduced although the interval lies above zero, that the
+/// gain is real but smaller than half the paper's.
+let describeGain (v: Verdict) (lo: float) =
+    match v with
+    | NotReproduced when lo > 0.0 -> "not reproduced: a real gain, under half the paper's"
+    | _ -> text v
+
 /// The no-loss claim: the metric is kept (within the margin) over paired differences with interval (lo, hi).
 let noLoss (n: int) (lo: float, hi: float) =
     if n < minimumPairs then tooFew n

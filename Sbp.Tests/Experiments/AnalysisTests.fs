@@ -227,6 +227,8 @@ let tests =
             Expect.isTrue (match Verdicts.cost 0.5 (m (0.0, -0.01, 0.01) (0.3, -0.1, 0.6)) with Verdicts.Inconclusive _ -> true | _ -> false) "undecided"
             Expect.equal (Verdicts.gain 0.02 5 (0.005, 0.015)) Verdicts.Reproduced "a gain reaching half the paper's"
             Expect.equal (Verdicts.gain 0.02 5 (0.001, 0.008)) Verdicts.NotReproduced "a gain under half the paper's"
+            Expect.equal (Verdicts.describeGain Verdicts.NotReproduced 0.001) "not reproduced: a real gain, under half the paper's" "said as a real gain"
+            Expect.equal (Verdicts.describeGain Verdicts.NotReproduced -0.001) "not reproduced" "no gain at all"
             Expect.equal (Verdicts.noLoss 5 (-0.004, 0.01)) Verdicts.Reproduced "kept"
             Expect.equal (Verdicts.noLoss 5 (-0.03, -0.006)) Verdicts.NotReproduced "lost"
             Expect.isTrue (match Verdicts.noLoss 4 (0.01, 0.02) with Verdicts.Inconclusive _ -> true | _ -> false) "4 pairs"
