@@ -94,8 +94,10 @@ let private tryNumber (s: string) =
 
 let private numericKey (gs: Group list) (k: string) = gs |> List.forall (fun g -> (tryNumber (valueOf k g)).IsSome)
 
+/// A group in words by the given keys; a key the group does not have (backprop has no replaced share) is left out.
 let private describe (keys: string list) (g: Group) =
-    String.Join(", ", keys |> List.map (fun k -> if k = "rule" then valueOf k g else $"{shortName k} {valueText k (valueOf k g)}"))
+    let words k = match valueOf k g with "" -> None | v when k = "rule" -> Some v | v -> Some $"{shortName k} {valueText k v}"
+    String.Join(", ", keys |> List.choose words)
 
 /// A signed number that never reads as an ambiguous 0.00: exact zeros are "0", small values keep their digits.
 let signedText (x: float) =
