@@ -3,7 +3,7 @@
 // and the authors' own SBP run (SBP inside BPTT at every step, their quirks, the energy term), 784-500-10 /
 // 189-500-26, reference settings (batch 100, NETtalk 5; Adam 1e-3), 5 paired replicates:
 //   NETtalk (paper split) 20 epochs, then standard MNIST 60,000 / 10,000, 10 epochs.
-// 50 runs; NETtalk ~3 s and MNIST ~23 s per epoch (the per-step form ~1.4× that): about 3.5 hours on 2 cores.
+// 50 runs; measured: 52 minutes wall on 2 cores with --parallel 2 (NETtalk 7 min, MNIST 45 min).
 //   dotnet fsi configs/paper-smlp.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
