@@ -222,6 +222,7 @@ let run (o: Options) (g: Grid) =
     o.Log $"grid {g.Name}: {g.Experiments.Length} experiments{where}, {finished.Length} done before, {todo.Length} to run, {parallelism} at a time{tidied}"
     let data = DataCache o.Load
     let outcomes = ConcurrentDictionary<string, Outcome>()
+    let started = DateTime.UtcNow
     let watch = Stopwatch.StartNew()
     let names = labels todo
     let display = LiveDisplay.create o.Live o.Log
@@ -250,7 +251,6 @@ let run (o: Options) (g: Grid) =
         | Cancelled -> ()
     try Parallel.ForEach(todo, options, work) |> ignore
     finally display.Stop()
-    let started = DateTime.UtcNow - watch.Elapsed
     let all = todo |> List.choose (fun e -> match outcomes.TryGetValue(Experiment.id e) with | true, x -> Some(e, x) | _ -> None)
     let count f = all |> List.filter (snd >> f) |> List.length
     let failures =
