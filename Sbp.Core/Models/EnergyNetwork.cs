@@ -191,7 +191,8 @@ public sealed class EnergyNetwork : INetworkExecution
         }
         (_relaxStates, _relaxSteps, _relaxBeta) = (s, steps, beta);
         int blocks = Math.Max(1, _batch / 8);
-        _relaxThreads = Math.Clamp(Threads, 1, blocks);
+        // a thread takes at least two blocks: below that, waking a second thread costs more than the block it would take
+        _relaxThreads = Math.Clamp(Threads, 1, Math.Max(1, blocks / 2));
         if (_relaxThreads == 1) RelaxBlocks(0);
         else Parallel.For(0, _relaxThreads, _relaxBlocks);
         _relaxStates = [];

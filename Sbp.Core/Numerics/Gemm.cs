@@ -18,7 +18,8 @@ public enum Transpose
 /// GotoBLAS style: op(B) is packed into panels of 24 columns and op(A) into blocks of 4 rows, both contiguous in k,
 /// so that the micro-kernel keeps a 4 x 24 tile of C in twelve 256-bit registers and streams A and B from packed
 /// buffers. Column panels are split between threads; every element of C is computed by the same sequence of
-/// operations whatever the split, so results do not depend on the number of threads.
+/// operations whatever the split, so results do not depend on the number of threads. When op(A) is mostly zeros
+/// (clamped pixels, spikes) the product runs event-driven in <see cref="GemmSparseA"/>, with the same result bit for bit.
 /// </summary>
 public static class Gemm
 {
@@ -36,7 +37,17 @@ public static class Gemm
     /// </summary>
     public static void Multiply(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc,
-        int threads = 0)
+        int threads = 0) =>
+        Multiply(ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads, eventDriven: true);
+
+    /// <summary>The same product, always through the packed kernel (the reference for <see cref="GemmSparseA"/>'s bitwise equality).</summary>
+    internal static void MultiplyPacked(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc, int threads = 0) =>
+        Multiply(ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads, eventDriven: false);
+
+    private static void Multiply(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc,
+        int threads, bool eventDriven)
     {
         if (threads < 0) throw new ArgumentException($"threads must be ≥ 0 (0: all cores), got {threads}");
         int maxThreads = threads == 0 ? Environment.ProcessorCount : threads;
@@ -48,6 +59,12 @@ public static class Gemm
 
         ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
         if (k == 0 || alpha == 0f) return;
+        if (eventDriven && tb == Transpose.No && n >= GemmSparseA.MinColumns && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k))
+        {
+            // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs)
+            GemmSparseA.Multiply(ta, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc);
+            return;
+        }
 
         int panels = (n + Nr - 1) / Nr;
         float[] packedB = ArrayPool<float>.Shared.Rent(panels * Nr * Kc);
@@ -138,6 +155,7 @@ public static class Gemm
     }
 
     /// <summary>Packs rows k0..k0+kc of op(B) into panels: panel p holds, for each k, the 24 values of columns 24p..24p+23 (zero beyond n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(Transpose tb, ReadOnlySpan<float> b, int ldb, int k0, int kc, int n, float[] packed)
     {
         int panels = (n + Nr - 1) / Nr;
@@ -161,6 +179,7 @@ public static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(Transpose ta, ReadOnlySpan<float> a, int lda, int i0, int rows, int k0, int kc, Span<float> dst)
     {
         for (int kk = 0; kk < kc; kk++)
@@ -171,6 +190,7 @@ public static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute(Transpose ta, ReadOnlySpan<float> a, int lda, Span<float> c, int ldc, int m, int n,
         int k0, int kc, float alpha, float[] packedB, int p0, int p1)
     {

@@ -114,7 +114,17 @@ public static class PackedProduct
             {
                 var crow = c.Slice((r + i) * ldc + j0, w);
                 var trow = tile.Slice(i * PackedOperand.ColumnBlock, w);
-                for (int j = 0; j < w; j++) crow[j] = trow[j] * alpha + crow[j];
+                if (w == PackedOperand.ColumnBlock && Vector256.IsHardwareAccelerated)
+                {
+                    // C ← t·α + C, multiply then add (no fusion): the scalar loop's rounding, lane by lane
+                    ref float rc = ref MemoryMarshal.GetReference(crow);
+                    ref float rtr = ref MemoryMarshal.GetReference(trow);
+                    var va = Vector256.Create(alpha);
+                    (Vector256.LoadUnsafe(ref rtr, 0) * va + Vector256.LoadUnsafe(ref rc, 0)).StoreUnsafe(ref rc, 0);
+                    (Vector256.LoadUnsafe(ref rtr, 8) * va + Vector256.LoadUnsafe(ref rc, 8)).StoreUnsafe(ref rc, 8);
+                }
+                else
+                    for (int j = 0; j < w; j++) crow[j] = trow[j] * alpha + crow[j];
             }
         }
     }

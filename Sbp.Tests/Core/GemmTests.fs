@@ -32,6 +32,38 @@ let tests =
             Expect.isTrue (agree Transpose.Yes Transpose.No 784 500 50 0.5f 1.0f 2UL) "sᵀ·d"
             Expect.isTrue (agree Transpose.No Transpose.Yes 50 500 10 1.0f 1.0f 3UL) "s·Wᵀ"
 
+        property "a mostly-zero op(A) runs event-driven with the packed product's bits, any shape, α, β" <| fun (m: byte) (n: uint16) (k: uint16) (ta: bool) (density: byte) (alpha: bool) (beta: byte) (seed: uint64) ->
+            // n ≥ 64 and at most a quarter non-zeros send the product to GemmSparseA; k beyond 256 crosses k-blocks
+            let m, n, k = 1 + int m % 30, 64 + int n % 140, 1 + int k % 700
+            let ta = if ta then Transpose.Yes else Transpose.No
+            let rng = Rng seed
+            let p = float32 (int density % 26) / 100.0f
+            let lda = if ta = Transpose.No then k else m
+            let a = Array.init ((if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < p then rng.NextSingle() else 0.0f)
+            let b = random rng (k * n)
+            let c0 = random rng (m * n)
+            let alpha = if alpha then 1.0f else -0.37f
+            let beta = [| 0.0f; 1.0f; 0.5f |][int beta % 3]
+            let events, packed = Array.copy c0, Array.copy c0
+            Gemm.Multiply(ta, Transpose.No, m, n, k, alpha, a, 0, lda, b, 0, n, beta, events, 0, n)
+            Gemm.MultiplyPacked(ta, Transpose.No, m, n, k, alpha, a, 0, lda, b, 0, n, beta, packed, 0, n)
+            events = packed
+
+        testCase "the input products of the networks take the event-driven path and keep the packed product's bits" <| fun () ->
+            // MNIST-like inputs: a fifth of the pixels lit; s·W (SNN, EqProp) and sᵀ·d (their layer-0 weight change)
+            let rng = Rng 5UL
+            let x = Array.init (50 * 784) (fun _ -> if rng.NextSingle() < 0.19f then rng.NextSingle() else 0.0f)
+            let w, d = random rng (784 * 500), random rng (50 * 500)
+            let c1, c2 = Array.zeroCreate (50 * 500), Array.zeroCreate (50 * 500)
+            Gemm.Multiply(Transpose.No, Transpose.No, 50, 500, 784, 1.0f, x, 0, 784, w, 0, 500, 0.0f, c1, 0, 500)
+            Gemm.MultiplyPacked(Transpose.No, Transpose.No, 50, 500, 784, 1.0f, x, 0, 784, w, 0, 500, 0.0f, c2, 0, 500)
+            Expect.equal c1 c2 "s·W"
+            let g1, g2 = Array.zeroCreate (784 * 500), Array.zeroCreate (784 * 500)
+            Gemm.Multiply(Transpose.Yes, Transpose.No, 784, 500, 50, 0.05f, x, 0, 784, d, 0, 500, 0.0f, g1, 0, 500)
+            Gemm.MultiplyPacked(Transpose.Yes, Transpose.No, 784, 500, 50, 0.05f, x, 0, 784, d, 0, 500, 0.0f, g2, 0, 500)
+            Expect.equal g1 g2 "sᵀ·d"
+            Expect.isTrue (Array.exists (fun v -> v <> 0.0f) g1) "the weight change is not all zero"
+
         testCase "gives the same bits whatever the number of threads" <| fun () ->
             let rng = Rng 9UL
             let a, b = random rng (64 * 700), random rng (700 * 900)
