@@ -398,6 +398,39 @@ let build (root: string) =
             line $"| {c.Claim} | {nameOf c.Task} | {c.Paper} | {meanSdPct (bestAccs gb)} against {meanSdPct (bestAccs ga)} ({grid}) | {interval (m, lo, hi)} | {d.Length} | {words} |"
         | None -> line $"| {c.Claim} | {nameOf c.Task} | {c.Paper} | missing | – | 0 | not measured (see Missing) |"
     line ""
+    // a task the paper never saw: the same comparisons, measured and read without a paper figure to judge against
+    let beyond =
+        [ "spiking network", "SBP (base rule + reference spread) vs symmetric STDP", snnPaperSbp
+          "equilibrium propagation", "SBP operator vs EqProp", eqOperator
+          "equilibrium propagation", "the authors' SBP energy vs EqProp", eqEnergy ]
+    let beyondRows =
+        [ for model, what, rule in beyond do
+              match against None states { Name = $"{model}, {what}"; Task = Fashion; Rule = rule } with
+              | Ok(grid, p) -> yield model, what, grid, p
+              | Error _ -> () ]
+    if not beyondRows.IsEmpty then
+        line "## Beyond the paper: Fashion-MNIST"
+        line ""
+        line "A task the paper never saw (60,000 / 10,000), with the paper grids' settings. No paper figure to judge against:"
+        line "a difference is read as a gain or a loss when its 95% interval excludes zero, and with fewer than"
+        line $"{Verdicts.minimumPairs} pairs it is a single run or a few, not a result."
+        line ""
+        line "| model | comparison | pairs | epochs | baseline stopped improving | without | with | Δ [95%] | cost reduction, paper's form [95%] | reading | grid |"
+        line "|---|---|---|---|---|---|---|---|---|---|---|"
+        for model, what, grid, p in beyondRows do
+            let m = Verdicts.measure (paperCapOf p.Rule) p.Runs
+            let _, lo, hi = m.Delta
+            let plateau =
+                if Double.IsNaN m.LastQuarterFall then "too few epochs to tell"
+                elif Verdicts.plateaued m then "yes"
+                else $"**no** ({signedPct -m.LastQuarterFall} points in the last quarter)"
+            let reading =
+                if m.Pairs < Verdicts.minimumPairs then $"too few pairs ({m.Pairs})"
+                elif lo > 0.0 then "SBP gains"
+                elif hi < 0.0 then "SBP loses"
+                else "no difference measurable"
+            line $"| {model} | {what} | {m.Pairs} | {m.Epochs} | {plateau} | {meanSdPct (bestAccs p.Baseline)} | {meanSdPct (bestAccs p.Rule)} | {interval m.Delta} | {interval m.Cost}%% | {reading} | {grid} |"
+        line ""
     // the grids, their commands, commits and wall time
     let current = states |> List.choose (fun g -> match g.Groups with Ok gs -> Some(g.Name, gs) | Error _ -> None)
     if not current.IsEmpty then

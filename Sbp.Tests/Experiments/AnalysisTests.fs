@@ -242,6 +242,24 @@ let tests =
             Expect.isFalse (missing |> List.exists (fun m -> m.Contains "on dvs")) "not missing"
             Expect.isTrue (text.Contains "| snn | dvs | 83.56 ± 0.25% | 85.01 ± 0.11% | 39.6% | needs the recordings |") "the paper's row says what it needs"
 
+        testCase "Fashion-MNIST, which the paper never saw, is read by the interval alone, and a few pairs are said to be few" <| fun () ->
+            let fashion e = Grid.on SnnConfig.family (fun c -> { c with Run.Dataset = DataSets.Fashion }) e
+            let row (text: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith "| spiking network | SBP (base rule + reference spread) vs symmetric STDP |")
+            use d = new TempDir()
+            writeGrid d.Path "f" [ for r in 0 .. 4 do yield! [ replicate r (fashion symmetric), 0.80 + 0.001 * float r; replicate r (fashion sbp), 0.79 ] ]
+            let text, _, _ = Report.build d.Path
+            Expect.stringContains text "## Beyond the paper: Fashion-MNIST" "the section"
+            Expect.stringContains (row text) "| 5 | 4 |" "5 pairs, 4 epochs"
+            Expect.stringContains (row text) "| SBP loses | f |" "1.2 points below in every pair: a loss"
+            use d2 = new TempDir()
+            writeGrid d2.Path "f" [ for r in 0 .. 1 do yield! [ replicate r (fashion symmetric), 0.80; replicate r (fashion sbp), 0.85 ] ]
+            let text2, _, _ = Report.build d2.Path
+            Expect.stringContains (row text2) "| too few pairs (2) |" "two pairs are not a result"
+            use d3 = new TempDir()
+            writeGrid d3.Path "g" [ for r in 0 .. 1 do yield! [ replicate r symmetric, 0.80; replicate r sbp, 0.85 ] ]
+            let text3, _, _ = Report.build d3.Path
+            Expect.isFalse (text3.Contains "Beyond the paper") "no Fashion runs, no section"
+
         testCase "the spiking MLP's claims pair SBP with the zero control by replicate" <| fun () ->
             use d = new TempDir()
             let smlp c = SmlpConfig.experiment { c with SmlpConfig.Run.Epochs = 4 }
