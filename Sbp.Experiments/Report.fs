@@ -247,6 +247,12 @@ let private cosineTasks =
 
 let private minutes (seconds: float) = f1 (seconds / 60.0)
 
+/// Whether a measured baseline had stopped improving, as a table cell: yes (with the last quarter's change), or no.
+let private plateauText (m: Verdicts.Measured) =
+    if Double.IsNaN m.LastQuarterFall then "too few epochs to tell"
+    elif Verdicts.plateaued m then $"yes (lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter)"
+    else $"**no**: lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter"
+
 /// What the log of calls says of a grid: (wall seconds, calls, commands with their commits), or why nothing.
 let private wallTime (root: string) (grid: string) =
     match Invocations.read (Path.Combine(root, grid)) with
@@ -344,10 +350,7 @@ let build (root: string) =
             line $"{paper} {meanSdPct (bestAccs p.Baseline)} | {meanSdPct (bestAccs p.Rule)} | {interval m.Delta} | {pct cm} ± {pct cs}%% | {paperAccuracyText p.Baseline}%% / {paperAccuracyText p.Rule}%% | {interval m.Cost}%% | {grid}: {claim.Query.Name} |"
             let gainVerdict = Verdicts.gain ((b - a) / 100.0) m.Pairs (dlo, dhi)
             let costVerdict = Verdicts.cost (claim.CostReduction / 100.0) m
-            let plateau =
-                if Double.IsNaN m.LastQuarterFall then "too few epochs to tell"
-                elif Verdicts.plateaued m then $"yes (lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter)"
-                else $"**no**: lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter"
+            let plateau = plateauText m
             let caveat = if Verdicts.plateaued m then "" else "; the baseline was still improving"
             verdictRows.Add $"| {claim.Model} | {nameOf task} | {m.Pairs} | {m.Epochs} | {plateau} | {signedPct ((b - a) / 100.0)} | {interval m.Delta} | {Verdicts.describeGain gainVerdict dlo} | {f1 claim.CostReduction}%% | {interval m.Cost}%% | {Verdicts.text costVerdict}{caveat} |"
             verdicts.Add($"{claim.Model}", task, gainVerdict, costVerdict)
@@ -420,10 +423,7 @@ let build (root: string) =
         for model, what, grid, p in beyondRows do
             let m = Verdicts.measure (paperCapOf p.Rule) p.Runs
             let _, lo, hi = m.Delta
-            let plateau =
-                if Double.IsNaN m.LastQuarterFall then "too few epochs to tell"
-                elif Verdicts.plateaued m then "yes"
-                else $"**no** ({signedPct -m.LastQuarterFall} points in the last quarter)"
+            let plateau = plateauText m
             let reading =
                 if m.Pairs < Verdicts.minimumPairs then $"too few pairs ({m.Pairs})"
                 elif lo > 0.0 then "SBP gains"
