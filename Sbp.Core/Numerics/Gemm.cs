@@ -19,13 +19,15 @@ public enum Transpose
 /// so that the micro-kernel keeps a 4 x 24 tile of C in twelve 256-bit registers and streams A and B from packed
 /// buffers. Column panels are split between threads; every element of C is computed by the same sequence of
 /// operations whatever the split, so results do not depend on the number of threads. When op(A) is mostly zeros
-/// (clamped pixels, spikes) the product runs event-driven in <see cref="GemmSparseA"/>, with the same result bit for bit.
+/// (clamped pixels, spikes) the product runs event-driven in <see cref="GemmSparseA"/>, with the same result bit for bit
+/// for finite B (the packed kernel turns 0·∞ into NaN; the event-driven one never forms it).
 /// </summary>
 public static class Gemm
 {
     private const int Mr = 4;
     private const int Nr = 24;
-    private const int Kc = 256;
+    /// <summary>The k-block: sums are split here, and <see cref="GemmSparseA"/> and <see cref="PackedProduct"/> split theirs at the same places.</summary>
+    internal const int Kc = 256;
 
     /// <summary>Below this many multiply-adds a product runs on the calling thread.</summary>
     private const long ParallelThreshold = 2_000_000;
@@ -62,7 +64,7 @@ public static class Gemm
         if (eventDriven && tb == Transpose.No && n >= GemmSparseA.MinColumns && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k))
         {
             // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs)
-            GemmSparseA.Multiply(ta, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc);
+            GemmSparseA.Multiply(ta, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, cleared: beta == 0f);
             return;
         }
 

@@ -11,13 +11,16 @@ namespace Sbp.Core.Numerics;
 /// of the packed GEMM, so that the result is the same bit for bit:
 ///   for each block of 256 k, in order:  t = 0;  t ← fma(op(A)[r, k], B[k, :], t) for k ascending;  C[r, :] ← C + t (α = 1)
 ///                                                                                                  or t·α + C
-/// A zero op(A)[r, k] leaves t as it is (fma(0, b, t) = t for finite b), so skipping it changes no bit. Gemm decides
-/// when to come here (<see cref="Worthwhile"/>); callers keep counting the product's nominal multiply-adds.
+/// A zero op(A)[r, k] leaves t as it is (fma(0, b, t) = t for finite b and t ≠ −0; t starts at +0 and becomes −0 only
+/// through an underflowing product), so skipping it changes no bit for finite B; with an infinite or NaN B the packed
+/// kernel forms 0·∞ = NaN and this path does not. A block without events still adds its t = 0 (C + 0 turns a −0 of C
+/// into +0, as the packed kernel does), except where C was just cleared (β = 0): then C stays +0 either way.
+/// Gemm decides when to come here (<see cref="Worthwhile"/>); callers keep counting the product's nominal
+/// multiply-adds. One thread: the rows are independent, so splitting them would give the same bits.
 /// </summary>
 internal static class GemmSparseA
 {
-    /// <summary>The k-block of <see cref="Gemm"/>: sums are split at the same places.</summary>
-    private const int Kc = 256;
+    private const int Kc = Gemm.Kc;
     /// <summary>Columns of B swept by all events of a k-block before the next 64: eight 256-bit accumulators.</summary>
     private const int Block = 64;
     /// <summary>At most this fraction of op(A) non-zero: the event-driven product then beats the packed one.</summary>
@@ -49,8 +52,9 @@ internal static class GemmSparseA
         return zeros;
     }
 
-    /// <summary>C[m x n] ← α·op(A)·B + C, B row-major k x n; the operands are checked by <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>.</summary>
-    public static void Multiply(Transpose ta, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    /// <summary>C[m x n] ← α·op(A)·B + C, B row-major k x n (<paramref name="cleared"/>: C was just set to +0); the operands are checked by <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>.</summary>
+    public static void Multiply(Transpose ta, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        bool cleared)
     {
         int[] pos = ArrayPool<int>.Shared.Rent(Math.Max(1, k));
         float[] val = ArrayPool<float>.Shared.Rent(Math.Max(1, k));
@@ -72,7 +76,7 @@ internal static class GemmSparseA
                 {
                     int e1 = e0;
                     while (e1 < count && pos[e1] < k0 + Kc) e1++;
-                    Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, alpha);
+                    if (e1 > e0 || !cleared) Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, alpha);
                     e0 = e1;
                 }
             }

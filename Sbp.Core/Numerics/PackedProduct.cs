@@ -61,7 +61,7 @@ public sealed class PackedOperand
 public static class PackedProduct
 {
     /// <summary>The k-block of <see cref="Gemm"/>: sums are split at the same places.</summary>
-    public const int Kc = 256;
+    public const int Kc = Gemm.Kc;
 
     /// <summary>
     /// C[r, j] ← C₀[r, j] + α·Σ_k A[r, k]·P[k, j] for the rows <paramref name="r0"/>..<paramref name="r1"/>−1 of A

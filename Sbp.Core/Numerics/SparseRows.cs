@@ -153,7 +153,10 @@ public static class SparseRows
         }
     }
 
-    /// <summary>Rows i0..i1−1 of G += scale·Σ_q x_qᵀd_q: a counting sort of all steps' events by i, (q, b) ascending.</summary>
+    /// <summary>
+    /// Rows i0..i1−1 of G += scale·Σ_q x_qᵀd_q: a counting sort of all steps' events by i, (q, b) ascending; a G narrower
+    /// than one block takes the events as they come instead (<see cref="ScatterEvents"/>), the same order per element.
+    /// </summary>
     private static long StepRows(ReadOnlySpan<Matrix> x, int batch, float[] d, int stride, Matrix g, float scale, int i0, int i1)
     {
         int n = g.Rows, width = i1 - i0, steps = x.Length;
@@ -234,7 +237,8 @@ public static class SparseRows
     /// <summary>G[i, :] += scale·Σ_b x[b, i]·d[b, :] for the rows i0..i1−1 of G only.</summary>
     private static long TransposeMultiplyAddRows(ReadOnlySpan<float> x, int batch, int n, ReadOnlySpan<float> d, Matrix g, float scale, int i0, int i1)
     {
-        // the events of column i of x, b ascending: a counting sort of the non-zeros by i (columns i0..i1−1)
+        // the events of column i of x, b ascending: a counting sort of the non-zeros by i (columns i0..i1−1), or for a
+        // narrow G the events as they come (the same order per element)
         int width = i1 - i0;
         int[] scratch = ArrayPool<int>.Shared.Rent(Math.Max(1, width));
         if (g.Cols < Block)

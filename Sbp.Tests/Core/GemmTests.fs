@@ -32,12 +32,13 @@ let tests =
             Expect.isTrue (agree Transpose.Yes Transpose.No 784 500 50 0.5f 1.0f 2UL) "sᵀ·d"
             Expect.isTrue (agree Transpose.No Transpose.Yes 50 500 10 1.0f 1.0f 3UL) "s·Wᵀ"
 
-        property "a mostly-zero op(A) runs event-driven with the packed product's bits, any shape, α, β" <| fun (m: byte) (n: uint16) (k: uint16) (ta: bool) (density: byte) (alpha: bool) (beta: byte) (seed: uint64) ->
-            // n ≥ 64 and at most a quarter non-zeros send the product to GemmSparseA; k beyond 256 crosses k-blocks
-            let m, n, k = 1 + int m % 30, 64 + int n % 140, 1 + int k % 700
-            let ta = if ta then Transpose.Yes else Transpose.No
+        property "a mostly-zero op(A) runs event-driven with the packed product's bits, any shape, α, β" <| fun (ta: bool) (alpha: bool) (beta: byte) (seed: uint64) ->
+            // shapes drawn from the seed (FsCheck keeps its own integers small): n ≥ 64 and at most a quarter
+            // non-zeros send the product to GemmSparseA; k up to 700 crosses the 256-wide k-blocks
             let rng = Rng seed
-            let p = float32 (int density % 26) / 100.0f
+            let m, n, k = 1 + rng.NextInt 30, 64 + rng.NextInt 200, 1 + rng.NextInt 700
+            let ta = if ta then Transpose.Yes else Transpose.No
+            let p = float32 (rng.NextInt 26) / 100.0f
             let lda = if ta = Transpose.No then k else m
             let a = Array.init ((if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < p then rng.NextSingle() else 0.0f)
             let b = random rng (k * n)
@@ -48,6 +49,20 @@ let tests =
             Gemm.Multiply(ta, Transpose.No, m, n, k, alpha, a, 0, lda, b, 0, n, beta, events, 0, n)
             Gemm.MultiplyPacked(ta, Transpose.No, m, n, k, alpha, a, 0, lda, b, 0, n, beta, packed, 0, n)
             events = packed
+
+        testCase "the event-driven path keeps the packed bits with offsets, padded rows, several k-blocks, α ≠ 1 and β ≠ 0" <| fun () ->
+            let rng = Rng 21UL
+            let m, n, k, pad = 37, 130, 600, 3
+            for ta in [ Transpose.No; Transpose.Yes ] do
+                let lda = (if ta = Transpose.No then k else m) + pad
+                let a = Array.init (7 + (if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < 0.1f then rng.NextSingle() else 0.0f)
+                let b = random rng (5 + k * (n + pad))
+                let c0 = random rng (2 + m * (n + pad))
+                let events, packed = Array.copy c0, Array.copy c0
+                Gemm.Multiply(ta, Transpose.No, m, n, k, -0.37f, a, 7, lda, b, 5, n + pad, 0.5f, events, 2, n + pad)
+                Gemm.MultiplyPacked(ta, Transpose.No, m, n, k, -0.37f, a, 7, lda, b, 5, n + pad, 0.5f, packed, 2, n + pad)
+                Expect.equal events packed $"op(A) {ta}"
+                Expect.isTrue (GemmSparseA.Worthwhile(ta, System.ReadOnlySpan(a, 7, a.Length - 7), lda, m, k)) "this product is one the event-driven path takes"
 
         testCase "the input products of the networks take the event-driven path and keep the packed product's bits" <| fun () ->
             // MNIST-like inputs: a fifth of the pixels lit; s·W (SNN, EqProp) and sᵀ·d (their layer-0 weight change)
