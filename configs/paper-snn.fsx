@@ -4,7 +4,8 @@
 //   stopped improving); NETtalk (paper split, batch 1), the paper's 100 epochs; DVS128 Gesture (20 epochs) only
 //   when its files are supplied.
 // 20 runs without DVS; measured: 66 minutes wall on 2 cores with --parallel 2 (128 minutes of run time). On NETtalk
-// the baseline is still improving at epoch 100 (its lowest mean error fell 0.37 points over the last 25 epochs).
+// the baseline is still improving at epoch 100 (its lowest mean error fell 0.37 points over the last 25 epochs):
+// paper-snn-nettalk.fsx runs the same comparison for 200 epochs.
 // Replicate by replicate, so a grid stopped part-way holds complete pairs.
 //   dotnet fsi configs/paper-snn.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
