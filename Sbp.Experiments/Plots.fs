@@ -336,6 +336,12 @@ let private heatPanel (title: string) (rowKey: string) (rows: string list) (colK
                 t.Alignment <- Alignment.MiddleCenter
                 t.LabelFontSize <- (if m > 6 then 10.0f else 12.0f)
                 t.LabelFontColor <- (if luminance background < 128.0 then Colors.White else Colors.Black)
+            elif cell.Text <> "" then
+                // a cell without a value that says why (the baseline the others are measured against)
+                let t = p.Add.Text(cell.Text, float j, float i)
+                t.Alignment <- Alignment.MiddleCenter
+                t.LabelFontSize <- (if m > 6 then 10.0f else 12.0f)
+                t.LabelFontColor <- Colors.DimGray
     p.Axes.Bottom.SetTicks([| for j in 0 .. m - 1 -> float j |], cols |> List.map (valueText colKey) |> Array.ofList)
     p.Axes.Left.SetTicks([| for i in 0 .. n - 1 -> float i |], rows |> List.map (valueText rowKey) |> Array.ofList)
     p.Axes.SetLimits(-0.5, float m - 0.5, -0.5, float n - 0.5)
@@ -497,6 +503,7 @@ let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
                 Array2D.init bases.Length spreads.Length (fun i j ->
                     match cells |> List.tryFind (fun ((b, s), p) -> b = bases[i] && s = spreads[j] && valueOf "dataset" p.Rule = task) with
                     | Some(_, p) -> pairedCell f p
+                    | None when bases[i] = "symmetric" && spreads[j] = "none" -> { emptyCell with Text = "baseline" }
                     | None -> emptyCell)
             heatPanel (taskName task) "base rule" bases "spread" spreads grid true (Some 100.0) unit
         let figure (name: string) (title: string) f unit =
