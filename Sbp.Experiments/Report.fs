@@ -517,7 +517,9 @@ let build (root: string) =
                 | false, true -> "the gain comes from the spread, not from the base rule"
                 | true, true -> "both the base rule and the spread move the accuracy measurably"
                 | false, false -> "neither the base rule nor the spread alone moves the accuracy measurably at this number of seeds"
-            line $"  Reading: {verdict}."
+            let fewest = [ f; b; s ] |> List.map (fun p -> p.Pairs.Length) |> List.min
+            let few = if fewest < Verdicts.minimumPairs then $" ({fewest} pairs, fewer than {Verdicts.minimumPairs}: a first reading, not a result)" else ""
+            line $"  Reading: {verdict}{few}."
         | _ -> ()
     for task in [ Mnist; Fashion ] do
         let vs name rule = orMissing (against (Some 0.4) states { Name = name; Task = task; Rule = rule })
