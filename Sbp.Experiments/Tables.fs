@@ -289,6 +289,13 @@ let private capText (cap: float option) = match cap with Some c -> $"cap {pct c}
 
 let pairTable (ps: Pair list) (gs: Group list) =
     let cols = varying gs |> List.filter (fun k -> not (ruleKeys.Contains(root k)))
+    // the rule's own settings that vary independently (a spread's strength and range) go into its cell, so that two
+    // rows of one rule can be told apart
+    let settings = varying gs |> List.filter (fun k -> ruleKeys.Contains(root k) && k <> "rule")
+    let ruleCell (g: Group) =
+        match [ for k in settings do let v = value g k in if v <> "–" && v <> "" then yield $"{k}={v}" ] with
+        | [] -> value g "rule"
+        | xs -> $"""{value g "rule"} ({String.Join(", ", xs)})"""
     { Header =
         cols
         @ [ "rule"; "pairs"; "Δ best acc (points, 95% CI)"; "Wilcoxon p"; "cost reduction, mean of pairs (%)"
@@ -317,7 +324,7 @@ let pairTable (ps: Pair list) (gs: Group list) =
                       $"{pct r} ({a:F1} → {b:F1} epochs, {capText cap})"
               yield
                   (cols |> List.map (value p.Rule))
-                  @ [ value p.Rule "rule"
+                  @ [ ruleCell p.Rule
                       string n
                       (match n with
                        | 0 -> "–"

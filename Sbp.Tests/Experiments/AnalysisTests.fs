@@ -290,4 +290,8 @@ let tests =
             Expect.containsAll plots [ "spread-delta-accuracy.png"; "spread-cost-reduction.png" ] "both heat maps"
             Expect.equal (Spread.label { Spread.reference with Fraction = 5f; Range = Spread.TopFraction 0.05f }) "f = 5, top 5%" "a spread in words"
             Expect.equal (Spread.label Spread.reference) "reference" "the reference"
+            // the pair table tells the spreads of one rule apart
+            let pairs = File.ReadAllText(Path.Combine(d.Path, "ablation", "pairs.md"))
+            Expect.stringContains pairs "| sbp (sbp.fraction=5, sbp.range=reference) | 3 |" "a spread's strength in its rule's cell"
+            Expect.stringContains pairs "| sbp-base | 3 |" "a rule without spread keeps its plain name"
     ]
