@@ -63,13 +63,21 @@ internal static class GemmSparseA
             for (int r = 0; r < m; r++)
             {
                 int count = 0;
-                for (int kk = 0; kk < k; kk++)
+                if (ta == Transpose.No)
                 {
-                    float v = ta == Transpose.No ? a[r * lda + kk] : a[kk * lda + r];
-                    pos[count] = kk;
-                    val[count] = v;
-                    count += v != 0f ? 1 : 0;
+                    // a row of A: its non-zeros found eight at a time
+                    var row = a.Slice(r * lda, k);
+                    count = SparseRows.NonZeros(row, pos);
+                    for (int e = 0; e < count; e++) val[e] = row[pos[e]];
                 }
+                else
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        float v = a[kk * lda + r];
+                        pos[count] = kk;
+                        val[count] = v;
+                        count += v != 0f ? 1 : 0;
+                    }
                 var crow = c.Slice(r * ldc, n);
                 int e0 = 0;
                 for (int k0 = 0; k0 < k; k0 += Kc)

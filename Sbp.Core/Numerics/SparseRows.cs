@@ -341,7 +341,7 @@ public static class SparseRows
 
     /// <summary>The positions of the non-zeros of <paramref name="x"/>, ascending, into <paramref name="index"/>; returns their count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int NonZeros(ReadOnlySpan<float> x, Span<int> index)
+    internal static int NonZeros(ReadOnlySpan<float> x, Span<int> index)
     {
         int n = x.Length;
         if (index.Length < n) throw new ArgumentException($"room for {n} positions expected, got {index.Length}");
