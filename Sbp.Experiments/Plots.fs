@@ -51,6 +51,8 @@ let shortName (key: string) =
     | "freeIterations" -> "n_free"
     | "nudgeIterations" -> "n_nudge"
     | "sbp.depth" -> "SBP depth"
+    | "sbp.fraction" -> "f"
+    | "sbp.range" -> "range"
     | "hidden" -> "hidden"
     | "replace" -> "replaced"
     | "dataset" -> "task"
@@ -77,6 +79,11 @@ let valueText (key: string) (v: string) =
     match key with
     | "hidden" -> v.Replace(' ', '-')
     | "dataset" -> taskName v
+    | "sbp.range" when v.StartsWith "topFraction=" ->
+        // as the spread's own label says it: the top 5% of neurons
+        match Double.TryParse(v.Substring "topFraction=".Length, NumberStyles.Float, CultureInfo.InvariantCulture) with
+        | true, r -> let percent = (100.0 * r).ToString("0.###", CultureInfo.InvariantCulture) in $"top {percent}%%"
+        | _ -> v
     | "model" -> modelName v
     | _ -> v
 
@@ -124,10 +131,23 @@ let private newPanel (title: string) (xLabel: string) (yLabel: string) =
     | _ -> ()
     p
 
+/// The width in pixels of a text in the plots' font at `size` points.
+let private textWidth (size: float32) (text: string) =
+    use font = new SKFont(SKTypeface.FromFamilyName(Fonts.Default), size)
+    font.MeasureText text
+
+/// The legend's font size, and the room its frame, symbol and padding take beside the longest text (pixels).
+let private legendFont, legendFrame = 11.0f, 48.0f
+
+/// Sets a panel's title at the largest size up to 15 pt (at least 9) that fits `room` pixels: the width of the data
+/// area it is centred over.
+let private fitTitle (p: Plot) (title: string) (room: float32) =
+    p.Title(title, Nullable(max 9.0f (min 15.0f (15.0f * room / textWidth 15.0f title))))
+
 /// Moves the legend to a panel right of the data area (never over the data).
 let private legendOutside (p: Plot) =
     let lp = p.ShowLegend(Edge.Right)
-    p.Legend.FontSize <- Nullable 11.0f
+    p.Legend.FontSize <- Nullable legendFont
     { Plot = p; LegendPanel = Some lp }
 
 let private noLegend (p: Plot) = { Plot = p; LegendPanel = None }
@@ -246,8 +266,21 @@ let private slug (s: string) =
 
 // ---- learning curves -----------------------------------------------------------------------------------------
 
-let private curvesPanel (title: string) (task: string) (seriesKeys: string list) (members: Group list) =
+/// A curve's legend text: the group by the series keys (its rule when it has none of them) and its number of runs.
+let private curveLabel (seriesKeys: string list) (g: Group) =
+    let name = match describe seriesKeys g with "" -> valueOf "rule" g | words -> words
+    $"{name} (n = {(completed g).Length})"
+
+/// The width of a learning-curve panel: 640 pixels, wider when the legend would leave the data area under 330.
+let private curvesWidth (labels: string list) =
+    let legend = legendFrame + (labels |> List.map (textWidth legendFont) |> List.fold max 0.0f)
+    max panelWidth (int (ceil (120.0f + 330.0f + legend)))
+
+let private curvesPanel (width: int) (title: string) (task: string) (seriesKeys: string list) (members: Group list) =
     let p = newPanel title "epoch" (metricName task)
+    let labels = members |> List.filter (completed >> List.isEmpty >> not) |> List.map (curveLabel seriesKeys)
+    // the title is centred over the data area: the panel less its gutter, axis and legend
+    fitTitle p title (float32 width - 120.0f - legendFrame - (labels |> List.map (textWidth legendFont) |> List.fold max 0.0f))
     let palette = paletteFor members.Length
     let mutable longest = 1
     let mutable any = false
@@ -267,8 +300,7 @@ let private curvesPanel (title: string) (task: string) (seriesKeys: string list)
             let line = p.Add.Scatter(xs, Array.map fst stats, color)
             line.LineWidth <- 2.0f
             line.MarkerSize <- 4.0f
-            let name = if seriesKeys.IsEmpty then valueOf "rule" g else describe seriesKeys g
-            line.LegendText <- $"{name} (n = {runs.Length})"
+            line.LegendText <- curveLabel seriesKeys g
     tickAt p.Axes.Bottom [ for e in 1 .. longest -> float e ]
     if any then Some(legendOutside p) else (p.Dispose(); None)
 
@@ -277,22 +309,25 @@ let private curvesPanel (title: string) (task: string) (seriesKeys: string list)
 /// (model, task).
 let learningCurves (dir: string) (grid: string) (gs: Group list) =
     let facetKeys, seriesKeys, panels = facets 10 [ "model"; "dataset" ] gs
+    // one width for the panels of a figure, from the longest legend text among them
     let build (panels: (string list * Group list) list) =
+        let width = curvesWidth [ for _, members in panels do for g in members do if not (completed g).IsEmpty then curveLabel seriesKeys g ]
+        width,
         panels |> List.choose (fun (values, members) ->
-            curvesPanel (contextTitle gs facetKeys values) (taskOf facetKeys values members) seriesKeys members)
+            curvesPanel width (contextTitle gs facetKeys values) (taskOf facetKeys values members) seriesKeys members)
     let title = $"{grid}: test metric per epoch, {spreadText gs}"
     if panels.Length <= 12 then
         match build panels with
-        | [] -> []
-        | ps -> [ compose (Path.Combine(dir, "learning-curves.png")) title (if ps.Length = 4 then 2 else 3) ps ]
+        | _, [] -> []
+        | width, ps -> [ composeSized (width, panelHeight) (Path.Combine(dir, "learning-curves.png")) title (if ps.Length = 4 then 2 else 3) ps ]
     else
         let top = facetKeys |> List.filter (fun k -> k = "model" || k = "dataset")
         [ for file, members in panels |> List.groupBy (fun (values, _) -> List.truncate top.Length values) do
               match build members with
-              | [] -> ()
-              | ps ->
+              | _, [] -> ()
+              | width, ps ->
                   let name = "learning-curves-" + slug (String.Join("-", file))
-                  yield compose (Path.Combine(dir, name + ".png")) $"{title} ({panelTitle top file})" (min 5 ps.Length) ps ]
+                  yield composeSized (width, panelHeight) (Path.Combine(dir, name + ".png")) $"{title} ({panelTitle top file})" (min 5 ps.Length) ps ]
 
 // ---- heat maps -----------------------------------------------------------------------------------------------
 
@@ -456,17 +491,20 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
                             let dot = p.Add.Marker(m, y)
                             dot.Color <- color
                             dot.Size <- 10.0f
-                            let ctx = if seriesKeys.IsEmpty then "" else describe seriesKeys pair.Rule + ", "
+                            let settings = match describe seriesKeys pair.Rule with "" -> "" | words -> $" ({words})"
                             let rule, baseline = valueOf "rule" pair.Rule, valueOf "rule" pair.Baseline
                             let numbers = if ds.Length > 1 then $"{signedText m} [{signedText lo}, {signedText hi}]" else signedText m
-                            yield y, $"{ctx}{rule} vs {baseline}: {numbers}, n = {ds.Length}" ]
+                            yield y, $"{rule}{settings} vs {baseline}: {numbers}, n = {ds.Length}" ]
                   let zero = p.Add.VerticalLine(0.0)
                   zero.Color <- Colors.Black
                   zero.LinePattern <- LinePattern.Dashed
                   p.Axes.Left.SetTicks(labels |> List.map fst |> Array.ofList, labels |> List.map snd |> Array.ofList)
                   p.Axes.SetLimitsY(-0.7, float n - 0.3)
-                  yield noLegend p ]
-        [ composeSized (820, tallest * 38 + 170) (Path.Combine(dir, "paired-differences.png"))
+                  yield noLegend p, labels |> List.map snd ]
+        // wide enough that the longest row label leaves the data area 330 pixels
+        let panels, labels = List.unzip panels
+        let widest = labels |> List.concat |> List.map (textWidth 12.0f) |> List.fold max 0.0f
+        [ composeSized (max 820 (int (ceil (widest + 80.0f + 330.0f))), tallest * 38 + 170) (Path.Combine(dir, "paired-differences.png"))
               $"{grid}: Δ best test metric against the baseline, paired by replicate (mean, 95%% interval)" 2 panels ]
 
 // ---- the spread ablation --------------------------------------------------------------------------------------

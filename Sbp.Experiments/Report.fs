@@ -174,20 +174,23 @@ let private epochsOf (g: Group) = match completed g with [] -> 0 | runs -> runs 
 
 /// A query's runs against their family's baseline in the same grid: (grid, pair) or the named reason there are none.
 /// When several groups answer (in several grids, or trained for different numbers of epochs), the one with the most
-/// paired replicates answers, among those the longest trained (then grid order).
+/// paired replicates answers, among those the longest trained, then the one in the grid of fewest configurations (the
+/// grid made for that comparison, when a wider grid holds the same experiments), then grid order.
 let private against (costCap: float option) (gridStates: GridState list) (q: Query) =
     match hits gridStates q with
     | [] -> noRuns gridStates q
     | found ->
-        let compared = found |> List.map (fun (grid, gs, g) -> grid, compareWithBaseline costCap gs g)
-        match compared |> List.choose (fun (grid, c) -> match c with Some(Ok p) when not p.Pairs.IsEmpty -> Some(grid.Name, p) | _ -> None) with
+        let compared = found |> List.map (fun (grid, gs, g) -> grid, gs.Length, compareWithBaseline costCap gs g)
+        match compared |> List.choose (fun (grid, size, c) -> match c with Some(Ok p) when not p.Pairs.IsEmpty -> Some(grid.Name, size, p) | _ -> None) with
         | [] ->
-            let grid, c = compared.Head
+            let grid, _, c = compared.Head
             match c with
             | Some(Ok _) -> Error $"{q.Name} on {nameOf q.Task} (grid {grid.Name}): no completed run pairs with its baseline"
             | Some(Error m) -> Error $"{q.Name} on {nameOf q.Task} (grid {grid.Name}): {m}"
             | None -> Error $"{q.Name} on {nameOf q.Task} (grid {grid.Name}): a baseline itself, nothing to compare"
-        | ok -> Ok(ok |> List.maxBy (fun (_, p) -> p.Pairs.Length, epochsOf p.Baseline))
+        | ok ->
+            let name, _, p = ok |> List.maxBy (fun (_, size, p) -> p.Pairs.Length, epochsOf p.Baseline, -size)
+            Ok(name, p)
 
 /// Δ best metric of a pair: (mean, CI low, CI high, Wilcoxon p, n), cost (mean, sd).
 let private delta (p: Pair) =
@@ -197,14 +200,19 @@ let private delta (p: Pair) =
     let lo, hi = Stats.bootstrapMean d
     m, lo, hi, snd (Stats.wilcoxon d), d.Length, Stats.meanSd c
 
+/// The completed runs of two groups paired by replicate: (run of a, run of b) for every replicate both have, in
+/// replicate order.
+let private pairRuns (a: Group) (b: Group) =
+    let byReplicate (g: Group) = completed g |> List.map (fun r -> replicateOf r, r) |> Map.ofList
+    let ma, mb = byReplicate a, byReplicate b
+    [ for KeyValue(k, rb) in mb do
+          match ma.TryFind k with
+          | Some ra -> yield ra, rb
+          | None -> () ]
+
 /// Best-metric differences b − a over the replicates both groups have.
 let private pairedBest (a: Group) (b: Group) =
-    let ok (g: Group) = completed g |> List.map (fun r -> replicateOf r, bestAcc r) |> Map.ofList
-    let ma, mb = ok a, ok b
-    [ for KeyValue(k, vb) in mb do
-          match ma.TryFind k with
-          | Some va -> yield vb - va
-          | None -> () ]
+    pairRuns a b |> List.map (fun (ra, rb) -> bestAcc rb - bestAcc ra)
 
 /// Two queries on one task in one grid, paired by replicate: (grid, group of a, group of b, differences b − a), the
 /// grid with the most pairs answering (then the longest trained); or the named reason there is none.
@@ -237,6 +245,56 @@ let private describeDelta (p: Pair) =
 let private significant (p: Pair) =
     let _, lo, hi, _, _, _ = delta p
     lo > 0.0 || hi < 0.0
+
+/// The spiking network's spreads on one base rule, each against the same base rule without spread in the same grid
+/// (paired by replicate; one hidden layer of the default size), from the grid holding the most of them:
+/// (grid, [(the spread in words, measured)]), or None when no grid holds a spread and its base alone on `task`.
+let private spreadsOnBase (gridStates: GridState list) (task: DataSetName) (baseRule: SnnConfig.Rule) =
+    let onBase (spread: SnnConfig.Spread -> bool) =
+        snn (fun c -> c.Rule = baseRule && spread c.Spread && c.Run.Hidden = SnnConfig.defaults.Run.Hidden)
+    let found =
+        [ for g in gridStates do
+              match g.Groups with
+              | Ok gs ->
+                  let pick rule = select (fun e -> e.Model.Dataset = task && rule e) gs
+                  match pick (onBase ((=) SnnConfig.NoSpread)) with
+                  | alone :: _ ->
+                      let measured =
+                          [ for x in pick (onBase ((<>) SnnConfig.NoSpread)) do
+                                let config = x.Experiment |> Result.toOption |> Option.bind (Experiment.tryConfig SnnConfig.family)
+                                match config |> Option.map (fun c -> c.Spread), pairRuns alone x with
+                                | Some(SnnConfig.Spread spread), (_ :: _ as runs) -> yield Spread.label spread, Verdicts.measure (paperCapOf x) runs
+                                | _ -> () ]
+                      if not measured.IsEmpty then yield g.Name, measured
+                  | [] -> ()
+              | Error _ -> () ]
+    match found with
+    | [] -> None
+    | _ -> Some(found |> List.maxBy (fun (_, ms) -> ms.Length, ms |> List.sumBy (fun (_, m) -> m.Pairs)))
+
+/// Experiments trained in more than one grid (one experiment id, several records): how many, from how many commits
+/// their records come, and the ids whose epochs (every measured value but the time) differ between the records.
+let private retrained (gridStates: GridState list) =
+    let byId =
+        [ for g in gridStates do
+              match g.Groups with
+              | Ok gs ->
+                  for x in gs do
+                      for r in completed x do
+                          match runId r with
+                          | Some id -> yield id, r
+                          | None -> ()
+              | Error _ -> () ]
+        |> List.groupBy fst
+        |> List.filter (fun (_, rs) -> rs.Length > 1)
+    let measured (r: Record) = r.Epochs |> List.map (fun e -> { e with Seconds = 0.0 })
+    let differing =
+        [ for id, rs in byId do
+              match rs |> List.map (snd >> measured) |> List.distinct with
+              | [ _ ] -> ()
+              | _ -> yield id ]
+    let commits = byId |> List.collect (snd >> List.map (fun (_, r) -> r.GitCommit)) |> List.distinct
+    byId.Length, commits.Length, differing
 
 /// The tasks scored by cosine similarity instead of accuracy (from the task type).
 let private cosineTasks =
@@ -456,6 +514,16 @@ let build (root: string) =
             line $"| `{name}` | {records.Length} | {minutes seconds} | {wall} | {how} |"
         line $"| all | {current |> List.sumBy (fun (_, gs) -> gs |> List.sumBy (fun g -> g.Runs.Length))} | {minutes totalRun} | {minutes totalWall} (logged grids) | |"
         line ""
+        match retrained states with
+        | 0, _, _ -> ()
+        | n, commits, [] ->
+            line $"Reproducibility: {n} experiments were trained in more than one grid (one experiment id, separate runs; their"
+            line $"records come from {commits} commits); every measured value of every epoch agrees exactly between their records."
+            line ""
+        | n, _, differing ->
+            line $"Reproducibility: {n} experiments were trained in more than one grid; the records of {differing.Length} of them"
+            line $"""**differ** in some measured value: {String.Join(", ", differing)}."""
+            line ""
     for name, gs in current do
         line $"## Grid `{name}`"
         line ""
@@ -521,6 +589,28 @@ let build (root: string) =
             let few = if fewest < Verdicts.minimumPairs then $" ({fewest} pairs, fewer than {Verdicts.minimumPairs}: a first reading, not a result)" else ""
             line $"  Reading: {verdict}{few}."
         | _ -> ()
+        // the open question the paper leaves: does a spread of real strength or range change accuracy or cost?
+        let onBases =
+            [ for baseRule, words in [ SnnConfig.SbpBase, "SBP base"; SnnConfig.Symmetric, "symmetric base" ] do
+                  match spreadsOnBase states task baseRule with
+                  | Some(grid, ms) -> yield words, grid, ms
+                  | None -> () ]
+        if not onBases.IsEmpty then
+            let grids = onBases |> List.map (fun (_, g, _) -> g) |> List.distinct
+            line $"""- Spiking network, {nameOf task}: each spread against the same base rule without spread ({String.Join(", ", grids)}; paired by seed: Δ best accuracy in points, then the paper's cost reduction, each with its 95%% interval):"""
+            for words, _, ms in onBases do
+                let cells = ms |> List.map (fun (label, m) -> $"{label} {interval m.Delta}, cost {interval m.Cost}%% ({m.Pairs} pairs)")
+                line $"""  on the {words}: {String.Join("; ", cells)}."""
+            let all = [ for words, _, ms in onBases do for label, m in ms -> $"{label} on the {words}", m ]
+            let where (pick: Verdicts.Measured -> bool) = all |> List.filter (snd >> pick) |> List.map fst
+            let excludes (_, lo, hi) side = if side > 0 then lo > 0.0 else hi < 0.0
+            let says what (xs: string list) = if xs.IsEmpty then [] else [ $"""{what} {String.Join(", ", xs)}""" ]
+            let accuracy = says "raises the accuracy:" (where (fun m -> excludes m.Delta 1)) @ says "lowers the accuracy:" (where (fun m -> excludes m.Delta -1))
+            let cost = says "cuts the cost:" (where (fun m -> excludes m.Cost 1)) @ says "raises the cost:" (where (fun m -> excludes m.Cost -1))
+            let either (xs: string list) what = if xs.IsEmpty then $"no spread changes the {what} measurably" else String.Join("; ", xs)
+            let fewest = all |> List.map (fun (_, m) -> m.Pairs) |> List.min
+            let few = if fewest < Verdicts.minimumPairs then $" ({fewest} pairs, fewer than {Verdicts.minimumPairs}: a first reading, not a result)" else ""
+            line $"""  Reading (a change counts when its interval excludes zero): {either accuracy "accuracy"}; {either cost "cost"}{few}."""
     for task in [ Mnist; Fashion ] do
         let vs name rule = orMissing (against (Some 0.4) states { Name = name; Task = task; Rule = rule })
         match vs "equilibrium propagation, the authors' SBP energy" eqEnergy, vs "equilibrium propagation, SBP operator" eqOperator with

@@ -218,7 +218,7 @@ let replicateOf (r: Record) =
     r.Config |> List.tryFind (fst >> (=) "replicate") |> Option.map (snd >> show) |> Option.defaultValue (string r.Seed)
 
 /// The id of a run: its record's, else the id of the experiment it reads back as.
-let private runId (r: Record) =
+let runId (r: Record) =
     match r.Config |> List.tryFind (fst >> (=) "experimentId") with
     | Some(_, Text id) -> Some id
     | _ -> Families.read r |> Result.toOption |> Option.map Experiment.id

@@ -3,7 +3,7 @@
 //   base rule {symmetric, SBP base} × spread {none, the reference, stronger: fraction f ∈ {1, 5}, range: only the
 //   top fraction r ∈ {0.05, 0.2} of the most-modified neurons propagate}.
 // Whether a spread with real strength or range changes cost or accuracy is the open question the paper leaves.
-// 60 runs; about 4 hours on 2 cores.
+// 60 runs; about 1.5 hours on 2 cores (86 min measured, 2 at a time).
 //   dotnet fsi configs/paper-ablation.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments

@@ -294,4 +294,43 @@ let tests =
             let pairs = File.ReadAllText(Path.Combine(d.Path, "ablation", "pairs.md"))
             Expect.stringContains pairs "| sbp (sbp.fraction=5, sbp.range=reference) | 3 |" "a spread's strength in its rule's cell"
             Expect.stringContains pairs "| sbp-base | 3 |" "a rule without spread keeps its plain name"
+
+        testCase "the conclusion reads each spread against the same base rule without spread, paired by seed" <| fun () ->
+            use d = new TempDir()
+            let spreads = [ SnnConfig.NoSpread; SnnConfig.Spread Spread.reference; SnnConfig.Spread { Spread.reference with Fraction = 5f } ]
+            // f = 5 adds 2 points on either base in every replicate; the reference spread adds nothing
+            let runs =
+                [ for r in 0 .. 4 do
+                      for i, b in List.indexed [ SnnConfig.Symmetric; SnnConfig.SbpBase ] do
+                          for s in spreads ->
+                              let gain = match s with SnnConfig.Spread x when x.Fraction = 5f -> 0.02 | _ -> 0.0
+                              replicate r (SnnConfig.experiment { SnnConfig.defaults with Rule = b; Spread = s; Run.Epochs = 4 }), 0.80 + 0.01 * float i + gain + 0.001 * float r ]
+            writeGrid d.Path "ablation" runs
+            let text, _, _ = Report.build d.Path
+            let lines = text.Split('\n')
+            let after (start: string) = lines |> Array.skipWhile (fun l -> not (l.StartsWith start)) |> Array.truncate 4
+            let reading = after "- Spiking network, mnist: each spread against the same base rule without spread (ablation;"
+            Expect.equal reading.Length 4 "the reading: a header, one line per base rule, the reading"
+            Expect.stringContains reading[1] "on the SBP base: reference +0.00 [+0.00, +0.00]" "the reference spread against the SBP base alone"
+            Expect.stringContains reading[1] "f = 5 +2.00 [+2.00, +2.00]" "f = 5 against the SBP base alone, not against symmetric STDP (+3)"
+            Expect.stringContains reading[2] "on the symmetric base: reference +0.00" "and on the symmetric base"
+            Expect.stringContains reading[3] "raises the accuracy: f = 5 on the SBP base, f = 5 on the symmetric base;" "only f = 5 changes the accuracy"
+            Expect.isFalse (reading[3].Contains "fewer than 5") "5 pairs are a result"
+
+        testCase "an experiment trained in two grids is checked record against record, and the claim is read from the grid made for it" <| fun () ->
+            use d = new TempDir()
+            let wider = SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase; Run.Epochs = 4 }
+            let pairs = [ for r in 0 .. 4 do yield! [ replicate r symmetric, 0.80 + 0.001 * float r; replicate r sbp, 0.82 ] ]
+            writeGrid d.Path "a-wide" (pairs @ [ for r in 0 .. 4 -> replicate r wider, 0.81 ])
+            writeGrid d.Path "b" pairs
+            let text, _, _ = Report.build d.Path
+            Expect.stringContains text "Reproducibility: 10 experiments were trained in more than one grid" "10 experiments in both grids"
+            Expect.stringContains text "every measured value of every epoch agrees exactly" "identical records"
+            let claim = text.Split('\n') |> Array.find (fun l -> l.StartsWith "| snn | mnist | 93.67")
+            Expect.stringContains claim "| b: spiking network, SBP (reference spread) |" "equal pairs and epochs: the grid of fewest configurations answers"
+            // one record trained again gives another curve
+            let e = replicate 3 sbp
+            write (Path.Combine(d.Path, "b", Experiment.id e, "run.json")) (recordWith "b" e [ 0.2; 0.4; 0.6; 0.83 ])
+            let text2, _, _ = Report.build d.Path
+            Expect.stringContains text2 $"the records of 1 of them\n**differ** in some measured value: {Experiment.id e}." "the differing experiment named"
     ]
