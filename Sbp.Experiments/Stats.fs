@@ -104,9 +104,10 @@ let bootstrap (n: int) (statistic: int[] -> float) =
         let values = Array.init 2000 (fun _ -> statistic (Array.init n (fun _ -> rng.NextInt n))) |> Array.sort
         values[int (0.025 * 2000.0)], values[int (0.975 * 2000.0) - 1]
 
-/// A 95% percentile bootstrap interval of the mean of `xs` (seeded: the same data give the same interval).
+/// A 95% percentile bootstrap interval of the mean of `xs` (seeded, and the values sorted first: the same values
+/// give the same interval in any order).
 let bootstrapMean (xs: float list) =
-    let arr = Array.ofList xs
+    let arr = Array.ofList xs |> Array.sort
     bootstrap arr.Length (fun idx -> idx |> Array.averageBy (fun i -> arr[i]))
 
 /// Two-sided Wilcoxon signed-rank test of paired differences: zeros dropped, ties given mid-ranks; the p-value is

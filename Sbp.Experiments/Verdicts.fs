@@ -62,7 +62,9 @@ let lastQuarterFall (curve: float list) =
 
 /// Measures paired runs (baseline run, rule run) under the paper's cost cap.
 let measure (cap: float option) (runs: (Record * Record) list) =
-    let runs = Array.ofList runs
+    // in order of Δ (then seed), so that the intervals do not depend on the order the pairs come in, and the one of
+    // Δ equals Stats.bootstrapMean's on the same differences
+    let runs = runs |> List.sortBy (fun (b, r) -> best r - best b, b.Seed) |> Array.ofList
     let n = runs.Length
     let d = runs |> Array.map (fun (b, r) -> best r - best b)
     let costOf (idx: int[]) =
