@@ -6,7 +6,7 @@
 // At 200 epochs the baseline's lowest mean error still fell 0.21 points over the last 50 epochs: slower, but not
 // stopped. The two halves of SBP run beside them, as paper-ablation's core on MNIST: the SBP base rule without the
 // spread, and the reference spread on the symmetric base rule.
-// 20 runs; measured: 42 minutes wall on 2 cores with --parallel 2 for the first 10 (symmetric STDP and SBP).
+// 20 runs; measured on 2 cores with --parallel 2: 42 minutes wall for symmetric STDP and SBP, 45 for the two halves.
 //   dotnet fsi configs/paper-snn-nettalk.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
