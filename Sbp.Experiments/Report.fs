@@ -308,8 +308,11 @@ let private minutes (seconds: float) = f1 (seconds / 60.0)
 /// Whether a measured baseline had stopped improving, as a table cell: yes (with the last quarter's change), or no.
 let private plateauText (m: Verdicts.Measured) =
     if Double.IsNaN m.LastQuarterFall then "too few epochs to tell"
-    elif Verdicts.plateaued m then $"yes (lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter)"
-    else $"**no**: lowest mean error {signedPct -m.LastQuarterFall} points in the last quarter"
+    else
+        // the last quarter's lowest mean error against the lowest before it: below (a new low) or above (none)
+        let change = if m.LastQuarterFall > 0.0 then $"{f2 (100.0 * m.LastQuarterFall)} points below" else $"{f2 (-100.0 * m.LastQuarterFall)} points above"
+        let words = $"the last quarter's lowest mean error is {change} the lowest before it"
+        if Verdicts.plateaued m then $"yes ({words})" else $"**no**: {words}"
 
 /// What the log of calls says of a grid: (wall seconds, calls, commands with their commits), or why nothing.
 let private wallTime (root: string) (grid: string) =
