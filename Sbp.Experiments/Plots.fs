@@ -271,16 +271,17 @@ let private curveLabel (seriesKeys: string list) (g: Group) =
     let name = match describe seriesKeys g with "" -> valueOf "rule" g | words -> words
     $"{name} (n = {(completed g).Length})"
 
+/// The width in pixels of a legend of these texts beside a panel's data area.
+let private legendWidth (labels: string list) = legendFrame + (labels |> List.map (textWidth legendFont) |> List.fold max 0.0f)
+
 /// The width of a learning-curve panel: 640 pixels, wider when the legend would leave the data area under 330.
-let private curvesWidth (labels: string list) =
-    let legend = legendFrame + (labels |> List.map (textWidth legendFont) |> List.fold max 0.0f)
-    max panelWidth (int (ceil (120.0f + 330.0f + legend)))
+let private curvesWidth (labels: string list) = max panelWidth (int (ceil (120.0f + 330.0f + legendWidth labels)))
 
 let private curvesPanel (width: int) (title: string) (task: string) (seriesKeys: string list) (members: Group list) =
     let p = newPanel title "epoch" (metricName task)
     let labels = members |> List.filter (completed >> List.isEmpty >> not) |> List.map (curveLabel seriesKeys)
     // the title is centred over the data area: the panel less its gutter, axis and legend
-    fitTitle p title (float32 width - 120.0f - legendFrame - (labels |> List.map (textWidth legendFont) |> List.fold max 0.0f))
+    fitTitle p title (float32 width - 120.0f - legendWidth labels)
     let palette = paletteFor members.Length
     let mutable longest = 1
     let mutable any = false
@@ -365,18 +366,15 @@ let private heatPanel (title: string) (rowKey: string) (rows: string list) (colK
     for i in 0 .. n - 1 do
         for j in 0 .. m - 1 do
             let cell = cells[i, j]
-            if Double.IsFinite cell.Value then
-                let background = colormap.GetColor(Math.Clamp((cell.Value - lo) / (hi - lo), 0.0, 1.0))
+            // a cell without a value shows its text only when it says why (the baseline the others are measured against)
+            if Double.IsFinite cell.Value || cell.Text <> "" then
                 let t = p.Add.Text(cell.Text, float j, float i)
                 t.Alignment <- Alignment.MiddleCenter
                 t.LabelFontSize <- (if m > 6 then 10.0f else 12.0f)
-                t.LabelFontColor <- (if luminance background < 128.0 then Colors.White else Colors.Black)
-            elif cell.Text <> "" then
-                // a cell without a value that says why (the baseline the others are measured against)
-                let t = p.Add.Text(cell.Text, float j, float i)
-                t.Alignment <- Alignment.MiddleCenter
-                t.LabelFontSize <- (if m > 6 then 10.0f else 12.0f)
-                t.LabelFontColor <- Colors.DimGray
+                t.LabelFontColor <-
+                    if not (Double.IsFinite cell.Value) then Colors.DimGray
+                    elif luminance (colormap.GetColor(Math.Clamp((cell.Value - lo) / (hi - lo), 0.0, 1.0))) < 128.0 then Colors.White
+                    else Colors.Black
     p.Axes.Bottom.SetTicks([| for j in 0 .. m - 1 -> float j |], cols |> List.map (valueText colKey) |> Array.ofList)
     p.Axes.Left.SetTicks([| for i in 0 .. n - 1 -> float i |], rows |> List.map (valueText rowKey) |> Array.ofList)
     p.Axes.SetLimits(-0.5, float m - 0.5, -0.5, float n - 0.5)

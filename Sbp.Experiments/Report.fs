@@ -296,6 +296,12 @@ let private retrained (gridStates: GridState list) =
     let commits = byId |> List.collect (snd >> List.map (fun (_, r) -> r.GitCommit)) |> List.distinct
     byId.Length, commits.Length, differing
 
+/// What a reading resting on these numbers of pairs must add: nothing from the minimum up, else that it is a first
+/// reading.
+let private fewPairs (pairs: int list) =
+    let fewest = List.min pairs
+    if fewest < Verdicts.minimumPairs then $" ({fewest} pairs, fewer than {Verdicts.minimumPairs}: a first reading, not a result)" else ""
+
 /// The tasks scored by cosine similarity instead of accuracy (from the task type).
 let private cosineTasks =
     Reflection.FSharpType.GetUnionCases typeof<DataSetName>
@@ -594,9 +600,7 @@ let build (root: string) =
                 | false, true -> "the gain comes from the reference spread, not from the base rule"
                 | true, true -> "both the base rule and the reference spread move the accuracy measurably"
                 | false, false -> "neither the base rule nor the reference spread alone moves the accuracy measurably at this number of seeds"
-            let fewest = [ f; b; s ] |> List.map (fun p -> p.Pairs.Length) |> List.min
-            let few = if fewest < Verdicts.minimumPairs then $" ({fewest} pairs, fewer than {Verdicts.minimumPairs}: a first reading, not a result)" else ""
-            line $"  Reading: {verdict}{few}."
+            line $"""  Reading: {verdict}{fewPairs ([ f; b; s ] |> List.map (fun p -> p.Pairs.Length))}."""
         | _ -> ()
         // the open question the paper leaves: does a spread of real strength or range change accuracy or cost?
         let onBases =
@@ -621,9 +625,7 @@ let build (root: string) =
             let costWords =
                 if cost.IsEmpty then $"no cost interval excludes zero (the widest spans {f1 (100.0 * widest)} points: unresolved rather than shown equal)"
                 else String.Join("; ", cost)
-            let fewest = all |> List.map (fun (_, m) -> m.Pairs) |> List.min
-            let few = if fewest < Verdicts.minimumPairs then $" ({fewest} pairs, fewer than {Verdicts.minimumPairs}: a first reading, not a result)" else ""
-            line $"""  Reading (a change counts when its interval excludes zero): {either accuracy "accuracy"}; {costWords}{few}."""
+            line $"""  Reading (a change counts when its interval excludes zero): {either accuracy "accuracy"}; {costWords}{fewPairs (all |> List.map (fun (_, m) -> m.Pairs))}."""
     for task in [ Mnist; Fashion ] do
         let vs name rule = orMissing (against (Some 0.4) states { Name = name; Task = task; Rule = rule })
         match vs "equilibrium propagation, the authors' SBP energy" eqEnergy, vs "equilibrium propagation, SBP operator" eqOperator with
