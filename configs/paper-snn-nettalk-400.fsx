@@ -3,7 +3,7 @@
 // improving", so the claim's comparison — symmetric STDP against SBP (SBP base rule with the reference spread),
 // 189-500-26, batch 1, reference hyperparameters, 5 paired replicates — runs twice as long here. The report takes
 // the grid with the most pairs, then the longest trained.
-// 10 runs; about 16 minutes per replicate pair on 2 cores with --parallel 2 (80 minutes in all).
+// 10 runs; about 17 minutes per replicate pair on 2 cores with --parallel 2 (85 minutes wall in all, measured).
 //   dotnet fsi configs/paper-snn-nettalk-400.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
