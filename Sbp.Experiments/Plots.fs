@@ -563,14 +563,31 @@ type PaperRow =
       Pairs: int }
 
 /// The paper's figures beside ours, one row per model and task: Δ best test metric (points) and the paper's cost
-/// reduction (%), the paper's value as an open diamond and ours as a dot with its 95% interval.
-let paperVsOurs (path: string) (rows: PaperRow list) =
+/// reduction (%), the paper's value as an open diamond and ours as a dot with its 95% interval. The report's
+/// criterion is drawn with them: a grey bar at half the paper's value (the gain and cost claims ask our interval to
+/// reach it) and, for accuracy, a dotted line at −0.5 points (the loss that still counts as accuracy kept). Both
+/// panels' data areas start at one x, so that a row reads across.
+let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
     if rows.IsEmpty then None
     else
         let n = rows.Length
-        let panel (title: string) (unit: string) (paper: PaperRow -> float) (ours: PaperRow -> float * float * float) =
+        let ys = [| for i in 0 .. n - 1 -> float (n - 1 - i) |]
+        let labelsOf (ours: PaperRow -> float * float * float) =
+            [| for r in rows ->
+                   let m, lo, hi = ours r
+                   let spread = if r.Pairs > 1 then $" [{signedText (100.0 * lo)}, {signedText (100.0 * hi)}]" else ""
+                   $"{r.Label}: {signedText (100.0 * m)}{spread}, n = {r.Pairs}" |]
+        let accuracyLabels, costLabels = labelsOf (fun r -> r.Delta), labelsOf (fun r -> r.Cost)
+        // the tick labels' width in both panels, so that their data areas line up
+        let labelRoom = Array.append accuracyLabels costLabels |> Array.map (textWidth 12.0f) |> Array.max
+        let halfText, keptText = "half the paper's (to reach)", $"{signedText (-100.0 * accuracyKept)} points: accuracy kept"
+        let panel (title: string) (unit: string) (paper: PaperRow -> float) (ours: PaperRow -> float * float * float) (labels: string[]) (kept: float option) =
             let p = newPanel title unit ""
-            let ys = [| for i in 0 .. n - 1 -> float (n - 1 - i) |]
+            let half = p.Add.ScatterPoints([| for r in rows -> 50.0 * paper r |], ys, Colors.Gray)
+            half.MarkerShape <- MarkerShape.VerticalBar
+            half.MarkerSize <- 22.0f
+            half.MarkerLineWidth <- 2.5f
+            half.LegendText <- halfText
             let theirs = p.Add.ScatterPoints([| for r in rows -> 100.0 * paper r |], ys, Colors.Black)
             theirs.MarkerShape <- MarkerShape.OpenDiamond
             theirs.MarkerSize <- 13.0f
@@ -588,18 +605,26 @@ let paperVsOurs (path: string) (rows: PaperRow list) =
             let zero = p.Add.VerticalLine(0.0)
             zero.Color <- Colors.Gray
             zero.LinePattern <- LinePattern.Dashed
-            let labels =
-                [| for r in rows ->
-                       let m, lo, hi = ours r
-                       let spread = if r.Pairs > 1 then $" [{signedText (100.0 * lo)}, {signedText (100.0 * hi)}]" else ""
-                       $"{r.Label}: {signedText (100.0 * m)}{spread}, n = {r.Pairs}" |]
+            match kept with
+            | Some x ->
+                let line = p.Add.VerticalLine(x)
+                line.Color <- Colors.Black
+                line.LinePattern <- LinePattern.Dotted
+                line.LegendText <- keptText
+            | None -> ()
             p.Axes.Left.SetTicks(ys, labels)
+            p.Axes.Left.MinimumSize <- labelRoom + 16.0f
             p.Axes.SetLimitsY(-0.7, float n - 0.3)
             legendOutside p
-        Some(
-            composeSized (1150, n * 46 + 190) path "The paper's figures beside ours (paired replicates; open diamond: the paper)" 1
-                [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)
-                  panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) ])
+        let panels =
+            [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)
+                  accuracyLabels (Some(-100.0 * accuracyKept))
+              panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) costLabels None ]
+        // the narrower legend padded on its right to the wider one's width, so that the data areas also end at one x
+        let widths = panels |> List.map (fun p -> use image = p.Plot.GetLegendImage() in float32 image.Width)
+        for p, w in List.zip panels widths do
+            p.LegendPanel |> Option.iter (fun lp -> lp.Padding <- PixelPadding(lp.Padding.Left, lp.Padding.Right + List.max widths - w, lp.Padding.Bottom, lp.Padding.Top))
+        Some(composeSized (1300, n * 46 + 190) path "The paper's figures beside ours (paired replicates; open diamond: the paper)" 1 panels)
 
 // ---- sweeps --------------------------------------------------------------------------------------------------
 

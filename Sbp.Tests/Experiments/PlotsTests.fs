@@ -112,6 +112,25 @@ let tests =
             for f in pairFigures @ accuracy @ forest @ sweeps @ [ w; r ] do checkLayout f
             Expect.equal (Plots.connectionName 0 2, Plots.connectionName 1 2, Plots.connectionName 1 3) ("input → hidden 1", "hidden 1 → output", "hidden 1 → hidden 2") "connection names"
 
+        testCase "the paper-vs-ours figure: both panels' data areas line up, whatever their labels' widths" <| fun () ->
+            use d = new TempDir()
+            let row label pairs (delta: float) (cost: float) : Plots.PaperRow =
+                { Label = label; PaperDelta = 0.015; PaperCost = 0.55; Delta = delta, delta - 0.003, delta + 0.003
+                  Cost = cost, cost - 0.6, cost + 0.2; Pairs = pairs }
+            // cost labels much wider than the accuracy ones, and one row of a single pair (no interval)
+            let rows = [ row "spiking network, MNIST" 5 0.02 0.9375; row "equilibrium propagation, NETtalk" 1 -0.001 -1.1579 ]
+            match Plots.paperVsOurs (Path.Combine(d.Path, "paper-vs-ours.png")) 0.005 rows with
+            | Some f ->
+                checkLayout f
+                match f.Panels with
+                | [ accuracy; cost ] ->
+                    // within a pixel: the layout places legends at fractional widths
+                    Expect.isLessThan (abs (accuracy.Data.Left - cost.Data.Left)) 1.0f "the data areas start at one x"
+                    Expect.isLessThan (abs (accuracy.Data.Right - cost.Data.Right)) 1.0f "and end at one x"
+                | ps -> failtestf "two panels expected, got %d" ps.Length
+            | None -> failtest "a figure for two rows"
+            Expect.isNone (Plots.paperVsOurs (Path.Combine(d.Path, "none.png")) 0.005 []) "no rows, no figure"
+
         testCase "a regenerated grid folder holds figures named for what they show" <| fun () ->
             use d = new TempDir()
             for r in records () do
