@@ -693,20 +693,27 @@ let build (root: string) =
             let deeperAbove = [ 2; 3 ] |> List.filter above
             let deeperBelow = others |> List.filter (fun (d, _, _, hi, n) -> d > 1 && n >= 2 && hi < 0.0) |> List.map (fun (d, _, _, _, _) -> d)
             let allRuns = [ for d in 0 .. 3 do match at d with Some g -> yield! bestAccs g | None -> () ]
-            let depths (ds: int list) = String.Join(" and ", ds)
+            // "Depth 2 lies" or "Depths 2 and 3 lie": the subject and its verb's ending
+            let depths (ds: int list) = (if ds.Length = 1 then "Depth " else "Depths ") + String.Join(" and ", ds), (if ds.Length = 1 then "s" else "")
             // depth 0 above depth 1, or with a mean within the report's 0.5-point margin of a deeper depth found above it
             let asHigh =
                 let lowestAbove = others |> List.filter (fun (d, _, _, _, _) -> List.contains d deeperAbove) |> List.map (fun (_, m, _, _, _) -> m)
                 others |> List.tryFind (fun (d, m, lo, _, _) -> d = 0 && (lo > 0.0 || (not lowestAbove.IsEmpty && m >= List.min lowestAbove - Verdicts.margin)))
             let verdict =
+                // 0.2: twice chance on the 10-class image tasks, where a network that passes no spikes sits
                 if not allRuns.IsEmpty && List.max allRuns < 0.2 then
                     $"No run learns (the best accuracy of any run is {pct (List.max allRuns)}%%): no verdict on depth."
                 elif others |> List.forall (fun (_, _, _, _, n) -> n < 2) then "One seed only: no verdict on depth."
                 elif not deeperAbove.IsEmpty && asHigh.IsSome then
                     let _, m0, lo0, hi0, _ = asHigh.Value
-                    $"Depth {depths deeperAbove} lies above depth 1, but depth 0 (no backward spread) reaches as high ({signedPct m0} [{signedPct lo0}, {signedPct hi0}] over depth 1): depth 1 is the low one, not a gain of depth."
-                elif not deeperAbove.IsEmpty then $"Depth {depths deeperAbove} helps here (its interval lies above zero)."
-                elif not deeperBelow.IsEmpty then $"Depth {depths deeperBelow} lowers the accuracy here (its interval lies below zero)."
+                    let who, s = depths deeperAbove
+                    $"{who} lie{s} above depth 1, but depth 0 (no backward spread) reaches as high ({signedPct m0} [{signedPct lo0}, {signedPct hi0}] over depth 1): depth 1 is the low one, not a gain of depth."
+                elif not deeperAbove.IsEmpty then
+                    let who, s = depths deeperAbove
+                    $"{who} help{s} here (the interval lies above zero)."
+                elif not deeperBelow.IsEmpty then
+                    let who, s = depths deeperBelow
+                    $"{who} lower{s} the accuracy here (the interval lies below zero)."
                 else "No depth above 1 changes the accuracy measurably."
             line $"""- {layers}-layer spiking network, {nameOf e1.Model.Dataset} ({grid}, {epochsOf one} epochs): {String.Join("; ", accs)}. {String.Join("; ", shown)}. {verdict}"""
         | Error _ -> ()

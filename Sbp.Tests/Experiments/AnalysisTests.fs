@@ -318,6 +318,53 @@ let tests =
             Expect.stringContains reading[3] "raises the accuracy: f = 5 on the SBP base, f = 5 on the symmetric base;" "only f = 5 changes the accuracy"
             Expect.isFalse (reading[3].Contains "fewer than 5") "5 pairs are a result"
 
+        testCase "SBP depth in a deep network: read against depth 1 and against depth 0, and no verdict where no run learns" <| fun () ->
+            use d = new TempDir()
+            let at (hidden: int list) depth = SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread { Spread.reference with Depth = depth }; Run.Hidden = hidden; Run.Epochs = 4 }
+            // 2 hidden layers: depths 2 and 3 add 2 points; 3 hidden layers: depth 1 is 3 points below the rest;
+            // 4 hidden layers: every run at chance
+            let top hidden depth r =
+                match List.length hidden, depth with
+                | 2, (2 | 3) -> 0.82 + 0.001 * float r
+                | 2, _ -> 0.80 + 0.001 * float r
+                | 3, 1 -> 0.65 + 0.002 * float r
+                | 3, _ -> 0.68 + 0.001 * float r
+                | _ -> 0.1065
+            writeGrid d.Path "depth"
+                [ for hidden in [ [ 20; 20 ]; [ 20; 20; 20 ]; [ 20; 20; 20; 20 ] ] do
+                      for depth in 0 .. 3 do
+                          for r in 0 .. 4 -> replicate r (at hidden depth), top hidden depth r ]
+            let text, _, _ = Report.build d.Path
+            let lineOf (layers: int) = text.Split('\n') |> Array.find (fun l -> l.StartsWith $"- {layers}-layer spiking network")
+            Expect.stringContains (lineOf 4) "(depth, 4 epochs)" "the grid and its epochs"
+            Expect.stringContains (lineOf 4) "depth 0 vs 1: +0.00" "depth 0 against depth 1 too"
+            Expect.stringContains (lineOf 4) "Depths 2 and 3 help here" "a gain of depth, depth 0 no higher than depth 1"
+            Expect.stringContains (lineOf 5) "Depths 2 and 3 lie above depth 1, but depth 0 (no backward spread) reaches as high" "depth 1 the low one"
+            Expect.stringContains (lineOf 6) "No run learns (the best accuracy of any run is 10.65%): no verdict on depth." "chance everywhere"
+
+        testCase "SBP's two halves are read beside the full rule of their own grid; a longer-trained source of the claim is named" <| fun () ->
+            use d = new TempDir()
+            let baseOnly = SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase; Run.Epochs = 4 }
+            let spreadOnly = SnnConfig.experiment { SnnConfig.defaults with Spread = SnnConfig.Spread Spread.reference; Run.Epochs = 4 }
+            writeGrid d.Path "halves"
+                [ for r in 0 .. 4 do
+                      yield! [ replicate r symmetric, 0.80 + 0.001 * float r; replicate r sbp, 0.80 + 0.001 * float r
+                               replicate r baseOnly, 0.80 + 0.001 * float r; replicate r spreadOnly, 0.80 + 0.001 * float r ] ]
+            // the same comparison trained for 8 epochs, SBP 1 point ahead: the claim's source (longest trained)
+            let longer (e: Experiment) = match tryConfig SnnConfig.family e with Some c -> SnnConfig.experiment { c with Run.Epochs = 8 } | None -> e
+            for r in 0 .. 4 do
+                for e, top in [ longer symmetric, 0.80 + 0.001 * float r; longer sbp, 0.81 + 0.001 * float r ] do
+                    let e = replicate r e
+                    write (Path.Combine(d.Path, "long", Experiment.id e, "run.json")) (recordWith "long" e [ for i in 1 .. 8 -> top * float i / 8.0 ])
+            let text, _, _ = Report.build d.Path
+            let lines = text.Split('\n')
+            let i = lines |> Array.findIndex (fun l -> l.StartsWith "- Spiking network, mnist: the reference SBP run")
+            Expect.stringContains lines[i] "+0.00 points" "the full rule read from the grid of the halves"
+            Expect.stringContains lines[i] "halves, 4 epochs)" "named with its grid and epochs"
+            Expect.stringContains lines[i + 1] "halves, 4 epochs)" "the halves too"
+            Expect.stringContains lines[i + 3] "The claim's source, where the full rule ran alone: +1.00 points" "the claim's own source follows"
+            Expect.stringContains lines[i + 3] "long, 8 epochs)" "with its grid and epochs"
+
         testCase "an experiment trained in two grids is checked record against record, and the claim is read from the grid made for it" <| fun () ->
             use d = new TempDir()
             let wider = SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase; Run.Epochs = 4 }
