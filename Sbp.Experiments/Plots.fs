@@ -564,8 +564,9 @@ type PaperRow =
 
 /// The paper's figures beside ours, one row per model and task: Δ best test metric (points) and the paper's cost
 /// reduction (%), the paper's value as an open diamond and ours as a dot with its 95% interval. The report's
-/// criterion is drawn with them: a grey bar at half the paper's value (the gain and cost claims ask our interval to
-/// reach it) and, for accuracy, a dotted line at −0.5 points (the loss that still counts as accuracy kept). Both
+/// criterion is drawn with them: a grey bar at half the paper's value (a gain claim asks our interval's upper end to
+/// reach it, a cost claim our estimate) and, for accuracy, a dotted line at −0.5 points (the loss that still counts
+/// as accuracy kept). Both
 /// panels' data areas start at one x, so that a row reads across.
 let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
     if rows.IsEmpty then None
@@ -580,8 +581,8 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
         let accuracyLabels, costLabels = labelsOf (fun r -> r.Delta), labelsOf (fun r -> r.Cost)
         // the tick labels' width in both panels, so that their data areas line up
         let labelRoom = Array.append accuracyLabels costLabels |> Array.map (textWidth 12.0f) |> Array.max
-        let halfText, keptText = "half the paper's (to reach)", $"{signedText (-100.0 * accuracyKept)} points: accuracy kept"
-        let panel (title: string) (unit: string) (paper: PaperRow -> float) (ours: PaperRow -> float * float * float) (labels: string[]) (kept: float option) =
+        let keptText = $"{signedText (-100.0 * accuracyKept)} points: the no-loss margin"
+        let panel (title: string) (unit: string) (paper: PaperRow -> float) (ours: PaperRow -> float * float * float) (labels: string[]) (halfText: string) (kept: float option) =
             let p = newPanel title unit ""
             let half = p.Add.ScatterPoints([| for r in rows -> 50.0 * paper r |], ys, Colors.Gray)
             half.MarkerShape <- MarkerShape.VerticalBar
@@ -618,8 +619,9 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
             legendOutside p
         let panels =
             [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)
-                  accuracyLabels (Some(-100.0 * accuracyKept))
-              panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) costLabels None ]
+                  accuracyLabels "half the paper's (our interval to reach it)" (Some(-100.0 * accuracyKept))
+              panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) costLabels
+                  "half the paper's (our estimate to reach it)" None ]
         // the narrower legend padded on its right to the wider one's width, so that the data areas also end at one x
         let widths = panels |> List.map (fun p -> use image = p.Plot.GetLegendImage() in float32 image.Width)
         for p, w in List.zip panels widths do

@@ -362,8 +362,10 @@ let tests =
             Expect.stringContains lines[i] "+0.00 points" "the full rule read from the grid of the halves"
             Expect.stringContains lines[i] "halves, 4 epochs)" "named with its grid and epochs"
             Expect.stringContains lines[i + 1] "halves, 4 epochs)" "the halves too"
-            Expect.stringContains lines[i + 3] "The claim's source, where the full rule ran alone: +1.00 points" "the claim's own source follows"
+            Expect.stringContains lines[i + 3] "The grid the claim is read from (the full rule against symmetric STDP only): +1.00 points" "the claim's own source follows"
             Expect.stringContains lines[i + 3] "long, 8 epochs)" "with its grid and epochs"
+            // the verdict reads the longer-trained grid; the conclusion names the other one with its reading
+            Expect.stringContains text "snn mnist: halves (4 epochs, 5 pairs) +0.00 [+0.00, +0.00]" "the grid the verdict did not read"
 
         testCase "an experiment trained in two grids is checked record against record, and the claim is read from the grid made for it" <| fun () ->
             use d = new TempDir()
