@@ -425,6 +425,7 @@ let build (root: string) =
     let verdictRows = ResizeArray<string>()
     // (model, task, gain verdict, cost verdict, our mean Δ beside the paper's, in words)
     let verdicts = ResizeArray<string * DataSetName * Verdicts.Verdict * Verdicts.Verdict * string>()
+    let ceilings = ResizeArray<string>()
     for claim, found in measured do
         let (a, sa), (b, sb') = claim.Without, claim.With
         let task = claim.Query.Task
@@ -440,6 +441,11 @@ let build (root: string) =
             let costVerdict = Verdicts.cost (claim.CostReduction / 100.0) m
             let plateau = plateauText m
             let caveat = if Verdicts.plateaued m then "" else "; the baseline was still improving"
+            // the rule's mean curve at every level by its first epoch: the reduction is 1 − 1/(the baseline's mean
+            // epochs), as large as whole epochs let the metric measure
+            let errors (r: Record) = r.Epochs |> List.map (fun e -> e.TestError)
+            let ea, eb, _ = Stats.paperCostOfMeans cap [ for x, _ in p.Runs -> errors x ] [ for _, y in p.Runs -> errors y ]
+            if eb <= 1.0 then ceilings.Add $"{claim.Model} {nameOf task} (SBP's mean curve reaches every level at its first epoch, the baseline's after {f1 ea} epochs on average)"
             verdictRows.Add $"| {claim.Model} | {nameOf task} | {m.Pairs} | {m.Epochs} | {plateau} | {signedPct ((b - a) / 100.0)} | {interval m.Delta} | {Verdicts.describeGain gainVerdict dlo} | {f1 claim.CostReduction}%% | {interval m.Cost}%% | {Verdicts.text costVerdict}{caveat} |"
             verdicts.Add($"{claim.Model}", task, gainVerdict, costVerdict, $"ours {signedPct dm} against the paper's {signedPct ((b - a) / 100.0)} points")
             rows.Add
@@ -599,6 +605,9 @@ let build (root: string) =
     line $"  not reproduced: {listed (named costs ((=) Verdicts.NotReproduced))};"
     line $"  inconclusive: {listed (named costs inconclusive)};"
     line $"  not measured: {listed notMeasured}."
+    if ceilings.Count > 0 then
+        line $"""  At the metric's ceiling: {String.Join("; ", ceilings)}: the reduction measures no more than that SBP is ahead"""
+        line "  from the first epoch; a finer time axis (batches, not epochs) would be needed to size it."
     let gains (pick: Verdicts.Verdict -> bool) = listed [ for model, task, g, _, sizes in costs do if pick g then yield $"{model} {nameOf task} ({sizes})" ]
     line "- Its accuracy gains (the gain claims; a gain counts as reproduced when its interval lies above zero and its upper"
     line "  end reaches half the paper's, so a mean below half the paper's can pass):"

@@ -318,6 +318,20 @@ let tests =
             Expect.stringContains reading[3] "raises the accuracy: f = 5 on the SBP base, f = 5 on the symmetric base;" "only f = 5 changes the accuracy"
             Expect.isFalse (reading[3].Contains "fewer than 5") "5 pairs are a result"
 
+        testCase "a cost reduction at the metric's ceiling (SBP at every level from its first epoch) is said to be one" <| fun () ->
+            use d = new TempDir()
+            let put (e: Experiment) (curve: float list) = write (Path.Combine(d.Path, "g", Experiment.id e, "run.json")) (recordWith "g" e curve)
+            for r in 0 .. 4 do
+                put (replicate r symmetric) [ 0.5; 0.6; 0.7; 0.8 + 0.001 * float r ]
+                put (replicate r sbp) [ 0.85; 0.85; 0.85; 0.85 + 0.001 * float r ]
+            let text, _, _ = Report.build d.Path
+            Expect.stringContains text "At the metric's ceiling: snn mnist (SBP's mean curve reaches every level at its first epoch" "named"
+            // SBP only a little ahead, reaching the levels as the baseline does: no ceiling
+            use d2 = new TempDir()
+            writeGrid d2.Path "g" [ for r in 0 .. 4 do yield! [ replicate r symmetric, 0.80 + 0.001 * float r; replicate r sbp, 0.82 ] ]
+            let text2, _, _ = Report.build d2.Path
+            Expect.isFalse (text2.Contains "At the metric's ceiling") "no ceiling where SBP climbs as the baseline does"
+
         testCase "SBP depth in a deep network: read against depth 1 and against depth 0, and no verdict where no run learns" <| fun () ->
             use d = new TempDir()
             let at (hidden: int list) depth = SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread { Spread.reference with Depth = depth }; Run.Hidden = hidden; Run.Epochs = 4 }
