@@ -110,6 +110,7 @@ let private describe (keys: string list) (g: Group) =
 let signedText (x: float) =
     if Double.IsNaN x then ""
     elif x = 0.0 then "0"
+    elif abs x < 0.0005 then (if x > 0.0 then "+0.000" else "-0.000")
     elif abs x < 0.01 then x.ToString("+0.0##;-0.0##", inv)
     else x.ToString("+0.00;-0.00", inv)
 

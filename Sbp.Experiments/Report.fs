@@ -245,7 +245,11 @@ let private versus (gridStates: GridState list) (a: Query) (b: Query) =
         | _ -> Error $"{b.Name} against {a.Name} on {nameOf b.Task}: no grid holds paired runs of both"
     | ok -> Ok(ok |> List.maxBy (fun (_, ga, _, d) -> d.Length, epochsOf ga))
 
-let private signedPct (x: float) = (100.0 * x).ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
+/// A fraction in signed percentage points, two decimals; a value that rounds to zero reads "+0.00" (formatting the
+/// unrounded value would give "-+0.00").
+let private signedPct (x: float) =
+    let v = Math.Round(100.0 * x, 2)
+    (if v = 0.0 then 0.0 else v).ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
 
 let private interval (m: float, lo: float, hi: float) = $"{signedPct m} [{signedPct lo}, {signedPct hi}]"
 
@@ -262,7 +266,8 @@ let private significant (p: Pair) =
     lo > 0.0 || hi < 0.0
 
 /// The spiking network's spreads on one base rule, each against the same base rule without spread in the same grid
-/// (paired by replicate; one hidden layer of the default size), from the grid holding the most of them:
+/// (paired by replicate; one hidden layer of the default size), from the grid holding the most of them (then the most
+/// pairs, then the longest trained):
 /// (grid, [(the spread in words, measured)]), or None when no grid holds a spread and its base alone on `task`.
 let private spreadsOnBase (gridStates: GridState list) (task: DataSetName) (baseRule: SnnConfig.Rule) =
     let onBase (spread: SnnConfig.Spread -> bool) =
@@ -285,7 +290,8 @@ let private spreadsOnBase (gridStates: GridState list) (task: DataSetName) (base
               | Error _ -> () ]
     match found with
     | [] -> None
-    | _ -> Some(found |> List.maxBy (fun (_, ms) -> ms.Length, ms |> List.sumBy (fun (_, m) -> m.Pairs)))
+    // the most spreads, then the most pairs, then the longest trained
+    | _ -> Some(found |> List.maxBy (fun (_, ms) -> ms.Length, ms |> List.sumBy (fun (_, m) -> m.Pairs), ms |> List.map (fun (_, m) -> m.Epochs) |> List.min))
 
 /// Experiments trained in more than one grid (one experiment id, several records): how many, from how many commits
 /// their records come, and the ids whose epochs (every measured value but the time) differ between the records.
@@ -547,7 +553,7 @@ let build (root: string) =
                 | Ok(Some(w, calls, commands)) ->
                     totalWall <- totalWall + w
                     minutes w, $"""{calls} call(s): {String.Join("; ", commands)}"""
-                | Ok None -> "not logged", "records written before the runner kept a log of calls"
+                | Ok None -> "not logged", "no log of calls: records of single `sbp train` runs (see the grid's README), or written before the runner kept one"
                 | Error m -> "unreadable", m
             line $"| `{name}` | {records.Length} | {minutes seconds} | {wall} | {how} |"
         line $"| all | {current |> List.sumBy (fun (_, gs) -> gs |> List.sumBy (fun g -> g.Runs.Length))} | {minutes totalRun} | {minutes totalWall} (logged grids) | |"
@@ -619,9 +625,12 @@ let build (root: string) =
         [ for claim, found in measured do
               match found with
               | Some(chosen, p) ->
+                  // one answer per other grid (its most pairs, then longest trained); single runs are left out
                   let others =
                       everySource None states claim.Query
-                      |> List.filter (fun (grid, o) -> grid <> chosen || epochsOf o.Baseline <> epochsOf p.Baseline)
+                      |> List.filter (fun (grid, o) -> (grid <> chosen || epochsOf o.Baseline <> epochsOf p.Baseline) && o.Pairs.Length >= 2)
+                      |> List.groupBy fst
+                      |> List.map (fun (_, xs) -> xs |> List.maxBy (fun (_, o) -> o.Pairs.Length, epochsOf o.Baseline))
                   if not others.IsEmpty then
                       let read (grid: string, o: Pair) =
                           let m, lo, hi, _, n, _ = delta o
@@ -629,8 +638,8 @@ let build (root: string) =
                       yield $"""{claim.Model} {nameOf claim.Query.Task}: {String.Join("; ", others |> List.map read)}"""
               | None -> () ]
     if not elsewhere.IsEmpty then
-        line "- The same comparisons in the other grids that hold them (Δ points, 95% interval; the verdicts above read the"
-        line $"""  source the table names): {String.Join(". ", elsewhere)}."""
+        line "- The same comparisons in the other grids that hold them with at least 2 pairs (Δ points, 95% interval; the"
+        line $"""  verdicts above read the source the table names): {String.Join(". ", elsewhere)}."""
     for c, v in smlpVerdicts do
         line $"- Spiking MLP, {nameOf c.Task}: {c.Claim} — {v}."
     for task in [ Mnist; Nettalk ] do

@@ -282,6 +282,7 @@ let private signedPoints (x: float) =
     let p = 100.0 * x
     // an exact zero reads "0"; a small difference keeps its digits instead of showing as an ambiguous +0.00
     if p = 0.0 then "0"
+    elif abs p < 0.00005 then (if p > 0.0 then "+0.0000" else "-0.0000")
     elif abs p < 0.01 then p.ToString("+0.0###;-0.0###", CultureInfo.InvariantCulture)
     else p.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)
 

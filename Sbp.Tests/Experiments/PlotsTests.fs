@@ -146,6 +146,7 @@ let tests =
             Expect.equal (Plots.signedText 0.0) "0" "an exact zero"
             Expect.equal (Plots.signedText 0.004) "+0.004" "a small gain keeps its digits"
             Expect.equal (Plots.signedText -1.234) "-1.23" "two decimals otherwise"
+            Expect.equal (Plots.signedText -0.0001) "-0.000" "a tiny negative value keeps its sign, never '-+0'"
 
         testCase "the grid display: labels tell experiments apart, lines fit the terminal, plain lines per event" <| fun () ->
             let labels =
