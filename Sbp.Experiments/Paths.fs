@@ -39,3 +39,18 @@ let nettalkDir (option: string option) =
 
 /// The DVS128 Gesture folder, which only a user can supply: the given option, else $SBP_DVS_DIR.
 let dvsDir (option: string option) = option |> Option.orElse (envOr "SBP_DVS_DIR")
+
+/// The folder under results/ that single `sbp train` runs write to by default (ignored by git).
+let trainFolder = "train"
+
+/// The grid the main job (`sbp reproduce`) writes for a data set, given by name when it is not standard MNIST
+/// (ignored by git: `reproduce`, `reproduce-<data set>`).
+let reproduceGrid (dataset: string option) =
+    match dataset with
+    | None -> "reproduce"
+    | Some name -> $"reproduce-{name}"
+
+/// Whether a folder under results/ holds local output of the commands above rather than committed grids: the report,
+/// written from the committed records, never reads it.
+let isLocalOutput (folder: string) =
+    folder = trainFolder || folder = reproduceGrid None || folder.StartsWith(reproduceGrid None + "-", StringComparison.Ordinal)

@@ -126,7 +126,7 @@ let private train (a: ParseResults<TrainArgs>) =
     let out =
         a.TryGetResult TrainArgs.Out
         |> Option.defaultWith (fun () ->
-            Path.Combine(resultsRoot (a.TryGetResult TrainArgs.Results), "train", $"""{(Experiment.label e).Replace(' ', '-')}-{eid}"""))
+            Path.Combine(resultsRoot (a.TryGetResult TrainArgs.Results), Paths.trainFolder, $"""{(Experiment.label e).Replace(' ', '-')}-{eid}"""))
     let path = Path.Combine(out, "run.json")
     // refuse an output that cannot hold a record before training, not after
     if File.Exists out then invalidArg "out" $"{out} is a file; the run's folder must be a folder"
@@ -207,7 +207,7 @@ let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
     |> Grid.ofSnn
     |> Grid.seeds seeds
     // one grid per data set, so that runs on another data set never join the standard MNIST tables
-    |> Grid.create (match dataset with DataSets.Mnist -> "reproduce" | d -> $"reproduce-{DataSets.nameOf d}")
+    |> Grid.create (Paths.reproduceGrid (match dataset with DataSets.Mnist -> None | d -> Some(DataSets.nameOf d)))
 
 let private reproduce (a: ParseResults<ReproduceArgs>) =
     let dataset = a.GetResult(ReproduceArgs.Dataset, DataSets.Mnist)

@@ -318,6 +318,17 @@ let tests =
             Expect.stringContains reading[3] "raises the accuracy: f = 5 on the SBP base, f = 5 on the symmetric base;" "only f = 5 changes the accuracy"
             Expect.isFalse (reading[3].Contains "fewer than 5") "5 pairs are a result"
 
+        testCase "the report never reads the local output of sbp train and sbp reproduce" <| fun () ->
+            use d = new TempDir()
+            let pairs = [ for r in 0 .. 4 do yield! [ replicate r symmetric, 0.80 + 0.001 * float r; replicate r sbp, 0.82 ] ]
+            writeGrid d.Path "committed" pairs
+            let text, _, _ = Report.build d.Path
+            for local in [ Paths.trainFolder; Paths.reproduceGrid None; Paths.reproduceGrid (Some "nettalk") ] do
+                writeGrid d.Path local pairs
+            let again, _, _ = Report.build d.Path
+            Expect.equal again text "the same report with the local output beside the committed grids"
+            Expect.isTrue (Paths.isLocalOutput "reproduce-fashion" && not (Paths.isLocalOutput "reproducibility")) "named by the folders the commands write"
+
         testCase "a cost reduction at the metric's ceiling (SBP at every level from its first epoch) is said to be one" <| fun () ->
             use d = new TempDir()
             let put (e: Experiment) (curve: float list) = write (Path.Combine(d.Path, "g", Experiment.id e, "run.json")) (recordWith "g" e curve)
