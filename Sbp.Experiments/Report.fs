@@ -173,16 +173,18 @@ let private noRuns (gridStates: GridState list) (q: Query) =
 /// The fewest epochs a completed run of the group trained (0 for none).
 let private epochsOf (g: Group) = match completed g with [] -> 0 | runs -> runs |> List.map (fun r -> r.Epochs.Length) |> List.min
 
+/// Each group a query selects, compared with its baseline in its grid: (grid, the grid's number of configurations,
+/// the comparison).
+let private compareEach (costCap: float option) (found: (GridState * Group list * Group) list) =
+    found |> List.map (fun (grid, gs, g) -> grid, gs.Length, compareWithBaseline costCap gs g)
+
 /// The comparisons that have paired runs: (grid name, the grid's number of configurations, pair).
 let private answering (compared: (GridState * int * Result<Pair, string> option) list) =
     compared |> List.choose (fun (grid, size, c) -> match c with Some(Ok p) when not p.Pairs.IsEmpty -> Some(grid.Name, size, p) | _ -> None)
 
 /// Every grid's answer to a query (the grids with paired runs of it), in grid order.
 let private everySource (costCap: float option) (gridStates: GridState list) (q: Query) =
-    hits gridStates q
-    |> List.map (fun (grid, gs, g) -> grid, gs.Length, compareWithBaseline costCap gs g)
-    |> answering
-    |> List.map (fun (name, _, p) -> name, p)
+    hits gridStates q |> compareEach costCap |> answering |> List.map (fun (name, _, p) -> name, p)
 
 /// A query's runs against their family's baseline in the same grid: (grid, pair) or the named reason there are none.
 /// When several groups answer (in several grids, or trained for different numbers of epochs), the one with the most
@@ -192,7 +194,7 @@ let private against (costCap: float option) (gridStates: GridState list) (q: Que
     match hits gridStates q with
     | [] -> noRuns gridStates q
     | found ->
-        let compared = found |> List.map (fun (grid, gs, g) -> grid, gs.Length, compareWithBaseline costCap gs g)
+        let compared = compareEach costCap found
         match answering compared with
         | [] ->
             let grid, _, c = compared.Head
@@ -451,8 +453,7 @@ let build (root: string) =
             let caveat = if Verdicts.plateaued m then "" else "; the baseline was still improving"
             // the rule's mean curve at every level by its first epoch: the reduction is 1 − 1/(the baseline's mean
             // epochs), as large as whole epochs let the metric measure
-            let errors (r: Record) = r.Epochs |> List.map (fun e -> e.TestError)
-            let ea, eb, _ = Stats.paperCostOfMeans cap [ for x, _ in p.Runs -> errors x ] [ for _, y in p.Runs -> errors y ]
+            let ea, eb = m.LevelEpochs
             if eb <= 1.0 then ceilings.Add $"{claim.Model} {nameOf task} (SBP's mean curve reaches every level at its first epoch, the baseline's after {f1 ea} epochs on average)"
             verdictRows.Add $"| {claim.Model} | {nameOf task} | {m.Pairs} | {m.Epochs} | {plateau} | {signedPct ((b - a) / 100.0)} | {interval m.Delta} | {Verdicts.describeGain gainVerdict dlo} | {f1 claim.CostReduction}%% | {interval m.Cost}%% | {Verdicts.text costVerdict}{caveat} |"
             verdicts.Add($"{claim.Model}", task, gainVerdict, costVerdict, $"ours {signedPct dm} against the paper's {signedPct ((b - a) / 100.0)} points")

@@ -46,6 +46,9 @@ type Measured =
       Delta: float * float * float
       /// The paper's cost reduction on the mean curves of the paired runs, with its 95% interval (fractions).
       Cost: float * float * float
+      /// The mean epochs the baseline's and the rule's mean curves take to reach the cost metric's error levels
+      /// (the reduction is 1 − rule / baseline; a rule at 1 reached every level at its first epoch).
+      LevelEpochs: float * float
       /// The fall of the baseline's mean test error over its last quarter of epochs (a fraction; > 0: still falling).
       LastQuarterFall: float
       Epochs: int }
@@ -67,15 +70,17 @@ let measure (cap: float option) (runs: (Record * Record) list) =
     let runs = runs |> List.sortBy (fun (b, r) -> best r - best b, b.Seed) |> Array.ofList
     let n = runs.Length
     let d = runs |> Array.map (fun (b, r) -> best r - best b)
-    let costOf (idx: int[]) =
-        let _, _, reduction = Stats.paperCostOfMeans cap [ for i in idx -> testErrors (fst runs[i]) ] [ for i in idx -> testErrors (snd runs[i]) ]
-        reduction
+    let costsOf (idx: int[]) =
+        Stats.paperCostOfMeans cap [ for i in idx -> testErrors (fst runs[i]) ] [ for i in idx -> testErrors (snd runs[i]) ]
+    let costOf idx = let _, _, reduction = costsOf idx in reduction
     let dMean = if n = 0 then nan else Array.average d
     let dLo, dHi = Stats.bootstrap n (fun idx -> idx |> Array.averageBy (fun i -> d[i]))
     let cLo, cHi = Stats.bootstrap n costOf
+    let eBase, eRule, reduction = if n = 0 then nan, nan, nan else costsOf (Array.init n id)
     { Pairs = n
       Delta = dMean, dLo, dHi
-      Cost = (if n = 0 then nan else costOf (Array.init n id)), cLo, cHi
+      Cost = reduction, cLo, cHi
+      LevelEpochs = eBase, eRule
       LastQuarterFall = lastQuarterFall (Stats.meanCurve [ for b, _ in runs -> testErrors b ])
       Epochs = if n = 0 then 0 else runs |> Array.map (fun (b, _) -> b.Epochs.Length) |> Array.min }
 

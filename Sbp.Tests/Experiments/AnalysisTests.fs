@@ -220,7 +220,7 @@ let tests =
             Expect.stringContains (verdictRow text) "inconclusive (3 pair(s) of seeds, fewer than 5)" "too few pairs"
 
         testCase "the criterion's edges: cost and gain claims, no loss, and a baseline still improving" <| fun () ->
-            let m delta cost : Verdicts.Measured = { Pairs = 5; Delta = delta; Cost = cost; LastQuarterFall = 0.0; Epochs = 10 }
+            let m delta cost : Verdicts.Measured = { Pairs = 5; Delta = delta; Cost = cost; LevelEpochs = 4.0, 2.0; LastQuarterFall = 0.0; Epochs = 10 }
             Expect.equal (Verdicts.cost 0.5 (m (0.0, -0.004, 0.004) (0.3, 0.1, 0.5))) Verdicts.Reproduced "accuracy kept, reduction ≥ half the paper's"
             Expect.equal (Verdicts.cost 0.5 (m (0.0, -0.004, 0.004) (0.2, 0.1, 0.24))) Verdicts.NotReproduced "reduction's interval below half the paper's"
             Expect.equal (Verdicts.cost 0.5 (m (-0.02, -0.03, -0.006) (0.6, 0.5, 0.7))) Verdicts.NotReproduced "accuracy lost"
