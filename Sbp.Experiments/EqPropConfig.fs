@@ -43,7 +43,7 @@ let referenceTheta = core.Theta
 /// The reference: 784-500-10, ε 1, β with a random sign per batch, α [0.1, 0.05], n_free = n_nudge = 10 (the
 /// reference script's own defaults; 20 / 4 appear only in its comments).
 let defaults =
-    { Run = RunSettings.onMnist [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
+    { Run = RunSettings.onMnist FileOrder [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
       Epsilon = core.Epsilon
       Beta = None
       RandomBetaSign = core.RandomBetaSign
@@ -69,11 +69,20 @@ let referenceTrainSize (d: DataSetName) =
     | Mnist -> Some 50_000
     | Mnist10k | Fashion | Nettalk | Dvs -> None
 
+/// The reference's test set: on MNIST the training images after the first 50,000 (`external_world.py`), with the
+/// standard 10,000 test images scored beside them; every other task its own test split.
+let referenceTestSet (d: DataSetName) =
+    match d with
+    | Mnist -> HeldOutTraining
+    | Mnist10k | Fashion | Nettalk | Dvs -> StandardTest
+
 /// The configuration with its task's reference settings filled in (a value set explicitly is kept).
 let resolve (c: EqPropConfig) =
     let r = c.Run
     { c with
-        Run = RunSettings.withReferenceBatch referenceBatch { r with TrainSize = r.TrainSize |> Option.orElse (referenceTrainSize r.Dataset) }
+        Run =
+            RunSettings.withReference referenceBatch referenceTestSet
+                { r with TrainSize = r.TrainSize |> Option.orElse (referenceTrainSize r.Dataset) }
         Beta = Some(c.Beta |> Option.defaultValue (referenceBeta r.Dataset))
         LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> SnnConfig.defaultRates (r.Hidden.Length + 1))) }
 
@@ -123,7 +132,8 @@ let describe (c: EqPropConfig) =
       | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
       | None -> "weightBounds", Text "none"
       RunSettings.checkEntry c.Run
-      yield! RunSettings.sizeEntries c.Run ]
+      yield! RunSettings.sizeEntries c.Run
+      yield! RunSettings.protocolEntries c.Run ]
 
 let validate (c: EqPropConfig) =
     [ match c.Rule with

@@ -82,6 +82,8 @@ type IModel =
     abstract Dataset: DataSetName
     abstract WithDataset: DataSetName -> IModel
     abstract Sizes: int option * int option
+    /// Whether the resolved configuration tests on held-out training samples (the standard test split beside them).
+    abstract HeldOutTest: bool
     abstract Seed: uint64
     abstract WithSeed: uint64 -> IModel
     /// The batch size of the resolved configuration.
@@ -120,6 +122,7 @@ type Model<'c>(family: Family<'c>, config: 'c) =
         member _.Sizes =
             let r = settings (family.Resolve config)
             r.TrainSize, r.TestSize
+        member _.HeldOutTest = RunSettings.testSet (settings (family.Resolve config)) = HeldOutTraining
         member _.Seed = (settings config).Seed
         member _.WithSeed s = Model(family, family.Common.Update (fun r -> { r with Seed = s }) config)
         member _.BatchSize = RunSettings.batchSize (settings (family.Resolve config))
@@ -130,7 +133,7 @@ type Model<'c>(family: Family<'c>, config: 'c) =
             let r = settings c
             let built = family.Build c split
             built.Execution.Threads <- threads
-            let record = Training.run built (describe family c) r.Dataset split r.Epochs (RunSettings.batchSize r) r.Seed cancel report
+            let record = Training.run built (describe family c) r.Dataset split r.Order r.Epochs (RunSettings.batchSize r) r.Seed cancel report
             record, built.Artifacts ()
 
 /// How an experiment's seed is chosen.
@@ -206,7 +209,7 @@ let canonicalOf (introduced: (string * Value) list) (values: (string * Value) li
 /// Adding a parameter therefore changes no id as long as its default reproduces the earlier behaviour (declare it in
 /// the family's `Introduced`); renaming a key or a value, or changing what a default means, needs a new schema
 /// version (RunRecord.schemaVersion), which changes every id.
-let canonical (e: Experiment) = canonicalOf (e.Model.Introduced @ Spread.introduced) (e.Model.Describe())
+let canonical (e: Experiment) = canonicalOf (e.Model.Introduced @ Spread.introduced @ RunSettings.introduced) (e.Model.Describe())
 
 let private hash (s: string) = SHA256.HashData(Encoding.UTF8.GetBytes s)
 
@@ -230,7 +233,7 @@ let seed (e: Experiment) =
     match e.Seed with
     | Given -> e.Model.Seed
     | Replicate r ->
-        let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced) |> without (e.Model.Treatment @ e.Compared)
+        let values = e.Model.Describe() |> omitIntroduced (e.Model.Introduced @ Spread.introduced @ RunSettings.introduced) |> without (e.Model.Treatment @ e.Compared)
         BitConverter.ToUInt64(hash ($"schema={schemaVersion};" + text values + $";replicate={r}"), 0)
 
 /// The model config with the resolved seed and the task's settings filled in.
@@ -258,6 +261,10 @@ type CommonArgs =
       TrainSize: int option
       TestSize: int option
       Seed: uint64 option
+      /// The training data order (None: the family's reference order).
+      Order: DataOrder option
+      /// The test set (None: the task's reference test set).
+      TestSet: TestSet option
       CheckInvariants: bool }
 
 /// The settings with the options a command line gives (an option it leaves out keeps the setting).
@@ -269,6 +276,8 @@ let withArgs (a: CommonArgs) (r: RunSettings) =
         TrainSize = a.TrainSize |> Option.orElse r.TrainSize
         TestSize = a.TestSize |> Option.orElse r.TestSize
         Seed = defaultArg a.Seed r.Seed
+        Order = defaultArg a.Order r.Order
+        TestSet = a.TestSet |> Option.orElse r.TestSet
         CheckInvariants = a.CheckInvariants || r.CheckInvariants }
 
 /// A family as the command line and the registry see it, whatever its configuration type.

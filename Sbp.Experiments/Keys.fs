@@ -64,7 +64,10 @@ let common (s: Common<'c>) : Key<'c> list =
       integer "epochs" (on (fun n r -> { r with Epochs = n }))
       integer "batch-size" (on (fun n r -> { r with BatchSize = Some n }))
       key "hidden" "sizes, e.g. 500 or 500x300" layers (on (fun h r -> { r with Hidden = h }))
-      key "seed" "integers" uint64 (on (fun n r -> { r with Seed = n })) ]
+      key "seed" "integers" uint64 (on (fun n r -> { r with Seed = n }))
+      key "data-order" "file, shuffled" RunSettings.parseOrder (on (fun o r -> { r with Order = o }))
+      choice "test-set" [ "standard", s.Update(fun r -> { r with TestSet = Some StandardTest })
+                          "held-out", s.Update(fun r -> { r with TestSet = Some HeldOutTraining }) ] ]
 
 /// The SBP spread's keys ("sbp.depth", "sbp.range", ...) for a family whose configuration may hold a spread: `get`
 /// finds it (None: the rule has no spread, and the key is refused with `missing` as the reason), `set` puts it back.

@@ -105,6 +105,12 @@ let private train (a: ParseResults<TrainArgs>) =
           Experiment.CommonArgs.TrainSize = a.TryGetResult TrainArgs.Train_Size
           Experiment.CommonArgs.TestSize = a.TryGetResult TrainArgs.Test_Size
           Experiment.CommonArgs.Seed = a.TryGetResult TrainArgs.Seed
+          Experiment.CommonArgs.Order =
+            a.TryGetResult TrainArgs.Data_Order
+            |> Option.map (fun o -> match o with Cli.OrderArg.File -> DataSets.FileOrder | Cli.OrderArg.Shuffled -> DataSets.ShuffledEachEpoch)
+          Experiment.CommonArgs.TestSet =
+            a.TryGetResult TrainArgs.Test_Set
+            |> Option.map (fun t -> match t with Cli.TestSetArg.Standard -> DataSets.StandardTest | Cli.TestSetArg.Held_Out -> DataSets.HeldOutTraining)
           Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants }
     let e = family.OfArgs common args
     // refuse a bad configuration before any data is loaded
@@ -121,7 +127,8 @@ let private train (a: ParseResults<TrainArgs>) =
             DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(TrainArgs.Dvs_Frames, 100)), Nullable())
             DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue e.Model.DvsEncoding
             TrainSize = trainSize
-            TestSize = testSize }
+            TestSize = testSize
+            HeldOutTest = e.Model.HeldOutTest }
     let eid = Experiment.id e
     let out =
         a.TryGetResult TrainArgs.Out

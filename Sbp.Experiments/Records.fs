@@ -22,7 +22,7 @@ let storedId (r: Record) =
             match r.Config |> List.tryFind (fst >> (=) "replicate") with
             | Some(_, Int rep) -> $"replicate={rep}"
             | _ -> $"seed={r.Seed}"
-        Experiment.idOf (Experiment.canonicalOf (family.Defaults.Model.Introduced @ Spread.introduced) values) seedPart)
+        Experiment.idOf (Experiment.canonicalOf (family.Defaults.Model.Introduced @ Spread.introduced @ RunSettings.introduced) values) seedPart)
 
 /// Why the parsed record `r`, found in the folder `folderId`, is refused; empty when it is valid. A grid's record
 /// (one with a `grid` key) must lie in the folder of its id.

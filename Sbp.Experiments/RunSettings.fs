@@ -18,6 +18,10 @@ type RunSettings =
       Epochs: int
       /// None: the task's reference batch (each family has its own per task).
       BatchSize: int option
+      /// The order an epoch visits the training samples in (each family's default is its reference's).
+      Order: DataOrder
+      /// None: the task's reference test set (the family decides: EqProp on MNIST holds out training images).
+      TestSet: TestSet option
       /// Check the model's invariants (weight bounds, signs, finiteness) after every update; a violation fails the run.
       CheckInvariants: bool
       Seed: uint64 }
@@ -27,26 +31,59 @@ type RunSettings =
 module RunSettings =
     /// The paper's run on MNIST (the task's split and batch, 10 epochs) of a network with the given hidden layers,
     /// invariant checks and seed: each family passes its core's defaults.
-    let onMnist (hidden: int list) (checkInvariants: bool) (seed: uint64) : RunSettings =
+    let onMnist (order: DataOrder) (hidden: int list) (checkInvariants: bool) (seed: uint64) : RunSettings =
         { Dataset = Mnist
           TrainSize = None
           TestSize = None
           Hidden = hidden
           Epochs = 10
           BatchSize = None
+          Order = order
+          TestSet = None
           CheckInvariants = checkInvariants
           Seed = seed }
 
-    /// The settings with the batch size filled in from the family's reference batch of the task (a value set
+    /// The settings with the family's per-task references filled in: the batch size and the test set (a value set
     /// explicitly is kept).
-    let withReferenceBatch (referenceBatch: DataSetName -> int) (r: RunSettings) =
-        { r with BatchSize = Some(r.BatchSize |> Option.defaultValue (referenceBatch r.Dataset)) }
+    let withReference (referenceBatch: DataSetName -> int) (referenceTestSet: DataSetName -> TestSet) (r: RunSettings) =
+        { r with
+            BatchSize = Some(r.BatchSize |> Option.defaultValue (referenceBatch r.Dataset))
+            TestSet = Some(r.TestSet |> Option.defaultValue (referenceTestSet r.Dataset)) }
 
-    /// The batch size of resolved settings (`withReferenceBatch` has filled it).
+    /// Every task's own test split (the reference of the spiking network and the spiking MLP).
+    let standardTest (_: DataSetName) = StandardTest
+
+    /// The batch size of resolved settings (`withReference` has filled it).
     let batchSize (r: RunSettings) =
         match r.BatchSize with
         | Some b -> b
         | None -> invalidOp "the batch size of settings that are not resolved (the family's Resolve fills it)"
+
+    /// The test set of resolved settings (`withReference` has filled it).
+    let testSet (r: RunSettings) = defaultArg r.TestSet StandardTest
+
+    /// The text of a data order in records, ids and on the command line ("file", "shuffled").
+    let orderText (o: DataOrder) =
+        match o with
+        | FileOrder -> "file"
+        | ShuffledEachEpoch -> "shuffled"
+
+    /// A data order from its text.
+    let parseOrder (s: string) =
+        match s.Trim().ToLowerInvariant() with
+        | "file" -> Ok FileOrder
+        | "shuffled" -> Ok ShuffledEachEpoch
+        | t -> Error $"unknown data order '{t}'; expected file or shuffled"
+
+    /// The text of a test set in records and ids ("standard", "held-out").
+    let testSetText (t: TestSet) =
+        match t with
+        | StandardTest -> "standard"
+        | HeldOutTraining -> "held-out"
+
+    /// Entries added after the schema version, with the value every earlier record had: every earlier run was
+    /// shuffled each epoch and tested on the standard test split, so their ids keep their meaning.
+    let introduced = [ "dataOrder", Text "shuffled"; "testSet", Text "standard" ]
 
     let private size (n: int option) = match n with Some n -> Int(int64 n) | None -> Text "default"
 
@@ -69,6 +106,9 @@ module RunSettings =
     /// "trainSize" and "testSize" (a number, or "default": the task's split).
     let sizeEntries (r: RunSettings) = [ "trainSize", size r.TrainSize; "testSize", size r.TestSize ]
 
+    /// "dataOrder" and "testSet" of resolved settings (every family's description ends with them).
+    let protocolEntries (r: RunSettings) = [ "dataOrder", Text(orderText r.Order); "testSet", Text(testSetText (testSet r)) ]
+
     /// The settings a run record's `config` describes (the inverse of the entries above); the seed is the record's
     /// own, kept from `r`. Fails with a `Decode.DecodeError` naming the field.
     let ofRecord (kvs: Decode.Fields) (r: RunSettings) =
@@ -79,6 +119,20 @@ module RunSettings =
             Hidden = Decode.ints kvs "hidden"
             Epochs = Decode.int kvs "epochs"
             BatchSize = Some(Decode.int kvs "batchSize")
+            // records written before these entries existed: shuffled every epoch, the standard test split
+            Order =
+                (if Decode.has kvs "dataOrder" then
+                     match parseOrder (Decode.text kvs "dataOrder") with
+                     | Ok o -> o
+                     | Error _ -> Decode.unknown "dataOrder" (Decode.text kvs "dataOrder") "file or shuffled"
+                 else ShuffledEachEpoch)
+            TestSet =
+                (if not (Decode.has kvs "testSet") then Some StandardTest
+                 else
+                     match Decode.text kvs "testSet" with
+                     | "standard" -> Some StandardTest
+                     | "held-out" -> Some HeldOutTraining
+                     | t -> Decode.unknown "testSet" t "standard or held-out")
             CheckInvariants = Decode.flag kvs "checkInvariants" }
 
     /// Every reason the settings cannot run, empty when they can (the layer and batch sizes are the core's checks).

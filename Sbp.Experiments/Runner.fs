@@ -96,9 +96,9 @@ let isFinished (path: string) = (unfinished path).IsNone
 /// The data of one experiment, loaded once per distinct split and shared between experiments.
 type private DataCache(load: DataSets.LoadOptions) =
     let cache = ConcurrentDictionary<string, Lazy<DataSplit>>()
-    member _.Get(name: DataSets.DataSetName, train: int option, test: int option, dvs: DvsEncoding) =
-        let key = $"{DataSets.nameOf name}/{train}/{test}/{dvs}"
-        cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test; DvsEncoding = dvs } name)).Value
+    member _.Get(name: DataSets.DataSetName, train: int option, test: int option, dvs: DvsEncoding, heldOut: bool) =
+        let key = $"{DataSets.nameOf name}/{train}/{test}/{dvs}/{heldOut}"
+        cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test; DvsEncoding = dvs; HeldOutTest = heldOut } name)).Value
 
 /// One line for an exception of the file system (its message names the path).
 let private ioLine (e: exn) = e.Message.Replace(Environment.NewLine, " ")
@@ -143,7 +143,7 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
         else
             let dataset, trainSize, testSize = Experiment.data e
             let split =
-                try Ok(data.Get(dataset, trainSize, testSize, e.Model.DvsEncoding)) with
+                try Ok(data.Get(dataset, trainSize, testSize, e.Model.DvsEncoding, e.Model.HeldOutTest)) with
                 | :? DataNotProvisionedException as x -> Result.Error(NoData x.Message)
                 | :? DataException | :? IOException | :? UnauthorizedAccessException as x -> Result.Error(Error $"data: {ioLine x}")
             match split with

@@ -85,7 +85,7 @@ let operatorSpread = { reference with Mode = SbpMode.Replace }
 
 /// The reference: 784-500-10, T = 20, Adam (×0.1 every 50 epochs), STBP surrogate, plain BP.
 let defaults =
-    { Run = RunSettings.onMnist [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
+    { Run = RunSettings.onMnist ShuffledEachEpoch [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
       Steps = core.Steps
       LearningRate = None
       DecayEveryEpochs = core.DecayEveryEpochs
@@ -114,7 +114,7 @@ let referenceLearningRate (d: DataSetName) =
 
 let resolve (c: SmlpConfig) =
     { c with
-        Run = RunSettings.withReferenceBatch referenceBatch c.Run
+        Run = RunSettings.withReference referenceBatch RunSettings.standardTest c.Run
         LearningRate = Some(c.LearningRate |> Option.defaultValue (referenceLearningRate c.Run.Dataset)) }
 
 /// The input code each data set uses: Bernoulli rates for images, static windows for NETtalk, frames for DVS.
@@ -201,7 +201,8 @@ let describe (c: SmlpConfig) =
       | NoEnergy -> ()
       if c.Run.Dataset = Dvs then "frames", Int(int64 (framesOf c))
       RunSettings.checkEntry c.Run
-      yield! RunSettings.sizeEntries c.Run ]
+      yield! RunSettings.sizeEntries c.Run
+      yield! RunSettings.protocolEntries c.Run ]
 
 let validate (c: SmlpConfig) =
     [ match c.Gradient with

@@ -50,7 +50,7 @@ let private core = SnnParameters()
 
 /// The reference configuration: 784-500-10 on MNIST, symmetric STDP, seed 100 (the core's defaults).
 let defaults =
-    { Run = RunSettings.onMnist [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
+    { Run = RunSettings.onMnist FileOrder [ core.LayerSizes[1] ] core.CheckInvariants core.Seed
       Rule = Symmetric
       Spread = NoSpread
       LearningRates = None
@@ -86,7 +86,7 @@ let defaultRates (weightLayers: int) =
 /// The configuration with its task's reference settings filled in (a value set explicitly is kept).
 let resolve (c: SnnConfig) =
     { c with
-        Run = RunSettings.withReferenceBatch referenceBatch c.Run
+        Run = RunSettings.withReference referenceBatch RunSettings.standardTest c.Run
         LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Run.Hidden.Length + 1))) }
 
 let private baseRule (r: Rule) =
@@ -173,7 +173,8 @@ let describe (c: SnnConfig) =
           Fields [ "aPlus", num w.APlus; "aMinus", num w.AMinus; "tauPlusMs", num w.TauPlusMs
                    "tauMinusMs", num w.TauMinusMs; "stepMs", num w.StepMs; "threshold", num w.Threshold ]
       | Symmetric | Differential | SbpBase -> ()
-      yield! RunSettings.sizeEntries c.Run ]
+      yield! RunSettings.sizeEntries c.Run
+      yield! RunSettings.protocolEntries c.Run ]
 
 /// Every reason a configuration cannot run (the core's checks, on a stand-in 1-input, 1-output network).
 let validate (c: SnnConfig) =

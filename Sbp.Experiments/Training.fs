@@ -37,15 +37,20 @@ type Tally() =
     member val Cosine = 0.0 with get, set
     member val PhonemeHits = 0 with get, set
     member val Energy = 0.0 with get, set
+    /// Batches scored, and the sum of their first-of-batch cosines (the spiking MLP reference's NETtalk score).
+    member val Batches = 0 with get, set
+    member val FirstOfBatchCosine = 0.0 with get, set
 
     member t.Add(task: Task, output: Matrix, rows: ReadOnlySpan<int>, data: DataSet) =
         t.Samples <- t.Samples + rows.Length
+        t.Batches <- t.Batches + 1
         t.HalfSquaredError <- t.HalfSquaredError + Scores.HalfSquaredError(output, rows, data.Targets)
         match task with
         | Classification -> t.Hits <- t.Hits + Scores.ArgMaxHits(output, rows, data.Labels)
         | Phonemes table ->
             t.Cosine <- t.Cosine + Scores.CosineSum(output, rows, data.Targets)
             t.PhonemeHits <- t.PhonemeHits + Scores.NearestPrototypeHits(output, rows, data.Labels, table.Features)
+            t.FirstOfBatchCosine <- t.FirstOfBatchCosine + Scores.FirstOfBatchCosine(output, rows, data.Targets)
 
     /// The record's accuracy: classification accuracy, or mean cosine similarity for NETtalk.
     member t.Accuracy(task: Task) =
@@ -82,27 +87,46 @@ let private ensureExtra (name: string) (x: float) =
     if isCount then (if not (Double.IsFinite x) then Divergence.Ensure(x, $"the epoch's {name}"))
     else ensureScalar $"the epoch's {name}" x
 
-/// The one epoch loop: trains on a seeded shuffle of the training set, then evaluates the test set; returns
+/// The one epoch loop: trains on the training set in `order` (the files' order, or a permutation seeded by the seed and
+/// the epoch), then evaluates the test set (and the standard test split beside a held-out one); returns
 /// the epochs and the status. Besides the models' own check after every weight update, the loop checks the output
 /// state of every batch and the epoch's energy, loss, MSE and extra figures with `Divergence`: a diverged quantity or
 /// a violated invariant stops the run with a failed status naming the quantity, the layer and the epoch.
 /// `cancel` is checked before every batch: a cancelled run raises OperationCanceledException (no status at all).
-let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
+let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (order: DataSets.DataOrder) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
     let train, test = split.Train, split.Test
     let done' = ResizeArray<Epoch>()
     let mutable status = Completed
     let trainBatches = passes train.Count batchSize
-    let testBatches = passes test.Count batchSize
-    let testOrder = Array.init test.Count id
+    let fileOrder = Array.init train.Count id
     let outputState (stage: string) (batch: int) =
         let o = model.Output
         Divergence.Ensure(ReadOnlySpan(o.Data), $"the output layer's state ({stage} batch {batch}, {o.Rows}x{o.Cols})")
+    /// Infers every batch of `d` in its order; the tally (with the energy of every batch when `withEnergy`).
+    let evaluate (epoch: int) (stage: string) (d: DataSet) (withEnergy: bool) =
+        let rows = Array.init d.Count id
+        let batches = passes d.Count batchSize
+        let t = Tally()
+        for i, (b0, len) in List.indexed batches do
+            cancel.ThrowIfCancellationRequested()
+            model.Infer(d, rows, b0, len)
+            outputState stage (i + 1)
+            t.Add(task, model.Output, ReadOnlySpan(rows, b0, len), d)
+            if withEnergy then
+                let energy = model.Energy()
+                ensureScalar $"the energy ({stage} batch {i + 1})" energy
+                t.Energy <- t.Energy + energy * float len
+            report (Batch(epoch, epochs, stage, i + 1, batches.Length))
+        t
     try
         for epoch in 1 .. epochs do
             let watch = Stopwatch.StartNew()
             model.ResetCounters()
             model.BeginEpoch epoch
-            let order = Rng.Derive(seed, 1000UL + uint64 epoch).Permutation train.Count
+            let order =
+                match order with
+                | DataSets.FileOrder -> fileOrder
+                | DataSets.ShuffledEachEpoch -> Rng.Derive(seed, 1000UL + uint64 epoch).Permutation train.Count
             let tr = Tally()
             for i, (b0, len) in List.indexed trainBatches do
                 cancel.ThrowIfCancellationRequested()
@@ -110,16 +134,10 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int
                 outputState "training" (i + 1)
                 tr.Add(task, model.Output, ReadOnlySpan(order, b0, len), train)
                 report (Batch(epoch, epochs, "train", i + 1, trainBatches.Length))
-            let te = Tally()
-            for i, (b0, len) in List.indexed testBatches do
-                cancel.ThrowIfCancellationRequested()
-                model.Infer(test, testOrder, b0, len)
-                outputState "test" (i + 1)
-                te.Add(task, model.Output, ReadOnlySpan(testOrder, b0, len), test)
-                let energy = model.Energy()
-                ensureScalar $"the energy (test batch {i + 1})" energy
-                te.Energy <- te.Energy + energy * float len
-                report (Batch(epoch, epochs, "test", i + 1, testBatches.Length))
+            let te = evaluate epoch "test" test true
+            // the epoch's counted operations and time are those of the protocol's passes (training, then its test set)
+            let ops = model.SynapticOps
+            let seconds = watch.Elapsed.TotalSeconds
             let extra =
                 [ "trainMseCost", tr.Mse
                   "testMseCost", te.Mse
@@ -129,7 +147,13 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int
                   | Phonemes _ ->
                       "trainPhonemeAccuracy", float tr.PhonemeHits / float tr.Samples
                       "testPhonemeAccuracy", float te.PhonemeHits / float te.Samples
-                  | Classification -> () ]
+                      "testCosineFirstOfBatch", te.FirstOfBatchCosine / float te.Batches
+                  | Classification -> ()
+                  match split.StandardTest with
+                  | null -> ()
+                  | standard ->
+                      let st = evaluate epoch "standard test" standard false
+                      "standardTestAccuracy", st.Accuracy task ]
             for name, value in extra do ensureExtra name value
             let trainAcc, testAcc = tr.Accuracy task, te.Accuracy task
             ensureScalar "the training accuracy" trainAcc
@@ -140,8 +164,8 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (epochs: int
                   TestAccuracy = testAcc
                   TrainError = 1.0 - trainAcc
                   TestError = 1.0 - testAcc
-                  Seconds = watch.Elapsed.TotalSeconds
-                  SynapticOps = model.SynapticOps
+                  Seconds = seconds
+                  SynapticOps = ops
                   Extra = extra }
             done'.Add record
             report (EpochDone record)
@@ -172,7 +196,18 @@ let snnModel (net: SpikingStdpNetwork) =
 type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
     let trainParticles = net.CreateParticles train.Count
     let testParticles = net.CreateParticles test.Count
-    let particlesOf (d: DataSet) = if obj.ReferenceEquals(d, train) then trainParticles else testParticles
+    // any other data set (the standard test split beside a held-out one) gets particles of its own on first use
+    let others = Collections.Generic.Dictionary<DataSet, _>(HashIdentity.Reference)
+    let particlesOf (d: DataSet) =
+        if obj.ReferenceEquals(d, train) then trainParticles
+        elif obj.ReferenceEquals(d, test) then testParticles
+        else
+            match others.TryGetValue d with
+            | true, p -> p
+            | _ ->
+                let p = net.CreateParticles d.Count
+                others[d] <- p
+                p
     member _.Network = net
     interface ITrainable with
         member _.Train(d, rows, start, count) = net.TrainBatch(d.Features, d.Targets, ReadOnlySpan(rows, start, count), particlesOf d)
@@ -203,8 +238,8 @@ type Built =
       Artifacts: unit -> Artifacts.Artifacts }
 
 /// Trains a built model for `epochs` epochs (until `cancel`) and returns its run record (the git commit is the edge's to fill in).
-let run (built: Built) (config: (string * Value) list) (dataset: DataSets.DataSetName) (split: DataSplit) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
-    let epochs, status = trainEpochs built.Model (taskOf dataset) split epochs batchSize seed cancel report
+let run (built: Built) (config: (string * Value) list) (dataset: DataSets.DataSetName) (split: DataSplit) (order: DataSets.DataOrder) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
+    let epochs, status = trainEpochs built.Model (taskOf dataset) split order epochs batchSize seed cancel report
     { Config = config @ built.Extra
       Seed = seed
       Dataset = { Name = split.Train.Name; TrainSize = split.Train.Count; TestSize = split.Test.Count; Provenance = split.Train.Provenance }

@@ -103,4 +103,9 @@ public sealed class DataSet
 /// <summary>A training set and a test set of one task.</summary>
 /// <param name="Train">The samples trained on.</param>
 /// <param name="Test">The held-out samples a model is tested on.</param>
-public sealed record DataSplit(DataSet Train, DataSet Test);
+public sealed record DataSplit(DataSet Train, DataSet Test)
+{
+    /// <summary>A second test set scored beside <see cref="Test"/>, or null: the standard test split when
+    /// <see cref="Test"/> holds out training samples (EqProp's MNIST reference tests on training images 50,000–59,999).</summary>
+    public DataSet? StandardTest { get; init; }
+}

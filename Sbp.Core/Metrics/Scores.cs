@@ -47,6 +47,23 @@ public static class Scores
         return sum;
     }
 
+    /// <summary>The output a batch must reach somewhere for <see cref="FirstOfBatchCosine"/> to score it: one spike in
+    /// the 20 steps of the spiking MLP's reference (its NETtalk test: <c>outputs.max() &gt;= 0.05</c>).</summary>
+    public const float SilentBatchThreshold = 0.05f;
+
+    /// <summary>
+    /// The spiking MLP reference's NETtalk score of one test batch (<c>SBP_SNN_pBP/train.py</c>): the cosine similarity
+    /// of the batch's <em>first</em> sample with its target, or 0 when no output of the whole batch reaches
+    /// <see cref="SilentBatchThreshold"/> (a silent batch). Its mean over the batches is the paper's figure.
+    /// </summary>
+    public static double FirstOfBatchCosine(Matrix output, ReadOnlySpan<int> rows, Matrix targets)
+    {
+        if (rows.Length == 0) return 0;
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < rows.Length; i++) max = MathF.Max(max, TensorPrimitives.Max(output.Row(i)));
+        return max >= SilentBatchThreshold ? CosineSum(output, rows[..1], targets) : 0;
+    }
+
     /// <summary>Hits where the nearest prototype (Euclidean, over the prototypes' length) is the sample's label.</summary>
     public static int NearestPrototypeHits(Matrix output, ReadOnlySpan<int> rows, int[] labels, float[][] prototypes)
     {

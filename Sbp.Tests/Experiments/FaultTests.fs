@@ -45,7 +45,7 @@ let tests =
     testSequenced <| testList "Experiments/Faults" [
         testCase "the epoch loop itself stops a run whose output state or energy diverges, naming quantity, batch and epoch" <| fun () ->
             let split = DataSets.load { DataSets.defaultLoad with TrainSize = Some 200; TestSize = Some 50 } DataSets.Mnist10k
-            let run (m: Training.ITrainable) = Training.trainEpochs m Training.Classification split 3 50 1UL CancellationToken.None ignore
+            let run (m: Training.ITrainable) = Training.trainEpochs m Training.Classification split DataSets.ShuffledEachEpoch 3 50 1UL CancellationToken.None ignore
             let epochs, status = run (Faulty(Some 6, 0.5))
             Expect.equal epochs.Length 1 "the first epoch finished"
             Expect.equal status (Failed "epoch 2: training diverged: non-finite values in the output layer's state (training batch 2, 50x10)") "output state"
@@ -63,7 +63,7 @@ let tests =
             Expect.stringContains (match status with Failed why -> why | Completed -> "") "exploding" "other figures are checked for magnitude"
             use cts = new CancellationTokenSource()
             cts.Cancel()
-            throwsOf<OperationCanceledException> (fun () -> Training.trainEpochs (Faulty(None, 0.5)) Training.Classification split 3 50 1UL cts.Token ignore |> ignore) "cancelled" |> ignore
+            throwsOf<OperationCanceledException> (fun () -> Training.trainEpochs (Faulty(None, 0.5)) Training.Classification split DataSets.ShuffledEachEpoch 3 50 1UL cts.Token ignore |> ignore) "cancelled" |> ignore
 
         testCase "each model diverging with an absurd learning rate ends with a failed record naming quantity, layer and epoch" <| fun () ->
             use d = new TempDir()

@@ -39,12 +39,17 @@ let tests =
 
         testCase "ids are stable across runs and machines (pinned values)" <| fun () ->
             // the id is a hash of the versioned canonical form: this pins it, so that results/<grid>/<id> stay valid
-            let e = SnnConfig.experiment defaults
-            Expect.equal (Experiment.id e) "e095b00932bb" "pinned id of the reference configuration (schema 2)"
-            Expect.equal (Experiment.id (SnnConfig.experiment paperSbp)) "93da1d1b6492" "pinned id of the paper's SBP"
-            Expect.equal (Experiment.id e) (Experiment.id (SnnConfig.experiment { defaults with Run.Epochs = 10 })) "equal content, equal id"
+            let shuffled (c: SnnConfig.SnnConfig) = { c with Run.Order = DataSets.ShuffledEachEpoch }
+            let e = SnnConfig.experiment (shuffled defaults)
+            Expect.equal (Experiment.id e) "e095b00932bb" "pinned id of the reference configuration, shuffled each epoch (schema 2)"
+            Expect.equal (Experiment.id (SnnConfig.experiment (shuffled paperSbp))) "93da1d1b6492" "pinned id of the paper's SBP, shuffled each epoch"
+            // the data order was added after schema 2 with "shuffled" as the value every earlier run had
+            Expect.equal (Experiment.id (SnnConfig.experiment defaults)) "95ba06e9070c" "pinned id of the reference configuration in file order"
+            Expect.isTrue ((Experiment.canonical (SnnConfig.experiment defaults)).Contains "dataOrder=\"file\"") "file order is in the canonical form"
+            Expect.isFalse ((Experiment.canonical e).Contains "dataOrder") "the order every earlier run had is left out"
+            Expect.equal (Experiment.id e) (Experiment.id (SnnConfig.experiment (shuffled { defaults with Run.Epochs = 10 }))) "equal content, equal id"
             // the spread's range was added after schema 2 with the reference as its default: ids without it keep theirs
-            let top = { paperSbp with Spread = Spread { Spread.reference with Range = Spread.TopFraction 0.05f } }
+            let top = { shuffled paperSbp with Spread = Spread { Spread.reference with Range = Spread.TopFraction 0.05f } }
             Expect.notEqual (Experiment.id (SnnConfig.experiment top)) "93da1d1b6492" "a top-fraction range is another experiment"
             Expect.isFalse ((Experiment.canonical (SnnConfig.experiment paperSbp)).Contains "range") "the reference range is left out of the canonical form"
             Expect.isTrue ((Experiment.canonical (SnnConfig.experiment top)).Contains "topFraction") "a top-fraction range is in it"
