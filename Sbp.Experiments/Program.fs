@@ -200,6 +200,7 @@ let private sweep (o: ParseResults<SweepArgs>) =
           Results = o.TryGetResult SweepArgs.Results
           Table = not (o.Contains SweepArgs.No_Table)
           CostCap = o.TryGetResult SweepArgs.Cost_Cap
+          Only = None
           Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 
@@ -234,6 +235,7 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
           Results = a.TryGetResult ReproduceArgs.Results
           Table = true
           CostCap = None
+          Only = None
           Command = Invocations.commandText "sbp" (Environment.GetCommandLineArgs() |> Array.skip 1) }
         grid
 

@@ -16,6 +16,8 @@ type ScriptOptions =
       Results: string option
       Table: bool
       CostCap: float option
+      /// Run only the grid's experiments on this data set (tables still cover every record of the grid).
+      Only: DataSets.DataSetName option
       /// How the grid was started, for the grid's log of calls (without the results folder).
       Command: string }
 
@@ -40,7 +42,11 @@ let execute (o: ScriptOptions) (grid: Grid) =
             Cancel = interrupt.Token
             Command = o.Command }
     if File.Exists options.Root then invalidArg "results" $"the results folder {options.Root} is a file, not a folder"
-    let s = Runner.run options grid
+    let selected =
+        match o.Only with
+        | Some d -> { grid with Experiments = grid.Experiments |> List.filter (fun e -> e.Model.Dataset = d) }
+        | None -> grid
+    let s = Runner.run options selected
     let claimed = if s.Claimed > 0 then $", {s.Claimed} claimed by other runners" else ""
     printfn "grid %s: %d ran, %d done before, %d failed, %d without data%s, %.1f s" grid.Name s.Ran s.Skipped s.Failed s.NoData claimed s.Seconds
     for f in s.Failures do printfn "  failed: %s %s: %s" f.Id f.Label f.Reason
@@ -68,6 +74,7 @@ type ScriptArgs =
     | Parallel of runs: int
     | Results of dir: string
     | Cost_Cap of cap: float
+    | Dataset of name: DataSets.DataSetName
     | No_Table
     | [<CustomCommandLine "--small">] Small_Grid
     | [<CustomCommandLine "--tiny">] Tiny_Grid
@@ -80,6 +87,7 @@ type ScriptArgs =
             | Parallel _ -> "experiments trained at once (at least 1; default: one per core)."
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results)."
             | Cost_Cap _ -> "upper error level of the cost metric, a fraction (e.g. 0.4)."
+            | Dataset _ -> "run only the grid's experiments on this data set (mnist, mnist-10k, fashion, nettalk, dvs); the tables cover the whole grid."
             | No_Table -> "run only; do not regenerate the tables and plots."
             | Small_Grid -> "the script's smaller grid (where it offers one; see its header)."
             | Tiny_Grid -> "the script's CI-sized grid (where it offers one)."
@@ -113,7 +121,7 @@ let private flag (v: Variant) =
     | Wide -> "--wide"
 
 let private defaultOptions =
-    { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None; Command = "" }
+    { Shard = None; Parallel = None; Results = None; Table = true; CostCap = None; Only = None; Command = "" }
 
 /// True when the script at <c>directory</c>/<c>file</c> (a script's __SOURCE_DIRECTORY__ and __SOURCE_FILE__) is the
 /// one F# Interactive runs, i.e. the first of its command-line arguments (fsi.CommandLineArgs).
@@ -184,6 +192,7 @@ let options (directory: string) (file: string) (offers: Variant list) (commandLi
               Results = r.TryGetResult ScriptArgs.Results
               Table = not (r.Contains ScriptArgs.No_Table)
               CostCap = r.TryGetResult ScriptArgs.Cost_Cap
+              Only = r.TryGetResult ScriptArgs.Dataset
               Command = scriptCommand directory file commandLine[1..] }
           Variant = List.tryHead variants }
 
