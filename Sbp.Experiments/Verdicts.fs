@@ -1,30 +1,30 @@
-/// The report's criterion for a claim of the paper, fixed before any number is read, and the verdicts it gives on
-/// paired runs: "reproduced", "not reproduced" or "inconclusive".
+/// The report's rules for a claim of the paper, fixed before any number is read (docs/SBP-SPEC.md §12), and the
+/// verdicts they give on paired runs: "reproduced", "not reproduced", "inconclusive", or "not measurable".
 ///
-///   Δ      = best test metric with the rule − without it, per replicate pair; mean and 95% bootstrap interval
-///   cost   = the paper's cost reduction (SBP-SPEC §8) on the mean test-error curves of the paired runs, with a 95%
-///            bootstrap interval over the pairs (resampled pairs, their mean curves recomputed)
-///   cost claim (paper: reduction c, accuracy not lost):
-///            reproduced      when Δ's interval lies above −0.5 points, cost ≥ c / 2 and cost's interval above 0
-///            not reproduced  when Δ's interval lies below −0.5 points or cost's interval below c / 2
-///   gain claim (paper: the metric rises by g points):
-///            reproduced      when Δ's interval lies above 0 and reaches g / 2
-///            not reproduced  when Δ's interval lies below g / 2
-///   no-loss claim (paper: the rule keeps the baseline's metric):
-///            reproduced      when Δ's interval lies above −0.5 points
-///            not reproduced  when Δ's interval lies below −0.5 points
-///   anything else, or fewer than 5 pairs: inconclusive.
-/// The epochs run are enough when the baseline has stopped improving: its mean test error fell by less than 0.1
+///   Δ, its 95% t interval (lo, hi) and the cost's Fieller interval: module Inference
+///   gain claim (the paper: the metric rises by g points)
+///            reproduced      when lo ≥ g / 2         (the interval's lower end reaches half the paper's gain)
+///            not reproduced  when hi < g / 2         (even the upper end stays below half)
+///   no-loss claim (the paper: the rule keeps the compared arm's metric)
+///            reproduced      when lo > −0.5 points
+///            not reproduced  when hi < −0.5 points
+///   cost claim (the paper: a cost reduction c with no loss of accuracy)
+///            reproduced      when Δ's lo > −0.5 points and the reduction's lower end ≥ c / 2
+///            not reproduced  when Δ's hi < −0.5 points or the reduction's upper end < c / 2
+///            not measurable  when the rule reached every error level at its first evaluation in every pair
+///   anything else, or fewer than 5 pairs: inconclusive (fewer than 5 pairs is a first reading, never a result).
+///   Every effect is also given as a fraction of the paper's, with its interval.
+/// The epochs run are enough when the compared arm has stopped improving: its mean test error fell by less than 0.1
 /// points over the last quarter of the epochs.
 module Sbp.Experiments.Verdicts
 
-open Sbp.Experiments.RunRecord
+open Sbp.Experiments.Inference
 
 /// The loss of accuracy (a fraction: 0.5 points) that still counts as "accuracy kept".
 let margin = 0.005
 /// The fewest replicate pairs a verdict other than "inconclusive" rests on.
 let minimumPairs = 5
-/// The largest fall of the baseline's mean test error over its last quarter of epochs that counts as "stopped
+/// The largest fall of the compared arm's mean test error over its last quarter of epochs that counts as "stopped
 /// improving" (a fraction: 0.1 points).
 let plateauTolerance = 0.001
 
@@ -32,29 +32,53 @@ type Verdict =
     | Reproduced
     | NotReproduced
     | Inconclusive of why: string
+    /// The metric cannot resolve the effect (a cost at its ceiling).
+    | NotMeasurable of why: string
 
+/// A verdict in words, with its reason.
 let text (v: Verdict) =
     match v with
     | Reproduced -> "reproduced"
     | NotReproduced -> "not reproduced"
     | Inconclusive why -> $"inconclusive ({why})"
+    | NotMeasurable why -> $"not measurable ({why})"
 
-/// A rule measured against its baseline over paired replicates.
-type Measured =
-    { Pairs: int
-      /// Δ best test metric: mean, 95% interval (fractions).
-      Delta: float * float * float
-      /// The paper's cost reduction on the mean curves of the paired runs, with its 95% interval (fractions).
-      Cost: float * float * float
-      /// The mean epochs the baseline's and the rule's mean curves take to reach the cost metric's error levels
-      /// (the reduction is 1 − rule / baseline; a rule at 1 reached every level at its first epoch).
-      LevelEpochs: float * float
-      /// The fall of the baseline's mean test error over its last quarter of epochs (a fraction; > 0: still falling).
-      LastQuarterFall: float
-      Epochs: int }
+/// A verdict in one word or two, for a table cell.
+let short (v: Verdict) =
+    match v with
+    | Reproduced -> "reproduced"
+    | NotReproduced -> "not reproduced"
+    | Inconclusive _ -> "inconclusive"
+    | NotMeasurable _ -> "not measurable"
 
-let private testErrors (r: Record) = r.Epochs |> List.map (fun e -> e.TestError)
-let private best (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
+let private firstReading (n: int) = Inconclusive $"a first reading: {n} pair(s), fewer than {minimumPairs}"
+
+/// The gain claim: the metric rises by `paperGain` (a fraction) — judged on Δ's t interval.
+let gain (paperGain: float) (d: Estimate) =
+    if d.N < minimumPairs then firstReading d.N
+    elif d.Low >= paperGain / 2.0 then Reproduced
+    elif d.High < paperGain / 2.0 then NotReproduced
+    else Inconclusive "the interval spans half the paper's gain"
+
+/// The no-loss claim: the metric is kept within the margin — judged on Δ's t interval.
+let noLoss (d: Estimate) =
+    if d.N < minimumPairs then firstReading d.N
+    elif d.Low > -margin then Reproduced
+    elif d.High < -margin then NotReproduced
+    else Inconclusive "the interval spans the −0.5-point margin"
+
+/// The cost claim: the paper's reduction `paperReduction` (a fraction) with the accuracy kept.
+let cost (paperReduction: float) (d: Estimate) (c: CostEstimate) =
+    if c.Pairs < minimumPairs then firstReading c.Pairs
+    elif c.AtCeiling then NotMeasurable "the rule reached every error level at its first evaluation in every pair"
+    elif d.High < -margin || c.High < paperReduction / 2.0 then NotReproduced
+    elif System.Double.IsNaN c.Low then Inconclusive "the reduction's interval is unbounded"
+    elif d.Low > -margin && c.Low >= paperReduction / 2.0 then Reproduced
+    else Inconclusive "the intervals decide neither way"
+
+/// An effect as a fraction of the paper's: Δ / g with its interval.
+let fractionOf (paper: float) (d: Estimate) =
+    { d with Mean = d.Mean / paper; Low = d.Low / paper; High = d.High / paper }
 
 /// How much the lowest value of a curve fell in its last quarter (at least one point): the minimum before it minus
 /// the minimum within it; NaN for a curve too short to have both.
@@ -63,59 +87,9 @@ let lastQuarterFall (curve: float list) =
     let q = max 1 (n / 4)
     if n <= q then nan else List.min curve[.. n - q - 1] - List.min curve[n - q ..]
 
-/// Measures paired runs (baseline run, rule run) under the paper's cost cap.
-let measure (cap: float option) (runs: (Record * Record) list) =
-    // in order of Δ (then seed), so that the intervals do not depend on the order the pairs come in, and the one of
-    // Δ equals Stats.bootstrapMean's on the same differences
-    let runs = runs |> List.sortBy (fun (b, r) -> best r - best b, b.Seed) |> Array.ofList
-    let n = runs.Length
-    let d = runs |> Array.map (fun (b, r) -> best r - best b)
-    let costsOf (idx: int[]) =
-        Stats.paperCostOfMeans cap [ for i in idx -> testErrors (fst runs[i]) ] [ for i in idx -> testErrors (snd runs[i]) ]
-    let costOf idx = let _, _, reduction = costsOf idx in reduction
-    let dMean = if n = 0 then nan else Array.average d
-    let dLo, dHi = Stats.bootstrap n (fun idx -> idx |> Array.averageBy (fun i -> d[i]))
-    let cLo, cHi = Stats.bootstrap n costOf
-    let eBase, eRule, reduction = if n = 0 then nan, nan, nan else costsOf (Array.init n id)
-    { Pairs = n
-      Delta = dMean, dLo, dHi
-      Cost = reduction, cLo, cHi
-      LevelEpochs = eBase, eRule
-      LastQuarterFall = lastQuarterFall (Stats.meanCurve [ for b, _ in runs -> testErrors b ])
-      Epochs = if n = 0 then 0 else runs |> Array.map (fun (b, _) -> b.Epochs.Length) |> Array.min }
+/// True when a mean test-error curve had stopped improving by its last epoch.
+let plateaued (meanErrors: float list) = lastQuarterFall meanErrors < plateauTolerance
 
-/// True when the baseline had stopped improving by its last epoch.
-let plateaued (m: Measured) = m.LastQuarterFall < plateauTolerance
-
-let private tooFew (n: int) = Inconclusive $"{n} pair(s) of seeds, fewer than {minimumPairs}"
-let private undecided = Inconclusive "the intervals decide neither way"
-
-/// The cost claim: the paper's reduction `paperReduction` (a fraction) with the accuracy kept.
-let cost (paperReduction: float) (m: Measured) =
-    let _, lo, hi = m.Delta
-    let c, cLo, cHi = m.Cost
-    if m.Pairs < minimumPairs then tooFew m.Pairs
-    elif lo > -margin && c >= paperReduction / 2.0 && cLo > 0.0 then Reproduced
-    elif hi < -margin || cHi < paperReduction / 2.0 then NotReproduced
-    else undecided
-
-/// The gain claim: the metric rises by `paperGain` (a fraction) over paired differences with interval (lo, hi).
-let gain (paperGain: float) (n: int) (lo: float, hi: float) =
-    if n < minimumPairs then tooFew n
-    elif lo > 0.0 && hi >= paperGain / 2.0 then Reproduced
-    elif hi < paperGain / 2.0 then NotReproduced
-    else undecided
-
-/// A verdict's words, and for a gain claim that is not reproduced although the interval lies above zero, that the
-/// gain is real but smaller than half the paper's.
-let describeGain (v: Verdict) (lo: float) =
-    match v with
-    | NotReproduced when lo > 0.0 -> "not reproduced: a real gain, under half the paper's"
-    | _ -> text v
-
-/// The no-loss claim: the metric is kept (within the margin) over paired differences with interval (lo, hi).
-let noLoss (n: int) (lo: float, hi: float) =
-    if n < minimumPairs then tooFew n
-    elif lo > -margin then Reproduced
-    elif hi < -margin then NotReproduced
-    else undecided
+/// The largest rise of a mean test-error curve from one epoch to the next (a drop of accuracy; 0 for none).
+let largestDrop (meanErrors: float list) =
+    meanErrors |> List.pairwise |> List.map (fun (a, b) -> b - a) |> List.fold max 0.0

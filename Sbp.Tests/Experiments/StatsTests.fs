@@ -69,20 +69,18 @@ let tests =
             let w, p = Stats.wilcoxon [ 1.0; 1.0; 2.0 ]
             Expect.isTrue (close w 6.0 && close p 0.25) $"W {w} p {p}"
 
-        property "a bootstrap interval of paired runs depends on the pairs, not on their order" <| fun (values: byte list) (rotate: byte) ->
-            // pairs (baseline, rule) whose Δ best accuracy is a byte in hundredths; the same pairs rotated
-            let curve top = [ 0.3; 0.4; 0.5; top ]
-            let pairs = values |> List.truncate 12 |> List.mapi (fun i v -> record "symmetric" i (curve 0.5), record "sbp" i (curve (0.5 + float v / 100.0)))
-            // (no pairs: every figure is NaN, which equals nothing)
-            if not pairs.IsEmpty then
-                let k = int rotate % pairs.Length
-                let turned = List.skip k pairs @ List.take k pairs
-                let m = Verdicts.measure None pairs
-                Expect.equal (Verdicts.measure None turned) m "the same measurement in any order"
-                let _, lo, hi = m.Delta
-                let best (r: Record) = r.Epochs |> List.map (fun e -> e.TestAccuracy) |> List.max
-                let deltas = turned |> List.map (fun (b, r) -> best r - best b)
-                Expect.equal (Stats.bootstrapMean deltas) (lo, hi) "the interval of Δ is bootstrapMean's"
+        property "Δ's t interval and the authors' cost of paired runs depend on the pairs, not on their order" <| fun (values: byte list) (rotate: byte) ->
+            // pairs (baseline, rule) of error curves whose rule ends a byte in hundredths lower; the same pairs rotated
+            let curves = values |> List.truncate 12 |> List.map (fun v -> [ 0.7; 0.6; 0.5; 0.5 ], [ 0.7; 0.55; 0.5; 0.5 - float v / 1000.0 ])
+            if not curves.IsEmpty then
+                let k = int rotate % curves.Length
+                let turned = List.skip k curves @ List.take k curves
+                let round (x: float) = System.Math.Round(x, 9).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                let costOf cs = Inference.authorsCost None cs |> Option.map (fun c -> round c.Reduction, round c.Low, round c.High)
+                Expect.equal (costOf turned) (costOf curves) "the same cost in any order"
+                let deltas cs = cs |> List.map (fun (a: float list, b: float list) -> List.min a - List.min b)
+                let ci cs = let e = Inference.tInterval (deltas cs) in round e.Mean, round e.Low, round e.High
+                Expect.equal (ci turned) (ci curves) "the same interval in any order"
 
         testCase "counted operations to a target accuracy" <| fun () ->
             let r = record "x" 0 [ 0.5; 0.7; 0.9; 0.95 ]
