@@ -299,42 +299,44 @@ let pairTable (ps: Pair list) (gs: Group list) =
         | xs -> $"""{value g "rule"} ({String.Join(", ", xs)})"""
     { Header =
         cols
-        @ [ "rule"; "pairs"; "Δ best acc (points, 95% CI)"; "Wilcoxon p"; "cost reduction, mean of pairs (%)"
-            "epochs to levels (base → rule)"; "paper: cost reduction of mean curves (%)"; "ops-to-target reduction (%)"; "ΔAcc / ΔCost" ]
+        @ [ "rule"; "pairs"; "Δ best acc (points, 95% t interval)"; "paired t p"; "cost reduction, authors' form (%, 95% Fieller)"
+            "epochs to levels (base → rule)"; "cost reduction of mean curves (%)"; "ops-to-target reduction (%)"; "ΔAcc / ΔCost" ]
       Rows =
         [ for p in ps do
               let n = p.Pairs.Length
               let dAcc = p.Pairs |> List.map (fun (d, _, _, _, _) -> d)
-              let red = p.Pairs |> List.map (fun (_, c, _, _, _) -> c)
               let ops = p.Pairs |> List.choose (fun (_, _, _, _, o) -> o)
-              let m, _ = Stats.meanSd dAcc
-              let lo, hi = Stats.bootstrapMean dAcc
+              let d = Inference.tInterval dAcc
               let om, _ = Stats.meanSd ops
               let ratio =
                   if ops.IsEmpty || om = 0.0 then "–"
-                  elif m = 0.0 then "0"
-                  else (m / om).ToString("G3", CultureInfo.InvariantCulture)
+                  elif d.Mean = 0.0 then "0"
+                  else (d.Mean / om).ToString("G3", CultureInfo.InvariantCulture)
+              let cap = paperCapOf p.Rule
+              let curves = p.Runs |> List.map (fun (b, r) -> errors b, errors r)
+              let authors =
+                  match Inference.authorsCost cap curves with
+                  | None -> "–"
+                  | Some c ->
+                      let interval = if Double.IsNaN c.Low then "" else $" [{pct c.Low}, {pct c.High}]"
+                      let ceiling = if c.AtCeiling then " (at the ceiling: a bound)" else ""
+                      $"{pct c.Reduction}{interval}{ceiling}"
               let ea = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, a, _, _) -> a)
               let eb = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, _, b, _) -> b)
-              let paperCost =
-                  match completed p.Baseline, completed p.Rule with
-                  | [], _ | _, [] -> "–"
-                  | bs, rs ->
-                      let cap = paperCapOf p.Rule
-                      let a, b, r = Stats.paperCostOfMeans cap (bs |> List.map errors) (rs |> List.map errors)
-                      $"{pct r} ({a:F1} → {b:F1} epochs, {capText cap})"
+              let meanCurves = if curves.IsEmpty then "–" else $"{pct (Inference.meanCurveCost cap curves)} ({capText cap})"
+              let firstReading = if n > 0 && n < 5 then " (a first reading)" else ""
               yield
                   (cols |> List.map (value p.Rule))
                   @ [ ruleCell p.Rule
-                      string n
+                      string n + firstReading
                       (match n with
                        | 0 -> "–"
-                       | 1 -> signedPoints m
-                       | _ -> $"{signedPoints m} [{signedPoints lo}, {signedPoints hi}]")
-                      (if n < 2 then "–" else (snd (Stats.wilcoxon dAcc)).ToString("F3", CultureInfo.InvariantCulture))
-                      pctMeanSd red
+                       | 1 -> signedPoints d.Mean
+                       | _ -> $"{signedPoints d.Mean} [{signedPoints d.Low}, {signedPoints d.High}]")
+                      (if n < 2 then "–" else (Inference.pairedP dAcc).ToString("F3", CultureInfo.InvariantCulture))
+                      authors
                       (if n = 0 then "–" else $"{ea:F1} → {eb:F1}")
-                      paperCost
+                      meanCurves
                       pctMeanSd ops
                       ratio ] ] }
 
