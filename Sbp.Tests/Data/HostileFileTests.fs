@@ -143,4 +143,92 @@ let tests =
                 let path = Path.Combine(dvsDir, f)
                 withFifoAt path (fun () -> refusedAsSpecial path "a FIFO" $"dvs: {f}" (fun () -> load dvsLoad DataSets.Dvs))
 
+        testCase "the memory budget holds the real data sets with room and refuses the sizes found by the harness" <| fun () ->
+            Expect.isTrue (DataBudget.Fits(60_000L, 784L, 10L)) "MNIST's 60,000 training images"
+            Expect.isTrue (DataBudget.Fits(1_176L, 100L * 1024L, 11L)) "DVS128 Gesture's 1,176 training gestures at 100 frames, flattened"
+            Expect.isTrue (DataBudget.Fits(117_600L, 1024L, 11L)) "the same, one frame per sample"
+            Expect.isTrue (DataBudget.Fits(146_934L, 189L, 26L)) "every letter of NETtalk"
+            Expect.isTrue (DataBudget.Fits(338_079L, 784L, 10L)) "338,079 images of 28 x 28"
+            Expect.isFalse (DataBudget.Fits(338_080L, 784L, 10L)) "one more"
+            Expect.isFalse (DataBudget.Fits(400_000L, 784L, 10L)) "[400000, 28, 28]"
+            Expect.isFalse (DataBudget.Fits(4_000L, 100L * 1024L, 11L)) "4,000 gestures at 100 frames"
+            Expect.equal (DataBudget.Bytes(int64 Int32.MaxValue, int64 Int32.MaxValue, 1L)) Int64.MaxValue "saturates instead of overflowing"
+
+        testCase "a gzip IDX of 320 kB declaring [400000, 28, 28] images is refused from its header with little memory" <| fun () ->
+            use d = new TempDir()
+            // noise after the header: the file is large enough to hold the declared size at deflate's best ratio, so
+            // only the budget refuses it
+            let noise = Array.zeroCreate<byte> 320_000
+            Random(7).NextBytes noise
+            let dir = Directory.CreateDirectory(d.File "idx").FullName
+            writeIdxDir dir [| 3; 28; 28 |] [| 2; 28; 28 |]
+            let images = Path.Combine(dir, "train-images-idx3-ubyte")
+            File.Delete images
+            gzipFile (images + ".gz") (Array.append (idxHeader [| 400_000; 28; 28 |]) noise)
+            let before = GC.GetAllocatedBytesForCurrentThread()
+            let e = throwsOf<DataAccessException> (fun () -> MnistIdx.Load("mnist", images + ".gz", d.File "labels") |> ignore) "400,000 images"
+            Expect.isLessThan (GC.GetAllocatedBytesForCurrentThread() - before) 8_000_000L "refused before the values are allocated"
+            Expect.equal e.File (images + ".gz") "names the file"
+            Expect.stringContains e.Problem "dimensions [400000, 28, 28]" "names the declared size"
+            Expect.stringContains e.Problem "budget" "says why"
+            let e = throwsOf<DataAccessException> (fun () -> load { DataSets.defaultLoad with IdxDir = Some dir } DataSets.Mnist) "through --idx-dir"
+            Expect.equal e.File (images + ".gz") "the loader names the file"
+
+        testCase "a NETtalk corpus of 1.3 million letters in 4 MB is refused before its windows are built" <| fun () ->
+            use d = new TempDir()
+            let word = String('a', 1000)
+            let line = $"{word}\t{String('@', 1000)}\t{String('0', 1000)}\t0"
+            File.WriteAllLines(d.File "nettalk.data", Array.append (Array.create 1300 line) [| "cat\tk@t\t1<<\t0" |])
+            File.WriteAllText(d.File "nettalk.list", $"({word.ToUpperInvariant()})\n")
+            let before = GC.GetAllocatedBytesForCurrentThread()
+            let e = throwsOf<DataAccessException> (fun () -> Nettalk.LoadPaperSplit(d.Path) |> ignore) "1.3 million windows"
+            Expect.isLessThan (GC.GetAllocatedBytesForCurrentThread() - before) 200_000_000L "well below the 1.1 GB the windows would take"
+            Expect.equal e.File (d.File "nettalk.data") "names the corpus"
+            Expect.stringContains e.Problem "1300000 letters of common words" "names the size"
+
+        testCase "test images of another size than the training images, and labels that do not count the images, are refused naming both files" <| fun () ->
+            use d = new TempDir()
+            writeIdxDir d.Path [| 3; 28; 28 |] [| 100; 14; 56 |]
+            let o = { DataSets.defaultLoad with IdxDir = Some d.Path }
+            let e = throwsOf<DataFormatException> (fun () -> load o DataSets.Mnist) "14 x 56 beside 28 x 28"
+            Expect.equal e.File (d.File "t10k-images-idx3-ubyte") "names the test images"
+            Expect.stringContains e.Problem "images are 14 x 56" "their size"
+            let trainImages = d.File "train-images-idx3-ubyte"
+            Expect.stringContains e.Problem $"the training images in {trainImages} are 28 x 28" "the training file and size"
+            writeIdxDir d.Path [| 3; 28; 28 |] [| 2; 28; 28 |]
+            File.WriteAllBytes(d.File "t10k-labels-idx1-ubyte", idx [| 5 |] (fun _ -> 1uy))
+            let e = throwsOf<DataFormatException> (fun () -> load o DataSets.Mnist) "5 labels for 2 images"
+            Expect.equal e.File (d.File "t10k-labels-idx1-ubyte") "names the labels"
+            let testImages = d.File "t10k-images-idx3-ubyte"
+            Expect.stringContains e.Problem $"5 labels for 2 images in {testImages}" "and the images"
+            File.WriteAllBytes(d.File "t10k-labels-idx1-ubyte", idx [| 2 |] (fun _ -> 1uy))
+            let s = DataSets.load o DataSets.Mnist
+            Expect.equal (s.Train.Count, s.Test.Count, s.Test.FeatureCount) (3, 2, 784) "the repaired folder loads"
+
+        testCase "an --idx-dir, --nettalk-dir or --dvs-dir that cannot be read is an access error naming it, not missing files" <| fun () ->
+            notRoot ()
+            use d = new TempDir()
+            let idxDir = Directory.CreateDirectory(d.File "idx").FullName
+            writeIdxDir idxDir [| 3; 28; 28 |] [| 2; 28; 28 |]
+            let nettalkDir = Directory.CreateDirectory(d.File "nettalk").FullName
+            File.WriteAllText(Path.Combine(nettalkDir, "nettalk.data"), "cat\tk@t\t1<<\t0\ndog\tdcg\t1<<\t0\n")
+            File.WriteAllText(Path.Combine(nettalkDir, "nettalk.list"), "(CAT)\n")
+            let dvsDir = Directory.CreateDirectory(d.File "dvs").FullName
+            twoUsers dvsDir
+            let cases =
+                [ idxDir, { DataSets.defaultLoad with IdxDir = Some idxDir }, DataSets.Mnist
+                  nettalkDir, { DataSets.defaultLoad with NettalkDir = Some nettalkDir }, DataSets.Nettalk
+                  dvsDir, { DataSets.defaultLoad with DvsDir = Some dvsDir; DvsFraming = DvsFraming(4, Nullable()) }, DataSets.Dvs ]
+            for dir, o, name in cases do
+                // no permission at all; listing but no search (its files cannot be looked up)
+                for mode in [ UnixFileMode.None; UnixFileMode.UserRead ||| UnixFileMode.UserWrite ] do
+                    File.SetUnixFileMode(dir, mode)
+                    try
+                        let e = throwsOf<DataAccessException> (fun () -> load o name) $"{dir} mode {mode}"
+                        Expect.equal e.File dir "names the folder"
+                        Expect.stringContains e.Problem "cannot be read: permission denied" "says why"
+                    finally
+                        File.SetUnixFileMode(dir, UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute)
+                load o name
+
     ]
