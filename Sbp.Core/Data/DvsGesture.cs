@@ -23,8 +23,8 @@ public readonly record struct DvsFraming(int Frames = 100, long? BinUs = null)
     public const int Side = SensorSize / Downsample;
     /// <summary>Inputs per frame (32 x 32 = 1,024).</summary>
     public const int PixelsPerFrame = Side * Side;
-    /// <summary>The most frames per gesture accepted (the paper uses 100; 1,000 frames of the 1,176 training
-    /// gestures already take 4.8 GB).</summary>
+    /// <summary>The most frames per gesture accepted (the paper uses 100). The loaded data set must also fit the
+    /// <see cref="DataBudget"/>: the 1,176 training gestures fit up to about 220 frames (100 take 482 MB; 1,000 would take 4.8 GB).</summary>
     public const int MaxFrames = 1000;
 
     /// <summary>Refuses a frame count outside 1..<see cref="MaxFrames"/> or a non-positive bin width.</summary>
@@ -137,16 +137,13 @@ public static partial class DvsGesture
     /// <summary>
     /// Counts the events of one gesture into <paramref name="output"/> (frames x 32 x 32, cleared first): the event at
     /// time t goes to frame (t - start) / bin at pixel (y/4, x/4); events outside the frames are left out.
-    /// Returns the number of events placed.
+    /// Returns the number of events placed. This version scans every event (any order): the reference of the
+    /// <see cref="PolarityTimeline"/> version, which the loader uses.
     /// </summary>
     public static int Frame(ReadOnlySpan<PolarityEvent> events, GestureLabel label, DvsFraming framing, Span<float> output, string source = "events")
     {
-        framing.Validate();
+        long bin = Prepare(label, framing, output);
         int frames = framing.Frames;
-        if (output.Length != frames * DvsFraming.PixelsPerFrame)
-            throw new ArgumentException($"output holds {output.Length} values; {frames} frames need {frames * DvsFraming.PixelsPerFrame}");
-        long bin = framing.BinUs ?? Math.Max(1, (label.EndUs - label.StartUs) / frames + ((label.EndUs - label.StartUs) % frames == 0 ? 0 : 1));
-        output.Clear();
         int placed = 0;
         for (int i = 0; i < events.Length; i++)
         {
@@ -161,6 +158,44 @@ public static partial class DvsGesture
             placed++;
         }
         return placed;
+    }
+
+    /// <summary>
+    /// Counts the events of one gesture into <paramref name="output"/> exactly as
+    /// <see cref="Frame(ReadOnlySpan{PolarityEvent}, GestureLabel, DvsFraming, Span{float}, string)"/> does, reading
+    /// only the gesture's own events: a binary search finds its first, and the walk stops at its end or after its last
+    /// frame. A recording's gestures thus cost O(G log E + the events inside them), not O(G × E).
+    /// </summary>
+    public static int Frame(PolarityTimeline events, GestureLabel label, DvsFraming framing, Span<float> output, string source = "events")
+    {
+        long bin = Prepare(label, framing, output);
+        int frames = framing.Frames;
+        var times = events.TimesUs;
+        int placed = 0;
+        for (int i = events.FirstAtOrAfter(label.StartUs); i < times.Length && times[i] < label.EndUs; i++)
+        {
+            long f = (times[i] - label.StartUs) / bin;
+            if (f >= frames) break; // time order: every later event is in a later frame
+            int x = events.X(i), y = events.Y(i);
+            if ((uint)x >= DvsFraming.SensorSize || (uint)y >= DvsFraming.SensorSize)
+                throw new DataFormatException(source, $"event {events.FileIndex(i)}", $"pixel ({x}, {y}) outside the {DvsFraming.SensorSize}x{DvsFraming.SensorSize} sensor");
+            int px = (y / DvsFraming.Downsample) * DvsFraming.Side + x / DvsFraming.Downsample;
+            output[(int)f * DvsFraming.PixelsPerFrame + px] += 1f;
+            placed++;
+        }
+        return placed;
+    }
+
+    /// <summary>Checks the framing and the output length, clears the output; returns the frame width in µs.</summary>
+    private static long Prepare(GestureLabel label, DvsFraming framing, Span<float> output)
+    {
+        framing.Validate();
+        int frames = framing.Frames;
+        if (output.Length != frames * DvsFraming.PixelsPerFrame)
+            throw new ArgumentException($"output holds {output.Length} values; {frames} frames need {frames * DvsFraming.PixelsPerFrame}");
+        long bin = framing.BinUs ?? Math.Max(1, (label.EndUs - label.StartUs) / frames + ((label.EndUs - label.StartUs) % frames == 0 ? 0 : 1));
+        output.Clear();
+        return bin;
     }
 
     [GeneratedRegex(@"^user(\d+)_(.+)\.aedat$", RegexOptions.IgnoreCase)]
@@ -213,8 +248,14 @@ public static partial class DvsGesture
         if (gestures == 0) throw new DataFormatException(recs[0].Labels, "", $"no labelled gestures in the recordings of the {note}: the split would be empty");
         int width = encoding.Width(framing);
         long rows = encoding.Rows(gestures, framing);
-        if (rows * width > Array.MaxLength)
-            throw new ArgumentException($"DVS {note}: {gestures} gestures x {frames} frames ({encoding}) need {rows} x {width} values, more than one array holds; use fewer frames");
+        if (!DataBudget.Fits(rows, width, Classes))
+        {
+            int most = 0;
+            for (int r = 1; r < recs.Length; r++) if (labelSets[r].Length > labelSets[most].Length) most = r;
+            DataBudget.Check(recs[most].Labels,
+                $"{labelSets[most].Length} gestures here, {gestures} in the labels files of the {note}, at {frames} frames of {pixels} pixels ({encoding}); use fewer frames",
+                rows, width, Classes);
+        }
         var features = new Matrix((int)rows, width);
         var y = new int[rows];
         var targets = new Matrix((int)rows, Classes);
@@ -223,8 +264,8 @@ public static partial class DvsGesture
         for (int r = 0; r < recs.Length; r++)
         {
             var (aedat, labelsPath, _) = recs[r];
-            var events = Aedat.ReadPolarityEvents(aedat);
-            long last = events.Length == 0 ? 0 : events.Max(e => e.TimeUs);
+            var events = Aedat.ReadTimeline(aedat);
+            long last = events.LastUs;
             for (int k = 0; k < labelSets[r].Length; k++, s++)
             {
                 var label = labelSets[r][k];

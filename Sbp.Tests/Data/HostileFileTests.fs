@@ -186,6 +186,18 @@ let tests =
             Expect.equal e.File (d.File "nettalk.data") "names the corpus"
             Expect.stringContains e.Problem "1300000 letters of common words" "names the size"
 
+        testCase "a DVS labels file of 4,000 one-µs gestures at 100 frames is refused before any recording is read" <| fun () ->
+            use d = new TempDir()
+            twoUsers d.Path
+            File.WriteAllLines(d.File "user01_led_labels.csv", "class,startTime_usec,endTime_usec" :: [ for i in 0 .. 3999 -> $"1,{i},{i + 1}" ])
+            File.WriteAllText(d.File "user01_led.aedat", "not read") // a bad recording: the budget is checked first
+            let before = GC.GetAllocatedBytesForCurrentThread()
+            let e = throwsOf<DataAccessException> (fun () -> DvsGesture.Load(d.Path, DvsFraming(100, Nullable())) |> ignore) "4,000 gestures"
+            Expect.isLessThan (GC.GetAllocatedBytesForCurrentThread() - before) 16_000_000L "little memory"
+            Expect.equal e.File (d.File "user01_led_labels.csv") "names the labels file"
+            Expect.stringContains e.Problem "4000 gestures" "names the gesture count"
+            Expect.stringContains e.Problem "1638576000 bytes" "names the size: 4,000 x (102,400 + 11) x 4"
+
         testCase "test images of another size than the training images, and labels that do not count the images, are refused naming both files" <| fun () ->
             use d = new TempDir()
             writeIdxDir d.Path [| 3; 28; 28 |] [| 100; 14; 56 |]
