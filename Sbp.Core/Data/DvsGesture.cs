@@ -201,26 +201,67 @@ public static partial class DvsGesture
     [GeneratedRegex(@"^user(\d+)_(.+)\.aedat$", RegexOptions.IgnoreCase)]
     private static partial Regex RecordingName();
 
-    /// <summary>The recordings (aedat path, labels path, user) found in <paramref name="directory"/>.</summary>
+    /// <summary>The users of the data set: 1..<see cref="LastUser"/>.</summary>
+    public const int FirstUser = 1;
+    /// <summary>The last user of the training split (users 1-23 train).</summary>
+    public const int LastTrainUser = 23;
+    /// <summary>The last user of the data set (users 24-29 test).</summary>
+    public const int LastUser = 29;
+
+    /// <summary>
+    /// The recordings (aedat path, labels path, user) found in <paramref name="directory"/> and its subfolders, in
+    /// ordinal order of their paths. Folders reached through a symbolic link are not entered (a link loop would list
+    /// the same recordings again and again); a recording of a user outside 1-29 is refused, naming the file.
+    /// </summary>
     public static (string Aedat, string Labels, int User)[] FindRecordings(string directory)
     {
         if (!Directory.Exists(directory))
             throw new DataAccessException(directory, File.Exists(directory) ? "is a file; expected the folder of the recordings" : "does not exist");
         var list = new List<(string, string, int)>();
-        foreach (var path in Directory.EnumerateFiles(directory, "*.aedat", SearchOption.AllDirectories).OrderBy(p => p, StringComparer.Ordinal))
+        foreach (var path in AedatFiles(directory).OrderBy(p => p, StringComparer.Ordinal))
         {
             var m = RecordingName().Match(Path.GetFileName(path));
             if (!m.Success) continue;
+            if (!int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int user) || user < FirstUser || user > LastUser)
+                throw new DataFormatException(path, "",
+                    $"user {m.Groups[1].Value} is not a user of DVS128 Gesture ({FirstUser}-{LastTrainUser} train, {LastTrainUser + 1}-{LastUser} test)");
             var labels = Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "_labels.csv");
             if (Directory.Exists(labels))
                 throw new DataAccessException(labels, "is a folder; expected a file");
-            if (!File.Exists(labels))
+            if (!DataFile.Exists(labels))
                 throw new DataFormatException(path, "", $"recording has no labels file {Path.GetFileName(labels)} beside it");
-            list.Add((path, labels, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+            list.Add((path, labels, user));
         }
         if (list.Count == 0)
             throw new DataFormatException(directory, "", "no userNN_*.aedat recordings found");
         return list.ToArray();
+    }
+
+    /// <summary>The *.aedat files of <paramref name="directory"/> and of its subfolders, except subfolders that are symbolic links.</summary>
+    private static List<string> AedatFiles(string directory)
+    {
+        var files = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(directory);
+        while (pending.Count > 0)
+        {
+            var folder = pending.Pop();
+            try
+            {
+                files.AddRange(Directory.EnumerateFiles(folder, "*.aedat"));
+                foreach (var sub in Directory.EnumerateDirectories(folder))
+                    if (new DirectoryInfo(sub).LinkTarget is null) pending.Push(sub);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new DataAccessException(folder, "cannot be read: permission denied", e);
+            }
+            catch (IOException e)
+            {
+                throw new DataAccessException(folder, $"cannot be read: {e.Message.ReplaceLineEndings(" ")}", e);
+            }
+        }
+        return files;
     }
 
     /// <summary>Users 1-23 for training and 24-29 for testing, as in the data set's own split, all frames flattened.</summary>
@@ -233,8 +274,8 @@ public static partial class DvsGesture
         if (encoding.Layout == DvsLayout.SingleFrame && (encoding.Frame < 0 || encoding.Frame >= framing.Frames))
             throw new ArgumentException($"DVS frame {encoding.Frame} is outside the {framing.Frames} frames of a gesture");
         var recs = FindRecordings(directory);
-        var train = recs.Where(r => r.User <= 23).ToArray();
-        var test = recs.Where(r => r.User >= 24).ToArray();
+        var train = recs.Where(r => r.User <= LastTrainUser).ToArray();
+        var test = recs.Where(r => r.User > LastTrainUser).ToArray();
         if (train.Length == 0) throw new DataFormatException(directory, "", "no recordings of users 1-23: the training split would be empty");
         if (test.Length == 0) throw new DataFormatException(directory, "", "no recordings of users 24-29: the test split would be empty");
         return new DataSplit(LoadUsers(train, framing, encoding, "train users 1-23"), LoadUsers(test, framing, encoding, "test users 24-29"));

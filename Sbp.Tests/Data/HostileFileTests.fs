@@ -243,4 +243,26 @@ let tests =
                         File.SetUnixFileMode(dir, UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute)
                 load o name
 
+        testCase "DVS: a folder symlink loop is not followed, so each recording counts once" <| fun () ->
+            use d = new TempDir()
+            twoUsers d.Path
+            let sub = Directory.CreateDirectory(d.File "more").FullName
+            writeRecording sub 2 [| ev 5L 1 1 |] [ "2,0,10" ]
+            Directory.CreateSymbolicLink(Path.Combine(sub, "loop"), d.Path) |> ignore
+            Directory.CreateSymbolicLink(d.File "again", sub) |> ignore
+            let found = DvsGesture.FindRecordings d.Path |> Array.map (fun struct (a, _, u) -> Path.GetFileName a, u)
+            Expect.equal found [| "user02_led.aedat", 2; "user01_led.aedat", 1; "user24_led.aedat", 24 |] "each recording once (ordinal path order)"
+            let s = DvsGesture.Load(d.Path, DvsFraming(4, Nullable()))
+            Expect.equal (s.Train.Count, s.Test.Count) (3, 1) "two gestures of user 1, one of user 2; one of user 24"
+
+        testCase "DVS: a recording of a user outside 1-29 is refused naming the file, not put into the test split" <| fun () ->
+            for user in [ "99"; "00"; "30"; "123456789012" ] do
+                use d = new TempDir()
+                twoUsers d.Path
+                File.Copy(d.File "user24_led.aedat", d.File $"user{user}_led.aedat")
+                File.Copy(d.File "user24_led_labels.csv", d.File $"user{user}_led_labels.csv")
+                let e = throwsOf<DataFormatException> (fun () -> DvsGesture.Load(d.Path, DvsFraming(4, Nullable())) |> ignore) $"user{user}"
+                Expect.equal e.File (d.File $"user{user}_led.aedat") "names the recording"
+                Expect.stringContains e.Problem $"user {user} is not a user of DVS128 Gesture (1-23 train, 24-29 test)" "says why"
+                Expect.isFalse (e.Message.Contains '\n') "one line"
     ]
