@@ -127,19 +127,24 @@ let private trim (o: LoadOptions) (split: DataSplit) =
         | None -> d
     DataSplit(cut o.TrainSize split.Train, cut o.TestSize split.Test)
 
+/// A folder the user named: it must exist, and be readable (a folder that cannot be listed or entered is an access
+/// error naming it, not a data set whose files are "missing").
 let private requireDir (name: string) (how: string) (dir: string option) =
     match dir with
-    | Some d when Directory.Exists d -> d
+    | Some d when Directory.Exists d -> DataFile.RequireReadableFolder d; d
     | Some d -> raise (DataNotProvisionedException(name, $"folder {d} does not exist", how))
     | None -> raise (DataNotProvisionedException(name, "no folder was given", how))
 
-let private idxPair (dir: string) (prefix: string) name (how: string) =
+/// The training and test IDX files of an MNIST-format task in `dir` (raw or .gz), loaded as one split: test images of
+/// another size than the training images are refused.
+let private idxSplit (dir: string) name (how: string) =
     let find (stem: string) =
         let candidates = [ stem; stem + ".gz" ] |> List.map (fun f -> Path.Combine(dir, f))
-        match candidates |> List.tryFind (fun p -> File.Exists p || Directory.Exists p) with
+        // DataFile.Exists tells a missing file from a folder that cannot be searched (an access error naming it)
+        match candidates |> List.tryFind DataFile.Exists with
         | Some p -> p // a folder here is reported by the reader as "is a folder; expected a file"
         | None -> raise (DataNotProvisionedException(name, $"{Path.Combine(dir, stem)}[.gz] is missing", how))
-    MnistIdx.Load(name, find $"{prefix}-images-idx3-ubyte", find $"{prefix}-labels-idx1-ubyte")
+    MnistIdx.LoadSplit(name, find "train-images-idx3-ubyte", find "train-labels-idx1-ubyte", find "t10k-images-idx3-ubyte", find "t10k-labels-idx1-ubyte")
 
 /// Refuses a split with an empty side (a reader of a legal but empty file would otherwise hand one on).
 let private nonEmpty (name: string) (split: DataSplit) =
@@ -172,7 +177,7 @@ let load (o: LoadOptions) (name: DataSetName) : DataSplit =
                 let how = "Point --idx-dir (or SBP_MNIST_IDX_DIR) at a folder with train/t10k-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]"
                 requireDir "mnist" how (Some d), how
             | None -> Path.Combine(Provision.require Provision.mnist, "data"), $"Run: {Provision.fetchCommand Provision.mnist}"
-        DataSplit(idxPair dir "train" "mnist" how, idxPair dir "t10k" "mnist" how) |> nonEmpty "mnist" |> cutOrHoldOut "mnist"
+        idxSplit dir "mnist" how |> nonEmpty "mnist" |> cutOrHoldOut "mnist"
     | Mnist10k | Nettalk | Dvs when o.HeldOutTest ->
         invalidArg "test-set" $"{nameOf name}: a held-out test set is defined for mnist and fashion only (their standard files)"
     | Mnist10k ->
@@ -182,14 +187,14 @@ let load (o: LoadOptions) (name: DataSetName) : DataSplit =
         Splits.Random(all, train, test, o.SplitSeed)
     | Fashion ->
         let dir = Provision.require Provision.fashion
-        DataSplit(idxPair dir "train" "fashion" $"Run: {Provision.fetchCommand Provision.fashion}", idxPair dir "t10k" "fashion" $"Run: {Provision.fetchCommand Provision.fashion}")
-        |> nonEmpty "fashion" |> cutOrHoldOut "fashion"
+        idxSplit dir "fashion" $"Run: {Provision.fetchCommand Provision.fashion}" |> nonEmpty "fashion" |> cutOrHoldOut "fashion"
     | Nettalk ->
         let dir = Paths.nettalkDir o.NettalkDir
         let how = "Point --nettalk-dir (or SBP_NETTALK_DIR) at the folder holding nettalk.data and nettalk.list (the repository ships one in data/nettalk)"
+        DataFile.RequireReadableFolder dir
         for f in [ "nettalk.data"; "nettalk.list" ] do
             let path = Path.Combine(dir, f)
-            if not (File.Exists path || Directory.Exists path) then raise (DataNotProvisionedException("nettalk", $"{path} is missing", how))
+            if not (DataFile.Exists path) then raise (DataNotProvisionedException("nettalk", $"{path} is missing", how))
         let testWindows = if o.NettalkFullTest then Nullable() else Nullable(defaultArg o.TestSize Nettalk.DefaultTestWindows)
         Nettalk.LoadPaperSplit(dir, testWindows) |> nonEmpty "nettalk" |> trim { o with TestSize = None }
     | Dvs ->

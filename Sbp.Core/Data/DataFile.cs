@@ -1,23 +1,26 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sbp.Core.Data;
 
 /// <summary>
-/// How every reader of the data layer opens and reads a file: every IO or permission failure (a missing file, a folder
-/// where a file should be, permission denied, a symbolic link loop) becomes a one-line <see cref="DataAccessException"/>
-/// naming the file, and no read takes more than a stated number of bytes, so that a device or a huge file cannot
-/// exhaust memory.
+/// How every reader of the data layer opens and reads a file: only a regular file is opened (a FIFO, a device or a
+/// socket, directly or behind a symbolic link, is refused before open() could block on it or read forever); every IO
+/// or permission failure (a missing file, a folder where a file should be, permission denied, a symbolic link loop)
+/// becomes a one-line <see cref="DataAccessException"/> naming the file; and no read takes more than a stated number of
+/// bytes, checked against the file's length before reading, so that a huge file cannot exhaust memory.
 /// </summary>
-public static class DataFile
+public static partial class DataFile
 {
     /// <summary>The most bytes any reader takes from one file unless it asks for less (1 GiB; the largest file the
     /// project reads, MNIST's training images, is 47 MB).</summary>
     public const long DefaultMaxBytes = 1L << 30;
 
-    /// <summary>Opens <paramref name="path"/> for reading.</summary>
+    /// <summary>Opens <paramref name="path"/> for reading; refuses anything but a regular file (see <see cref="RequireRegularFile"/>) before opening it.</summary>
     public static FileStream OpenRead(string path)
     {
         if (Directory.Exists(path)) throw new DataAccessException(path, "is a folder; expected a file");
+        RequireRegularFile(path);
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -25,6 +28,135 @@ public static class DataFile
         catch (Exception e) when (IsAccessFailure(e))
         {
             throw Access(path, e);
+        }
+    }
+
+    /// <summary>Opens <paramref name="path"/> for reading and refuses it, before reading a byte, when it is longer than <paramref name="maxBytes"/>.</summary>
+    public static FileStream OpenRead(string path, long maxBytes)
+    {
+        var s = OpenRead(path);
+        try
+        {
+            long length = s.Length;
+            if (length > maxBytes)
+                throw new DataAccessException(path, $"is {length} bytes long; this reader accepts at most {maxBytes}");
+            return s;
+        }
+        catch (Exception e)
+        {
+            s.Dispose();
+            if (IsAccessFailure(e)) throw Access(path, e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="path"/> unless it is a regular file or a symbolic link to one: a FIFO (whose open()
+    /// blocks until a writer comes), a character or block device (/dev/zero never ends) or a socket raises
+    /// "is not a regular file (a FIFO)" and the like, without opening it. The type comes from stat(2), which follows
+    /// links. A path that cannot be examined (missing, a link loop, permission denied) passes: opening it fails at
+    /// once and says why. On Windows, where such files do not appear under ordinary paths, nothing is checked.
+    /// </summary>
+    public static void RequireRegularFile(string path)
+    {
+        var kind = KindOf(path);
+        if (kind is null or FileKind.Regular or FileKind.Folder) return;
+        string what = kind switch
+        {
+            FileKind.Fifo => "a FIFO",
+            FileKind.CharacterDevice => "a character device",
+            FileKind.BlockDevice => "a block device",
+            FileKind.Socket => "a socket",
+            _ => "a special file",
+        };
+        bool link = false;
+        try { link = new FileInfo(path).LinkTarget is not null; } catch (Exception e) when (IsAccessFailure(e)) { }
+        throw new DataAccessException(path, link ? $"is not a regular file (a symbolic link to {what})" : $"is not a regular file ({what})");
+    }
+
+    /// <summary>The kinds of file system entry that stat(2) reports.</summary>
+    private enum FileKind { Regular, Folder, Fifo, CharacterDevice, BlockDevice, Socket, Other }
+
+    // stat(2) through the runtime's own native shim (the one System.IO uses): its FileStatus record is the same on
+    // every Unix (int32 Flags, int32 Mode, ...), unlike libc's struct stat. The runtime exposes no public API for the
+    // file type (dotnet/runtime#85148), and FileAttributes report a FIFO or a device as Normal.
+    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_Stat", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int NativeStat(string path, byte* status);
+
+    private const int ModeOffset = 4, TypeMask = 0xF000;
+
+    /// <summary>The kind of <paramref name="path"/> after following links, or null where it cannot be told.</summary>
+    private static unsafe FileKind? KindOf(string path)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        byte* status = stackalloc byte[256]; // FileStatus is about 120 bytes; room to grow
+        try
+        {
+            if (NativeStat(path, status) != 0) return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+        return (*(int*)(status + ModeOffset) & TypeMask) switch
+        {
+            0x8000 => FileKind.Regular,
+            0x4000 => FileKind.Folder,
+            0x1000 => FileKind.Fifo,
+            0x2000 => FileKind.CharacterDevice,
+            0x6000 => FileKind.BlockDevice,
+            0xC000 => FileKind.Socket,
+            _ => FileKind.Other,
+        };
+    }
+
+    /// <summary>
+    /// True when something exists at <paramref name="path"/>, false when nothing does; a <see cref="DataAccessException"/>
+    /// naming the folder when the folder holding it cannot be searched (permission denied), where
+    /// <see cref="File.Exists"/> would answer "missing".
+    /// </summary>
+    public static bool Exists(string path)
+    {
+        try
+        {
+            File.GetAttributes(path);
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
+            throw new DataAccessException(folder, "cannot be read: permission denied (its files cannot be looked up)", e);
+        }
+        catch (Exception e) when (IsAccessFailure(e))
+        {
+            return true; // e.g. a symbolic-link loop: there is something, and opening it says what is wrong
+        }
+    }
+
+    /// <summary>
+    /// Refuses a folder that cannot be listed or searched (permission denied) with a one-line
+    /// <see cref="DataAccessException"/> naming it, instead of every file in it reading as missing. Does nothing for a
+    /// folder that does not exist (its caller says what is missing).
+    /// </summary>
+    public static void RequireReadableFolder(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(folder).GetEnumerator();
+            if (entries.MoveNext()) Exists(entries.Current);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataAccessException(folder, "cannot be read: permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw Access(folder, e);
         }
     }
 

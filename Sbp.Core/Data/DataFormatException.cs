@@ -31,15 +31,16 @@ public sealed class DataFormatException : DataException
 }
 
 /// <summary>
-/// A data file cannot be read at all: it does not exist, a folder stands where the file should be, permission is
-/// denied, a symbolic link loops, or it is larger than its reader accepts. Names the file and the reason.
+/// A data file cannot be read at all: it does not exist, a folder stands where the file should be, it is not a regular
+/// file (a FIFO, a device, a socket), permission is denied, a symbolic link loops, it is larger than its reader accepts,
+/// or it declares a data set beyond the <see cref="DataBudget"/>. Names the file (or folder) and the reason.
 /// </summary>
 public sealed class DataAccessException(string file, string problem, Exception? inner = null)
     : DataException($"{file}: {problem}", inner)
 {
     /// <summary>The path of the file that could not be read.</summary>
     public string File { get; } = file;
-    /// <summary>Why it could not be read (missing, a folder, permission denied, too large, ...).</summary>
+    /// <summary>Why it could not be read (missing, a folder, not a regular file, permission denied, too large, ...).</summary>
     public string Problem { get; } = problem;
 }
 

@@ -23,8 +23,8 @@ public readonly record struct DvsFraming(int Frames = 100, long? BinUs = null)
     public const int Side = SensorSize / Downsample;
     /// <summary>Inputs per frame (32 x 32 = 1,024).</summary>
     public const int PixelsPerFrame = Side * Side;
-    /// <summary>The most frames per gesture accepted (the paper uses 100; 1,000 frames of the 1,176 training
-    /// gestures already take 4.8 GB).</summary>
+    /// <summary>The most frames per gesture accepted (the paper uses 100). The loaded data set must also fit the
+    /// <see cref="DataBudget"/>: the 1,176 training gestures fit up to about 220 frames (100 take 482 MB; 1,000 would take 4.8 GB).</summary>
     public const int MaxFrames = 1000;
 
     /// <summary>Refuses a frame count outside 1..<see cref="MaxFrames"/> or a non-positive bin width.</summary>
@@ -137,16 +137,13 @@ public static partial class DvsGesture
     /// <summary>
     /// Counts the events of one gesture into <paramref name="output"/> (frames x 32 x 32, cleared first): the event at
     /// time t goes to frame (t - start) / bin at pixel (y/4, x/4); events outside the frames are left out.
-    /// Returns the number of events placed.
+    /// Returns the number of events placed. This version scans every event (any order): the reference of the
+    /// <see cref="PolarityTimeline"/> version, which the loader uses.
     /// </summary>
     public static int Frame(ReadOnlySpan<PolarityEvent> events, GestureLabel label, DvsFraming framing, Span<float> output, string source = "events")
     {
-        framing.Validate();
+        long bin = Prepare(label, framing, output);
         int frames = framing.Frames;
-        if (output.Length != frames * DvsFraming.PixelsPerFrame)
-            throw new ArgumentException($"output holds {output.Length} values; {frames} frames need {frames * DvsFraming.PixelsPerFrame}");
-        long bin = framing.BinUs ?? Math.Max(1, (label.EndUs - label.StartUs) / frames + ((label.EndUs - label.StartUs) % frames == 0 ? 0 : 1));
-        output.Clear();
         int placed = 0;
         for (int i = 0; i < events.Length; i++)
         {
@@ -163,29 +160,108 @@ public static partial class DvsGesture
         return placed;
     }
 
+    /// <summary>
+    /// Counts the events of one gesture into <paramref name="output"/> exactly as
+    /// <see cref="Frame(ReadOnlySpan{PolarityEvent}, GestureLabel, DvsFraming, Span{float}, string)"/> does, reading
+    /// only the gesture's own events: a binary search finds its first, and the walk stops at its end or after its last
+    /// frame. A recording's gestures thus cost O(G log E + the events inside them), not O(G × E).
+    /// </summary>
+    public static int Frame(PolarityTimeline events, GestureLabel label, DvsFraming framing, Span<float> output, string source = "events")
+    {
+        long bin = Prepare(label, framing, output);
+        int frames = framing.Frames;
+        var times = events.TimesUs;
+        int placed = 0;
+        for (int i = events.FirstAtOrAfter(label.StartUs); i < times.Length && times[i] < label.EndUs; i++)
+        {
+            long f = (times[i] - label.StartUs) / bin;
+            if (f >= frames) break; // time order: every later event is in a later frame
+            int x = events.X(i), y = events.Y(i);
+            if ((uint)x >= DvsFraming.SensorSize || (uint)y >= DvsFraming.SensorSize)
+                throw new DataFormatException(source, $"event {events.FileIndex(i)}", $"pixel ({x}, {y}) outside the {DvsFraming.SensorSize}x{DvsFraming.SensorSize} sensor");
+            int px = (y / DvsFraming.Downsample) * DvsFraming.Side + x / DvsFraming.Downsample;
+            output[(int)f * DvsFraming.PixelsPerFrame + px] += 1f;
+            placed++;
+        }
+        return placed;
+    }
+
+    /// <summary>Checks the framing and the output length, clears the output; returns the frame width in µs.</summary>
+    private static long Prepare(GestureLabel label, DvsFraming framing, Span<float> output)
+    {
+        framing.Validate();
+        int frames = framing.Frames;
+        if (output.Length != frames * DvsFraming.PixelsPerFrame)
+            throw new ArgumentException($"output holds {output.Length} values; {frames} frames need {frames * DvsFraming.PixelsPerFrame}");
+        long bin = framing.BinUs ?? Math.Max(1, (label.EndUs - label.StartUs) / frames + ((label.EndUs - label.StartUs) % frames == 0 ? 0 : 1));
+        output.Clear();
+        return bin;
+    }
+
     [GeneratedRegex(@"^user(\d+)_(.+)\.aedat$", RegexOptions.IgnoreCase)]
     private static partial Regex RecordingName();
 
-    /// <summary>The recordings (aedat path, labels path, user) found in <paramref name="directory"/>.</summary>
+    /// <summary>The users of the data set: 1..<see cref="LastUser"/>.</summary>
+    public const int FirstUser = 1;
+    /// <summary>The last user of the training split (users 1-23 train).</summary>
+    public const int LastTrainUser = 23;
+    /// <summary>The last user of the data set (users 24-29 test).</summary>
+    public const int LastUser = 29;
+
+    /// <summary>
+    /// The recordings (aedat path, labels path, user) found in <paramref name="directory"/> and its subfolders, in
+    /// ordinal order of their paths. Folders reached through a symbolic link are not entered (a link loop would list
+    /// the same recordings again and again); a recording of a user outside 1-29 is refused, naming the file.
+    /// </summary>
     public static (string Aedat, string Labels, int User)[] FindRecordings(string directory)
     {
         if (!Directory.Exists(directory))
             throw new DataAccessException(directory, File.Exists(directory) ? "is a file; expected the folder of the recordings" : "does not exist");
         var list = new List<(string, string, int)>();
-        foreach (var path in Directory.EnumerateFiles(directory, "*.aedat", SearchOption.AllDirectories).OrderBy(p => p, StringComparer.Ordinal))
+        foreach (var path in AedatFiles(directory).OrderBy(p => p, StringComparer.Ordinal))
         {
             var m = RecordingName().Match(Path.GetFileName(path));
             if (!m.Success) continue;
+            if (!int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int user) || user < FirstUser || user > LastUser)
+                throw new DataFormatException(path, "",
+                    $"user {m.Groups[1].Value} is not a user of DVS128 Gesture ({FirstUser}-{LastTrainUser} train, {LastTrainUser + 1}-{LastUser} test)");
             var labels = Path.Combine(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "_labels.csv");
             if (Directory.Exists(labels))
                 throw new DataAccessException(labels, "is a folder; expected a file");
-            if (!File.Exists(labels))
+            if (!DataFile.Exists(labels))
                 throw new DataFormatException(path, "", $"recording has no labels file {Path.GetFileName(labels)} beside it");
-            list.Add((path, labels, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+            list.Add((path, labels, user));
         }
         if (list.Count == 0)
             throw new DataFormatException(directory, "", "no userNN_*.aedat recordings found");
         return list.ToArray();
+    }
+
+    /// <summary>The *.aedat files of <paramref name="directory"/> and of its subfolders, except subfolders that are symbolic links.</summary>
+    private static List<string> AedatFiles(string directory)
+    {
+        var files = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(directory);
+        while (pending.Count > 0)
+        {
+            var folder = pending.Pop();
+            try
+            {
+                files.AddRange(Directory.EnumerateFiles(folder, "*.aedat"));
+                foreach (var sub in Directory.EnumerateDirectories(folder))
+                    if (new DirectoryInfo(sub).LinkTarget is null) pending.Push(sub);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new DataAccessException(folder, "cannot be read: permission denied", e);
+            }
+            catch (IOException e)
+            {
+                throw new DataAccessException(folder, $"cannot be read: {e.Message.ReplaceLineEndings(" ")}", e);
+            }
+        }
+        return files;
     }
 
     /// <summary>Users 1-23 for training and 24-29 for testing, as in the data set's own split, all frames flattened.</summary>
@@ -198,8 +274,8 @@ public static partial class DvsGesture
         if (encoding.Layout == DvsLayout.SingleFrame && (encoding.Frame < 0 || encoding.Frame >= framing.Frames))
             throw new ArgumentException($"DVS frame {encoding.Frame} is outside the {framing.Frames} frames of a gesture");
         var recs = FindRecordings(directory);
-        var train = recs.Where(r => r.User <= 23).ToArray();
-        var test = recs.Where(r => r.User >= 24).ToArray();
+        var train = recs.Where(r => r.User <= LastTrainUser).ToArray();
+        var test = recs.Where(r => r.User > LastTrainUser).ToArray();
         if (train.Length == 0) throw new DataFormatException(directory, "", "no recordings of users 1-23: the training split would be empty");
         if (test.Length == 0) throw new DataFormatException(directory, "", "no recordings of users 24-29: the test split would be empty");
         return new DataSplit(LoadUsers(train, framing, encoding, "train users 1-23"), LoadUsers(test, framing, encoding, "test users 24-29"));
@@ -213,8 +289,14 @@ public static partial class DvsGesture
         if (gestures == 0) throw new DataFormatException(recs[0].Labels, "", $"no labelled gestures in the recordings of the {note}: the split would be empty");
         int width = encoding.Width(framing);
         long rows = encoding.Rows(gestures, framing);
-        if (rows * width > Array.MaxLength)
-            throw new ArgumentException($"DVS {note}: {gestures} gestures x {frames} frames ({encoding}) need {rows} x {width} values, more than one array holds; use fewer frames");
+        if (!DataBudget.Fits(rows, width, Classes))
+        {
+            int most = 0;
+            for (int r = 1; r < recs.Length; r++) if (labelSets[r].Length > labelSets[most].Length) most = r;
+            DataBudget.Check(recs[most].Labels,
+                $"{labelSets[most].Length} gestures here, {gestures} in the labels files of the {note}, at {frames} frames of {pixels} pixels ({encoding}); use fewer frames",
+                rows, width, Classes);
+        }
         var features = new Matrix((int)rows, width);
         var y = new int[rows];
         var targets = new Matrix((int)rows, Classes);
@@ -223,8 +305,8 @@ public static partial class DvsGesture
         for (int r = 0; r < recs.Length; r++)
         {
             var (aedat, labelsPath, _) = recs[r];
-            var events = Aedat.ReadPolarityEvents(aedat);
-            long last = events.Length == 0 ? 0 : events.Max(e => e.TimeUs);
+            var events = Aedat.ReadTimeline(aedat);
+            long last = events.LastUs;
             for (int k = 0; k < labelSets[r].Length; k++, s++)
             {
                 var label = labelSets[r][k];

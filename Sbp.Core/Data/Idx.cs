@@ -24,7 +24,14 @@ public static class Idx
     /// Reads an IDX file, raw or gzip. The header is read first: the size it declares is checked against the file
     /// length (raw) or the limits of the compressed size (gzip) before the values are allocated.
     /// </summary>
-    public static IdxArray Read(string path)
+    public static IdxArray Read(string path) => Read(path, null);
+
+    /// <summary>
+    /// Reads an IDX file, raw or gzip, as <see cref="Read(string)"/> does, and hands the dimensions its header declares
+    /// to <paramref name="accept"/> before any value is allocated or inflated, so that a caller can refuse a declared
+    /// size (a memory budget) or a shape (one that does not match another file) by throwing.
+    /// </summary>
+    public static IdxArray Read(string path, Action<int[]>? accept)
     {
         using var s = DataFile.OpenRead(path);
         if (!s.CanSeek) throw new DataAccessException(path, "is not a regular file (a device or a pipe)");
@@ -33,8 +40,8 @@ public static class Idx
             Span<byte> magic = stackalloc byte[2];
             int got = s.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
             s.Position = 0;
-            if (got == 2 && Gzip.IsGzip(magic)) return ParseGzip(DataFile.ReadCapped(s, path, DataFile.DefaultMaxBytes), path);
-            return ReadRaw(s, path);
+            if (got == 2 && Gzip.IsGzip(magic)) return ParseGzip(DataFile.ReadCapped(s, path, DataFile.DefaultMaxBytes), path, accept);
+            return ReadRaw(s, path, accept);
         }
         catch (Exception e) when (DataFile.IsAccessFailure(e))
         {
@@ -45,12 +52,12 @@ public static class Idx
     /// <summary>Parses IDX content (raw or gzip) that came from <paramref name="source"/> (used in errors).</summary>
     public static IdxArray Parse(byte[] content, string source)
     {
-        if (Gzip.IsGzip(content)) return ParseGzip(content, source);
+        if (Gzip.IsGzip(content)) return ParseGzip(content, source, null);
         using var s = new MemoryStream(content, writable: false);
-        return ReadRaw(s, source);
+        return ReadRaw(s, source, null);
     }
 
-    private static IdxArray ReadRaw(Stream s, string source)
+    private static IdxArray ReadRaw(Stream s, string source, Action<int[]>? accept)
     {
         long length = s.Length;
         var (dims, header, count) = ReadHeader(
@@ -64,16 +71,18 @@ public static class Idx
         if (length != expectedTotal)
             throw new DataFormatException(source, $"byte {header}",
                 $"dimensions [{string.Join(", ", dims)}] need {count} value bytes after the {header}-byte header ({expectedTotal} in all) but the content is {length} bytes");
+        accept?.Invoke(dims);
         var values = new byte[count];
         s.ReadExactly(values);
         return new IdxArray(dims, values);
     }
 
-    private static IdxArray ParseGzip(byte[] content, string source)
+    private static IdxArray ParseGzip(byte[] content, string source, Action<int[]>? accept)
     {
         using var g = new Gzip(content, source);
         var (dims, header, count) = ReadHeader((span, expected) => g.ReadExactly(span, expected), source, gz: true,
             limit: Math.Min(MaxValueBytes, g.MaxDecompressedBytes));
+        accept?.Invoke(dims);
         var values = new byte[count];
         g.ReadExactly(values, $"dimensions [{string.Join(", ", dims)}] need {count} value bytes after the {header}-byte header");
         g.ExpectEnd($"that the header declares ({header} + {count})");

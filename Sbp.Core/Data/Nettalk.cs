@@ -169,6 +169,7 @@ public static class Nettalk
     /// count once per pronunciation), so training has 5,603 windows, and testing 500 (141,331 with every held-out
     /// word). The paper reports 5,033 / 500: its original 1,000-word list was not saved, and Fahlman's reconstruction
     /// used here is an approximation of it, so the training set is 570 windows (11%) larger than the paper's.
+    /// Either side over the <see cref="DataBudget"/> (1.25 million windows) is refused before it is built.
     /// </summary>
     public static DataSplit LoadPaperSplit(string directory, int? testWindows = DefaultTestWindows, NettalkFeatureTable? table = null)
     {
@@ -186,6 +187,10 @@ public static class Nettalk
             throw new DataFormatException(Path.Combine(directory, "nettalk.list"), "", "no word of the list is in nettalk.data: the training split would be empty");
         if (rest.Count == 0)
             throw new DataFormatException(Path.Combine(directory, "nettalk.data"), "", "every word is in the common-word list: the test split would be empty");
+        long trainLetters = train.Sum(w => (long)w.Word.Length), testLetters = Math.Min(test.Sum(w => (long)w.Word.Length), testWindows ?? long.MaxValue);
+        var corpusPath = Path.Combine(directory, "nettalk.data");
+        DataBudget.Check(corpusPath, $"{trainLetters} letters of common words (the training windows)", trainLetters, Inputs, Targets(table));
+        DataBudget.Check(corpusPath, $"{testLetters} letters of held-out words (the test windows)", testLetters, Inputs, Targets(table));
         string testNote = testWindows is int t ? $"{t} windows of held-out words (seed {TestWordSeed})" : "all held-out words";
         return new DataSplit(
             Windows(train, table, $"NETtalk nettalk.data ({corpus.Length} words), common-word list ({train.Count} entries) for training"),

@@ -15,7 +15,7 @@ public static class NpmMnist
     /// <summary>Number of classes (the digits 0-9).</summary>
     public const int Classes = 10;
 
-    /// <summary>All digits of the package under <paramref name="packageDir"/> (the folder holding src/digits), class by class.</summary>
+    /// <summary>All digits of the package under <paramref name="packageDir"/> (the folder holding src/digits), class by class; refuses, after the file that exceeds it, more digits than the <see cref="DataBudget"/> holds.</summary>
     public static DataSet Load(string packageDir)
     {
         var perClass = new float[Classes][];
@@ -25,6 +25,7 @@ public static class NpmMnist
             var path = Path.Combine(packageDir, "src", "digits", $"{d}.json");
             perClass[d] = ReadDigitFile(path);
             total += perClass[d].Length / Pixels;
+            DataBudget.Check(path, $"{perClass[d].Length / Pixels} digits here, {total} in the classes 0..{d}", total, Pixels, Classes);
         }
         var x = new float[(long)total * Pixels];
         var y = new int[total];

@@ -4,6 +4,8 @@ open System
 open System.Buffers.Binary
 open System.IO
 open Expecto
+open FsCheck
+open FsCheck.FSharp
 open Sbp.Core.Data
 open Sbp.Tests.TestSupport
 
@@ -29,6 +31,34 @@ let private packet (typ: int16) (size: int) (overflow: int) (events: (uint32 * i
 
 let private header = Text.Encoding.ASCII.GetBytes "#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: DVS128\r\n#Start-Time: 2017\r\n#!END-HEADER\r\n"
 let private polarity valid on y x = (if valid then 1u else 0u) ||| (if on then 2u else 0u) ||| (uint32 y <<< 2) ||| (uint32 x <<< 17)
+
+/// Frames one gesture with the scan of every event (the reference) or the timeline: the count placed and the frames,
+/// or the error's type.
+let private frameBoth (events: PolarityEvent[]) (label: GestureLabel) (framing: DvsFraming) =
+    let run (f: float32[] -> int) =
+        let out = Array.zeroCreate<float32> (framing.Frames * DvsFraming.PixelsPerFrame)
+        try Ok(f out, out) with :? DataFormatException as e -> Error(e.GetType().Name)
+    run (fun o -> DvsGesture.Frame(ReadOnlySpan events, label, framing, Span o)),
+    run (fun o -> DvsGesture.Frame(PolarityTimeline.FromEvents(ReadOnlySpan events), label, framing, Span o))
+
+/// Small recordings in any time order, a few pixels off the sensor, and gestures and framings of every kind.
+let private framingCase =
+    gen {
+        let! n = Gen.choose (0, 120)
+        let! events =
+            Gen.arrayOfLength n (gen {
+                let! t = Gen.choose (0, 3000)
+                let! x = Gen.frequency [ 30, Gen.choose (0, 127); 1, Gen.choose (128, 300) ]
+                let! y = Gen.choose (0, 127)
+                let! on = Gen.elements [ true; false ]
+                return PolarityEvent(int64 t, x, y, on) })
+        let! sorted = Gen.elements [ true; false ]
+        let! start = Gen.choose (0, 2500)
+        let! length = Gen.choose (1, 1500)
+        let! frames = Gen.choose (1, 6)
+        let! bin = Gen.frequency [ 2, Gen.constant None; 1, Gen.choose (1, 400) |> Gen.map (int64 >> Some) ]
+        let events = if sorted then Array.sortBy (fun (e: PolarityEvent) -> e.TimeUs) events else events
+        return events, GestureLabel(0, int64 start, int64 (start + length)), DvsFraming(frames, Option.toNullable bin) }
 
 [<Tests>]
 let tests =
@@ -85,6 +115,64 @@ let tests =
             Expect.equal out[9 * 1024 + 2 * 32 + 2] 1.0f "last frame"
             let fixedBins = DvsGesture.Frame(ReadOnlySpan events, label, DvsFraming(2, Nullable 100L), Span(Array.zeroCreate<float32> 2048))
             Expect.equal fixedBins 4 "100 µs bins keep only the first 200 µs"
+
+        testPropertyWithConfig { fsConfig with maxTest = 300 } "framing by the timeline equals the scan of every event, in any time order"
+        <| Prop.forAll (Arb.fromGen framingCase) (fun (events, label, framing) ->
+            let reference, timeline = frameBoth events label framing
+            reference = timeline)
+
+        testCase "framing 40,000 gestures of a 400,000-event recording visits each event once, not once per gesture" <| fun () ->
+            // the scan of every event would look at 400,000 x 40,000 = 1.6e10 events (minutes); the timeline looks at
+            // each gesture's own 10
+            let events = Array.init 400_000 (fun i -> PolarityEvent(int64 i * 10L, (i * 13) % 128, (i * 7) % 128, i % 2 = 0))
+            let timeline = PolarityTimeline.FromEvents(ReadOnlySpan events)
+            let framing = DvsFraming(1, Nullable())
+            let out = Array.zeroCreate<float32> DvsFraming.PixelsPerFrame
+            let mutable placed = 0L
+            for g in 0 .. 39_999 do
+                let n = DvsGesture.Frame(timeline, GestureLabel(0, int64 g * 100L, int64 (g + 1) * 100L), framing, Span out)
+                Expect.equal n 10 $"gesture {g} holds its 10 events"
+                placed <- placed + int64 n
+            Expect.equal placed 400_000L "every event placed exactly once"
+            for g in [ 0; 12_345; 39_999 ] do
+                let reference, byTimeline = frameBoth events (GestureLabel(0, int64 g * 100L, int64 (g + 1) * 100L)) framing
+                Expect.equal byTimeline reference $"gesture {g} as the reference frames it"
+
+        testCase "a recording is streamed into 12 bytes an event, in time order, each event keeping its file index" <| fun () ->
+            use d = new TempDir()
+            let events = Array.init 1_000_000 (fun i -> PolarityEvent(int64 i * 3L, (i * 13) % 128, (i * 7) % 128, i % 2 = 0))
+            File.WriteAllBytes(d.File "big.aedat", Aedat.Encode events)
+            let before = GC.GetAllocatedBytesForCurrentThread()
+            let t = Aedat.ReadTimeline(d.File "big.aedat")
+            let allocated = GC.GetAllocatedBytesForCurrentThread() - before
+            Expect.isLessThan allocated (12L * 1_000_000L + 1_000_000L) "the events' 12 MB and buffers, not the file's 8 MB plus 24 bytes an event"
+            Expect.equal t.Count events.Length "every event"
+            Expect.equal (t[999_999], t[123_456]) (events[999_999], events[123_456]) "read back"
+            // out of time order (a later packet with earlier times): sorted, each event remembering where it was
+            let shuffled = Array.init 5000 (fun i -> PolarityEvent(int64 ((i * 7919) % 5000) * 11L + (if i > 2500 then 2L <<< 31 else 0L), (i * 3) % 128, i % 128, i % 3 = 0))
+            File.WriteAllBytes(d.File "shuffled.aedat", Aedat.Encode(shuffled, 300))
+            let t = Aedat.ReadTimeline(d.File "shuffled.aedat")
+            let inFileOrder = Aedat.ReadPolarityEvents(d.File "shuffled.aedat")
+            Expect.equal inFileOrder shuffled "the file holds them in this order"
+            Expect.equal (Array.init t.Count (fun i -> t[i])) (Array.sortBy (fun (e: PolarityEvent) -> e.TimeUs) shuffled) "time order"
+            for i in 0 .. t.Count - 1 do
+                if t[i] <> shuffled[t.FileIndex i] then failtestf "event %d in time order is not event %d of the file" i (t.FileIndex i)
+
+        testCase "a loaded recording equals the reference framing of each gesture, events out of order included" <| fun () ->
+            use d = new TempDir()
+            let rnd = Sbp.Core.Numerics.Rng(11UL)
+            let events = Array.init 3000 (fun _ -> ev (int64 (rnd.NextInt 10_000)) (rnd.NextInt 128) (rnd.NextInt 128) (rnd.NextInt 2 = 1))
+            let labels = [ GestureLabel(2, 0L, 2500L); GestureLabel(5, 2000L, 6100L); GestureLabel(10, 6100L, 9999L) ]
+            File.WriteAllBytes(d.File "user03_led.aedat", Aedat.Encode(events, 256))
+            File.WriteAllLines(d.File "user03_led_labels.csv", "class,startTime_usec,endTime_usec" :: [ for l in labels -> $"{l.Class + 1},{l.StartUs},{l.EndUs}" ])
+            File.WriteAllBytes(d.File "user25_led.aedat", Aedat.Encode [| ev 1L 1 1 true |])
+            File.WriteAllLines(d.File "user25_led_labels.csv", [ "class,startTime_usec,endTime_usec"; "1,0,10" ])
+            let framing = DvsFraming(7, Nullable())
+            let train = DvsGesture.Load(d.Path, framing).Train
+            labels |> List.iteri (fun k label ->
+                let expected = Array.zeroCreate<float32> (7 * 1024)
+                DvsGesture.Frame(ReadOnlySpan events, label, framing, Span expected) |> ignore
+                Expect.equal (train.Features.Row(k).ToArray()) expected $"gesture {k}")
 
         testCase "a recording folder loads into train (users 1-23) and test (24-29) samples" <| fun () ->
             use d = new TempDir()

@@ -66,6 +66,9 @@ let readers: Reader list =
         MustRefuse = (fun _ -> false); Checksummed = false }
       { Name = "AEDAT 3.1"; Valid = Aedat.Encode(events, 16); Read = (fun p -> box (Aedat.ReadPolarityEvents p))
         MustRefuse = (function Append b -> b.Length < Aedat.PacketHeaderBytes | _ -> false); Checksummed = false }
+      { Name = "AEDAT 3.1 streamed"; Valid = Aedat.Encode(events, 16)
+        Read = (fun p -> let t = Aedat.ReadTimeline p in box (Array.init t.Count (fun i -> t[i], t.FileIndex i)))
+        MustRefuse = (function Append b -> b.Length < Aedat.PacketHeaderBytes | _ -> false); Checksummed = false }
       { Name = "DVS labels CSV"; Valid = Encoding.ASCII.GetBytes "class,startTime_usec,endTime_usec\n1,100,200\n11,300,400\n"
         Read = (fun p -> box (DvsGesture.ReadLabels p))
         MustRefuse = (fun _ -> false); Checksummed = false } ]
