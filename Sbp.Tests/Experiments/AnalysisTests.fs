@@ -181,8 +181,8 @@ let tests =
             Expect.equal (Spread.label Spread.reference) "reference" "the reference"
             // the pair table tells the spreads of one rule apart
             let pairs = File.ReadAllText(Path.Combine(d.Path, "ablation", "pairs.md"))
-            Expect.stringContains pairs "| sbp (sbp.fraction=5, sbp.range=reference) | 3 |" "a spread's strength in its rule's cell"
-            Expect.stringContains pairs "| sbp-base | 3 |" "a rule without spread keeps its plain name"
+            Expect.stringContains pairs "| sbp (sbp.fraction=5, sbp.range=reference) | 3 (a first reading) |" "a spread's strength in its rule's cell"
+            Expect.stringContains pairs "| sbp-base | 3 (a first reading) |" "a rule without spread keeps its plain name"
 
         testCase "the report reads only the grids it declares, fits a screen and regenerates byte for byte" <| fun () ->
             use d = new TempDir()
