@@ -52,7 +52,7 @@ let metricText (m: Metric) =
     | Accuracy -> "accuracy"
     | CosineSimilarity -> "cosine similarity"
 
-/// The order in which an epoch visits the training samples (SBP-SPEC §12: each family's reference has its own).
+/// The order in which an epoch visits the training samples (docs/SBP-SPEC.md §12: each family's reference has its own).
 type DataOrder =
     /// The training set in its files' order every epoch: the spiking STDP network's `snntrain.m` walks batch k as rows
     /// (k−1)·B+1 … k·B and no main script permutes the data; EqProp's `train_model.py` iterates in order likewise.
@@ -60,7 +60,7 @@ type DataOrder =
     /// A fresh seeded permutation every epoch: the spiking MLP's reference (its data loader has `shuffle = True`).
     | ShuffledEachEpoch
 
-/// Which samples a run is tested on (SBP-SPEC §12).
+/// Which samples a run is tested on (docs/SBP-SPEC.md §12).
 type TestSet =
     /// The data set's standard test split.
     | StandardTest

@@ -1,4 +1,4 @@
-/// Equilibrium propagation (the paper's ANN, SBP-SPEC §5) as a model family: typed configuration (a rule that carries
+/// Equilibrium propagation (the paper's ANN, docs/SBP-SPEC.md §5) as a model family: typed configuration (a rule that carries
 /// its own parameters: θ only for the authors' SBP energy, the spread only for the SBP operator), the reference
 /// defaults (the core's), the per-task settings of the authors' scripts, and its registration.
 module Sbp.Experiments.EqPropConfig

@@ -1,4 +1,4 @@
-/// The spiking MLP (the paper's supplementary model, SBP-SPEC §6) as a model family: typed configuration (a hidden
+/// The spiking MLP (the paper's supplementary model, docs/SBP-SPEC.md §6) as a model family: typed configuration (a hidden
 /// gradient that is backprop or a replacement, and a replacement's proportion, form and quirks exist only for a
 /// replacement), the reference defaults (the core's), the per-task settings of the authors' scripts, and its
 /// registration.
@@ -13,7 +13,7 @@ open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
 open Sbp.Experiments.Spread
 
-/// The forms of the reference SBP gradient (SBP-SPEC §6, §11); the reference's by default, the clean variants
+/// The forms of the reference SBP gradient (docs/SBP-SPEC.md §6, §11); the reference's by default, the clean variants
 /// selectable.
 type SbpGradient =
     { /// H: the reference's one-step lag with 1/B², or the clean same-step form.

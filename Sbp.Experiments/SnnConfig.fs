@@ -1,4 +1,4 @@
-/// The spiking STDP network (SBP-SPEC §4) as a model family: its typed configuration (a rule that carries its own
+/// The spiking STDP network (docs/SBP-SPEC.md §4) as a model family: its typed configuration (a rule that carries its own
 /// parameters, an SBP spread that exists only where SBP is on), the reference defaults (read from the core's
 /// parameter record, not copied), the per-task settings, and its registration.
 module Sbp.Experiments.SnnConfig

@@ -1,4 +1,4 @@
-/// The SBP spread (SBP-SPEC §3) as a value of the experiment model: it exists only where SBP is on, so its λs,
+/// The SBP spread (docs/SBP-SPEC.md §3) as a value of the experiment model: it exists only where SBP is on, so its λs,
 /// fraction and depth cannot be set on a run without SBP. Shared by the three model families.
 module Sbp.Experiments.Spread
 

@@ -1,5 +1,5 @@
 /// Statistics over run records: mean ± sd over seeds, the paper's cost metric and accuracy and its cap rules
-/// (SBP-SPEC §8), counted-operation cost to a target accuracy, paired differences with a bootstrap interval.
+/// (docs/SBP-SPEC.md §8), counted-operation cost to a target accuracy, paired differences with a bootstrap interval.
 module Sbp.Experiments.Stats
 
 open System
@@ -52,7 +52,7 @@ let populationSd (xs: float list) =
         let m = List.average xs
         sqrt (List.sumBy (fun x -> (x - m) ** 2.0) xs / float xs.Length)
 
-/// The paper's accuracy (SBP-SPEC §8): 1 − the minimum of the mean test-error curve over runs, ± the population sd
+/// The paper's accuracy (docs/SBP-SPEC.md §8): 1 − the minimum of the mean test-error curve over runs, ± the population sd
 /// of the runs' errors at the epoch where that mean is lowest. Returns (accuracy, sd, that epoch, 1-based).
 let paperAccuracy (errorCurves: float list list) =
     match meanCurve errorCurves with
@@ -61,7 +61,7 @@ let paperAccuracy (errorCurves: float list list) =
         let best = mean |> List.indexed |> List.minBy snd |> fst
         1.0 - mean[best], populationSd [ for c in errorCurves -> c[best] ], best + 1
 
-/// The paper's cost reduction (SBP-SPEC §8): the metric of `paperCost` on the mean error curves of the baseline
+/// The paper's cost reduction (docs/SBP-SPEC.md §8): the metric of `paperCost` on the mean error curves of the baseline
 /// runs and of the rule's runs, so that the reduction is a ratio of mean epochs-to-levels, not a mean of per-pair
 /// reductions. Returns the two mean epochs and the reduction.
 let paperCostOfMeans (cap: float option) (baselines: float list list) (rules: float list list) =
@@ -75,7 +75,7 @@ type PaperFamily =
     | EquilibriumPropagation
     | OtherFamily
 
-/// The cap on the upper error level the paper's figure notebooks used (SBP-SPEC §8): 40% for the ANN on NETtalk
+/// The cap on the upper error level the paper's figure notebooks used (docs/SBP-SPEC.md §8): 40% for the ANN on NETtalk
 /// and DVS (not on MNIST), 20% for the SNN on DVS, none elsewhere.
 let paperCap (family: PaperFamily) (task: DataSets.DataSetName) =
     match family, task with

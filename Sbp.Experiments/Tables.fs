@@ -157,7 +157,7 @@ let paperCapOf (g: Group) =
     | Ok task -> Stats.paperCap (family g) task
     | Error _ -> None
 
-/// The paper's accuracy of a group: 1 − min of the mean test-error curve ± the population sd (SBP-SPEC §8).
+/// The paper's accuracy of a group: 1 − min of the mean test-error curve ± the population sd (docs/SBP-SPEC.md §8).
 let paperAccuracyText (g: Group) =
     match completed g with
     | [] -> "–"

@@ -1,4 +1,4 @@
-// Where does SBP's gain come from? (SBP-SPEC §10)  The factorial core: base rule × spread, 5 seeds, 10 epochs.
+// Where does SBP's gain come from? (docs/SBP-SPEC.md §10)  The factorial core: base rule × spread, 5 seeds, 10 epochs.
 //   spiking STDP network: base ∈ {symmetric, sbp-base, differential} × spread ∈ {none, reference} × {MNIST, NETtalk}
 //   equilibrium propagation: spread ∈ {none, reference} × {MNIST, NETtalk}
 // 80 runs, about 25 minutes on 2 cores.

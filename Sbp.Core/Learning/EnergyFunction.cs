@@ -6,7 +6,7 @@ namespace Sbp.Core.Learning;
 
 /// <summary>
 /// A layered energy written through three sets of coefficients, so that the standard energy and the authors' SBP
-/// energy (SBP-SPEC §5) share one relaxation and one learning rule. With ρ(s) = clip(s, 0, 1), per sample:
+/// energy (docs/SBP-SPEC.md §5) share one relaxation and one learning rule. With ρ(s) = clip(s, 0, 1), per sample:
 ///   E(s) = Σ_j q_j·|ρ(s_j)|² + Σ_k c_k·ρ(s_k)W_kρ(s_{k+1}) + Σ_j m_j·b_j·ρ(s_j)
 ///   ∂E/∂s_j = ρ'(s_j)∘(2q_j·ρ(s_j) + m_j·b_j + c_{j−1}·ρ(s_{j−1})W_{j−1} + c_j·ρ(s_{j+1})W_jᵀ)
 ///   ∂E/∂W_k = c_k·ρ(s_k)ᵀρ(s_{k+1}),  ∂E/∂b_j = m_j·ρ(s_j)

@@ -19,7 +19,7 @@ public sealed class ParticleStore
 }
 
 /// <summary>
-/// The layered energy network trained by equilibrium propagation (Scellier &amp; Bengio 2017; SBP-SPEC §5), with
+/// The layered energy network trained by equilibrium propagation (Scellier &amp; Bengio 2017; docs/SBP-SPEC.md §5), with
 /// ρ = clip(·, 0, 1) and the energy given by <see cref="EnergyFunction"/>. Per mini-batch of B samples:
 ///  1. load the samples' persistent states; free phase, n_free steps, all layers at once (Jacobi):
 ///       s_j ← clip(s_j − ε·∂E/∂s_j, 0, 1), j ≥ 1; store the result back; prediction = argmax s_L;

@@ -7,12 +7,12 @@ public enum EnergyForm
 {
     /// <summary>E = ½Σ|ρ(s_ℓ)|² − Σ b_ℓ·ρ(s_ℓ) − Σ ρ(s_ℓ)W_ℓρ(s_{ℓ+1}) (Scellier &amp; Bengio 2017).</summary>
     Standard,
-    /// <summary>The authors' SBP energy E_sbp with θ (SBP-SPEC §5), exactly as written there.</summary>
+    /// <summary>The authors' SBP energy E_sbp with θ (docs/SBP-SPEC.md §5), exactly as written there.</summary>
     SbpAuthors,
 }
 
 /// <summary>
-/// Everything that defines an equilibrium-propagation run (SBP-SPEC §5). Defaults are the reference SBP runs':
+/// Everything that defines an equilibrium-propagation run (docs/SBP-SPEC.md §5). Defaults are the reference SBP runs':
 /// 784-500-10, batch 20, ε = 1, β = 0.2 with a random sign per batch, α = [0.1, 0.05], 20 free and 4 nudged steps.
 /// </summary>
 public sealed record EqPropParameters

@@ -19,7 +19,7 @@ public enum HiddenGradient
 {
     /// <summary>Backpropagation through time with the surrogate derivative.</summary>
     Backprop,
-    /// <summary>The reference SBP gradient (SBP-SPEC §6): s from the layer above's gradient, random feedback of the error, late-minus-early correlations.</summary>
+    /// <summary>The reference SBP gradient (docs/SBP-SPEC.md §6): s from the layer above's gradient, random feedback of the error, late-minus-early correlations.</summary>
     Sbp,
     /// <summary>The SBP operator in replace mode, synthesising the hidden change from the layer above's.</summary>
     SbpOperator,
@@ -36,7 +36,7 @@ public enum ReplacementForm
     PerStep,
 }
 
-/// <summary>The late-minus-early spike correlation H of the reference SBP gradient (SBP-SPEC §6, §11).</summary>
+/// <summary>The late-minus-early spike correlation H of the reference SBP gradient (docs/SBP-SPEC.md §6, §11).</summary>
 public enum HebbForm
 {
     /// <summary>
@@ -77,7 +77,7 @@ public enum EnergyGradient
 }
 
 /// <summary>
-/// Everything that defines a spiking-MLP run (SBP-SPEC §6; defaults = the reference: 784-500-10, T = 20, batch 100,
+/// Everything that defines a spiking-MLP run (docs/SBP-SPEC.md §6; defaults = the reference: 784-500-10, T = 20, batch 100,
 /// leak 0.2, threshold 0.5, Adam lr 1e-3 with ×0.1 every 50 epochs, STBP rectangle surrogate).
 /// </summary>
 public sealed record SmlpParameters

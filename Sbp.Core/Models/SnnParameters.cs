@@ -4,7 +4,7 @@ using Sbp.Core.Plasticity;
 namespace Sbp.Core.Models;
 
 /// <summary>
-/// Everything that defines a spiking STDP network run (SBP-SPEC §4). Defaults are the reference's (784-500-10,
+/// Everything that defines a spiking STDP network run (docs/SBP-SPEC.md §4). Defaults are the reference's (784-500-10,
 /// batch 50, T = 10 ms at dt = 0.1 ms, 20 free iterations with ε = 0.5, 5 nudged with β = 0.5, α = [0.1, 0.05]).
 /// </summary>
 public sealed record SnnParameters

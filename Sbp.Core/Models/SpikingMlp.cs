@@ -7,7 +7,7 @@ using Sbp.Core.Plasticity;
 namespace Sbp.Core.Models;
 
 /// <summary>
-/// The spiking MLP of the paper's supplementary experiments (SBP-SPEC §6), trained by backpropagation through time
+/// The spiking MLP of the paper's supplementary experiments (docs/SBP-SPEC.md §6), trained by backpropagation through time
 /// written by hand. Weight layer k maps n_k → n_{k+1}; per time step t and layer, with x the layer's input spikes:
 ///   a = sigmoid(x·W_k + b_k);  I = a − 0.1;  m_t = 0.2·m_{t−1}·(1 − s_{t−1}) + I;  s_t = H(m_t − 0.5)
 /// Output o = Σ_t s_t / T; loss L = mean over batch and outputs of (o − y)² [+ λ·E, the reference's energy term on the

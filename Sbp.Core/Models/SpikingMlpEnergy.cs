@@ -4,7 +4,7 @@ using Sbp.Core.Numerics;
 namespace Sbp.Core.Models;
 
 /// <summary>
-/// The energy ("potential") term the reference adds to the spiking MLP's loss with <c>-energy</c> (SBP-SPEC §6, §11),
+/// The energy ("potential") term the reference adds to the spiking MLP's loss with <c>-energy</c> (docs/SBP-SPEC.md §6, §11),
 /// read from the spikes of the last time step T−1. With s_ℓ the B × n_ℓ spikes of layer ℓ at T−1 (s_0 the input) and
 /// S_ℓ = Σ_b s_ℓ[b, ·] their column sums, for every weight layer k (W_k: n_k × n_{k+1}):
 ///   P_k = mean_{b,c}(s_{k+1}·W_kᵀ·s_kᵀ)[b,c] / (n_k·n_{k+1}) + mean_{b,c}(s_{k+1}·s_{k+1}ᵀ)[b,c] / n_{k+1}²

@@ -4,7 +4,7 @@ using Sbp.Core.Numerics;
 namespace Sbp.Core.Models;
 
 /// <summary>
-/// The reference SBP gradient of the spiking MLP's hidden weight layers (SBP-SPEC §6, §11). For hidden weight layer k
+/// The reference SBP gradient of the spiking MLP's hidden weight layers (docs/SBP-SPEC.md §6, §11). For hidden weight layer k
 /// (W_k: n_k × n_{k+1}), with G the weight gradient s is read from, e = y − o, x the layer's input and R_k the fixed
 /// n_{k+1} × n_out random feedback:
 ///   s_j = scale·Σ_m |G_jm| / |G|,    ∇W_k = (xᵀ·e·R_kᵀ + scale·H_k)·diag(s).

@@ -7,7 +7,7 @@ using Sbp.Core.Plasticity;
 namespace Sbp.Core.Models;
 
 /// <summary>
-/// The paper's spiking network trained with contrastive STDP (SBP-SPEC §4). Layers 0..L−1, layer 0 the clamped input;
+/// The paper's spiking network trained with contrastive STDP (docs/SBP-SPEC.md §4). Layers 0..L−1, layer 0 the clamped input;
 /// W_ℓ is n_ℓ x n_{ℓ+1}; b_ℓ the bias of layer ℓ ≥ 1. Per mini-batch of B samples (rows):
 ///  1. feedforward LIF phase, k = 1..K (K = T/dt), κ = k/K, for ℓ = 1..L−1 in order (Gauss–Seidel):
 ///       I = σ(s_{ℓ−1}W_{ℓ−1} + b_ℓ); LIF step of (g, V) with I;

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Sbp.Core.Neurons;
 
 /// <summary>
-/// One Euler step of the conductance LIF neuron (SBP-SPEC §4), for every element of a layer's batch:
+/// One Euler step of the conductance LIF neuron (docs/SBP-SPEC.md §4), for every element of a layer's batch:
 ///   g ← g + dt/τ_syn · (−g + g_leak + I)
 ///   V ← V + dt/τ_m · (−(V − V_leak) − (g/g_leak)(V − V_E))
 ///   V &gt; V_th ⇒ spike, V ← V_reset

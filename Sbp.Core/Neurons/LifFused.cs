@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Sbp.Core.Neurons;
 
 /// <summary>
-/// The feedforward step of the spiking STDP network in one pass over memory (SBP-SPEC §4), per element:
+/// The feedforward step of the spiking STDP network in one pass over memory (docs/SBP-SPEC.md §4), per element:
 ///   g ← g + dt/τ_syn · (−g + g_leak + I)
 ///   V ← V + dt/τ_m · (−(V − V_leak) − (g/g_leak)(V − V_E));  V &gt; V_th ⇒ spike, V ← V_reset
 ///   s = (1−κ)·h + κ·V;  V ← s;  u ← s/2        (the caller then takes s_ℓ = tanh(u) = σ(s))

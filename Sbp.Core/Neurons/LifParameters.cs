@@ -1,7 +1,7 @@
 namespace Sbp.Core.Neurons;
 
 /// <summary>
-/// Conductance-based LIF parameters (SBP-SPEC §4; the reference's dimensionless voltage units). Times in ms.
+/// Conductance-based LIF parameters (docs/SBP-SPEC.md §4; the reference's dimensionless voltage units). Times in ms.
 /// Defaults are the reference values. <see cref="InhibitoryReversal"/> is used only with Dale's law populations.
 /// </summary>
 /// <param name="ExcitatoryReversal">Reversal potential of the excitatory conductance, E_exc (default 0.2).</param>

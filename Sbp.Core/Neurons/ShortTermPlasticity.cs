@@ -1,6 +1,6 @@
 namespace Sbp.Core.Neurons;
 
-/// <summary>Tsodyks–Markram short-term plasticity parameters (SBP-SPEC §4 defaults). Times in ms.</summary>
+/// <summary>Tsodyks–Markram short-term plasticity parameters (docs/SBP-SPEC.md §4 defaults). Times in ms.</summary>
 /// <param name="U">Baseline release probability U (default 0.45; u rests there).</param>
 /// <param name="TauFacilitationMs">Facilitation time constant τ_f in ms (default 10).</param>
 /// <param name="TauDepressionMs">Depression (resource recovery) time constant τ_d in ms (default 2).</param>

@@ -16,7 +16,7 @@ public enum BaseRule
 }
 
 /// <summary>
-/// Contrastive rate STDP (SBP-SPEC §4, step 4): a weight change from the free states s and nudged states s⁺ of the
+/// Contrastive rate STDP (docs/SBP-SPEC.md §4, step 4): a weight change from the free states s and nudged states s⁺ of the
 /// pre- and postsynaptic layers of a batch of B samples (rows), for a weight matrix n_pre x n_post:
 ///   symmetric:    ΔW = (s⁺_preᵀ s⁺_post − s_preᵀ s_post)/(βB)
 ///   differential: ΔW = (s⁺_pre − s_pre)ᵀ s_post/(βB)

@@ -22,7 +22,7 @@ public enum RangeMode
     TopFraction,
 }
 
-/// <summary>Parameters of the SBP operator (SBP-SPEC §3; defaults = the reference).</summary>
+/// <summary>Parameters of the SBP operator (docs/SBP-SPEC.md §3; defaults = the reference).</summary>
 /// <param name="Fraction">Strength f of the propagated modification (default 0.2; ≥ 0; in modulate mode 0 leaves the base change as it is).</param>
 /// <param name="Range">Propagation range r in (0, 1] (default 0.1; without effect under <see cref="RangeMode.Reference"/>).</param>
 /// <param name="LambdaPre">λ_pre: weight of the presynaptic (row) lateral terms a± (default 1; ≥ 0).</param>
@@ -53,7 +53,7 @@ public sealed record SbpParameters(
 }
 
 /// <summary>
-/// The SBP operator (SBP-SPEC §3). Input: the base change ΔW_ℓ (n_ℓ x n_{ℓ+1}, rows presynaptic) of every weight
+/// The SBP operator (docs/SBP-SPEC.md §3). Input: the base change ΔW_ℓ (n_ℓ x n_{ℓ+1}, rows presynaptic) of every weight
 /// layer; output, in place: the propagated change ΔW'_ℓ. With P = max(ΔW, 0), D = min(ΔW, 0) and
 /// N(v) = v/Σv (v unchanged when Σv = 0):
 ///   a⁺ = 1 + λ_pre·f·N(r·rowsum P)     a⁻ = 1 + λ_pre·f·N(r·|rowsum D|)     c⁻ = 1 + λ_post·f·N(r·|colsum D|)

@@ -48,7 +48,7 @@ let tests =
             let ea, eb, _ = Stats.paperCost (Some 0.3) [ 0.5; 0.4; 0.3; 0.2; 0.1 ] [ 0.4; 0.2; 0.1; 0.1; 0.1 ]
             Expect.isTrue (close ea 4.2 && close eb 2.4) $"capped {ea} {eb}"
 
-        testCase "the reference curves of SBP-SPEC §10 give the reported 3.2 -> 2.0 epochs (37.5%)" <| fun () ->
+        testCase "the reference curves of docs/SBP-SPEC.md §10 give the reported 3.2 -> 2.0 epochs (37.5%)" <| fun () ->
             // the nine epochs printed in the spec are enough: every level is first crossed within them
             let sym = [ 0.156; 0.139; 0.132; 0.129; 0.125 ]
             let sbp = [ 0.149; 0.126; 0.116; 0.109; 0.107 ]
