@@ -196,7 +196,11 @@ let load (o: LoadOptions) (name: DataSetName) : DataSplit =
             let path = Path.Combine(dir, f)
             if not (DataFile.Exists path) then raise (DataNotProvisionedException("nettalk", $"{path} is missing", how))
         let testWindows = if o.NettalkFullTest then Nullable() else Nullable(defaultArg o.TestSize Nettalk.DefaultTestWindows)
-        Nettalk.LoadPaperSplit(dir, testWindows) |> nonEmpty "nettalk" |> trim { o with TestSize = None }
+        let split = Nettalk.LoadPaperSplit(dir, testWindows) |> nonEmpty "nettalk" |> trim { o with TestSize = None }
+        match o.TestSize with
+        | Some n when n > split.Test.Count ->
+            invalidArg "test-size" $"nettalk: asked for {n} test windows but the held-out words give {split.Test.Count}"
+        | _ -> split
     | Dvs ->
         let how = "Download DVS128 Gesture yourself and point --dvs-dir (or SBP_DVS_DIR) at the folder of userNN_*.aedat files"
         let dir = Paths.dvsDir o.DvsDir |> requireDir "dvs" how

@@ -139,6 +139,11 @@ let validate (c: EqPropConfig) =
     [ match c.Rule with
       | SbpOperator s when s.Mode <> SbpMode.Modulate -> "equilibrium propagation's SBP operator modulates (the replace mode is the spiking MLP's)"
       | _ -> ()
+      yield! Limits.inRange "free-phase iterations" 1 Limits.maxIterations c.FreeIterations
+      yield! Limits.inRange "nudged-phase iterations" 1 Limits.maxIterations c.NudgeIterations
+      match c.Rule with
+      | SbpOperator s -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
+      | EqProp | SbpEnergy _ -> ()
       yield! (toParameters c 1 1).Problems() ]
 
 /// The network with persistent particles per data set; artifacts = weight histograms.
@@ -197,6 +202,14 @@ let ofRecord (kvs: Decode.Fields) =
     |> common.Update(RunSettings.ofRecord kvs)
 
 
+/// EqProp's memory for its data: weights, about 8 numbers per neuron and sample of a batch, and a persistent particle
+/// (every non-input layer) for every training and test sample.
+let fits (c: EqPropConfig) (split: DataSplit) =
+    let c = resolve c
+    let layers = [ split.Train.FeatureCount ] @ c.Run.Hidden @ [ split.Train.TargetCount ]
+    let samples = int64 split.Train.Count + int64 split.Test.Count + (match split.StandardTest with null -> 0L | s -> int64 s.Count)
+    Limits.networkProblems layers (RunSettings.batchSize c.Run) 8L (samples * (layers.Tail |> List.sumBy int64))
+
 let family: Family<EqPropConfig> =
     { Name = "eqprop"
       Summary = "equilibrium propagation (the paper's ANN: an energy network relaxed to equilibrium)"
@@ -212,6 +225,7 @@ let family: Family<EqPropConfig> =
       Common = common
       DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
+      Fits = fits
       Keys = keys }
 
 let experiment (c: EqPropConfig) = create family c

@@ -64,6 +64,9 @@ type Family<'c> =
       DvsEncoding: DvsEncoding
       /// The network of a resolved configuration for the given data, ready to train.
       Build: 'c -> DataSplit -> Training.Built
+      /// Every reason a resolved configuration does not fit its data (the network's memory for the data's input and
+      /// output sizes), empty when it does; checked after the data is loaded, before anything is allocated for it.
+      Fits: 'c -> DataSplit -> string list
       /// The keys a command-line sweep can vary.
       Keys: Key<'c> list }
 
@@ -92,6 +95,8 @@ type IModel =
     abstract DvsEncoding: DvsEncoding
     /// The network of the resolved configuration for the data, ready to train.
     abstract Build: DataSplit -> Training.Built
+    /// Every reason the resolved configuration does not fit the data (batch, memory), empty when it does.
+    abstract FitProblems: DataSplit -> string list
     /// Trains the resolved configuration on the data with the given number of threads (the caller's budget: results
     /// are the same for any) until done or cancelled (checked per batch); the record (without git commit) and the
     /// artifacts.
@@ -115,7 +120,11 @@ type Model<'c>(family: Family<'c>, config: 'c) =
         member _.Treatment = family.Treatment
         member _.Problems() =
             let c = family.Resolve config
-            RunSettings.problems (settings c) @ family.Validate c
+            let described = family.Describe c
+            // the bounds first: the family's own checks may size things from the values they bound
+            match RunSettings.problems (settings c) @ Limits.settings (settings c) @ Limits.nonFinite described with
+            | [] -> family.Validate c
+            | ps -> ps
         member _.RuleName = family.RuleName config
         member _.Dataset = (settings config).Dataset
         member _.WithDataset d = Model(family, family.Common.Update (fun r -> { r with Dataset = d }) config)
@@ -128,6 +137,11 @@ type Model<'c>(family: Family<'c>, config: 'c) =
         member _.BatchSize = RunSettings.batchSize (settings (family.Resolve config))
         member _.DvsEncoding = family.DvsEncoding
         member _.Build split = family.Build (family.Resolve config) split
+        member _.FitProblems split =
+            let c = family.Resolve config
+            let b = RunSettings.batchSize (settings c)
+            [ if b > split.Train.Count then $"the batch size ({b}) exceeds the {split.Train.Count} training samples"
+              yield! family.Fits c split ]
         member _.Train split threads cancel report =
             let c = family.Resolve config
             let r = settings c
@@ -249,6 +263,10 @@ let data (e: Experiment) =
 
 /// Every reason the experiment cannot run (epochs, the family's checks), empty when it can.
 let problems (e: Experiment) = e.Model.Problems()
+
+/// Every reason the experiment does not fit its loaded data (batch larger than the training set, a network beyond
+/// the memory limit), empty when it does.
+let fitProblems (e: Experiment) (split: DataSplit) = (resolve e).FitProblems split
 
 /// The record's configuration: the description plus where it came from.
 let runConfig (e: Experiment) = (resolve e).Describe()

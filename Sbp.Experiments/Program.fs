@@ -88,8 +88,29 @@ let private familyOf (subcommand: obj) =
 /// The results folder: --results, else $SBP_RESULTS_DIR, else ./results of the current folder.
 let private resultsRoot (given: string option) = Script.resultsRoot given
 
+/// Refuses a parsed option that carries a number that is not finite (NaN, ±Infinity), naming it: every numeric option
+/// of `train` is a finite value, checked before anything else (`--energy NaN` must not read as "no energy term").
+let private refuseNonFinite (results: obj) =
+    let rec numbers (x: obj) =
+        match x with
+        | :? float as f -> [ f ]
+        | :? float32 as f -> [ float f ]
+        | null -> []
+        | _ when Reflection.FSharpType.IsTuple(x.GetType()) -> Reflection.FSharpValue.GetTupleFields x |> List.ofArray |> List.collect numbers
+        | :? Collections.IEnumerable as xs when not (x :? string) -> [ for y in xs do yield! numbers y ]
+        | _ -> []
+    let all = results.GetType().GetMethod("GetAllResults").Invoke(results, [| box (Some Argu.ParseSource.All) |]) :?> Collections.IEnumerable
+    for r in all do
+        let case, fields = Reflection.FSharpValue.GetUnionFields(r, r.GetType())
+        for f in fields do
+            for x in numbers f do
+                if not (Double.IsFinite x) then
+                    let option = "--" + case.Name.ToLowerInvariant().Replace('_', '-')
+                    invalidArg "option" $"{option}: {x} is not a finite number"
+
 let private train (a: ParseResults<TrainArgs>) =
     let family, args = familyOf (a.GetSubCommand())
+    refuseNonFinite args
     let layers = a.TryGetResult TrainArgs.Layers
     match layers with
     | Some n when n < 3 -> invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {n}"
@@ -140,8 +161,16 @@ let private train (a: ParseResults<TrainArgs>) =
     if Directory.Exists path then invalidArg "out" $"{path} is a folder; it must be the run record's file"
     if File.Exists path && not (a.Contains Force) then
         invalidArg "out" $"{path} holds an earlier run; pass --force to replace it, or --out another folder"
+    // the folder is made now, so that a path the system refuses (too long, not writable) fails before training
+    try Directory.CreateDirectory out |> ignore
+    with :? IOException | :? UnauthorizedAccessException | :? NotSupportedException as x ->
+        let why = x.Message.Replace(Environment.NewLine, " ")
+        invalidArg "out" $"--out {out}: the run's folder cannot be made ({why})"
     ensureData dataset
     let split = DataSets.load load dataset
+    match Experiment.fitProblems e split with
+    | [] -> ()
+    | ps -> invalidArg "train" (String.Join("; ", ps))
     let resolved = Experiment.resolve e
     printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
     let record, _ = resolved.Train split Environment.ProcessorCount Threading.CancellationToken.None (progressBar (a.Contains TrainArgs.Quiet))
@@ -242,6 +271,9 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
 let private table (a: ParseResults<TableArgs>) =
     let root = resultsRoot (a.TryGetResult TableArgs.Results)
     let grid = a.GetResult Grid_Name
+    match a.TryGetResult Cost_Cap with
+    | Some c when not (c > 0.0 && c <= 1.0) -> invalidArg "cost-cap" $"--cost-cap must be a fraction in (0, 1] (got {c})"
+    | _ -> ()
     let markdown, groups = Tables.write root grid (a.TryGetResult Cost_Cap)
     printfn "%s" markdown
     for p in Plots.write root grid (a.TryGetResult Cost_Cap) groups do printfn "plot: %s" p

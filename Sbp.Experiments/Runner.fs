@@ -148,7 +148,10 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
                 | :? DataException | :? IOException | :? UnauthorizedAccessException as x -> Result.Error(Error $"data: {ioLine x}")
             match split with
             | Result.Error outcome -> outcome
-            | Ok split -> trainClaimed o threads grid display name e split
+            | Ok split ->
+                match Experiment.fitProblems e split with
+                | [] -> trainClaimed o threads grid display name e split
+                | ps -> Error("invalid for its data: " + String.Join("; ", ps))
     match claim with
     | Result.Error why -> Error why
     | Ok None ->

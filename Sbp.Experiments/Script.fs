@@ -32,6 +32,12 @@ let resultsRoot (given: string option) =
 /// `dotnet` process), prints a summary with every failure, writes tables and plots (unless disabled); returns an exit
 /// code: 0 when every experiment of the grid (or shard) has its record, 1 when some failed, 130 when interrupted.
 let execute (o: ScriptOptions) (grid: Grid) =
+    match o.Parallel with
+    | Some n when n < 1 || n > 1024 -> invalidArg "parallel" $"--parallel must lie in 1..1024 (got {n})"
+    | _ -> ()
+    match o.CostCap with
+    | Some c when not (c > 0.0 && c <= 1.0) -> invalidArg "cost-cap" $"--cost-cap must be a fraction in (0, 1] (got {c})"
+    | _ -> ()
     use interrupt = new Runner.Interrupt()
     let d = Runner.defaults (resultsRoot o.Results)
     let options =

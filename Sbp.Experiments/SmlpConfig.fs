@@ -209,6 +209,10 @@ let validate (c: SmlpConfig) =
       | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
       | _ -> ()
       if c.Frames.IsSome && c.Run.Dataset <> Dvs then "frames applies to DVS only"
+      yield! Limits.inRange "time steps" 1 Limits.maxSteps c.Steps
+      match c.Gradient with
+      | Replaced { By = SbpOperator s } -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
+      | _ -> ()
       yield! (toParameters c (framesOf c) 1).Problems() ]
 
 let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
@@ -289,6 +293,14 @@ let ofRecord (kvs: Decode.Fields) =
     |> common.Update(RunSettings.ofRecord kvs)
 
 
+/// The spiking MLP's memory for its data: weights (and Adam's two moments), and about 4 numbers per neuron, sample
+/// and time step (backprop through time keeps every step).
+let fits (c: SmlpConfig) (split: DataSplit) =
+    let c = resolve c
+    let layers = [ split.Train.FeatureCount / (if encodingOf c.Run.Dataset = InputEncoding.Frames then framesOf c else 1) ] @ c.Run.Hidden @ [ split.Train.TargetCount ]
+    let weights = layers |> List.pairwise |> List.sumBy (fun (a, b) -> int64 a * int64 b)
+    Limits.networkProblems layers (RunSettings.batchSize c.Run) (4L * int64 c.Steps) (2L * weights)
+
 let family: Family<SmlpConfig> =
     { Name = "smlp"
       Summary = "the spiking MLP trained by surrogate-gradient BPTT, its hidden gradient optionally replaced"
@@ -304,6 +316,7 @@ let family: Family<SmlpConfig> =
       Common = common
       DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
+      Fits = fits
       Keys = keys }
 
 let experiment (c: SmlpConfig) = create family c

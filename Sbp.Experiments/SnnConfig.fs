@@ -178,8 +178,17 @@ let describe (c: SnnConfig) =
 
 /// Every reason a configuration cannot run (the core's checks, on a stand-in 1-input, 1-output network).
 let validate (c: SnnConfig) =
-    [ if c.Run.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
-      yield! (toParameters c 1 1).Problems() ]
+    match
+        [ if c.Run.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
+          yield! Limits.steps c.TimeWindowMs c.Lif.DtMs
+          yield! Limits.inRange "free-phase iterations" 1 Limits.maxIterations c.FreeIterations
+          yield! Limits.inRange "nudged-phase iterations" 1 Limits.maxIterations c.NudgeIterations
+          match c.Spread with
+          | Spread s -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
+          | NoSpread -> () ]
+    with
+    | [] -> (toParameters c 1 1).Problems() |> List.ofSeq
+    | ps -> ps
 
 /// The network of a configuration for the given data: layer sizes from the data, artifacts = weight histograms and a
 /// spike raster of three test samples.
@@ -269,6 +278,12 @@ let ofRecord (kvs: Decode.Fields) =
     |> common.Update(RunSettings.ofRecord kvs)
 
 
+/// The spiking network's memory for its data: weights, and about 12 numbers per neuron and sample of a batch (V, g,
+/// h, the free and nudged states, spikes, traces).
+let fits (c: SnnConfig) (split: DataSplit) =
+    let c = resolve c
+    Limits.networkProblems ([ split.Train.FeatureCount ] @ c.Run.Hidden @ [ split.Train.TargetCount ]) (RunSettings.batchSize c.Run) 12L 0L
+
 /// The family, registered once.
 let family: Family<SnnConfig> =
     { Name = "snn"
@@ -285,6 +300,7 @@ let family: Family<SnnConfig> =
       Common = common
       DvsEncoding = DvsEncoding.FramePerSample
       Build = build
+      Fits = fits
       Keys = keys }
 
 /// An experiment of a spiking STDP network configuration.
