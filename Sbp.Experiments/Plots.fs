@@ -514,7 +514,7 @@ let private baseAndSpread (g: Group) =
     | Ok e ->
         Experiment.tryConfig SnnConfig.family e
         |> Option.map (fun c ->
-            let b = match c.Rule with SnnConfig.Symmetric -> "symmetric" | SnnConfig.SbpBase -> "SBP base" | SnnConfig.Differential -> "differential" | SnnConfig.SpikeTiming _ -> "STDP window"
+            let b = match c.Rule with SnnConfig.Symmetric -> "symmetric" | SnnConfig.SbpBase -> "SBP base" | SnnConfig.Differential -> "differential" | SnnConfig.SpikeTiming _ -> "STDP window" | SnnConfig.Custom r -> r.Name
             b, (match c.Spread with SnnConfig.NoSpread -> "none" | SnnConfig.Spread s -> Spread.label s))
     | Error _ -> None
 

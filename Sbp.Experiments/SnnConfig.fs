@@ -12,7 +12,22 @@ open Sbp.Experiments.Experiment
 open Sbp.Experiments.RunRecord
 open Sbp.Experiments.Spread
 
-/// The base plasticity rule; the spike-timing rule carries its window.
+/// A plasticity rule defined outside the library, in an F# script (docs/extending.md): its name and named parameters
+/// enter the experiment's id, the run record and the tables; `Create` builds the core rule (an `IPlasticityRule`)
+/// from the parameters. A rule read back from a record has `Create` only when a script registered its name
+/// (`customRule`); reading, grouping and comparing runs never needs it, training does.
+[<CustomEquality; NoComparison>]
+type CustomRule =
+    { Name: string
+      Parameters: (string * float) list
+      Create: ((string * float) list -> IPlasticityRule) option }
+    override r.Equals(o: obj) =
+        match o with
+        | :? CustomRule as x -> x.Name = r.Name && x.Parameters = r.Parameters
+        | _ -> false
+    override r.GetHashCode() = hash (r.Name, r.Parameters)
+
+/// The base plasticity rule; the spike-timing rule carries its window, a custom rule its parameters.
 type Rule =
     /// The symmetric contrastive STDP of the reference (the baseline).
     | Symmetric
@@ -21,6 +36,8 @@ type Rule =
     | SbpBase
     /// Pair-based STDP with an exponential window.
     | SpikeTiming of StdpWindow
+    /// A rule given as a value (an `IPlasticityRule` from a script).
+    | Custom of CustomRule
 
 /// The SBP spread on top of the base rule.
 type Spread =
@@ -91,11 +108,32 @@ let resolve (c: SnnConfig) =
 
 let private baseRule (r: Rule) =
     match r with
-    | Symmetric -> BaseRule.Symmetric
+    | Symmetric | Custom _ -> BaseRule.Symmetric
     | Differential -> BaseRule.Differential
     | SbpBase -> BaseRule.SbpBase
     | SpikeTiming _ -> BaseRule.SpikeTiming
 
+/// The base rule's name in records ("Symmetric", …, "Custom" for a rule given as a value).
+let private baseRuleText (r: Rule) =
+    match r with
+    | Custom _ -> "Custom"
+    | _ -> string (baseRule r)
+
+/// The rules scripts registered in this process, by name (what a record's custom rule is built from).
+let private scriptRules = System.Collections.Concurrent.ConcurrentDictionary<string, (string * float) list -> IPlasticityRule>()
+
+/// The built-in rules' names, which a custom rule may not take.
+let private builtInNames = set [ "symmetric"; "differential"; "sbp-base"; "stdp-window"; "sbp"; "custom" ]
+
+/// A rule from a script: its name (lower-case letters, digits and '-'), its named parameters, and how the core rule is
+/// built from them; registered under its name so that records of it read back trainable in this process.
+///   customRule "bcm" [ "theta", 0.2 ] (fun ps -> BcmRule(ps))
+let customRule (name: string) (parameters: (string * float) list) (create: (string * float) list -> IPlasticityRule) =
+    if System.String.IsNullOrEmpty name || name |> Seq.exists (fun ch -> not (System.Char.IsAsciiLetterLower ch || System.Char.IsAsciiDigit ch || ch = '-')) then
+        invalidArg "name" $"a rule's name is lower-case letters, digits and '-' (got '{name}')"
+    if builtInNames.Contains name then invalidArg "name" $"'{name}' names a built-in rule; choose another name"
+    scriptRules[name] <- create
+    Custom { Name = name; Parameters = parameters; Create = Some create }
 /// The core's parameters of a resolved configuration for the given input and output sizes.
 let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
     let c = resolve c
@@ -110,6 +148,7 @@ let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
         Beta = c.Beta,
         LearningRates = Array.ofList c.LearningRates.Value,
         Rule = baseRule c.Rule,
+        CustomRule = (match c.Rule with Custom { Create = Some create; Parameters = ps } -> create ps | _ -> null),
         Sbp = (match c.Spread with Spread s -> toCore s | NoSpread -> null),
         Window = (match c.Rule with SpikeTiming w -> w | _ -> core.Window),
         ResetStatePerBatch = c.ResetStatePerBatch,
@@ -129,6 +168,7 @@ let ruleName (c: SnnConfig) =
         | Differential -> "differential"
         | SbpBase -> "sbp-base"
         | SpikeTiming _ -> "stdp-window"
+        | Custom r -> r.Name
     match c.Rule, c.Spread with
     | SbpBase, Spread _ -> "sbp"
     | _, Spread _ -> b + "+sbp"
@@ -139,7 +179,7 @@ let private num (x: float32) = Num(float x)
 /// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
 let describe (c: SnnConfig) =
     let c = resolve c
-    [ "baseRule", Text(string (baseRule c.Rule))
+    [ "baseRule", Text(baseRuleText c.Rule)
       RunSettings.datasetEntry c.Run
       yield! RunSettings.trainingEntries c.Run
       "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
@@ -172,6 +212,7 @@ let describe (c: SnnConfig) =
           "stdpWindow",
           Fields [ "aPlus", num w.APlus; "aMinus", num w.AMinus; "tauPlusMs", num w.TauPlusMs
                    "tauMinusMs", num w.TauMinusMs; "stepMs", num w.StepMs; "threshold", num w.Threshold ]
+      | Custom r -> "customRule", Fields [ "name", Text r.Name; "parameters", Fields [ for k, v in r.Parameters -> k, Num v ] ]
       | Symmetric | Differential | SbpBase -> ()
       yield! RunSettings.sizeEntries c.Run
       yield! RunSettings.protocolEntries c.Run ]
@@ -180,6 +221,9 @@ let describe (c: SnnConfig) =
 let validate (c: SnnConfig) =
     match
         [ if c.Run.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
+          match c.Rule with
+          | Custom { Name = n; Create = None } -> $"the rule '{n}' was read from a record; a script defines it (SnnConfig.customRule) before it can train"
+          | _ -> ()
           yield! Limits.steps c.TimeWindowMs c.Lif.DtMs
           yield! Limits.inRange "free-phase iterations" 1 Limits.maxIterations c.FreeIterations
           yield! Limits.inRange "nudged-phase iterations" 1 Limits.maxIterations c.NudgeIterations
@@ -256,11 +300,23 @@ let ofRecord (kvs: Decode.Fields) =
         | "Symmetric" -> Symmetric
         | "Differential" -> Differential
         | "SbpBase" -> SbpBase
+        | "Custom" ->
+            let r = Decode.fields kvs "customRule"
+            let name = Decode.text r "name"
+            let ps =
+                Decode.fields r "parameters"
+                |> List.map (fun (k, v) ->
+                    match v with
+                    | Num x -> k, x
+                    | Int i -> k, float i
+                    | _ -> Decode.unknown $"customRule.parameters.{k}" (string v) "a number")
+            let create = match scriptRules.TryGetValue name with | true, f -> Some f | _ -> None
+            Custom { Name = name; Parameters = ps; Create = create }
         | "SpikeTiming" ->
             let w = Decode.fields kvs "stdpWindow"
             let f = Decode.float32 w
             SpikeTiming(StdpWindow(f "aPlus", f "aMinus", f "tauPlusMs", f "tauMinusMs", f "stepMs", f "threshold"))
-        | b -> Decode.unknown "baseRule" b "Symmetric, Differential, SbpBase or SpikeTiming"
+        | b -> Decode.unknown "baseRule" b "Symmetric, Differential, SbpBase, SpikeTiming or Custom"
     { defaults with
         Rule = rule
         Spread = (match Decode.get kvs "sbp" with Text "none" -> NoSpread | v -> Spread(ofValue v))
@@ -293,7 +349,7 @@ let family: Family<SnnConfig> =
       Validate = validate
       Describe = describe
       Introduced = []
-      Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow" ]
+      Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "customRule" ]
       RuleName = ruleName
       Baseline = baseline
       OfRecord = ofRecord

@@ -11,7 +11,7 @@ open Sbp.Experiments.RunRecord
 /// Keys that identify a run, not a configuration: replicates of one configuration differ only in these.
 let private runKeys = set [ "seed"; "grid"; "experimentId"; "replicate"; "layers" ]
 /// Keys that define the learning rule; a rule is compared with the baseline that differs only in these.
-let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "theta" ]
+let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "theta"; "customRule" ]
 
 let rec private show (v: Value) =
     match v with

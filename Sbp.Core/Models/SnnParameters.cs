@@ -32,6 +32,10 @@ public sealed record SnnParameters
     public float[] LearningRates { get; init; } = [0.1f, 0.05f];
     /// <summary>The base weight-change rule (default: symmetric STDP, the paper's baseline).</summary>
     public BaseRule Rule { get; init; } = BaseRule.Symmetric;
+
+    /// <summary>A rule given as a value (a user's <see cref="IPlasticityRule"/>), used in place of <see cref="Rule"/>'s
+    /// built-in computation when set; null: the built-in rule.</summary>
+    public IPlasticityRule? CustomRule { get; init; }
     /// <summary>The SBP operator applied on top of the base rule, or null for none.</summary>
     public SbpParameters? Sbp { get; init; }
     /// <summary>The STDP window of <see cref="BaseRule.SpikeTiming"/> (ignored by the rate rules).</summary>

@@ -56,6 +56,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
     private readonly float[][] _dBias, _preMean;
     private readonly SelfBackpropagation? _sbp;
     private readonly TraceStdp? _trace;
+    // the rate rule that proposes ΔW from the settled states (null for the spike-timing rule, which uses _trace)
+    private readonly IPlasticityRule? _rule;
     private readonly int[] _inhibitory;
     private int _batch;
     /// <summary>True while _x0w holds s_0·W_0 of the current batch with the current weights.</summary>
@@ -92,7 +94,9 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
         _dBias = _n.Select(n => new float[n]).ToArray();
         _preMean = _n.Select(n => new float[n]).ToArray();
         if (p.Sbp is not null) _sbp = new SelfBackpropagation(_n);
-        if (p.Rule == BaseRule.SpikeTiming) _trace = new TraceStdp(_n, b, p.Window);
+        if (p.CustomRule is not null) _rule = p.CustomRule;
+        else if (p.Rule == BaseRule.SpikeTiming) _trace = new TraceStdp(_n, b, p.Window);
+        else _rule = ContrastiveRule.Of(p.Rule);
         Spikes = new long[_layers];
         _blockwise = p.ShortTermPlasticity is null && _trace is null && _inhibitory.All(i => i == 0);
         _wPacked = new PackedOperand?[_layers - 1];
@@ -476,7 +480,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
         if (_trace is not null) _trace.Finish(_dw, _batch, beta);
         else
             for (int l = 0; l < _layers - 1; l++)
-                SynapticOps += ContrastiveStdp.Compute(p.Rule, _s[l], _sp[l], _s[l + 1], _sp[l + 1], _batch, beta, _dw[l], _scratch, Threads);
+                SynapticOps += _rule!.Propose(new LayerActivity(l, _s[l], _sp[l], _s[l + 1], _sp[l + 1], Weights[l], _batch, beta), _dw[l], _scratch, Threads);
         long t1 = Stopwatch.GetTimestamp();
         if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
         long t2 = Stopwatch.GetTimestamp();

@@ -284,4 +284,10 @@ let tests =
             let text, missing = Report.write d.Path true
             Expect.isFalse (missing |> List.exists (fun m -> m.Contains "DVS")) "not missing"
             Expect.stringContains text "needs the DVS128 Gesture recordings" "what it needs"
+    
+        testCase "git keeps exactly the report and the grids it declares under results/ (scratch output is ignored)" <| fun () ->
+            let ignoreFile = File.ReadAllLines(Path.Combine(repository.Value, ".gitignore"))
+            let kept = ignoreFile |> Array.choose (fun l -> if l.StartsWith "!results/" && l.EndsWith "/" then Some(l.Substring(9).TrimEnd('/')) else None) |> Set.ofArray
+            Expect.contains ignoreFile "results/*" "everything else under results/ is ignored"
+            Expect.equal kept (Set.ofList ("snn-acceptance" :: [ for g in PaperClaims.grids -> g.Name ])) "the declared grids (and the checked single runs), no more, no less"
     ]

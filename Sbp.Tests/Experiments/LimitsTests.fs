@@ -80,3 +80,53 @@ let tests =
                 Expect.stringContains err expected $"{args}: the option named"
                 Expect.equal (err.Trim().Split('\n').Length) 1 "one line"
     ]
+
+module RuleValueTests =
+    open Sbp.Core.Plasticity
+    open Sbp.Experiments.RunRecord
+
+    /// The built-in SBP base rule wrapped as a user's rule value, with a parameter that does nothing.
+    let private wrapped (k: float) = SnnConfig.customRule "wrapped-sbp-base" [ ("k", k) ] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule)
+
+    [<Tests>]
+    let tests =
+        testList "Experiments/Rule values" [
+            testCase "a rule given as a value trains exactly as the built-in rule it wraps" <| fun () ->
+                let data = (DataSets.load { DataSets.defaultLoad with TrainSize = Some 200; TestSize = Some 100 } DataSets.Mnist10k)
+                let run (rule: SnnConfig.Rule) =
+                    let e = SnnConfig.experiment { SnnConfig.defaults with Rule = rule; Run.Dataset = DataSets.Mnist10k; Run.TrainSize = Some 200; Run.TestSize = Some 100; Run.Epochs = 2 }
+                    let record, _ = (Experiment.resolve e).Train data 1 System.Threading.CancellationToken.None ignore
+                    record.Epochs |> List.map (fun x -> x.TestAccuracy, x.TrainAccuracy, x.Extra |> List.find (fst >> (=) "energy") |> snd)
+                Expect.equal (run (wrapped 1.0)) (run SnnConfig.SbpBase) "the same numbers, epoch by epoch"
+
+            testCase "a rule's name and parameters enter the id, the record and the baseline pairing" <| fun () ->
+                let e k = SnnConfig.experiment { SnnConfig.defaults with Rule = wrapped k }
+                Expect.notEqual (Experiment.id (e 1.0)) (Experiment.id (e 2.0)) "another parameter, another experiment"
+                Expect.notEqual (Experiment.id (e 1.0)) (Experiment.id (SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase })) "not the built-in rule's id"
+                Expect.equal (Experiment.seed { e 1.0 with Seed = Experiment.Replicate 2 }) (Experiment.seed { SnnConfig.experiment SnnConfig.defaults with Seed = Experiment.Replicate 2 }) "paired with symmetric STDP by replicate"
+                let config = Experiment.runConfig (e 1.0)
+                Expect.equal (config |> List.find (fst >> (=) "rule") |> snd) (Text "wrapped-sbp-base") "its name is the rule"
+                Expect.stringContains (Experiment.canonical (e 2.0)) "customRule={name:\"wrapped-sbp-base\",parameters:{k:2}}" "its parameters in the canonical form"
+
+            testCase "a record of a rule given as a value reads back as the same typed configuration" <| fun () ->
+                let e = { SnnConfig.experiment { SnnConfig.defaults with Rule = wrapped 0.1; Run.Epochs = 2 } with Seed = Experiment.Replicate 1 }
+                let r =
+                    { Config = Experiment.runConfig e @ [ "experimentId", Text(Experiment.id e); "replicate", Int 1L ]
+                      Seed = Experiment.seed e
+                      Dataset = { Name = "synthetic"; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
+                      Epochs = [ for i in 1 .. 2 -> { Epoch = i; TrainAccuracy = 0.5; TestAccuracy = 0.5; TrainError = 0.5; TestError = 0.5; Seconds = 1.0; SynapticOps = 1L; Extra = [] } ]
+                      Status = Completed
+                      GitCommit = "test" }
+                match Families.read (ofJson "test" (toJson r)) with
+                | Ok back ->
+                    Expect.equal (Experiment.id back) (Experiment.id e) "same id"
+                    Expect.equal (Experiment.tryConfig SnnConfig.family back |> Option.map (fun c -> c.Rule)) (Some(wrapped 0.1)) "the same rule, parameters exact"
+                | Error m -> failtest m
+
+            testCase "a rule read back from a record without its script groups and compares, and refuses to train in one line" <| fun () ->
+                let c = { SnnConfig.defaults with Rule = SnnConfig.Custom { Name = "unknown-rule"; Parameters = [ "a", 1.0 ]; Create = None } }
+                let ps = Experiment.problems (SnnConfig.experiment c)
+                Expect.isTrue (ps |> List.exists (fun p -> p.Contains "'unknown-rule' was read from a record")) $"named: {ps}"
+                Expect.throws (fun () -> SnnConfig.customRule "sbp" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a built-in name is refused"
+                Expect.throws (fun () -> SnnConfig.customRule "My Rule" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a name that is not lower-case letters, digits and '-' is refused"
+        ]
