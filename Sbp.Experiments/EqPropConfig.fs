@@ -4,6 +4,7 @@
 module Sbp.Experiments.EqPropConfig
 
 open Sbp.Core.Data
+open Sbp.Core.Learning
 open Sbp.Core.Models
 open Sbp.Core.Plasticity
 open Sbp.Experiments.DataSets
@@ -48,8 +49,8 @@ let defaults =
       Beta = None
       RandomBetaSign = core.RandomBetaSign
       LearningRates = None
-      FreeIterations = 10
-      NudgeIterations = 10
+      FreeIterations = core.FreeIterations
+      NudgeIterations = core.NudgeIterations
       Rule = EqProp
       WeightBounds = None }
 

@@ -339,7 +339,7 @@ let main argv =
         0
     | :? ArguParseException as e -> fail (Usage.oneLine e.Message)
     | :? DataException as e -> fail e.Message
-    | :? TrainingDivergedException as e -> fail e.Message
+    | :? Sbp.Core.Numerics.TrainingDivergedException as e -> fail e.Message
     | :? ArgumentException as e -> fail (e.Message.Replace($" (Parameter '{e.ParamName}')", ""))
     | :? IO.FileNotFoundException as e -> fail e.Message
     | :? IO.DirectoryNotFoundException as e -> fail e.Message

@@ -1,8 +1,16 @@
 using System.Numerics.Tensors;
-using Sbp.Core.Models;
 using Sbp.Core.Numerics;
 
 namespace Sbp.Core.Learning;
+
+/// <summary>Which energy the network relaxes and learns with.</summary>
+public enum EnergyForm
+{
+    /// <summary>E = ½Σ|ρ(s_ℓ)|² − Σ b_ℓ·ρ(s_ℓ) − Σ ρ(s_ℓ)W_ℓρ(s_{ℓ+1}) (Scellier &amp; Bengio 2017).</summary>
+    Standard,
+    /// <summary>The authors' SBP energy E_sbp with θ (docs/SBP-SPEC.md §5), exactly as written there.</summary>
+    SbpAuthors,
+}
 
 /// <summary>
 /// A layered energy written through three sets of coefficients, so that the standard energy and the authors' SBP

@@ -1,19 +1,12 @@
 using Sbp.Core.Plasticity;
 
-namespace Sbp.Core.Models;
+using Sbp.Core.Learning;
 
-/// <summary>Which energy the network relaxes and learns with.</summary>
-public enum EnergyForm
-{
-    /// <summary>E = ½Σ|ρ(s_ℓ)|² − Σ b_ℓ·ρ(s_ℓ) − Σ ρ(s_ℓ)W_ℓρ(s_{ℓ+1}) (Scellier &amp; Bengio 2017).</summary>
-    Standard,
-    /// <summary>The authors' SBP energy E_sbp with θ (docs/SBP-SPEC.md §5), exactly as written there.</summary>
-    SbpAuthors,
-}
+namespace Sbp.Core.Models;
 
 /// <summary>
 /// Everything that defines an equilibrium-propagation run (docs/SBP-SPEC.md §5). Defaults are the reference SBP runs':
-/// 784-500-10, batch 20, ε = 1, β = 0.2 with a random sign per batch, α = [0.1, 0.05], 20 free and 4 nudged steps.
+/// 784-500-10, batch 20, ε = 1, β = 0.2 with a random sign per batch, α = [0.1, 0.05], 10 free and 10 nudged steps (train_model.py's defaults).
 /// </summary>
 public sealed record EqPropParameters
 {
@@ -32,10 +25,12 @@ public sealed record EqPropParameters
     public bool RandomBetaSign { get; init; } = true;
     /// <summary>Learning rate α_k of each weight layer (default [0.1, 0.05]); the bias of layer k+1 uses α_k.</summary>
     public float[] LearningRates { get; init; } = [0.1f, 0.05f];
-    /// <summary>Relaxation steps of the free phase, n_free (default 20; ≥ 1).</summary>
-    public int FreeIterations { get; init; } = 20;
-    /// <summary>Relaxation steps of the nudged phase, n_nudge (default 4; ≥ 1).</summary>
-    public int NudgeIterations { get; init; } = 4;
+    /// <summary>Relaxation steps of the free phase, n_free (default 10, the reference script's command-line default;
+    /// the 20 in its comments is not what it runs; ≥ 1).</summary>
+    public int FreeIterations { get; init; } = 10;
+    /// <summary>Relaxation steps of the nudged phase, n_nudge (default 10, as n_free; the 4 in its comments is not what
+    /// it runs; ≥ 1).</summary>
+    public int NudgeIterations { get; init; } = 10;
     /// <summary>The energy relaxed and learned with (default: the standard energy).</summary>
     public EnergyForm Energy { get; init; } = EnergyForm.Standard;
     /// <summary>θ_sbp of the authors' SBP energy.</summary>

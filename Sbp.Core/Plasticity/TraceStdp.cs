@@ -21,15 +21,6 @@ public sealed record StdpWindow(float APlus = 1f, float AMinus = 1f, float TauPl
     }
 }
 
-/// <summary>The two phases whose spikes are contrasted.</summary>
-public enum Phase
-{
-    /// <summary>The free phase (no nudge).</summary>
-    Free,
-    /// <summary>The nudged phase (output pulled towards the target).</summary>
-    Nudged,
-}
-
 /// <summary>
 /// Pair-based spike-timing STDP with exponential traces, contrasted between the nudged and the free phase.
 /// Each iteration, per layer: spike = [s &gt; θ]; with d± = e^{−Δt/τ±}, x ← d₊·x + (1 − d₊)·spike (presynaptic trace)

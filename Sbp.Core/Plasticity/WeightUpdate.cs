@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using Sbp.Core.Models;
 using Sbp.Core.Numerics;
 
 namespace Sbp.Core.Plasticity;

@@ -3,7 +3,7 @@ using Sbp.Core.Numerics;
 
 namespace Sbp.Core.Reference;
 
-/// <summary>The spiking MLP's per-step passes as plain loops, the test oracle of <see cref="SmlpKernels"/>.</summary>
+/// <summary>The spiking MLP's per-step passes as plain loops, the test oracle of <see cref="Sbp.Core.Models.SmlpKernels"/>.</summary>
 internal static class ScalarSmlpKernels
 {
     public static void LeakSpike(float[] a, float[]? mPrev, float[]? sPrev, float[] m, float[] s, float decay, float offset, float threshold)

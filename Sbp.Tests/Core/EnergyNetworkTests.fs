@@ -3,6 +3,7 @@ module Sbp.Tests.Core.EnergyNetworkTests
 open System
 open Expecto
 open FsCheck
+open Sbp.Core.Learning
 open Sbp.Core.Models
 open Sbp.Core.Numerics
 open Sbp.Core.Plasticity

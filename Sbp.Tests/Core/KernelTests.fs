@@ -2,6 +2,7 @@ module Sbp.Tests.Core.KernelTests
 
 open System
 open Expecto
+open Sbp.Core.Models
 open Sbp.Core.Neurons
 open Sbp.Core.Numerics
 open Sbp.Core.Reference
@@ -164,9 +165,9 @@ let tests =
             let at = int bad % (n + 1)
             if at < n then dw[at] <- [| nanf; infinityf; -infinityf; 3e8f |][int (seed % 4UL)]
             let w1, w2 = Array.copy w0, Array.copy w0
-            let ok = ScaledUpdate.AddScaledWithin(Span w1, ReadOnlySpan dw, 0.37f, Sbp.Core.Models.Divergence.MaxMagnitude)
+            let ok = ScaledUpdate.AddScaledWithin(Span w1, ReadOnlySpan dw, 0.37f, Divergence.MaxMagnitude)
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan dw, 0.37f, ReadOnlySpan w2, Span w2)
-            let okCheck = isNull (Sbp.Core.Models.Divergence.Check(ReadOnlySpan w2))
+            let okCheck = isNull (Divergence.Check(ReadOnlySpan w2))
             (w1 |> Array.map BitConverter.SingleToInt32Bits) = (w2 |> Array.map BitConverter.SingleToInt32Bits) && ok = okCheck
 
         testCase "the finiteness check finds a NaN or an infinity at every position" <| fun () ->

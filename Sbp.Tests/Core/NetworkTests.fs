@@ -2,6 +2,7 @@ module Sbp.Tests.Core.NetworkTests
 
 open System
 open Expecto
+open Sbp.Core.Numerics
 open Sbp.Core.Data
 open Sbp.Core.Models
 open Sbp.Core.Plasticity

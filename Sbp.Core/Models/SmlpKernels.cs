@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Sbp.Core.Numerics;
+using Sbp.Core.Numerics;
+
+namespace Sbp.Core.Models;
 
 /// <summary>
 /// The per-step element-wise passes of the spiking MLP, each one pass over memory (Vector256, scalar tail), with the

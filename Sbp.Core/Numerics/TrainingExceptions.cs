@@ -1,4 +1,4 @@
-namespace Sbp.Core.Models;
+namespace Sbp.Core.Numerics;
 
 /// <summary>
 /// Training produced a non-finite or exploding value (<see cref="Divergence"/>); names the quantity and layer, so that

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Sbp.Core.Models;
+namespace Sbp.Core.Numerics;
 
 /// <summary>
 /// The one test of whether training has diverged, used by every model after every update: a quantity diverges when
