@@ -96,7 +96,8 @@ let tests =
             Expect.equal forest.Length 1 "paired differences"
             let sweeps = Plots.sweep d.Path "synthetic" snnGroups
             Expect.equal sweeps.Length 1 "sweep over the numeric parameter"
-            let h layer : Artifacts.Histogram = { Layer = layer; Lower = -1.0; Width = 0.1; Counts = Array.init 20 (fun b -> 10 + b * (layer + 1)) }
+            let h layer : Artifacts.Histogram =
+                { Layer = layer; Lower = -1.0; Width = 0.1; Counts = Array.init 20 (fun b -> 10 + b * (layer + 1)); Below = 3; Above = 0; Min = -4.0; Max = 1.0 }
             let a =
                 { Artifacts.Weights = [ h 0; h 1 ]
                   Artifacts.Initial = [ h 0; h 1 ] |> List.map (fun (x: Artifacts.Histogram) -> { x with Counts = Array.rev x.Counts })
