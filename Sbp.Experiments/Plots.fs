@@ -689,36 +689,90 @@ let connectionName (layer: int) (connections: int) =
     let node i = if i = 0 then "input" elif i = connections then "output" else $"hidden {i}"
     $"{node layer} → {node (layer + 1)}"
 
-let private histogramLine (p: Plot) (h: Artifacts.Histogram) (color: Color) (label: string) =
-    let total = float (max 1 (Array.sum h.Counts))
-    // a step outline over the bins: each bin's fraction held from its lower to its upper edge
-    let xs = [| for b in 0 .. h.Counts.Length - 1 do
-                    yield h.Lower + float b * h.Width
-                    yield h.Lower + float (b + 1) * h.Width |]
-    let ys = [| for b in 0 .. h.Counts.Length - 1 do
-                    let f = float h.Counts[b] / total
-                    yield f
-                    yield f |]
-    let s = p.Add.Scatter(xs, ys, color)
-    s.MarkerSize <- 0.0f
-    s.LineWidth <- 2.0f
-    s.LegendText <- label
-    Array.max ys
+/// One drawn weight histogram: bin edges, the density in each bin (the share of the connection's synapses per unit
+/// of weight), the share of synapses outside the bins drawn, and the extreme weights.
+type WeightCurve = { Label: string; Edges: float[]; Densities: float[]; Outside: float; Min: float; Max: float }
 
-/// Weight histograms of one run, one panel per connection, initial against trained; y from 0.
+/// The histograms of one connection as drawn: the curves, the weight range on the axis, and whether the curves
+/// share their bins (artifacts written before bins were shared have each histogram on bins of its own).
+type WeightPanel = { Curves: WeightCurve list; View: float * float; SharedBins: bool }
+
+/// The weight range that holds the 0.5th to the 99.5th percentile of a histogram's synapses, by whole bins.
+let private robustRange (h: Artifacts.Histogram) =
+    let total = float (Array.sum h.Counts + h.Below + h.Above)
+    let cumulative = Array.scan (+) h.Below h.Counts |> Array.map (fun c -> float c / max 1.0 total)
+    let first = cumulative |> Array.tryFindIndex (fun c -> c > 0.005) |> Option.defaultValue 1
+    let last = cumulative |> Array.tryFindIndex (fun c -> c >= 0.995) |> Option.defaultValue h.Counts.Length
+    h.Lower + float (max 0 (first - 1)) * h.Width, h.Lower + float (max 1 last) * h.Width
+
+/// The drawn curves of a connection's initial (when kept) and trained histograms, as densities. On shared bins the
+/// axis spans the bins (which outliers do not stretch: Artifacts.sharedBins). On bins of their own (earlier files,
+/// whose bins span every weight, and a trained histogram alone) the axis spans the 0.5th to the 99.5th percentile of
+/// both, widened by a tenth, and the bins beyond it are counted as outside. For each curve the densities times the bin widths plus the share
+/// outside make 1.
+let weightPanel (initial: Artifacts.Histogram option) (trained: Artifacts.Histogram) =
+    let hs = [ match initial with Some i -> yield "initial", i | None -> ()
+               yield "trained", trained ]
+    let sameBins (a: Artifacts.Histogram) (b: Artifacts.Histogram) = a.Lower = b.Lower && a.Width = b.Width && a.Counts.Length = b.Counts.Length
+    // a trained histogram alone (files written before the initial weights were kept) has the bins of an earlier file
+    let shared = initial |> Option.exists (fun i -> sameBins i trained)
+    let lo, hi =
+        if shared then trained.Lower, trained.Lower + float trained.Counts.Length * trained.Width
+        else
+            let ranges = hs |> List.map (snd >> robustRange)
+            let lo, hi = ranges |> List.map fst |> List.min, ranges |> List.map snd |> List.max
+            max (hs |> List.map (fun (_, h) -> h.Lower) |> List.min) (lo - 0.1 * (hi - lo)),
+            min (hs |> List.map (fun (_, h) -> h.Lower + float h.Counts.Length * h.Width) |> List.max) (hi + 0.1 * (hi - lo))
+    let curve (label: string, h: Artifacts.Histogram) =
+        let total = max 1.0 (float (Array.sum h.Counts + h.Below + h.Above))
+        // the bins that reach into the axis's range
+        let kept = [| for b in 0 .. h.Counts.Length - 1 do if h.Lower + float (b + 1) * h.Width > lo && h.Lower + float b * h.Width < hi then b |]
+        let inside = kept |> Array.sumBy (fun b -> h.Counts[b])
+        { Label = label
+          Edges = if kept.Length = 0 then [||] else [| for b in kept[0] .. kept[kept.Length - 1] + 1 -> h.Lower + float b * h.Width |]
+          Densities = kept |> Array.map (fun b -> float h.Counts[b] / (total * h.Width))
+          Outside = 1.0 - float inside / total
+          Min = h.Min
+          Max = h.Max }
+    { Curves = hs |> List.map curve; View = (lo, hi); SharedBins = shared }
+
+/// A share as a percentage that never reads as 0 when it is not: "0.8%", "<0.01%".
+let private shareText (x: float) = if x < 0.0001 then "<0.01%" else (100.0 * x).ToString("0.##", inv) + "%"
+
+/// Weight histograms of one run, one panel per connection, initial against trained, as densities on shared bins;
+/// y from 0. What lies outside the axis is said in the panel's title, with the extreme weights.
 let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
     let connections = a.Weights.Length
+    let views = [ for h in a.Weights -> h, weightPanel (a.Initial |> List.tryFind (fun i -> i.Layer = h.Layer)) h ]
     let panels =
-        [ for h in a.Weights do
-              let p = newPanel (connectionName h.Layer connections) "synaptic weight" "fraction of synapses"
-              let top1 =
-                  match a.Initial |> List.tryFind (fun i -> i.Layer = h.Layer) with
-                  | Some i -> histogramLine p i Colors.Gray "initial"
-                  | None -> 0.0
-              let top2 = histogramLine p h (Palettes.Category10().GetColor 0) "trained"
-              p.Axes.SetLimitsY(0.0, 1.08 * max top1 top2 |> max 1e-6)
+        [ for h, view in views do
+              let outside =
+                  [ for c in view.Curves do
+                        if c.Outside > 0.0 then
+                            let least, most = c.Min.ToString("G3", inv), c.Max.ToString("G3", inv)
+                            $"{c.Label} {shareText c.Outside} (from {least} to {most})" ]
+              let note = if outside.IsEmpty then "" else "\noutside the axis: " + String.Join(", ", outside)
+              let title = connectionName h.Layer connections + note
+              let p = newPanel title "synaptic weight" "density (share of synapses per unit weight)"
+              let mutable top = 0.0
+              for c in view.Curves do
+                  // a step outline over the bins: each bin's density held from its lower to its upper edge
+                  let xs = [| for b in 0 .. c.Densities.Length - 1 do yield c.Edges[b]; yield c.Edges[b + 1] |]
+                  let ys = [| for d in c.Densities do yield d; yield d |]
+                  if xs.Length > 0 then
+                      let s = p.Add.Scatter(xs, ys, (if c.Label = "initial" then Colors.Gray else Palettes.Category10().GetColor 0))
+                      s.MarkerSize <- 0.0f
+                      s.LineWidth <- 2.0f
+                      s.LegendText <- c.Label
+                      top <- max top (Array.max ys)
+              p.Axes.SetLimitsX(fst view.View, snd view.View)
+              p.Axes.SetLimitsY(0.0, 1.08 * top |> max 1e-6)
               yield legendOutside p ]
-    compose path title (if panels.Length = 4 then 2 else min 3 panels.Length) panels
+    let bins =
+        if views |> List.forall (fun (_, v) -> v.SharedBins) then "densities on shared bins"
+        elif a.Initial.IsEmpty then "densities (artifacts written before the initial weights were kept)"
+        else "densities, each on bins of its own (artifacts written before bins were shared)"
+    compose path $"{title}: weights before and after training, {bins}" (if panels.Length = 4 then 2 else min 3 panels.Length) panels
 
 /// Spikes of the first hidden layer in the feedforward phase of the raster samples: one panel per sample with
 /// its class, time in ms.
@@ -739,6 +793,23 @@ let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
     compose path title (min 3 (max 1 panels.Length)) panels
 
 // ---- everything for a grid -----------------------------------------------------------------------------------
+
+/// The words for one run of a grid in a figure title: its model, what tells its configuration apart from the
+/// grid's others (its rule, task, parameters), and its replicate (never its seed, a 19-digit number).
+let runTitle (gs: Group list) (g: Group) (r: RunRecord.Record) =
+    let shown = distinguishing gs |> List.filter ((<>) "model")
+    let words =
+        [ for k in (if shown.IsEmpty then [ "rule" ] else shown) do
+              match valueOf k g with
+              | "" -> ()
+              | v when k = "rule" -> $"rule {v}"
+              | v when k = "form" -> valueText k v
+              | v -> $"{shortName k} {valueText k v}" ]
+    let replicate =
+        match r.Config |> List.tryFind (fst >> (=) "replicate") with
+        | Some(_, RunRecord.Int i) -> [ $"replicate {i}" ]
+        | _ -> []
+    String.Join(", ", modelName (valueOf "model" g) :: words @ replicate)
 
 /// Every figure of a grid into results/<grid>/plots/; returns the files written.
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
@@ -773,15 +844,11 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Grou
           let rasters = withArtifacts |> List.filter (fun (_, _, a) -> a.RasterSamples > 0) |> List.truncate 2 |> List.map (fun (g, _, _) -> g.Key)
           for g, r, a in withArtifacts do
               let shown = cols |> List.filter ((<>) "model")
+              // the file is named as before: the model's short name, then the configuration's words
               let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
-              // the model's short name leads the file name, its full name the title
               let name = slug (valueOf "model" g + " " + label)
-              let model = modelName (valueOf "model" g)
-              let replicate =
-                  match r.Config |> List.tryFind (fst >> (=) "replicate") with
-                  | Some(_, RunRecord.Int i) -> $"replicate {i}, "
-                  | _ -> ""
-              yield weights (Path.Combine(dir, $"weights-{name}.png")) $"{model}, {label}, {replicate}seed {r.Seed}: weights before and after training" a
+              let title = runTitle gs g r
+              yield weights (Path.Combine(dir, $"weights-{name}.png")) title a
               if List.contains g.Key rasters then
-                  yield raster (Path.Combine(dir, $"raster-{name}.png")) $"{model}, {label}, {replicate}seed {r.Seed}: hidden-layer spikes of test samples" a ]
+                  yield raster (Path.Combine(dir, $"raster-{name}.png")) $"{title}: hidden-layer spikes of test samples" a ]
     figures |> List.map (fun f -> f.Path)

@@ -3,9 +3,11 @@ module Sbp.Tests.Experiments.PlotsTests
 open System
 open System.IO
 open Expecto
+open FsCheck
 open ScottPlot
 open Sbp.Experiments
 open Sbp.Experiments.RunRecord
+open Sbp.Core.Numerics
 open Sbp.Tests.TestSupport
 
 let private epoch i acc =
@@ -71,6 +73,10 @@ let private checkLayout (f: Plots.Figure) =
             Expect.isTrue (inside p.Figure l) $"{name}: the legend is not cut off"
         | None -> ()
 
+/// The sum over a drawn histogram of density × bin width, plus the share drawn outside: 1 for a density.
+let private mass (c: Plots.WeightCurve) =
+    (c.Densities |> Array.mapi (fun b d -> d * (c.Edges[b + 1] - c.Edges[b])) |> Array.sum) + c.Outside
+
 [<Tests>]
 let tests =
     testSequenced <| testList "Experiments/Plots and display" [
@@ -131,6 +137,50 @@ let tests =
                 | ps -> failtestf "two panels expected, got %d" ps.Length
             | None -> failtest "a figure for two rows"
             Expect.isNone (Plots.paperVsOurs (Path.Combine(d.Path, "none.png")) 0.005 []) "no rows, no figure"
+
+        testCase "weight histograms: initial and trained on shared bins that outliers do not stretch, as densities" <| fun () ->
+            let rng = Random 7
+            let initial = Array.init 10000 (fun _ -> float32 (rng.NextDouble() * 0.2 - 0.1))
+            // the trained weights: a narrower bulk and ten outliers at ±12 (as on NETtalk)
+            let trained = Array.init 10010 (fun i -> if i < 5 then -12f elif i < 10 then 12f else float32 ((rng.NextDouble() - 0.5) * 0.1))
+            let a = Artifacts.ofWeights (Artifacts.histograms [| Matrix(100, 100, initial) |]) [| Matrix(10, 1001, trained) |]
+            let w, i = a.Weights.Head, a.Initial.Head
+            Expect.equal (i.Lower, i.Width, i.Counts.Length) (w.Lower, w.Width, w.Counts.Length) "one set of bins for both"
+            Expect.isTrue (w.Lower >= -0.15 && w.Lower + float w.Counts.Length * w.Width <= 0.15) $"the bins span the bulk, not the outliers: from {w.Lower}, width {w.Width}"
+            Expect.equal (w.Below, w.Above, w.Min, w.Max) (5, 5, -12.0, 12.0) "the outliers are counted beyond the bins, with the extremes"
+            Expect.equal (Array.sum i.Counts + i.Below + i.Above) 10000 "every initial weight counted once"
+            let panel = Plots.weightPanel (Some i) w
+            Expect.isTrue panel.SharedBins "drawn on shared bins"
+            match panel.Curves with
+            | [ ci; ct ] ->
+                Expect.equal ci.Edges ct.Edges "identical bin edges"
+                Expect.floatClose Accuracy.high ct.Outside (10.0 / 10010.0) "the trained share outside the axis"
+                for c in panel.Curves do Expect.floatClose Accuracy.high (mass c) 1.0 $"{c.Label}: a density"
+                // the initial curve, uniform over ±0.1, stands at about 1/0.2 = 5 per unit weight (not a fraction of a bin)
+                let inner = ci.Densities |> Array.filter (fun d -> d > 0.0)
+                Expect.isTrue (abs (Array.average inner[1 .. inner.Length - 2] - 5.0) < 0.5) $"initial density ≈ 5: {Array.average inner}"
+            | cs -> failtestf "two curves expected, got %d" cs.Length
+            // the file keeps the counts beyond the bins; a file written before them reads with none
+            Expect.equal (Artifacts.ofJson "a" (Artifacts.toJson a)) a "written and read back"
+            let old = (Artifacts.toJson a).Replace("\"below\":5,", "").Replace("\"above\":5,", "")
+            Expect.equal ((Artifacts.ofJson "old" old).Weights.Head.Below) 0 "an earlier file reads"
+            // an earlier file's histograms on bins of their own, the trained ones over every weight: the axis holds
+            // the bulk of both, and the bins beyond it are counted outside
+            let wide = Artifacts.histogramOn 0 (-12.0, 0.4) trained
+            let own = Artifacts.histogramOn 0 (-0.1, 0.2 / 60.0) initial
+            let legacy = Plots.weightPanel (Some own) wide
+            Expect.isFalse legacy.SharedBins "bins of their own"
+            Expect.isTrue (fst legacy.View >= -1.0 && snd legacy.View <= 1.0) $"the axis holds the bulk: {legacy.View}"
+            for c in legacy.Curves do Expect.floatClose Accuracy.high (mass c) 1.0 $"{c.Label}: a density on its own bins"
+
+        property "weight histograms: the two curves' bins are identical and each integrates to 1 with its share outside" <| fun (NonEmptyArray(xs: NormalFloat[])) (NonEmptyArray(ys: NormalFloat[])) ->
+            let values (a: NormalFloat[]) = a |> Array.map (fun (NormalFloat x) -> float32 x)
+            let initial, trained = values xs, values ys
+            let a = Artifacts.ofWeights (Artifacts.histograms [| Matrix(1, initial.Length, initial) |]) [| Matrix(1, trained.Length, trained) |]
+            let panel = Plots.weightPanel (List.tryHead a.Initial) a.Weights.Head
+            panel.SharedBins
+            && (match panel.Curves with [ i; t ] -> i.Edges = t.Edges | _ -> false)
+            && panel.Curves |> List.forall (fun c -> abs (mass c - 1.0) < 1e-9)
 
         testCase "a regenerated grid folder holds figures named for what they show" <| fun () ->
             use d = new TempDir()
