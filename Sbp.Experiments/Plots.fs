@@ -1,7 +1,13 @@
 /// Figures (ScottPlot 5, PNG, headless) regenerated from run records and artifacts. Every figure is a grid of
-/// panels, one per (model, task) and whatever else keeps a panel readable, each with its own metric and unit;
-/// legends sit outside the data area; numeric parameters are sorted and ticked as numbers; signed quantities use a
-/// diverging colour map centred on zero, with cell text that contrasts with its cell and says n or an interval.
+/// readable panels, one per (model, task) and whatever else keeps a panel readable, each with its own metric and
+/// unit; learning curves put at most six panels in a file and more in further files. Titles are wrapped, never cut;
+/// what all panels share is said once, in the figure title. Legends sit outside the data area and hold one entry per
+/// line that can be told apart (lines that coincide share an entry that says so); numeric parameters are sorted and
+/// ticked as numbers; parameters and values are named in words. A test-metric axis stays within the metric's range
+/// and spans at least 5 points, so that a flat curve does not look like learning. Signed quantities use a diverging
+/// colour map centred on zero, with cell text that contrasts with its cell and says n or an interval. Weight
+/// histograms are densities on bins the initial and the trained weights share, over a range that outliers do not
+/// stretch (they are counted in the panel's title).
 module Sbp.Experiments.Plots
 
 open System
@@ -11,15 +17,27 @@ open ScottPlot
 open SkiaSharp
 open Sbp.Experiments.Tables
 
-/// Where a panel's data area and legend landed in the composed image (pixels): what the layout tests check.
-type PanelLayout = { Figure: PixelRect; Data: PixelRect; Legend: PixelRect option }
+/// Where a panel's data area and legend landed in the composed image (pixels), and what it says: its title, its
+/// legend entries and its text ticks (the words and layout tests check), and its axis limits.
+type PanelLayout =
+    { Figure: PixelRect
+      Data: PixelRect
+      Legend: PixelRect option
+      Title: string
+      Entries: string list
+      Ticks: string list
+      XLimits: float * float
+      YLimits: float * float
+      /// The colour scale's range of a heat map (None for other panels).
+      ColourRange: (float * float) option }
 
-/// A written figure: its file, its size and the layout of its panels.
-type Figure = { Path: string; Width: int; Height: int; Panels: PanelLayout list }
+/// A written figure: its file, its size, its title and the layout of its panels.
+type Figure = { Path: string; Width: int; Height: int; Title: string; Panels: PanelLayout list }
 
 let private inv = CultureInfo.InvariantCulture
 let private panelWidth, panelHeight = 640, 430
-let private titleHeight = 44
+/// The most panels a figure holds; more go to further files.
+let maxPanels = 6
 
 // ---- words for keys and values -------------------------------------------------------------------------------
 
@@ -38,6 +56,14 @@ let axisName (key: string) =
     | "batchSize" -> "batch size (samples)"
     | "beta" -> "nudging strength β"
     | "timeWindowMs" -> "time window (ms)"
+    | "form" -> "replacement form"
+    | "hebb" -> "Hebbian term"
+    | "scaleFrom" -> "scale taken from"
+    | "feedback" -> "random feedback"
+    | "energyGradient" -> "energy gradient"
+    | "surrogate" -> "surrogate gradient"
+    | "alternateEvery" -> "backprop every k-th step"
+    | "referenceQuirks" -> "reference quirks"
     | k ->
         // camelCase and dotted keys into words: sbp.lambdaPre -> "sbp lambda pre"
         let sb = Text.StringBuilder()
@@ -74,7 +100,27 @@ let taskName (t: string) =
     | "dvs" -> "DVS Gesture"
     | other -> other
 
-/// A value as a reader reads it: hidden = "500 500" as 500-500, tasks and models by name.
+/// A case name of a closed set (an enum or union case such as PerBatch, SameStep, Modulate) in words; any other
+/// text unchanged.
+let caseWords (v: string) =
+    match v with
+    | "PerBatch" -> "per batch"
+    | "PerStep" -> "per BPTT step"
+    | "SbpBase" -> "SBP base"
+    | "KaimingUniform" -> "Kaiming-uniform"
+    | "SpikesOnly" -> "through the spikes only"
+    | "LayerAbove" -> "layer above"
+    | "Output" -> "output layer"
+    | _ when v.Length > 1 && Char.IsUpper v[0] && v |> Seq.forall Char.IsLetterOrDigit && v |> Seq.skip 1 |> Seq.exists Char.IsLower ->
+        // PascalCase into lower-case words: SameStep -> "same step", Modulate -> "modulate"
+        let sb = Text.StringBuilder()
+        for i, c in Seq.indexed v do
+            if Char.IsUpper c && i > 0 then sb.Append(' ') |> ignore
+            sb.Append(Char.ToLowerInvariant c) |> ignore
+        sb.ToString()
+    | _ -> v
+
+/// A value as a reader reads it: hidden = "500 500" as 500-500, tasks and models by name, case names in words.
 let valueText (key: string) (v: string) =
     match key with
     | "hidden" -> v.Replace(' ', '-')
@@ -85,12 +131,20 @@ let valueText (key: string) (v: string) =
         | true, r -> let percent = (100.0 * r).ToString("0.###", CultureInfo.InvariantCulture) in $"top {percent}%%"
         | _ -> v
     | "model" -> modelName v
-    | _ -> v
+    | "form" -> (match v with "PerBatch" -> "replaced per batch" | "PerStep" -> "replaced per BPTT step" | _ -> caseWords v)
+    | _ -> caseWords v
+
+/// The metric a task is scored by.
+let private metricOf (task: string) = DataSets.parseName task |> Result.map DataSets.metricOf |> Result.defaultValue DataSets.Accuracy
 
 /// The metric a task is scored by, with its unit.
-let metricName (task: string) =
-    let metric = DataSets.parseName task |> Result.map DataSets.metricOf |> Result.defaultValue DataSets.Accuracy
-    $"test {DataSets.metricText metric} (%%)"
+let metricName (task: string) = $"test {DataSets.metricText (metricOf task)} (%%)"
+
+/// The range a task's metric can take, in %: accuracy [0, 100], cosine similarity [−100, 100].
+let metricBounds (task: string) =
+    match metricOf task with
+    | DataSets.Accuracy -> 0.0, 100.0
+    | DataSets.CosineSimilarity -> -100.0, 100.0
 
 let private valueOf (k: string) (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
 
@@ -102,8 +156,13 @@ let private tryNumber (s: string) =
 let private numericKey (gs: Group list) (k: string) = gs |> List.forall (fun g -> (tryNumber (valueOf k g)).IsSome)
 
 /// A group in words by the given keys; a key the group does not have (backprop has no replaced share) is left out.
+/// The rule and the replacement form name themselves; other keys are named before their value.
 let private describe (keys: string list) (g: Group) =
-    let words k = match valueOf k g with "" -> None | v when k = "rule" -> Some v | v -> Some $"{shortName k} {valueText k v}"
+    let words k =
+        match valueOf k g with
+        | "" -> None
+        | v when k = "rule" || k = "form" -> Some(valueText k v)
+        | v -> Some $"{shortName k} {valueText k v}"
     String.Join(", ", keys |> List.choose words)
 
 /// A signed number that never reads as an ambiguous 0.00: exact zeros are "0", small values keep their digits.
@@ -120,10 +179,46 @@ let private plainText (x: float) = if Double.IsNaN x then "" else x.ToString("F2
 
 type private Panel = { Plot: Plot; LegendPanel: Panels.LegendPanel option }
 
+/// The width in pixels of a text in the plots' font at `size` points (of its longest line).
+let private textWidth (size: float32) (text: string) =
+    use font = new SKFont(SKTypeface.FromFamilyName(Fonts.Default), size)
+    text.Split('\n') |> Array.map (fun line -> font.MeasureText line) |> Array.fold max 0.0f
+
+/// A text broken into lines no wider than `room` pixels at `size` points: after the marks that end its phrases
+/// (", ", " · ", ": ", "; "), and at spaces where a phrase alone is too wide; its own line breaks are kept.
+let wrapText (size: float32) (room: float32) (text: string) =
+    let fits (s: string) = textWidth size (s.TrimEnd()) <= room
+    let fill (pieces: string list) =
+        let lines, last =
+            pieces
+            |> List.fold (fun (lines: string list, current: string) piece ->
+                if current = "" || fits (current + piece) then lines, current + piece else lines @ [ current ], piece) ([], "")
+        lines @ [ last ]
+    [ for paragraph in text.Split('\n') do
+          let phrases = Text.RegularExpressions.Regex.Split(paragraph, "(?<=, |· |: |; )") |> List.ofArray
+          for line in fill phrases do
+              // a phrase wider than the room is broken at its spaces
+              let line = if fits line then [ line ] else fill (Text.RegularExpressions.Regex.Split(line, "(?<= )") |> List.ofArray)
+              for l in line -> l.TrimEnd([| ' '; '·' |]) ]
+
+/// Sets a panel's title over a data area `room` pixels wide: one line at 15 pt where it fits, else two lines at the
+/// largest size down to 11 pt that fits them, else as many lines as it takes at 11 pt (never cut, never tiny).
+let private setTitle (p: Plot) (title: string) (room: float32) =
+    let room = max 120.0f room
+    let fitting =
+        [ 15.0f; 14.0f; 13.0f; 12.0f; 11.0f ]
+        |> List.tryPick (fun size ->
+            let lines = wrapText size room title
+            if lines.Length <= (if size = 15.0f then 1 else 2) then Some(size, lines) else None)
+    let size, lines = defaultArg fitting (11.0f, wrapText 11.0f room title)
+    p.Title(String.Join("\n", lines), Nullable size)
+
+/// The room a panel's title has: the panel less its gutter and y axis, and the legend or colour bar beside it.
+let private titleRoom (width: int) (beside: float32) = float32 width - 130.0f - beside
+
 let private newPanel (title: string) (xLabel: string) (yLabel: string) =
     let p = new Plot()
-    // the title is centred over the data area, which a legend panel narrows: a long title is set smaller
-    p.Title(title, Nullable(if title.Length <= 44 then 15.0f else max 9.0f (15.0f * 44.0f / float32 title.Length)))
+    setTitle p title (titleRoom panelWidth 90.0f)
     p.XLabel(xLabel, Nullable 13.0f)
     p.YLabel(yLabel, Nullable 13.0f)
     // a little room between the rotated y label and the tick labels (an underscore in n_free would touch them)
@@ -132,18 +227,8 @@ let private newPanel (title: string) (xLabel: string) (yLabel: string) =
     | _ -> ()
     p
 
-/// The width in pixels of a text in the plots' font at `size` points.
-let private textWidth (size: float32) (text: string) =
-    use font = new SKFont(SKTypeface.FromFamilyName(Fonts.Default), size)
-    font.MeasureText text
-
 /// The legend's font size, and the room its frame, symbol and padding take beside the longest text (pixels).
 let private legendFont, legendFrame = 11.0f, 48.0f
-
-/// Sets a panel's title at the largest size up to 15 pt (at least 9) that fits `room` pixels: the width of the data
-/// area it is centred over.
-let private fitTitle (p: Plot) (title: string) (room: float32) =
-    p.Title(title, Nullable(max 9.0f (min 15.0f (15.0f * room / textWidth 15.0f title))))
 
 /// Moves the legend to a panel right of the data area (never over the data).
 let private legendOutside (p: Plot) =
@@ -153,11 +238,25 @@ let private legendOutside (p: Plot) =
 
 let private noLegend (p: Plot) = { Plot = p; LegendPanel = None }
 
-/// Renders panels into one PNG, `cols` to a row, under a figure title; returns where everything landed.
+/// The texts of an axis's ticks where they were set by hand (categories, parameter values).
+let private manualTicks (axis: IAxis) =
+    match axis.TickGenerator with
+    | :? TickGenerators.NumericManual as m -> [ for t in m.Ticks -> t.Label ]
+    | _ -> []
+
+/// Renders panels into one PNG, `cols` to a row, under a figure title (broken into lines that fit); returns where
+/// everything landed and what it says.
 let private composeSized (panelWidth: int, panelHeight: int) (path: string) (title: string) (cols: int) (panels: Panel list) =
     let cols = max 1 (min cols panels.Length)
     let rows = (panels.Length + cols - 1) / cols
-    let width, height = cols * panelWidth, titleHeight + rows * panelHeight
+    let width = cols * panelWidth
+    use font = new SKFont(SKTypeface.FromFamilyName(Fonts.Default), 20.0f)
+    let titleLines = wrapText 20.0f (float32 width - 40.0f) title
+    // a line that still does not fit (one long word) is set smaller rather than cut
+    let widest = titleLines |> List.map (fun l -> font.MeasureText l) |> List.max
+    if widest > float32 width - 20.0f then font.Size <- max 9.0f (20.0f * (float32 width - 20.0f) / widest)
+    let titleHeight = 44 + 26 * (titleLines.Length - 1)
+    let height = titleHeight + rows * panelHeight
     use surface = SKSurface.Create(SKImageInfo(width, height))
     let canvas = surface.Canvas
     canvas.Clear SKColors.White
@@ -186,13 +285,26 @@ let private composeSized (panelWidth: int, panelHeight: int) (path: string) (tit
                           let h = float32 image.Height
                           Some(shift (PixelRect(x0, x0 + float32 image.Width, yMid + h / 2.0f, yMid - h / 2.0f)))
                       | _ -> None)
-              yield { Figure = rect; Data = shift last.DataRect; Legend = legend } ]
-    use font = new SKFont(SKTypeface.FromFamilyName(Fonts.Default), 20.0f)
-    // a title wider than the figure is set smaller rather than cut
-    let measured = font.MeasureText title
-    if measured > float32 width - 20.0f then font.Size <- max 9.0f (20.0f * (float32 width - 20.0f) / measured)
+              let limits = panel.Plot.Axes.GetLimits()
+              yield
+                  { Figure = rect
+                    Data = shift last.DataRect
+                    Legend = legend
+                    Title = panel.Plot.Axes.Title.Label.Text
+                    Entries =
+                        [ for plottable in panel.Plot.GetPlottables() do
+                              for item in plottable.LegendItems do
+                                  if not (String.IsNullOrEmpty item.LabelText) then yield item.LabelText ]
+                    Ticks = manualTicks panel.Plot.Axes.Left @ manualTicks panel.Plot.Axes.Bottom
+                    XLimits = limits.Left, limits.Right
+                    YLimits = limits.Bottom, limits.Top
+                    ColourRange =
+                        panel.Plot.GetPlottables<Plottables.Heatmap>()
+                        |> Seq.tryHead
+                        |> Option.bind (fun hm -> if hm.ManualRange.HasValue then Some(hm.ManualRange.Value.Min, hm.ManualRange.Value.Max) else None) } ]
     use paint = new SKPaint(Color = SKColors.Black, IsAntialias = true)
-    canvas.DrawText(title, float32 width / 2.0f, 30.0f, SKTextAlign.Center, font, paint)
+    for i, line in List.indexed titleLines do
+        canvas.DrawText(line, float32 width / 2.0f, 30.0f + 26.0f * float32 i, SKTextAlign.Center, font, paint)
     use image = surface.Snapshot()
     use data = image.Encode(SKEncodedImageFormat.Png, 100)
     let tmp = path + ".tmp"
@@ -201,9 +313,12 @@ let private composeSized (panelWidth: int, panelHeight: int) (path: string) (tit
         data.SaveTo file
     File.Move(tmp, path, true)
     for p in panels do p.Plot.Dispose()
-    { Path = path; Width = width; Height = height; Panels = layouts }
+    { Path = path; Width = width; Height = height; Title = title; Panels = layouts }
 
 let private compose = composeSized (panelWidth, panelHeight)
+
+/// Columns for a figure of n panels: 2 × 2 for four, else up to three to a row.
+let private columnsFor (n: int) = if n = 4 then 2 else min 3 n
 
 /// Integer ticks at the values themselves when few, else automatic ticks restricted to integers.
 let private tickAt (axis: IXAxis) (values: float list) =
@@ -235,7 +350,7 @@ let private facets (maxSeries: int) (fixedFacets: string list) (gs: Group list) 
 /// How many seeds stand behind each curve or cell, for a figure title.
 let private spreadText (gs: Group list) =
     match gs |> List.map (fun g -> (completed g).Length) |> List.filter ((<) 0) |> List.distinct with
-    | [ 1 ] -> "one seed per configuration"
+    | [ 1 ] -> "one seed per configuration (n = 1, single runs)"
     | _ -> "mean ± sd over seeds"
 
 let private panelTitle (facetKeys: string list) (values: string list) =
@@ -246,15 +361,27 @@ let private panelTitle (facetKeys: string list) (values: string list) =
             | "model" -> modelName v
             | "dataset" -> taskName v
             | "rule" -> $"rule {v}"
+            | "form" -> valueText k v
             | _ -> $"{shortName k} = {valueText k v}")
     String.Join(" · ", parts)
 
+/// The model and the task when the grid holds only one of them and they are not facets: "spiking STDP network ·
+/// MNIST".
+let private sharedContext (gs: Group list) (facetKeys: string list) =
+    let common k f = if List.contains k facetKeys then [] else match gs |> List.map (valueOf k) |> List.distinct with [ v ] when v <> "" -> [ f v ] | _ -> []
+    common "model" modelName @ common "dataset" taskName
+
 /// A panel title that also names the model and task when the grid holds only one of them.
 let private contextTitle (gs: Group list) (facetKeys: string list) (values: string list) =
-    let common k f = if List.contains k facetKeys then [] else match gs |> List.map (valueOf k) |> List.distinct with [ v ] when v <> "" -> [ f v ] | _ -> []
-    let parts = common "model" modelName @ common "dataset" taskName
     let own = panelTitle facetKeys values
-    String.Join(" · ", parts @ (if own = "" then [] else [ own ]))
+    String.Join(" · ", sharedContext gs facetKeys @ (if own = "" then [] else [ own ]))
+
+/// Panel titles over a figure's panels, and the figure's context line: what every panel shares (the grid's one
+/// model or task) is said once, in the figure title; each panel names what is its own, a lone panel the context.
+let private titlesOf (gs: Group list) (facetKeys: string list) (values: string list list) =
+    let context = String.Join(" · ", sharedContext gs facetKeys)
+    let owns = values |> List.map (panelTitle facetKeys)
+    if owns |> List.forall ((=) "") then owns |> List.map (fun _ -> context), "" else owns, context
 
 let private taskOf (facetKeys: string list) (values: string list) (members: Group list) =
     match List.tryFindIndex ((=) "dataset") facetKeys with
@@ -265,7 +392,43 @@ let private slug (s: string) =
     let chars = s.ToLowerInvariant() |> Seq.map (fun c -> if Char.IsLetterOrDigit c then c else '-') |> Array.ofSeq
     String(chars).Split('-', StringSplitOptions.RemoveEmptyEntries) |> fun parts -> String.Join("-", parts)
 
+/// Panels split over files of at most `maxPanels`: by the leading facet keys, as few as it takes, then into parts.
+/// Returns (how many leading keys name a file, [(the file's values of them, its part of k, its panels)]).
+let private filesOf (facetKeys: string list) (panels: (string list * 'a) list) =
+    let rec depthFor (depth: int) =
+        let byFile = panels |> List.groupBy (fst >> List.truncate depth)
+        if depth >= facetKeys.Length || byFile |> List.forall (fun (_, ps) -> ps.Length <= maxPanels) then depth, byFile
+        else depthFor (depth + 1)
+    let depth, byFile = if panels.Length <= maxPanels then 0, [ [], panels ] else depthFor 1
+    depth,
+    [ for values, ps in byFile do
+          let chunks = List.chunkBySize maxPanels ps
+          for i, chunk in List.indexed chunks -> values, (if chunks.Length > 1 then Some(i + 1, chunks.Length) else None), chunk ]
+
+/// A file name's part for facet values: tasks, models and rules by their value, other keys with their name.
+let private fileSlug (keys: string list) (values: string list) (part: (int * int) option) =
+    let words =
+        List.zip keys values
+        |> List.map (fun (k, v) -> if k = "dataset" || k = "model" || k = "rule" then v else $"{shortName k} {v}")
+    slug (String.Join(" ", words @ (match part with Some(i, _) -> [ $"part {i}" ] | None -> [])))
+
 // ---- learning curves -----------------------------------------------------------------------------------------
+
+/// The least span of a test-metric axis, in points: a flat curve at chance stays flat instead of being zoomed into.
+let minimumSpan = 5.0
+
+/// The limits of a test-metric axis (in %) over the values drawn: their range padded by 4%, at least `minimumSpan`
+/// points around its centre, moved (never widened) to lie within the metric's bounds.
+let metricLimits (lo: float, hi: float) (values: float seq) =
+    let vs = values |> Seq.filter Double.IsFinite |> Seq.map (fun v -> Math.Clamp(v, lo, hi)) |> List.ofSeq
+    match vs with
+    | [] -> lo, hi
+    | _ ->
+        let a, b = List.min vs, List.max vs
+        let pad = 0.04 * (b - a)
+        let span = min (hi - lo) (max minimumSpan (b - a + 2.0 * pad))
+        let bottom = Math.Clamp((a + b) / 2.0 - span / 2.0, lo, hi - span)
+        bottom, bottom + span
 
 /// A curve's legend text: the group by the series keys (its rule when it has none of them) and its number of runs.
 let private curveLabel (seriesKeys: string list) (g: Group) =
@@ -278,58 +441,101 @@ let private legendWidth (labels: string list) = legendFrame + (labels |> List.ma
 /// The width of a learning-curve panel: 640 pixels, wider when the legend would leave the data area under 330.
 let private curvesWidth (labels: string list) = max panelWidth (int (ceil (120.0f + 330.0f + legendWidth labels)))
 
+/// One drawn curve: the mean test metric per epoch over a group's runs with its ± sd band (within the metric's
+/// bounds), and the groups whose mean curves coincide with it at the axis's scale.
+type private Curve = { Groups: Group list; Xs: float[]; Means: float[]; Lows: float[]; Highs: float[]; Apart: float }
+
+/// The curves of a panel, those that coincide merged, and the y limits: lines within 1% of the axis span of each
+/// other at every epoch (about three pixels, the width of a line and its markers) cannot be told apart and are drawn
+/// once, with one legend entry.
+let private curvesOf (task: string) (members: Group list) =
+    let lo, hi = metricBounds task
+    let single =
+        [ for g in members do
+              let runs = completed g
+              if not runs.IsEmpty then
+                  let epochs = runs |> List.map (fun r -> r.Epochs.Length) |> List.min
+                  let stats = [| for e in 0 .. epochs - 1 -> Stats.meanSd [ for r in runs -> 100.0 * r.Epochs[e].TestAccuracy ] |]
+                  let clamp v = Math.Clamp(v, lo, hi)
+                  yield
+                      { Groups = [ g ]
+                        Xs = [| for e in 1 .. epochs -> float e |]
+                        Means = stats |> Array.map (fst >> clamp)
+                        Lows = stats |> Array.map (fun (m, s) -> clamp (m - s))
+                        Highs = stats |> Array.map (fun (m, s) -> clamp (m + s))
+                        Apart = 0.0 } ]
+    let limits = metricLimits (lo, hi) [ for c in single do yield! c.Lows; yield! c.Highs ]
+    let tolerance = 0.01 * (snd limits - fst limits)
+    let apart (a: Curve) (b: Curve) = if a.Means.Length <> b.Means.Length then infinity else Array.map2 (fun x y -> abs (x - y)) a.Means b.Means |> Array.max
+    let merged =
+        single
+        |> List.fold (fun (drawn: Curve list) c ->
+            match drawn |> List.tryFindIndex (fun d -> apart d c <= tolerance) with
+            | Some i -> drawn |> List.mapi (fun j d -> if i = j then { d with Groups = d.Groups @ c.Groups; Apart = max d.Apart (apart d c) } else d)
+            | None -> drawn @ [ c ]) []
+    merged, limits
+
+/// A drawn curve's legend text: its group, or each coinciding group on a line of its own and how far apart they are.
+let private curveEntry (seriesKeys: string list) (c: Curve) =
+    match c.Groups with
+    | [ g ] -> curveLabel seriesKeys g
+    | gs ->
+        let points = c.Apart.ToString("0.###", inv)
+        let apart = if c.Apart = 0.0 then "identical lines" else $"lines coincide (within {points} points)"
+        String.Join("\n", (gs |> List.map (curveLabel seriesKeys)) @ [ apart ])
+
 let private curvesPanel (width: int) (title: string) (task: string) (seriesKeys: string list) (members: Group list) =
-    let p = newPanel title "epoch" (metricName task)
-    let labels = members |> List.filter (completed >> List.isEmpty >> not) |> List.map (curveLabel seriesKeys)
-    // the title is centred over the data area: the panel less its gutter, axis and legend
-    fitTitle p title (float32 width - 120.0f - legendWidth labels)
-    let palette = paletteFor members.Length
-    let mutable longest = 1
-    let mutable any = false
-    for i, g in List.indexed members do
-        let runs = completed g
-        if not runs.IsEmpty then
-            any <- true
-            let epochs = runs |> List.map (fun r -> r.Epochs.Length) |> List.min
-            longest <- max longest epochs
-            let xs = [| for e in 1 .. epochs -> float e |]
-            let stats = [| for e in 0 .. epochs - 1 -> Stats.meanSd [ for r in runs -> 100.0 * r.Epochs[e].TestAccuracy ] |]
+    match curvesOf task members with
+    | [], _ -> None
+    | curves, (bottom, top) ->
+        let p = newPanel title "epoch" (metricName task)
+        let entries = curves |> List.map (curveEntry seriesKeys)
+        // the title is centred over the data area: the panel less its gutter, axis and legend
+        setTitle p title (titleRoom width (legendWidth entries))
+        let palette = paletteFor curves.Length
+        for i, c in List.indexed curves do
             let color = palette.GetColor i
-            if runs.Length > 1 then
-                let band = p.Add.FillY(xs, stats |> Array.map (fun (m, s) -> m - s), stats |> Array.map (fun (m, s) -> m + s))
+            if c.Groups |> List.exists (fun g -> (completed g).Length > 1) then
+                let band = p.Add.FillY(c.Xs, c.Lows, c.Highs)
                 band.FillColor <- color.WithAlpha 0.18
                 band.LineColor <- Colors.Transparent
-            let line = p.Add.Scatter(xs, Array.map fst stats, color)
+            let line = p.Add.Scatter(c.Xs, c.Means, color)
             line.LineWidth <- 2.0f
-            line.MarkerSize <- 4.0f
-            line.LegendText <- curveLabel seriesKeys g
-    tickAt p.Axes.Bottom [ for e in 1 .. longest -> float e ]
-    if any then Some(legendOutside p) else (p.Dispose(); None)
+            // markers on each epoch while they stay apart
+            line.MarkerSize <- if c.Xs.Length <= 30 then 4.0f else 0.0f
+            line.LegendText <- curveEntry seriesKeys c
+        let longest = curves |> List.map (fun c -> c.Xs.Length) |> List.max
+        tickAt p.Axes.Bottom [ for e in 1 .. longest -> float e ]
+        p.Axes.SetLimitsX(0.5, float longest + 0.5)
+        p.Axes.SetLimitsY(bottom, top)
+        Some(legendOutside p)
 
 /// Mean test metric per epoch (± sd over seeds as a band, n in the legend), one panel per (model, task) and
-/// whatever further split keeps ≤ 10 curves in a panel. A grid with more than 12 panels gets one file per
-/// (model, task).
+/// whatever further split keeps ≤ 10 curves in a panel; at most `maxPanels` panels a file (learning-curves.png, else
+/// one file per leading facet values, learning-curves-<values>.png). What all panels of a file share is said once,
+/// in its title.
 let learningCurves (dir: string) (grid: string) (gs: Group list) =
     let facetKeys, seriesKeys, panels = facets 10 [ "model"; "dataset" ] gs
-    // one width for the panels of a figure, from the longest legend text among them
-    let build (panels: (string list * Group list) list) =
-        let width = curvesWidth [ for _, members in panels do for g in members do if not (completed g).IsEmpty then curveLabel seriesKeys g ]
-        width,
-        panels |> List.choose (fun (values, members) ->
-            curvesPanel width (contextTitle gs facetKeys values) (taskOf facetKeys values members) seriesKeys members)
-    let title = $"{grid}: test metric per epoch, {spreadText gs}"
-    if panels.Length <= 12 then
-        match build panels with
-        | _, [] -> []
-        | width, ps -> [ composeSized (width, panelHeight) (Path.Combine(dir, "learning-curves.png")) title (if ps.Length = 4 then 2 else 3) ps ]
-    else
-        let top = facetKeys |> List.filter (fun k -> k = "model" || k = "dataset")
-        [ for file, members in panels |> List.groupBy (fun (values, _) -> List.truncate top.Length values) do
-              match build members with
-              | _, [] -> ()
-              | width, ps ->
-                  let name = "learning-curves-" + slug (String.Join("-", file))
-                  yield composeSized (width, panelHeight) (Path.Combine(dir, name + ".png")) $"{title} ({panelTitle top file})" (min 5 ps.Length) ps ]
+    let depth, files = filesOf facetKeys panels
+    let fileKeys, panelKeys = List.truncate depth facetKeys, List.skip depth facetKeys
+    [ for fileValues, part, members in files do
+          let context = contextTitle gs fileKeys fileValues
+          let owns = members |> List.map (fun (values, _) -> panelTitle panelKeys (List.skip depth values))
+          // a panel whose own title would be empty carries the context instead of the figure title
+          let panelTitles, figureContext = if owns |> List.forall ((=) "") then owns |> List.map (fun _ -> context), "" else owns, context
+          let width =
+              curvesWidth
+                  [ for values, ms in members do
+                        let curves, _ = curvesOf (taskOf facetKeys values ms) ms
+                        yield! curves |> List.map (curveEntry seriesKeys) ]
+          let ps =
+              List.zip members panelTitles
+              |> List.choose (fun ((values, ms), title) -> curvesPanel width title (taskOf facetKeys values ms) seriesKeys ms)
+          if not ps.IsEmpty then
+              let partText = match part with Some(i, k) -> $" (part {i} of {k})" | None -> ""
+              let title = $"{grid}: test metric per epoch, {spreadText gs}" + (if figureContext = "" then "" else $"\n{figureContext}") + partText
+              let name = if depth = 0 && part.IsNone then "learning-curves" else "learning-curves-" + fileSlug fileKeys fileValues part
+              yield composeSized (width, panelHeight) (Path.Combine(dir, name + ".png")) title (columnsFor ps.Length) ps ]
 
 // ---- heat maps -----------------------------------------------------------------------------------------------
 
@@ -632,7 +838,8 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
 // ---- sweeps --------------------------------------------------------------------------------------------------
 
 /// Mean best test metric (± sd band) against a numeric parameter with ≥ 3 values, one panel per (model, task)
-/// and further split while a panel would hold more than 10 lines.
+/// and further split while a panel would hold more than 10 lines; the axis within the metric's bounds, at least 5
+/// points tall. What every panel shares (the grid's one model or task) is said once, in the figure title.
 let sweep (dir: string) (grid: string) (gs: Group list) =
     let keys = distinguishing gs
     let candidates =
@@ -647,39 +854,50 @@ let sweep (dir: string) (grid: string) (gs: Group list) =
         let lineGroups = lines |> List.map (fun (_, members) -> members.Head)
         let facetKeys, seriesKeys, _ = facets 10 [ "model"; "dataset" ] (lineGroups |> List.map (fun g -> { g with Key = g.Key |> List.filter (fst >> (<>) xKey) }))
         let seriesKeys = seriesKeys |> List.filter ((<>) xKey)
+        let byPanel = gs |> List.groupBy (fun g -> facetKeys |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey)
+        let titles, context = titlesOf gs facetKeys (List.map fst byPanel)
         let panels =
-            [ for values, members in gs |> List.groupBy (fun g -> facetKeys |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey) do
+            [ for (values, members), title in List.zip byPanel titles do
                   let task = taskOf facetKeys values members
-                  let p = newPanel (contextTitle gs facetKeys values) (axisName xKey) ("best " + metricName task)
-                  let series = members |> List.groupBy (fun g -> seriesKeys |> List.map (fun k -> valueOf k g))
+                  let bounds = metricBounds task
+                  let clamp v = Math.Clamp(v, fst bounds, snd bounds)
+                  // each series: (x, mean, sd, n) sorted by x, and its legend text
+                  let series =
+                      [ for _, sm in members |> List.groupBy (fun g -> seriesKeys |> List.map (fun k -> valueOf k g)) do
+                            let points =
+                                sm
+                                |> List.choose (fun g ->
+                                    match completed g |> List.map (fun r -> 100.0 * bestAcc r) with
+                                    | [] -> None
+                                    | best -> let m, sd = Stats.meanSd best in Some((tryNumber (valueOf xKey g)).Value, m, sd, best.Length))
+                                |> List.sortBy (fun (x, _, _, _) -> x)
+                            if not points.IsEmpty then
+                                let ns = points |> List.map (fun (_, _, _, n) -> n) |> List.distinct
+                                let nText = match ns with [ k ] -> $"n = {k}" | _ -> $"n = {List.min ns}–{List.max ns}"
+                                let name = if seriesKeys.IsEmpty then "mean over seeds" else describe seriesKeys sm.Head
+                                yield points, $"{name} ({nText})" ]
+                  let p = newPanel title (axisName xKey) ("best " + metricName task)
+                  setTitle p title (titleRoom panelWidth (legendWidth (List.map snd series)))
                   let palette = paletteFor series.Length
-                  let xsAll = Collections.Generic.List<float>()
-                  for i, (_, sm) in List.indexed series do
-                      let points =
-                          sm
-                          |> List.choose (fun g ->
-                              match completed g |> List.map (fun r -> 100.0 * bestAcc r) with
-                              | [] -> None
-                              | best -> Some((tryNumber (valueOf xKey g)).Value, Stats.meanSd best, best.Length))
-                          |> List.sortBy (fun (x, _, _) -> x)
-                      if not points.IsEmpty then
-                          let xs = points |> List.map (fun (x, _, _) -> x) |> Array.ofList
-                          xsAll.AddRange xs
-                          let color = palette.GetColor i
-                          if points |> List.exists (fun (_, _, n) -> n > 1) then
-                              let band = p.Add.FillY(xs, points |> List.map (fun (_, (m, s), _) -> m - s) |> Array.ofList, points |> List.map (fun (_, (m, s), _) -> m + s) |> Array.ofList)
-                              band.FillColor <- color.WithAlpha 0.18
-                              band.LineColor <- Colors.Transparent
-                          let line = p.Add.Scatter(xs, points |> List.map (fun (_, (m, _), _) -> m) |> Array.ofList, color)
-                          line.LineWidth <- 2.0f
-                          let ns = points |> List.map (fun (_, _, n) -> n) |> List.distinct
-                          let nText = match ns with [ k ] -> $"n = {k}" | _ -> $"n = {List.min ns}–{List.max ns}"
-                          let name = if seriesKeys.IsEmpty then "mean over seeds" else describe seriesKeys sm.Head
-                          line.LegendText <- $"{name} ({nText})"
-                  tickAt p.Axes.Bottom (List.ofSeq xsAll)
+                  for i, (points, label) in List.indexed series do
+                      let xs = points |> List.map (fun (x, _, _, _) -> x) |> Array.ofList
+                      let color = palette.GetColor i
+                      if points |> List.exists (fun (_, _, _, n) -> n > 1) then
+                          let band = p.Add.FillY(xs, [| for _, m, s, _ in points -> clamp (m - s) |], [| for _, m, s, _ in points -> clamp (m + s) |])
+                          band.FillColor <- color.WithAlpha 0.18
+                          band.LineColor <- Colors.Transparent
+                      let line = p.Add.Scatter(xs, [| for _, m, _, _ in points -> m |], color)
+                      line.LineWidth <- 2.0f
+                      line.LegendText <- label
+                  tickAt p.Axes.Bottom [ for points, _ in series do for x, _, _, _ in points -> x ]
+                  let drawn = [ for points, _ in series do for _, m, s, _ in points do yield m - s; yield m + s ]
+                  if not drawn.IsEmpty then
+                      let bottom, top = metricLimits bounds drawn
+                      p.Axes.SetLimitsY(bottom, top)
                   yield legendOutside p ]
         let name = $"best-accuracy-against-{slug (shortName xKey)}.png"
-        [ compose (Path.Combine(dir, name)) $"{grid}: best test metric against {axisName xKey}, {spreadText gs}" (if panels.Length = 4 then 2 else 3) panels ]
+        let title = $"{grid}: best test metric against {axisName xKey}, {spreadText gs}" + (if context = "" then "" else $"\n{context}")
+        [ compose (Path.Combine(dir, name)) title (columnsFor panels.Length) panels ]
     | [] -> []
 
 // ---- weights and rasters -------------------------------------------------------------------------------------
@@ -765,6 +983,7 @@ let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
                       s.LineWidth <- 2.0f
                       s.LegendText <- c.Label
                       top <- max top (Array.max ys)
+              setTitle p title (titleRoom panelWidth 110.0f)
               p.Axes.SetLimitsX(fst view.View, snd view.View)
               p.Axes.SetLimitsY(0.0, 1.08 * top |> max 1e-6)
               yield legendOutside p ]
@@ -772,7 +991,7 @@ let weights (path: string) (title: string) (a: Artifacts.Artifacts) =
         if views |> List.forall (fun (_, v) -> v.SharedBins) then "densities on shared bins"
         elif a.Initial.IsEmpty then "densities (artifacts written before the initial weights were kept)"
         else "densities, each on bins of its own (artifacts written before bins were shared)"
-    compose path $"{title}: weights before and after training, {bins}" (if panels.Length = 4 then 2 else min 3 panels.Length) panels
+    compose path $"{title}: weights before and after training, {bins}" (columnsFor panels.Length) panels
 
 /// Spikes of the first hidden layer in the feedforward phase of the raster samples: one panel per sample with
 /// its class, time in ms.
@@ -790,7 +1009,7 @@ let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
                   p.Add.Markers(xs, ys, MarkerShape.FilledSquare, 2.0f, Nullable(Colors.Black)) |> ignore
               p.Axes.SetLimitsX(0.0, float a.Steps * dt)
               yield noLegend p ]
-    compose path title (min 3 (max 1 panels.Length)) panels
+    compose path $"{title}: hidden-layer spikes of test samples" (min 3 (max 1 panels.Length)) panels
 
 // ---- everything for a grid -----------------------------------------------------------------------------------
 
@@ -811,44 +1030,46 @@ let runTitle (gs: Group list) (g: Group) (r: RunRecord.Record) =
         | _ -> []
     String.Join(", ", modelName (valueOf "model" g) :: words @ replicate)
 
-/// Every figure of a grid into results/<grid>/plots/; returns the files written.
-let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
+/// Every figure of a grid into results/<grid>/plots/ (earlier figures there are removed).
+let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     let dir = Path.Combine(resultsRoot, grid, "plots")
     Directory.CreateDirectory dir |> ignore
     // a regeneration replaces every plot: none of an earlier, different grid is left behind
     for old in Directory.GetFiles(dir, "*.png") do File.Delete old
     let ps = pairs costCap gs
-    let figures =
-        [ yield! learningCurves dir grid gs
-          yield! accuracyHeatmap dir grid gs
-          let heat = pairHeatmaps dir grid ps
-          yield! heat
-          yield! spreadHeatmaps dir grid ps
-          if heat.IsEmpty then yield! pairedDifferences dir grid ps
-          yield! sweep dir grid gs
-          let cols = distinguishing gs
-          // weights and rasters of the first few configurations with artifacts: enough to look at, small enough to commit
-          let withArtifacts =
-              gs
-              |> List.choose (fun g ->
-                  g.Runs
-                  |> List.tryPick (fun r ->
-                      match r.Config |> List.tryFind (fst >> (=) "experimentId") with
-                      | Some(_, RunRecord.Text eid) ->
-                          let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
-                          // a bad artifacts file is skipped here (the runner regenerates it on the grid's next run)
-                          if not (File.Exists apath) then None
-                          else try Some(g, r, Artifacts.read apath) with :? InvalidDataException | :? IOException -> None
-                      | _ -> None))
-              |> List.truncate 4
-          let rasters = withArtifacts |> List.filter (fun (_, _, a) -> a.RasterSamples > 0) |> List.truncate 2 |> List.map (fun (g, _, _) -> g.Key)
-          for g, r, a in withArtifacts do
-              let shown = cols |> List.filter ((<>) "model")
-              // the file is named as before: the model's short name, then the configuration's words
-              let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
-              let name = slug (valueOf "model" g + " " + label)
-              let title = runTitle gs g r
-              yield weights (Path.Combine(dir, $"weights-{name}.png")) title a
-              if List.contains g.Key rasters then
-                  yield raster (Path.Combine(dir, $"raster-{name}.png")) $"{title}: hidden-layer spikes of test samples" a ]
-    figures |> List.map (fun f -> f.Path)
+    [ yield! learningCurves dir grid gs
+      yield! accuracyHeatmap dir grid gs
+      let heat = pairHeatmaps dir grid ps
+      yield! heat
+      yield! spreadHeatmaps dir grid ps
+      if heat.IsEmpty then yield! pairedDifferences dir grid ps
+      yield! sweep dir grid gs
+      let cols = distinguishing gs
+      // weights and rasters of the first few configurations with artifacts: enough to look at, small enough to commit
+      let withArtifacts =
+          gs
+          |> List.choose (fun g ->
+              g.Runs
+              |> List.tryPick (fun r ->
+                  match r.Config |> List.tryFind (fst >> (=) "experimentId") with
+                  | Some(_, RunRecord.Text eid) ->
+                      let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
+                      // a bad artifacts file is skipped here (the runner regenerates it on the grid's next run)
+                      if not (File.Exists apath) then None
+                      else try Some(g, r, Artifacts.read apath) with :? InvalidDataException | :? IOException -> None
+                  | _ -> None))
+          |> List.truncate 4
+      let rasters = withArtifacts |> List.filter (fun (_, _, a) -> a.RasterSamples > 0) |> List.truncate 2 |> List.map (fun (g, _, _) -> g.Key)
+      for g, r, a in withArtifacts do
+          let shown = cols |> List.filter ((<>) "model")
+          // the file is named as before: the model's short name, then the configuration's words
+          let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
+          let name = slug (valueOf "model" g + " " + label)
+          let title = runTitle gs g r
+          yield weights (Path.Combine(dir, $"weights-{name}.png")) title a
+          if List.contains g.Key rasters then
+              yield raster (Path.Combine(dir, $"raster-{name}.png")) title a ]
+
+/// Every figure of a grid into results/<grid>/plots/; returns the files written.
+let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
+    figures resultsRoot grid costCap gs |> List.map (fun f -> f.Path)

@@ -73,6 +73,9 @@ let private checkLayout (f: Plots.Figure) =
             Expect.isTrue (inside p.Figure l) $"{name}: the legend is not cut off"
         | None -> ()
 
+/// Every text a figure shows: its title, its panels' titles, legend entries and text ticks.
+let private textsOf (f: Plots.Figure) = f.Title :: (f.Panels |> List.collect (fun p -> p.Title :: p.Entries @ p.Ticks))
+
 /// The sum over a drawn histogram of density × bin width, plus the share drawn outside: 1 for a density.
 let private mass (c: Plots.WeightCurve) =
     (c.Densities |> Array.mapi (fun b d -> d * (c.Edges[b + 1] - c.Edges[b])) |> Array.sum) + c.Outside
@@ -172,6 +175,12 @@ let tests =
             Expect.isFalse legacy.SharedBins "bins of their own"
             Expect.isTrue (fst legacy.View >= -1.0 && snd legacy.View <= 1.0) $"the axis holds the bulk: {legacy.View}"
             for c in legacy.Curves do Expect.floatClose Accuracy.high (mass c) 1.0 $"{c.Label}: a density on its own bins"
+            let f = Plots.weights (Path.Combine(Path.GetTempPath(), $"sbp-weights-{Guid.NewGuid():N}.png")) "a run" a
+            try
+                Expect.stringContains f.Panels.Head.Title "outside the axis" "the outliers are named in the panel"
+                Expect.stringContains f.Panels.Head.Title "-12 to 12" "with the range they span"
+                Expect.equal f.Panels.Head.Entries [ "initial"; "trained" ] "two curves"
+            finally File.Delete f.Path
 
         property "weight histograms: the two curves' bins are identical and each integrates to 1 with its share outside" <| fun (NonEmptyArray(xs: NormalFloat[])) (NonEmptyArray(ys: NormalFloat[])) ->
             let values (a: NormalFloat[]) = a |> Array.map (fun (NormalFloat x) -> float32 x)
@@ -181,6 +190,71 @@ let tests =
             panel.SharedBins
             && (match panel.Curves with [ i; t ] -> i.Edges = t.Edges | _ -> false)
             && panel.Curves |> List.forall (fun c -> abs (mass c - 1.0) < 1e-9)
+
+        property "a test-metric axis stays within the metric's range and spans at least 5 points, for any data" <| fun (values: float list) (cosine: bool) ->
+            let lo, hi = if cosine then -100.0, 100.0 else 0.0, 100.0
+            let a, b = Plots.metricLimits (lo, hi) values
+            a >= lo && b <= hi && b - a >= Plots.minimumSpan - 1e-9
+            && values |> List.filter Double.IsFinite |> List.forall (fun v -> let v = Math.Clamp(v, lo, hi) in v >= a - 1e-9 && v <= b + 1e-9)
+
+        testCase "learning curves: accuracy within [0, 100], a flat curve at chance stays flat, coinciding lines share an entry" <| fun () ->
+            use d = new TempDir()
+            for sub in [ "all"; "flat" ] do Directory.CreateDirectory(d.File sub) |> ignore
+            let eq (c: EqPropConfig.EqPropConfig) = EqPropConfig.experiment { c with Run.Dataset = DataSets.Mnist; Run.Epochs = 5 }
+            let snn (c: SnnConfig.SnnConfig) = SnnConfig.experiment { c with Run.Dataset = DataSets.Mnist; Run.Epochs = 5 }
+            let records =
+                [ for r in 0 .. 1 do
+                      // replicates at 99% and 30%: mean ± sd reaches past 100
+                      yield run (eq EqPropConfig.defaults) r (List.replicate 5 (if r = 0 then 0.99 else 0.30))
+                      // at chance with a wobble of 0.05 points
+                      yield run (eq { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator Spread.reference }) r [ 0.1015; 0.102; 0.102; 0.102; 0.102 ]
+                      // two rules with the same curve, a third apart
+                      for rule in [ SnnConfig.defaults; SnnConfig.paperSbp ] do
+                          yield run (snn rule) r [ 0.5; 0.6; 0.7; 0.8; 0.85 ]
+                      yield run (snn { SnnConfig.defaults with Rule = SnnConfig.SbpBase }) r [ 0.4; 0.5; 0.6; 0.7; 0.75 ] ]
+            let gs = Tables.groups records
+            let eqFlat = gs |> List.filter (fun g -> g.Key |> List.contains ("rule", "sbp") && g.Key |> List.contains ("model", "eqprop"))
+            let figures = Plots.learningCurves (d.File "all") "g" gs @ Plots.learningCurves (d.File "flat") "flat" eqFlat
+            for f in figures do
+                checkLayout f
+                for p in f.Panels do
+                    let a, b = p.YLimits
+                    Expect.isTrue (a >= 0.0 && b <= 100.0) $"{p.Title}: accuracy axis {a}..{b} within [0, 100]"
+                    Expect.isGreaterThanOrEqual (b - a) (Plots.minimumSpan - 1e-9) $"{p.Title}: at least 5 points tall"
+            let snn = figures.Head.Panels |> List.find (fun p -> p.Title.Contains "spiking")
+            Expect.equal snn.Entries.Length 2 $"one entry per distinguishable line: {snn.Entries}"
+            Expect.isTrue (snn.Entries |> List.exists (fun e -> e.Contains "identical lines" && e.Contains "sbp (n = 2)" && e.Contains "symmetric (n = 2)")) $"the coinciding lines say so: {snn.Entries}"
+
+        testCase "titles and legends are in words: no seeds, no case names, for the committed grids and the replacement forms" <| fun () ->
+            let caseName = Text.RegularExpressions.Regex @"\b[A-Z][a-z]+[A-Z]\w*|\b(Modulate|Replace|Rectangular|Sigmoid|Smooth|Uniform|Full|Output)\b"
+            let seed = Text.RegularExpressions.Regex @"\d{10,}"
+            let check (where: string) (t: string) =
+                Expect.isFalse (seed.IsMatch t) $"{where}: no seed in '{t}'"
+                Expect.isFalse (caseName.IsMatch t) $"{where}: no case name in '{t}'"
+            use d = new TempDir()
+            let results = Path.Combine(repository.Value, "results")
+            let grids = Directory.GetDirectories results |> Array.filter (fun g -> Directory.GetFiles(g, "run.json", SearchOption.AllDirectories).Length > 0)
+            Expect.isNonEmpty grids "committed grids"
+            for dir in grids do
+                let grid = Path.GetFileName dir
+                let gs = Tables.groups (Tables.load results grid |> List.map snd)
+                for f in Plots.figures d.Path grid None gs do
+                    for t in textsOf f do check (Path.GetFileName f.Path) t
+                // the weights and raster titles of every configuration (their artifacts are not committed)
+                for g in gs do
+                    match g.Runs with
+                    | r :: _ -> check $"{grid} run title" (Plots.runTitle gs g r)
+                    | [] -> ()
+            // the spiking MLP's replacement forms, which no committed grid varies
+            let forms =
+                [ for form in [ SmlpConfig.PerBatch; SmlpConfig.PerStep 0 ] ->
+                      let c = { SmlpConfig.defaults with Run.Dataset = DataSets.Mnist; Run.Epochs = 3; Gradient = SmlpConfig.Replaced { SmlpConfig.replacement SmlpConfig.Zero with Form = form } }
+                      run (SmlpConfig.experiment c) 0 [ 0.5; 0.6; (if form = SmlpConfig.PerBatch then 0.7 else 0.9) ] ]
+            let gs = Tables.groups forms
+            let entries = Plots.learningCurves d.Path "forms" gs |> List.collect (fun f -> f.Panels |> List.collect (fun p -> p.Entries))
+            Expect.containsAll entries [ "replaced per batch (n = 1)"; "replaced per BPTT step (n = 1)" ] "the forms in words"
+            for g in gs do check "form run title" (Plots.runTitle gs g g.Runs.Head)
+            Expect.equal (Plots.valueText "hebb" "SameStep") "same step" "a case name in words"
 
         testCase "a regenerated grid folder holds figures named for what they show" <| fun () ->
             use d = new TempDir()
