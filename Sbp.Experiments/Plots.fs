@@ -4,8 +4,10 @@
 /// what all panels share is said once, in the figure title. Legends sit outside the data area and hold one entry per
 /// line that can be told apart (lines that coincide share an entry that says so); numeric parameters are sorted and
 /// ticked as numbers; parameters and values are named in words. A test-metric axis stays within the metric's range
-/// and spans at least 5 points, so that a flat curve does not look like learning. Signed quantities use a diverging
-/// colour map centred on zero, with cell text that contrasts with its cell and says n or an interval. Weight
+/// and spans at least 5 points, so that a flat curve does not look like learning. Heat maps of a figure share one
+/// colour scale; signed quantities use a diverging map centred on zero that colours a cell only where its 95%
+/// interval (≥ 2 pairs) excludes zero, and a cell without a defined value reads "n/a". A figure says n = 1 where its
+/// runs are single, calls nothing from one pair an interval, and calls fewer than 5 pairs a first reading. Weight
 /// histograms are densities on bins the initial and the trained weights share, over a range that outliers do not
 /// stretch (they are counted in the panel's title).
 module Sbp.Experiments.Plots
@@ -38,6 +40,8 @@ let private inv = CultureInfo.InvariantCulture
 let private panelWidth, panelHeight = 640, 430
 /// The most panels a figure holds; more go to further files.
 let maxPanels = 6
+/// Fewer pairs than this make a first reading, not a result (the report's threshold).
+let firstReadingBelow = 5
 
 // ---- words for keys and values -------------------------------------------------------------------------------
 
@@ -174,6 +178,13 @@ let signedText (x: float) =
     else x.ToString("+0.00;-0.00", inv)
 
 let private plainText (x: float) = if Double.IsNaN x then "" else x.ToString("F2", inv)
+
+/// How many pairs stand behind a mean, in words: "n = 1 (no interval)", "a first reading (n = 3)" below 5 pairs,
+/// "n = 5" from there.
+let pairsText (n: int) =
+    if n = 1 then "n = 1 (no interval)"
+    elif n < firstReadingBelow then $"a first reading (n = {n})"
+    else $"n = {n}"
 
 // ---- panels and their composition ----------------------------------------------------------------------------
 
@@ -539,53 +550,95 @@ let learningCurves (dir: string) (grid: string) (gs: Group list) =
 
 // ---- heat maps -----------------------------------------------------------------------------------------------
 
-/// One heat-map cell: the value coloured, and its text (value and n or interval).
-type Cell = { Value: float; Text: string }
+/// How a heat-map cell is drawn.
+type Shade =
+    /// In the colour of its value.
+    | Coloured
+    /// A mean whose 95% interval includes zero: the scale's neutral colour, hatched, with its numbers.
+    | Indistinct
+    /// No value can be defined (its text says why): grey.
+    | Undefined
+    /// The baseline the other cells are measured against: grey.
+    | Baseline
 
-let private emptyCell = { Value = nan; Text = "" }
+/// One heat-map cell: its value, its text (value and n or interval), how it is drawn and how many runs or pairs
+/// stand behind it.
+type Cell = { Value: float; Text: string; Shade: Shade; N: int }
+
+let private emptyCell = { Value = nan; Text = ""; Shade = Coloured; N = 0 }
 
 let private luminance (c: Color) = 0.299 * float c.R + 0.587 * float c.G + 0.114 * float c.B
 
-/// A heat map of cells over rows × columns (row 0 at the bottom); diverging maps are centred on zero.
-let private heatPanel (title: string) (rowKey: string) (rows: string list) (colKey: string) (cols: string list) (cells: Cell[,]) (diverging: bool) (clip: float option) (unit: string) =
+/// The one colour scale of a figure's panels, over the values of its coloured cells: a diverging scale is centred on
+/// zero and symmetric, at least ±`least` (a scale of ±0.16 would paint noise in full colour) and at most ±`clip`
+/// (a cost reduction cannot exceed 100%: one outlier below −100% does not wash out every other cell; beyond the
+/// clip a cell takes the end colour and keeps its number).
+let colourRange (diverging: bool) (least: float) (clip: float option) (cells: Cell seq) =
+    let values = cells |> Seq.filter (fun c -> c.Shade = Coloured && Double.IsFinite c.Value) |> Seq.map (fun c -> c.Value) |> List.ofSeq
+    if diverging then
+        let r = values |> List.map abs |> List.fold max least
+        let r = match clip with Some c -> min r c | None -> r
+        -r, r
+    else
+        match values with
+        | [] -> 0.0, 1.0
+        | _ -> List.min values, max (List.max values) (List.min values + 1e-9)
+
+/// A heat map of cells over rows × columns (row 0 at the bottom) on the colour range `lo, hi`.
+let private heatPanel (title: string) (rowKey: string) (rows: string list) (colKey: string) (cols: string list) (cells: Cell[,]) (diverging: bool) (lo: float, hi: float) (unit: string) =
     let p = newPanel title (axisName colKey) (axisName rowKey)
     let n, m = rows.Length, cols.Length
-    // the array's first row is drawn at the top: reverse so that row 0 sits at y = 0
-    let values = Array2D.init n m (fun r c -> cells[n - 1 - r, c].Value)
+    // the array's first row is drawn at the top: reverse so that row 0 sits at y = 0; an indistinct cell takes the
+    // neutral colour (zero on a diverging scale)
+    let shown (c: Cell) =
+        match c.Shade with
+        | Coloured -> c.Value
+        | Indistinct -> if diverging then 0.0 else c.Value
+        | Undefined | Baseline -> nan
+    let values = Array2D.init n m (fun r c -> shown cells[n - 1 - r, c])
     let hm = p.Add.Heatmap values
-    let finite = values |> Seq.cast<float> |> Seq.filter Double.IsFinite |> List.ofSeq
     let colormap: IColormap = if diverging then Colormaps.Balance() else Colormaps.Viridis()
     hm.Colormap <- colormap
     hm.NaNCellColor <- Colors.LightGray
-    let lo, hi =
-        match finite with
-        | [] -> 0.0, 1.0
-        | _ when diverging ->
-            // centred on zero; a clip (100% for a cost reduction, which cannot exceed it) keeps one outlier from
-            // washing out every other cell: cells beyond it take the end colour and keep their number
-            let r = finite |> List.map abs |> List.max |> max 1e-9
-            let r = match clip with Some c -> min r c | None -> r
-            -r, r
-        | _ -> List.min finite, max (List.max finite) (List.min finite + 1e-9)
     hm.ManualRange <- Nullable(Range(lo, hi))
     let bar = p.Add.ColorBar(hm, Edge.Right)
     bar.Label <- unit
     for i in 0 .. n - 1 do
         for j in 0 .. m - 1 do
             let cell = cells[i, j]
-            // a cell without a value shows its text only when it says why (the baseline the others are measured against)
-            if Double.IsFinite cell.Value || cell.Text <> "" then
+            if cell.Shade = Indistinct then
+                let hatch = p.Add.Rectangle(float j - 0.5, float j + 0.5, float i - 0.5, float i + 0.5)
+                // the cell's own (neutral) colour under grey stripes (a hatch needs a fill to be drawn on)
+                hatch.FillColor <- colormap.GetColor(Math.Clamp((shown cell - lo) / (hi - lo), 0.0, 1.0))
+                hatch.FillHatch <- Hatches.Striped(Hatches.StripeDirection.DiagonalUp)
+                hatch.FillHatchColor <- Colors.Gray.WithAlpha 0.45
+                hatch.LineWidth <- 0.0f
+            // a cell without a value shows its text only when it says why (n/a, the baseline)
+            if Double.IsFinite(shown cell) || cell.Text <> "" then
                 let t = p.Add.Text(cell.Text, float j, float i)
                 t.Alignment <- Alignment.MiddleCenter
                 t.LabelFontSize <- (if m > 6 then 10.0f else 12.0f)
                 t.LabelFontColor <-
-                    if not (Double.IsFinite cell.Value) then Colors.DimGray
-                    elif luminance (colormap.GetColor(Math.Clamp((cell.Value - lo) / (hi - lo), 0.0, 1.0))) < 128.0 then Colors.White
+                    let v = shown cell
+                    if not (Double.IsFinite v) then Colors.DimGray
+                    elif luminance (colormap.GetColor(Math.Clamp((v - lo) / (hi - lo), 0.0, 1.0))) < 128.0 then Colors.White
                     else Colors.Black
     p.Axes.Bottom.SetTicks([| for j in 0 .. m - 1 -> float j |], cols |> List.map (valueText colKey) |> Array.ofList)
     p.Axes.Left.SetTicks([| for i in 0 .. n - 1 -> float i |], rows |> List.map (valueText rowKey) |> Array.ofList)
     p.Axes.SetLimits(-0.5, float m - 0.5, -0.5, float n - 0.5)
     noLegend p
+
+/// What a figure's cells need said under its title: single runs, hatched cells, first readings, and why a cell is
+/// n/a (`undefinedText`).
+let private cellNotes (undefinedText: string) (cells: Cell list) =
+    let valued = cells |> List.filter (fun c -> c.N > 0 && c.Shade <> Baseline)
+    [ if not valued.IsEmpty && valued |> List.forall (fun c -> c.N = 1) then "n = 1 per cell (single runs)"
+      if valued |> List.exists (fun c -> c.N > 1 && c.N < firstReadingBelow) then $"fewer than {firstReadingBelow} pairs: a first reading"
+      if valued |> List.exists (fun c -> c.Shade = Indistinct) then "hatched, uncoloured: the 95% interval includes 0"
+      if valued |> List.exists (fun c -> c.Shade = Undefined) then undefinedText ]
+
+/// The title of a figure with its notes on a line of their own.
+let private withNotes (title: string) (notes: string list) = if notes.IsEmpty then title else title + "\n" + String.Join("; ", notes)
 
 /// The two keys a heat map spans (the two numeric keys with most values, else the only two keys) and the rest.
 let private heatKeys (keys: string list) (gs: Group list) =
@@ -601,13 +654,16 @@ let private heatKeys (keys: string list) (gs: Group list) =
     elif keys.Length = 2 && not (List.contains "dataset" keys || List.contains "model" keys) then Some(keys[0], keys[1], [])
     else None
 
-/// Heat maps of `cellOf` over two parameters, one panel per value of the remaining ones.
-let private heatFigure (path: string) (title: string) (gs: Group list) (keys: string list) (cellOf: Group -> Cell) (diverging: bool) (clip: float option) (unit: string) =
+/// Heat maps of `cellOf` over two parameters, one panel per value of the remaining ones, all on one colour scale
+/// (`rangeOf` of every cell of the figure); the title gets the cells' notes.
+let private heatFigure (path: string) (title: string) (gs: Group list) (keys: string list) (cellOf: Group -> Cell) (diverging: bool) (rangeOf: Cell list -> float * float) (undefinedText: string) (unit: string) =
     match heatKeys keys gs with
     | None -> None
     | Some(rowKey, colKey, others) ->
+        let byPanel = gs |> List.groupBy (fun g -> others |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey)
+        let titles, context = titlesOf gs others (List.map fst byPanel)
         let panels =
-            [ for values, members in gs |> List.groupBy (fun g -> others |> List.map (fun k -> valueOf k g)) |> List.sortBy (fst >> List.map sortKey) do
+            [ for (_, members), panelTitle in List.zip byPanel titles do
                   let rows = members |> List.map (valueOf rowKey) |> List.distinct |> List.sortBy sortKey
                   let cols = members |> List.map (valueOf colKey) |> List.distinct |> List.sortBy sortKey
                   let cells =
@@ -615,10 +671,20 @@ let private heatFigure (path: string) (title: string) (gs: Group list) (keys: st
                           match members |> List.tryFind (fun g -> valueOf rowKey g = rows[i] && valueOf colKey g = cols[j]) with
                           | Some g -> cellOf g
                           | None -> emptyCell)
-                  yield heatPanel (contextTitle gs others values) rowKey rows colKey cols cells diverging clip unit ]
-        Some(compose path title (if panels.Length = 4 then 2 else min 3 panels.Length) panels)
+                  yield panelTitle, rows, cols, cells ]
+        let all = [ for _, _, _, cells in panels do yield! Seq.cast<Cell> cells ]
+        let range = rangeOf all
+        let ps = [ for t, rows, cols, cells in panels -> heatPanel t rowKey rows colKey cols cells diverging range unit ]
+        let title = if context = "" then title else $"{title} · {context}"
+        Some(compose path (withNotes title (cellNotes undefinedText all)) (columnsFor ps.Length) ps)
 
-/// Mean best test metric of every configuration over two parameters (± sd and n in each cell).
+/// The tasks of groups named for a title's unit: "%" where all are scored by accuracy, with the cosine similarity
+/// named where NETtalk is among them.
+let private metricUnit (gs: Group list) =
+    let tasks = gs |> List.map (valueOf "dataset") |> List.distinct
+    if tasks |> List.exists (fun t -> metricOf t = DataSets.CosineSimilarity) then "%; NETtalk: cosine similarity" else "%"
+
+/// Mean best test metric of every configuration over two parameters (± sd and n in each cell), one colour scale.
 let accuracyHeatmap (dir: string) (grid: string) (gs: Group list) =
     let keys = distinguishing gs
     match heatKeys keys gs with
@@ -626,46 +692,71 @@ let accuracyHeatmap (dir: string) (grid: string) (gs: Group list) =
         let cellOf (g: Group) =
             match completed g |> List.map (fun r -> 100.0 * bestAcc r) with
             | [] -> emptyCell
-            | [ x ] -> { Value = x; Text = $"{plainText x}\nn = 1" }
-            | xs -> let m, s = Stats.meanSd xs in { Value = m; Text = $"{plainText m} ± {plainText s}\nn = {xs.Length}" }
+            | [ x ] -> { Value = x; Text = $"{plainText x}\nn = 1"; Shade = Coloured; N = 1 }
+            | xs -> let m, s = Stats.meanSd xs in { Value = m; Text = $"{plainText m} ± {plainText s}\nn = {xs.Length}"; Shade = Coloured; N = xs.Length }
         let name = $"best-accuracy-over-{slug (shortName rowKey)}-and-{slug (shortName colKey)}.png"
-        heatFigure (Path.Combine(dir, name)) $"{grid}: best test metric (%%; NETtalk: cosine similarity), {spreadText gs}" gs keys cellOf false None "best test metric (%)"
+        let spread = if gs |> List.forall (fun g -> (completed g).Length <= 1) then "" else ", mean ± sd over seeds"
+        heatFigure (Path.Combine(dir, name)) $"{grid}: best test metric ({metricUnit gs}){spread}" gs keys cellOf false (colourRange false 0.0 None) "" "best test metric (%)"
         |> Option.toList
     | None -> []
 
-/// A heat-map cell of a paired quantity `f` of a rule against its baseline (a fraction, shown ×100): the mean with
-/// its 95% interval, or the single value and n = 1.
-let private pairedCell (f: float * float * float * float * float option -> float) (p: Pair) =
-    match p.Pairs |> List.map (f >> (*) 100.0) with
+/// What a paired cell shows: the rule's Δ best test metric against its baseline, or the paper's cost reduction.
+type Quantity =
+    | DeltaAccuracy
+    | CostReduction
+
+/// Why a cost-reduction cell is n/a.
+let private costUndefined = "n/a: both runs at every error level from their first epoch (no level tells them apart)"
+
+/// A heat-map cell of a paired quantity of a rule against its baseline (in points or %): the mean, with its 95%
+/// interval from 2 pairs on (hatched when it includes 0, a first reading below 5 pairs), or the single value and
+/// n = 1. A cost reduction is n/a when in every pair both runs were at every error level of the metric from their
+/// first epoch: the levels tell the runs apart in nothing, and its 0 would read as "no difference".
+let pairedCell (q: Quantity) (p: Pair) =
+    let values = p.Pairs |> List.map (fun (d, c, _, _, _) -> 100.0 * (match q with DeltaAccuracy -> d | CostReduction -> c))
+    let n = values.Length
+    let undefined = q = CostReduction && p.Pairs |> List.forall (fun (_, _, ea, eb, _) -> ea <= 1.0 && eb <= 1.0)
+    match values with
     | [] -> emptyCell
-    | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1" }
+    | _ when undefined -> { Value = nan; Text = $"n/a\nn = {n}"; Shade = Undefined; N = n }
+    | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1"; Shade = Coloured; N = 1 }
     | xs ->
         let m, _ = Stats.meanSd xs
         let lo, hi = Stats.bootstrapMean xs
-        { Value = m; Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]" }
+        let count = if n < firstReadingBelow then $"first reading, n = {n}" else $"n = {n}"
+        { Value = m
+          Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]\n{count}"
+          Shade = (if lo <= 0.0 && hi >= 0.0 then Indistinct else Coloured)
+          N = n }
+
+/// The colour range of Δ best test metric (at least ±1 point) and of the cost reduction (at least ±10%, clipped at
+/// ±100%).
+let private deltaRange = colourRange true 1.0 None
+let private costRange = colourRange true 10.0 (Some 100.0)
 
 /// Heat maps of what a rule changes against its baseline, paired by replicate: Δ best test metric (points, with a
-/// 95% interval when n > 1) and the paper's cost reduction (%, mean of pairs); the latter over n_free × n_nudge is
-/// the paper's Fig. 4.
+/// 95% interval from 2 pairs on) and the paper's cost reduction (%, mean of pairs); the latter over n_free ×
+/// n_nudge is the paper's Fig. 4.
 let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
     let rules = ps |> List.map (fun p -> p.Rule)
     let keys = distinguishing rules |> List.filter ((<>) "rule") |> fun ks -> ks @ (if (rules |> List.map (valueOf "rule") |> List.distinct).Length > 1 then [ "rule" ] else [])
     match heatKeys keys rules with
     | Some(rowKey, colKey, _) when numericKey rules rowKey && numericKey rules colKey ->
         let pairOf (g: Group) = ps |> List.find (fun p -> obj.ReferenceEquals(p.Rule, g))
-        let cell (f: float * float * float * float * float option -> float) (g: Group) = pairedCell f (pairOf g)
+        let cell (q: Quantity) (g: Group) = pairedCell q (pairOf g)
         let over = $"{slug (shortName rowKey)}-and-{slug (shortName colKey)}"
         let fig4 = if rowKey = "freeIterations" && colKey = "nudgeIterations" then " (the paper's Fig. 4)" else ""
         [ heatFigure (Path.Combine(dir, $"delta-accuracy-over-{over}.png")) $"{grid}: Δ best test metric against the baseline (points), paired by replicate"
-              rules keys (cell (fun (d, _, _, _, _) -> d)) true None "Δ best test metric (points)"
+              rules keys (cell DeltaAccuracy) true deltaRange "" "Δ best test metric (points)"
           heatFigure (Path.Combine(dir, $"cost-reduction-over-{over}.png")) $"{grid}: the paper's cost reduction against the baseline (%%), paired by replicate{fig4}"
-              rules keys (cell (fun (_, c, _, _, _) -> c)) true (Some 100.0) "cost reduction (%)" ]
+              rules keys (cell CostReduction) true costRange costUndefined "cost reduction (%)" ]
         |> List.choose id
     | _ -> []
 
-/// Paired differences (Δ best test metric, points, 95% bootstrap interval) of every rule against its baseline,
-/// one panel per (model, task) with its own scale: a forest plot for grids whose pairs do not span two numeric
-/// parameters. Each row's label carries its numbers.
+/// Paired differences (Δ best test metric, points) of every rule against its baseline, one panel per (model, task)
+/// with its own scale: a forest plot for grids whose pairs do not span two numeric parameters. Each row's label
+/// carries its numbers: the mean, its 95% bootstrap interval from 2 pairs on (a whisker), and how many pairs (fewer
+/// than 5: a first reading); a single pair is a dot without interval.
 let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
     let ps = ps |> List.filter (fun p -> not p.Pairs.IsEmpty)
     if ps.IsEmpty then []
@@ -675,11 +766,12 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
         let seriesKeys = seriesKeys |> List.filter ((<>) "rule")
         let byFacet = ps |> List.groupBy (fun p -> facetKeys |> List.map (fun k -> valueOf k p.Rule)) |> List.sortBy (fst >> List.map sortKey)
         let tallest = byFacet |> List.map (fun (_, m) -> m.Length) |> List.max
+        let titles, context = titlesOf rules facetKeys (List.map fst byFacet)
         let panels =
-            [ for values, members in byFacet do
+            [ for (values, members), title in List.zip byFacet titles do
                   let task = taskOf facetKeys values (members |> List.map (fun p -> p.Rule))
                   let unit = (metricName task).Replace("test ", "Δ best test ").Replace("(%)", "(points)")
-                  let p = newPanel (contextTitle rules facetKeys values) unit ""
+                  let p = newPanel title unit ""
                   let palette = paletteFor members.Length
                   let n = members.Length
                   let labels =
@@ -699,7 +791,7 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
                             let settings = match describe seriesKeys pair.Rule with "" -> "" | words -> $" ({words})"
                             let rule, baseline = valueOf "rule" pair.Rule, valueOf "rule" pair.Baseline
                             let numbers = if ds.Length > 1 then $"{signedText m} [{signedText lo}, {signedText hi}]" else signedText m
-                            yield y, $"{rule}{settings} vs {baseline}: {numbers}, n = {ds.Length}" ]
+                            yield y, $"{rule}{settings} vs {baseline}: {numbers}, {pairsText ds.Length}" ]
                   let zero = p.Add.VerticalLine(0.0)
                   zero.Color <- Colors.Black
                   zero.LinePattern <- LinePattern.Dashed
@@ -709,8 +801,14 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
         // wide enough that the longest row label leaves the data area 330 pixels
         let panels, labels = List.unzip panels
         let widest = labels |> List.concat |> List.map (textWidth 12.0f) |> List.fold max 0.0f
-        [ composeSized (max 820 (int (ceil (widest + 80.0f + 330.0f))), tallest * 38 + 170) (Path.Combine(dir, "paired-differences.png"))
-              $"{grid}: Δ best test metric against the baseline, paired by replicate (mean, 95%% interval)" 2 panels ]
+        let counts = ps |> List.map (fun p -> p.Pairs.Length)
+        let what =
+            if counts |> List.forall ((=) 1) then "one pair each, n = 1: no interval"
+            elif counts |> List.forall ((<=) 2) then "mean and 95% interval"
+            else "mean, and its 95% interval where there are 2 pairs or more"
+        let first = if counts |> List.exists (fun n -> n > 1 && n < firstReadingBelow) then $"; fewer than {firstReadingBelow} pairs: a first reading" else ""
+        [ composeSized (max 820 (int (ceil (widest + 80.0f + 330.0f))), tallest * 38 + 200) (Path.Combine(dir, "paired-differences.png"))
+              ($"{grid}: Δ best test metric against the baseline, paired by replicate ({what}{first})" + (if context = "" then "" else $"\n{context}")) 2 panels ]
 
 // ---- the spread ablation --------------------------------------------------------------------------------------
 
@@ -721,12 +819,15 @@ let private baseAndSpread (g: Group) =
         Experiment.tryConfig SnnConfig.family e
         |> Option.map (fun c ->
             let b = match c.Rule with SnnConfig.Symmetric -> "symmetric" | SnnConfig.SbpBase -> "SBP base" | SnnConfig.Differential -> "differential" | SnnConfig.SpikeTiming _ -> "STDP window"
-            b, (match c.Spread with SnnConfig.NoSpread -> "none" | SnnConfig.Spread s -> Spread.label s))
+            // the spread's own words, its mode too (Replace -> "replace")
+            let words (s: string) = String.Join(" ", s.Split(' ') |> Array.map caseWords)
+            b, (match c.Spread with SnnConfig.NoSpread -> "none" | SnnConfig.Spread s -> words (Spread.label s)))
     | Error _ -> None
 
-/// The spiking network's ablation as heat maps, base rule (rows) × spread (columns), one panel per task: Δ best test
-/// metric and the paper's cost reduction against symmetric STDP without spread, paired by replicate (mean and 95%
-/// interval; the baseline's own cell is grey). Drawn when a grid holds at least two base rules and two spreads.
+/// The spiking network's ablation as heat maps, base rule (rows) × spread (columns), one panel per task on one
+/// colour scale: Δ best test metric and the paper's cost reduction against symmetric STDP without spread, paired by
+/// replicate (mean and 95% interval; the baseline's own cell is grey). Drawn when a grid holds at least two base
+/// rules and two spreads.
 let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
     let cells = ps |> List.choose (fun p -> baseAndSpread p.Rule |> Option.map (fun k -> k, p))
     let bases = cells |> List.map (fst >> fst) |> List.distinct
@@ -741,21 +842,23 @@ let spreadHeatmaps (dir: string) (grid: string) (ps: Pair list) =
             (if s = "reference" then 0 else 1), s.Split(' ')[0], number, s
         let spreads = "none" :: (spreads |> List.filter ((<>) "none") |> List.sortBy order)
         let tasks = cells |> List.map (fun (_, p) -> valueOf "dataset" p.Rule) |> List.distinct |> List.sortBy sortKey
-        let panel (task: string) (f: float * float * float * float * float option -> float) (unit: string) =
-            let grid =
-                Array2D.init bases.Length spreads.Length (fun i j ->
-                    match cells |> List.tryFind (fun ((b, s), p) -> b = bases[i] && s = spreads[j] && valueOf "dataset" p.Rule = task) with
-                    | Some(_, p) -> pairedCell f p
-                    | None when bases[i] = "symmetric" && spreads[j] = "none" -> { emptyCell with Text = "baseline" }
-                    | None -> emptyCell)
-            heatPanel (taskName task) "base rule" bases "spread" spreads grid true (Some 100.0) unit
-        let figure (name: string) (title: string) f unit =
-            let panels = [ for t in tasks -> panel t f unit ]
+        let figure (name: string) (title: string) (q: Quantity) (range: Cell list -> float * float) (undefinedText: string) (unit: string) =
+            let grids =
+                [ for task in tasks ->
+                      task,
+                      Array2D.init bases.Length spreads.Length (fun i j ->
+                          match cells |> List.tryFind (fun ((b, s), p) -> b = bases[i] && s = spreads[j] && valueOf "dataset" p.Rule = task) with
+                          | Some(_, p) -> pairedCell q p
+                          | None when bases[i] = "symmetric" && spreads[j] = "none" -> { emptyCell with Text = "baseline"; Shade = Baseline }
+                          | None -> emptyCell) ]
+            let all = [ for _, g in grids do yield! Seq.cast<Cell> g ]
+            let lo, hi = range all
+            let panels = [ for task, g in grids -> heatPanel (taskName task) "base rule" bases "spread" spreads g true (lo, hi) unit ]
             // one panel a row, wide enough for a mean and its interval in every cell
             composeSized (max 900 (160 * spreads.Length + 300), 470) (Path.Combine(dir, name))
-                $"{grid}: {title}, against symmetric STDP without spread, paired by replicate" 1 panels
-        [ figure "spread-delta-accuracy.png" "Δ best test metric (points) by base rule and spread" (fun (d, _, _, _, _) -> d) "Δ best test metric (points)"
-          figure "spread-cost-reduction.png" "the paper's cost reduction (%), mean of the pairs, by base rule and spread" (fun (_, c, _, _, _) -> c) "cost reduction, mean of pairs (%)" ]
+                (withNotes $"{grid}: {title}, against symmetric STDP without spread, paired by replicate" (cellNotes undefinedText all)) 1 panels
+        [ figure "spread-delta-accuracy.png" "Δ best test metric (points) by base rule and spread" DeltaAccuracy deltaRange "" "Δ best test metric (points)"
+          figure "spread-cost-reduction.png" "the paper's cost reduction (%), mean of the pairs, by base rule and spread" CostReduction costRange costUndefined "cost reduction, mean of pairs (%)" ]
 
 // ---- the paper beside ours -----------------------------------------------------------------------------------
 
@@ -770,7 +873,8 @@ type PaperRow =
       Pairs: int }
 
 /// The paper's figures beside ours, one row per model and task: Δ best test metric (points) and the paper's cost
-/// reduction (%), the paper's value as an open diamond and ours as a dot with its 95% interval. The report's
+/// reduction (%), the paper's value as an open diamond and ours as a dot with its 95% interval (from 2 pairs on;
+/// fewer than 5 pairs read as a first reading). The report's
 /// criterion is drawn with them: a grey bar at half the paper's value (a gain claim asks our interval's upper end to
 /// reach it, a cost claim our estimate) and, for accuracy, a dotted line at −0.5 points (the loss that still counts
 /// as accuracy kept). Both
@@ -784,11 +888,16 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
             [| for r in rows ->
                    let m, lo, hi = ours r
                    let spread = if r.Pairs > 1 then $" [{signedText (100.0 * lo)}, {signedText (100.0 * hi)}]" else ""
-                   $"{r.Label}: {signedText (100.0 * m)}{spread}, n = {r.Pairs}" |]
+                   $"{r.Label}: {signedText (100.0 * m)}{spread}, {pairsText r.Pairs}" |]
         let accuracyLabels, costLabels = labelsOf (fun r -> r.Delta), labelsOf (fun r -> r.Cost)
         // the tick labels' width in both panels, so that their data areas line up
         let labelRoom = Array.append accuracyLabels costLabels |> Array.map (textWidth 12.0f) |> Array.max
         let keptText = $"{signedText (-100.0 * accuracyKept)} points: the no-loss margin"
+        // an interval needs 2 pairs: a single pair is a dot alone
+        let oursText =
+            if rows |> List.forall (fun r -> r.Pairs <= 1) then "ours (n = 1: no interval)"
+            elif rows |> List.forall (fun r -> r.Pairs > 1) then "ours (95% interval)"
+            else "ours (95% interval where n ≥ 2)"
         let panel (title: string) (unit: string) (paper: PaperRow -> float) (ours: PaperRow -> float * float * float) (labels: string[]) (halfText: string) (kept: float option) =
             let p = newPanel title unit ""
             let half = p.Add.ScatterPoints([| for r in rows -> 50.0 * paper r |], ys, Colors.Gray)
@@ -809,7 +918,7 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
                     whisker.MarkerSize <- 0.0f
             let mine = p.Add.ScatterPoints([| for r in rows -> let m, _, _ = ours r in 100.0 * m |], ys, colour)
             mine.MarkerSize <- 10.0f
-            mine.LegendText <- "ours (95% interval)"
+            mine.LegendText <- oursText
             let zero = p.Add.VerticalLine(0.0)
             zero.Color <- Colors.Gray
             zero.LinePattern <- LinePattern.Dashed
@@ -826,7 +935,9 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
             legendOutside p
         let panels =
             [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)
-                  accuracyLabels "half the paper's (our interval to reach it)" (Some(-100.0 * accuracyKept))
+                  accuracyLabels
+                  (if rows |> List.exists (fun r -> r.Pairs > 1) then "half the paper's (our interval to reach it)" else "half the paper's (the gain criterion; untested at n = 1)")
+                  (Some(-100.0 * accuracyKept))
               panel "cost: the paper's cost reduction" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) costLabels
                   "half the paper's (our estimate to reach it)" None ]
         // the narrower legend padded on its right to the wider one's width, so that the data areas also end at one x
@@ -925,9 +1036,9 @@ let private robustRange (h: Artifacts.Histogram) =
 
 /// The drawn curves of a connection's initial (when kept) and trained histograms, as densities. On shared bins the
 /// axis spans the bins (which outliers do not stretch: Artifacts.sharedBins). On bins of their own (earlier files,
-/// whose bins span every weight, and a trained histogram alone) the axis spans the 0.5th to the 99.5th percentile of
-/// both, widened by a tenth, and the bins beyond it are counted as outside. For each curve the densities times the bin widths plus the share
-/// outside make 1.
+/// whose bins span every weight, and a trained histogram alone) the axis spans the 0.5th to the 99.5th percentile
+/// of both, widened by a tenth, and the bins beyond it are counted as outside. For each curve the densities times
+/// the bin widths plus the share outside make 1.
 let weightPanel (initial: Artifacts.Histogram option) (trained: Artifacts.Histogram) =
     let hs = [ match initial with Some i -> yield "initial", i | None -> ()
                yield "trained", trained ]

@@ -76,6 +76,16 @@ let private checkLayout (f: Plots.Figure) =
 /// Every text a figure shows: its title, its panels' titles, legend entries and text ticks.
 let private textsOf (f: Plots.Figure) = f.Title :: (f.Panels |> List.collect (fun p -> p.Title :: p.Entries @ p.Ticks))
 
+/// Equilibrium propagation with and without the SBP operator on MNIST, `replicates` pairs whose Δ best accuracy is
+/// `delta` (points) give or take `noise` per replicate.
+let private eqPairs (replicates: int) (delta: float) (noise: float) =
+    let sbp = { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator Spread.reference; Run.Dataset = DataSets.Mnist; Run.Epochs = 4 }
+    let baseline = { EqPropConfig.defaults with Run.Dataset = DataSets.Mnist; Run.Epochs = 4 }
+    [ for r in 0 .. replicates - 1 do
+          yield run (EqPropConfig.experiment baseline) r (curve 0.8 0)
+          let shift = (delta + noise * (if r % 2 = 0 then 1.0 else -1.0)) / 100.0
+          yield run (EqPropConfig.experiment sbp) r (curve 0.8 0 |> List.map (fun a -> a + shift)) ]
+
 /// The sum over a drawn histogram of density × bin width, plus the share drawn outside: 1 for a density.
 let private mass (c: Plots.WeightCurve) =
     (c.Densities |> Array.mapi (fun b d -> d * (c.Edges[b + 1] - c.Edges[b])) |> Array.sum) + c.Outside
@@ -224,6 +234,70 @@ let tests =
             let snn = figures.Head.Panels |> List.find (fun p -> p.Title.Contains "spiking")
             Expect.equal snn.Entries.Length 2 $"one entry per distinguishable line: {snn.Entries}"
             Expect.isTrue (snn.Entries |> List.exists (fun e -> e.Contains "identical lines" && e.Contains "sbp (n = 2)" && e.Contains "symmetric (n = 2)")) $"the coinciding lines say so: {snn.Entries}"
+
+        testCase "no figure calls one pair an interval; fewer than 5 pairs are a first reading" <| fun () ->
+            use d = new TempDir()
+            let forest n = Plots.pairedDifferences d.Path "g" (Tables.pairs None (Tables.groups (eqPairs n 2.0 0.5))) |> List.exactlyOne
+            let single = forest 1
+            for t in textsOf single do
+                Expect.isFalse (t.Contains "interval" && not (t.Contains "no interval")) $"n = 1: no interval in '{t}'"
+                Expect.isFalse (t.Contains "[") $"n = 1: no bracketed interval in '{t}'"
+            let three = forest 3
+            Expect.isTrue (three.Panels.Head.Ticks |> List.exists (fun t -> t.Contains "a first reading (n = 3)")) $"n = 3: a first reading: {three.Panels.Head.Ticks}"
+            Expect.stringContains three.Title "first reading" "said in the title"
+            let five = forest 5
+            Expect.stringContains five.Title "95% interval" "n = 5: an interval"
+            Expect.isFalse (textsOf five |> List.exists (fun t -> t.Contains "first reading")) "n = 5 is no first reading"
+            // the cells of a map, and the paper-vs-ours figure
+            let pair n = Tables.pairs None (Tables.groups (eqPairs n 2.0 0.5)) |> List.exactlyOne
+            Expect.isFalse ((Plots.pairedCell Plots.DeltaAccuracy (pair 1)).Text.Contains "[") "a single pair's cell has no interval"
+            Expect.stringContains (Plots.pairedCell Plots.DeltaAccuracy (pair 3)).Text "first reading, n = 3" "a cell of 3 pairs"
+            let row pairs : Plots.PaperRow = { Label = "a"; PaperDelta = 0.01; PaperCost = 0.5; Delta = 0.02, 0.02, 0.02; Cost = 0.3, 0.3, 0.3; Pairs = pairs }
+            match Plots.paperVsOurs (d.File "paper.png") 0.005 [ row 1; row 1 ] with
+            | Some f ->
+                for t in textsOf f do
+                    Expect.isFalse (t.Contains "interval" && not (t.Contains "no interval")) $"the paper beside single pairs: '{t}'"
+            | None -> failtest "a figure"
+
+        testCase "heat maps: one colour scale across a figure's panels, neutral where the interval includes 0, n/a apart from 0" <| fun () ->
+            use d = new TempDir()
+            // Δ of about 30 points on MNIST and of 0.1 on NETtalk, one replicate per cell
+            let records =
+                [ for dataset, gain in [ DataSets.Mnist, 0.3; DataSets.Nettalk, 0.001 ] do
+                      for nFree in [ 1; 6 ] do
+                          for nNudge in [ 1; 6 ] do
+                              let c = { EqPropConfig.defaults with Run.Dataset = dataset; Run.Epochs = 4; FreeIterations = nFree; NudgeIterations = nNudge }
+                              yield run (EqPropConfig.experiment c) 0 (curve 0.5 0)
+                              let sbp = { c with Rule = EqPropConfig.SbpOperator Spread.reference }
+                              yield run (EqPropConfig.experiment sbp) 0 (curve 0.5 0 |> List.map (fun a -> a + gain * float nFree / 6.0)) ]
+            let figures = Plots.pairHeatmaps d.Path "g" (Tables.pairs None (Tables.groups records))
+            Expect.equal figures.Length 2 "Δ and cost"
+            for f in figures do
+                checkLayout f
+                let ranges = f.Panels |> List.map (fun p -> p.ColourRange)
+                Expect.isTrue (ranges |> List.forall Option.isSome) "every panel a heat map"
+                Expect.equal (List.distinct ranges).Length 1 $"{Path.GetFileName f.Path}: one colour scale, got {ranges}"
+                Expect.stringContains f.Title "n = 1 per cell (single runs)" "single runs said"
+            let delta = figures.Head
+            Expect.floatClose Accuracy.medium (snd delta.Panels.Head.ColourRange.Value) 30.0 "the scale reaches the largest Δ of either panel"
+            // a scale for tiny differences is at least ±1 point; cells whose interval holds 0 are not coloured
+            let tiny = [ for x in [ 0.01; -0.02 ] -> { Plots.Value = x; Plots.Text = ""; Plots.Shade = Plots.Coloured; Plots.N = 1 } ]
+            Expect.equal (Plots.colourRange true 1.0 None tiny) (-1.0, 1.0) "no saturation on ±0.02"
+            let noisy = Tables.pairs None (Tables.groups (eqPairs 5 0.1 3.0)) |> List.exactlyOne
+            Expect.equal (Plots.pairedCell Plots.DeltaAccuracy noisy).Shade Plots.Indistinct "an interval across 0 is drawn neutral"
+            let clear = Tables.pairs None (Tables.groups (eqPairs 5 5.0 0.5)) |> List.exactlyOne
+            Expect.equal (Plots.pairedCell Plots.DeltaAccuracy clear).Shade Plots.Coloured "an interval clear of 0 is coloured"
+            // both runs flat: every error level is reached at the first epoch, the cost reduction is undefined
+            let flat =
+                let b = { EqPropConfig.defaults with Run.Dataset = DataSets.Mnist; Run.Epochs = 4 }
+                [ run (EqPropConfig.experiment b) 0 (List.replicate 4 0.102)
+                  run (EqPropConfig.experiment { b with Rule = EqPropConfig.SbpOperator Spread.reference }) 0 (List.replicate 4 0.102) ]
+            let flatPair = Tables.pairs None (Tables.groups flat) |> List.exactlyOne
+            let cost = Plots.pairedCell Plots.CostReduction flatPair
+            Expect.equal cost.Shade Plots.Undefined "no level tells the runs apart"
+            Expect.isTrue (cost.Text.StartsWith "n/a") $"n/a, not 0: {cost.Text}"
+            let learned = Plots.pairedCell Plots.CostReduction clear
+            Expect.notEqual learned.Shade Plots.Undefined "a cost of runs that learned is defined"
 
         testCase "titles and legends are in words: no seeds, no case names, for the committed grids and the replacement forms" <| fun () ->
             let caseName = Text.RegularExpressions.Regex @"\b[A-Z][a-z]+[A-Z]\w*|\b(Modulate|Replace|Rectangular|Sigmoid|Smooth|Uniform|Full|Output)\b"
