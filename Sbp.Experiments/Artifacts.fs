@@ -9,12 +9,25 @@ open System.Text.Json.Nodes
 open Sbp.Core.Data
 open Sbp.Core.Models
 
-type Histogram = { Layer: int; Lower: float; Width: float; Counts: int[] }
+/// A histogram of one weight matrix: Counts[b] synapses in [Lower + b·Width, Lower + (b + 1)·Width) (the last bin
+/// closed), Below and Above the synapses beyond the bins, Min and Max the extreme weights. Non-finite weights (a
+/// diverged run) are not counted.
+type Histogram =
+    { Layer: int
+      Lower: float
+      Width: float
+      Counts: int[]
+      Below: int
+      Above: int
+      Min: float
+      Max: float }
+
 type Spike = { Step: int; Layer: int; Sample: int; Neuron: int }
 type Artifacts =
     { /// Trained weights, one histogram per connection (layer l → l + 1).
       Weights: Histogram list
-      /// The weights the run started from (empty in files written before they were kept).
+      /// The weights the run started from, on the same bins as the trained ones of the same connection (files
+      /// written before bins were shared have each on its own bins; empty in files written before they were kept).
       Initial: Histogram list
       Raster: Spike list
       RasterSamples: int
@@ -26,30 +39,74 @@ type Artifacts =
 
 let private bins = 60
 
-/// A histogram of the finite values (a diverged run may hold others).
-let histogram (layer: int) (values: float32[]) =
-    let values = values |> Array.filter Single.IsFinite
-    let lo, hi = if values.Length = 0 then 0.0, 1.0 else float (Array.min values), float (Array.max values)
-    let width = if hi > lo then (hi - lo) / float bins else 1.0
-    let counts = Array.zeroCreate bins
-    for v in values do
-        let b = min (bins - 1) (int ((float v - lo) / width))
-        counts[b] <- counts[b] + 1
-    { Layer = layer; Lower = lo; Width = width; Counts = counts }
+/// The value at quantile q of sorted values (nearest rank).
+let private quantile (sorted: float32[]) (q: float) = float sorted[int (Math.Round(q * float (sorted.Length - 1)))]
 
-/// One histogram per weight matrix (connection l → l + 1); a model takes them of its fresh weights before training.
-let histograms (weights: Sbp.Core.Numerics.Matrix[]) = weights |> Array.mapi (fun l w -> histogram l w.Data) |> List.ofArray
+/// The bins that several sets of weights share (a connection's initial and trained weights): from the lowest 0.5th
+/// to the highest 99.5th percentile of the sets, widened by a tenth of that range on each side but never beyond the
+/// extreme weights, in 60 equal bins. A few outliers (a weight of 12 among weights within ±0.3) fall beyond the
+/// bins and are counted there instead of stretching them over the whole distribution. Returns (lower, width).
+let sharedBins (sets: float32[] list) =
+    let sorted = sets |> List.map (Array.filter Single.IsFinite >> Array.sort) |> List.filter (fun s -> s.Length > 0)
+    match sorted with
+    | [] -> 0.0, 1.0 / float bins
+    | _ ->
+        let lo = sorted |> List.map (fun s -> quantile s 0.005) |> List.min
+        let hi = sorted |> List.map (fun s -> quantile s 0.995) |> List.max
+        let least = sorted |> List.map (fun s -> float s[0]) |> List.min
+        let most = sorted |> List.map (fun s -> float s[s.Length - 1]) |> List.max
+        let lo, hi = max least (lo - 0.1 * (hi - lo)), min most (hi + 0.1 * (hi - lo))
+        // one value throughout: a bin of width 1/60 around it
+        if hi > lo then lo, (hi - lo) / float bins else lo - 0.5, 1.0 / float bins
+
+/// A histogram of the finite values on the given bins, counting those beyond them.
+let histogramOn (layer: int) (lower: float, width: float) (values: float32[]) =
+    let values = values |> Array.filter Single.IsFinite
+    let counts = Array.zeroCreate bins
+    let mutable below, above = 0, 0
+    for v in values do
+        let v = float v
+        if v < lower then below <- below + 1
+        // the upper edge belongs to the last bin, up to rounding in lower + 60·width
+        elif (v - lower) / width > float bins + 1e-9 then above <- above + 1
+        else
+            let b = min (bins - 1) (int ((v - lower) / width))
+            counts[b] <- counts[b] + 1
+    let least, most = if values.Length = 0 then lower, lower + float bins * width else float (Array.min values), float (Array.max values)
+    { Layer = layer; Lower = lower; Width = width; Counts = counts; Below = below; Above = above; Min = least; Max = most }
+
+/// A histogram of the finite values on bins of their own (those `sharedBins` chooses for them alone).
+let histogram (layer: int) (values: float32[]) = histogramOn layer (sharedBins [ values ]) values
+
+/// What a model keeps of its weights before training: a copy of each matrix (connection l → l + 1). The copies are
+/// binned at the end of the run together with the trained weights (`pairedHistograms`), so that the two histograms
+/// of a connection share their bins.
+type InitialWeights = InitialWeights of float32[] list
+
+/// The fresh weights, copied (a model takes them before training; see `InitialWeights`).
+let histograms (weights: Sbp.Core.Numerics.Matrix[]) = InitialWeights [ for w in weights -> Array.copy w.Data ]
+
+/// The trained and the initial histogram of each connection, each pair on shared bins.
+let pairedHistograms (InitialWeights initial) (trained: Sbp.Core.Numerics.Matrix[]) =
+    [ for l, w in Array.indexed trained ->
+          match List.tryItem l initial with
+          | Some i ->
+              let shared = sharedBins [ i; w.Data ]
+              histogramOn l shared w.Data, Some(histogramOn l shared i)
+          | None -> histogram l w.Data, None ]
+    |> fun hs -> List.map fst hs, List.choose snd hs
 
 /// Histograms of the initial and the trained weights, and the feedforward spikes of the first `samples` test
 /// samples.
-let ofSnn (initial: Histogram list) (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
+let ofSnn (initial: InitialWeights) (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
     let n = min samples test.Count
     let log = Collections.Generic.List()
     net.SpikeLog <- log
     net.Infer(test.Features, test.Targets, ReadOnlySpan(Array.init n id))
     net.SpikeLog <- null
     let raster = [ for struct (step, layer, sample, neuron) in log -> { Step = step; Layer = layer; Sample = sample; Neuron = neuron } ]
-    { Weights = histograms net.Weights
+    let weights, initial = pairedHistograms initial net.Weights
+    { Weights = weights
       Initial = initial
       Raster = raster
       RasterSamples = n
@@ -58,8 +115,9 @@ let ofSnn (initial: Histogram list) (net: SpikingStdpNetwork) (test: DataSet) (s
       DtMs = float net.Parameters.Lif.DtMs }
 
 /// Histograms of the initial and the trained weights (models without a raster).
-let ofWeights (initial: Histogram list) (weights: Sbp.Core.Numerics.Matrix[]) =
-    { Weights = histograms weights
+let ofWeights (initial: InitialWeights) (weights: Sbp.Core.Numerics.Matrix[]) =
+    let weights, initial = pairedHistograms initial weights
+    { Weights = weights
       Initial = initial
       Raster = []
       RasterSamples = 0
@@ -77,6 +135,10 @@ let toJson (a: Artifacts) =
             ho["lower"] <- JsonValue.Create h.Lower
             ho["width"] <- JsonValue.Create h.Width
             ho["counts"] <- JsonArray(h.Counts |> Array.map (fun c -> JsonValue.Create c :> JsonNode))
+            ho["below"] <- JsonValue.Create h.Below
+            ho["above"] <- JsonValue.Create h.Above
+            ho["min"] <- JsonValue.Create h.Min
+            ho["max"] <- JsonValue.Create h.Max
             ws.Add ho
         ws
     o["weightHistograms"] <- hists a.Weights
@@ -113,10 +175,18 @@ let ofJson (source: string) (json: string) =
                 [ for h in n.AsArray() ->
                       let width = finite "width" (req h "width")
                       if width <= 0.0 then failwith $"a histogram's width is {width}; expected > 0"
+                      let lower = finite "lower" (req h "lower")
+                      let counts = [| for c in (req h "counts").AsArray() -> nonNegative "a count" c |]
+                      // files written before outliers were counted beyond the bins: the bins span every weight
+                      let optional (k: string) (check: string -> JsonNode -> 'a) (fallback: 'a) = match h[k] with null -> fallback | n -> check k n
                       { Layer = nonNegative "layer" (req h "layer")
-                        Lower = finite "lower" (req h "lower")
+                        Lower = lower
                         Width = width
-                        Counts = [| for c in (req h "counts").AsArray() -> nonNegative "a count" c |] } ]
+                        Counts = counts
+                        Below = optional "below" nonNegative 0
+                        Above = optional "above" nonNegative 0
+                        Min = optional "min" finite lower
+                        Max = optional "max" finite (lower + float counts.Length * width) } ]
         { Weights = hists "weightHistograms"
           Initial = hists "initialWeightHistograms"
           RasterLabels = match o["rasterLabels"] with null -> [] | n -> [ for l in n.AsArray() -> l.GetValue<int>() ]

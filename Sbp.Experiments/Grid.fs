@@ -45,6 +45,16 @@ let eqprop f e = on EqPropConfig.family f e
 /// Applies a change to the spiking-MLP config of an experiment (others pass unchanged).
 let smlp f e = on SmlpConfig.family f e
 
+/// The experiments with the training set reshuffled every epoch, whatever their family: the data order of the grids
+/// recorded before each family took its reference's order (docs/SBP-SPEC.md §12), so that their scripts still
+/// describe exactly their committed records (same ids) until they are regenerated.
+let shuffledEachEpoch (experiments: Experiment list) =
+    let shuffled (r: RunSettings) = { r with Order = DataSets.ShuffledEachEpoch }
+    experiments
+    |> List.map (on SnnConfig.family (SnnConfig.common.Update shuffled)
+                 >> on EqPropConfig.family (EqPropConfig.common.Update shuffled)
+                 >> on SmlpConfig.family (SmlpConfig.common.Update shuffled))
+
 /// Sets the data set of an experiment, whatever its family.
 let dataset (d: DataSets.DataSetName) (e: Experiment) = { e with Model = e.Model.WithDataset d }
 

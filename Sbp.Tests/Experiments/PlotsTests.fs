@@ -3,9 +3,11 @@ module Sbp.Tests.Experiments.PlotsTests
 open System
 open System.IO
 open Expecto
+open FsCheck
 open ScottPlot
 open Sbp.Experiments
 open Sbp.Experiments.RunRecord
+open Sbp.Core.Numerics
 open Sbp.Tests.TestSupport
 
 let private epoch i acc =
@@ -71,6 +73,23 @@ let private checkLayout (f: Plots.Figure) =
             Expect.isTrue (inside p.Figure l) $"{name}: the legend is not cut off"
         | None -> ()
 
+/// Every text a figure shows: its title, its panels' titles, legend entries and text ticks.
+let private textsOf (f: Plots.Figure) = f.Title :: (f.Panels |> List.collect (fun p -> p.Title :: p.Entries @ p.Ticks))
+
+/// Equilibrium propagation with and without the SBP operator on MNIST, `replicates` pairs whose Δ best accuracy is
+/// `delta` (points) give or take `noise` per replicate.
+let private eqPairs (replicates: int) (delta: float) (noise: float) =
+    let sbp = { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator Spread.reference; Run.Dataset = DataSets.Mnist; Run.Epochs = 4 }
+    let baseline = { EqPropConfig.defaults with Run.Dataset = DataSets.Mnist; Run.Epochs = 4 }
+    [ for r in 0 .. replicates - 1 do
+          yield run (EqPropConfig.experiment baseline) r (curve 0.8 0)
+          let shift = (delta + noise * (if r % 2 = 0 then 1.0 else -1.0)) / 100.0
+          yield run (EqPropConfig.experiment sbp) r (curve 0.8 0 |> List.map (fun a -> a + shift)) ]
+
+/// The sum over a drawn histogram of density × bin width, plus the share drawn outside: 1 for a density.
+let private mass (c: Plots.WeightCurve) =
+    (c.Densities |> Array.mapi (fun b d -> d * (c.Edges[b + 1] - c.Edges[b])) |> Array.sum) + c.Outside
+
 [<Tests>]
 let tests =
     testSequenced <| testList "Experiments/Plots and display" [
@@ -96,7 +115,8 @@ let tests =
             Expect.equal forest.Length 1 "paired differences"
             let sweeps = Plots.sweep d.Path "synthetic" snnGroups
             Expect.equal sweeps.Length 1 "sweep over the numeric parameter"
-            let h layer : Artifacts.Histogram = { Layer = layer; Lower = -1.0; Width = 0.1; Counts = Array.init 20 (fun b -> 10 + b * (layer + 1)) }
+            let h layer : Artifacts.Histogram =
+                { Layer = layer; Lower = -1.0; Width = 0.1; Counts = Array.init 20 (fun b -> 10 + b * (layer + 1)); Below = 3; Above = 0; Min = -4.0; Max = 1.0 }
             let a =
                 { Artifacts.Weights = [ h 0; h 1 ]
                   Artifacts.Initial = [ h 0; h 1 ] |> List.map (fun (x: Artifacts.Histogram) -> { x with Counts = Array.rev x.Counts })
@@ -130,6 +150,185 @@ let tests =
                 | ps -> failtestf "two panels expected, got %d" ps.Length
             | None -> failtest "a figure for two rows"
             Expect.isNone (Plots.paperVsOurs (Path.Combine(d.Path, "none.png")) 0.005 []) "no rows, no figure"
+
+        testCase "weight histograms: initial and trained on shared bins that outliers do not stretch, as densities" <| fun () ->
+            let rng = Random 7
+            let initial = Array.init 10000 (fun _ -> float32 (rng.NextDouble() * 0.2 - 0.1))
+            // the trained weights: a narrower bulk and ten outliers at ±12 (as on NETtalk)
+            let trained = Array.init 10010 (fun i -> if i < 5 then -12f elif i < 10 then 12f else float32 ((rng.NextDouble() - 0.5) * 0.1))
+            let a = Artifacts.ofWeights (Artifacts.histograms [| Matrix(100, 100, initial) |]) [| Matrix(10, 1001, trained) |]
+            let w, i = a.Weights.Head, a.Initial.Head
+            Expect.equal (i.Lower, i.Width, i.Counts.Length) (w.Lower, w.Width, w.Counts.Length) "one set of bins for both"
+            Expect.isTrue (w.Lower >= -0.15 && w.Lower + float w.Counts.Length * w.Width <= 0.15) $"the bins span the bulk, not the outliers: from {w.Lower}, width {w.Width}"
+            Expect.equal (w.Below, w.Above, w.Min, w.Max) (5, 5, -12.0, 12.0) "the outliers are counted beyond the bins, with the extremes"
+            Expect.equal (Array.sum i.Counts + i.Below + i.Above) 10000 "every initial weight counted once"
+            let panel = Plots.weightPanel (Some i) w
+            Expect.isTrue panel.SharedBins "drawn on shared bins"
+            match panel.Curves with
+            | [ ci; ct ] ->
+                Expect.equal ci.Edges ct.Edges "identical bin edges"
+                Expect.floatClose Accuracy.high ct.Outside (10.0 / 10010.0) "the trained share outside the axis"
+                for c in panel.Curves do Expect.floatClose Accuracy.high (mass c) 1.0 $"{c.Label}: a density"
+                // the initial curve, uniform over ±0.1, stands at about 1/0.2 = 5 per unit weight (not a fraction of a bin)
+                let inner = ci.Densities |> Array.filter (fun d -> d > 0.0)
+                Expect.isTrue (abs (Array.average inner[1 .. inner.Length - 2] - 5.0) < 0.5) $"initial density ≈ 5: {Array.average inner}"
+            | cs -> failtestf "two curves expected, got %d" cs.Length
+            // the file keeps the counts beyond the bins; a file written before them reads with none
+            Expect.equal (Artifacts.ofJson "a" (Artifacts.toJson a)) a "written and read back"
+            let old = (Artifacts.toJson a).Replace("\"below\":5,", "").Replace("\"above\":5,", "")
+            Expect.equal ((Artifacts.ofJson "old" old).Weights.Head.Below) 0 "an earlier file reads"
+            // an earlier file's histograms on bins of their own, the trained ones over every weight: the axis holds
+            // the bulk of both, and the bins beyond it are counted outside
+            let wide = Artifacts.histogramOn 0 (-12.0, 0.4) trained
+            let own = Artifacts.histogramOn 0 (-0.1, 0.2 / 60.0) initial
+            let legacy = Plots.weightPanel (Some own) wide
+            Expect.isFalse legacy.SharedBins "bins of their own"
+            Expect.isTrue (fst legacy.View >= -1.0 && snd legacy.View <= 1.0) $"the axis holds the bulk: {legacy.View}"
+            for c in legacy.Curves do Expect.floatClose Accuracy.high (mass c) 1.0 $"{c.Label}: a density on its own bins"
+            let f = Plots.weights (Path.Combine(Path.GetTempPath(), $"sbp-weights-{Guid.NewGuid():N}.png")) "a run" a
+            try
+                Expect.stringContains f.Panels.Head.Title "outside the axis" "the outliers are named in the panel"
+                Expect.stringContains f.Panels.Head.Title "-12 to 12" "with the range they span"
+                Expect.equal f.Panels.Head.Entries [ "initial"; "trained" ] "two curves"
+            finally File.Delete f.Path
+
+        property "weight histograms: the two curves' bins are identical and each integrates to 1 with its share outside" <| fun (NonEmptyArray(xs: NormalFloat[])) (NonEmptyArray(ys: NormalFloat[])) ->
+            let values (a: NormalFloat[]) = a |> Array.map (fun (NormalFloat x) -> float32 x)
+            let initial, trained = values xs, values ys
+            let a = Artifacts.ofWeights (Artifacts.histograms [| Matrix(1, initial.Length, initial) |]) [| Matrix(1, trained.Length, trained) |]
+            let panel = Plots.weightPanel (List.tryHead a.Initial) a.Weights.Head
+            panel.SharedBins
+            && (match panel.Curves with [ i; t ] -> i.Edges = t.Edges | _ -> false)
+            && panel.Curves |> List.forall (fun c -> abs (mass c - 1.0) < 1e-9)
+
+        property "a test-metric axis stays within the metric's range and spans at least 5 points, for any data" <| fun (values: float list) (cosine: bool) ->
+            let lo, hi = if cosine then -100.0, 100.0 else 0.0, 100.0
+            let a, b = Plots.metricLimits (lo, hi) values
+            a >= lo && b <= hi && b - a >= Plots.minimumSpan - 1e-9
+            && values |> List.filter Double.IsFinite |> List.forall (fun v -> let v = Math.Clamp(v, lo, hi) in v >= a - 1e-9 && v <= b + 1e-9)
+
+        testCase "learning curves: accuracy within [0, 100], a flat curve at chance stays flat, coinciding lines share an entry" <| fun () ->
+            use d = new TempDir()
+            for sub in [ "all"; "flat" ] do Directory.CreateDirectory(d.File sub) |> ignore
+            let eq (c: EqPropConfig.EqPropConfig) = EqPropConfig.experiment { c with Run.Dataset = DataSets.Mnist; Run.Epochs = 5 }
+            let snn (c: SnnConfig.SnnConfig) = SnnConfig.experiment { c with Run.Dataset = DataSets.Mnist; Run.Epochs = 5 }
+            let records =
+                [ for r in 0 .. 1 do
+                      // replicates at 99% and 30%: mean ± sd reaches past 100
+                      yield run (eq EqPropConfig.defaults) r (List.replicate 5 (if r = 0 then 0.99 else 0.30))
+                      // at chance with a wobble of 0.05 points
+                      yield run (eq { EqPropConfig.defaults with Rule = EqPropConfig.SbpOperator Spread.reference }) r [ 0.1015; 0.102; 0.102; 0.102; 0.102 ]
+                      // two rules with the same curve, a third apart
+                      for rule in [ SnnConfig.defaults; SnnConfig.paperSbp ] do
+                          yield run (snn rule) r [ 0.5; 0.6; 0.7; 0.8; 0.85 ]
+                      yield run (snn { SnnConfig.defaults with Rule = SnnConfig.SbpBase }) r [ 0.4; 0.5; 0.6; 0.7; 0.75 ] ]
+            let gs = Tables.groups records
+            let eqFlat = gs |> List.filter (fun g -> g.Key |> List.contains ("rule", "sbp") && g.Key |> List.contains ("model", "eqprop"))
+            let figures = Plots.learningCurves (d.File "all") "g" gs @ Plots.learningCurves (d.File "flat") "flat" eqFlat
+            for f in figures do
+                checkLayout f
+                for p in f.Panels do
+                    let a, b = p.YLimits
+                    Expect.isTrue (a >= 0.0 && b <= 100.0) $"{p.Title}: accuracy axis {a}..{b} within [0, 100]"
+                    Expect.isGreaterThanOrEqual (b - a) (Plots.minimumSpan - 1e-9) $"{p.Title}: at least 5 points tall"
+            let snn = figures.Head.Panels |> List.find (fun p -> p.Title.Contains "spiking")
+            Expect.equal snn.Entries.Length 2 $"one entry per distinguishable line: {snn.Entries}"
+            Expect.isTrue (snn.Entries |> List.exists (fun e -> e.Contains "identical lines" && e.Contains "sbp (n = 2)" && e.Contains "symmetric (n = 2)")) $"the coinciding lines say so: {snn.Entries}"
+
+        testCase "no figure calls one pair an interval; fewer than 5 pairs are a first reading" <| fun () ->
+            use d = new TempDir()
+            let forest n = Plots.pairedDifferences d.Path "g" (Tables.pairs None (Tables.groups (eqPairs n 2.0 0.5))) |> List.exactlyOne
+            let single = forest 1
+            for t in textsOf single do
+                Expect.isFalse (t.Contains "interval" && not (t.Contains "no interval")) $"n = 1: no interval in '{t}'"
+                Expect.isFalse (t.Contains "[") $"n = 1: no bracketed interval in '{t}'"
+            let three = forest 3
+            Expect.isTrue (three.Panels.Head.Ticks |> List.exists (fun t -> t.Contains "a first reading (n = 3)")) $"n = 3: a first reading: {three.Panels.Head.Ticks}"
+            Expect.stringContains three.Title "first reading" "said in the title"
+            let five = forest 5
+            Expect.stringContains five.Title "95% interval" "n = 5: an interval"
+            Expect.isFalse (textsOf five |> List.exists (fun t -> t.Contains "first reading")) "n = 5 is no first reading"
+            // the cells of a map, and the paper-vs-ours figure
+            let pair n = Tables.pairs None (Tables.groups (eqPairs n 2.0 0.5)) |> List.exactlyOne
+            Expect.isFalse ((Plots.pairedCell Plots.DeltaAccuracy (pair 1)).Text.Contains "[") "a single pair's cell has no interval"
+            Expect.stringContains (Plots.pairedCell Plots.DeltaAccuracy (pair 3)).Text "first reading, n = 3" "a cell of 3 pairs"
+            let row pairs : Plots.PaperRow = { Label = "a"; PaperDelta = 0.01; PaperCost = 0.5; Delta = 0.02, 0.02, 0.02; Cost = 0.3, 0.3, 0.3; Pairs = pairs }
+            match Plots.paperVsOurs (d.File "paper.png") 0.005 [ row 1; row 1 ] with
+            | Some f ->
+                for t in textsOf f do
+                    Expect.isFalse (t.Contains "interval" && not (t.Contains "no interval")) $"the paper beside single pairs: '{t}'"
+            | None -> failtest "a figure"
+
+        testCase "heat maps: one colour scale across a figure's panels, neutral where the interval includes 0, n/a apart from 0" <| fun () ->
+            use d = new TempDir()
+            // Δ of about 30 points on MNIST and of 0.1 on NETtalk, one replicate per cell
+            let records =
+                [ for dataset, gain in [ DataSets.Mnist, 0.3; DataSets.Nettalk, 0.001 ] do
+                      for nFree in [ 1; 6 ] do
+                          for nNudge in [ 1; 6 ] do
+                              let c = { EqPropConfig.defaults with Run.Dataset = dataset; Run.Epochs = 4; FreeIterations = nFree; NudgeIterations = nNudge }
+                              yield run (EqPropConfig.experiment c) 0 (curve 0.5 0)
+                              let sbp = { c with Rule = EqPropConfig.SbpOperator Spread.reference }
+                              yield run (EqPropConfig.experiment sbp) 0 (curve 0.5 0 |> List.map (fun a -> a + gain * float nFree / 6.0)) ]
+            let figures = Plots.pairHeatmaps d.Path "g" (Tables.pairs None (Tables.groups records))
+            Expect.equal figures.Length 2 "Δ and cost"
+            for f in figures do
+                checkLayout f
+                let ranges = f.Panels |> List.map (fun p -> p.ColourRange)
+                Expect.isTrue (ranges |> List.forall Option.isSome) "every panel a heat map"
+                Expect.equal (List.distinct ranges).Length 1 $"{Path.GetFileName f.Path}: one colour scale, got {ranges}"
+                Expect.stringContains f.Title "n = 1 per cell (single runs)" "single runs said"
+            let delta = figures.Head
+            Expect.floatClose Accuracy.medium (snd delta.Panels.Head.ColourRange.Value) 30.0 "the scale reaches the largest Δ of either panel"
+            // a scale for tiny differences is at least ±1 point; cells whose interval holds 0 are not coloured
+            let tiny = [ for x in [ 0.01; -0.02 ] -> { Plots.Value = x; Plots.Text = ""; Plots.Shade = Plots.Coloured; Plots.N = 1 } ]
+            Expect.equal (Plots.colourRange true 1.0 None tiny) (-1.0, 1.0) "no saturation on ±0.02"
+            let noisy = Tables.pairs None (Tables.groups (eqPairs 5 0.1 3.0)) |> List.exactlyOne
+            Expect.equal (Plots.pairedCell Plots.DeltaAccuracy noisy).Shade Plots.Indistinct "an interval across 0 is drawn neutral"
+            let clear = Tables.pairs None (Tables.groups (eqPairs 5 5.0 0.5)) |> List.exactlyOne
+            Expect.equal (Plots.pairedCell Plots.DeltaAccuracy clear).Shade Plots.Coloured "an interval clear of 0 is coloured"
+            // both runs flat: every error level is reached at the first epoch, the cost reduction is undefined
+            let flat =
+                let b = { EqPropConfig.defaults with Run.Dataset = DataSets.Mnist; Run.Epochs = 4 }
+                [ run (EqPropConfig.experiment b) 0 (List.replicate 4 0.102)
+                  run (EqPropConfig.experiment { b with Rule = EqPropConfig.SbpOperator Spread.reference }) 0 (List.replicate 4 0.102) ]
+            let flatPair = Tables.pairs None (Tables.groups flat) |> List.exactlyOne
+            let cost = Plots.pairedCell Plots.CostReduction flatPair
+            Expect.equal cost.Shade Plots.Undefined "no level tells the runs apart"
+            Expect.isTrue (cost.Text.StartsWith "n/a") $"n/a, not 0: {cost.Text}"
+            let learned = Plots.pairedCell Plots.CostReduction clear
+            Expect.notEqual learned.Shade Plots.Undefined "a cost of runs that learned is defined"
+
+        testCase "titles and legends are in words: no seeds, no case names, for the committed grids and the replacement forms" <| fun () ->
+            let caseName = Text.RegularExpressions.Regex @"\b[A-Z][a-z]+[A-Z]\w*|\b(Modulate|Replace|Rectangular|Sigmoid|Smooth|Uniform|Full|Output)\b"
+            let seed = Text.RegularExpressions.Regex @"\d{10,}"
+            let check (where: string) (t: string) =
+                Expect.isFalse (seed.IsMatch t) $"{where}: no seed in '{t}'"
+                Expect.isFalse (caseName.IsMatch t) $"{where}: no case name in '{t}'"
+            use d = new TempDir()
+            let results = Path.Combine(repository.Value, "results")
+            let grids = Directory.GetDirectories results |> Array.filter (fun g -> Directory.GetFiles(g, "run.json", SearchOption.AllDirectories).Length > 0)
+            Expect.isNonEmpty grids "committed grids"
+            for dir in grids do
+                let grid = Path.GetFileName dir
+                let gs = Tables.groups (Tables.load results grid |> List.map snd)
+                for f in Plots.figures d.Path grid None gs do
+                    for t in textsOf f do check (Path.GetFileName f.Path) t
+                // the weights and raster titles of every configuration (their artifacts are not committed)
+                for g in gs do
+                    match g.Runs with
+                    | r :: _ -> check $"{grid} run title" (Plots.runTitle gs g r)
+                    | [] -> ()
+            // the spiking MLP's replacement forms, which no committed grid varies
+            let forms =
+                [ for form in [ SmlpConfig.PerBatch; SmlpConfig.PerStep 0 ] ->
+                      let c = { SmlpConfig.defaults with Run.Dataset = DataSets.Mnist; Run.Epochs = 3; Gradient = SmlpConfig.Replaced { SmlpConfig.replacement SmlpConfig.Zero with Form = form } }
+                      run (SmlpConfig.experiment c) 0 [ 0.5; 0.6; (if form = SmlpConfig.PerBatch then 0.7 else 0.9) ] ]
+            let gs = Tables.groups forms
+            let entries = Plots.learningCurves d.Path "forms" gs |> List.collect (fun f -> f.Panels |> List.collect (fun p -> p.Entries))
+            Expect.containsAll entries [ "replaced per batch (n = 1)"; "replaced per BPTT step (n = 1)" ] "the forms in words"
+            for g in gs do check "form run title" (Plots.runTitle gs g g.Runs.Head)
+            Expect.equal (Plots.valueText "hebb" "SameStep") "same step" "a case name in words"
 
         testCase "a regenerated grid folder holds figures named for what they show" <| fun () ->
             use d = new TempDir()
