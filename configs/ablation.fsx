@@ -5,6 +5,8 @@
 // --wide: the second grid: top-fraction range r ∈ {0.05, 0.2} and stronger spread f ∈ {1, 5}, on both bases and
 //   equilibrium propagation, MNIST, NETtalk and Fashion-MNIST (60k/10k), 5 seeds: 420 runs, about 14 hours.
 //   dotnet fsi configs/ablation.fsx -- [--wide] [--shard i/n] [--parallel n]  (-- --help: all options)
+// Recorded before the spiking network and EqProp took their reference's file order: this grid keeps the earlier
+// protocol (the training set reshuffled every epoch, Grid.shuffledEachEpoch) so that it describes its committed records.
 #load "Sbp.fsx"
 open Sbp.Experiments
 
@@ -38,6 +40,7 @@ let grid =
     snn @ eqprop
     |> Grid.vary Grid.dataset datasets
     |> Grid.seeds 5
+    |> Grid.shuffledEachEpoch
     |> Grid.create (if wide then "ablation-wide" else "ablation")
 
 // runs only when this is the script executed, not when another script #loads it

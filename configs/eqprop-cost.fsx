@@ -3,6 +3,8 @@
 // Full: 25 × 3 × 2 = 150 runs, about 40 minutes on 2 cores.
 // --small: n_free × n_nudge ∈ {1, 11, 21}, 2,000 / 500 samples, 3 epochs (54 runs, about 2 minutes).
 //   dotnet fsi configs/eqprop-cost.fsx -- [--small] [--shard i/n] [--parallel n]  (-- --help: all options)
+// Recorded before the spiking network and EqProp took their reference's file order: this grid keeps the earlier
+// protocol (the training set reshuffled every epoch, Grid.shuffledEachEpoch) so that it describes its committed records.
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.EqPropConfig
@@ -17,6 +19,7 @@ let grid =
     |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with FreeIterations = n })) steps
     |> Grid.vary (fun n -> Grid.eqprop (fun c -> { c with NudgeIterations = n })) steps
     |> Grid.vary Grid.dataset [ DataSets.Mnist10k; DataSets.Nettalk ]
+    |> Grid.shuffledEachEpoch
     |> Grid.create (if small then "eqprop-cost-small" else "eqprop-cost")
 
 // the paper's ANN study caps the cost metric's upper error level at 40%

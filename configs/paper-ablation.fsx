@@ -5,6 +5,8 @@
 // Whether a spread with real strength or range changes cost or accuracy is the open question the paper leaves.
 // 60 runs; about 1.5 hours on 2 cores (86 min measured, 2 at a time).
 //   dotnet fsi configs/paper-ablation.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
+// Recorded before the spiking network and EqProp took their reference's file order: this grid keeps the earlier
+// protocol (the training set reshuffled every epoch, Grid.shuffledEachEpoch) so that it describes its committed records.
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
@@ -24,6 +26,7 @@ let grid =
     |> Grid.ofSnn
     |> Grid.seeds 5
     |> Grid.byReplicate
+    |> Grid.shuffledEachEpoch
     |> Grid.create "paper-ablation"
 
 // runs only when this is the script executed, not when another script #loads it

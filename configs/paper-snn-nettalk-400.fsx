@@ -5,6 +5,8 @@
 // the grid with the most pairs, then the longest trained.
 // 10 runs; about 17 minutes per replicate pair on 2 cores with --parallel 2 (85 minutes wall in all, measured).
 //   dotnet fsi configs/paper-snn-nettalk-400.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
+// Recorded before the spiking network and EqProp took their reference's file order: this grid keeps the earlier
+// protocol (the training set reshuffled every epoch, Grid.shuffledEachEpoch) so that it describes its committed records.
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
@@ -14,6 +16,7 @@ let grid =
     |> Grid.ofSnn
     |> Grid.seeds 5
     |> Grid.byReplicate
+    |> Grid.shuffledEachEpoch
     |> Grid.create "paper-snn-nettalk-400"
 
 // runs only when this is the script executed, not when another script #loads it

@@ -8,6 +8,8 @@
 // spread, and the reference spread on the symmetric base rule.
 // 20 runs; measured on 2 cores with --parallel 2: 42 minutes wall for symmetric STDP and SBP, 45 for the two halves.
 //   dotnet fsi configs/paper-snn-nettalk.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
+// Recorded before the spiking network and EqProp took their reference's file order: this grid keeps the earlier
+// protocol (the training set reshuffled every epoch, Grid.shuffledEachEpoch) so that it describes its committed records.
 #load "Sbp.fsx"
 open Sbp.Experiments
 open Sbp.Experiments.SnnConfig
@@ -18,6 +20,7 @@ let grid =
     |> Grid.ofSnn
     |> Grid.seeds 5
     |> Grid.byReplicate
+    |> Grid.shuffledEachEpoch
     |> Grid.create "paper-snn-nettalk"
 
 // runs only when this is the script executed, not when another script #loads it
