@@ -713,9 +713,9 @@ let private costUndefined = "n/a: both runs at every error level from their firs
 /// n = 1. A cost reduction is n/a when in every pair both runs were at every error level of the metric from their
 /// first epoch: the levels tell the runs apart in nothing, and its 0 would read as "no difference".
 let pairedCell (q: Quantity) (p: Pair) =
-    let values = p.Pairs |> List.map (fun (d, c, _, _, _) -> 100.0 * (match q with DeltaAccuracy -> d | CostReduction -> c))
+    let values = p.Pairs |> List.map (fun m -> 100.0 * (match q with DeltaAccuracy -> m.Delta | CostReduction -> m.Reduction))
     let n = values.Length
-    let undefined = q = CostReduction && p.Pairs |> List.forall (fun (_, _, ea, eb, _) -> ea <= 1.0 && eb <= 1.0)
+    let undefined = q = CostReduction && p.Pairs |> List.forall (fun m -> m.BaseEpochs <= 1.0 && m.RuleEpochs <= 1.0)
     match values with
     | [] -> emptyCell
     | _ when undefined -> { Value = nan; Text = $"n/a\nn = {n}"; Shade = Undefined; N = n }
@@ -776,7 +776,7 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
                   let n = members.Length
                   let labels =
                       [ for i, pair in List.indexed members do
-                            let ds = pair.Pairs |> List.map (fun (d, _, _, _, _) -> 100.0 * d)
+                            let ds = pair.Pairs |> List.map (fun m -> 100.0 * m.Delta)
                             let m, _ = Stats.meanSd ds
                             let lo, hi = Stats.bootstrapMean ds
                             let y = float (n - 1 - i)

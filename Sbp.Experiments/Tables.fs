@@ -205,11 +205,23 @@ let timings (gs: Group list) =
                       (if perRun.IsEmpty then "–" else (List.average perRun).ToString("F1", CultureInfo.InvariantCulture)) ] ] }
 
 /// One rule against its baseline, replicate by replicate.
+/// What one replicate pair (a rule's run and its baseline's run, one seed) measures.
+type PairMeasure =
+    { /// Δ best test metric, rule − baseline (a fraction).
+      Delta: float
+      /// The paper's cost reduction on this pair's two curves (a fraction).
+      Reduction: float
+      /// The mean epochs-to-levels of the baseline's and the rule's curve.
+      BaseEpochs: float
+      RuleEpochs: float
+      /// The reduction of counted operations to the lower of the two best accuracies, where both reach it.
+      OpsReduction: float option }
+
 type Pair =
     { Rule: Group
       Baseline: Group
-      /// Per replicate pair: (Δ best accuracy, paper cost reduction, mean epochs baseline, mean epochs rule, ops-to-target reduction)
-      Pairs: (float * float * float * float * float option) list
+      /// Per replicate pair, what it measures.
+      Pairs: PairMeasure list
       /// The runs behind each pair, in the same order: (baseline run, rule run) of one replicate.
       Runs: (Record * Record) list }
 
@@ -257,7 +269,7 @@ let compareWithBaseline (costCap: float option) (gs: Group list) (g: Group) =
                                   match Stats.opsToTarget target base'.Epochs, Stats.opsToTarget target r.Epochs with
                                   | Some a, Some b -> Some(1.0 - float b / float a)
                                   | _ -> None
-                              yield (bestAcc r - bestAcc base', reduction, ea, eb, ops), (base', r)
+                              yield { Delta = bestAcc r - bestAcc base'; Reduction = reduction; BaseEpochs = ea; RuleEpochs = eb; OpsReduction = ops }, (base', r)
                           | None -> () ]
                 Some(Ok { Rule = g; Baseline = bg; Pairs = List.map fst matched; Runs = List.map snd matched })
 
@@ -304,8 +316,8 @@ let pairTable (ps: Pair list) (gs: Group list) =
       Rows =
         [ for p in ps do
               let n = p.Pairs.Length
-              let dAcc = p.Pairs |> List.map (fun (d, _, _, _, _) -> d)
-              let ops = p.Pairs |> List.choose (fun (_, _, _, _, o) -> o)
+              let dAcc = p.Pairs |> List.map (fun m -> m.Delta)
+              let ops = p.Pairs |> List.choose (fun m -> m.OpsReduction)
               let d = Inference.tInterval dAcc
               let om, _ = Stats.meanSd ops
               let ratio =
@@ -321,8 +333,8 @@ let pairTable (ps: Pair list) (gs: Group list) =
                       let interval = if Double.IsNaN c.Low then "" else $" [{pct c.Low}, {pct c.High}]"
                       let ceiling = if c.AtCeiling then " (at the ceiling: a bound)" else ""
                       $"{pct c.Reduction}{interval}{ceiling}"
-              let ea = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, a, _, _) -> a)
-              let eb = if n = 0 then nan else p.Pairs |> List.averageBy (fun (_, _, _, b, _) -> b)
+              let ea = if n = 0 then nan else p.Pairs |> List.averageBy (fun m -> m.BaseEpochs)
+              let eb = if n = 0 then nan else p.Pairs |> List.averageBy (fun m -> m.RuleEpochs)
               let meanCurves = if curves.IsEmpty then "–" else $"{pct (Inference.meanCurveCost cap curves)} ({capText cap})"
               let firstReading = if n > 0 && n < 5 then " (a first reading)" else ""
               yield

@@ -111,7 +111,7 @@ let tests =
             for p in ps do
                 Expect.equal (p.Baseline.Experiment |> Result.map (fun e -> e.Model.RuleName)) (Ok "symmetric") "baseline group"
             let bySbp = ps |> List.find (fun p -> p.Rule.Experiment |> Result.exists (fun e -> e.Model.RuleName = "sbp"))
-            let deltas = bySbp.Pairs |> List.map (fun (x, _, _, _, _) -> System.Math.Round(x, 6)) |> List.sort
+            let deltas = bySbp.Pairs |> List.map (fun m -> System.Math.Round(m.Delta, 6)) |> List.sort
             Expect.equal deltas [ 0.01; 0.05 ] "replicate 0 with 0, 1 with 1"
             Expect.isEmpty (Tables.missingBaselines gs) "nothing missing"
             // paired seeds: replicate r of both rules share one seed

@@ -100,7 +100,7 @@ let tests =
             Expect.equal sbpRow[4] (sprintf "%.2f ± %.2f" 85.0 (100.0 * sqrt 0.005)) "best accuracy in %, mean ± sd"
             let ps = Tables.pairs None gs
             Expect.equal ps.Length 1 "sbp against symmetric"
-            let deltas = ps.Head.Pairs |> List.map (fun (d, _, _, _, _) -> d)
+            let deltas = ps.Head.Pairs |> List.map (fun m -> m.Delta)
             Expect.isTrue (List.forall2 close deltas [ 0.1; 0.1 ]) $"paired by replicate: {deltas}"
 
         testCase "the paper's accuracy: 1 − min of the mean error curve ± the population sd at that epoch" <| fun () ->
