@@ -213,6 +213,8 @@ let fits (c: EqPropConfig) (split: DataSplit) =
 
 let family: Family<EqPropConfig> =
     { Name = "eqprop"
+      DisplayName = "equilibrium propagation"
+      PaperCap = (fun task -> match task with Nettalk | Dvs -> Some 0.4 | Mnist | Mnist10k | Fashion -> None)
       Summary = "equilibrium propagation (the paper's ANN: an energy network relaxed to equilibrium)"
       Defaults = defaults
       Resolve = resolve

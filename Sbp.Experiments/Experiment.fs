@@ -31,6 +31,11 @@ type Common<'c> =
 type Family<'c> =
     { /// The family's name on the command line and in run records ("snn", "eqprop", "smlp").
       Name: string
+      /// The family's name in tables, figures and the report ("spiking STDP network").
+      DisplayName: string
+      /// The cap the authors' figure notebooks put on the cost metric's upper error level for this family on a task
+      /// (docs/SBP-SPEC.md §8), None where they put none.
+      PaperCap: DataSetName -> float option
       /// One line for help texts.
       Summary: string
       /// The reference configuration (on MNIST; per-task settings are left open and filled by `Resolve`).
@@ -301,6 +306,12 @@ let withArgs (a: CommonArgs) (r: RunSettings) =
 /// A family as the command line and the registry see it, whatever its configuration type.
 type Registered =
     { Name: string
+      /// The family's name in tables, figures and the report.
+      DisplayName: string
+      /// The authors' cap on the cost metric's upper error level, per task.
+      PaperCap: DataSetName -> float option
+      /// The keys a comparison of learning rules varies (the family's `Treatment`).
+      Treatment: string list
       Summary: string
       /// The family's reference configuration as an experiment.
       Defaults: Experiment
@@ -321,6 +332,9 @@ type Registered =
 /// Registers a family: its configuration type disappears behind the functions the edge needs.
 let register (family: Family<'c>) (ofArgs: obj -> 'c) =
     { Name = family.Name
+      DisplayName = family.DisplayName
+      PaperCap = family.PaperCap
+      Treatment = family.Treatment
       Summary = family.Summary
       Defaults = create family family.Defaults
       OfArgs =

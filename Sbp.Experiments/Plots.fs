@@ -88,12 +88,11 @@ let shortName (key: string) =
     | "dataset" -> "task"
     | k -> axisName k
 
+/// A family's display name, as it declares it (a name no family has stays as it is).
 let modelName (m: string) =
-    match m with
-    | "snn" -> "spiking STDP network"
-    | "eqprop" -> "equilibrium propagation"
-    | "smlp" -> "spiking MLP"
-    | other -> other
+    match Families.all |> List.tryFind (fun f -> f.Name = m) with
+    | Some f -> f.DisplayName
+    | None -> m
 
 let taskName (t: string) =
     match t with

@@ -303,6 +303,8 @@ let fits (c: SmlpConfig) (split: DataSplit) =
 
 let family: Family<SmlpConfig> =
     { Name = "smlp"
+      DisplayName = "spiking MLP"
+      PaperCap = (fun _ -> None)
       Summary = "the spiking MLP trained by surrogate-gradient BPTT, its hidden gradient optionally replaced"
       Defaults = defaults
       Resolve = resolve

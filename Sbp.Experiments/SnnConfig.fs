@@ -343,6 +343,8 @@ let fits (c: SnnConfig) (split: DataSplit) =
 /// The family, registered once.
 let family: Family<SnnConfig> =
     { Name = "snn"
+      DisplayName = "spiking STDP network"
+      PaperCap = (fun task -> match task with Dvs -> Some 0.2 | Mnist | Mnist10k | Fashion | Nettalk -> None)
       Summary = "the spiking STDP network (LIF neurons, contrastive STDP; the paper's SNN)"
       Defaults = defaults
       Resolve = resolve

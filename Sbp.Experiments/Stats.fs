@@ -67,22 +67,6 @@ let paperAccuracy (errorCurves: float list list) =
 let paperCostOfMeans (cap: float option) (baselines: float list list) (rules: float list list) =
     paperCost cap (meanCurve baselines) (meanCurve rules)
 
-/// The model families whose published cost figures carry a cap rule.
-type PaperFamily =
-    /// The spiking STDP network (the paper's SNN).
-    | SpikingStdp
-    /// Equilibrium propagation (the paper's ANN).
-    | EquilibriumPropagation
-    | OtherFamily
-
-/// The cap on the upper error level the paper's figure notebooks used (docs/SBP-SPEC.md §8): 40% for the ANN on NETtalk
-/// and DVS (not on MNIST), 20% for the SNN on DVS, none elsewhere.
-let paperCap (family: PaperFamily) (task: DataSets.DataSetName) =
-    match family, task with
-    | EquilibriumPropagation, (DataSets.Nettalk | DataSets.Dvs) -> Some 0.4
-    | SpikingStdp, DataSets.Dvs -> Some 0.2
-    | _ -> None
-
 /// Counted synaptic operations until the first epoch whose test accuracy reaches `target` (None if never).
 let opsToTarget (target: float) (epochs: Epoch list) =
     let rec go acc es =

@@ -11,7 +11,7 @@ open Sbp.Experiments.RunRecord
 /// Keys that identify a run, not a configuration: replicates of one configuration differ only in these.
 let private runKeys = set [ "seed"; "grid"; "experimentId"; "replicate"; "layers" ]
 /// Keys that define the learning rule; a rule is compared with the baseline that differs only in these.
-let private ruleKeys = set [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "theta"; "customRule" ]
+let private ruleKeys = set ("rule" :: (Families.all |> List.collect (fun f -> f.Treatment)))
 
 let rec private show (v: Value) =
     match v with
@@ -144,18 +144,12 @@ let pctMeanSd (xs: float list) =
     | [ x ] -> pct x
     | _ -> let m, sd = Stats.meanSd xs in $"{pct m} ± {pct sd}"
 
-/// The model family of a group for the paper's cap rules.
-let family (g: Group) =
-    match value g "model" with
-    | "snn" -> Stats.SpikingStdp
-    | "eqprop" -> Stats.EquilibriumPropagation
-    | _ -> Stats.OtherFamily
-
-/// The cap the paper's notebooks put on the cost metric's upper level for this group's model and task.
+/// The cap the authors' notebooks put on the cost metric's upper level for this group's model and task (its family
+/// declares it).
 let paperCapOf (g: Group) =
-    match DataSets.parseName (value g "dataset") with
-    | Ok task -> Stats.paperCap (family g) task
-    | Error _ -> None
+    match Families.all |> List.tryFind (fun f -> f.Name = value g "model"), DataSets.parseName (value g "dataset") with
+    | Some f, Ok task -> f.PaperCap task
+    | _ -> None
 
 /// The paper's accuracy of a group: 1 − min of the mean test-error curve ± the population sd (docs/SBP-SPEC.md §8).
 let paperAccuracyText (g: Group) =

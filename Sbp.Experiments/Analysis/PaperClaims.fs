@@ -113,7 +113,7 @@ let claims =
           Against = snnSymmetric
           Effect = Gain(points without with', Some cost)
           Metric = TestMetric
-          Cap = (if task = Dvs then Some 0.2 else None)
+          Cap = SnnConfig.family.PaperCap task
           Sources = sources
           Extension = false }
     let eqClaim task (without, with', cost) sources =
@@ -125,7 +125,7 @@ let claims =
           Against = eqPlain
           Effect = Gain(points without with', Some cost)
           Metric = TestMetric
-          Cap = (if task = Mnist then None else Some 0.4)
+          Cap = EqPropConfig.family.PaperCap task
           Sources = sources
           Extension = false }
     let smlpClaims task (sbp, zero, kept) metric =

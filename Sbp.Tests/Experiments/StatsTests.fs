@@ -127,13 +127,13 @@ let tests =
             Expect.equal (Stats.meanCurve [ [ 1.0; 2.0; 3.0 ]; [ 3.0; 4.0 ] ]) [ 2.0; 3.0 ] "mean over the common epochs"
 
         testCase "the paper's cap rules: 40% for the ANN on NETtalk and DVS only, 20% for the SNN on DVS" <| fun () ->
-            Expect.equal (Stats.paperCap Stats.EquilibriumPropagation DataSets.Nettalk) (Some 0.4) "ANN NETtalk"
-            Expect.equal (Stats.paperCap Stats.EquilibriumPropagation DataSets.Dvs) (Some 0.4) "ANN DVS"
-            Expect.equal (Stats.paperCap Stats.EquilibriumPropagation DataSets.Mnist) None "ANN MNIST: no cap"
-            Expect.equal (Stats.paperCap Stats.SpikingStdp DataSets.Dvs) (Some 0.2) "SNN DVS"
-            Expect.equal (Stats.paperCap Stats.SpikingStdp DataSets.Nettalk) None "SNN NETtalk: no cap"
-            Expect.equal (Stats.paperCap Stats.SpikingStdp DataSets.Mnist) None "SNN MNIST: no cap"
-            Expect.equal (Stats.paperCap Stats.OtherFamily DataSets.Dvs) None "spiking MLP: no published cap"
+            Expect.equal (EqPropConfig.family.PaperCap DataSets.Nettalk) (Some 0.4) "ANN NETtalk"
+            Expect.equal (EqPropConfig.family.PaperCap DataSets.Dvs) (Some 0.4) "ANN DVS"
+            Expect.equal (EqPropConfig.family.PaperCap DataSets.Mnist) None "ANN MNIST: no cap"
+            Expect.equal (SnnConfig.family.PaperCap DataSets.Dvs) (Some 0.2) "SNN DVS"
+            Expect.equal (SnnConfig.family.PaperCap DataSets.Nettalk) None "SNN NETtalk: no cap"
+            Expect.equal (SnnConfig.family.PaperCap DataSets.Mnist) None "SNN MNIST: no cap"
+            Expect.equal (SmlpConfig.family.PaperCap DataSets.Dvs) None "spiking MLP: no published cap"
 
         testCase "tables sort numerically, show every varied parameter, no spread for one run, in %" <| fun () ->
             Expect.equal (List.sortBy Tables.sortKey [ "20"; "5"; "11"; "500 500"; "500"; "abc" ]) [ "5"; "11"; "20"; "500"; "500 500"; "abc" ] "numbers as numbers"
