@@ -27,6 +27,23 @@ let tests =
             let m, n, k = int m % 40, int n % 60, int k % 300
             agree (if ta then Transpose.Yes else Transpose.No) (if tb then Transpose.Yes else Transpose.No) m n k 0.7f 0.3f seed
 
+        property "agrees with MathNet.Numerics' matrix product (an implementation the project did not write), any shape and transpose" <| fun (m: byte) (n: byte) (k: byte) (ta: bool) (tb: bool) (seed: uint64) ->
+            let m, n, k = 1 + int m % 48, 1 + int n % 64, 1 + int k % 520
+            let rng = Rng seed
+            let ta, tb = (if ta then Transpose.Yes else Transpose.No), (if tb then Transpose.Yes else Transpose.No)
+            // op(A) is m x k and op(B) is k x n; both stored row-major as Gemm reads them
+            let ar, ac = (if ta = Transpose.No then m, k else k, m)
+            let br, bc = (if tb = Transpose.No then k, n else n, k)
+            let a, b = random rng (ar * ac), random rng (br * bc)
+            let c = Array.zeroCreate (m * n)
+            Gemm.Multiply(ta, tb, m, n, k, 1.0f, a, 0, ac, b, 0, bc, 0.0f, c, 0, n)
+            let dense (rows: int) (cols: int) (x: float32[]) : MathNet.Numerics.LinearAlgebra.Matrix<float32> =
+                MathNet.Numerics.LinearAlgebra.Matrix<float32>.Build.Dense(rows, cols, fun i j -> x[i * cols + j])
+            let opA = let x = dense ar ac a in if ta = Transpose.No then x else x.Transpose()
+            let opB = let x = dense br bc b in if tb = Transpose.No then x else x.Transpose()
+            let reference = opA * opB
+            [ for i in 0 .. m - 1 do for j in 0 .. n - 1 -> abs (c[i * n + j] - reference[i, j]) <= 1e-4f * (1.0f + float32 k) ] |> List.forall id
+
         testCase "agrees on the sizes the network uses, in parallel too" <| fun () ->
             Expect.isTrue (agree Transpose.No Transpose.No 50 500 784 1.0f 0.0f 1UL) "s·W"
             Expect.isTrue (agree Transpose.Yes Transpose.No 784 500 50 0.5f 1.0f 2UL) "sᵀ·d"
