@@ -720,8 +720,8 @@ let pairedCell (q: Quantity) (p: Pair) =
     | _ when undefined -> { Value = nan; Text = $"n/a\nn = {n}"; Shade = Undefined; N = n }
     | [ x ] -> { Value = x; Text = $"{signedText x}\nn = 1"; Shade = Coloured; N = 1 }
     | xs ->
-        let m, _ = Stats.meanSd xs
-        let lo, hi = Stats.bootstrapMean xs
+        let e = Inference.tInterval xs
+        let m, lo, hi = e.Mean, e.Low, e.High
         let count = if n < firstReadingBelow then $"first reading, n = {n}" else $"n = {n}"
         { Value = m
           Text = $"{signedText m}\n[{signedText lo}, {signedText hi}]\n{count}"
@@ -754,7 +754,7 @@ let pairHeatmaps (dir: string) (grid: string) (ps: Pair list) =
 
 /// Paired differences (Δ best test metric, points) of every rule against its baseline, one panel per (model, task)
 /// with its own scale: a forest plot for grids whose pairs do not span two numeric parameters. Each row's label
-/// carries its numbers: the mean, its 95% bootstrap interval from 2 pairs on (a whisker), and how many pairs (fewer
+/// carries its numbers: the mean, its 95% Student-t interval from 2 pairs on (a whisker), and how many pairs (fewer
 /// than 5: a first reading); a single pair is a dot without interval.
 let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
     let ps = ps |> List.filter (fun p -> not p.Pairs.IsEmpty)
@@ -776,8 +776,8 @@ let pairedDifferences (dir: string) (grid: string) (ps: Pair list) =
                   let labels =
                       [ for i, pair in List.indexed members do
                             let ds = pair.Pairs |> List.map (fun m -> 100.0 * m.Delta)
-                            let m, _ = Stats.meanSd ds
-                            let lo, hi = Stats.bootstrapMean ds
+                            let e = Inference.tInterval ds
+                            let m, lo, hi = e.Mean, e.Low, e.High
                             let y = float (n - 1 - i)
                             let color = palette.GetColor i
                             if ds.Length > 1 then

@@ -125,6 +125,17 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
           let parts = [ for f in ext -> let d = estimate signedPct f.Primary.Value.Delta in $"{taskText f.Claim.Task} {d} points" ]
           let joined = String.Join("; ", parts)
           yield $"**The ANN claim is judged on the authors' SBP energy** (their `model.py`, flag `sbp`); the SBP operator on EqProp's weight change is this project's extension: {joined} against plain EqProp."
+      let collapsedParts =
+          [ for f in findings do
+                match f.Primary with
+                | Some c when not c.Collapsed.IsEmpty ->
+                    let runs = String.Join(", ", c.Collapsed |> List.map (fun x -> f2 (100.0 * x) + "%"))
+                    let without = match c.DeltaWithoutCollapsed with Some e -> $"{estimate signedPct e} points over the other {e.N} pairs" | None -> "–"
+                    yield $"{f.Claim.Model} on {taskText f.Claim.Task}, {f.Claim.Rule.Name}: Δ {estimate signedPct c.Delta} rests on {c.Collapsed.Length} run(s) of {f.Claim.Against.Name} stuck at {runs} (the arm's median {f2 (100.0 * c.AgainstMedian)}%%); without them {without}"
+                | _ -> () ]
+      if not collapsedParts.IsEmpty then
+          let joined = String.Join("; ", collapsedParts)
+          yield $"**Differences that rest on a collapsed baseline run** (best metric more than {f1 (100.0 * Findings.collapseMargin)} points below its arm's median): {joined}."
       let missing = [ for f in paper do if f.Primary.IsNone then $"{f.Claim.Model} on {taskText f.Claim.Task} ({missingReason f})" ]
       let joinAll (xs: string list) = String.Join("; ", List.distinct xs)
       if not missing.IsEmpty then yield $"**Not measured**: {joinAll missing}."

@@ -76,7 +76,21 @@ type Comparison =
       AgainstFall: float
       AgainstLargestDrop: float
       /// Where the test set holds out training samples: Δ on the standard test split beside it.
-      StandardDelta: Estimate option }
+      StandardDelta: Estimate option
+      /// Runs of the compared arm that collapsed (best metric more than `collapseMargin` below the arm's median) while
+      /// the rule's run of that pair did not: their best, the arm's median, and Δ over the other pairs — a difference
+      /// that rests on them is said so.
+      Collapsed: float list
+      AgainstMedian: float
+      DeltaWithoutCollapsed: Estimate option }
+
+/// How far below its arm's median a run's best metric must lie to count as collapsed (5 points).
+let collapseMargin = 0.05
+
+let private median (xs: float list) =
+    let s = List.sort xs
+    let n = s.Length
+    if n = 0 then nan elif n % 2 = 1 then s[n / 2] else (s[n / 2 - 1] + s[n / 2]) / 2.0
 
 let private best (xs: float list) = List.max xs
 
@@ -110,6 +124,12 @@ let compareIn (claim: Claim) (grid: GridData) =
                 let aBest, rBest = curves |> List.map (fst >> best), curves |> List.map (snd >> best)
                 let d = List.map2 (-) rBest aBest
                 let delta = tInterval d
+                // a pair whose compared run collapsed while the rule's did not (when both collapse, Δ does not rest on it)
+                let med, ruleMed = median aBest, median rBest
+                let isCollapsed (a: float, r: float) = a < med - collapseMargin && r >= ruleMed - collapseMargin
+                let both = List.zip aBest rBest
+                let collapsed = both |> List.filter isCollapsed |> List.map fst
+                let kept = List.zip both d |> List.filter (fst >> isCollapsed >> not) |> List.map snd
                 let paperForm (xs: float list list) = let acc, sd, _ = Stats.paperAccuracy xs in acc, sd
                 let againstMean = Stats.meanCurve (List.map fst errors)
                 let standard =
@@ -133,7 +153,10 @@ let compareIn (claim: Claim) (grid: GridData) =
                       PaperFormRule = paperForm (List.map snd errors)
                       AgainstFall = Verdicts.lastQuarterFall againstMean
                       AgainstLargestDrop = Verdicts.largestDrop againstMean
-                      StandardDelta = standard }
+                      StandardDelta = standard
+                      Collapsed = collapsed
+                      AgainstMedian = med
+                      DeltaWithoutCollapsed = (if collapsed.IsEmpty then None else Some(tInterval kept)) }
 
 /// A claim with its answer from every declared grid, and the verdicts read from the first grid that answers (the
 /// paper's protocol and length).

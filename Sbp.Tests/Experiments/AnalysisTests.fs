@@ -290,4 +290,18 @@ let tests =
             let kept = ignoreFile |> Array.choose (fun l -> if l.StartsWith "!results/" && l.EndsWith "/" then Some(l.Substring(9).TrimEnd('/')) else None) |> Set.ofArray
             Expect.contains ignoreFile "results/*" "everything else under results/ is ignored"
             Expect.equal kept (Set.ofList ("snn-acceptance" :: [ for g in PaperClaims.grids -> g.Name ])) "the declared grids (and the checked single runs), no more, no less"
+    
+        testCase "a difference that rests on one collapsed baseline run is said so, with Δ over the other pairs" <| fun () ->
+            use d = new TempDir()
+            let sized e = Grid.on SnnConfig.family (fun c -> { c with Run.Epochs = 4 }) e
+            for r in 0 .. 4 do
+                // replicate 4's baseline stalls at 40%; every other pair: SBP 1 point below symmetric STDP
+                let top = if r = 4 then 0.40 else 0.90 + 0.001 * float r
+                for e, t in [ sized symmetric, top; sized sbp, 0.89 + 0.001 * float r ] do
+                    let e = replicate r e
+                    write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordOf "paper-snn" e t)
+            let text, _, _, _ = Report.build d.Path
+            Expect.stringContains text "Differences that rest on a collapsed baseline run" "said"
+            Expect.stringContains text "stuck at 40.00%" "the collapsed run named with its best"
+            Expect.stringContains text "without them -1.00 [-1.00, -1.00] points over the other 4 pairs" "Δ without it"
     ]
