@@ -938,7 +938,8 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
                   (if rows |> List.exists (fun r -> r.Pairs > 1) then "half the paper's (our interval's lower end to reach it)" else "half the paper's (the gain criterion; untested at n = 1)")
                   (Some(-100.0 * accuracyKept))
               panel "cost: the authors' cost reduction (per pair)" "cost reduction (%)" (fun r -> r.PaperCost) (fun r -> r.Cost) costLabels
-                  "half the paper's (our interval's lower end to reach it)" None ]
+                  (if rows |> List.exists (fun r -> r.Pairs > 1) then "half the paper's (our interval's lower end to reach it)" else "half the paper's (the cost criterion; untested at n = 1)")
+                  None ]
         // the narrower legend padded on its right to the wider one's width, so that the data areas also end at one x
         let widths = panels |> List.map (fun p -> use image = p.Plot.GetLegendImage() in float32 image.Width)
         for p, w in List.zip panels widths do
