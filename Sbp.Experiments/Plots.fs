@@ -931,6 +931,12 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
             p.Axes.Left.SetTicks(ys, labels)
             p.Axes.Left.MinimumSize <- labelRoom + 16.0f
             p.Axes.SetLimitsY(-0.7, float n - 0.3)
+            // a cost reduction lies below 100%; an interval reaching far below −100% (a rule several times slower at
+            // its extreme) is cut at the axis, its number is in the row's label
+            if unit.StartsWith "cost" then
+                let lows = [ for r in rows -> let _, lo, _ = ours r in 100.0 * lo ] |> List.filter Double.IsFinite
+                let lowest = if lows.IsEmpty then -10.0 else List.min lows
+                p.Axes.SetLimitsX(max -105.0 (min -10.0 (lowest - 5.0)), 105.0)
             legendOutside p
         let panels =
             [ panel "accuracy: with SBP − without (the metric's points)" "Δ best test metric (points)" (fun r -> r.PaperDelta) (fun r -> r.Delta)

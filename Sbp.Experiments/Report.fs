@@ -76,6 +76,7 @@ let private rows (f: ClaimFinding) =
 /// The figure's row of a claim measured with at least one pair.
 let private figureRow (f: ClaimFinding) : Plots.PaperRow option =
     match f.Primary, f.Claim.Effect with
+    | Some _, _ when f.Claim.Extension -> None // the paper's figures are not the extension's
     | Some c, Gain(g, cost) ->
         let ce = c.Cost
         Some
