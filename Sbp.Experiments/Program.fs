@@ -11,6 +11,12 @@ let private fail (message: string) =
     eprintfn "sbp: %s" message
     1
 
+/// The subcommand a verb needs, or the one line naming its choices (`sbp data`, `sbp train` alone).
+let private subcommand (verb: string) (choices: string) (r: ParseResults<'a>) : 'a =
+    match r.TryGetSubCommand() with
+    | Some s -> s
+    | None -> invalidArg verb $"sbp {verb} needs one of {choices} (sbp {verb} --help)"
+
 let private dataFetch (args: ParseResults<FetchArgs>) =
     let targets =
         match args.TryGetResult Only with
@@ -88,8 +94,10 @@ let private familyOf (subcommand: obj) =
 /// The results folder: --results, else $SBP_RESULTS_DIR, else ./results of the current folder.
 let private resultsRoot (given: string option) = Script.resultsRoot given
 
-let private train (a: ParseResults<TrainArgs>) =
-    let family, args = familyOf (a.GetSubCommand())
+/// The experiment a `sbp train` command line asks for, checked before any data is loaded: a configuration that
+/// cannot run, or an option its rule does not have, raises an ArgumentException with the reason.
+let trainExperiment (a: ParseResults<TrainArgs>) =
+    let family, args = familyOf (subcommand "train" (String.Join(", ", families |> List.map (fun f -> f.Name))) a)
     let layers = a.TryGetResult TrainArgs.Layers
     match layers with
     | Some n when n < 3 -> invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {n}"
@@ -113,10 +121,13 @@ let private train (a: ParseResults<TrainArgs>) =
             |> Option.map (fun t -> match t with Cli.TestSetArg.Standard -> DataSets.StandardTest | Cli.TestSetArg.Held_Out -> DataSets.HeldOutTraining)
           Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants }
     let e = family.OfArgs common args
-    // refuse a bad configuration before any data is loaded
     match Experiment.problems e with
-    | [] -> ()
+    | [] -> e
     | ps -> invalidArg "train" (String.Join("; ", ps))
+
+let private train (a: ParseResults<TrainArgs>) =
+    // refuse a bad configuration before any data is loaded
+    let e = trainExperiment a
     let dataset, trainSize, testSize = Experiment.data e
     let load =
         { DataSets.defaultLoad with
@@ -164,11 +175,22 @@ let private keyValues (option: string) (text: string) =
         text.Substring(0, i).Trim(), text.Substring(i + 1).Split(',', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
     | _ -> invalidArg option $"{option} expects key=value[,value...], got '{text}'"
 
+/// The sweep key a command line names: a key of the family as tables and records name it (`sbp.depth`), or its
+/// spelling as a `train` option without the dashes (`sbp-depth`, the option `--sbp-depth`). An unknown key is one
+/// line with the nearest key and the valid ones.
+let sweepKey (family: Experiment.Registered) (key: string) =
+    let names = family.Keys |> List.map fst
+    match names |> List.tryFind (fun n -> n = key || n.Replace('.', '-') = key) with
+    | Some n -> n
+    | None ->
+        let hint = match Usage.nearest key (names @ (names |> List.map (fun n -> n.Replace('.', '-')))) with Some c -> $" Did you mean '{names |> List.find (fun n -> n = c || n.Replace('.', '-') = c)}'?" | None -> ""
+        invalidArg "key" $"""unknown key '{key}' for {family.Name}.{hint} (valid keys: {String.Join(", ", names)})"""
+
 /// The grid a `sbp sweep <family>` command line describes: the family's defaults, each --set in order, the product
 /// of the --vary values, then the replicates. The same combinators an fsi script calls, so equal grids get equal ids.
 let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
     let orFail r = match r with Ok x -> x | Error m -> invalidArg "sweep" m
-    let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set key value e |> orFail)
+    let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set (sweepKey family key) value e |> orFail)
     let based =
         a.GetResults SweepArgs.Set
         |> List.fold (fun es text ->
@@ -180,19 +202,19 @@ let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
         |> List.fold (fun es text ->
             let key, values = keyValues "--vary" text
             [ for e in es do
-                  for v in values -> family.Set key v e |> orFail ]) based
-    let compared = a.GetResults SweepArgs.Compare
-    for k in compared do
-        if not (family.Keys |> List.exists (fun (n, _) -> n = k)) then
-            invalidArg "compare" $"""unknown key '{k}' for {family.Name}; valid keys: {String.Join(", ", family.Keys |> List.map fst)}"""
+                  for v in values -> family.Set (sweepKey family key) v e |> orFail ]) based
+    let compared = a.GetResults SweepArgs.Compare |> List.map (sweepKey family)
     let experiments =
         match a.TryGetResult SweepArgs.Seeds with
         | Some n -> Grid.pairedSeeds compared n varied
         | None -> varied
     Grid.create (a.GetResult SweepArgs.Name) experiments
 
+/// The grid a `sbp sweep` command line asks for (its family named on the line).
+let sweepOf (o: ParseResults<SweepArgs>) = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
+
 let private sweep (o: ParseResults<SweepArgs>) =
-    let grid = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
+    let grid = sweepOf o
     for d in grid.Experiments |> List.map (fun e -> e.Model.Dataset) |> List.distinct do ensureData d
     Script.execute
         { Shard = o.TryGetResult SweepArgs.Shard |> Option.map Grid.parseShard
@@ -289,18 +311,22 @@ let main argv =
             printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
             0
         else
-        match args.GetSubCommand() with
-        | Reproduce r -> reproduce r
-        | Table t -> table t
-        | Report r -> report r
-        | Data d ->
-            match d.GetSubCommand() with
+        match args.TryGetSubCommand() with
+        // a bare `sbp`: what it can do
+        | None ->
+            printfn "%s" (args.Parser.PrintUsage())
+            0
+        | Some(Reproduce r) -> reproduce r
+        | Some(Table t) -> table t
+        | Some(Report r) -> report r
+        | Some(Data d) ->
+            match subcommand "data" "fetch, info" d with
             | Fetch f -> dataFetch f
             | Info i -> dataInfo i
-        | Train t -> train t
-        | Sweep w -> sweep w
-        | Bench b -> bench b
-        | Version -> fail "--version takes no verb"
+        | Some(Train t) -> train t
+        | Some(Sweep w) -> sweep w
+        | Some(Bench b) -> bench b
+        | Some Version -> fail "--version takes no verb"
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message

@@ -4,6 +4,7 @@ open System
 open System.Diagnostics
 open System.IO
 open Expecto
+open Sbp.Experiments
 open Sbp.Tests.TestSupport
 
 /// Runs the built CLI (sbp.dll beside the tests) as a separate process; returns (exit code, stdout, stderr).
@@ -16,6 +17,56 @@ let sbp (args: string list) =
     let err = p.StandardError.ReadToEndAsync()
     p.WaitForExit()
     p.ExitCode, out.Result, err.Result
+
+/// The run record the runner writes for an experiment of a grid, with the given test-accuracy curve.
+let private recordOf (grid: string) (e: Experiment.Experiment) (curve: float list) : RunRecord.Record =
+    { Config =
+        Experiment.runConfig e
+        @ [ "layers", RunRecord.Items [ RunRecord.Int 784L; RunRecord.Int 500L; RunRecord.Int 10L ]; "grid", RunRecord.Text grid
+            "experimentId", RunRecord.Text(Experiment.id e)
+            "replicate", (match e.Seed with Experiment.Replicate r -> RunRecord.Int(int64 r) | Experiment.Given -> RunRecord.Text "given") ]
+      Seed = Experiment.seed e
+      Dataset = { Name = "mnist"; TrainSize = 10_000; TestSize = 2_000; Provenance = "written by the test" }
+      Epochs =
+        curve
+        |> List.mapi (fun i acc ->
+            { RunRecord.TrainAccuracy = acc; Epoch = i + 1; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc
+              Seconds = 1.0; SynapticOps = 1_000_000L; Extra = [] })
+      Status = RunRecord.Completed
+      GitCommit = "test" }
+
+/// The main job's grid with every record already written (symmetric STDP rising to 84.x%, SBP one point above), so
+/// that `sbp reproduce` trains nothing and shows its tables and closing lines at once.
+let private writeReproduceRecords (root: string) (seeds: int) =
+    let grid = Sbp.Experiments.Program.reproduceGrid Sbp.Experiments.DataSets.Mnist 5 seeds
+    for e in grid.Experiments do
+        let sbp = Sbp.Experiments.Experiment.label e |> fun l -> l.Contains " sbp "
+        let r = match e.Seed with Experiment.Replicate r -> float r | Experiment.Given -> 0.0
+        let top = 0.84 + 0.001 * r + (if sbp then 0.0105 + 0.0005 * r else 0.0)
+        let curve = [ for i in 1 .. 5 -> top - 0.01 * float (5 - i) ]
+        RunRecord.write (Path.Combine(root, grid.Name, Experiment.id e, "run.json")) (recordOf grid.Name e curve)
+
+/// The lines of a text.
+let private lines (text: string) = text.Replace("\r", "").Split('\n') |> List.ofArray
+
+/// What `sbp <args>` parses to, built as the program builds it (a `train` line's experiment).
+let private trained (args: string list) =
+    match (Sbp.Experiments.Cli.parse (Array.ofList args)).GetSubCommand() with
+    | Sbp.Experiments.Cli.SbpArgs.Train t -> Sbp.Experiments.Program.trainExperiment t
+    | _ -> failtest "not a train line"
+
+/// The grid `sbp sweep <args>` describes.
+let private swept (args: string list) =
+    match (Sbp.Experiments.Cli.parse (Array.ofList ("sweep" :: args))).GetSubCommand() with
+    | Sbp.Experiments.Cli.SbpArgs.Sweep w -> Sbp.Experiments.Program.sweepOf w
+    | _ -> failtest "not a sweep line"
+
+/// The usage text of `sbp train <family> --help`.
+let private trainHelp (family: string) =
+    try
+        Sbp.Experiments.Cli.parse [| "train"; family; "--help" |] |> ignore
+        failtest "--help raises its text"
+    with :? Argu.ArguParseException as e -> e.Message
 
 [<Tests>]
 let tests =
@@ -83,7 +134,9 @@ let tests =
 
         testCase "an option the rule does not have is refused with the reason, in one line" <| fun () ->
             for args, reason in
-                [ [ "train"; "snn"; "--rule"; "symmetric"; "--depth"; "3" ], "--depth sets the SBP spread, which the rule symmetric does not have"
+                [ [ "train"; "snn"; "--rule"; "symmetric"; "--depth"; "3" ], "--sbp-depth sets the SBP spread, which the rule symmetric does not have"
+                  [ "train"; "snn"; "--rule"; "symmetric"; "--sbp-depth"; "3" ], "--sbp-depth sets the SBP spread, which the rule symmetric does not have"
+                  [ "train"; "eqprop"; "--sbp-fraction"; "0.5" ], "--sbp-fraction sets the SBP operator's spread, which the rule eqprop does not have"
                   [ "train"; "snn"; "--rule"; "sbp"; "--stdp-window"; "5"; "5" ], "only the stdp-window rule has"
                   [ "train"; "eqprop"; "--theta"; "0.3" ], "which the rule eqprop does not use"
                   [ "train"; "smlp"; "--replace"; "0.5" ], "which backprop does not have"
@@ -97,18 +150,63 @@ let tests =
             let code, _, err = sbp [ "trian" ]
             Expect.equal code 1 "exit code"
             Expect.stringContains err "Did you mean 'train'" "verb"
-            let code, _, err = sbp [ "train"; "snn"; "--dept"; "2" ]
+            let code, _, err = sbp [ "train"; "snn"; "--sbp-dept"; "2" ]
             Expect.equal code 1 "exit code"
-            Expect.stringContains err "Did you mean '--depth'" "option"
+            Expect.stringContains err "Did you mean '--sbp-depth'" "option"
             let code, out, _ = sbp [ "train"; "eqprop"; "--help" ]
             Expect.equal code 0 "help exits 0"
             Expect.stringContains out "NETtalk and DVS 1" "the per-task defaults are in the help"
 
-        testCase "a sweep with an unknown key lists the valid ones" <| fun () ->
-            let code, _, err = sbp [ "sweep"; "snn"; "--vary"; "sbp.dpth=0,1"; "--name"; "x" ]
+        testCase "a sweep key with a typo gets the nearest key and the valid ones, in one line, for --vary, --set and --compare" <| fun () ->
+            for args, nearest in
+                [ [ "--vary"; "sbp.dpth=0,1" ], "sbp.depth"
+                  [ "--set"; "rule=sbp"; "--set"; "sbp.fractoin=0.5" ], "sbp.fraction"
+                  [ "--set"; "epoch=2" ], "epochs"
+                  [ "--set"; "rule=sbp"; "--vary"; "sbp.depth=0,1"; "--compare"; "sbp-dept" ], "sbp.depth" ] do
+                let code, _, err = sbp ([ "sweep"; "snn" ] @ args @ [ "--name"; "x" ])
+                Expect.equal code 1 $"exit code of {args}"
+                Expect.stringContains err $"Did you mean '{nearest}'?" $"the nearest key for {args}"
+                Expect.stringContains err "valid keys: dataset, train-size" $"the valid keys for {args}"
+                Expect.equal (err.Trim().Split('\n').Length) 1 $"one line for {args}"
+            let code, _, err = sbp [ "sweep"; "snn"; "--vary"; "zzzzzz=1"; "--name"; "x" ]
             Expect.equal code 1 "exit code"
-            Expect.stringContains err "valid keys:" "lists keys"
-            Expect.stringContains err "sbp.depth" "names the right one"
+            Expect.isFalse (err.Contains "Did you mean") "no suggestion for a word near no key"
+
+        testCase "one name per parameter: the spread's train options are its sweep keys (--sbp-depth is sbp.depth), same ids" <| fun () ->
+            // the train option and the sweep key (either spelling) give the same experiment, the older option too
+            let byOption = trained [ "train"; "snn"; "--rule"; "sbp"; "--sbp-depth"; "2"; "--sbp-fraction"; "0.5"; "--epochs"; "3" ]
+            let byOldOption = trained [ "train"; "snn"; "--rule"; "sbp"; "--depth"; "2"; "--fraction"; "0.5"; "--epochs"; "3" ]
+            let byKey = swept [ "snn"; "--set"; "rule=sbp"; "--set"; "sbp.depth=2"; "--set"; "sbp.fraction=0.5"; "--set"; "epochs=3"; "--name"; "x" ]
+            let byDashedKey = swept [ "snn"; "--set"; "rule=sbp"; "--set"; "sbp-depth=2"; "--set"; "sbp-fraction=0.5"; "--set"; "epochs=3"; "--name"; "x" ]
+            Expect.equal (Experiment.id byOldOption) (Experiment.id byOption) "--depth is --sbp-depth"
+            Expect.equal (Experiment.id byKey.Experiments.Head) (Experiment.id byOption) "sbp.depth is --sbp-depth"
+            Expect.equal (Experiment.id byDashedKey.Experiments.Head) (Experiment.id byOption) "sbp-depth is sbp.depth"
+            // ids do not depend on the names: the committed reference run keeps its id
+            Expect.equal (Experiment.id (trained [ "train"; "snn"; "--rule"; "sbp" ])) (Experiment.id (SnnConfig.experiment SnnConfig.paperSbp)) "the paper's SBP run"
+            // every sweep key of every family is a train option of that family under the same name ("." written "-"),
+            // except those whose option takes the values together, and the spread keys the spiking MLP's operator
+            // takes from the sweep only
+            let together = Map [ "sbp.lambda-pre", "--sbp-lambda"; "sbp.lambda-post", "--sbp-lambda"; "sbp.lambda-bp", "--sbp-lambda"; "sbp.range", "--sbp-top-fraction" ]
+            let sweepOnly = set [ "smlp", "sbp.lambda-pre"; "smlp", "sbp.lambda-post"; "smlp", "sbp.lambda-bp"; "smlp", "sbp.range" ]
+            for f in Families.all do
+                let help = trainHelp f.Name
+                for key, _ in f.Keys do
+                    let option = together.TryFind key |> Option.defaultValue ("--" + key.Replace('.', '-'))
+                    if not (sweepOnly.Contains(f.Name, key)) then
+                        Expect.isTrue (Text.RegularExpressions.Regex.IsMatch(help, Text.RegularExpressions.Regex.Escape option + @"\b(?!-)")) $"sbp train {f.Name} has {option} for the sweep key {key}"
+
+        testCase "a bare sbp prints the usage; a verb without its subcommand names the choices" <| fun () ->
+            let code, out, err = sbp []
+            Expect.equal code 0 $"exit code ({err})"
+            for verb in [ "reproduce"; "train"; "sweep"; "report"; "data" ] do Expect.stringContains out verb $"the usage names {verb}"
+            Expect.stringContains out "USAGE: sbp" "Argu's usage"
+            let code, _, err = sbp [ "train" ]
+            Expect.equal code 1 "train alone"
+            Expect.stringContains err "sbp train needs one of snn, eqprop, smlp" "the families"
+            Expect.equal (err.Trim().Split('\n').Length) 1 "one line"
+            let code, _, err = sbp [ "data" ]
+            Expect.equal code 1 "data alone"
+            Expect.stringContains err "sbp data needs one of fetch, info" "the subcommands"
 
         testCase "a missing data set names how to provide it" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "dvs" ]
