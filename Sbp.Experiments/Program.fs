@@ -65,6 +65,19 @@ let private ensureData (name: DataSets.DataSetName) =
     | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
     | _ -> ()
 
+/// One epoch of `sbp train` in at most 80 columns: train and test accuracy in % as the tables show them (NETtalk: the
+/// mean cosine similarity in %, with the test phoneme accuracy), the epoch's seconds and counted operations. The test
+/// error is 1 − the accuracy and is left to the record.
+let epochLine (e: RunRecord.Epoch) =
+    let pct (x: float) = (100.0 * x).ToString("F2", Globalization.CultureInfo.InvariantCulture).PadLeft 6 + "%"
+    let phonemes =
+        match e.Extra |> List.tryFind (fst >> (=) "testPhonemeAccuracy") with
+        | Some(_, v) -> $"  phonemes {pct v}"
+        | None -> ""
+    let seconds = e.Seconds.ToString((if e.Seconds < 1000.0 then "F1" else "F0"), Globalization.CultureInfo.InvariantCulture).PadLeft 6
+    let ops = (float e.SynapticOps).ToString("0.00e+00", Globalization.CultureInfo.InvariantCulture)
+    $"epoch {e.Epoch,3}  train {pct e.TrainAccuracy}  test {pct e.TestAccuracy}{phonemes}  {seconds} s  {ops} ops"
+
 let private progressBar (quiet: bool) =
     let live = not quiet && not Console.IsErrorRedirected
     fun (r: Training.Report) ->
@@ -76,9 +89,7 @@ let private progressBar (quiet: bool) =
         | Training.Batch _ -> ()
         | Training.EpochDone e ->
             if live then eprintf "\r%s\r" (String(' ', 60))
-            let extra = e.Extra |> List.filter (fun (k, _) -> k.Contains "Phoneme") |> List.map (fun (k, v) -> $"  {k} {v:F4}") |> String.concat ""
-            printfn "epoch %3d  train acc %.4f  test acc %.4f  test err %.4f  %7.1f s  %.3e ops%s"
-                e.Epoch e.TrainAccuracy e.TestAccuracy e.TestError e.Seconds (float e.SynapticOps) extra
+            printfn "%s" (epochLine e)
 
 /// The registered family of a name (`sbp sweep <family>`, the subcommand of `sbp train <family>`).
 let private familyNamed (name: string) =
@@ -155,6 +166,7 @@ let private train (a: ParseResults<TrainArgs>) =
     let split = DataSets.load load dataset
     let resolved = Experiment.resolve e
     printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
+    if dataset = DataSets.Nettalk then printfn "train and test: the mean cosine similarity of output and target, in %%"
     let record, _ = resolved.Train split Environment.ProcessorCount Threading.CancellationToken.None (progressBar (a.Contains TrainArgs.Quiet))
     let record =
         { record with

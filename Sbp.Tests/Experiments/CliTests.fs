@@ -110,6 +110,12 @@ let tests =
             let code, out, err = sbp [ "train"; "snn"; "--rule"; "sbp"; "--dataset"; "mnist-10k"; "--hidden"; "30"; "--epochs"; "2"; "--train-size"; "200"; "--test-size"; "100"; "--out"; d.Path; "--quiet" ]
             Expect.equal code 0 $"exit code ({err})"
             Expect.stringContains out "epoch   2" "one line per epoch"
+            let epochs = lines out |> List.filter (fun l -> l.StartsWith "epoch ")
+            Expect.equal epochs.Length 2 "two epoch lines"
+            for l in epochs do
+                Expect.isTrue (Text.RegularExpressions.Regex.IsMatch(l, @"train +\d+\.\d\d%  test +\d+\.\d\d%")) $"accuracies in %% as the tables show them: {l}"
+                Expect.isFalse (Text.RegularExpressions.Regex.IsMatch(l, @"\b0\.\d{4}\b")) $"no fractions: {l}"
+                Expect.isLessThanOrEqual l.Length 80 $"at most 80 columns: {l}"
             let r = Sbp.Experiments.RunRecord.read (d.File "run.json")
             Expect.equal r.Epochs.Length 2 "epochs"
             Expect.equal (r.Dataset.TrainSize, r.Dataset.TestSize) (200, 100) "sizes"
@@ -207,6 +213,24 @@ let tests =
             let code, _, err = sbp [ "data" ]
             Expect.equal code 1 "data alone"
             Expect.stringContains err "sbp data needs one of fetch, info" "the subcommands"
+
+        testCase "train prints each epoch in % and within 80 columns, NETtalk with its phoneme accuracy" <| fun () ->
+            use d = new TempDir()
+            let code, out, err = sbp [ "train"; "snn"; "--dataset"; "nettalk"; "--hidden"; "20"; "--epochs"; "2"; "--train-size"; "60"; "--test-size"; "40"; "--out"; d.Path; "--quiet" ]
+            Expect.equal code 0 $"exit code ({err})"
+            Expect.stringContains out "mean cosine similarity of output and target, in %" "what the numbers are"
+            let epochs = lines out |> List.filter (fun l -> l.StartsWith "epoch ")
+            Expect.equal epochs.Length 2 "two epoch lines"
+            for l in epochs do
+                Expect.stringContains l "phonemes" $"the phoneme accuracy: {l}"
+                Expect.isLessThanOrEqual l.Length 80 $"at most 80 columns: {l}"
+            // the widest values a line can hold still fit
+            let widest: RunRecord.Epoch =
+                { Epoch = 999; TrainAccuracy = 1.0; TestAccuracy = 1.0; TrainError = 0.0; TestError = 0.0
+                  Seconds = 99_999.9; SynapticOps = Int64.MaxValue; Extra = [ "testPhonemeAccuracy", 1.0 ] }
+            let line = Program.epochLine widest
+            Expect.isLessThanOrEqual line.Length 80 $"the widest line: {line}"
+            Expect.stringContains line "test 100.00%" "a percentage"
 
         testCase "a missing data set names how to provide it" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "dvs" ]
