@@ -232,6 +232,19 @@ let tests =
             Expect.isLessThanOrEqual line.Length 80 $"the widest line: {line}"
             Expect.stringContains line "test 100.00%" "a percentage"
 
+        testCase "the live display sizes its bar to the terminal and starts its time left from the first report" <| fun () ->
+            Expect.equal (LiveDisplay.layout 80) (16, 47) "80 columns: a bar of 16, the label the rest"
+            let bar, label = LiveDisplay.layout 140
+            Expect.isGreaterThan bar 16 "140 columns: a wider bar"
+            Expect.equal (bar + label + 17) 140 "the line fills the terminal"
+            Expect.isLessThanOrEqual (let b, l = LiveDisplay.layout 40 in b + l + 17) 50 "a narrow terminal keeps a readable label"
+            // 30 s of loading and compiling before the first batch: not progress time
+            Expect.equal (LiveDisplay.estimate (Some(30.0, 0.001)) 30.5 0.002) None "no estimate after a batch or two"
+            let t = (LiveDisplay.estimate (Some(30.0, 0.001)) 40.0 0.101).Value.TotalSeconds
+            Expect.floatClose Accuracy.medium t 89.9 "the rate since the first report: 0.1 in 10 s, 0.899 left"
+            Expect.equal (LiveDisplay.estimate None 100.0 0.5) None "nothing reported yet"
+            Expect.equal (LiveDisplay.clock (TimeSpan.FromHours 30.5)) "30:30:00" "hours beyond a day"
+
         testCase "a missing data set names how to provide it" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "dvs" ]
             Expect.equal code 1 "exit code"
