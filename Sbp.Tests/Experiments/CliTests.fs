@@ -289,6 +289,16 @@ let tests =
             Expect.equal (LiveDisplay.estimate None 100.0 0.5) None "nothing reported yet"
             Expect.equal (LiveDisplay.clock (TimeSpan.FromHours 30.5)) "30:30:00" "hours beyond a day"
 
+        testCase "the test command's last line counts passed, failed and then ignored tests" <| fun () ->
+            let psi = ProcessStartInfo("dotnet", [ Path.Combine(AppContext.BaseDirectory, "Sbp.Tests.dll"); "--filter-test-case"; "an unknown data set is one line" ],
+                                       RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath())
+            use p = Process.Start psi
+            let out = p.StandardOutput.ReadToEndAsync()
+            p.StandardError.ReadToEnd() |> ignore
+            p.WaitForExit()
+            Expect.equal p.ExitCode 0 "one passing test"
+            Expect.equal (lines (out.Result.TrimEnd()) |> List.last) "1 passed, 0 failed, 0 ignored" "N passed, N failed first (what CI counts), then the ignored"
+
         testCase "a missing data set names how to provide it" <| fun () ->
             let code, _, err = sbp [ "data"; "info"; "dvs" ]
             Expect.equal code 1 "exit code"
