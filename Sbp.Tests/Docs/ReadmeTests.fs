@@ -229,10 +229,19 @@ let brokenLinks (file: string) (lines: string[]) =
 [<Tests>]
 let tests =
     testList "Docs/README" [
+        testCase "the pages: README.md and docs/ (data, models, grids, report, speed, extending, the specification)" <| fun () ->
+            for page in [ "docs/data.md"; "docs/models.md"; "docs/grids.md"; "docs/report.md"; "docs/speed.md"; "docs/extending.md"; "docs/SBP-SPEC.md" ] do
+                Expect.contains pages.Value page $"{page} is a checked page"
+            let readme = File.ReadAllText(Path.Combine(repository.Value, "README.md"))
+            for page in pages.Value |> List.filter ((<>) "README.md") do
+                Expect.stringContains readme $"({page})" $"README.md links {page}"
+
         testCase "every sbp command line of every page parses with the program's parser, every grid script exists" <| fun () ->
             let examples = allCommands ()
             let cli = examples |> List.filter (fun e -> match classify e.Text with Sbp _ -> true | _ -> false)
             Expect.isGreaterThan cli.Length 20 "the pages' sbp examples are found"
+            for page in [ "README.md"; "docs/data.md"; "docs/models.md"; "docs/grids.md" ] do
+                Expect.exists cli (fun e -> e.File = page) $"{page} has sbp examples, and they are found"
             let problems = examples |> List.collect problemsOf
             Expect.isEmpty problems (String.Join("\n", problems))
 
