@@ -251,10 +251,11 @@ type Args =
     | Free_Iterations of n: int
     | Nudge_Iterations of n: int
     | Theta of theta: float
-    | Depth of k: int
-    | Fraction of f: float
-    | Lambda of pre: float * post: float * bp: float
-    | Top_Fraction of r: float
+    // the spread's options carry the prefix of its sweep keys (--sbp-depth sets sbp.depth); the short names stay
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-depth"; Argu.ArguAttributes.AltCommandLine "--depth">] Depth of k: int
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-fraction"; Argu.ArguAttributes.AltCommandLine "--fraction">] Fraction of f: float
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-lambda"; Argu.ArguAttributes.AltCommandLine "--lambda">] Lambda of pre: float * post: float * bp: float
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-top-fraction"; Argu.ArguAttributes.AltCommandLine "--top-fraction">] Top_Fraction of r: float
     | Weight_Bounds of min: float * max: float
     interface Argu.IArgParserTemplate with
         member a.Usage =
@@ -279,7 +280,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     let ruleText = match rule with RuleArg.Eqprop -> "eqprop" | RuleArg.Sbp_Energy -> "sbp-energy" | RuleArg.Sbp -> "sbp"
     if a.Contains Theta && rule <> RuleArg.Sbp_Energy then
         invalidArg "rule" $"--theta sets θ of the authors' SBP energy, which the rule {ruleText} does not use (use --rule sbp-energy)"
-    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--top-fraction", a.Contains Top_Fraction ] do
+    for name, given in [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction; "--sbp-lambda", a.Contains Lambda; "--sbp-top-fraction", a.Contains Top_Fraction ] do
         if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp)"
     let d = defaults
     let spread =

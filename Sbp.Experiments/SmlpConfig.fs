@@ -350,8 +350,9 @@ type Args =
     | Feedback of FeedbackInit
     | Energy of weight: float
     | Energy_Gradient of EnergyGradient
-    | Depth of k: int
-    | Fraction of f: float
+    // the spread's options carry the prefix of its sweep keys (--sbp-depth sets sbp.depth); the short names stay
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-depth"; Argu.ArguAttributes.AltCommandLine "--depth">] Depth of k: int
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-fraction"; Argu.ArguAttributes.AltCommandLine "--fraction">] Fraction of f: float
     | Frames of n: int
     interface Argu.IArgParserTemplate with
         member a.Usage =
@@ -383,7 +384,7 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     for name, given in [ "--hebb", a.Contains Hebb; "--scale-from", a.Contains Scale_From; "--feedback", a.Contains Feedback ] do
         if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} shapes the reference SBP gradient, which the rule {ruleText} does not have (use --rule sbp)"
     if a.Contains Energy_Gradient && not (a.Contains Energy) then invalidArg "energy" "--energy-gradient applies to the energy term only (add --energy λ)"
-    for name, given in [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction ] do
+    for name, given in [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction ] do
         if given && rule <> RuleArg.Sbp_Operator then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp-operator)"
     if a.Contains Alternate && a.GetResult(Form, FormArg.Per_Batch) <> FormArg.Per_Step then invalidArg "form" "--alternate applies to the per-step form only (add --form per-step)"
     let d = defaults

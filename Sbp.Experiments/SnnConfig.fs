@@ -378,11 +378,12 @@ type Args =
     | Tau_Mem of ms: float
     | Tau_Syn of ms: float
     | V_Reset of v: float
-    | Depth of k: int
-    | Fraction of f: float
-    | Lambda of pre: float * post: float * bp: float
+    // the spread's options carry the prefix of its sweep keys (--sbp-depth sets sbp.depth); the short names stay
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-depth"; Argu.ArguAttributes.AltCommandLine "--depth">] Depth of k: int
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-fraction"; Argu.ArguAttributes.AltCommandLine "--fraction">] Fraction of f: float
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-lambda"; Argu.ArguAttributes.AltCommandLine "--lambda">] Lambda of pre: float * post: float * bp: float
     | Sbp_Mode of SbpMode
-    | Top_Fraction of r: float
+    | [<Argu.ArguAttributes.CustomCommandLine "--sbp-top-fraction"; Argu.ArguAttributes.AltCommandLine "--top-fraction">] Top_Fraction of r: float
     | Stdp_Window of tau_plus_ms: float * tau_minus_ms: float
     | Stdp_Amplitudes of a_plus: float * a_minus: float
     | Reset_State
@@ -420,7 +421,7 @@ type Args =
 let ofArgs (a: Argu.ParseResults<Args>) =
     let rule = a.GetResult(Rule, RuleArg.Symmetric)
     let hasSpread = rule = RuleArg.Sbp
-    let sbpOptions = [ "--depth", a.Contains Depth; "--fraction", a.Contains Fraction; "--lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode; "--top-fraction", a.Contains Top_Fraction ]
+    let sbpOptions = [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction; "--sbp-lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode; "--sbp-top-fraction", a.Contains Top_Fraction ]
     let windowOptions = [ "--stdp-window", a.Contains Stdp_Window; "--stdp-amplitudes", a.Contains Stdp_Amplitudes ]
     let ruleText = match rule with RuleArg.Symmetric -> "symmetric" | RuleArg.Differential -> "differential" | RuleArg.Sbp_Base -> "sbp-base" | RuleArg.Stdp_Window -> "stdp-window" | RuleArg.Sbp -> "sbp"
     for name, given in sbpOptions do

@@ -126,7 +126,7 @@ let label (s: SbpSpread) =
     if parts.IsEmpty then "reference" else System.String.Join(", ", parts)
 
 /// The options a command line gives for a spread (None: the spread's own value); the families' `sbp train` options
-/// --depth, --fraction, --lambda, --sbp-mode and --top-fraction.
+/// --sbp-depth, --sbp-fraction, --sbp-lambda, --sbp-mode and --sbp-top-fraction.
 type SpreadOptions =
     { Depth: int option
       Fraction: float option

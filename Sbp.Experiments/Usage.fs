@@ -14,6 +14,14 @@ let distance (a: string) (b: string) =
             d[i, j] <- min (min (d[i - 1, j] + 1) (d[i, j - 1] + 1)) (d[i - 1, j - 1] + cost)
     d[a.Length, b.Length]
 
+/// The candidate nearest to `word` when it is near enough to be a typo of it (at most 2 edits, or a third of the
+/// word's length for a long word), else None.
+let nearest (word: string) (candidates: string seq) =
+    candidates
+    |> Seq.sortBy (distance word)
+    |> Seq.tryHead
+    |> Option.filter (fun c -> distance word c <= max 2 (word.Length / 3))
+
 /// Argu's error as one line, with the nearest verb or option of the usage it printed when the word was unknown.
 let oneLine (message: string) =
     let lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.map (fun l -> l.Trim())
@@ -27,6 +35,6 @@ let oneLine (message: string) =
                   for t in Regex.Matches(l, @"(?<![\w<-])(--[a-z0-9-]+|[a-z][a-z0-9-]+)(?=[ ,]|$)") -> t.Value ]
             |> List.filter (fun c -> c.StartsWith "--" = word.StartsWith "--")
             |> List.distinct
-        match candidates |> List.sortBy (distance word) |> List.tryHead with
-        | Some c when distance word c <= max 2 (word.Length / 3) -> $"{first} Did you mean '{c}'?"
-        | _ -> first
+        match nearest word candidates with
+        | Some c -> $"{first} Did you mean '{c}'?"
+        | None -> first

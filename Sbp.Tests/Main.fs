@@ -3,7 +3,10 @@ module Sbp.Tests.Main
 open Expecto
 open Expecto.Impl
 
-/// Runs every test of the assembly and ends with a plain "N passed, N failed" line for CI.
+/// The summary's last line: "N passed, N failed" first (what CI counts), then the ignored tests.
+let summaryLine (passed: int) (failed: int) (ignored: int) = $"{passed} passed, {failed} failed, {ignored} ignored"
+
+/// Runs every test of the assembly and ends with a plain "N passed, N failed, N ignored" line.
 [<EntryPoint>]
 let main argv =
     TestSupport.ensureProvisioned.Force()
@@ -15,15 +18,15 @@ let main argv =
                     async {
                         do! printer.summary config summary
                         let failed = summary.failed.Length + summary.errored.Length + summary.timedOut.Length
-                        counts <- Some(summary.passed.Length, failed)
+                        counts <- Some(summary.passed.Length, failed, summary.ignored.Length)
                     } }
     let code =
         runTestsInAssemblyWithCLIArgs
             [ CLIArguments.Printer(counting defaultConfig.printer); CLIArguments.No_Spinner; CLIArguments.Colours 0 ] argv
     match counts with
-    | Some(passed, failed) ->
+    | Some(passed, failed, ignored) ->
         // one write, on a line of its own, so that nothing the runner still prints can land inside it
-        stdout.Write($"\n{passed} passed, {failed} failed\n")
+        stdout.Write($"\n{summaryLine passed failed ignored}\n")
         stdout.Flush()
     | None -> ()
     code
