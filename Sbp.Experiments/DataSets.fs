@@ -213,3 +213,62 @@ let provisionedBy =
     | Mnist10k -> Some Provision.mnist10k
     | Fashion -> Some Provision.fashion
     | Nettalk | Dvs -> None
+
+/// What the data a task reads is, for the run record and, where a user supplied other files, for the experiment's
+/// id: "standard" for the provisioned packages (verified by their checksums when fetched) and the NETtalk corpus the
+/// repository ships, else "sha256:<16 hex digits>" over the names and contents of the files read (a folder given with
+/// --idx-dir or --nettalk-dir whose files equal the standard ones is "standard" too). DVS128 Gesture is always the
+/// user's: the hash of its recordings and labels.
+module Identity =
+    open System.Security.Cryptography
+
+    /// The value of the files every earlier record read.
+    let standard = "standard"
+
+    /// The SHA-256 (hex) of one file, streamed (regular files only, as every reader).
+    let private fileHash (path: string) =
+        use s = DataFile.OpenRead path
+        Convert.ToHexString(SHA256.HashData s).ToLowerInvariant()
+
+    /// The identity of (name, content SHA-256) pairs: 16 hex digits of SHA-256 over "name=hash" lines in name order.
+    let ofHashes (files: (string * string) list) =
+        let text = String.Join("\n", files |> List.sortBy fst |> List.map (fun (n, h) -> $"{n}={h}"))
+        "sha256:" + Convert.ToHexString(SHA256.HashData(Text.Encoding.UTF8.GetBytes text), 0, 8).ToLowerInvariant()
+
+    /// The identity of the files `paths` (named by their file names).
+    let ofFiles (paths: string list) = ofHashes [ for p in paths -> Path.GetFileName p, fileHash p ]
+
+    let private mnistStems = [ "train-images-idx3-ubyte"; "train-labels-idx1-ubyte"; "t10k-images-idx3-ubyte"; "t10k-labels-idx1-ubyte" ]
+
+    /// The standard MNIST files' identity, from the checksums the provisioning verifies (nothing is read).
+    let private standardMnist =
+        lazy (ofHashes [ for f in Provision.mnist.Files -> Path.GetFileName f.Path, f.Sha256 ])
+
+    /// The identity of the data `load o name` reads.
+    let of' (o: LoadOptions) (name: DataSetName) =
+        match name with
+        | Mnist ->
+            match o.IdxDir |> Option.orElse (Option.ofObj (Environment.GetEnvironmentVariable "SBP_MNIST_IDX_DIR") |> Option.filter ((<>) "")) with
+            | None -> standard
+            | Some dir ->
+                let files =
+                    [ for stem in mnistStems do
+                          match [ stem; stem + ".gz" ] |> List.map (fun f -> Path.Combine(dir, f)) |> List.tryFind DataFile.Exists with
+                          | Some p -> p
+                          | None -> () ]
+                let id = ofFiles files
+                if id = standardMnist.Value then standard else id
+        | Mnist10k | Fashion -> standard
+        | Nettalk ->
+            let dir = Paths.nettalkDir o.NettalkDir
+            let shipped = Paths.shippedNettalkDir ()
+            let files (d: string) = [ for f in [ "nettalk.data"; "nettalk.list" ] -> Path.Combine(d, f) ]
+            if Path.GetFullPath dir = Path.GetFullPath shipped then standard
+            else
+                let id = ofFiles (files dir)
+                if File.Exists(Path.Combine(shipped, "nettalk.data")) && id = ofFiles (files shipped) then standard else id
+        | Dvs ->
+            match Paths.dvsDir o.DvsDir with
+            | Some dir when Directory.Exists dir ->
+                ofFiles [ for p in Directory.GetFiles dir |> Array.sort do if p.EndsWith ".aedat" || p.EndsWith ".csv" then p ]
+            | _ -> standard

@@ -288,6 +288,8 @@ type CommonArgs =
       Order: DataOrder option
       /// The test set (None: the task's reference test set).
       TestSet: TestSet option
+      /// The data's identity when a user supplied other files than the standard ones (DataSets.Identity).
+      Source: string option
       CheckInvariants: bool }
 
 /// The settings with the options a command line gives (an option it leaves out keeps the setting).
@@ -301,6 +303,7 @@ let withArgs (a: CommonArgs) (r: RunSettings) =
         Seed = defaultArg a.Seed r.Seed
         Order = defaultArg a.Order r.Order
         TestSet = a.TestSet |> Option.orElse r.TestSet
+        Source = defaultArg a.Source r.Source
         CheckInvariants = a.CheckInvariants || r.CheckInvariants }
 
 /// A family as the command line and the registry see it, whatever its configuration type.

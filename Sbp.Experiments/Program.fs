@@ -151,8 +151,19 @@ let trainExperiment (a: ParseResults<TrainArgs>) =
           Experiment.CommonArgs.TestSet =
             a.TryGetResult TrainArgs.Test_Set
             |> Option.map (fun t -> match t with Cli.TestSetArg.Standard -> DataSets.StandardTest | Cli.TestSetArg.Held_Out -> DataSets.HeldOutTraining)
-          Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants }
+          Experiment.CommonArgs.CheckInvariants = a.Contains TrainArgs.Check_Invariants
+          Experiment.CommonArgs.Source = None }
     let e = family.OfArgs common args
+    // data a user supplied in place of the standard files is part of what the experiment is (its id)
+    let supplied =
+        { DataSets.defaultLoad with
+            IdxDir = a.TryGetResult TrainArgs.Idx_Dir
+            NettalkDir = a.TryGetResult TrainArgs.Nettalk_Dir
+            DvsDir = a.TryGetResult TrainArgs.Dvs_Dir }
+    let e =
+        match DataSets.Identity.of' supplied e.Model.Dataset with
+        | id when id = DataSets.Identity.standard -> e
+        | id -> family.OfArgs { common with Source = Some id } args
     match Experiment.problems e with
     | [] -> e
     | ps -> invalidArg "train" (String.Join("; ", ps))

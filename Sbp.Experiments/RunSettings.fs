@@ -22,6 +22,9 @@ type RunSettings =
       Order: DataOrder
       /// None: the task's reference test set (the family decides: EqProp on MNIST holds out training images).
       TestSet: TestSet option
+      /// What the data is (DataSets.Identity): "standard" for the provisioned files, else the content hash of the
+      /// files a user supplied, so that runs on other data never share an id with runs on the standard data.
+      Source: string
       /// Check the model's invariants (weight bounds, signs, finiteness) after every update; a violation fails the run.
       CheckInvariants: bool
       Seed: uint64 }
@@ -40,6 +43,7 @@ module RunSettings =
           BatchSize = None
           Order = order
           TestSet = None
+          Source = DataSets.Identity.standard
           CheckInvariants = checkInvariants
           Seed = seed }
 
@@ -83,7 +87,7 @@ module RunSettings =
 
     /// Entries added after the schema version, with the value every earlier record had: every earlier run was
     /// shuffled each epoch and tested on the standard test split, so their ids keep their meaning.
-    let introduced = [ "dataOrder", Text "shuffled"; "testSet", Text "standard" ]
+    let introduced = [ "dataOrder", Text "shuffled"; "testSet", Text "standard"; "dataSource", Text DataSets.Identity.standard ]
 
     let private size (n: int option) = match n with Some n -> Int(int64 n) | None -> Text "default"
 
@@ -107,7 +111,8 @@ module RunSettings =
     let sizeEntries (r: RunSettings) = [ "trainSize", size r.TrainSize; "testSize", size r.TestSize ]
 
     /// "dataOrder" and "testSet" of resolved settings (every family's description ends with them).
-    let protocolEntries (r: RunSettings) = [ "dataOrder", Text(orderText r.Order); "testSet", Text(testSetText (testSet r)) ]
+    let protocolEntries (r: RunSettings) =
+        [ "dataOrder", Text(orderText r.Order); "testSet", Text(testSetText (testSet r)); "dataSource", Text r.Source ]
 
     /// The settings a run record's `config` describes (the inverse of the entries above); the seed is the record's
     /// own, kept from `r`. Fails with a `Decode.DecodeError` naming the field.
@@ -126,6 +131,7 @@ module RunSettings =
                      | Ok o -> o
                      | Error _ -> Decode.unknown "dataOrder" (Decode.text kvs "dataOrder") "file or shuffled"
                  else ShuffledEachEpoch)
+            Source = (if Decode.has kvs "dataSource" then Decode.text kvs "dataSource" else DataSets.Identity.standard)
             TestSet =
                 (if not (Decode.has kvs "testSet") then Some StandardTest
                  else

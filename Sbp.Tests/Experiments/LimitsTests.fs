@@ -130,3 +130,31 @@ module RuleValueTests =
                 Expect.throws (fun () -> SnnConfig.customRule "sbp" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a built-in name is refused"
                 Expect.throws (fun () -> SnnConfig.customRule "My Rule" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a name that is not lower-case letters, digits and '-' is refused"
         ]
+
+module DataIdentityTests =
+    open System.IO
+
+    let private parse (args: string list) = Argu.ArgumentParser.Create<Cli.TrainArgs>(programName = "sbp train").ParseCommandLine(Array.ofList args)
+
+    [<Tests>]
+    let tests =
+        testList "Experiments/Data identity" [
+            testCase "runs on a folder of other MNIST files get another id; a copy of the standard files keeps the standard id" <| fun () ->
+                let standard = Path.Combine(Provision.require Provision.mnist, "data")
+                use same = new TempDir()
+                use other = new TempDir()
+                for f in Directory.GetFiles standard do
+                    File.Copy(f, Path.Combine(same.Path, Path.GetFileName f))
+                    File.Copy(f, Path.Combine(other.Path, Path.GetFileName f))
+                // one label changed: other data, as far as any run is concerned
+                let labels = Path.Combine(other.Path, "t10k-labels-idx1-ubyte")
+                let bytes = File.ReadAllBytes labels
+                bytes[8] <- (bytes[8] + 1uy) % 10uy
+                File.WriteAllBytes(labels, bytes)
+                let idOf (extra: string list) = Experiment.id (Program.trainExperiment (parse ([ "snn" ] @ extra)))
+                let plain = idOf []
+                Expect.equal (idOf [ "--idx-dir"; same.Path ]) plain "the standard files under another folder: the same experiment"
+                let changed = idOf [ "--idx-dir"; other.Path ]
+                Expect.notEqual changed plain "other data: another experiment"
+                Expect.stringStarts (DataSets.Identity.of' { DataSets.defaultLoad with IdxDir = Some other.Path } DataSets.Mnist) "sha256:" "its identity is the content hash"
+        ]
