@@ -35,10 +35,11 @@ let private ownerJson (o: Owner) =
     JsonSerializer.Serialize(
         {| host = o.Host; pid = o.Pid; token = o.Token; claimedUtc = DateTime.UtcNow.ToString("o") |})
 
-/// The owner a claim file names, or None when it cannot be read (being written, deleted, corrupt).
+/// The owner a claim file names, or None when it cannot be read (being written, deleted, corrupt, not a regular
+/// file: a FIFO named claim.json is never opened).
 let readOwner (path: string) =
     try
-        use doc = JsonDocument.Parse(File.ReadAllText path)
+        use doc = JsonDocument.Parse(Files.readText (64L * 1024L) path, JsonDocumentOptions(AllowDuplicateProperties = false))
         let r = doc.RootElement
         Some { Host = r.GetProperty("host").GetString(); Pid = r.GetProperty("pid").GetInt32(); Token = r.GetProperty("token").GetString() }
     with _ -> None

@@ -1,4 +1,5 @@
-/// Run records checked on read: a record counts only when it parses, holds values in range (RunRecord.problems)
+/// Run records checked on read: a record counts only when it is a regular file of bounded size (Files: a FIFO or a
+/// device is refused before it is opened), parses strictly (no key twice), holds values in range (RunRecord.problems)
 /// and, written under this version's schema, sits in the folder of the experiment its stored configuration hashes to. Anything
 /// else (another experiment's record copied into a folder, an edited configuration, an accuracy of 5) is refused
 /// with its path and reason, and left out of tables and reports.
@@ -41,15 +42,23 @@ let problemsIn (folderId: string option) (r: Record) =
           | Some f when ofGrid && f <> id -> $"the record of experiment {id} lies in the folder of experiment {f}"
           | _ -> () ]
 
+/// The split sizes a run of `task` reads with the configured sizes (None: the task's own split), where they follow
+/// from the configuration alone: an explicit size is the first-n subset's; the task's own split where it is fixed
+/// (the standard MNIST and Fashion-MNIST files: 60,000 / 10,000; the 10,000 digits: 8,000 / 2,000). NETtalk's own
+/// training words and test windows (another corpus, `--full-test`) and DVS's own split (the user's recordings) are
+/// not known in advance: None.
+let expectedSizes (task: DataSets.DataSetName) (train: int option) (test: int option) =
+    match task with
+    | DataSets.Mnist
+    | DataSets.Fashion -> Some(defaultArg train 60_000), Some(defaultArg test 10_000)
+    | DataSets.Mnist10k -> Some(defaultArg train DataSets.mnist10kTrain), Some(defaultArg test DataSets.mnist10kTest)
+    | DataSets.Nettalk -> train, None
+    | DataSets.Dvs -> train, test
+
 /// A record read and checked: Ok, or Error with the reason (one line).
 let tryRead (path: string) =
     let check () =
-        let text = File.ReadAllText path
-        let r = RunRecord.ofJson path text
-        let schema =
-            match Text.Json.Nodes.JsonNode.Parse(text).AsObject()["schema"] with
-            | null -> 1
-            | n -> n.GetValue<int>()
+        let schema, r = RunRecord.parse path (Files.readText RunRecord.maxBytes path)
         let folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath path))
         // a record of an earlier schema hashed its id differently: its values are checked, its id cannot be
         // (tables show such a grid under a banner asking to regenerate it)
@@ -60,6 +69,7 @@ let tryRead (path: string) =
     if Directory.Exists path then Error "a folder, not a file"
     else
         try check () with
+        | :? Files.RefusedFileException as e -> Error e.Reason
         | :? InvalidDataException as e -> Error(e.Message.Replace(path + ": ", ""))
         | :? IOException | :? UnauthorizedAccessException as e -> Error e.Message
 
@@ -72,7 +82,7 @@ let ofGrid (gridDir: string) =
     let refused = ResizeArray()
     for d in Directory.GetDirectories gridDir |> Array.sort do
         let path = Path.Combine(d, "run.json")
-        if File.Exists path || Directory.Exists path then
+        if Files.kind path <> Files.Missing then
             match tryRead path with
             | Ok r -> ok.Add(path, r)
             | Error why -> refused.Add { Path = path; Reason = why }

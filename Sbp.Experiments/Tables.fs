@@ -40,11 +40,7 @@ type Group =
       Experiment: Result<Experiment.Experiment, string> }
 
 /// The schema version a record file was written under (records before versioning: 1).
-let schemaOf (path: string) =
-    let o = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText path).AsObject()
-    match o["schema"] with
-    | null -> 1
-    | n -> n.GetValue<int>()
+let schemaOf (path: string) = fst (RunRecord.parse path (Files.readText RunRecord.maxBytes path))
 
 /// Every record of a grid, checked (Records.ofGrid): the valid ones, path and record, and the refused ones, path and
 /// reason (temporary files of interrupted writes are never read).

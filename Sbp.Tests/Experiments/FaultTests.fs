@@ -3,6 +3,7 @@ module Sbp.Tests.Experiments.FaultTests
 open System
 open System.IO
 open System.Threading
+open System.Text.Json.Nodes
 open System.Threading.Tasks
 open Expecto
 open Sbp.Experiments
@@ -22,6 +23,42 @@ let private twoSnn () = Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.Sb
 
 /// A record of grid `grid` as JSON text, changed by `edit`, written back.
 let private editRecord (path: string) (edit: string -> string) = File.WriteAllText(path, edit (File.ReadAllText path))
+
+/// The record the runner writes for experiment `e` of grid `grid`, made here without training: its configuration
+/// with the runner's keys, its seed, its data set's sizes and `epochs` completed epochs.
+let private recordFor (grid: string) (e: Experiment.Experiment) (epochs: int) =
+    let task, train, test = Experiment.data e
+    let n, m = Records.expectedSizes task train test
+    { Config =
+        Experiment.runConfig e
+        @ [ "layers", Items [ Int 784L; Int 20L; Int 10L ]; "grid", Text grid; "experimentId", Text(Experiment.id e)
+            "replicate", (match e.Seed with Experiment.Replicate r -> Int(int64 r) | Experiment.Given -> Text "given") ]
+      Seed = Experiment.seed e
+      Dataset = { Name = DataSets.nameOf task; TrainSize = n.Value; TestSize = m.Value; Provenance = "made by the test" }
+      Epochs =
+        [ for i in 1 .. epochs ->
+              let acc = 0.1 * float i
+              { Epoch = i; TrainAccuracy = acc; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc; Seconds = 0.1; SynapticOps = 10L; Extra = [] } ]
+      Status = Completed
+      GitCommit = "test" }
+
+/// Runs `f` on another thread and fails (instead of hanging) when it does not return within `seconds`; `release`
+/// then unblocks what it may be stuck on.
+let private within (seconds: float) (release: unit -> unit) (f: unit -> 'a) =
+    let t = Task.Run(fun () -> f ())
+    if t.Wait(TimeSpan.FromSeconds seconds) then t.Result
+    else
+        release ()
+        failtestf "blocked for %.0f s" seconds
+
+/// Makes a FIFO (named pipe) at `path`.
+let private mkfifo (path: string) =
+    use p = Diagnostics.Process.Start("mkfifo", path)
+    p.WaitForExit()
+    if p.ExitCode <> 0 then failtestf "mkfifo %s failed" path
+
+/// Unblocks a reader stuck opening the FIFO `path` (a writer opens it).
+let private openWriter (path: string) () = Task.Run(fun () -> (use w = File.OpenWrite path in ())) |> ignore
 
 /// A model that trains nothing and goes bad at a chosen batch: its output state turns NaN, or its energy explodes.
 type private Faulty(badOutputAt: int option, energy: float, extras: (string * float) list) =
@@ -219,4 +256,28 @@ let tests =
             File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddHours -1.0)
             Runner.run (options d.Path) g |> ignore
             Expect.isFalse (File.Exists stray) "removed"
+
+        testCase "a FIFO, a device or an oversized file as run.json is refused at once, never opened or read whole" <| fun () ->
+            if not (OperatingSystem.IsWindows()) then
+                use d = new TempDir()
+                let g = Grid.create "pipes" (Grid.ofSnn [ tinySnn; { tinySnn with Run.Hidden = [ 10 ] }; { tinySnn with Run.Hidden = [ 12 ] } ])
+                let path i = Runner.recordPath d.Path "pipes" g.Experiments[i]
+                for e in g.Experiments do RunRecord.write (Runner.recordPath d.Path "pipes" e) (recordFor "pipes" e 2)
+                for i in 0 .. 2 do File.Delete(path i)
+                mkfifo (path 0)
+                File.CreateSymbolicLink(path 1, "/dev/zero") |> ignore
+                do
+                    use big = File.Create(path 2)
+                    big.SetLength(RunRecord.maxBytes + 1L)
+                let release = openWriter (path 0)
+                let reasonOf i = match within 20.0 release (fun () -> Records.tryRead (path i)) with Error m -> m | Ok _ -> failtestf "record %d accepted" i
+                Expect.stringContains (reasonOf 0) "is a FIFO (named pipe), not a regular file" "a FIFO"
+                Expect.stringContains (reasonOf 1) "is a symbolic link, not a regular file" "a link to a device"
+                Expect.stringContains (reasonOf 2) $"holds {RunRecord.maxBytes + 1L} bytes, more than the {RunRecord.maxBytes} allowed" "an oversized file"
+                let valid, refused = within 20.0 release (fun () -> Tables.loadChecked d.Path "pipes")
+                Expect.equal (valid.Length, refused.Length) (0, 3) "each refused by the tables"
+                // the runner lists them without blocking and trains each again: its record replaces the file
+                let s = within 120.0 release (fun () -> Runner.run (options d.Path) g)
+                Expect.equal (s.Ran, s.Failed) (3, 0) "trained again"
+                Expect.equal (Tables.loadChecked d.Path "pipes" |> fun (ok, no) -> ok.Length, no.Length) (3, 0) "now valid"
     ]
