@@ -280,4 +280,78 @@ let tests =
                 let s = within 120.0 release (fun () -> Runner.run (options d.Path) g)
                 Expect.equal (s.Ran, s.Failed) (3, 0) "trained again"
                 Expect.equal (Tables.loadChecked d.Path "pipes" |> fun (ok, no) -> ok.Length, no.Length) (3, 0) "now valid"
+    
+
+        testCase "forged records are refused, each in one line naming its file, and counted neither by the tables nor by the runner" <| fun () ->
+            use d = new TempDir()
+            let three = { tinySnn with Run.Epochs = 3 }
+            let g =
+                Grid.ofSnn ([ for h in [ 20; 10; 12; 14; 16; 18; 22; 24; 26; 28 ] -> { three with Run.Hidden = [ h ] } ]
+                            @ [ { three with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference } ])
+                |> Grid.seeds 1
+                |> Grid.create "forged"
+            let path i = Runner.recordPath d.Path "forged" g.Experiments[i]
+            for e in g.Experiments do RunRecord.write (Runner.recordPath d.Path "forged" e) (recordFor "forged" e 3)
+            Expect.equal (Tables.loadChecked d.Path "forged" |> fun (ok, no) -> ok.Length, no.Length) (11, 0) "the records the runner writes are valid"
+            for e in g.Experiments do Expect.isNone (Runner.unfinishedAs "forged" e (Runner.recordPath d.Path "forged" e)) "and finished for the runner"
+            let edit i (change: JsonObject -> unit) =
+                let o = JsonNode.Parse(File.ReadAllText(path i)).AsObject()
+                change o
+                File.WriteAllText(path i, o.ToJsonString())
+            // another experiment's record copied in, its grid key deleted
+            File.Copy(path 0, path 1, true)
+            edit 1 (fun o -> o["config"].AsObject().Remove "grid" |> ignore)
+            // a record of `sbp train` (no grid, its given seed) dropped into the grid's folder, in the folder of its id
+            let single = { g.Experiments[2] with Seed = Experiment.Given }
+            let singlePath = Runner.recordPath d.Path "forged" single
+            RunRecord.write singlePath { recordFor "forged" single 3 with Config = Experiment.runConfig single @ [ "experimentId", Text(Experiment.id single) ] }
+            // a 4th epoch appended to a 3-epoch run; the last epoch deleted
+            edit 3 (fun o ->
+                let es = o["epochs"].AsArray()
+                let extra = es[2].DeepClone()
+                extra["epoch"] <- JsonValue.Create 4
+                es.Add extra)
+            edit 4 (fun o -> o["epochs"].AsArray().RemoveAt 2)
+            // the seed, the training set's size, the schema edited
+            edit 5 (fun o -> o["seed"] <- JsonValue.Create(o["seed"].GetValue<uint64>() + 1UL))
+            edit 6 (fun o -> o["dataset"]["trainSize"] <- JsonValue.Create 99)
+            edit 7 (fun o -> o["schema"] <- JsonValue.Create 1)
+            // a key twice
+            File.WriteAllText(path 8, (File.ReadAllText(path 8)).Replace("\"status\":", "\"seed\": 1, \"status\":"))
+            // a failed run stops early: fewer epochs than configured is what it holds
+            RunRecord.write (path 9) { recordFor "forged" g.Experiments[9] 1 with Status = Failed "epoch 2: training diverged: test" }
+            let valid, refused = Tables.loadChecked d.Path "forged"
+            let reason (p: string) =
+                match refused |> List.tryFind (fun r -> r.Path = p) with
+                | Some r -> r.Reason
+                | None -> failtestf "%s was not refused" p
+            Expect.stringContains (reason (path 1)) "no config.grid" "a copy without its grid key"
+            Expect.stringContains (reason (path 1)) "lies in the folder of experiment" "and in another experiment's folder"
+            Expect.stringContains (reason singlePath) "no config.grid, but lies in the folder of grid forged" "a single run's record among a grid's"
+            Expect.stringContains (reason (path 3)) "config.epochs = 3 epochs holds 4" "an appended epoch"
+            Expect.stringContains (reason (path 4)) "config.epochs = 3 epochs holds 2" "a deleted last epoch"
+            Expect.stringContains (reason (path 5)) "seed is" "an edited seed"
+            Expect.stringContains (reason (path 6)) "dataset.trainSize is 99, but its configuration trains on 100 samples" "an edited training-set size"
+            Expect.stringContains (reason (path 7)) "written under schema 1, but its grid holds records of schema 2" "an older schema among newer records"
+            Expect.stringContains (reason (path 8)) "Duplicate property 'seed'" "a key twice"
+            Expect.equal refused.Length 8 "nothing else refused"
+            Expect.equal (valid |> List.map fst |> set) (set [ path 0; path 2; path 9; path 10 ]) "the untouched records and the failed run count"
+            // the table goes on without them and lists each in one line naming its file; the schema-1 record switches
+            // no comparison off
+            let md, _ = Tables.write d.Path "forged" None
+            Expect.stringContains md "Refused records (8, left out of every table)" "listed"
+            Expect.equal (md.Split('\n') |> Array.filter (fun l -> l.StartsWith "- `forged/" && l.Contains "run.json`: ")).Length 8 "one line each, naming the file"
+            Expect.stringContains md "Each rule against its baseline" "comparisons made"
+            Expect.isFalse (md.Contains "records written under schema 1") "no banner"
+            // the runner counts none of them as finished: it names each file and trains it again
+            for i in [ 1; 3; 4; 5; 6; 7; 8 ] do Expect.isSome (Runner.unfinishedAs "forged" g.Experiments[i] (path i)) $"record {i} is not finished"
+            for i in [ 0; 2; 9; 10 ] do Expect.isNone (Runner.unfinishedAs "forged" g.Experiments[i] (path i)) $"record {i} is finished"
+            let lines = Collections.Concurrent.ConcurrentQueue<string>()
+            let s = Runner.run { options d.Path with Log = lines.Enqueue } g
+            Expect.equal (s.Ran, s.Skipped, s.Failed) (7, 4, 0) "the seven forged experiments of the grid ran again"
+            for i in [ 1; 3; 4; 5; 6; 7; 8 ] do
+                let file = Path.GetRelativePath(d.Path, path i)
+                Expect.isTrue (lines |> Seq.exists (fun l -> l.Contains "rerun" && l.Contains file && l.Contains "refused record")) $"the rerun of {file} names it"
+            let valid, refused = Tables.loadChecked d.Path "forged"
+            Expect.equal (valid.Length, refused |> List.map (fun r -> r.Path)) (11, [ singlePath ]) "one record per experiment; the stray single run stays refused"
     ]
