@@ -195,11 +195,16 @@ let private composeSized (panelWidth: int, panelHeight: int) (path: string) (tit
     canvas.DrawText(title, float32 width / 2.0f, 30.0f, SKTextAlign.Center, font, paint)
     use image = surface.Snapshot()
     use data = image.Encode(SKEncodedImageFormat.Png, 100)
-    let tmp = path + ".tmp"
-    do
-        use file = File.Create tmp
-        data.SaveTo file
-    File.Move(tmp, path, true)
+    // a temporary file of this process's own, renamed over the figure: figures written by several processes at once
+    // never share a temporary file
+    let tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}"
+    try
+        do
+            use file = File.Create tmp
+            data.SaveTo file
+        File.Move(tmp, path, true)
+    finally
+        if File.Exists tmp then (try File.Delete tmp with _ -> ())
     for p in panels do p.Plot.Dispose()
     { Path = path; Width = width; Height = height; Panels = layouts }
 

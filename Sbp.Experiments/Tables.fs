@@ -351,7 +351,10 @@ let csv (t: Table) =
 /// Writes table.md/.csv, pairs.md/.csv and timings.md/.csv for a grid (atomically) and returns the Markdown and the
 /// groups. A grid written under an earlier schema gets its summary and timings under a banner saying it must be
 /// regenerated, and no comparisons; a record of the current schema that cannot be read as a typed configuration is an
-/// error naming it; a rule whose baseline has no runs is listed under "Missing baselines".
+/// error naming it; a rule whose baseline has no runs is listed under "Missing baselines". A refused record
+/// (Records) is skipped and listed, one line with its path and reason, under "Refused records". Each file is written
+/// through a temporary file of this call's own, renamed into place, so that several processes writing one grid's
+/// tables at once never collide.
 let write (resultsRoot: string) (grid: string) (costCap: float option) =
     let valid, refused = loadChecked resultsRoot grid
     let loaded = valid
@@ -368,11 +371,9 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
     let pairTable = pairTable (if current then pairs costCap gs else []) gs
     let missing = if current then missingBaselines gs else []
     let dir = Path.Combine(resultsRoot, grid)
-    let save (name: string) (text: string) =
-        let path = Path.Combine(dir, name)
-        let tmp = path + ".tmp"
-        File.WriteAllText(tmp, text)
-        File.Move(tmp, path, true)
+    // a temporary file of this process's own (RunRecord.writeAtomically), renamed over the table: tables written by
+    // several processes at once never share a temporary file, and each table is some process's whole table
+    let save (name: string) (text: string) = RunRecord.writeAtomically (Path.Combine(dir, name)) text
     let banner = if current then "" else $"> {regenerateNote grid oldest}.\n\n"
     let missingSection =
         if missing.IsEmpty then ""

@@ -354,4 +354,28 @@ let tests =
                 Expect.isTrue (lines |> Seq.exists (fun l -> l.Contains "rerun" && l.Contains file && l.Contains "refused record")) $"the rerun of {file} names it"
             let valid, refused = Tables.loadChecked d.Path "forged"
             Expect.equal (valid.Length, refused |> List.map (fun r -> r.Path)) (11, [ singlePath ]) "one record per experiment; the stray single run stays refused"
+    
+
+        testCase "tables and plots written by several processes at once never collide" <| fun () ->
+            use d = new TempDir()
+            let g = Grid.create "busy" (twoSnn () |> Grid.seeds 2)
+            for e in g.Experiments do RunRecord.write (Runner.recordPath d.Path "busy" e) (recordFor "busy" e 2)
+            let expected, _ = Tables.write d.Path "busy" None
+            let files = [ "table.md"; "table.csv"; "pairs.md"; "pairs.csv"; "timings.md"; "timings.csv" ]
+            let contents () = files |> List.map (fun f -> File.ReadAllText(Path.Combine(d.Path, "busy", f)))
+            let before = contents ()
+            for round in 1 .. 3 do
+                use start = new Barrier(6)
+                let writers =
+                    Array.init 6 (fun _ ->
+                        Task.Run(fun () ->
+                            start.SignalAndWait()
+                            let md, gs = Tables.write d.Path "busy" None
+                            md, (if round = 1 then Plots.write d.Path "busy" None gs else [])))
+                for w in writers do
+                    let md, _ = w.Result
+                    Expect.equal md expected $"round {round}: every writer's tables"
+                Expect.equal (contents ()) before $"round {round}: each file whole and identical"
+            Expect.isNonEmpty (Directory.GetFiles(Path.Combine(d.Path, "busy", "plots"), "*.png")) "plots written"
+            Expect.isEmpty (temporaries d.Path) "no temporary file left"
     ]
