@@ -248,18 +248,21 @@ let tryClaim (policy: Policy) (experimentDir: string) : Claim option = tryClaimW
 
 /// Deletes temporary files (`*.tmp-*`; a claim's tombstones `claim.json.stale-*` and takeover markers
 /// `claim.json.takeover-*`) under a grid folder that are older than `age`: a writer renames its temporary file
-/// within milliseconds, so an old one is what a killed process left behind. Returns the number removed.
+/// within milliseconds, so an old one is what a killed process left behind. Symbolic links are not followed (a
+/// linked folder is not searched, a linked file not deleted), and a grid folder that is a link is left alone.
+/// Returns the number removed.
 let cleanStale (gridDir: string) (age: TimeSpan) =
-    if not (Directory.Exists gridDir) then 0
+    if not (Directory.Exists gridDir) || Files.isLink gridDir then 0
     else
         let old (f: string) = DateTime.UtcNow - File.GetLastWriteTimeUtc f > age
+        let within = EnumerationOptions(RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true)
         let candidates =
             [ "*.tmp-*"; "claim.json.stale-*"; "claim.json.takeover-*" ]
-            |> Seq.collect (fun pattern -> Directory.EnumerateFiles(gridDir, pattern, SearchOption.AllDirectories))
+            |> Seq.collect (fun pattern -> Directory.EnumerateFiles(gridDir, pattern, within))
             |> Seq.distinct
         let mutable removed = 0
         for f in candidates |> Seq.toArray do
-            if old f then
+            if old f && not (Files.isLink f) then
                 try
                     File.Delete f
                     removed <- removed + 1

@@ -747,7 +747,8 @@ let raster (path: string) (title: string) (a: Artifacts.Artifacts) =
 
 /// Every figure of a grid into results/<grid>/plots/; returns the files written.
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
-    let dir = Path.Combine(resultsRoot, grid, "plots")
+    // inside the results folder only: a grid name, no linked grid or plots folder (Tables.gridFolder)
+    let dir = Path.Combine(Tables.gridFolder resultsRoot grid, "plots")
     Directory.CreateDirectory dir |> ignore
     // a regeneration replaces every plot: none of an earlier, different grid is left behind
     for old in Directory.GetFiles(dir, "*.png") do File.Delete old

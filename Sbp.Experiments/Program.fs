@@ -160,6 +160,9 @@ let private keyValues (option: string) (text: string) =
 /// The grid a `sbp sweep <family>` command line describes: the family's defaults, each --set in order, the product
 /// of the --vary values, then the replicates. The same combinators an fsi script calls, so equal grids get equal ids.
 let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
+    let name = a.GetResult SweepArgs.Name
+    // the grid's folder is <results>/<name>: refused before anything else when it would lie elsewhere
+    if (Grid.nameProblem name).IsSome then invalidArg "name" $"--name expects a grid name, {Grid.nameRule}; got '{name}'"
     let orFail r = match r with Ok x -> x | Error m -> invalidArg "sweep" m
     let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set key value e |> orFail)
     let based =
@@ -182,7 +185,7 @@ let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
         match a.TryGetResult SweepArgs.Seeds with
         | Some n -> Grid.pairedSeeds compared n varied
         | None -> varied
-    Grid.create (a.GetResult SweepArgs.Name) experiments
+    Grid.create name experiments
 
 let private sweep (o: ParseResults<SweepArgs>) =
     let grid = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
@@ -233,6 +236,9 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
 let private table (a: ParseResults<TableArgs>) =
     let root = resultsRoot (a.TryGetResult TableArgs.Results)
     let grid = a.GetResult Grid_Name
+    // tables and plots are written into <results>/<grid> only: refused before anything is read or written when the
+    // name would lead elsewhere (a linked grid or plots folder is refused by Tables.write)
+    if (Grid.nameProblem grid).IsSome then invalidArg "grid" $"table <grid> expects a grid name, {Grid.nameRule}; got '{grid}'"
     let markdown, groups = Tables.write root grid (a.TryGetResult Cost_Cap)
     printfn "%s" markdown
     for p in Plots.write root grid (a.TryGetResult Cost_Cap) groups do printfn "plot: %s" p

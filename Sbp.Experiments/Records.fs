@@ -152,11 +152,14 @@ let private checkedAt (place: Place) (path: string) (parsed: Result<int * Record
         | [] -> Ok r
         | ps -> Error(String.Join("; ", ps)))
 
-/// The record file of every subfolder of a grid folder: (path, parsed), in folder order.
+/// The record file of every subfolder of a grid folder: (path, parsed), in folder order. A subfolder that is a
+/// symbolic link is not followed: its record, if any, is refused.
 let private recordFiles (gridDir: string) =
     [ for d in Directory.GetDirectories gridDir |> Array.sort do
           let path = Path.Combine(d, "run.json")
-          if Files.kind path <> Files.Missing then yield path, parseFile path ]
+          if Files.isLink d then
+              if File.Exists path || Directory.Exists path then yield path, Error "its folder is a symbolic link (not followed)"
+          elif Files.kind path <> Files.Missing then yield path, parseFile path ]
 
 /// The keys a compared-keys set may hold for a family's replicates in a folder: the keys (and their dotted paths one
 /// level down) whose values differ between the family's records there, without the runner's keys and those of the
@@ -266,4 +269,4 @@ let ofGrid (gridDir: string) =
 /// The refused records of every grid under a results folder.
 let refusedUnder (root: string) =
     if not (Directory.Exists root) then []
-    else [ for g in Directory.GetDirectories root |> Array.sort do yield! snd (ofGrid g) ]
+    else [ for g in Directory.GetDirectories root |> Array.sort do if not (Files.isLink g) then yield! snd (ofGrid g) ]

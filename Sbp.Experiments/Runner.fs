@@ -8,7 +8,9 @@
 /// only when it is the record this runner would write for that experiment (Records.tryReadAs); any other is named
 /// with its reason and trained again. Runners sharing a results folder claim each experiment before training it
 /// (Claims), so each trains once. A cancelled runner (Ctrl-C, SIGTERM, its parent process gone) stops its
-/// experiments at the next batch, writes no record for them and releases their claims.
+/// experiments at the next batch, writes no record for them and releases their claims. The runner writes inside the
+/// results folder only: a grid name that is not one folder name, or a grid or experiment folder that is a symbolic
+/// link, is refused.
 module Sbp.Experiments.Runner
 
 open System
@@ -144,9 +146,12 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
     let recordFile = recordPath o.Root grid e
     let claim =
         try
-            if File.Exists dir then Result.Error $"output: {dir} is a file, not a folder"
-            elif Directory.Exists recordFile then Result.Error $"output: {recordFile} is a folder, not a file"
-            else Ok(Claims.tryClaim o.Claims dir)
+            match Files.kind dir, Files.kind recordFile with
+            | Files.Link, _ -> Result.Error $"output: {dir} is a symbolic link; an experiment's folder must lie inside the results folder (links are not followed)"
+            | Files.Missing, _ | Files.Folder, _ ->
+                if Directory.Exists recordFile then Result.Error $"output: {recordFile} is a folder, not a file"
+                else Ok(Claims.tryClaim o.Claims dir)
+            | _ -> Result.Error $"output: {dir} is a file, not a folder"
         with :? IOException | :? UnauthorizedAccessException as x -> Result.Error $"output: cannot write {dir}: {ioLine x}"
     let underClaim () =
         // another runner may have finished it between our listing and our claim
@@ -211,11 +216,24 @@ type Summary =
       Interrupted: bool
       Seconds: float }
 
+/// Raises an ArgumentException when the grid's name is not one folder name (Grid.nameProblem: a grid built without
+/// `Grid.create`), and an IOException when its folder is a symbolic link: the runner writes inside the results folder only.
+let private requireInside (root: string) (g: Grid) =
+    match nameProblem g.Name with
+    | Some why -> invalidArg "grid" why
+    | None -> ()
+    let gridDir = Path.Combine(root, g.Name)
+    if Files.isLink gridDir then
+        raise (IOException $"{gridDir} is a symbolic link; a grid's folder must lie inside the results folder (links are not followed)")
+    gridDir
+
 /// Runs the grid (or its shard); returns what happened. Results do not depend on the parallelism: every
 /// experiment's numbers come from its own seed, and the products are bitwise the same on any number of threads.
+/// A grid whose name or folder would lead outside the results folder is refused before anything is written
+/// (ArgumentException, IOException).
 let run (o: Options) (g: Grid) =
+    let gridDir = requireInside o.Root g
     let g = match o.Shard with Some(i, n) -> shard i n g | None -> g
-    let gridDir = Path.Combine(o.Root, g.Name)
     let cleaned = try Claims.cleanStale gridDir (TimeSpan.FromMinutes 1.0) with :? IOException | :? UnauthorizedAccessException -> 0
     let todo, finished =
         g.Experiments

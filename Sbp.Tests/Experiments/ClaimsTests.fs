@@ -190,4 +190,27 @@ let tests =
             Expect.isFalse (File.Exists oldTmp) "old temporary file gone"
             Expect.isTrue (File.Exists freshTmp) "fresh temporary file kept"
             Expect.isTrue (File.Exists record) "records are never touched"
+    
+        testCase "the cleanup of stale temporary files does not follow symbolic links" <| fun () ->
+            if not (OperatingSystem.IsWindows()) then
+                use d = new TempDir()
+                let grid = Path.Combine(d.Path, "g")
+                let outside = Path.Combine(d.Path, "outside")
+                Directory.CreateDirectory(Path.Combine(grid, "id")) |> ignore
+                Directory.CreateDirectory outside |> ignore
+                let victim = Path.Combine(outside, "run.json.tmp-1-aa")
+                let own = Path.Combine(grid, "id", "run.json.tmp-2-bb")
+                for f in [ victim; own ] do
+                    File.WriteAllText(f, "{}")
+                    File.SetLastWriteTimeUtc(f, DateTime.UtcNow - TimeSpan.FromHours 1.0)
+                Directory.CreateSymbolicLink(Path.Combine(grid, "linked"), outside) |> ignore
+                File.CreateSymbolicLink(Path.Combine(grid, "id", "claim.json.stale-link"), victim) |> ignore
+                File.SetLastWriteTimeUtc(Path.Combine(grid, "id", "claim.json.stale-link"), DateTime.UtcNow - TimeSpan.FromHours 1.0)
+                Expect.equal (Claims.cleanStale grid (TimeSpan.FromMinutes 1.0)) 1 "only the grid's own stale file"
+                Expect.isFalse (File.Exists own) "the grid's own stale file is removed"
+                Expect.isTrue (File.Exists victim) "a file in a linked folder is never deleted"
+                Directory.CreateSymbolicLink(Path.Combine(d.Path, "linked-grid"), grid) |> ignore
+                File.WriteAllText(own, "{}")
+                File.SetLastWriteTimeUtc(own, DateTime.UtcNow - TimeSpan.FromHours 1.0)
+                Expect.equal (Claims.cleanStale (Path.Combine(d.Path, "linked-grid")) (TimeSpan.FromMinutes 1.0)) 0 "a linked grid folder is left alone"
     ]

@@ -378,4 +378,34 @@ let tests =
                 Expect.equal (contents ()) before $"round {round}: each file whole and identical"
             Expect.isNonEmpty (Directory.GetFiles(Path.Combine(d.Path, "busy", "plots"), "*.png")) "plots written"
             Expect.isEmpty (temporaries d.Path) "no temporary file left"
+    
+
+        testCase "grids, tables and plots stay inside the results folder: names that lead out and linked folders are refused before anything is written" <| fun () ->
+            use d = new TempDir()
+            let root = d.File "results"
+            let outside = d.File "outside"
+            Directory.CreateDirectory(Path.Combine(outside, "plots")) |> ignore
+            File.WriteAllText(Path.Combine(outside, "pairs.md"), "keep")
+            File.WriteAllText(Path.Combine(outside, "plots", "keep.png"), "keep")
+            let untouched () =
+                Expect.equal (File.ReadAllText(Path.Combine(outside, "pairs.md"))) "keep" "pairs.md outside kept"
+                Expect.isTrue (File.Exists(Path.Combine(outside, "plots", "keep.png"))) "plots outside kept"
+                Expect.isEmpty (Directory.GetFiles(outside, "table.*")) "no table outside"
+            for name in [ ".."; "."; "../outside"; "a/b"; outside; "" ] do
+                throwsOf<ArgumentException> (fun () -> Grid.create name (twoSnn ()) |> ignore) $"Grid.create '{name}'" |> ignore
+                throwsOf<ArgumentException> (fun () -> Tables.write root name None |> ignore) $"Tables.write '{name}'" |> ignore
+                throwsOf<ArgumentException> (fun () -> Runner.run (options root) { Name = name; Experiments = twoSnn () } |> ignore) $"Runner.run '{name}'" |> ignore
+            untouched ()
+            if not (OperatingSystem.IsWindows()) then
+                Directory.CreateDirectory root |> ignore
+                Directory.CreateSymbolicLink(Path.Combine(root, "linked"), outside) |> ignore
+                throwsOf<IOException> (fun () -> Tables.write root "linked" None |> ignore) "a linked grid folder" |> ignore
+                throwsOf<IOException> (fun () -> Runner.run (options root) (Grid.create "linked" (twoSnn ())) |> ignore) "the runner into a linked grid folder" |> ignore
+                // a real grid folder whose plots folder links elsewhere
+                let g = Grid.create "g" (twoSnn ())
+                for e in g.Experiments do RunRecord.write (Runner.recordPath root "g" e) (recordFor "g" e 2)
+                Directory.CreateSymbolicLink(Path.Combine(root, "g", "plots"), Path.Combine(outside, "plots")) |> ignore
+                throwsOf<IOException> (fun () -> Tables.write root "g" None |> ignore) "a linked plots folder" |> ignore
+                Expect.isFalse (File.Exists(Path.Combine(root, "g", "table.md"))) "nothing written"
+                untouched ()
     ]
