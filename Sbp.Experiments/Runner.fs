@@ -8,9 +8,9 @@
 /// only when it is the record this runner would write for that experiment (Records.tryReadAs); any other is named
 /// with its reason and trained again. Runners sharing a results folder claim each experiment before training it
 /// (Claims), so each trains once. A cancelled runner (Ctrl-C, SIGTERM, its parent process gone) stops its
-/// experiments at the next batch, writes no record for them and releases their claims. The runner writes inside the
-/// results folder only: a grid name that is not one folder name, or a grid or experiment folder that is a symbolic
-/// link, is refused.
+/// experiments at the next batch, writes no record for them and releases their claims; it ends within about a
+/// second of a signal (Interrupt). The runner writes inside the results folder only: a grid name that is not one
+/// folder name, or a grid or experiment folder that is a symbolic link, is refused.
 module Sbp.Experiments.Runner
 
 open System
@@ -330,14 +330,25 @@ let private commandName (pid: int) =
 /// A token cancelled when the process is asked to stop: Ctrl-C (SIGINT), SIGTERM, SIGQUIT, or, on Linux, when the
 /// process that started it is a .NET host (`dotnet fsi`, `dotnet run`) and goes away (polled every half second:
 /// killing `dotnet fsi` leaves its script's process orphaned otherwise). The first signal cancels; the runner then
-/// stops every experiment at its next batch and returns. Dispose to unhook.
-type Interrupt() =
+/// stops every experiment at its next batch and returns. Should the process still be running `grace` after that (a
+/// batch longer than that, a read or write that blocks), `stop 130` ends it at once (the program's: its claims
+/// released, exit code 130): a signal always ends the runner within about `grace`, and a rerun resumes the grid.
+/// Dispose to unhook.
+type Interrupt(grace: TimeSpan, stop: int -> unit) =
     let cts = new CancellationTokenSource()
+    let deadline = new Timer((fun _ ->
+                                  eprintfn "sbp: still running %.1f s after the stop request: exiting now (claims released; a rerun resumes the grid)" grace.TotalSeconds
+                                  stop 130),
+                             null, Timeout.Infinite, Timeout.Infinite)
+    let request (why: string) =
+        lock cts (fun () ->
+            if not cts.IsCancellationRequested then
+                eprintfn "\nsbp: %s: stopping the running experiments (no record is written for them)" why
+                deadline.Change(grace, Timeout.InfiniteTimeSpan) |> ignore
+                cts.Cancel())
     let onSignal (c: PosixSignalContext) =
         c.Cancel <- true
-        if not cts.IsCancellationRequested then
-            eprintfn "\nsbp: %A received: stopping the running experiments (no record is written for them)" c.Signal
-            cts.Cancel()
+        request $"{c.Signal} received"
     let registrations =
         [ for s in [ PosixSignal.SIGINT; PosixSignal.SIGTERM; PosixSignal.SIGQUIT ] ->
               try Some(PosixSignalRegistration.Create(s, Action<PosixSignalContext> onSignal)) with _ -> None ]
@@ -349,16 +360,23 @@ type Interrupt() =
                 new Timer(
                     (fun _ ->
                         match parentPid () with
-                        | Some p when p <> ppid && not cts.IsCancellationRequested ->
-                            eprintfn "\nsbp: the parent process %d is gone: stopping the running experiments" ppid
-                            cts.Cancel()
+                        | Some p when p <> ppid && not cts.IsCancellationRequested -> request $"the parent process {ppid} is gone"
                         | _ -> ()),
                     null, 500, 500)
             Some t
         | _ -> None
+    /// Ends the process a second after a stop request the runner has not answered by returning: its claims are
+    /// released (Claims.releaseAll), then it exits with the code given.
+    new() =
+        new Interrupt(TimeSpan.FromSeconds 1.0, fun code ->
+            Claims.releaseAll ()
+            exit code)
     member _.Token = cts.Token
+    /// Asks the runner to stop, as a signal does (`why` is printed).
+    member _.Request(why: string) = request why
     interface IDisposable with
         member _.Dispose() =
+            deadline.Dispose()
             watcher |> Option.iter (fun t -> t.Dispose())
             for r in registrations do r.Dispose()
             cts.Dispose()

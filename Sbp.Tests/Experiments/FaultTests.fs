@@ -280,7 +280,7 @@ let tests =
                 let s = within 120.0 release (fun () -> Runner.run (options d.Path) g)
                 Expect.equal (s.Ran, s.Failed) (3, 0) "trained again"
                 Expect.equal (Tables.loadChecked d.Path "pipes" |> fun (ok, no) -> ok.Length, no.Length) (3, 0) "now valid"
-    
+
 
         testCase "forged records are refused, each in one line naming its file, and counted neither by the tables nor by the runner" <| fun () ->
             use d = new TempDir()
@@ -354,7 +354,7 @@ let tests =
                 Expect.isTrue (lines |> Seq.exists (fun l -> l.Contains "rerun" && l.Contains file && l.Contains "refused record")) $"the rerun of {file} names it"
             let valid, refused = Tables.loadChecked d.Path "forged"
             Expect.equal (valid.Length, refused |> List.map (fun r -> r.Path)) (11, [ singlePath ]) "one record per experiment; the stray single run stays refused"
-    
+
 
         testCase "tables and plots written by several processes at once never collide" <| fun () ->
             use d = new TempDir()
@@ -378,7 +378,7 @@ let tests =
                 Expect.equal (contents ()) before $"round {round}: each file whole and identical"
             Expect.isNonEmpty (Directory.GetFiles(Path.Combine(d.Path, "busy", "plots"), "*.png")) "plots written"
             Expect.isEmpty (temporaries d.Path) "no temporary file left"
-    
+
 
         testCase "grids, tables and plots stay inside the results folder: names that lead out and linked folders are refused before anything is written" <| fun () ->
             use d = new TempDir()
@@ -408,4 +408,63 @@ let tests =
                 throwsOf<IOException> (fun () -> Tables.write root "g" None |> ignore) "a linked plots folder" |> ignore
                 Expect.isFalse (File.Exists(Path.Combine(root, "g", "table.md"))) "nothing written"
                 untouched ()
+
+        testCase "a stop request ends the process after its grace when the runner does not return; one that returns in time is not ended" <| fun () ->
+            let stopped = TaskCompletionSource<int>()
+            let watch = Diagnostics.Stopwatch.StartNew()
+            do
+                use interrupt = new Runner.Interrupt(TimeSpan.FromMilliseconds 300.0, fun code -> stopped.TrySetResult code |> ignore)
+                interrupt.Request "a test's stop"
+                Expect.isTrue interrupt.Token.IsCancellationRequested "the runner is asked to stop at once"
+                Expect.isTrue (stopped.Task.Wait(TimeSpan.FromSeconds 10.0)) "then ended"
+            Expect.equal stopped.Task.Result 130 "with code 130"
+            Expect.isGreaterThanOrEqual watch.Elapsed.TotalSeconds 0.25 "after its grace"
+            let late = TaskCompletionSource<int>()
+            do
+                use interrupt = new Runner.Interrupt(TimeSpan.FromMilliseconds 300.0, fun code -> late.TrySetResult code |> ignore)
+                interrupt.Request "a test's stop"
+            Thread.Sleep 600
+            Expect.isFalse late.Task.IsCompleted "a runner that returned (disposed) is not ended"
+
+        testCase "sbp sweep: a FIFO as run.json does not block the runner, and SIGTERM ends it within seconds, its claims released" <| fun () ->
+            if not (OperatingSystem.IsWindows()) then
+                use d = new TempDir()
+                // minutes of training, so that an end within seconds can only come from the signal
+                let args =
+                    [ "sweep"; "snn"; "--set"; "dataset=mnist-10k"; "--set"; "hidden=100"; "--set"; "epochs=200"; "--set"; "train-size=4000"
+                      "--set"; "test-size=500"; "--vary"; "rule=symmetric,sbp"; "--name"; "sig"; "--parallel"; "1"; "--no-table"; "--results"; d.Path ]
+                let grid =
+                    match Cli.parse (Array.ofList args) |> fun a -> a.GetSubCommand() with
+                    | Cli.Sweep w -> Program.sweepGrid (Families.all |> List.find (fun f -> f.Name = "snn")) w
+                    | _ -> failtest "not a sweep"
+                let fifo = Runner.recordPath d.Path "sig" grid.Experiments.Head
+                Directory.CreateDirectory(Path.GetDirectoryName fifo) |> ignore
+                mkfifo fifo
+                let psi = Diagnostics.ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
+                                                       RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = d.Path)
+                use p = Diagnostics.Process.Start psi
+                let err = p.StandardError.ReadToEndAsync()
+                let out = p.StandardOutput.ReadToEndAsync()
+                try
+                    // the runner reads past the FIFO and claims an experiment
+                    let watch = Diagnostics.Stopwatch.StartNew()
+                    let claims () = Directory.GetFiles(Path.Combine(d.Path, "sig"), "claim.json", SearchOption.AllDirectories)
+                    while claims().Length = 0 && not p.HasExited && watch.Elapsed.TotalSeconds < 90.0 do Thread.Sleep 50
+                    if claims().Length = 0 then
+                        openWriter fifo ()
+                        p.Kill true
+                        failtestf "no experiment was claimed (the FIFO blocked the runner?): %s%s" out.Result err.Result
+                    Thread.Sleep 300
+                    use kill = Diagnostics.Process.Start("kill", [ "-TERM"; string p.Id ])
+                    kill.WaitForExit()
+                    let stopping = Diagnostics.Stopwatch.StartNew()
+                    Expect.isTrue (p.WaitForExit 20_000) "ended"
+                    Expect.isLessThan stopping.Elapsed.TotalSeconds 5.0 "within seconds of the signal"
+                finally
+                    if not p.HasExited then
+                        openWriter fifo ()
+                        p.Kill true
+                Expect.equal p.ExitCode 130 $"exit code 130: {err.Result}"
+                Expect.stringContains err.Result "SIGTERM received" "the signal is named"
+                Expect.isEmpty (Directory.GetFiles(d.Path, "claim.json", SearchOption.AllDirectories)) "claims released"
     ]
