@@ -117,11 +117,13 @@ let private alreadyExists (e: IOException) =
     e.HResult = 17 || (e.HResult &&& 0xFFFF) = 80 || (e.HResult &&& 0xFFFF) = 183
 
 /// Creates `path` holding `text` if no file of that name exists (create-new: of simultaneous creators exactly one
-/// succeeds); false when it exists. A failed write leaves no file behind.
+/// succeeds); false when it exists. A failed write leaves no file behind. The file is shared with readers while it is
+/// written (they see it unreadable, and fresh): an exclusive lock (FileShare.None) would fail on a reader that opened
+/// the new file first, leaving it created and owned by no one.
 let private tryCreate (path: string) (text: string) =
     let created =
-        try Some(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        with :? IOException as e when (not (e :? FileNotFoundException) && not (e :? DirectoryNotFoundException)) && (alreadyExists e || File.Exists path) -> None
+        try Some(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite ||| FileShare.Delete))
+        with :? IOException as e when alreadyExists e -> None
     match created with
     | None -> false
     | Some fs ->
