@@ -155,7 +155,7 @@ let toJson (a: Artifacts) =
 /// width); `source` names the file in errors.
 let ofJson (source: string) (json: string) =
     try
-        let o = JsonNode.Parse(json).AsObject()
+        let o = (RunRecord.parseStrict json).AsObject()
         let req (o: JsonNode) (k: string) =
             match o[k] with
             | null -> failwith $"field '{k}' is missing"
@@ -200,8 +200,12 @@ let ofJson (source: string) (json: string) =
           Steps = nonNegative "steps" (req o "steps") }
     with e -> raise (InvalidDataException($"{source}: not a valid artifacts file: {e.Message}", e))
 
-/// Reads and checks an artifacts file.
-let read (path: string) = ofJson path (File.ReadAllText path)
+/// The most bytes an artifacts file may hold (histograms and the spikes of a few test samples: a few MB at the
+/// paper's sizes): a larger file is refused before it is read.
+let maxBytes = 128L * 1024L * 1024L
+
+/// Reads and checks an artifacts file: a regular file of at most `maxBytes` (Files.readText).
+let read (path: string) = ofJson path (Files.readText maxBytes path)
 
 /// Writes the artifacts atomically (a failed write leaves no temporary file).
 let write (path: string) (a: Artifacts) = RunRecord.writeAtomically path (toJson a)

@@ -8,10 +8,29 @@ open Sbp.Experiments.Experiment
 /// A named list of experiments; results go to results/<name>/<experiment id>/.
 type Grid = { Name: string; Experiments: Experiment list }
 
-/// A grid of the given experiments; refuses duplicates (two experiments with one id would share a record).
+/// What a grid name must be: the name of one folder inside the results folder.
+let nameRule = "one folder name inside the results folder: not empty, no '/', '\\', spaces or control characters, not '.' or '..'"
+
+/// Why `name` cannot name a grid (None when it can): it must be a single path segment, so that a grid's folder, its
+/// tables and its plots stay inside the results folder.
+let nameProblem (name: string) =
+    if isNull name || String.IsNullOrWhiteSpace name || name = "." || name = ".."
+       || name.IndexOfAny(IO.Path.GetInvalidFileNameChars()) >= 0
+       || name |> Seq.exists (fun c -> c = '/' || c = '\\' || c = ' ' || Char.IsControl c) then
+        Some $"grid name '{name}' must be {nameRule}"
+    else None
+
+/// Whether `name` is the name of one folder, whatever its characters (not empty, '.' or '..', no separator): a folder
+/// of the results folder that other code than a grid's may have made (`sbp train --out`) is read under this rule.
+let isFolderName (name: string) =
+    not (String.IsNullOrEmpty name) && name <> "." && name <> ".." && name.IndexOfAny [| '/'; '\\'; '\000' |] < 0
+
+/// A grid of the given experiments; refuses a name that is not one folder name (`nameProblem`) and duplicates (two
+/// experiments with one id would share a record).
 let create (name: string) (experiments: Experiment list) =
-    if String.IsNullOrWhiteSpace name || name.IndexOfAny(IO.Path.GetInvalidFileNameChars()) >= 0 || name.Contains ' ' then
-        invalidArg "name" $"grid name '{name}' must be a non-empty file name without spaces"
+    match nameProblem name with
+    | Some why -> invalidArg "name" why
+    | None -> ()
     let duplicates = experiments |> List.countBy Experiment.id |> List.filter (fun (_, n) -> n > 1)
     if not duplicates.IsEmpty then
         invalidArg "experiments" $"grid {name} holds {duplicates.Length} duplicated experiment(s), e.g. {fst duplicates.Head}"

@@ -39,19 +39,26 @@ let private toLine (i: Invocation) =
     o["command"] <- JsonValue.Create i.Command
     o.ToJsonString()
 
-/// Appends one call to the grid folder's log (one line, appended whole).
+/// The most bytes a grid's log of calls may hold (a line per call of the runner: a few hundred bytes each).
+let maxBytes = 64L * 1024L * 1024L
+
+/// Appends one call to the grid folder's log (one line, appended whole); a log that is not a regular file (a FIFO,
+/// a link) is refused with an IOException naming it.
 let append (gridDir: string) (i: Invocation) =
     Directory.CreateDirectory gridDir |> ignore
-    File.AppendAllText(Path.Combine(gridDir, fileName), toLine i + "\n")
+    let path = Path.Combine(gridDir, fileName)
+    Files.requireWritable path
+    File.AppendAllText(path, toLine i + "\n")
 
-/// The calls logged in a grid folder, in file order; a line that cannot be read is an error naming the file and line.
+/// The calls logged in a grid folder, in file order; a line that cannot be read is an error naming the file and line
+/// (a log that is not a regular file, or too large, raises an IOException naming it).
 let read (gridDir: string) : Result<Invocation list, string> =
     let path = Path.Combine(gridDir, fileName)
     if not (File.Exists path) then Ok []
     else
         let parse (n: int) (line: string) =
             try
-                let o = JsonNode.Parse(line).AsObject()
+                let o = (JsonNode.Parse(line, Nullable(), JsonDocumentOptions(AllowDuplicateProperties = false))).AsObject()
                 Ok { Started = DateTime.Parse(o["started"].GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal ||| DateTimeStyles.AssumeUniversal)
                      Seconds = o["seconds"].GetValue<float>()
                      Ran = o["ran"].GetValue<int>()
@@ -63,7 +70,8 @@ let read (gridDir: string) : Result<Invocation list, string> =
                      Command = o["command"].GetValue<string>() }
             with :? JsonException | :? InvalidOperationException | :? FormatException | :? NullReferenceException | :? ArgumentException ->
                 Error $"{Path.GetFileName gridDir}/{fileName} (line {n}): expected a JSON object with started, seconds, ran, failed, parallel, processors, shard, commit and command"
-        File.ReadAllLines path
+        (Files.readText maxBytes path).Split('\n')
+        |> Array.map (fun l -> l.TrimEnd '\r')
         |> Array.toList
         |> List.indexed
         |> List.filter (fun (_, l) -> not (String.IsNullOrWhiteSpace l))

@@ -317,11 +317,16 @@ let private composeSized (panelWidth: int, panelHeight: int) (path: string) (tit
         canvas.DrawText(line, float32 width / 2.0f, 30.0f + 26.0f * float32 i, SKTextAlign.Center, font, paint)
     use image = surface.Snapshot()
     use data = image.Encode(SKEncodedImageFormat.Png, 100)
-    let tmp = path + ".tmp"
-    do
-        use file = File.Create tmp
-        data.SaveTo file
-    File.Move(tmp, path, true)
+    // a temporary file of this process's own, renamed over the figure: figures written by several processes at once
+    // never share a temporary file
+    let tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}"
+    try
+        do
+            use file = File.Create tmp
+            data.SaveTo file
+        File.Move(tmp, path, true)
+    finally
+        if File.Exists tmp then (try File.Delete tmp with _ -> ())
     for p in panels do p.Plot.Dispose()
     { Path = path; Width = width; Height = height; Title = title; Panels = layouts }
 
@@ -1149,7 +1154,8 @@ let runTitle (gs: Group list) (g: Group) (r: RunRecord.Record) =
 
 /// Every figure of a grid into results/<grid>/plots/ (earlier figures there are removed).
 let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
-    let dir = Path.Combine(resultsRoot, grid, "plots")
+    // inside the results folder only: a grid name, no linked grid or plots folder (Tables.gridFolder)
+    let dir = Path.Combine(Tables.gridFolder resultsRoot grid, "plots")
     Directory.CreateDirectory dir |> ignore
     // a regeneration replaces every plot: none of an earlier, different grid is left behind
     for old in Directory.GetFiles(dir, "*.png") do File.Delete old

@@ -241,6 +241,9 @@ let sweepKey (family: Experiment.Registered) (key: string) =
 /// The grid a `sbp sweep <family>` command line describes: the family's defaults, each --set in order, the product
 /// of the --vary values, then the replicates. The same combinators an fsi script calls, so equal grids get equal ids.
 let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
+    let name = a.GetResult SweepArgs.Name
+    // the grid's folder is <results>/<name>: refused before anything else when it would lie elsewhere
+    if (Grid.nameProblem name).IsSome then invalidArg "name" $"--name expects a grid name, {Grid.nameRule}; got '{name}'"
     let orFail r = match r with Ok x -> x | Error m -> invalidArg "sweep" m
     let setAll (key: string) (value: string) (es: Experiment.Experiment list) = es |> List.map (fun e -> family.Set (sweepKey family key) value e |> orFail)
     let based =
@@ -260,7 +263,7 @@ let sweepGrid (family: Experiment.Registered) (a: ParseResults<SweepArgs>) =
         match a.TryGetResult SweepArgs.Seeds with
         | Some n -> Grid.pairedSeeds compared n varied
         | None -> varied
-    Grid.create (a.GetResult SweepArgs.Name) experiments
+    Grid.create name experiments
 
 /// The grid a `sbp sweep` command line asks for (its family named on the line).
 let sweepOf (o: ParseResults<SweepArgs>) = sweepGrid (familyNamed (o.GetResult SweepArgs.Family)) o
@@ -420,6 +423,9 @@ let private reproduce (a: ParseResults<ReproduceArgs>) =
 let private table (a: ParseResults<TableArgs>) =
     let root = resultsRoot (a.TryGetResult TableArgs.Results)
     let grid = a.GetResult Grid_Name
+    // tables and plots are written into <results>/<grid> only: refused before anything is read or written when the
+    // name would lead elsewhere (a linked grid or plots folder is refused by Tables.write)
+    if (Grid.nameProblem grid).IsSome then invalidArg "grid" $"table <grid> expects a grid name, {Grid.nameRule}; got '{grid}'"
     match a.TryGetResult Cost_Cap with
     | Some c when not (c > 0.0 && c <= 1.0) -> invalidArg "cost-cap" $"--cost-cap must be a fraction in (0, 1] (got {c})"
     | _ -> ()

@@ -122,21 +122,32 @@ let rec private nodeValue (n: JsonNode) : Value =
         | k -> failwith $"unsupported config value kind {k}"
     | _ -> failwith "config values are numbers, strings, booleans, arrays or objects of them"
 
-/// Parses a record; `source` names the file in errors.
-let ofJson (source: string) (json: string) : Record =
+/// The most bytes a run record may hold (a record of 400 epochs holds about 230 kB): a larger file is refused before
+/// it is read.
+let maxBytes = 16L * 1024L * 1024L
+
+/// Parses JSON text, refusing an object that holds a key twice (which of the two would count is not defined).
+let parseStrict (json: string) =
+    JsonNode.Parse(json, Nullable(), JsonDocumentOptions(AllowDuplicateProperties = false))
+
+/// Parses a record: the schema it was written under (records before versioning carry none: 1) and the record;
+/// `source` names the file in errors.
+let parse (source: string) (json: string) : int * Record =
     try
-        let o = JsonNode.Parse(json).AsObject()
+        let o = (parseStrict json).AsObject()
         let req (o: JsonObject) (k: string) =
             match o[k] with
             | null -> failwith $"field '{k}' is missing"
             | n -> n
         // records before versioning carry no schema (1); a later schema than this code's is not understood
-        match o["schema"] with
-        | null -> ()
-        | n when n.GetValueKind() <> JsonValueKind.Number || (let v = n.GetValue<float>() in v <> floor v || v < 1.0 || v > float schemaVersion) ->
-            failwith $"schema {n.ToJsonString()} is not one of this version's schemas 1..{schemaVersion}"
-        | _ -> ()
+        let schema =
+            match o["schema"] with
+            | null -> 1
+            | n when n.GetValueKind() <> JsonValueKind.Number || (let v = n.GetValue<float>() in v <> floor v || v < 1.0 || v > float schemaVersion) ->
+                failwith $"schema {n.ToJsonString()} is not one of this version's schemas 1..{schemaVersion}"
+            | n -> int (n.GetValue<float>())
         let ds = (req o "dataset").AsObject()
+        schema,
         { Config = [ for kv in (req o "config").AsObject() -> kv.Key, nodeValue kv.Value ]
           Seed = (req o "seed").GetValue<uint64>()
           Dataset =
@@ -167,7 +178,11 @@ let ofJson (source: string) (json: string) : Record =
     | :? InvalidOperationException
     | :? FormatException
     | :? NullReferenceException
+    | :? ArgumentException
     | Failure _ as e -> raise (InvalidDataException($"{source}: not a valid run record: {e.Message}", e))
+
+/// Parses a record (see `parse`); `source` names the file in errors.
+let ofJson (source: string) (json: string) : Record = snd (parse source json)
 
 /// Every reason a parsed record is not a valid record of its own (empty when it is): accuracies in [0, 1] (a
 /// NETtalk accuracy is a mean cosine similarity, in [−1, 1]), errors = 1 − accuracy, finite non-negative timings and
@@ -209,4 +224,5 @@ let writeAtomically (path: string) (text: string) =
 /// Writes the record atomically (see `writeAtomically`).
 let write (path: string) (r: Record) = writeAtomically path (toJson r)
 
-let read (path: string) = ofJson path (File.ReadAllText path)
+/// Reads the record file `path`: a regular file of at most `maxBytes` (Files.readText), parsed strictly.
+let read (path: string) = ofJson path (Files.readText maxBytes path)

@@ -40,16 +40,32 @@ type Group =
       Experiment: Result<Experiment.Experiment, string> }
 
 /// The schema version a record file was written under (records before versioning: 1).
-let schemaOf (path: string) =
-    let o = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText path).AsObject()
-    match o["schema"] with
-    | null -> 1
-    | n -> n.GetValue<int>()
+let schemaOf (path: string) = fst (RunRecord.parse path (Files.readText RunRecord.maxBytes path))
+
+/// Raises an IOException when a folder `dir` of a grid is a symbolic link: links are not followed, so that nothing is
+/// read, written or deleted outside the results folder.
+let private notLinked (dir: string) =
+    if Files.isLink dir then raise (IOException $"{dir} is a symbolic link; a grid's folders must lie inside the results folder (links are not followed)")
+
+/// The folder of grid `grid` under the results folder for writing its tables and plots, checked: the name is a grid
+/// name (Grid.nameProblem: an ArgumentException otherwise), and neither the grid's folder nor its plots folder is a
+/// symbolic link (an IOException).
+let gridFolder (resultsRoot: string) (grid: string) =
+    match Grid.nameProblem grid with
+    | Some why -> invalidArg "grid" why
+    | None -> ()
+    let dir = Path.Combine(resultsRoot, grid)
+    notLinked dir
+    notLinked (Path.Combine(dir, "plots"))
+    dir
 
 /// Every record of a grid, checked (Records.ofGrid): the valid ones, path and record, and the refused ones, path and
-/// reason (temporary files of interrupted writes are never read).
+/// reason (temporary files of interrupted writes are never read). The grid is one folder of the results folder (a
+/// name that would lead out of it is an ArgumentException; a grid folder that is a symbolic link an IOException).
 let loadChecked (resultsRoot: string) (grid: string) =
+    if not (Grid.isFolderName grid) then invalidArg "grid" (defaultArg (Grid.nameProblem grid) $"'{grid}' is not a folder name")
     let dir = Path.Combine(resultsRoot, grid)
+    notLinked dir
     if not (Directory.Exists dir) then raise (DirectoryNotFoundException $"no results for grid '{grid}' in {dir}")
     Records.ofGrid dir
 
@@ -363,8 +379,12 @@ let csv (t: Table) =
 /// Writes table.md/.csv, pairs.md/.csv and timings.md/.csv for a grid (atomically) and returns the Markdown and the
 /// groups. A grid written under an earlier schema gets its summary and timings under a banner saying it must be
 /// regenerated, and no comparisons; a record of the current schema that cannot be read as a typed configuration is an
-/// error naming it; a rule whose baseline has no runs is listed under "Missing baselines".
+/// error naming it; a rule whose baseline has no runs is listed under "Missing baselines". A refused record
+/// (Records) is skipped and listed, one line with its path and reason, under "Refused records". Only the grid's own
+/// folder is written (`gridFolder`), each file through a temporary file of this call's own, renamed into place, so
+/// that several processes writing one grid's tables at once never collide.
 let write (resultsRoot: string) (grid: string) (costCap: float option) =
+    let dir = gridFolder resultsRoot grid
     let valid, refused = loadChecked resultsRoot grid
     let loaded = valid
     let records = loaded |> List.map snd
@@ -379,12 +399,9 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
     let summaryTable = summary gs
     let pairTable = pairTable (if current then pairs costCap gs else []) gs
     let missing = if current then missingBaselines gs else []
-    let dir = Path.Combine(resultsRoot, grid)
-    let save (name: string) (text: string) =
-        let path = Path.Combine(dir, name)
-        let tmp = path + ".tmp"
-        File.WriteAllText(tmp, text)
-        File.Move(tmp, path, true)
+    // a temporary file of this process's own (RunRecord.writeAtomically), renamed over the table: tables written by
+    // several processes at once never share a temporary file, and each table is some process's whole table
+    let save (name: string) (text: string) = RunRecord.writeAtomically (Path.Combine(dir, name)) text
     let banner = if current then "" else $"> {regenerateNote grid oldest}.\n\n"
     let missingSection =
         if missing.IsEmpty then ""

@@ -9,6 +9,8 @@ let summaryLine (passed: int) (failed: int) (ignored: int) = $"{passed} passed, 
 /// Runs every test of the assembly and ends with a plain "N passed, N failed, N ignored" line.
 [<EntryPoint>]
 let main argv =
+    // a claimant process of the claims test (Experiments/Claims), not a test run
+    if argv.Length > 0 && argv[0] = "claim-race" then Experiments.ClaimsTests.raceMain argv[1..] else
     TestSupport.ensureProvisioned.Force()
     let mutable counts = None
     let counting (printer: TestPrinters) =

@@ -18,7 +18,11 @@ let private recordWith (grid: string) (e: Experiment) (curve: float list) =
         @ [ "layers", Items [ Int 784L; Int 10L ]; "grid", Text grid; "experimentId", Text(Experiment.id e)
             "replicate", (match e.Seed with Replicate r -> Int(int64 r) | Given -> Text "given") ]
       Seed = seed e
-      Dataset = { Name = "synthetic"; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
+      // the configured data set and split sizes, as a real run records them (Records checks them where they are known)
+      Dataset =
+        let task, train, test = data e
+        let n, m = Records.expectedSizes task train test
+        { Name = DataSets.nameOf task; TrainSize = defaultArg n 10; TestSize = defaultArg m 10; Provenance = "synthetic" }
       Epochs = curve |> List.mapi (fun i acc -> epoch (i + 1) acc)
       Status = Completed
       GitCommit = "test" }

@@ -303,4 +303,30 @@ let tests =
             let code, _, err = sbp [ "data"; "info"; "dvs" ]
             Expect.equal code 1 "exit code"
             Expect.stringContains err "--dvs-dir" "how to provide it"
+    
+        testCase "table and sweep refuse a grid name or folder outside the results folder: one line naming the option, exit 1, nothing written" <| fun () ->
+            use d = new TempDir()
+            let results = d.File "results"
+            Directory.CreateDirectory results |> ignore
+            let outside = d.File "outside"
+            Directory.CreateDirectory(Path.Combine(outside, "plots")) |> ignore
+            File.WriteAllText(Path.Combine(outside, "pairs.md"), "keep")
+            File.WriteAllText(Path.Combine(outside, "plots", "keep.png"), "keep")
+            let refused (args: string list) (expected: string) =
+                let code, _, err = sbp (args @ [ "--results"; results ])
+                Expect.equal code 1 $"exit code of {args}"
+                Expect.stringContains err expected $"the reason of {args}"
+                Expect.equal (err.Trim().Split('\n').Length) 1 $"one line for {args}"
+            refused [ "table"; "../outside" ] "table <grid> expects a grid name, one folder name inside the results folder"
+            refused [ "table"; ".." ] "table <grid> expects a grid name"
+            refused [ "sweep"; "snn"; "--set"; "epochs=1"; "--name"; ".." ] "--name expects a grid name, one folder name inside the results folder"
+            refused [ "sweep"; "snn"; "--set"; "epochs=1"; "--name"; "." ] "--name expects a grid name"
+            if not (OperatingSystem.IsWindows()) then
+                Directory.CreateSymbolicLink(Path.Combine(results, "linked"), outside) |> ignore
+                refused [ "table"; "linked" ] "is a symbolic link; a grid's folders must lie inside the results folder"
+            Expect.equal (File.ReadAllText(Path.Combine(outside, "pairs.md"))) "keep" "pairs.md outside kept"
+            Expect.isTrue (File.Exists(Path.Combine(outside, "plots", "keep.png"))) "plots outside kept"
+            Expect.isEmpty (Directory.GetFiles(outside, "table.*")) "no table written outside"
+            Expect.isEmpty (Directory.GetFiles(d.Path, "table.*")) "nor into the parent of the results folder"
+            Expect.isEmpty (Directory.GetFiles(results, "*", SearchOption.TopDirectoryOnly)) "nor into the results folder itself"
     ]

@@ -3,6 +3,7 @@ module Sbp.Tests.Experiments.FaultTests
 open System
 open System.IO
 open System.Threading
+open System.Text.Json.Nodes
 open System.Threading.Tasks
 open Expecto
 open Sbp.Experiments
@@ -22,6 +23,42 @@ let private twoSnn () = Grid.ofSnn [ tinySnn; { tinySnn with Rule = SnnConfig.Sb
 
 /// A record of grid `grid` as JSON text, changed by `edit`, written back.
 let private editRecord (path: string) (edit: string -> string) = File.WriteAllText(path, edit (File.ReadAllText path))
+
+/// The record the runner writes for experiment `e` of grid `grid`, made here without training: its configuration
+/// with the runner's keys, its seed, its data set's sizes and `epochs` completed epochs.
+let private recordFor (grid: string) (e: Experiment.Experiment) (epochs: int) =
+    let task, train, test = Experiment.data e
+    let n, m = Records.expectedSizes task train test
+    { Config =
+        Experiment.runConfig e
+        @ [ "layers", Items [ Int 784L; Int 20L; Int 10L ]; "grid", Text grid; "experimentId", Text(Experiment.id e)
+            "replicate", (match e.Seed with Experiment.Replicate r -> Int(int64 r) | Experiment.Given -> Text "given") ]
+      Seed = Experiment.seed e
+      Dataset = { Name = DataSets.nameOf task; TrainSize = n.Value; TestSize = m.Value; Provenance = "made by the test" }
+      Epochs =
+        [ for i in 1 .. epochs ->
+              let acc = 0.1 * float i
+              { Epoch = i; TrainAccuracy = acc; TestAccuracy = acc; TrainError = 1.0 - acc; TestError = 1.0 - acc; Seconds = 0.1; SynapticOps = 10L; Extra = [] } ]
+      Status = Completed
+      GitCommit = "test" }
+
+/// Runs `f` on another thread and fails (instead of hanging) when it does not return within `seconds`; `release`
+/// then unblocks what it may be stuck on.
+let private within (seconds: float) (release: unit -> unit) (f: unit -> 'a) =
+    let t = Task.Run(fun () -> f ())
+    if t.Wait(TimeSpan.FromSeconds seconds) then t.Result
+    else
+        release ()
+        failtestf "blocked for %.0f s" seconds
+
+/// Makes a FIFO (named pipe) at `path`.
+let private mkfifo (path: string) =
+    use p = Diagnostics.Process.Start("mkfifo", path)
+    p.WaitForExit()
+    if p.ExitCode <> 0 then failtestf "mkfifo %s failed" path
+
+/// Unblocks a reader stuck opening the FIFO `path` (a writer opens it).
+let private openWriter (path: string) () = Task.Run(fun () -> (use w = File.OpenWrite path in ())) |> ignore
 
 /// A model that trains nothing and goes bad at a chosen batch: its output state turns NaN, or its energy explodes.
 type private Faulty(badOutputAt: int option, energy: float, extras: (string * float) list) =
@@ -219,4 +256,215 @@ let tests =
             File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddHours -1.0)
             Runner.run (options d.Path) g |> ignore
             Expect.isFalse (File.Exists stray) "removed"
+
+        testCase "a FIFO, a device or an oversized file as run.json is refused at once, never opened or read whole" <| fun () ->
+            if not (OperatingSystem.IsWindows()) then
+                use d = new TempDir()
+                let g = Grid.create "pipes" (Grid.ofSnn [ tinySnn; { tinySnn with Run.Hidden = [ 10 ] }; { tinySnn with Run.Hidden = [ 12 ] } ])
+                let path i = Runner.recordPath d.Path "pipes" g.Experiments[i]
+                for e in g.Experiments do RunRecord.write (Runner.recordPath d.Path "pipes" e) (recordFor "pipes" e 2)
+                for i in 0 .. 2 do File.Delete(path i)
+                mkfifo (path 0)
+                File.CreateSymbolicLink(path 1, "/dev/zero") |> ignore
+                do
+                    use big = File.Create(path 2)
+                    big.SetLength(RunRecord.maxBytes + 1L)
+                let release = openWriter (path 0)
+                let reasonOf i = match within 20.0 release (fun () -> Records.tryRead (path i)) with Error m -> m | Ok _ -> failtestf "record %d accepted" i
+                Expect.stringContains (reasonOf 0) "is a FIFO (named pipe), not a regular file" "a FIFO"
+                Expect.stringContains (reasonOf 1) "is a symbolic link, not a regular file" "a link to a device"
+                Expect.stringContains (reasonOf 2) $"holds {RunRecord.maxBytes + 1L} bytes, more than the {RunRecord.maxBytes} allowed" "an oversized file"
+                let valid, refused = within 20.0 release (fun () -> Tables.loadChecked d.Path "pipes")
+                Expect.equal (valid.Length, refused.Length) (0, 3) "each refused by the tables"
+                // the runner lists them without blocking and trains each again: its record replaces the file
+                let s = within 120.0 release (fun () -> Runner.run (options d.Path) g)
+                Expect.equal (s.Ran, s.Failed) (3, 0) "trained again"
+                Expect.equal (Tables.loadChecked d.Path "pipes" |> fun (ok, no) -> ok.Length, no.Length) (3, 0) "now valid"
+
+
+        testCase "forged records are refused, each in one line naming its file, and counted neither by the tables nor by the runner" <| fun () ->
+            use d = new TempDir()
+            let three = { tinySnn with Run.Epochs = 3 }
+            let g =
+                Grid.ofSnn ([ for h in [ 20; 10; 12; 14; 16; 18; 22; 24; 26; 28 ] -> { three with Run.Hidden = [ h ] } ]
+                            @ [ { three with Rule = SnnConfig.SbpBase; Spread = SnnConfig.Spread Spread.reference } ])
+                |> Grid.seeds 1
+                |> Grid.create "forged"
+            let path i = Runner.recordPath d.Path "forged" g.Experiments[i]
+            for e in g.Experiments do RunRecord.write (Runner.recordPath d.Path "forged" e) (recordFor "forged" e 3)
+            Expect.equal (Tables.loadChecked d.Path "forged" |> fun (ok, no) -> ok.Length, no.Length) (11, 0) "the records the runner writes are valid"
+            for e in g.Experiments do Expect.isNone (Runner.unfinishedAs "forged" e (Runner.recordPath d.Path "forged" e)) "and finished for the runner"
+            let edit i (change: JsonObject -> unit) =
+                let o = JsonNode.Parse(File.ReadAllText(path i)).AsObject()
+                change o
+                File.WriteAllText(path i, o.ToJsonString())
+            // another experiment's record copied in, its grid key deleted
+            File.Copy(path 0, path 1, true)
+            edit 1 (fun o -> o["config"].AsObject().Remove "grid" |> ignore)
+            // a record of `sbp train` (no grid, its given seed) dropped into the grid's folder, in the folder of its id
+            let single = { g.Experiments[2] with Seed = Experiment.Given }
+            let singlePath = Runner.recordPath d.Path "forged" single
+            RunRecord.write singlePath { recordFor "forged" single 3 with Config = Experiment.runConfig single @ [ "experimentId", Text(Experiment.id single) ] }
+            // a 4th epoch appended to a 3-epoch run; the last epoch deleted
+            edit 3 (fun o ->
+                let es = o["epochs"].AsArray()
+                let extra = es[2].DeepClone()
+                extra["epoch"] <- JsonValue.Create 4
+                es.Add extra)
+            edit 4 (fun o -> o["epochs"].AsArray().RemoveAt 2)
+            // the seed, the training set's size, the schema edited
+            edit 5 (fun o -> o["seed"] <- JsonValue.Create(o["seed"].GetValue<uint64>() + 1UL))
+            edit 6 (fun o -> o["dataset"]["trainSize"] <- JsonValue.Create 99)
+            edit 7 (fun o -> o["schema"] <- JsonValue.Create 1)
+            // a key twice
+            File.WriteAllText(path 8, (File.ReadAllText(path 8)).Replace("\"status\":", "\"seed\": 1, \"status\":"))
+            // a failed run stops early: fewer epochs than configured is what it holds
+            RunRecord.write (path 9) { recordFor "forged" g.Experiments[9] 1 with Status = Failed "epoch 2: training diverged: test" }
+            let valid, refused = Tables.loadChecked d.Path "forged"
+            let reason (p: string) =
+                match refused |> List.tryFind (fun r -> r.Path = p) with
+                | Some r -> r.Reason
+                | None -> failtestf "%s was not refused" p
+            Expect.stringContains (reason (path 1)) "no config.grid" "a copy without its grid key"
+            Expect.stringContains (reason (path 1)) "lies in the folder of experiment" "and in another experiment's folder"
+            Expect.stringContains (reason singlePath) "no config.grid, but lies in the folder of grid forged" "a single run's record among a grid's"
+            Expect.stringContains (reason (path 3)) "config.epochs = 3 epochs holds 4" "an appended epoch"
+            Expect.stringContains (reason (path 4)) "config.epochs = 3 epochs holds 2" "a deleted last epoch"
+            Expect.stringContains (reason (path 5)) "seed is" "an edited seed"
+            Expect.stringContains (reason (path 6)) "dataset.trainSize is 99, but its configuration trains on 100 samples" "an edited training-set size"
+            Expect.stringContains (reason (path 7)) "written under schema 1, but its grid holds records of schema 2" "an older schema among newer records"
+            Expect.stringContains (reason (path 8)) "Duplicate property 'seed'" "a key twice"
+            Expect.equal refused.Length 8 "nothing else refused"
+            Expect.equal (valid |> List.map fst |> set) (set [ path 0; path 2; path 9; path 10 ]) "the untouched records and the failed run count"
+            // the table goes on without them and lists each in one line naming its file; the schema-1 record switches
+            // no comparison off
+            let md, _ = Tables.write d.Path "forged" None
+            Expect.stringContains md "Refused records (8, left out of every table)" "listed"
+            Expect.equal (md.Split('\n') |> Array.filter (fun l -> l.StartsWith "- `forged/" && l.Contains "run.json`: ")).Length 8 "one line each, naming the file"
+            Expect.stringContains md "Each rule against its baseline" "comparisons made"
+            Expect.isFalse (md.Contains "records written under schema 1") "no banner"
+            // the runner counts none of them as finished: it names each file and trains it again
+            for i in [ 1; 3; 4; 5; 6; 7; 8 ] do Expect.isSome (Runner.unfinishedAs "forged" g.Experiments[i] (path i)) $"record {i} is not finished"
+            for i in [ 0; 2; 9; 10 ] do Expect.isNone (Runner.unfinishedAs "forged" g.Experiments[i] (path i)) $"record {i} is finished"
+            let lines = Collections.Concurrent.ConcurrentQueue<string>()
+            let s = Runner.run { options d.Path with Log = lines.Enqueue } g
+            Expect.equal (s.Ran, s.Skipped, s.Failed) (7, 4, 0) "the seven forged experiments of the grid ran again"
+            for i in [ 1; 3; 4; 5; 6; 7; 8 ] do
+                let file = Path.GetRelativePath(d.Path, path i)
+                Expect.isTrue (lines |> Seq.exists (fun l -> l.Contains "rerun" && l.Contains file && l.Contains "refused record")) $"the rerun of {file} names it"
+            let valid, refused = Tables.loadChecked d.Path "forged"
+            Expect.equal (valid.Length, refused |> List.map (fun r -> r.Path)) (11, [ singlePath ]) "one record per experiment; the stray single run stays refused"
+
+
+        testCase "tables and plots written by several processes at once never collide" <| fun () ->
+            use d = new TempDir()
+            let g = Grid.create "busy" (twoSnn () |> Grid.seeds 2)
+            for e in g.Experiments do RunRecord.write (Runner.recordPath d.Path "busy" e) (recordFor "busy" e 2)
+            let expected, _ = Tables.write d.Path "busy" None
+            let files = [ "table.md"; "table.csv"; "pairs.md"; "pairs.csv"; "timings.md"; "timings.csv" ]
+            let contents () = files |> List.map (fun f -> File.ReadAllText(Path.Combine(d.Path, "busy", f)))
+            let before = contents ()
+            for round in 1 .. 3 do
+                use start = new Barrier(6)
+                let writers =
+                    Array.init 6 (fun _ ->
+                        Task.Run(fun () ->
+                            start.SignalAndWait()
+                            let md, gs = Tables.write d.Path "busy" None
+                            md, (if round = 1 then Plots.write d.Path "busy" None gs else [])))
+                for w in writers do
+                    let md, _ = w.Result
+                    Expect.equal md expected $"round {round}: every writer's tables"
+                Expect.equal (contents ()) before $"round {round}: each file whole and identical"
+            Expect.isNonEmpty (Directory.GetFiles(Path.Combine(d.Path, "busy", "plots"), "*.png")) "plots written"
+            Expect.isEmpty (temporaries d.Path) "no temporary file left"
+
+
+        testCase "grids, tables and plots stay inside the results folder: names that lead out and linked folders are refused before anything is written" <| fun () ->
+            use d = new TempDir()
+            let root = d.File "results"
+            let outside = d.File "outside"
+            Directory.CreateDirectory(Path.Combine(outside, "plots")) |> ignore
+            File.WriteAllText(Path.Combine(outside, "pairs.md"), "keep")
+            File.WriteAllText(Path.Combine(outside, "plots", "keep.png"), "keep")
+            let untouched () =
+                Expect.equal (File.ReadAllText(Path.Combine(outside, "pairs.md"))) "keep" "pairs.md outside kept"
+                Expect.isTrue (File.Exists(Path.Combine(outside, "plots", "keep.png"))) "plots outside kept"
+                Expect.isEmpty (Directory.GetFiles(outside, "table.*")) "no table outside"
+            for name in [ ".."; "."; "../outside"; "a/b"; outside; "" ] do
+                throwsOf<ArgumentException> (fun () -> Grid.create name (twoSnn ()) |> ignore) $"Grid.create '{name}'" |> ignore
+                throwsOf<ArgumentException> (fun () -> Tables.write root name None |> ignore) $"Tables.write '{name}'" |> ignore
+                throwsOf<ArgumentException> (fun () -> Runner.run (options root) { Name = name; Experiments = twoSnn () } |> ignore) $"Runner.run '{name}'" |> ignore
+            untouched ()
+            if not (OperatingSystem.IsWindows()) then
+                Directory.CreateDirectory root |> ignore
+                Directory.CreateSymbolicLink(Path.Combine(root, "linked"), outside) |> ignore
+                throwsOf<IOException> (fun () -> Tables.write root "linked" None |> ignore) "a linked grid folder" |> ignore
+                throwsOf<IOException> (fun () -> Runner.run (options root) (Grid.create "linked" (twoSnn ())) |> ignore) "the runner into a linked grid folder" |> ignore
+                // a real grid folder whose plots folder links elsewhere
+                let g = Grid.create "g" (twoSnn ())
+                for e in g.Experiments do RunRecord.write (Runner.recordPath root "g" e) (recordFor "g" e 2)
+                Directory.CreateSymbolicLink(Path.Combine(root, "g", "plots"), Path.Combine(outside, "plots")) |> ignore
+                throwsOf<IOException> (fun () -> Tables.write root "g" None |> ignore) "a linked plots folder" |> ignore
+                Expect.isFalse (File.Exists(Path.Combine(root, "g", "table.md"))) "nothing written"
+                untouched ()
+
+        testCase "a stop request ends the process after its grace when the runner does not return; one that returns in time is not ended" <| fun () ->
+            let stopped = TaskCompletionSource<int>()
+            let watch = Diagnostics.Stopwatch.StartNew()
+            do
+                use interrupt = new Runner.Interrupt(TimeSpan.FromMilliseconds 300.0, fun code -> stopped.TrySetResult code |> ignore)
+                interrupt.Request "a test's stop"
+                Expect.isTrue interrupt.Token.IsCancellationRequested "the runner is asked to stop at once"
+                Expect.isTrue (stopped.Task.Wait(TimeSpan.FromSeconds 10.0)) "then ended"
+            Expect.equal stopped.Task.Result 130 "with code 130"
+            Expect.isGreaterThanOrEqual watch.Elapsed.TotalSeconds 0.25 "after its grace"
+            let late = TaskCompletionSource<int>()
+            do
+                use interrupt = new Runner.Interrupt(TimeSpan.FromMilliseconds 300.0, fun code -> late.TrySetResult code |> ignore)
+                interrupt.Request "a test's stop"
+            Thread.Sleep 600
+            Expect.isFalse late.Task.IsCompleted "a runner that returned (disposed) is not ended"
+
+        testCase "sbp sweep: a FIFO as run.json does not block the runner, and SIGTERM ends it within seconds, its claims released" <| fun () ->
+            if not (OperatingSystem.IsWindows()) then
+                use d = new TempDir()
+                // minutes of training, so that an end within seconds can only come from the signal
+                let args =
+                    [ "sweep"; "snn"; "--set"; "dataset=mnist-10k"; "--set"; "hidden=100"; "--set"; "epochs=200"; "--set"; "train-size=4000"
+                      "--set"; "test-size=500"; "--vary"; "rule=symmetric,sbp"; "--name"; "sig"; "--parallel"; "1"; "--no-table"; "--results"; d.Path ]
+                let grid =
+                    match Cli.parse (Array.ofList args) |> fun a -> a.GetSubCommand() with
+                    | Cli.Sweep w -> Program.sweepGrid (Families.all |> List.find (fun f -> f.Name = "snn")) w
+                    | _ -> failtest "not a sweep"
+                let fifo = Runner.recordPath d.Path "sig" grid.Experiments.Head
+                Directory.CreateDirectory(Path.GetDirectoryName fifo) |> ignore
+                mkfifo fifo
+                let psi = Diagnostics.ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
+                                                       RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = d.Path)
+                use p = Diagnostics.Process.Start psi
+                let err = p.StandardError.ReadToEndAsync()
+                let out = p.StandardOutput.ReadToEndAsync()
+                try
+                    // the runner reads past the FIFO and claims an experiment
+                    let watch = Diagnostics.Stopwatch.StartNew()
+                    let claims () = Directory.GetFiles(Path.Combine(d.Path, "sig"), "claim.json", SearchOption.AllDirectories)
+                    while claims().Length = 0 && not p.HasExited && watch.Elapsed.TotalSeconds < 90.0 do Thread.Sleep 50
+                    if claims().Length = 0 then
+                        openWriter fifo ()
+                        p.Kill true
+                        failtestf "no experiment was claimed (the FIFO blocked the runner?): %s%s" out.Result err.Result
+                    Thread.Sleep 300
+                    use kill = Diagnostics.Process.Start("kill", [ "-TERM"; string p.Id ])
+                    kill.WaitForExit()
+                    let stopping = Diagnostics.Stopwatch.StartNew()
+                    Expect.isTrue (p.WaitForExit 20_000) "ended"
+                    Expect.isLessThan stopping.Elapsed.TotalSeconds 5.0 "within seconds of the signal"
+                finally
+                    if not p.HasExited then
+                        openWriter fifo ()
+                        p.Kill true
+                Expect.equal p.ExitCode 130 $"exit code 130: {err.Result}"
+                Expect.stringContains err.Result "SIGTERM received" "the signal is named"
+                Expect.isEmpty (Directory.GetFiles(d.Path, "claim.json", SearchOption.AllDirectories)) "claims released"
     ]

@@ -65,4 +65,15 @@ let tests =
             let json = toJson sample
             for cut in [ 1; json.Length / 3; json.Length / 2; json.Length - 2 ] do
                 throwsOf<InvalidDataException> (fun () -> ofJson "cut.json" (json.Substring(0, cut)) |> ignore) $"cut at {cut}" |> ignore
+    
+        testCase "a key given twice is refused with its name, in the record, the artifacts and a grid's log of calls" <| fun () ->
+            let json = toJson sample
+            for twice in [ json.Replace("\"seed\":", "\"seed\": 1, \"seed\":"); json.Replace("\"hidden\":", "\"alpha\": 1, \"hidden\":") ] do
+                let e = throwsOf<InvalidDataException> (fun () -> ofJson "twice.json" twice |> ignore) "a duplicated key"
+                Expect.stringStarts e.Message "twice.json: not a valid run record: Duplicate property" "named, with the file"
+            let artifacts = Sbp.Experiments.Artifacts.toJson { Sbp.Experiments.Artifacts.Weights = []; Initial = []; Raster = []; RasterSamples = 0; RasterLabels = []; Steps = 1; DtMs = 0.0 }
+            throwsOf<InvalidDataException> (fun () -> Sbp.Experiments.Artifacts.ofJson "a.json" (artifacts.Replace("\"steps\":", "\"steps\": 2, \"steps\":")) |> ignore) "artifacts" |> ignore
+            use d = new TempDir()
+            File.WriteAllText(d.File Sbp.Experiments.Invocations.fileName, """{"started":"2024-01-01T00:00:00Z","seconds":1,"seconds":2,"ran":1,"failed":0,"parallel":1,"processors":1,"shard":"","commit":"x","command":""}""" + "\n")
+            Expect.isError (Sbp.Experiments.Invocations.read d.Path) "a log line with a key twice"
     ]

@@ -20,11 +20,16 @@ let record (rule: string) (replicate: int) (accs: float list) =
 /// The record the runner writes for replicate `replicate` of the spiking network under the rule named `rule` (as a
 /// sweep names it), read back by the tables into its typed configuration.
 let typedRecord (rule: string) (replicate: int) (accs: float list) =
-    let e = SnnConfig.registered.Set "rule" rule SnnConfig.registered.Defaults |> Result.defaultWith failwith
+    let e =
+        SnnConfig.registered.Set "rule" rule SnnConfig.registered.Defaults
+        |> Result.bind (SnnConfig.registered.Set "epochs" (string accs.Length))
+        |> Result.defaultWith failwith
     let e = { e with Seed = Experiment.Replicate replicate }
     { record rule replicate accs with
         Config = Experiment.runConfig e @ [ "experimentId", Text(Experiment.id e); "replicate", Int(int64 replicate) ]
-        Seed = Experiment.seed e }
+        Seed = Experiment.seed e
+        // the standard MNIST split the configuration names, as a real run records it (Records checks it)
+        Dataset = { Name = "mnist"; TrainSize = 60_000; TestSize = 10_000; Provenance = "synthetic" } }
 
 let private close (a: float) b = abs (a - b) < 1e-9
 
