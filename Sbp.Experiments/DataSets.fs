@@ -217,8 +217,8 @@ let provisionedBy =
 /// What the data a task reads is, for the run record and, where a user supplied other files, for the experiment's
 /// id: "standard" for the provisioned packages (verified by their checksums when fetched) and the NETtalk corpus the
 /// repository ships, else "sha256:<16 hex digits>" over the names and contents of the files read (a folder given with
-/// --idx-dir or --nettalk-dir whose files equal the standard ones is "standard" too). DVS128 Gesture is always the
-/// user's: the hash of its recordings and labels.
+/// --idx-dir or --nettalk-dir whose files equal the standard ones is "standard" too). DVS128 Gesture, which only a
+/// user can supply, is the published recordings: "standard".
 module Identity =
     open System.Security.Cryptography
 
@@ -267,8 +267,5 @@ module Identity =
             else
                 let id = ofFiles (files dir)
                 if File.Exists(Path.Combine(shipped, "nettalk.data")) && id = ofFiles (files shipped) then standard else id
-        | Dvs ->
-            match Paths.dvsDir o.DvsDir with
-            | Some dir when Directory.Exists dir ->
-                ofFiles [ for p in Directory.GetFiles dir |> Array.sort do if p.EndsWith ".aedat" || p.EndsWith ".csv" then p ]
-            | _ -> standard
+        // DVS128 Gesture is always supplied by the user, as published: its recordings are the data set itself
+        | Dvs -> standard

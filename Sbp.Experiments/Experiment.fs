@@ -92,6 +92,8 @@ type IModel =
     abstract Sizes: int option * int option
     /// Whether the resolved configuration tests on held-out training samples (the standard test split beside them).
     abstract HeldOutTest: bool
+    /// What the data is (DataSets.Identity): "standard", or the content hash of files a user supplied.
+    abstract Source: string
     abstract Seed: uint64
     abstract WithSeed: uint64 -> IModel
     /// The batch size of the resolved configuration.
@@ -137,6 +139,7 @@ type Model<'c>(family: Family<'c>, config: 'c) =
             let r = settings (family.Resolve config)
             r.TrainSize, r.TestSize
         member _.HeldOutTest = RunSettings.testSet (settings (family.Resolve config)) = HeldOutTraining
+        member _.Source = (settings config).Source
         member _.Seed = (settings config).Seed
         member _.WithSeed s = Model(family, family.Common.Update (fun r -> { r with Seed = s }) config)
         member _.BatchSize = RunSettings.batchSize (settings (family.Resolve config))

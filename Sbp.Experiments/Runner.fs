@@ -109,6 +109,10 @@ let isFinished (path: string) = (unfinished path).IsNone
 /// The data of one experiment, loaded once per distinct split and shared between experiments.
 type private DataCache(load: DataSets.LoadOptions) =
     let cache = ConcurrentDictionary<string, Lazy<DataSplit>>()
+    let identities = ConcurrentDictionary<DataSets.DataSetName, Lazy<string>>()
+    /// What the data of a task is (DataSets.Identity), computed once per task.
+    member _.Identity(name: DataSets.DataSetName) =
+        identities.GetOrAdd(name, fun _ -> lazy (DataSets.Identity.of' load name)).Value
     member _.Get(name: DataSets.DataSetName, train: int option, test: int option, dvs: DvsEncoding, heldOut: bool) =
         let key = $"{DataSets.nameOf name}/{train}/{test}/{dvs}/{heldOut}"
         cache.GetOrAdd(key, fun _ -> lazy (DataSets.load { load with TrainSize = train; TestSize = test; DvsEncoding = dvs; HeldOutTest = heldOut } name)).Value
@@ -165,9 +169,15 @@ let private runOne (o: Options) (threads: int) (grid: string) (data: DataCache) 
             match split with
             | Result.Error outcome -> outcome
             | Ok split ->
-                match Experiment.fitProblems e split with
-                | [] -> trainClaimed o threads grid display name e split
-                | ps -> Error("invalid for its data: " + String.Join("; ", ps))
+                // the files read must be the data the experiment declares (SBP_MNIST_IDX_DIR pointing at other files
+                // would otherwise train on them under the standard data's id)
+                let declared = e.Model.Source
+                let actual = data.Identity dataset
+                if actual <> declared then Error $"data: the files read are {actual}, not the data the experiment declares ({declared})"
+                else
+                    match Experiment.fitProblems e split with
+                    | [] -> trainClaimed o threads grid display name e split
+                    | ps -> Error("invalid for its data: " + String.Join("; ", ps))
     match claim with
     | Result.Error why -> Error why
     | Ok None ->
