@@ -2,6 +2,7 @@
 module Sbp.Tests.TestSupport
 
 open System
+open System.Diagnostics
 open System.IO
 open Expecto
 
@@ -69,3 +70,14 @@ let accuracy (net: Sbp.Core.Models.ISupervisedNetwork) (batchSize: int) (d: Sbp.
         net.Infer(d.Features, d.Targets, rows)
         hits <- hits + Sbp.Core.Metrics.Scores.ArgMaxHits(net.Output, rows, d.Labels)
     float hits / float d.Count
+
+/// Runs the built CLI (sbp.dll beside the tests) as a separate process; returns (exit code, stdout, stderr).
+let sbp (args: string list) =
+    let psi = ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
+                               RedirectStandardOutput = true, RedirectStandardError = true,
+                               WorkingDirectory = Path.GetTempPath())
+    use p = Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    p.WaitForExit()
+    p.ExitCode, out.Result, err.Result

@@ -295,6 +295,6 @@ let tests =
                       | _ -> () ]
             Expect.isGreaterThanOrEqual runs.Length 3 "--version, data info nettalk and a --help are examples"
             for e, args in runs |> List.distinctBy snd do
-                let code, out, err = Sbp.Tests.Experiments.CliTests.sbp (List.ofArray args)
+                let code, out, err = Sbp.Tests.TestSupport.sbp (List.ofArray args)
                 Expect.equal code 0 $"{e.File}:{e.Line}: `sbp {String.Join(' ', args)}` exits 0 ({err.Trim()})"
                 Expect.isNotEmpty (out.Trim()) $"{e.File}:{e.Line}: prints its answer" ]

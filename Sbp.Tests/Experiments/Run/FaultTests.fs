@@ -128,18 +128,18 @@ let tests =
             let common = [ "train"; "--dataset"; "mnist-10k"; "--train-size"; "200"; "--test-size"; "100"; "--epochs"; "1"; "--hidden"; "20"; "--quiet" ]
             for args, name in [ [ "snn"; "--alpha"; "1e6"; "1e6" ], "snn"; [ "eqprop"; "--alpha"; "1e6"; "1e6" ], "eqprop"; [ "smlp"; "--learning-rate"; "1e6" ], "smlp" ] do
                 let out = Path.Combine(d.Path, name)
-                let code, _, err = CliTests.sbp (common @ args @ [ "--out"; out ])
+                let code, _, err = sbp (common @ args @ [ "--out"; out ])
                 Expect.equal code 1 $"{name}: exit code"
                 Expect.stringStarts err "sbp: epoch 1: training diverged: " $"{name}: the reason"
                 Expect.equal (err.Trim().Split('\n').Length) 1 $"{name}: one line"
                 let r = Records.tryRead (Path.Combine(out, "run.json"))
                 Expect.isOk r $"{name}: the failed record is valid"
-            let code, _, _ = CliTests.sbp (common @ [ "snn"; "--results"; d.Path ])
+            let code, _, _ = sbp (common @ [ "snn"; "--results"; d.Path ])
             Expect.equal code 0 "a sane run"
             let records = Directory.GetFiles(Path.Combine(d.Path, "train"), "run.json", SearchOption.AllDirectories)
             Expect.equal records.Length 1 "its record"
             Expect.isOk (Records.tryRead records[0]) "a record of sbp train validates"
-            let code, _, err = CliTests.sbp (common @ [ "snn"; "--out"; d.File "snn/run.json" ])
+            let code, _, err = sbp (common @ [ "snn"; "--out"; d.File "snn/run.json" ])
             Expect.equal (code, err.Trim().Split('\n').Length) (1, 1) "an --out that is a file: one line, before training"
 
         testCase "a grid isolates data and output faults: the others finish, each fault is reported, nothing stray is left" <| fun () ->

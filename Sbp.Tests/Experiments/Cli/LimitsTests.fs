@@ -75,7 +75,7 @@ let tests =
                                     [ "train"; "snn"; "--epsilon"; "Infinity" ], "--epsilon: Infinity is not a finite number"
                                     [ "sweep"; "snn"; "--name"; "x"; "--parallel"; "0" ], "--parallel must lie in 1..1024 (got 0)" ] do
                 use d = new TempDir()
-                let code, _, err = CliTests.sbp (args @ [ "--results"; d.Path ])
+                let code, _, err = sbp (args @ [ "--results"; d.Path ])
                 Expect.equal code 1 $"{args}: exit code"
                 Expect.stringContains err expected $"{args}: the option named"
                 Expect.equal (err.Trim().Split('\n').Length) 1 "one line"

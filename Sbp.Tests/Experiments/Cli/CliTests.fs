@@ -7,16 +7,6 @@ open Expecto
 open Sbp.Experiments
 open Sbp.Tests.TestSupport
 
-/// Runs the built CLI (sbp.dll beside the tests) as a separate process; returns (exit code, stdout, stderr).
-let sbp (args: string list) =
-    let psi = ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
-                               RedirectStandardOutput = true, RedirectStandardError = true,
-                               WorkingDirectory = Path.GetTempPath())
-    use p = Process.Start psi
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    p.WaitForExit()
-    p.ExitCode, out.Result, err.Result
 
 /// The run record the runner writes for an experiment of a grid, with the given test-accuracy curve.
 let private recordOf (grid: string) (e: Experiment.Experiment) (curve: float list) : RunRecord.Record =
