@@ -79,14 +79,6 @@ let refusedSection (resultsRoot: string) (refused: Records.Refused list) =
         let lines = refused |> List.map (fun r -> $"- `{Path.GetRelativePath(resultsRoot, r.Path)}`: {r.Reason}")
         $"\n### Refused records ({refused.Length}, left out of every table)\n\n" + String.Join("\n", lines) + "\n"
 
-/// The schema versions a grid's records were written under, oldest first.
-let schemas (resultsRoot: string) (grid: string) =
-    load resultsRoot grid |> List.map (fst >> schemaOf) |> List.distinct |> List.sort
-
-/// What a grid written under an earlier schema says in place of its comparisons.
-let regenerateNote (grid: string) (schema: int) =
-    $"grid {grid}: records written under schema {schema}, current is {schemaVersion}; regenerate the grid (its runs are not compared: their rules and ids cannot be read as the current typed configurations)"
-
 /// Sorts parameter values as numbers where they are numbers (also lists of numbers such as hidden = "500 500"),
 /// as text otherwise: 1, 6, 11, 16, 21, not 1, 11, 16, 21, 6.
 let sortKey (s: string) =
@@ -377,36 +369,29 @@ let csv (t: Table) =
     sb.ToString()
 
 /// Writes table.md/.csv, pairs.md/.csv and timings.md/.csv for a grid (atomically) and returns the Markdown and the
-/// groups. A grid written under an earlier schema gets its summary and timings under a banner saying it must be
-/// regenerated, and no comparisons; a record of the current schema that cannot be read as a typed configuration is an
-/// error naming it; a rule whose baseline has no runs is listed under "Missing baselines". A refused record
+/// groups. A record that cannot be read as a typed configuration is an error naming it; a rule whose baseline has no runs is listed under "Missing baselines". A refused record
 /// (Records) is skipped and listed, one line with its path and reason, under "Refused records". Only the grid's own
 /// folder is written (`gridFolder`), each file through a temporary file of this call's own, renamed into place, so
 /// that several processes writing one grid's tables at once never collide.
 let write (resultsRoot: string) (grid: string) (costCap: float option) =
     let dir = gridFolder resultsRoot grid
     let valid, refused = loadChecked resultsRoot grid
-    let loaded = valid
-    let records = loaded |> List.map snd
-    let oldest = match loaded with [] -> schemaVersion | _ -> loaded |> List.map (fst >> schemaOf) |> List.min
+    let records = valid |> List.map snd
     let gs = groups records
-    let current = oldest >= schemaVersion
-    if current then
-        match unreadable gs with
-        | [] -> ()
-        | problems ->
-            raise (InvalidDataException($"""grid {grid}: {problems.Length} record(s) cannot be read as typed configurations: {String.Join("; ", problems)}"""))
+    match unreadable gs with
+    | [] -> ()
+    | problems ->
+        raise (InvalidDataException($"""grid {grid}: {problems.Length} record(s) cannot be read as typed configurations: {String.Join("; ", problems)}"""))
     let summaryTable = summary gs
-    let pairTable = pairTable (if current then pairs costCap gs else []) gs
-    let missing = if current then missingBaselines gs else []
+    let pairTable = pairTable (pairs costCap gs) gs
+    let missing = missingBaselines gs
     // a temporary file of this process's own (RunRecord.writeAtomically), renamed over the table: tables written by
     // several processes at once never share a temporary file, and each table is some process's whole table
     let save (name: string) (text: string) = RunRecord.writeAtomically (Path.Combine(dir, name)) text
-    let banner = if current then "" else $"> {regenerateNote grid oldest}.\n\n"
     let missingSection =
         if missing.IsEmpty then ""
         else "### Missing baselines\n\n" + String.Join("", missing |> List.map (fun m -> $"- {m}\n")) + "\n"
-    save "table.md" (banner + markdown summaryTable)
+    save "table.md" (markdown summaryTable)
     save "table.csv" (csv summaryTable)
     // a section without rows is not written (and an earlier one is removed): no empty "against its baseline" table
     let saveOrRemove (name: string) (text: string) =
@@ -417,4 +402,4 @@ let write (resultsRoot: string) (grid: string) (costCap: float option) =
     save "timings.md" (markdown timingTable)
     save "timings.csv" (csv timingTable)
     let pairSection = if pairTable.Rows.IsEmpty then "" else $"### Each rule against its baseline\n\n{markdown pairTable}\n"
-    $"## {grid}: {records.Length} runs\n\n{banner}Accuracies in %% (NETtalk: cosine similarity in %%), mean ± sample sd over seeds.\n\n{markdown summaryTable}\n{pairSection}{missingSection}### Wall-clock time\n\n{markdown timingTable}{refusedSection resultsRoot refused}", gs
+    $"## {grid}: {records.Length} runs\n\nAccuracies in %% (NETtalk: cosine similarity in %%), mean ± sample sd over seeds.\n\n{markdown summaryTable}\n{pairSection}{missingSection}### Wall-clock time\n\n{markdown timingTable}{refusedSection resultsRoot refused}", gs

@@ -8,9 +8,8 @@
 /// replicate's seed is the one its replicate implies; the data set is the configured one, with the configured sizes
 /// where they follow from the configuration (`expectedSizes`). A folder is a grid's folder when it holds the grid's
 /// log of calls or a record with a `grid` key; there every record must carry `grid` equal to the folder's name and
-/// lie in the folder of its experiment id, and a record of an earlier schema is refused as soon as the folder holds
-/// one of the current schema. A folder of records of an earlier schema only (whose ids were hashed differently) is
-/// checked for its values alone; tables show it under a banner asking to regenerate it.
+/// lie in the folder of its experiment id. A record of an earlier schema (whose id was hashed differently) is refused:
+/// every committed grid has been regenerated under the current one.
 module Sbp.Experiments.Records
 
 open System
@@ -113,8 +112,8 @@ let private datasetProblems (r: Record) =
 let private problemsAt (place: Place) (schema: int) (r: Record) =
     [ yield! RunRecord.problems r
       if schema < schemaVersion then
-          if place.Current.Value then
-              $"written under schema {schema}, but its grid holds records of schema {schemaVersion}: an older record among newer ones is not read (rerun the grid to regenerate it)"
+          // every committed grid has been regenerated under the current schema: an older record is not read at all
+          $"written under schema {schema}, which this version no longer reads (its id was hashed differently): rerun its grid to regenerate it"
       else
           match storedId r with
           | Error m -> m

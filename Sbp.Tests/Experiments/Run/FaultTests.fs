@@ -332,7 +332,7 @@ let tests =
             Expect.stringContains (reason (path 4)) "config.epochs = 3 epochs holds 2" "a deleted last epoch"
             Expect.stringContains (reason (path 5)) "seed is" "an edited seed"
             Expect.stringContains (reason (path 6)) "dataset.trainSize is 99, but its configuration trains on 100 samples" "an edited training-set size"
-            Expect.stringContains (reason (path 7)) "written under schema 1, but its grid holds records of schema 2" "an older schema among newer records"
+            Expect.stringContains (reason (path 7)) "written under schema 1, which this version no longer reads" "an older schema"
             Expect.stringContains (reason (path 8)) "Duplicate property 'seed'" "a key twice"
             Expect.equal refused.Length 8 "nothing else refused"
             Expect.equal (valid |> List.map fst |> set) (set [ path 0; path 2; path 9; path 10 ]) "the untouched records and the failed run count"
