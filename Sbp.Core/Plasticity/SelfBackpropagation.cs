@@ -41,13 +41,17 @@ public sealed record SbpParameters(
     SbpMode Mode = SbpMode.Modulate,
     RangeMode RangeMode = RangeMode.Reference)
 {
+    /// <summary>The largest fraction f and strength λ accepted (the reference: f = 0.2, λ ≤ 1; a factor beyond
+    /// 1 + 1000·1000 only saturates every weight within a batch).</summary>
+    public const float MaxStrength = 1000f;
+
     /// <summary>Every reason these parameters cannot run, empty when they can.</summary>
     public IEnumerable<string> Problems()
     {
-        if (!(Fraction >= 0) || !float.IsFinite(Fraction)) yield return $"SBP fraction f must be a finite number ≥ 0 (got {Fraction})";
+        if (!(Fraction >= 0 && Fraction <= MaxStrength)) yield return $"SBP fraction f must lie in [0, {MaxStrength}] (got {Fraction})";
         if (!(Range > 0 && Range <= 1)) yield return $"SBP range r must lie in (0, 1] (got {Range})";
-        if (!(LambdaPre >= 0) || !(LambdaPost >= 0) || !(LambdaBp >= 0))
-            yield return $"SBP strengths λ must be ≥ 0 (pre {LambdaPre}, post {LambdaPost}, bp {LambdaBp})";
+        if (!(LambdaPre >= 0 && LambdaPre <= MaxStrength) || !(LambdaPost >= 0 && LambdaPost <= MaxStrength) || !(LambdaBp >= 0 && LambdaBp <= MaxStrength))
+            yield return $"SBP strengths λ must lie in [0, {MaxStrength}] (pre {LambdaPre}, post {LambdaPost}, bp {LambdaBp})";
         if (Depth < 0) yield return $"SBP depth must be ≥ 0 (got {Depth})";
     }
 }

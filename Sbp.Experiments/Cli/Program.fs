@@ -132,7 +132,8 @@ let trainExperiment (a: ParseResults<TrainArgs>) =
     refuseNonFinite args
     let layers = a.TryGetResult TrainArgs.Layers
     match layers with
-    | Some n when n < 3 -> invalidArg "layers" $"--layers counts input and output too and must be at least 3, got {n}"
+    | Some n when n < 3 || n > Limits.maxHiddenLayers + 2 ->
+        invalidArg "layers" $"--layers counts input and output too and must lie in 3..{Limits.maxHiddenLayers + 2}, got {n}"
     | _ -> ()
     let hidden =
         match layers, a.TryGetResult TrainArgs.Hidden with

@@ -64,6 +64,13 @@ let executeWith (present: Presenter) (o: ScriptOptions) (grid: Grid) =
     match o.CostCap with
     | Some c when not (c > 0.0 && c <= 1.0) -> invalidArg "cost-cap" $"--cost-cap must be a fraction in (0, 1] (got {c})"
     | _ -> ()
+    // the grid's folder is made first, so that a results folder the system refuses (too long a path, not writable)
+    // is one line naming the option before any work
+    let root = resultsRoot o.Results
+    try Directory.CreateDirectory(Path.Combine(root, grid.Name)) |> ignore
+    with :? IOException | :? UnauthorizedAccessException | :? NotSupportedException as e ->
+        let why = e.Message.Replace(Environment.NewLine, " ")
+        invalidArg "results" $"--results: the grid's folder cannot be made under {root} ({why})"
     use interrupt = new Runner.Interrupt()
     let d = Runner.defaults (resultsRoot o.Results)
     let options =

@@ -22,6 +22,8 @@ let maxSteps = 100_000
 let maxIterations = 10_000
 /// SBP propagation depth.
 let maxDepth = 64
+/// Paired replicates of one configuration in a grid.
+let maxSeeds = 1000
 /// Single-precision numbers one network may hold (weights, per-batch states, EqProp's particles, the spiking MLP's
 /// stored steps): 2²⁸, 1 GiB; the data set has a budget of its own (Sbp.Core.Data.DataBudget).
 let maxNetworkFloats = 1L <<< 28

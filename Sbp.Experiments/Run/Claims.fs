@@ -228,12 +228,19 @@ let internal tryClaimWith (beforeTakeover: unit -> unit) (policy: Policy) (exper
     Directory.CreateDirectory experimentDir |> ignore
     let path = claimPath experimentDir
     let owner = newOwner ()
+    let deadline = DateTime.UtcNow + TimeSpan.FromSeconds 15.0
     let rec attempt (tries: int) =
         if tryCreate path (ownerJson owner) then Some(new Claim(path, owner, policy))
         else
             match look path with
             // released between the two steps: claim the free experiment again
             | None -> if tries > 1 then attempt (tries - 1) else None
+            // unreadable and young: its creator is writing it, or was killed between creating and writing it; look
+            // again until it names its owner or is old enough to count as abandoned, instead of leaving the
+            // experiment unrun to a claim that no process holds
+            | Some seen when seen.Owner.IsNone && not (staleSeen policy seen) && DateTime.UtcNow < deadline ->
+                Threading.Thread.Sleep 250
+                attempt tries
             | Some seen when not (staleSeen policy seen) -> None
             | Some seen ->
                 beforeTakeover ()

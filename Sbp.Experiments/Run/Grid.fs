@@ -9,15 +9,19 @@ open Sbp.Experiments.Experiment
 type Grid = { Name: string; Experiments: Experiment list }
 
 /// What a grid name must be: the name of one folder inside the results folder.
-let nameRule = "one folder name inside the results folder: not empty, no '/', '\\', spaces or control characters, not '.' or '..'"
+let nameRule = "one folder name inside the results folder: 1 to 100 characters, no '/', '\\', spaces or control characters, not '.' or '..'"
 
 /// Why `name` cannot name a grid (None when it can): it must be a single path segment, so that a grid's folder, its
 /// tables and its plots stay inside the results folder.
 let nameProblem (name: string) =
     if isNull name || String.IsNullOrWhiteSpace name || name = "." || name = ".."
        || name.IndexOfAny(IO.Path.GetInvalidFileNameChars()) >= 0
+       || name.Length > 100
        || name |> Seq.exists (fun c -> c = '/' || c = '\\' || c = ' ' || Char.IsControl c) then
-        Some $"grid name '{name}' must be {nameRule}"
+        // the name as given, cut and with control characters escaped, so that the message stays one line
+        let shown = String.Concat(name |> Seq.truncate 40 |> Seq.map (fun c -> if Char.IsControl c then $"\\u{int c:x4}" else string c))
+        let shown = if name.Length > 40 then shown + $"… ({name.Length} characters)" else shown
+        Some $"grid name '{shown}' must be {nameRule}"
     else None
 
 /// Whether `name` is the name of one folder, whatever its characters (not empty, '.' or '..', no separator): a folder
@@ -92,7 +96,7 @@ let zip (set: 'a -> 'b -> Experiment -> Experiment) (xs: 'a list) (ys: 'b list) 
 /// compared) runs with one seed, derived from r and every other parameter, so they share initial weights, data
 /// order and noise (size = size × n).
 let pairedSeeds (compared: string list) (n: int) (experiments: Experiment list) =
-    if n < 1 then invalidArg "n" $"seeds needs n ≥ 1, got {n}"
+    if n < 1 || n > Limits.maxSeeds then invalidArg "seeds" $"--seeds must lie in 1..{Limits.maxSeeds} (got {n})"
     vary (fun r e -> { e with Seed = Replicate r; Compared = compared }) [ 0 .. n - 1 ] experiments
 
 /// Replicates every experiment n times; replicate r of every learning rule of one configuration shares its seed.

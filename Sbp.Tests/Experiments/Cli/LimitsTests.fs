@@ -5,6 +5,7 @@ open Sbp.Core.Data
 open Sbp.Core.Neurons
 open Sbp.Core.Numerics
 open Sbp.Experiments
+open System
 open Sbp.Tests.TestSupport
 
 let private problemsOf (c: SnnConfig.SnnConfig) = Experiment.problems (SnnConfig.experiment c)
@@ -157,4 +158,34 @@ module DataIdentityTests =
                 let changed = idOf [ "--idx-dir"; other.Path ]
                 Expect.notEqual changed plain "other data: another experiment"
                 Expect.stringStarts (DataSets.Identity.of' { DataSets.defaultLoad with IdxDir = Some other.Path } DataSets.Mnist) "sha256:" "its identity is the content hash"
+        ]
+
+module ProbeFindingsTests =
+    open System.IO
+
+    [<Tests>]
+    let tests =
+        testList "Experiments/Limits of counts and names" [
+            testCase "replicates, SBP strengths and grid names have upper bounds; a huge --layers is refused before a list is built" <| fun () ->
+                Expect.throws (fun () -> Grid.seeds 2147483647 [ SnnConfig.experiment SnnConfig.defaults ] |> ignore) "seeds beyond 1000"
+                let ps = Experiment.problems (SnnConfig.experiment { SnnConfig.paperSbp with Spread = SnnConfig.Spread { Spread.reference with Fraction = 1e30f } })
+                Expect.isTrue (ps |> List.exists (fun p -> p.Contains "must lie in [0, 1000]")) $"fraction 1e30: {ps}"
+                Expect.isSome (Grid.nameProblem (String.replicate 300 "n")) "a 300-character name"
+                Expect.isFalse ((Grid.nameProblem "a\nb").Value.Contains "\n") "a control character is escaped: one line"
+                use d = new TempDir()
+                let code, _, err = sbp [ "train"; "snn"; "--layers"; "2147483647"; "--results"; d.Path ]
+                Expect.equal code 1 "exit 1"
+                Expect.stringContains err "--layers counts input and output too and must lie in 3..66" "named, at once"
+
+            testCase "an empty claim left by a creator killed before writing it is taken over once it is old enough, not skipped" <| fun () ->
+                use d = new TempDir()
+                let dir = d.File "exp"
+                Directory.CreateDirectory dir |> ignore
+                let path = Claims.claimPath dir
+                File.WriteAllText(path, "")
+                // written 9 s ago: under the 10 s a writer is given, so the claimant waits, then takes it over
+                File.SetLastWriteTimeUtc(path, DateTime.UtcNow - TimeSpan.FromSeconds 9.0)
+                match Claims.tryClaim Claims.defaultPolicy dir with
+                | Some c -> (c :> IDisposable).Dispose()
+                | None -> failtest "the experiment was left to a claim no process holds"
         ]
