@@ -104,30 +104,22 @@ let private points (without: float) (with': float) = with' - without
 /// The paper's claims (docs/SBP-SPEC.md §9) and the project's extensions beside them.
 let claims =
     let one (x: float) = x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
-    let snnClaim task (without, with', cost) sources =
-        { Model = "spiking STDP network"
+    /// A row of the paper's table (§9): the model's rule against its baseline, accuracy and cost.
+    let tableClaim model statement rule against (cap: DataSetName -> float option) task (without, with', cost) sources =
+        { Model = model
           Task = task
-          Statement = "SBP raises accuracy and lowers the cost of training"
+          Statement = statement
           Paper = $"{one without} → {one with'}%%, cost −{cost}%%"
-          Rule = snnSbp
-          Against = snnSymmetric
+          Rule = rule
+          Against = against
           Effect = Gain(points without with', Some cost)
           Metric = TestMetric
-          Cap = SnnConfig.family.PaperCap task
+          Cap = cap task
           Sources = sources
           Extension = false }
-    let eqClaim task (without, with', cost) sources =
-        { Model = "EqProp (the paper's ANN)"
-          Task = task
-          Statement = "the authors' SBP energy raises accuracy and lowers the cost of training"
-          Paper = $"{one without} → {one with'}%%, cost −{cost}%%"
-          Rule = eqEnergy
-          Against = eqPlain
-          Effect = Gain(points without with', Some cost)
-          Metric = TestMetric
-          Cap = EqPropConfig.family.PaperCap task
-          Sources = sources
-          Extension = false }
+    let snnClaim = tableClaim "spiking STDP network" "SBP raises accuracy and lowers the cost of training" snnSbp snnSymmetric SnnConfig.family.PaperCap
+    let eqClaim =
+        tableClaim "EqProp (the paper's ANN)" "the authors' SBP energy raises accuracy and lowers the cost of training" eqEnergy eqPlain EqPropConfig.family.PaperCap
     let smlpClaims task (sbp, zero, kept) metric =
         let above = $"SBP {one sbp}%% against zero {one zero}%%"
         [ { Model = "spiking MLP"; Task = task; Statement = "SBP in place of every hidden gradient is better than zero"
