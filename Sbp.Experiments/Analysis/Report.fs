@@ -60,8 +60,8 @@ let private rows (f: ClaimFinding) =
     let judged (c: Comparison) (primary: bool) =
         let fraction = match c.Fraction with Some fr -> estimate f2 fr | None -> "–"
         let cost = match c.Cost with Some ce -> costText ce | None -> "–"
-        let gain = if primary then Verdicts.short f.Gain else "(other length)"
-        let costV = match f.Cost with Some v when primary -> Verdicts.short v | Some _ -> "" | None -> "–"
+        let gain = if primary then Verdicts.short f.Gain else "shown, not judged"
+        let costV = match f.Cost with Some v when primary -> Verdicts.short v | Some _ -> "shown, not judged" | None -> "–"
         let p = if primary && not claim.Extension then $"{pValue c.P} / {pValue f.HolmP}" else pValue c.P
         $"| {label} | {claim.Paper} | {sourceText c} | {c.Runs.Length} | {estimate signedPct c.Delta} | {fraction} | {p} | {gain} | {cost} | {costV} |"
     match f.Primary with
