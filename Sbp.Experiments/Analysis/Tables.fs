@@ -102,36 +102,32 @@ let groups (records: Record list) =
         { Key = columns runs.Head; Runs = runs; Experiment = snd members.Head })
     |> List.sortBy (fun g -> g.Key |> List.map (fun (k, v) -> k, sortKey v))
 
+/// The keys whose values differ between groups, in order, each kept unless `leaveOut chosen k` says it adds nothing
+/// to the keys chosen before it (`determined chosen k`: its value follows from theirs in every group).
+let private differing (leaveOut: (string -> bool) -> string -> bool) (gs: Group list) =
+    let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
+    let valueOf k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd
+    let determined (chosen: string list) k =
+        gs
+        |> List.groupBy (fun g -> chosen |> List.map (fun c -> valueOf c g))
+        |> List.forall (fun (_, members) -> (members |> List.map (valueOf k) |> List.distinct).Length = 1)
+    keys
+    |> List.filter (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length > 1)
+    |> List.fold (fun chosen k -> if leaveOut (determined chosen) k then chosen else chosen @ [ k ]) []
+
 /// The keys whose values differ between groups: the columns that tell the groups apart. Every such parameter is
 /// shown, also one that moves together with another (learning rates zipped with the hidden sizes, say); left out
 /// are only keys that restate what the columns already shown say: a part of the rule once the rule's name is shown
 /// (baseRule, the spread's settings) and a parameter that only one model family has (its presence follows from
 /// the model).
 let varying (gs: Group list) =
-    let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
-    let valueOf k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd
-    let determined (chosen: string list) k =
-        gs
-        |> List.groupBy (fun g -> chosen |> List.map (fun c -> valueOf c g))
-        |> List.forall (fun (_, members) -> (members |> List.map (valueOf k) |> List.distinct).Length = 1)
-    let restates k = (ruleKeys.Contains(root k) && k <> "rule") || gs |> List.exists (fun g -> (valueOf k g).IsNone)
-    keys
-    |> List.filter (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length > 1)
-    |> List.fold (fun chosen k -> if determined chosen k && restates k then chosen else chosen @ [ k ]) []
+    let restates k = (ruleKeys.Contains(root k) && k <> "rule") || gs |> List.exists (fun g -> g.Key |> List.exists (fst >> (=) k) |> not)
+    differing (fun determined k -> determined k && restates k) gs
 
 /// The varying keys that are set independently: a key whose value follows from those already chosen is left out
 /// (the learning rates zipped with the hidden sizes, a model family's own batch size). Figures span and split on
 /// these; tables show every varying key.
-let distinguishing (gs: Group list) =
-    let keys = gs |> List.collect (fun g -> g.Key |> List.map fst) |> List.distinct
-    let valueOf k (g: Group) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd
-    let determined (chosen: string list) k =
-        gs
-        |> List.groupBy (fun g -> chosen |> List.map (fun c -> valueOf c g))
-        |> List.forall (fun (_, members) -> (members |> List.map (valueOf k) |> List.distinct).Length = 1)
-    keys
-    |> List.filter (fun k -> (gs |> List.map (valueOf k) |> List.distinct).Length > 1)
-    |> List.fold (fun chosen k -> if determined chosen k then chosen else chosen @ [ k ]) []
+let distinguishing (gs: Group list) = differing (fun determined k -> determined k) gs
 
 let private value (g: Group) (k: string) = g.Key |> List.tryFind (fst >> (=) k) |> Option.map snd |> Option.defaultValue ""
 
