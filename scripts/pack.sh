@@ -13,6 +13,14 @@ mkdir -p "$feed"
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
 cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 rm -rf "$cache/sbp.core/$version" "$cache/sbp.experiments/$version" "$cache/sbp/$version"
+# F# Interactive also remembers where it resolved a script's packages (keyed by the #r lines, not by the package's
+# contents or NUGET_PACKAGES): forget every resolution that names Sbp, or a script keeps loading an earlier build.
+resolutions=${HOME:-/nonexistent}/.packagemanagement/nuget/Cache
+if [ -d "$resolutions" ]; then
+  grep -l -i -E '^Sbp\.(Core|Experiments),' "$resolutions"/*.resolvedReferences.paths 2>/dev/null | while read -r paths; do
+    rm -f "$paths" "${paths%.resolvedReferences.paths}.fsx"
+  done
+fi
 dotnet pack Sbp.Experiments -c Release -o "$feed" "$@"                       # the tool, and Sbp.Core it references
 dotnet pack Sbp.Experiments -c Release -o "$feed" -p:SbpPackLibrary=true --no-build   # the library, same build
 dotnet pack Sbp.Core -c Release -o "$feed" --no-build
