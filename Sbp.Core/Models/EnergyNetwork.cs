@@ -31,7 +31,7 @@ public sealed class ParticleStore
 /// threads, with the other layers' products from weights packed once per phase (<see cref="PackedProduct"/>): the
 /// same operations in the same order as layer-wide passes, so the results do not depend on the number of threads.
 /// </summary>
-public sealed class EnergyNetwork : INetworkExecution
+public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
 {
     /// <summary>The (validated) parameters the network was built with.</summary>
     public EqPropParameters Parameters { get; }
@@ -109,6 +109,9 @@ public sealed class EnergyNetwork : INetworkExecution
         if (p.Sbp is not null) _sbp = new SelfBackpropagation(_n);
         _signs = Rng.Derive(p.Seed, 0xbe7a);
     }
+
+    /// <summary>Weights and biases (a data set's particles are its <see cref="ParticleStore"/>'s, kept by the caller).</summary>
+    public IReadOnlyList<StateArray> InferenceState() => NetworkState.WeightsAndBiases(Weights, Biases).ToList();
 
     /// <summary>Zeroed persistent states for a data set of <paramref name="samples"/> samples.</summary>
     public ParticleStore CreateParticles(int samples) => new(_n, samples);

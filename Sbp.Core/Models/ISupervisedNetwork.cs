@@ -4,9 +4,10 @@ namespace Sbp.Core.Models;
 
 /// <summary>
 /// What a training loop needs of a network that learns from (features, targets) batches: train on the samples
-/// <c>rows</c> of a data set, infer them, read the output of that batch, and count operations.
+/// <c>rows</c> of a data set, infer them, read the output of that batch, count operations, and give the state its
+/// inference reads (<see cref="IStatefulNetwork"/>: what a saved network holds).
 /// </summary>
-public interface ISupervisedNetwork
+public interface ISupervisedNetwork : IStatefulNetwork
 {
     /// <summary>Trains on the samples <paramref name="rows"/> of (<paramref name="features"/>, <paramref name="targets"/>); at most the batch size rows.</summary>
     void TrainBatch(Matrix features, Matrix targets, ReadOnlySpan<int> rows);

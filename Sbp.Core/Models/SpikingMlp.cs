@@ -20,7 +20,7 @@ namespace Sbp.Core.Models;
 /// the reference SBP gradient (SpikingMlpSbpGradient.cs), by the SBP operator in replace mode, or by zero (<see cref="HiddenGradient"/>).
 /// Input and hidden spikes are binary and sparse, so the products run event-driven (<see cref="SparseRows"/>).
 /// </summary>
-public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
+public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, IStatefulNetwork
 {
     /// <summary>The (validated) parameters the network was built with.</summary>
     public SmlpParameters Parameters { get; }
@@ -126,6 +126,10 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
         if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
     }
+
+    /// <summary>Weights and biases, and the input encoder's random stream ("generator.encode"): the Bernoulli spikes of the next batch.</summary>
+    public IReadOnlyList<StateArray> InferenceState() =>
+        [.. NetworkState.WeightsAndBiases(Weights, Biases), new GeneratorArray("generator.encode", _encode)];
 
     /// <summary>When set, the time of every training phase is added to it (the SBP phase is the hidden-gradient replacement).</summary>
     public PhaseClock? Clock { get; set; }

@@ -26,7 +26,7 @@ namespace Sbp.Core.Models;
 /// the LIF step fused with the κ-mix (<see cref="LifFused"/>); the arithmetic is the same, operation for operation,
 /// so the results are bitwise those of the layer-wide passes and do not depend on the number of threads.
 /// </summary>
-public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
+public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, IStatefulNetwork
 {
     /// <summary>The (validated) parameters the network was built with.</summary>
     public SnnParameters Parameters { get; }
@@ -159,6 +159,30 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution
             Array.Clear(_v[l].Data); Array.Clear(_g[l].Data); Array.Clear(_gInh[l].Data); Array.Clear(_h[l].Data);
             if (Parameters.ShortTermPlasticity is StpParameters stp) ShortTermPlasticity.Reset(stp, _stpU[l].Data, _stpX[l].Data);
         }
+    }
+
+    /// <summary>
+    /// Weights and biases; while V, g and h persist from batch to batch (the reference's quirk), also those of every
+    /// layer ℓ ≥ 1 ("state.v.ℓ", "state.g.ℓ", "state.h.ℓ"; "state.gInh.ℓ" with Dale's-law populations, "state.stpU.ℓ"
+    /// and "state.stpX.ℓ" with short-term plasticity), batch x n_ℓ.
+    /// </summary>
+    public IReadOnlyList<StateArray> InferenceState()
+    {
+        var state = NetworkState.WeightsAndBiases(Weights, Biases).ToList();
+        if (Parameters.ResetStatePerBatch) return state;
+        for (int l = 1; l < _layers; l++)
+        {
+            state.Add(NetworkState.Layer("v", l, _v[l]));
+            state.Add(NetworkState.Layer("g", l, _g[l]));
+            state.Add(NetworkState.Layer("h", l, _h[l]));
+            if (_inhibitory[l - 1] > 0) state.Add(NetworkState.Layer("gInh", l, _gInh[l]));
+            if (Parameters.ShortTermPlasticity is not null)
+            {
+                state.Add(NetworkState.Layer("stpU", l, _stpU[l]));
+                state.Add(NetworkState.Layer("stpX", l, _stpX[l]));
+            }
+        }
+        return state;
     }
 
     /// <summary>Sets <see cref="SynapticOps"/> and <see cref="Spikes"/> to 0.</summary>

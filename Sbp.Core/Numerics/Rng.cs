@@ -34,6 +34,24 @@ public sealed class Rng
         return new Rng(SplitMix(ref x));
     }
 
+    /// <summary>Words of state (<see cref="CopyStateTo"/>, <see cref="RestoreState"/>).</summary>
+    public const int StateWords = 4;
+
+    /// <summary>Copies the generator's state into <paramref name="words"/> (<see cref="StateWords"/> words).</summary>
+    public void CopyStateTo(Span<ulong> words)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(words.Length, StateWords);
+        words[0] = _s0; words[1] = _s1; words[2] = _s2; words[3] = _s3;
+    }
+
+    /// <summary>Continues from a state <see cref="CopyStateTo"/> wrote; the all-zero state (xoshiro's one fixed point, never reached from a seed) is refused.</summary>
+    public void RestoreState(ReadOnlySpan<ulong> words)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(words.Length, StateWords);
+        if ((words[0] | words[1] | words[2] | words[3]) == 0) throw new ArgumentException("the all-zero state is not a state of this generator", nameof(words));
+        _s0 = words[0]; _s1 = words[1]; _s2 = words[2]; _s3 = words[3];
+    }
+
     /// <summary>The next 64 uniformly distributed bits.</summary>
     public ulong NextUInt64()
     {

@@ -109,7 +109,7 @@ let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock opt
             before <- after
             epochStart <- now
         | _ -> ()
-    let _, status = trainEpochs model task split DataSets.ShuffledEachEpoch o.Epochs batchSize 100UL Threading.CancellationToken.None report
+    let status = (trainEpochs model task split DataSets.ShuffledEachEpoch o.Epochs batchSize 100UL Threading.CancellationToken.None report).Status
     match status with
     | RunRecord.Completed -> ()
     | s -> failwithf "%s: the bench run stopped: %A" name s

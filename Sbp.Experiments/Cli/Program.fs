@@ -195,6 +195,14 @@ let private train (a: ParseResults<TrainArgs>) =
     if Directory.Exists path then invalidArg "out" $"{path} is a folder; it must be the run record's file"
     if File.Exists path && not (a.Contains Force) then
         invalidArg "out" $"{path} holds an earlier run; pass --force to replace it, or --out another folder"
+    let save = a.TryGetResult TrainArgs.Save |> Option.map Path.GetFullPath
+    save |> Option.iter (fun f ->
+        match Files.kind f with
+        | Files.Folder -> invalidArg "save" $"--save {f} is a folder; it must name the network's file"
+        | Files.Link | Files.Special _ -> invalidArg "save" $"--save {f} is not a regular file (a link, a FIFO or a device is not replaced)"
+        | Files.Regular _ when not (a.Contains Force) -> invalidArg "save" $"--save {f} exists; pass --force to replace it"
+        | _ -> ()
+        if not (Directory.Exists(Path.GetDirectoryName f)) then invalidArg "save" $"--save {f}: its folder does not exist")
     // the folder is made now, so that a path the system refuses (too long, not writable) fails before training
     try Directory.CreateDirectory out |> ignore
     with :? IOException | :? UnauthorizedAccessException | :? NotSupportedException as x ->
@@ -208,7 +216,7 @@ let private train (a: ParseResults<TrainArgs>) =
     let resolved = Experiment.resolve e
     printfn "%s (experiment %s): train %d / test %d, batch %d, seed %d" (Experiment.label e) eid split.Train.Count split.Test.Count resolved.BatchSize (Experiment.seed e)
     if dataset = DataSets.Nettalk then printfn "train and test: the mean cosine similarity of output and target, in %%"
-    let record, _ = resolved.Train split Environment.ProcessorCount Threading.CancellationToken.None (progressBar (a.Contains TrainArgs.Quiet))
+    let record, _, state = resolved.Train split Environment.ProcessorCount Threading.CancellationToken.None (progressBar (a.Contains TrainArgs.Quiet))
     let record =
         { record with
             GitCommit = Git.current.Value
@@ -217,9 +225,36 @@ let private train (a: ParseResults<TrainArgs>) =
     layers |> Option.iter (fun l -> printfn "layers %s" (String.Join("-", l)))
     RunRecord.write path record
     printfn "run record: %s" path
-    match record.Status with
-    | RunRecord.Completed -> 0
-    | RunRecord.Failed reason -> fail reason
+    match record.Status, save with
+    | RunRecord.Completed, Some f ->
+        SavedNetwork.save f record state
+        printfn "network: %s (%d arrays, %s MB; sbp evaluate scores it again)" f state.Length ((float (FileInfo f).Length / 1e6).ToString("F1", Globalization.CultureInfo.InvariantCulture))
+        0
+    | RunRecord.Completed, None -> 0
+    | RunRecord.Failed reason, _ -> fail reason
+
+/// `sbp evaluate FILE`: the saved network's test passes again, each figure against its record.
+let private evaluate (a: ParseResults<EvaluateArgs>) =
+    let file = a.GetResult EvaluateArgs.File
+    let loaded = SavedNetwork.load file
+    let dataset, _, _ = Experiment.data loaded.Experiment
+    ensureData dataset
+    let options =
+        { DataSets.defaultLoad with
+            NettalkDir = a.TryGetResult EvaluateArgs.Nettalk_Dir
+            NettalkFullTest = a.Contains EvaluateArgs.Full_Test
+            IdxDir = a.TryGetResult EvaluateArgs.Idx_Dir
+            DvsDir = a.TryGetResult EvaluateArgs.Dvs_Dir
+            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(EvaluateArgs.Dvs_Frames, 100)), Nullable()) }
+    let ev = SavedNetwork.evaluate options Environment.ProcessorCount (progressBar (a.Contains EvaluateArgs.Quiet)) loaded file
+    let e = loaded.Experiment
+    printfn "%s (experiment %s) after %d epochs: test %d samples, batch %d" (Experiment.label e) (Experiment.id e) loaded.Record.Epochs.Length ev.Split.Test.Count ev.BatchSize
+    printfn "  %-24s %-20s %-20s" "" "recorded" "evaluated"
+    for f in ev.Figures do
+        printfn "  %-24s %-20s %-20s %s" f.Name (RunRecord.numberText f.Recorded) (RunRecord.numberText f.Evaluated) (if f.Identical then "identical" else "DIFFERS")
+    match ev.Figures |> List.filter (fun f -> not f.Identical) with
+    | [] -> 0
+    | d -> fail $"""{file}: {String.Join(", ", d |> List.map (fun f -> f.Name))} differ from the run record"""
 
 /// Splits "key=v1,v2" into the key and its values.
 let private keyValues (option: string) (text: string) =
@@ -490,6 +525,7 @@ let main argv =
             | Fetch f -> dataFetch f
             | Info i -> dataInfo i
         | Some(Train t) -> train t
+        | Some(Evaluate e) -> evaluate e
         | Some(Sweep w) -> sweep w
         | Some(Bench b) -> bench b
         | Some Version -> fail "--version takes no verb"

@@ -107,7 +107,7 @@ type IModel =
     /// Trains the resolved configuration on the data with the given number of threads (the caller's budget: results
     /// are the same for any) until done or cancelled (checked per batch); the record (without git commit) and the
     /// artifacts.
-    abstract Train: DataSplit -> threads: int -> Threading.CancellationToken -> (Training.Report -> unit) -> Record * Artifacts.Artifacts
+    abstract Train: DataSplit -> threads: int -> Threading.CancellationToken -> (Training.Report -> unit) -> Record * Artifacts.Artifacts * NetworkFile.Tensor list
 
 /// The description of a resolved configuration of `family`: its family's name, its rule's, then its parameters.
 let describe (family: Family<'c>) (c: 'c) =
@@ -155,8 +155,8 @@ type Model<'c>(family: Family<'c>, config: 'c) =
             let r = settings c
             let built = family.Build c split
             built.Execution.Threads <- threads
-            let record = Training.run built (describe family c) r.Dataset split r.Order r.Epochs (RunSettings.batchSize r) r.Seed cancel report
-            record, built.Artifacts ()
+            let record, state = Training.run built (describe family c) r.Dataset split r.Order r.Epochs (RunSettings.batchSize r) r.Seed cancel report
+            record, built.Artifacts (), state
 
 /// How an experiment's seed is chosen.
 type SeedChoice =

@@ -76,6 +76,8 @@ type ITrainable =
     abstract Energy: unit -> float
     /// Figures of the finished epoch beyond the common ones (spikes per neuron ...).
     abstract EpochExtras: samples: int -> (string * float) list
+    /// The live arrays inference reads (weights, biases, state carried between batches): what a saved network holds.
+    abstract State: unit -> StateArray list
 
 /// Ensures a per-sample figure of the epoch (energy, loss, MSE, an extra) is neither non-finite nor exploding.
 let private ensureScalar (name: string) (x: float) = Divergence.Ensure(x, name)
@@ -93,31 +95,53 @@ let private ensureExtra (name: string) (x: float) =
 /// state of every batch and the epoch's energy, loss, MSE and extra figures with `Divergence`: a diverged quantity or
 /// a violated invariant stops the run with a failed status naming the quantity, the layer and the epoch.
 /// `cancel` is checked before every batch: a cancelled run raises OperationCanceledException (no status at all).
+/// Checks the output state of the batch just run.
+let private outputState (model: ITrainable) (stage: string) (batch: int) =
+    let o = model.Output
+    Divergence.Ensure(ReadOnlySpan(o.Data), $"the output layer's state ({stage} batch {batch}, {o.Rows}x{o.Cols})")
+
+/// Infers every batch of `d` in its order; the tally (with the energy of every batch when `withEnergy`).
+let private evaluate (model: ITrainable) (task: Task) (batchSize: int) (cancel: CancellationToken) (report: Report -> unit) (epoch: int, epochs: int) (stage: string) (d: DataSet) (withEnergy: bool) =
+    let rows = Array.init d.Count id
+    let batches = passes d.Count batchSize
+    let t = Tally()
+    for i, (b0, len) in List.indexed batches do
+        cancel.ThrowIfCancellationRequested()
+        model.Infer(d, rows, b0, len)
+        outputState model stage (i + 1)
+        t.Add(task, model.Output, ReadOnlySpan(rows, b0, len), d)
+        if withEnergy then
+            let energy = model.Energy()
+            ensureScalar $"the energy ({stage} batch {i + 1})" energy
+            t.Energy <- t.Energy + energy * float len
+        report (Batch(epoch, epochs, stage, i + 1, batches.Length))
+    t
+
+/// The test passes that end every epoch: the test set (with energies), then the standard test split where the test
+/// set is held out of the training files. Returns the tallies.
+let testPasses (model: ITrainable) (task: Task) (split: DataSplit) (batchSize: int) (cancel: CancellationToken) (report: Report -> unit) (epoch: int, epochs: int) =
+    let te = evaluate model task batchSize cancel report (epoch, epochs) "test" split.Test true
+    let standard =
+        match split.StandardTest with
+        | null -> None
+        | d -> Some(evaluate model task batchSize cancel report (epoch, epochs) "standard test" d false)
+    te, standard
+
+/// What a training run ends with: its epochs, its status, and a copy of the network's inference state taken just
+/// before the last epoch's test passes (empty unless every epoch completed): loaded into a fresh network of the same
+/// configuration, it scores those passes exactly as recorded.
+type Outcome =
+    { Epochs: Epoch list
+      Status: Status
+      FinalState: NetworkFile.Tensor list }
+
 let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (order: DataSets.DataOrder) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
-    let train, test = split.Train, split.Test
+    let train = split.Train
     let done' = ResizeArray<Epoch>()
     let mutable status = Completed
+    let mutable finalState = []
     let trainBatches = passes train.Count batchSize
     let fileOrder = Array.init train.Count id
-    let outputState (stage: string) (batch: int) =
-        let o = model.Output
-        Divergence.Ensure(ReadOnlySpan(o.Data), $"the output layer's state ({stage} batch {batch}, {o.Rows}x{o.Cols})")
-    /// Infers every batch of `d` in its order; the tally (with the energy of every batch when `withEnergy`).
-    let evaluate (epoch: int) (stage: string) (d: DataSet) (withEnergy: bool) =
-        let rows = Array.init d.Count id
-        let batches = passes d.Count batchSize
-        let t = Tally()
-        for i, (b0, len) in List.indexed batches do
-            cancel.ThrowIfCancellationRequested()
-            model.Infer(d, rows, b0, len)
-            outputState stage (i + 1)
-            t.Add(task, model.Output, ReadOnlySpan(rows, b0, len), d)
-            if withEnergy then
-                let energy = model.Energy()
-                ensureScalar $"the energy ({stage} batch {i + 1})" energy
-                t.Energy <- t.Energy + energy * float len
-            report (Batch(epoch, epochs, stage, i + 1, batches.Length))
-        t
     try
         for epoch in 1 .. epochs do
             let watch = Stopwatch.StartNew()
@@ -131,10 +155,11 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (order: Data
             for i, (b0, len) in List.indexed trainBatches do
                 cancel.ThrowIfCancellationRequested()
                 model.Train(train, order, b0, len)
-                outputState "training" (i + 1)
+                outputState model "training" (i + 1)
                 tr.Add(task, model.Output, ReadOnlySpan(order, b0, len), train)
                 report (Batch(epoch, epochs, "train", i + 1, trainBatches.Length))
-            let te = evaluate epoch "test" test true
+            if epoch = epochs then finalState <- NetworkFile.snapshot (model.State())
+            let te, standard = testPasses model task split batchSize cancel report (epoch, epochs)
             // the epoch's counted operations and time are those of the protocol's passes (training, then its test set)
             let ops = model.SynapticOps
             let seconds = watch.Elapsed.TotalSeconds
@@ -142,18 +167,16 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (order: Data
                 [ "trainMseCost", tr.Mse
                   "testMseCost", te.Mse
                   "energy", te.Energy / float te.Samples
-                  yield! model.EpochExtras(train.Count + test.Count)
+                  yield! model.EpochExtras(train.Count + split.Test.Count)
                   match task with
                   | Phonemes _ ->
                       "trainPhonemeAccuracy", float tr.PhonemeHits / float tr.Samples
                       "testPhonemeAccuracy", float te.PhonemeHits / float te.Samples
                       "testCosineFirstOfBatch", te.FirstOfBatchCosine / float te.Batches
                   | Classification -> ()
-                  match split.StandardTest with
-                  | null -> ()
-                  | standard ->
-                      let st = evaluate epoch "standard test" standard false
-                      "standardTestAccuracy", st.Accuracy task ]
+                  match standard with
+                  | Some st -> "standardTestAccuracy", st.Accuracy task
+                  | None -> () ]
             for name, value in extra do ensureExtra name value
             let trainAcc, testAcc = tr.Accuracy task, te.Accuracy task
             ensureScalar "the training accuracy" trainAcc
@@ -172,7 +195,7 @@ let trainEpochs (model: ITrainable) (task: Task) (split: DataSplit) (order: Data
     with
     | :? TrainingDivergedException as e -> status <- Failed $"epoch {done'.Count + 1}: {e.Message}"
     | :? InvariantViolationException as e -> status <- Failed $"epoch {done'.Count + 1}: {e.Message}"
-    List.ofSeq done', status
+    { Epochs = List.ofSeq done'; Status = status; FinalState = (if status = Completed then finalState else []) }
 
 /// A network of the core as a trainable model: its energy, epoch hook and extra figures are given by the caller.
 type NetworkModel(net: ISupervisedNetwork, energy: unit -> float, beginEpoch: int -> unit, extras: int -> (string * float) list) =
@@ -185,6 +208,7 @@ type NetworkModel(net: ISupervisedNetwork, energy: unit -> float, beginEpoch: in
         member _.BeginEpoch epoch = beginEpoch epoch
         member _.Energy() = energy ()
         member _.EpochExtras samples = extras samples
+        member _.State() = List.ofSeq (net.InferenceState())
 
 /// The spiking STDP network: Hebb energy, spikes per neuron and sample of every layer.
 let snnModel (net: SpikingStdpNetwork) =
@@ -193,15 +217,19 @@ let snnModel (net: SpikingStdpNetwork) =
         [ for l in 1 .. sizes.Length - 1 -> $"spikesPerNeuronLayer{l}", float net.Spikes[l] / (float samples * float sizes[l]) ])
 
 /// The equilibrium-propagation network as a trainable model, with persistent particles per data set.
-type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
+type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet, standardTest: DataSet option) =
     let trainParticles = net.CreateParticles train.Count
     let testParticles = net.CreateParticles test.Count
+    let standardParticles = standardTest |> Option.map (fun d -> d, net.CreateParticles d.Count)
     // any other data set (the standard test split beside a held-out one) gets particles of its own on first use
     let others = Collections.Generic.Dictionary<DataSet, _>(HashIdentity.Reference)
     let particlesOf (d: DataSet) =
         if obj.ReferenceEquals(d, train) then trainParticles
         elif obj.ReferenceEquals(d, test) then testParticles
         else
+          match standardParticles with
+          | Some(s, p) when obj.ReferenceEquals(d, s) -> p
+          | _ ->
             match others.TryGetValue d with
             | true, p -> p
             | _ ->
@@ -218,6 +246,16 @@ type EqPropModel(net: EnergyNetwork, train: DataSet, test: DataSet) =
         member _.BeginEpoch _ = ()
         member _.Energy() = net.FreeEnergy()
         member _.EpochExtras _ = []
+        /// Weights and biases, and the particles the test passes start from: "particles.test.ℓ" and, beside a
+        /// held-out test set, "particles.standardTest.ℓ" (samples x n_ℓ, ℓ ≥ 1).
+        member _.State() =
+            let particles (set: string) (p: ParticleStore) =
+                [ for l in 1 .. p.States.Length - 1 -> SingleArray($"particles.{set}.{l}", [| p.States[l].Rows; p.States[l].Cols |], p.States[l].Data) :> StateArray ]
+            [ yield! net.InferenceState()
+              yield! particles "test" testParticles
+              match standardParticles with
+              | Some(_, p) -> yield! particles "standardTest" p
+              | None -> () ]
 
 /// The spiking MLP: its "energy" is the batch loss; each epoch reports the operations spent on hidden backprop
 /// gradients and on their replacements, and the learning rate of the schedule.
@@ -237,12 +275,14 @@ type Built =
       Extra: (string * Value) list
       Artifacts: unit -> Artifacts.Artifacts }
 
-/// Trains a built model for `epochs` epochs (until `cancel`) and returns its run record (the git commit is the edge's to fill in).
+/// Trains a built model for `epochs` epochs (until `cancel`): its run record (the git commit is the edge's to fill
+/// in) and the network's final inference state (Outcome.FinalState).
 let run (built: Built) (config: (string * Value) list) (dataset: DataSets.DataSetName) (split: DataSplit) (order: DataSets.DataOrder) (epochs: int) (batchSize: int) (seed: uint64) (cancel: CancellationToken) (report: Report -> unit) =
-    let epochs, status = trainEpochs built.Model (taskOf dataset) split order epochs batchSize seed cancel report
+    let outcome = trainEpochs built.Model (taskOf dataset) split order epochs batchSize seed cancel report
     { Config = config @ built.Extra
       Seed = seed
       Dataset = { Name = split.Train.Name; TrainSize = split.Train.Count; TestSize = split.Test.Count; Provenance = split.Train.Provenance }
-      Epochs = epochs
-      Status = status
-      GitCommit = "unknown" }
+      Epochs = outcome.Epochs
+      Status = outcome.Status
+      GitCommit = "unknown" },
+    outcome.FinalState

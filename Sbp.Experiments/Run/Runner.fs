@@ -131,7 +131,7 @@ let private trainClaimed (o: Options) (threads: int) (grid: string) (display: Li
             display.Progress(eid, name, epoch, epochs, (float (epoch - 1) + within) / float epochs)
         | Training.EpochDone _ -> ()
     try
-        let record, artifacts = (resolve e).Train split threads o.Cancel report
+        let record, artifacts, _ = (resolve e).Train split threads o.Cancel report
         let record =
             { record with
                 GitCommit = o.GitCommit

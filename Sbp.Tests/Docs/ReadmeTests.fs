@@ -229,8 +229,8 @@ let brokenLinks (file: string) (lines: string[]) =
 [<Tests>]
 let tests =
     testList "Docs/README" [
-        testCase "the pages: README.md and docs/ (data, models, grids, report, speed, extending, the specification)" <| fun () ->
-            for page in [ "docs/data.md"; "docs/models.md"; "docs/grids.md"; "docs/report.md"; "docs/speed.md"; "docs/extending.md"; "docs/SBP-SPEC.md" ] do
+        testCase "the pages: README.md and docs/ (data, models, networks, grids, report, speed, extending, the specification)" <| fun () ->
+            for page in [ "docs/data.md"; "docs/models.md"; "docs/networks.md"; "docs/grids.md"; "docs/report.md"; "docs/speed.md"; "docs/extending.md"; "docs/SBP-SPEC.md" ] do
                 Expect.contains pages.Value page $"{page} is a checked page"
             let readme = File.ReadAllText(Path.Combine(repository.Value, "README.md"))
             for page in pages.Value |> List.filter ((<>) "README.md") do

@@ -96,7 +96,7 @@ module RuleValueTests =
                 let data = (DataSets.load { DataSets.defaultLoad with TrainSize = Some 200; TestSize = Some 100 } DataSets.Mnist10k)
                 let run (rule: SnnConfig.Rule) =
                     let e = SnnConfig.experiment { SnnConfig.defaults with Rule = rule; Run.Dataset = DataSets.Mnist10k; Run.TrainSize = Some 200; Run.TestSize = Some 100; Run.Epochs = 2 }
-                    let record, _ = (Experiment.resolve e).Train data 1 System.Threading.CancellationToken.None ignore
+                    let record, _, _ = (Experiment.resolve e).Train data 1 System.Threading.CancellationToken.None ignore
                     record.Epochs |> List.map (fun x -> x.TestAccuracy, x.TrainAccuracy, x.Extra |> List.find (fst >> (=) "energy") |> snd)
                 Expect.equal (run (wrapped 1.0)) (run SnnConfig.SbpBase) "the same numbers, epoch by epoch"
 

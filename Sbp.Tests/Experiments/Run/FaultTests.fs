@@ -76,13 +76,16 @@ type private Faulty(badOutputAt: int option, energy: float, extras: (string * fl
         member _.BeginEpoch _ = ()
         member _.Energy() = energy
         member _.EpochExtras _ = extras
+        member _.State() = []
 
 [<Tests>]
 let tests =
     testSequenced <| testList "Experiments/Faults" [
         testCase "the epoch loop itself stops a run whose output state or energy diverges, naming quantity, batch and epoch" <| fun () ->
             let split = DataSets.load { DataSets.defaultLoad with TrainSize = Some 200; TestSize = Some 50 } DataSets.Mnist10k
-            let run (m: Training.ITrainable) = Training.trainEpochs m Training.Classification split DataSets.ShuffledEachEpoch 3 50 1UL CancellationToken.None ignore
+            let run (m: Training.ITrainable) =
+                let o = Training.trainEpochs m Training.Classification split DataSets.ShuffledEachEpoch 3 50 1UL CancellationToken.None ignore
+                o.Epochs, o.Status
             let epochs, status = run (Faulty(Some 6, 0.5))
             Expect.equal epochs.Length 1 "the first epoch finished"
             Expect.equal status (Failed "epoch 2: training diverged: non-finite values in the output layer's state (training batch 2, 50x10)") "output state"
