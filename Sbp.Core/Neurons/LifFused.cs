@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Sbp.Core.Numerics;
 
 namespace Sbp.Core.Neurons;
 
@@ -11,7 +11,8 @@ namespace Sbp.Core.Neurons;
 ///   s = (1−κ)·h + κ·V;  V ← s;  u ← s/2        (the caller then takes s_ℓ = tanh(u) = σ(s))
 /// The same operations, in the same order and without fused multiply-adds, as <see cref="Lif.Step"/> followed by the
 /// network's κ-mix and the halving inside <see cref="Numerics.Activations.BipolarSigmoid"/>, so the results are
-/// bitwise those of the separate passes. Vector512 where accelerated, Vector256 otherwise, scalar tail.
+/// bitwise those of the separate passes. One body for every register width (<see cref="ISimdFloat{TSelf}"/>): 512 bits where
+/// accelerated, 256 otherwise, then a scalar tail.
 /// </summary>
 public static class LifFused
 {
@@ -30,48 +31,8 @@ public static class LifFused
         ref float rv = ref MemoryMarshal.GetReference(v);
         ref float rh = ref MemoryMarshal.GetReference(h);
         ref float ru = ref MemoryMarshal.GetReference(half);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vks = Vector512.Create(ks); var vkm = Vector512.Create(km); var vgl = Vector512.Create(p.LeakConductance);
-            var vinv = Vector512.Create(invGl); var vl = Vector512.Create(p.LeakReversal); var ve = Vector512.Create(p.ExcitatoryReversal);
-            var vth = Vector512.Create(p.Threshold); var vreset = Vector512.Create(p.Reset);
-            var vk = Vector512.Create(kappa); var vkeep = Vector512.Create(keep); var vhalf = Vector512.Create(0.5f);
-            for (; i + 16 <= n; i += 16)
-            {
-                nuint o = (nuint)i;
-                var g0 = Vector512.LoadUnsafe(ref rg, o); var v0 = Vector512.LoadUnsafe(ref rv, o);
-                var gg = g0 + vks * (vgl - g0 + Vector512.LoadUnsafe(ref rc, o));
-                var vv = v0 + vkm * (-(v0 - vl) - gg * vinv * (v0 - ve));
-                var fired = Vector512.GreaterThan(vv, vth);
-                spikes += System.Numerics.BitOperations.PopCount(fired.ExtractMostSignificantBits());
-                gg.StoreUnsafe(ref rg, o);
-                var vn = Vector512.ConditionalSelect(fired, vreset, vv);
-                var s = Vector512.LoadUnsafe(ref rh, o) * vkeep + vn * vk;
-                s.StoreUnsafe(ref rv, o);
-                (s * vhalf).StoreUnsafe(ref ru, o);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var vks = Vector256.Create(ks); var vkm = Vector256.Create(km); var vgl = Vector256.Create(p.LeakConductance);
-            var vinv = Vector256.Create(invGl); var vl = Vector256.Create(p.LeakReversal); var ve = Vector256.Create(p.ExcitatoryReversal);
-            var vth = Vector256.Create(p.Threshold); var vreset = Vector256.Create(p.Reset);
-            var vk = Vector256.Create(kappa); var vkeep = Vector256.Create(keep); var vhalf = Vector256.Create(0.5f);
-            for (; i + 8 <= n; i += 8)
-            {
-                nuint o = (nuint)i;
-                var g0 = Vector256.LoadUnsafe(ref rg, o); var v0 = Vector256.LoadUnsafe(ref rv, o);
-                var gg = g0 + vks * (vgl - g0 + Vector256.LoadUnsafe(ref rc, o));
-                var vv = v0 + vkm * (-(v0 - vl) - gg * vinv * (v0 - ve));
-                var fired = Vector256.GreaterThan(vv, vth);
-                spikes += System.Numerics.BitOperations.PopCount(fired.ExtractMostSignificantBits());
-                gg.StoreUnsafe(ref rg, o);
-                var vn = Vector256.ConditionalSelect(fired, vreset, vv);
-                var s = Vector256.LoadUnsafe(ref rh, o) * vkeep + vn * vk;
-                s.StoreUnsafe(ref rv, o);
-                (s * vhalf).StoreUnsafe(ref ru, o);
-            }
-        }
+        if (F512.IsAccelerated) i = Vectors<F512>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru, ref spikes);
+        else if (F256.IsAccelerated) i = Vectors<F256>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru, ref spikes);
         for (; i < n; i++)
         {
             float g0 = Unsafe.Add(ref rg, i), v0 = Unsafe.Add(ref rv, i);
@@ -84,5 +45,32 @@ public static class LifFused
             Unsafe.Add(ref ru, i) = s * 0.5f;
         }
         return spikes;
+    }
+
+    /// <summary>The whole registers of <see cref="StepMix"/>, written once for every width; returns where the scalar tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Vectors<TV>(LifParameters p, float kappa, float ks, float km, float invGl, float keep, int n,
+        ref float rc, ref float rg, ref float rv, ref float rh, ref float ru, ref int spikes) where TV : struct, ISimdFloat<TV>
+    {
+        var vks = TV.Splat(ks); var vkm = TV.Splat(km); var vgl = TV.Splat(p.LeakConductance);
+        var vinv = TV.Splat(invGl); var vl = TV.Splat(p.LeakReversal); var ve = TV.Splat(p.ExcitatoryReversal);
+        var vth = TV.Splat(p.Threshold); var vreset = TV.Splat(p.Reset);
+        var vk = TV.Splat(kappa); var vkeep = TV.Splat(keep); var vhalf = TV.Splat(0.5f);
+        int i = 0, w = TV.Count;
+        for (; i + w <= n; i += w)
+        {
+            nuint o = (nuint)i;
+            var g0 = TV.Load(ref rg, o); var v0 = TV.Load(ref rv, o);
+            var gg = g0 + vks * (vgl - g0 + TV.Load(ref rc, o));
+            var vv = v0 + vkm * (-(v0 - vl) - gg * vinv * (v0 - ve));
+            var fired = TV.GreaterThan(vv, vth);
+            spikes += fired.SetLanes();
+            gg.Store(ref rg, o);
+            var vn = TV.Select(fired, vreset, vv);
+            var s = TV.Load(ref rh, o) * vkeep + vn * vk;
+            s.Store(ref rv, o);
+            (s * vhalf).Store(ref ru, o);
+        }
+        return i;
     }
 }

@@ -1,0 +1,72 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Sbp.Core.Numerics;
+
+/// <summary>
+/// A SIMD register of single-precision values as a type parameter, so that a kernel is written once and compiled
+/// for each width (<see cref="F512"/>, <see cref="F256"/>): the JIT specialises a generic method for each struct and
+/// inlines these members, so the machine code is that of the kernel written with <see cref="Vector512{T}"/> or
+/// <see cref="Vector256{T}"/> directly. Every operation is one per-lane IEEE operation (no fused multiply-add), so a
+/// kernel gives the same bits at every width and as its scalar loop.
+/// </summary>
+internal interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
+{
+    /// <summary>Lanes per register.</summary>
+    static abstract int Count { get; }
+    /// <summary>Whether this width runs in hardware on this machine.</summary>
+    static abstract bool IsAccelerated { get; }
+    /// <summary>Every lane x.</summary>
+    static abstract TSelf Splat(float x);
+    /// <summary>Count lanes from r[offset].</summary>
+    static abstract TSelf Load(ref float r, nuint offset);
+    /// <summary>Stores the lanes at r[offset].</summary>
+    void Store(ref float r, nuint offset);
+    static abstract TSelf operator +(TSelf a, TSelf b);
+    static abstract TSelf operator -(TSelf a, TSelf b);
+    static abstract TSelf operator *(TSelf a, TSelf b);
+    static abstract TSelf operator -(TSelf a);
+    /// <summary>A mask of the lanes where a &gt; b.</summary>
+    static abstract TSelf GreaterThan(TSelf a, TSelf b);
+    /// <summary>Per lane: mask ? a : b.</summary>
+    static abstract TSelf Select(TSelf mask, TSelf a, TSelf b);
+    /// <summary>The number of lanes set in a mask.</summary>
+    int SetLanes();
+}
+
+/// <summary>512 bits: 16 lanes.</summary>
+internal readonly struct F512(Vector512<float> v) : ISimdFloat<F512>
+{
+    private readonly Vector512<float> _v = v;
+    public static int Count => Vector512<float>.Count;
+    public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Splat(float x) => new(Vector512.Create(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Load(ref float r, nuint offset) => new(Vector512.LoadUnsafe(ref r, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float r, nuint offset) => _v.StoreUnsafe(ref r, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 operator +(F512 a, F512 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 operator -(F512 a, F512 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 operator *(F512 a, F512 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 operator -(F512 a) => new(-a._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 GreaterThan(F512 a, F512 b) => new(Vector512.GreaterThan(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Select(F512 mask, F512 a, F512 b) => new(Vector512.ConditionalSelect(mask._v, a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public int SetLanes() => BitOperations.PopCount(_v.ExtractMostSignificantBits());
+}
+
+/// <summary>256 bits: 8 lanes.</summary>
+internal readonly struct F256(Vector256<float> v) : ISimdFloat<F256>
+{
+    private readonly Vector256<float> _v = v;
+    public static int Count => Vector256<float>.Count;
+    public static bool IsAccelerated => Vector256.IsHardwareAccelerated;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Splat(float x) => new(Vector256.Create(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Load(ref float r, nuint offset) => new(Vector256.LoadUnsafe(ref r, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float r, nuint offset) => _v.StoreUnsafe(ref r, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 operator +(F256 a, F256 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 operator -(F256 a, F256 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 operator *(F256 a, F256 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 operator -(F256 a) => new(-a._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 GreaterThan(F256 a, F256 b) => new(Vector256.GreaterThan(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Select(F256 mask, F256 a, F256 b) => new(Vector256.ConditionalSelect(mask._v, a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public int SetLanes() => BitOperations.PopCount(_v.ExtractMostSignificantBits());
+}
