@@ -42,7 +42,7 @@ public interface IStatefulNetwork
 /// <summary>The entries every network shares: "weights.ℓ" (n_ℓ x n_{ℓ+1}) and "biases.ℓ" for the layers ℓ ≥ 1.</summary>
 public static class NetworkState
 {
-    /// <summary>W_ℓ as "weights.ℓ" and b_ℓ as "biases.ℓ" (layers with a bias only).</summary>
+    /// <summary>W_ℓ as "weights.ℓ" and the bias of neuron layer ℓ as "biases.ℓ" (<paramref name="biases"/> indexed by neuron layer, the input's empty).</summary>
     public static IEnumerable<StateArray> WeightsAndBiases(Matrix[] weights, float[][] biases)
     {
         for (int l = 0; l < weights.Length; l++)

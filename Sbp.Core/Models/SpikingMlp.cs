@@ -129,7 +129,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
 
     /// <summary>Weights and biases, and the input encoder's random stream ("generator.encode"): the Bernoulli spikes of the next batch.</summary>
     public IReadOnlyList<StateArray> InferenceState() =>
-        [.. NetworkState.WeightsAndBiases(Weights, Biases), new GeneratorArray("generator.encode", _encode)];
+        [.. NetworkState.WeightsAndBiases(Weights, [[], .. Biases]), new GeneratorArray("generator.encode", _encode)];
 
     /// <summary>When set, the time of every training phase is added to it (the SBP phase is the hidden-gradient replacement).</summary>
     public PhaseClock? Clock { get; set; }

@@ -195,6 +195,11 @@ let private train (a: ParseResults<TrainArgs>) =
     if Directory.Exists path then invalidArg "out" $"{path} is a folder; it must be the run record's file"
     if File.Exists path && not (a.Contains Force) then
         invalidArg "out" $"{path} holds an earlier run; pass --force to replace it, or --out another folder"
+    // the folder is made now, so that a path the system refuses (too long, not writable) fails before training
+    try Directory.CreateDirectory out |> ignore
+    with :? IOException | :? UnauthorizedAccessException | :? NotSupportedException as x ->
+        let why = x.Message.Replace(Environment.NewLine, " ")
+        invalidArg "out" $"--out {out}: the run's folder cannot be made ({why})"
     let save = a.TryGetResult TrainArgs.Save |> Option.map Path.GetFullPath
     save |> Option.iter (fun f ->
         match Files.kind f with
@@ -202,12 +207,8 @@ let private train (a: ParseResults<TrainArgs>) =
         | Files.Link | Files.Special _ -> invalidArg "save" $"--save {f} is not a regular file (a link, a FIFO or a device is not replaced)"
         | Files.Regular _ when not (a.Contains Force) -> invalidArg "save" $"--save {f} exists; pass --force to replace it"
         | _ -> ()
+        if f = Path.GetFullPath path then invalidArg "save" $"--save {f} is the run record's file; name the network's file apart"
         if not (Directory.Exists(Path.GetDirectoryName f)) then invalidArg "save" $"--save {f}: its folder does not exist")
-    // the folder is made now, so that a path the system refuses (too long, not writable) fails before training
-    try Directory.CreateDirectory out |> ignore
-    with :? IOException | :? UnauthorizedAccessException | :? NotSupportedException as x ->
-        let why = x.Message.Replace(Environment.NewLine, " ")
-        invalidArg "out" $"--out {out}: the run's folder cannot be made ({why})"
     ensureData dataset
     let split = DataSets.load load dataset
     match Experiment.fitProblems e split with
@@ -246,12 +247,24 @@ let private evaluate (a: ParseResults<EvaluateArgs>) =
             IdxDir = a.TryGetResult EvaluateArgs.Idx_Dir
             DvsDir = a.TryGetResult EvaluateArgs.Dvs_Dir
             DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(EvaluateArgs.Dvs_Frames, 100)), Nullable()) }
+    // an option for other data than the network's would be ignored: refused instead
+    let foreign =
+        [ if dataset <> DataSets.Nettalk then
+              if a.Contains EvaluateArgs.Nettalk_Dir then "--nettalk-dir"
+              if a.Contains EvaluateArgs.Full_Test then "--full-test"
+          if dataset <> DataSets.Mnist && a.Contains EvaluateArgs.Idx_Dir then "--idx-dir"
+          if dataset <> DataSets.Dvs then
+              if a.Contains EvaluateArgs.Dvs_Dir then "--dvs-dir"
+              if a.Contains EvaluateArgs.Dvs_Frames then "--dvs-frames" ]
+    if not foreign.IsEmpty then
+        invalidArg "evaluate" $"""{String.Join(", ", foreign)}: the network in {file} was trained on {DataSets.nameOf dataset}, which reads no such option"""
     let ev = SavedNetwork.evaluate options Environment.ProcessorCount (progressBar (a.Contains EvaluateArgs.Quiet)) loaded file
     let e = loaded.Experiment
-    printfn "%s (experiment %s) after %d epochs: test %d samples, batch %d" (Experiment.label e) (Experiment.id e) loaded.Record.Epochs.Length ev.Split.Test.Count ev.BatchSize
-    printfn "  %-24s %-20s %-20s" "" "recorded" "evaluated"
+    let epochs = loaded.Record.Epochs.Length
+    printfn "%s, experiment %s, %d epoch%s: test %d, batch %d" (Experiment.label e) (Experiment.id e) epochs (if epochs = 1 then "" else "s") ev.Split.Test.Count ev.BatchSize
+    printfn "  %-18s %-23s %s" "" "recorded" "evaluated"
     for f in ev.Figures do
-        printfn "  %-24s %-20s %-20s %s" f.Name (RunRecord.numberText f.Recorded) (RunRecord.numberText f.Evaluated) (if f.Identical then "identical" else "DIFFERS")
+        printfn "  %-18s %-23s %-23s %s" f.Name (RunRecord.numberText f.Recorded) (RunRecord.numberText f.Evaluated) (if f.Identical then "identical" else "DIFFERS")
     match ev.Figures |> List.filter (fun f -> not f.Identical) with
     | [] -> 0
     | d -> fail $"""{file}: {String.Join(", ", d |> List.map (fun f -> f.Name))} differ from the run record"""

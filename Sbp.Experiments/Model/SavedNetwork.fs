@@ -48,6 +48,12 @@ let load (path: string) =
     | [] -> ()
     | p :: _ -> fail $"__metadata__.record: {p}"
     if record.Status <> Completed then fail "__metadata__.record is not a completed run"
+    let model = record.Config |> List.tryPick (function "model", Text m -> Some m | _ -> None)
+    match entry "model" with
+    | Some m when Some m <> model ->
+        let recorded = defaultArg model "?"
+        fail $"__metadata__.model is '{m}' but its record is of model '{recorded}'"
+    | _ -> ()
     match Families.read record with
     | Error why -> fail $"__metadata__.record: {why}"
     | Ok e -> { Record = record; Experiment = e; State = state }
@@ -93,9 +99,14 @@ let evaluate (options: DataSets.LoadOptions) (threads: int) (report: Training.Re
     built.Execution.Threads <- threads
     match NetworkFile.restore (built.Model.State()) loaded.State with
     | Ok() -> ()
-    | Error problems -> fail (String.Join("; ", problems))
+    | Error problems ->
+        let more = if problems.Length > 3 then $"; and {problems.Length - 3} more" else ""
+        fail (String.Join("; ", List.truncate 3 problems) + more)
     let last = List.last loaded.Record.Epochs
-    let te, standard = Training.testPasses built.Model (Training.taskOf dataset) split resolved.BatchSize CancellationToken.None report (last.Epoch, last.Epoch)
+    let te, standard =
+        try Training.testPasses built.Model (Training.taskOf dataset) split resolved.BatchSize CancellationToken.None report (last.Epoch, last.Epoch)
+        with :? Sbp.Core.Numerics.TrainingDivergedException as x ->
+            fail ("the saved network diverges on its test set: " + x.Message.Replace("training diverged: ", ""))
     let task = Training.taskOf dataset
     let recorded (k: string) = last.Extra |> List.tryPick (fun (k', v) -> if k' = k then Some v else None)
     let figures =
@@ -104,6 +115,6 @@ let evaluate (options: DataSets.LoadOptions) (threads: int) (report: Training.Re
           | Some v -> { Name = "test MSE cost"; Recorded = v; Evaluated = te.Mse }
           | None -> ()
           match recorded "standardTestAccuracy", standard with
-          | Some v, Some st -> { Name = "standard test accuracy"; Recorded = v; Evaluated = st.Accuracy task }
+          | Some v, Some st -> { Name = "std. test accuracy"; Recorded = v; Evaluated = st.Accuracy task }
           | _ -> () ]
     { Loaded = loaded; Split = split; BatchSize = resolved.BatchSize; Figures = figures }

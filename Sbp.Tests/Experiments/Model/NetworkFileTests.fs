@@ -81,7 +81,7 @@ let tests =
                     Expect.isTrue f.Identical $"{f.Name}: recorded {f.Recorded:R}, evaluated {f.Evaluated:R}"
                 Expect.equal ev.Figures.Head.Recorded (List.last record.Epochs).TestAccuracy "the record's last test accuracy"
                 if name = "eqprop" then
-                    Expect.exists ev.Figures (fun f -> f.Name = "standard test accuracy") "the standard split beside the held-out one"
+                    Expect.exists ev.Figures (fun f -> f.Name = "std. test accuracy") "the standard split beside the held-out one"
 
         testCase "the numpy reader of docs/networks.md reads every family's file: names, shapes and values" <| fun () ->
             match pythonWithNumpy.Value with
@@ -137,7 +137,9 @@ let tests =
             let q = names eqprop
             for n in [ "weights.0"; "biases.1"; "particles.test.1"; "particles.test.2"; "particles.standardTest.2" ] do
                 Expect.contains q n $"eqprop: {n}"
-            Expect.contains (names smlp) "generator.encode" "smlp: the Bernoulli encoder's stream"
+            let m = names smlp
+            for n in [ "weights.0"; "weights.1"; "biases.1"; "biases.2"; "generator.encode" ] do
+                Expect.contains m n $"smlp: {n} (biases by neuron layer, as the other families)"
 
         testCase "a damaged, forged or mismatched file is refused in one line naming it" <| fun () ->
             use d = new TempDir()
@@ -166,6 +168,7 @@ let tests =
             refusedWith (rewrite "extra" (tensors @ [ { Name = "weights.7"; Shape = [ 2 ]; Values = F32 [| 1f; 2f |] } ])) "not part of this network"
             refusedWith (rewrite "reshaped" (tensors |> List.map (fun t -> if t.Name = "biases.1" then { t with Shape = [ 4; 6 ] } else t))) "has shape [4, 6]"
             refusedWith (rewrite "nan" (tensors |> List.map (fun t -> if t.Name = "biases.2" then { t with Values = F32(Array.create 10 nanf) } else t))) "non-finite value at index 0"
+            refusedWith (rewrite "huge" (tensors |> List.map (fun t -> if t.Name = "weights.1" then { t with Values = F32(Array.create (784 * 0 + 24 * 10) 1e30f) } else t))) "diverges on its test set"
             refusedWith (rewrite "as-u64" (tensors |> List.map (fun t -> if t.Name = "biases.2" then { t with Values = U64(Array.create 10 1UL) } else t))) "dtype U64"
             let forged = metadata |> List.map (fun (k, v) -> if k = "record" then k, v.Replace("\"hidden\"", "\"hiddn\"") else k, v)
             let f = d.File "forged"
@@ -184,6 +187,12 @@ let tests =
             Expect.isFalse (out.Contains "DIFFERS") out
             let code, _, _ = sbp [ "train"; "smlp"; "--dataset"; "mnist-10k"; "--hidden"; "16"; "--train-size"; "100"; "--test-size"; "60"; "--epochs"; "1"; "--quiet"; "--out"; d.File "run2"; "--save"; file ]
             Expect.equal code 1 "an existing file is not replaced without --force"
+            let code, _, err = sbp [ "train"; "smlp"; "--dataset"; "mnist-10k"; "--hidden"; "16"; "--train-size"; "100"; "--test-size"; "60"; "--epochs"; "1"; "--quiet"; "--out"; d.File "run3"; "--save"; d.File "run3/run.json" ]
+            Expect.equal code 1 "the network never replaces its own run record"
+            Expect.stringContains err "is the run record's file" err
+            let code, _, err = sbp [ "evaluate"; file; "--full-test" ]
+            Expect.equal code 1 "an option for other data is refused, not ignored"
+            Expect.stringContains err "--full-test" err
             let bytes = File.ReadAllBytes file
             File.WriteAllBytes(file, bytes[.. bytes.Length / 2])
             let code, out, err = sbp [ "evaluate"; file ]
