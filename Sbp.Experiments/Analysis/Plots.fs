@@ -1196,3 +1196,40 @@ let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Gr
 /// Every figure of a grid into results/<grid>/plots/; returns the files written.
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     figures resultsRoot grid costCap gs |> List.map (fun f -> f.Path)
+
+// ---- the authors' code beside ours --------------------------------------------------------------------------
+
+/// One rule's curves for `referenceCurves`: ours (the mean over replicates per epoch, and how many), the authors'
+/// code's (one run, possibly fewer epochs) and the paper's reported level.
+type ReferenceRule = { Rule: string; Ours: float list; Replicates: int; Authors: float list; Paper: float }
+
+/// Test accuracy per epoch (%): our mean curve of each rule as a line, the authors' code's run as open circles on a
+/// dashed line, the paper's reported level as a dotted line, one colour per rule. The y axis spans the curves after
+/// their first epoch and the paper's levels, so that the epoch-to-epoch steps the criterion judges stay readable.
+let referenceCurves (path: string) (title: string) (rules: ReferenceRule list) =
+    let p = newPanel "" "epoch" "test accuracy (%)"
+    let palette = Palettes.Category10()
+    let epochsOf (xs: float list) = [| for i in 1 .. xs.Length -> float i |]
+    for i, r in List.indexed rules do
+        let colour = palette.GetColor i
+        let ours = p.Add.Scatter(epochsOf r.Ours, [| for x in r.Ours -> 100.0 * x |], colour)
+        ours.MarkerSize <- 0.0f
+        ours.LineWidth <- 2.0f
+        ours.LegendText <- (if r.Replicates = 1 then $"Sbp, {r.Rule}: one run" else $"Sbp, {r.Rule}: mean of {r.Replicates} runs")
+        if not r.Authors.IsEmpty then
+            let theirs = p.Add.Scatter(epochsOf r.Authors, [| for x in r.Authors -> 100.0 * x |], colour)
+            theirs.MarkerShape <- MarkerShape.OpenCircle
+            theirs.MarkerSize <- 7.0f
+            theirs.LinePattern <- LinePattern.Dashed
+            theirs.LegendText <- $"the authors' code, {r.Rule} ({r.Authors.Length} epochs)"
+        let level = p.Add.HorizontalLine(100.0 * r.Paper)
+        level.Color <- colour
+        level.LinePattern <- LinePattern.Dotted
+        let paper = (100.0 * r.Paper).ToString("F2", inv)
+        level.LegendText <- $"the paper, {r.Rule}: {paper}%%"
+    let values = [ for r in rules do yield! List.skip (min 1 r.Ours.Length) r.Ours; yield! List.skip (min 1 r.Authors.Length) r.Authors; yield r.Paper ]
+    let lo, hi = 100.0 * List.min values, 100.0 * List.max values
+    p.Axes.SetLimitsY(floor (lo - 0.5), ceil (hi + 0.5))
+    let longest = rules |> List.map (fun r -> max r.Ours.Length r.Authors.Length) |> List.max
+    p.Axes.SetLimitsX(0.0, float longest + 1.0)
+    composeSized (1000, 520) path title 1 [ legendOutside p ]

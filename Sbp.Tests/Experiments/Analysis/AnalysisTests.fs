@@ -226,7 +226,7 @@ let tests =
                     for e, curve in [ sized symmetric, baseline; sized sbp, rule ] do
                         let e = replicate r e
                         write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordWith "paper-snn" e (shift r curve))
-                let text, rows, _, _ = Report.build d.Path
+                let text, rows, _, _, _ = Report.build d.Path
                 let c = cells (row text)
                 Expect.equal c[4] "5" "5 pairs"
                 Expect.stringContains c[3] "8 ep., file order" "epochs and data order of the runs"
@@ -239,7 +239,7 @@ let tests =
                 for e, curve in [ sized symmetric, baseline; sized sbp, faster ] do
                     let e = replicate r e
                     write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordWith "paper-snn" e curve)
-            let text, _, _, _ = Report.build d.Path
+            let text, _, _, _, _ = Report.build d.Path
             let c3 = cells (row text)
             Expect.equal c3[8] "inconclusive" "3 pairs"
             Expect.stringContains text "First readings only" "said to be a first reading"
@@ -251,7 +251,7 @@ let tests =
                 for e, curve in [ sized symmetric, [ 0.80; 0.85; 0.88; 0.90 ]; sized sbp, [ 0.93; 0.93; 0.93; 0.93 ] ] do
                     let e = replicate r e
                     write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordWith "paper-snn" e (curve |> List.map (fun x -> x + 0.001 * float r)))
-            let text, _, _, _ = Report.build d.Path
+            let text, _, _, _, _ = Report.build d.Path
             let l = text.Split('\n') |> Array.find (fun l -> l.StartsWith "| spiking STDP network, MNIST:")
             Expect.stringContains l "(ceiling)" "the figure is marked as a bound"
             Expect.stringContains l "| not measurable |" "and judged not measurable"
@@ -266,7 +266,7 @@ let tests =
                                         replaced SmlpConfig.Zero 1f, 0.75, 0.44; replaced (SmlpConfig.Sbp SmlpConfig.referenceGradient) 0.5f, 0.899, 0.899 ] do
                     let e = replicate r e
                     write (Path.Combine(d.Path, "paper-smlp", Experiment.id e, "run.json")) (withFirst first (recordWith "paper-smlp" e [ mean; mean ]))
-            let text, _, _, _ = Report.build d.Path
+            let text, _, _, _, _ = Report.build d.Path
             let row (s: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith("| spiking MLP, NETtalk: " + s))
             // first-of-batch: SBP 83.2 against zero 44 (+39, the paper +38.6) — on the mean cosine it would be +5
             Expect.stringContains (row "SBP in place of every hidden gradient") "| +39.20 [" "Δ on the authors' metric"
@@ -278,7 +278,7 @@ let tests =
                 for e in [ replaced (SmlpConfig.Sbp SmlpConfig.referenceGradient) 1f; replaced SmlpConfig.Zero 1f ] do
                     let e = replicate r e
                     write (Path.Combine(d2.Path, "paper-smlp", Experiment.id e, "run.json")) (recordWith "paper-smlp" e [ 0.5; 0.6 ])
-            let text2, _, _, _ = Report.build d2.Path
+            let text2, _, _, _, _ = Report.build d2.Path
             Expect.stringContains text2 "do not carry testCosineFirstOfBatch" "named, not read on another metric"
 
         testCase "DVS claims need the user's recordings: said as such, and never counted as missing runs" <| fun () ->
@@ -303,7 +303,7 @@ let tests =
                 for e, t in [ sized symmetric, top; sized sbp, 0.89 + 0.001 * float r ] do
                     let e = replicate r e
                     write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordOf "paper-snn" e t)
-            let text, _, _, _ = Report.build d.Path
+            let text, _, _, _, _ = Report.build d.Path
             Expect.stringContains text "Differences that rest on a collapsed baseline run" "said"
             Expect.stringContains text "stuck at 40.00%" "the collapsed run named with its best"
             Expect.stringContains text "without them -1.00 [-1.00, -1.00] points over the other 4 pairs" "Δ without it"
