@@ -35,6 +35,10 @@ let oneLine (message: string) =
                   for t in Regex.Matches(l, @"(?<![\w<-])(--[a-z0-9-]+|[a-z][a-z0-9-]+)(?=[ ,]|$)") -> t.Value ]
             |> List.filter (fun c -> c.StartsWith "--" = word.StartsWith "--")
             |> List.distinct
-        match nearest word candidates with
-        | Some c -> $"{first} Did you mean '{c}'?"
-        | None -> first
+        // a word the usage itself names (a data set given after an option that takes none) is in the wrong place, not
+        // misspelt: suggesting the same word would only repeat it
+        if candidates |> List.contains word then $"{first} ('{word}' is not expected at that place: see --help)"
+        else
+            match nearest word candidates with
+            | Some c -> $"{first} Did you mean '{c}'?"
+            | None -> first

@@ -149,6 +149,11 @@ let tests =
             let code, _, err = sbp [ "train"; "snn"; "--sbp-dept"; "2" ]
             Expect.equal code 1 "exit code"
             Expect.stringContains err "Did you mean '--sbp-depth'" "option"
+            // a right word in the wrong place is not "misspelt as itself"
+            let code, _, err = sbp [ "data"; "info"; "--dataset"; "mnist" ]
+            Expect.equal code 1 "exit code"
+            Expect.isFalse (err.Contains "Did you mean 'mnist'") err
+            Expect.stringContains err "not expected at that place" err
             let code, out, _ = sbp [ "train"; "eqprop"; "--help" ]
             Expect.equal code 0 "help exits 0"
             Expect.stringContains out "NETtalk and DVS 1" "the per-task defaults are in the help"
