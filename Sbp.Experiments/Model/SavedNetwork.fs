@@ -94,6 +94,10 @@ let evaluate (options: DataSets.LoadOptions) (threads: int) (report: Training.Re
     let r = loaded.Record.Dataset
     if split.Train.Count <> r.TrainSize || split.Test.Count <> r.TestSize then
         fail $"was trained on {r.TrainSize} / {r.TestSize} samples of {r.Name}; the data loaded now has {split.Train.Count} / {split.Test.Count} (NETtalk's full test set needs --full-test)"
+    // a network beyond the memory limit is refused before anything is allocated for it, as for training
+    match Experiment.fitProblems e split with
+    | [] -> ()
+    | problems -> fail (String.Join("; ", problems))
     let resolved = Experiment.resolve e
     let built = resolved.Build split
     built.Execution.Threads <- threads
