@@ -199,7 +199,7 @@ let private absoluteLevels (grids: GridData list) =
       match rules with
       | [] -> yield "Grid paper-snn holds no MNIST runs yet: nothing to compare."
       | _ ->
-          yield "| rule | Sbp runs | Sbp best, first k epochs | the authors' code, best of its k epochs | difference (points) | Sbp best, all epochs | the paper | Sbp's largest fall between epochs |"
+          yield "| rule | Sbp runs | Sbp mean curve's best, first k epochs | the authors' code's best, same k epochs | difference (points) | Sbp mean curve's best, all epochs | the paper | Sbp mean curve's largest fall between epochs |"
           yield "|---|---|---|---|---|---|---|---|"
           for r in rules do
               let k = min r.Authors.Length r.Ours.Length
