@@ -42,16 +42,22 @@ let private parseDataset (s: string) =
     | Ok n -> n
     | Error e -> invalidArg "dataset" e
 
+/// Where the data options every data-reading command shares (`data info`, `train`, `evaluate`) say the files are:
+/// NETtalk's folder and full test set, MNIST's IDX folder, DVS's folder and frames per gesture (default 100).
+let private located (nettalkDir: string option) (fullTest: bool) (idxDir: string option) (dvsDir: string option) (dvsFrames: int option) =
+    { DataSets.defaultLoad with
+        NettalkDir = nettalkDir
+        NettalkFullTest = fullTest
+        IdxDir = idxDir
+        DvsDir = dvsDir
+        DvsFraming = DvsFraming(DataSets.dvsFrames (defaultArg dvsFrames 100), Nullable()) }
+
 let private dataInfo (args: ParseResults<InfoArgs>) =
     let name = parseDataset (args.GetResult InfoArgs.Name)
     let opts =
-        { DataSets.defaultLoad with
-            NettalkDir = args.TryGetResult InfoArgs.Nettalk_Dir
-            IdxDir = args.TryGetResult InfoArgs.Idx_Dir
-            DvsDir = args.TryGetResult InfoArgs.Dvs_Dir
-            DvsFraming = DvsFraming(DataSets.dvsFrames (args.GetResult(InfoArgs.Dvs_Frames, 100)), Nullable())
-            DvsEncoding = args.TryGetResult InfoArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue DataSets.defaultLoad.DvsEncoding
-            NettalkFullTest = args.Contains InfoArgs.Full_Test }
+        { located (args.TryGetResult InfoArgs.Nettalk_Dir) (args.Contains InfoArgs.Full_Test) (args.TryGetResult InfoArgs.Idx_Dir)
+                  (args.TryGetResult InfoArgs.Dvs_Dir) (args.TryGetResult InfoArgs.Dvs_Frames) with
+            DvsEncoding = args.TryGetResult InfoArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue DataSets.defaultLoad.DvsEncoding }
     let split = DataSets.load opts name
     printfn "%s" (DataSets.nameOf name)
     printfn "  source: %s" split.Train.Provenance
@@ -174,12 +180,8 @@ let private train (a: ParseResults<TrainArgs>) =
     let e = trainExperiment a
     let dataset, trainSize, testSize = Experiment.data e
     let load =
-        { DataSets.defaultLoad with
-            NettalkDir = a.TryGetResult TrainArgs.Nettalk_Dir
-            NettalkFullTest = a.Contains TrainArgs.Full_Test
-            IdxDir = a.TryGetResult TrainArgs.Idx_Dir
-            DvsDir = a.TryGetResult TrainArgs.Dvs_Dir
-            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(TrainArgs.Dvs_Frames, 100)), Nullable())
+        { located (a.TryGetResult TrainArgs.Nettalk_Dir) (a.Contains TrainArgs.Full_Test) (a.TryGetResult TrainArgs.Idx_Dir)
+                  (a.TryGetResult TrainArgs.Dvs_Dir) (a.TryGetResult TrainArgs.Dvs_Frames) with
             DvsEncoding = a.TryGetResult TrainArgs.Dvs_Encoding |> Option.map DataSets.parseDvsEncoding |> Option.defaultValue e.Model.DvsEncoding
             TrainSize = trainSize
             TestSize = testSize
@@ -241,12 +243,8 @@ let private evaluate (a: ParseResults<EvaluateArgs>) =
     let dataset, _, _ = Experiment.data loaded.Experiment
     ensureData dataset
     let options =
-        { DataSets.defaultLoad with
-            NettalkDir = a.TryGetResult EvaluateArgs.Nettalk_Dir
-            NettalkFullTest = a.Contains EvaluateArgs.Full_Test
-            IdxDir = a.TryGetResult EvaluateArgs.Idx_Dir
-            DvsDir = a.TryGetResult EvaluateArgs.Dvs_Dir
-            DvsFraming = DvsFraming(DataSets.dvsFrames (a.GetResult(EvaluateArgs.Dvs_Frames, 100)), Nullable()) }
+        located (a.TryGetResult EvaluateArgs.Nettalk_Dir) (a.Contains EvaluateArgs.Full_Test) (a.TryGetResult EvaluateArgs.Idx_Dir)
+                (a.TryGetResult EvaluateArgs.Dvs_Dir) (a.TryGetResult EvaluateArgs.Dvs_Frames)
     // an option for other data than the network's would be ignored: refused instead
     let foreign =
         [ if dataset <> DataSets.Nettalk then

@@ -14,12 +14,15 @@ open Sbp.Experiments.NetworkFile
 /// The `format` entry of a network file's metadata this version writes and reads.
 let format = "sbp-network-1"
 
+/// The family a run record names in its `model` field.
+let private modelOf (record: Record) = record.Config |> List.tryPick (function "model", Text m -> Some m | _ -> None)
+
 /// Writes a completed run's network: its final inference state, and as metadata the format, the family and the run
 /// record (the record's JSON, as run.json holds it).
 let save (path: string) (record: Record) (state: Tensor list) =
     if record.Status <> Completed then invalidArg "record" "only a completed run's network is saved"
     if state.IsEmpty then invalidArg "state" "the run left no network state to save"
-    let model = record.Config |> List.tryPick (function "model", Text m -> Some m | _ -> None) |> Option.defaultValue "unknown"
+    let model = modelOf record |> Option.defaultValue "unknown"
     NetworkFile.write path [ "format", format; "model", model; "record", RunRecord.toJson record ] state
 
 /// A network file read back: its run record, the experiment the record describes, and the saved state.
@@ -48,7 +51,7 @@ let load (path: string) =
     | [] -> ()
     | p :: _ -> fail $"__metadata__.record: {p}"
     if record.Status <> Completed then fail "__metadata__.record is not a completed run"
-    let model = record.Config |> List.tryPick (function "model", Text m -> Some m | _ -> None)
+    let model = modelOf record
     match entry "model" with
     | Some m when Some m <> model ->
         let recorded = defaultArg model "?"
