@@ -891,6 +891,7 @@ let paperVsOurs (path: string) (accuracyKept: float) (rows: PaperRow list) =
         let labelsOf (ours: PaperRow -> float * float * float) =
             [| for r in rows ->
                    let m, lo, hi = ours r
+                   if Double.IsNaN m then $"{r.Label}: no such claim in the paper" else
                    let spread = if r.Pairs > 1 then $" [{signedText (100.0 * lo)}, {signedText (100.0 * hi)}]" else ""
                    $"{r.Label}: {signedText (100.0 * m)}{spread}, {pairsText r.Pairs}" |]
         let accuracyLabels, costLabels = labelsOf (fun r -> r.Delta), labelsOf (fun r -> r.Cost)
