@@ -20,11 +20,12 @@ namespace Sbp.Core.Models;
 ///     the weight constraints are enforced (one place: <see cref="WeightBounds"/>).
 /// Quirk kept by default: V, g and h persist from batch to batch (<see cref="SnnParameters.ResetStatePerBatch"/>).
 /// Nothing is allocated per batch or per step after construction.
-/// Without Dale's law populations, short-term plasticity, spike-timing STDP or a spike log, phases 1–3 run as one
-/// pass per block of 8 samples (every sample's dynamics are its own), blocks spread over <see cref="Threads"/>
-/// threads, with the products of the small layers from weights packed once per batch (<see cref="PackedProduct"/>) and
-/// the LIF step fused with the κ-mix (<see cref="LifFused"/>); the arithmetic is the same, operation for operation,
-/// so the results are bitwise those of the layer-wide passes and do not depend on the number of threads.
+/// Phases 1–3 run as one pass per block of 8 samples (every sample's dynamics are its own), blocks spread over
+/// <see cref="Threads"/> threads, with the products of the small layers from weights packed once per batch
+/// (<see cref="PackedProduct"/>) and the LIF step fused with the κ-mix (<see cref="LifFused"/>) where no inhibitory
+/// population or spike observer needs the separate steps; every product sums in the same order for any block or
+/// thread, so the results do not depend on the number of threads. Spike-timing STDP keeps each iteration's states and
+/// steps its traces over the whole batch after the blocks (its products sum over the batch).
 /// </summary>
 public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, IStatefulNetwork
 {
@@ -47,7 +48,6 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
     private readonly Matrix _y, _x0w, _diff;
     /// <summary>W_ℓ and W_ℓᵀ packed for the block products (ℓ ≥ 1; entry 0 unused: s_0·W_0 is one GEMM per batch).</summary>
     private readonly PackedOperand?[] _wPacked, _wtPacked;
-    private readonly bool _blockwise;
     private readonly long[] _blockSpikes;
     private readonly Action<int> _runBlocks;
     private int _blockThreads;
@@ -56,6 +56,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
     private readonly float[][] _dBias, _preMean;
     private readonly SelfBackpropagation? _sbp;
     private readonly TraceStdp? _trace;
+    /// <summary>Spike-timing STDP: the states after each free, then each nudged iteration (entry 0 the input).</summary>
+    private readonly Matrix[][] _iterationStates;
     // the rate rule that proposes ΔW from the settled states (null for the spike-timing rule, which uses _trace)
     private readonly IPlasticityRule? _rule;
     private readonly int[] _inhibitory;
@@ -98,7 +100,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         else if (p.Rule == BaseRule.SpikeTiming) _trace = new TraceStdp(_n, b, p.Window);
         else _rule = ContrastiveRule.Of(p.Rule);
         Spikes = new long[_layers];
-        _blockwise = p.ShortTermPlasticity is null && _trace is null && _inhibitory.All(i => i == 0);
+        _iterationStates = _trace is null ? [] : Enumerable.Range(0, p.FreeIterations + p.NudgeIterations)
+            .Select(_ => _n.Select((n, l) => l == 0 ? _s[0] : new Matrix(b, n)).ToArray()).ToArray();
         _wPacked = new PackedOperand?[_layers - 1];
         _wtPacked = new PackedOperand?[_layers - 1];
         for (int l = 1; l < _layers - 1; l++)
@@ -129,8 +132,8 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
     /// <summary>Samples in the last loaded batch (at most the batch size).</summary>
     public int CurrentBatch => _batch;
 
-    /// <summary>When set, every LIF spike of the feedforward phase is appended (step, layer, sample in batch, neuron): for rasters.</summary>
-    public List<(int Step, int Layer, int Sample, int Neuron)>? SpikeLog { get; set; }
+    /// <summary>When set, every LIF spike of the feedforward phase is reported to it (for rasters).</summary>
+    public ISpikeObserver? SpikeObserver { get; set; }
 
     /// <summary>W ~ U(−a, a), a = √(6/(fan_in + fan_out)).</summary>
     public static Matrix GlorotUniform(int rows, int cols, Rng rng)
@@ -212,20 +215,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
     {
         LoadBatch(features, targets, rows);
         if (Parameters.ResetStatePerBatch) ResetState();
-        _trace?.BeginBatch();
-        if (_blockwise && SpikeLog is null) Blockwise(nudged: true);
-        else
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            Feedforward();
-            long t1 = Stopwatch.GetTimestamp();
-            Relax(nudged: false);
-            long t2 = Stopwatch.GetTimestamp();
-            Relax(nudged: true);
-            Clock?.Add(RunPhase.Feedforward, t1 - t0);
-            Clock?.Add(RunPhase.Free, t2 - t1);
-            Clock?.Add(RunPhase.Nudged, Stopwatch.GetTimestamp() - t2);
-        }
+        Phases(nudged: true);
         Learn();
     }
 
@@ -234,69 +224,15 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
     {
         LoadBatch(features, targets, rows);
         if (Parameters.ResetStatePerBatch) ResetState();
-        if (_blockwise && SpikeLog is null) Blockwise(nudged: false);
-        else
-        {
-            Feedforward();
-            Relax(nudged: false);
-        }
+        Phases(nudged: false);
     }
 
     private Span<float> Live(Matrix m) => m.Data.AsSpan(0, _batch * m.Cols);
 
-    /// <summary>drive ← s_{ℓ−1}·W_{ℓ−1} (the cached s_0·W_0 for ℓ = 1).</summary>
-    private void ForwardDrive(Matrix[] s, int l, Matrix drive)
-    {
-        if (l == 1) { Live(_x0w).CopyTo(drive.Data); return; }
-        int np = _n[l - 1], nq = _n[l];
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, np, 1f, s[l - 1].Data, 0, np, Weights[l - 1].Data, 0, nq, 0f, drive.Data, 0, nq, Threads);
-        SynapticOps += (long)_batch * np * nq;
-    }
-
-    private void Feedforward()
-    {
-        var p = Parameters;
-        int n0 = _n[0], n1 = _n[1];
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, n1, n0, 1f, _s[0].Data, 0, n0, Weights[0].Data, 0, n1, 0f, _x0w.Data, 0, n1, Threads);
-        SynapticOps += (long)_batch * n0 * n1;
-        _x0wCurrent = true;
-        int steps = p.Steps;
-        var lif = p.Lif;
-        for (int k = 1; k <= steps; k++)
-        {
-            float kappa = (float)k / steps;
-            for (int l = 1; l < _layers; l++)
-            {
-                var current = Live(_drive[l]);
-                bool constant = l == 1 && p.ShortTermPlasticity is null;
-                if (k == 1 || !constant)
-                {
-                    if (_inhibitory[l - 1] > 0) InhibitoryDrive(l);
-                    else ForwardDrive(_s, l, _drive[l]);
-                    Activations.AddRowVector(current, Biases[l], _batch);
-                    Activations.BipolarSigmoid(current, current);
-                    if (p.ShortTermPlasticity is StpParameters stp) ShortTermPlasticity.Step(stp, current, Live(_stpU[l]), Live(_stpX[l]));
-                }
-                var v = Live(_v[l]);
-                Spikes[l] += _inhibitory[l - 1] > 0
-                    ? Lif.StepWithInhibition(lif, current, Live(_inh[l]), Live(_g[l]), Live(_gInh[l]), v)
-                    : Lif.Step(lif, current, Live(_g[l]), v);
-                SynapticOps += v.Length;
-                if (SpikeLog is not null) LogSpikes(k, l, v, lif.Reset);
-                // s = κV + (1−κ)h; V ← s; s_ℓ ← σ(s)
-                var s = Live(_s[l]);
-                TensorPrimitives.Multiply(v, kappa, s);
-                TensorPrimitives.MultiplyAdd(Live(_h[l]), 1f - kappa, s, s);
-                s.CopyTo(v);
-                Activations.BipolarSigmoid(s, s);
-            }
-        }
-    }
-
     private static int Blocks(int batch) => Math.Max(1, batch / 8);
 
     /// <summary>Phases 1–3 (the nudged phase only when training) per block of samples, blocks over threads.</summary>
-    private void Blockwise(bool nudged)
+    private void Phases(bool nudged)
     {
         var p = Parameters;
         int n0 = _n[0], n1 = _n[1], b = _batch;
@@ -314,13 +250,13 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         long start = Stopwatch.GetTimestamp();
         if (nudged) Clock?.Add(RunPhase.Feedforward, start - begin);
         _blockNudged = nudged;
-        _blockThreads = Math.Clamp(Threads, 1, blocks);
+        _blockThreads = SpikeObserver is null ? Math.Clamp(Threads, 1, blocks) : 1;
         if (_blockThreads == 1) RunBlocks(0);
         else Parallel.For(0, _blockThreads, _runBlocks);
         if (nudged) Clock?.Split(Stopwatch.GetTimestamp() - start, _blockTicks);
         for (int blk = 0; blk < blocks; blk++)
             for (int l = 1; l < _layers; l++) Spikes[l] += _blockSpikes[blk * _layers + l];
-        // the counted operations of the layer-wide passes, which these blocks perform too
+        // the counted operations: every product and element update of the phases, as if each ran over the whole batch
         long ops = (long)b * n0 * n1;
         for (int l = 1; l < _layers; l++)
         {
@@ -330,6 +266,19 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
             ops += (p.FreeIterations + (nudged ? p.NudgeIterations : 0)) * relax;
         }
         SynapticOps += ops;
+        if (nudged && _trace is not null) TraceSteps();
+    }
+
+    /// <summary>Spike-timing STDP over the whole batch: the traces start with the free phase and run on into the nudged one.</summary>
+    private void TraceSteps()
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        _trace!.BeginBatch();
+        _trace.ResetTraces();
+        var p = Parameters;
+        for (int it = 0; it < _iterationStates.Length; it++)
+            SynapticOps += _trace.Step(_iterationStates[it], _batch, it < p.FreeIterations ? Phase.Free : Phase.Nudged, Threads);
+        Clock?.Add(RunPhase.Plasticity, Stopwatch.GetTimestamp() - t0);
     }
 
     private void RunBlocks(int t)
@@ -365,11 +314,13 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         else PackedProduct.Multiply(s[l - 1].Data, _n[l - 1], r0, r1, _wPacked[l - 1]!, _drive[l].Data, _n[l], accumulate: false);
     }
 
-    /// <summary>Phase 1 for samples r0..r1−1: the same operations as <see cref="Feedforward"/>, on these rows.</summary>
+    /// <summary>Phase 1 for samples r0..r1−1.</summary>
     private void FeedforwardBlock(int blk, int r0, int r1)
     {
         var p = Parameters;
         var lif = p.Lif;
+        var stp = p.ShortTermPlasticity;
+        var observer = SpikeObserver;
         int steps = p.Steps, rows = r1 - r0;
         for (int k = 1; k <= steps; k++)
         {
@@ -377,17 +328,58 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
             for (int l = 1; l < _layers; l++)
             {
                 var current = Rows(_drive[l], r0, r1);
-                if (k == 1 || l != 1)
+                bool inhibition = _inhibitory[l - 1] > 0;
+                // the input is clamped, so layer 1's current stays that of step 1 unless short-term plasticity changes it
+                if (k == 1 || l != 1 || stp is not null)
                 {
-                    ForwardDriveRows(_s, l, r0, r1);
+                    if (inhibition) InhibitoryDriveRows(l, r0, r1);
+                    else ForwardDriveRows(_s, l, r0, r1);
                     Activations.AddRowVector(current, Biases[l], rows);
                     Activations.BipolarSigmoid(current, current);
+                    if (stp is not null) ShortTermPlasticity.Step(stp, current, Rows(_stpU[l], r0, r1), Rows(_stpX[l], r0, r1));
                 }
                 var s = Rows(_s[l], r0, r1);
-                _blockSpikes[blk * _layers + l] += LifFused.StepMix(lif, current, Rows(_g[l], r0, r1), Rows(_v[l], r0, r1), Rows(_h[l], r0, r1), kappa, s);
-                TensorPrimitives.Tanh(s, s);
+                var g = Rows(_g[l], r0, r1);
+                var v = Rows(_v[l], r0, r1);
+                var h = Rows(_h[l], r0, r1);
+                if (!inhibition && observer is null)
+                {
+                    _blockSpikes[blk * _layers + l] += LifFused.StepMix(lif, current, g, v, h, kappa, s);
+                    TensorPrimitives.Tanh(s, s);
+                    continue;
+                }
+                // the same operations as the fused step, in separate passes
+                _blockSpikes[blk * _layers + l] += inhibition
+                    ? Lif.StepWithInhibition(lif, current, Rows(_inh[l], r0, r1), g, Rows(_gInh[l], r0, r1), v)
+                    : Lif.Step(lif, current, g, v);
+                if (observer is not null) ReportSpikes(observer, k, l, r0, v, lif.Reset);
+                // s = κV + (1−κ)h; V ← s; s_ℓ ← σ(s)
+                TensorPrimitives.Multiply(v, kappa, s);
+                TensorPrimitives.MultiplyAdd(h, 1f - kappa, s, s);
+                s.CopyTo(v);
+                Activations.BipolarSigmoid(s, s);
             }
         }
+    }
+
+    private void ReportSpikes(ISpikeObserver observer, int step, int layer, int r0, ReadOnlySpan<float> v, float reset)
+    {
+        int n = _n[layer];
+        for (int i = 0; i < v.Length; i++)
+            if (v[i] == reset) observer.Spiked(step, layer, r0 + i / n, i % n);
+    }
+
+    /// <summary>Dale's law populations, for samples r0..r1−1: excitatory rows drive g, inhibitory rows drive g_I (through _inh).</summary>
+    private void InhibitoryDriveRows(int l, int r0, int r1)
+    {
+        int np = _n[l - 1], nq = _n[l], ni = _inhibitory[l - 1], ne = np - ni, rows = r1 - r0;
+        var w = Weights[l - 1].Data;
+        var s = _s[l - 1].Data;
+        Gemm.Multiply(Transpose.No, Transpose.No, rows, nq, ne, 1f, s, r0 * np, np, w, 0, nq, 0f, _drive[l].Data, r0 * nq, nq, 1);
+        Gemm.Multiply(Transpose.No, Transpose.No, rows, nq, ni, -1f, s, r0 * np + ne, np, w, ne * nq, nq, 0f, _inh[l].Data, r0 * nq, nq, 1);
+        var inh = Rows(_inh[l], r0, r1);
+        Activations.BipolarSigmoid(inh, inh);
+        TensorPrimitives.Max(inh, 0f, inh);
     }
 
     /// <summary>
@@ -408,7 +400,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         else Activations.Relu(s, s);
     }
 
-    /// <summary>Phase 2 or 3 for samples r0..r1−1: the same operations as <see cref="Relax"/>, on these rows.</summary>
+    /// <summary>Phase 2 (free) or 3 (nudged) for samples r0..r1−1; with spike-timing STDP each iteration's states are kept.</summary>
     private void RelaxBlock(Matrix[] s, int r0, int r1, bool nudged)
     {
         var p = Parameters;
@@ -427,64 +419,12 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                     PackedProduct.Multiply(s[l + 1].Data, _n[l + 1], r0, r1, _wtPacked[l]!, _drive[l].Data, _n[l], accumulate: true);
                 RelaxState(sl, d, eps, hidden, nudged ? Rows(_y, r0, r1) : default, p.Beta, Rows(_diff, r0, r1));
             }
-        }
-    }
-
-    private void LogSpikes(int step, int layer, ReadOnlySpan<float> v, float reset)
-    {
-        int n = _n[layer];
-        for (int i = 0; i < v.Length; i++)
-            if (v[i] == reset) SpikeLog!.Add((step, layer, i / n, i % n));
-    }
-
-    /// <summary>Dale's law populations: excitatory rows drive g, inhibitory rows drive g_I (through _inh).</summary>
-    private void InhibitoryDrive(int l)
-    {
-        int np = _n[l - 1], nq = _n[l], ni = _inhibitory[l - 1], ne = np - ni;
-        var w = Weights[l - 1].Data;
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, ne, 1f, _s[l - 1].Data, 0, np, w, 0, nq, 0f, _drive[l].Data, 0, nq, Threads);
-        Gemm.Multiply(Transpose.No, Transpose.No, _batch, nq, ni, -1f, _s[l - 1].Data, ne, np, w, ne * nq, nq, 0f, _inh[l].Data, 0, nq, Threads);
-        var inh = Live(_inh[l]);
-        Activations.BipolarSigmoid(inh, inh);
-        TensorPrimitives.Max(inh, 0f, inh);
-        SynapticOps += (long)_batch * np * nq;
-    }
-
-    private void Relax(bool nudged)
-    {
-        var p = Parameters;
-        var s = nudged ? _sp : _s;
-        if (nudged)
-            for (int l = 1; l < _layers; l++) Live(_s[l]).CopyTo(_sp[l].Data);
-        int iterations = nudged ? p.NudgeIterations : p.FreeIterations;
-        var phase = nudged ? Phase.Nudged : Phase.Free;
-        // the nudged phase continues the free phase in time: traces start once per batch, so that a neuron that
-        // starts (or stops) firing under the nudge meets the traces the free phase left
-        if (_trace is not null && !nudged) _trace.ResetTraces();
-        float eps = p.Epsilon;
-        for (int it = 0; it < iterations; it++)
-        {
-            for (int l = 1; l < _layers; l++)
+            if (_iterationStates.Length > 0)
             {
-                var drive = _drive[l];
-                ForwardDrive(s, l, drive);
-                var d = Live(drive);
-                Activations.AddRowVector(d, Biases[l], _batch);
-                var sl = Live(s[l]);
-                bool hidden = l < _layers - 1;
-                if (hidden)
-                {
-                    int nq = _n[l + 1], nl = _n[l];
-                    Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nl, nq, 1f, s[l + 1].Data, 0, nq, Weights[l].Data, 0, nq, 1f, drive.Data, 0, nl, Threads);
-                    SynapticOps += (long)_batch * nl * nq;
-                }
-                RelaxState(sl, d, eps, hidden, nudged ? Live(_y) : default, p.Beta, _scratch.AsSpan(0, sl.Length));
-                SynapticOps += 4L * sl.Length;
+                var kept = _iterationStates[(nudged ? p.FreeIterations : 0) + it];
+                for (int l = 1; l < _layers; l++) Rows(s[l], r0, r1).CopyTo(Rows(kept[l], r0, r1));
             }
-            if (_trace is not null) SynapticOps += _trace.Step(s, _batch, phase, Threads);
         }
-        if (!nudged)
-            for (int l = 1; l < _layers; l++) Live(_s[l]).CopyTo(_h[l].Data);
     }
 
     private void Learn()

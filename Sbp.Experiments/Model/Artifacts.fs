@@ -100,11 +100,11 @@ let pairedHistograms (InitialWeights initial) (trained: Sbp.Core.Numerics.Matrix
 /// samples.
 let ofSnn (initial: InitialWeights) (net: SpikingStdpNetwork) (test: DataSet) (samples: int) =
     let n = min samples test.Count
-    let log = Collections.Generic.List()
-    net.SpikeLog <- log
+    let recorder = SpikeRecorder()
+    net.SpikeObserver <- recorder
     net.Infer(test.Features, test.Targets, ReadOnlySpan(Array.init n id))
-    net.SpikeLog <- null
-    let raster = [ for struct (step, layer, sample, neuron) in log -> { Step = step; Layer = layer; Sample = sample; Neuron = neuron } ]
+    net.SpikeObserver <- null
+    let raster = [ for struct (step, layer, sample, neuron) in recorder.Spikes -> { Step = step; Layer = layer; Sample = sample; Neuron = neuron } ]
     let weights, initial = pairedHistograms initial net.Weights
     { Weights = weights
       Initial = initial

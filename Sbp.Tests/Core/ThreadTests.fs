@@ -19,19 +19,29 @@ let private afterBatches (net: ISupervisedNetwork) (batch: int) (weights: Matrix
 [<Tests>]
 let tests =
     testList "Core/Threads" [
-        testCase "spiking STDP network: the same bits with 1, 2 and 3 threads, and as the layer-wide passes" <| fun () ->
-            let run threads layerWide =
-                let p = SnnParameters(LayerSizes = [| 784; 60; 10 |], BatchSize = 50, Rule = BaseRule.SbpBase, Sbp = SbpParameters(), Seed = 11UL)
-                let net = SpikingStdpNetwork p
-                net.Threads <- threads
-                // a spike log makes the network take its layer-wide passes
-                if layerWide then net.SpikeLog <- Collections.Generic.List()
-                let result = afterBatches net 50 net.Weights net.Biases
-                result, net.Spikes |> Array.copy
-            let one = run 1 false
-            Expect.equal (run 2 false) one "2 threads"
-            Expect.equal (run 3 false) one "3 threads"
-            Expect.equal (run 1 true) one "layer-wide passes"
+        testCase "spiking STDP network: the same bits with 1, 2 and 3 threads, and with a spike observer attached" <| fun () ->
+            let variants =
+                [ "SBP", SnnParameters(LayerSizes = [| 784; 60; 10 |], BatchSize = 50, Rule = BaseRule.SbpBase, Sbp = SbpParameters(), Seed = 11UL)
+                  // Dale's populations, short-term plasticity and spike-timing STDP take the separate LIF passes and
+                  // the batch-wide trace steps
+                  "Dale, STP, spike timing",
+                  SnnParameters(LayerSizes = [| 784; 40; 30; 10 |], BatchSize = 50, LearningRates = [| 0.4f; 0.1f; 0.1f |], InhibitoryFraction = 0.25f,
+                                ShortTermPlasticity = Sbp.Core.Neurons.StpParameters(), Rule = BaseRule.SpikeTiming, Seed = 12UL) ]
+            for name, p in variants do
+                let run threads observed =
+                    let net = SpikingStdpNetwork p
+                    net.Threads <- threads
+                    let recorder = SpikeRecorder()
+                    if observed then net.SpikeObserver <- recorder
+                    let result = afterBatches net 50 net.Weights net.Biases
+                    result, net.Spikes |> Array.copy, net.SynapticOps, recorder.Spikes.Count
+                let one, spikes, ops, _ = run 1 false
+                for threads in [ 2; 3 ] do
+                    Expect.equal (run threads false) (one, spikes, ops, 0) $"{name}: {threads} threads"
+                let observed, observedSpikes, observedOps, logged = run 2 true
+                Expect.equal (observed, observedSpikes, observedOps) (one, spikes, ops) $"{name}: observed"
+                // the observer saw every spike the network counted
+                Expect.equal (int64 logged) (Array.sum observedSpikes) $"{name}: every spike observed"
 
         testCase "equilibrium propagation: the same bits with 1, 2 and 3 threads" <| fun () ->
             let run threads =
