@@ -14,8 +14,8 @@ namespace Sbp.Core.Models;
 ///   BackwardRectangular:  ds = ∂L/∂s − (0.2·m)·dm';  dm = ds·[|m − θ| &lt; w] + (0.2·(1 − s))·dm';  ∂L/∂a = (dm·a)·(1 − a)
 ///                         (dm' the next step's ∂L/∂m, overwritten by dm)
 ///   Bernoulli code:       x = [u·2⁻²⁴ &lt; p] for p &gt; 0, u the top 24 bits of the generator's next draw, drawn only for
-///                         p &gt; 0 in row-major order; as integers u &lt; ⌈p·2²⁴⌉, the threshold fixed per pixel for all
-///                         steps of a batch.
+///                         p &gt; 0 in row-major order (step, sample, pixel); as integers u &lt; ⌈p·2²⁴⌉, the threshold
+///                         fixed per pixel for all steps of a batch.
 /// </summary>
 public static class SmlpKernels
 {
@@ -121,18 +121,27 @@ public static class SmlpKernels
         return count;
     }
 
-    /// <summary>One step's spikes of one sample: x ← 0, then x[index[e]] = [u &lt; threshold[e]], one draw per pixel in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BernoulliDraw(Rng rng, ReadOnlySpan<int> index, ReadOnlySpan<uint> threshold, Span<float> x)
+    /// <summary>
+    /// The uniforms of the Bernoulli code: u[e] ← the top 24 bits of the generator's next draw, one draw per element in
+    /// order (drawn ahead for all steps and samples of a batch, so that the spikes can be set per part of the batch).
+    /// </summary>
+    public static void BernoulliUniforms(Rng rng, Span<uint> u)
     {
+        for (int e = 0; e < u.Length; e++) u[e] = (uint)(rng.NextUInt64() >> 40);
+    }
+
+    /// <summary>One step's spikes of one sample: x ← 0, then x[index[e]] = [u[e] &lt; threshold[e]].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BernoulliSpikes(ReadOnlySpan<int> index, ReadOnlySpan<uint> threshold, ReadOnlySpan<uint> u, Span<float> x)
+    {
+        if (threshold.Length < index.Length || u.Length < index.Length) throw new ArgumentException($"BernoulliSpikes: {index.Length} thresholds and uniforms expected");
         x.Clear();
         ref float rx = ref MemoryMarshal.GetReference(x);
         for (int e = 0; e < index.Length; e++)
         {
-            uint u = (uint)(rng.NextUInt64() >> 40);
             int j = index[e];
             if ((uint)j >= (uint)x.Length) throw new ArgumentOutOfRangeException(nameof(index), $"pixel {j} outside a row of {x.Length}");
-            Unsafe.Add(ref rx, j) = u < threshold[e] ? 1f : 0f;
+            Unsafe.Add(ref rx, j) = u[e] < threshold[e] ? 1f : 0f;
         }
     }
 }

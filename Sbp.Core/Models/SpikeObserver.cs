@@ -16,6 +16,9 @@ public sealed class SpikeRecorder : ISpikeObserver
 {
     private readonly List<(int Step, int Layer, int Sample, int Neuron)> _spikes = [];
 
+    /// <summary>A recorder that has seen no spike yet.</summary>
+    public SpikeRecorder() { }
+
     /// <inheritdoc />
     public void Spiked(int step, int layer, int sample, int neuron) => _spikes.Add((step, layer, sample, neuron));
 

@@ -19,6 +19,10 @@ namespace Sbp.Core.Models;
 /// The hidden layers' gradient can be replaced (per batch with probability p, or per step as in the reference) by
 /// the reference SBP gradient (SpikingMlpSbpGradient.cs), by the SBP operator in replace mode, or by zero (<see cref="HiddenGradient"/>).
 /// Input and hidden spikes are binary and sparse, so the products run event-driven (<see cref="SparseRows"/>).
+/// Every sample's forward pass and its backward recurrence are its own: after the input spikes of all steps are drawn
+/// (one generator, in the reference's order), both run over all T steps per part of the batch, the parts spread over
+/// <see cref="Threads"/> threads; the sums over the batch (bias and weight gradients, the loss) follow in one order.
+/// The results are the same bits for any number of threads.
 /// </summary>
 public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, IStatefulNetwork
 {
@@ -60,8 +64,11 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
     private readonly Rng _encode, _replace;
     private readonly int[] _codeIndex, _codeCount;  // per sample: the pixels with p > 0 (row i at i·n_0) and their count
     private readonly uint[] _codeThreshold;         // their integer Bernoulli thresholds ⌈p·2²⁴⌉, fixed over the steps
+    private readonly int[] _codeStart;              // per sample: where its uniforms start within a step's (prefix sums of the counts)
+    private readonly uint[] _codeUniforms;          // the batch's uniforms, step by step
     private readonly SelfBackpropagation? _operator;
     private readonly SpikingMlpEnergy? _energy;
+    private readonly long[] _events;                // [t·W + k]: the events of weight layer k at step t, summed over the parts
     private int _batch, _epoch;
     private bool _hasPrevious;
 
@@ -122,9 +129,14 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         _codeIndex = new int[b * _n[0]];
         _codeThreshold = new uint[b * _n[0]];
         _codeCount = new int[b];
+        _codeStart = new int[b + 1];
+        _codeUniforms = p.Encoding == InputEncoding.Bernoulli ? new uint[_steps * b * _n[0]] : [];
         _replace = Rng.Derive(p.Seed, 0x5EB1ACE);
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
         if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
+        _events = new long[_steps * _w];
+        _forwardPart = ForwardPart;
+        _backwardPart = BackwardPart;
     }
 
     /// <summary>Weights and biases, and the input encoder's random stream ("generator.encode"): the Bernoulli spikes of the next batch.</summary>
@@ -134,11 +146,33 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
     /// <summary>When set, the time of every training phase is added to it (the SBP phase is the hidden-gradient replacement).</summary>
     public PhaseClock? Clock { get; set; }
 
+    /// <summary>Threads for the parts of a batch and the weight-gradient products; the results are the same bits for any value.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    private int _parts;
+    private readonly Action<int> _forwardPart, _backwardPart;
+    private int _lowest;
+
     /// <summary>
-    /// Threads for the event-driven products; the results are the same bits for any value. Default 1: the products of
-    /// one time step are short, and on a shared machine the synchronisation per step cost more than it saved.
+    /// Parts of the current batch: up to <see cref="Threads"/>, each of at least enough rows that every layer's rows
+    /// hold 16 values (so the vector functions see the same lengths class as on the whole batch).
     /// </summary>
-    public int Threads { get; set; } = 1;
+    private int Parts(bool parallel)
+    {
+        if (!parallel) return 1;
+        int narrowest = int.MaxValue;
+        for (int k = 1; k < _n.Length; k++) narrowest = Math.Min(narrowest, _n[k]);
+        int minRows = (16 + narrowest - 1) / narrowest;
+        return Math.Clamp(Math.Min(Threads, _batch / minRows), 1, Math.Max(1, _batch));
+    }
+
+    private (int R0, int R1) PartRows(int part) => ((int)((long)_batch * part / _parts), (int)((long)_batch * (part + 1) / _parts));
+
+    private void RunParts(Action<int> body)
+    {
+        if (_parts == 1) body(0);
+        else Parallel.For(0, _parts, body);
+    }
 
     /// <summary>The output spike rates Σ_t s_t / T of the last batch (rows 0..batch−1 are valid), each in [0, 1].</summary>
     public Matrix Output => _out;
@@ -166,37 +200,20 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         if (p.Encoding == InputEncoding.Bernoulli)
             for (int i = 0; i < rows.Length; i++)
                 _codeCount[i] = SmlpKernels.BernoulliThresholds(features.Row(rows[i]).Slice(0, _n[0]), _codeIndex.AsSpan(i * _n[0], _n[0]), _codeThreshold.AsSpan(i * _n[0], _n[0]));
-        bool heaviside = p.Spike != SpikeFunction.Smooth;
-        for (int t = 0; t < _steps; t++)
+        if (p.Encoding == InputEncoding.Bernoulli)
         {
-            Encode(features, rows, t, _x[t][0]);
-            for (int k = 0; k < _w; k++)
-            {
-                int nin = _n[k], nout = _n[k + 1];
-                var a = Live(_a[t][k]);
-                SynapticOps += SparseRows.Multiply(_x[t][k], _batch, Weights[k], _a[t][k], accumulate: false, Threads);
-                Activations.AddRowVector(a, Biases[k], _batch);
-                TensorPrimitives.Sigmoid(a, a);
-                var m = Live(_m[t][k]);
-                var s = Live(_x[t][k + 1]);
-                SynapticOps += 3L * m.Length;
-                // m = 0.2·m_{t−1}·(1 − s_{t−1}) + a − 0.1, s = H(m − θ): one pass
-                if (heaviside)
-                {
-                    SmlpKernels.LeakSpike(a, t == 0 ? default : Live(_m[t - 1][k]), t == 0 ? default : Live(_x[t - 1][k + 1]), m, s, p.Decay, p.CurrentOffset, p.Threshold);
-                    continue;
-                }
-                if (t == 0) TensorPrimitives.Subtract(a, p.CurrentOffset, m);
-                else
-                {
-                    var mp = Live(_m[t - 1][k]);
-                    var sp = Live(_x[t - 1][k + 1]);
-                    for (int i = 0; i < m.Length; i++) m[i] = p.Decay * mp[i] * (1f - sp[i]) + a[i] - p.CurrentOffset;
-                }
-                for (int i = 0; i < m.Length; i++) s[i] = SurrogateGradient.Spike(p.Spike, m[i], p.Threshold);
-            }
-            TensorPrimitives.Add(Live(_out), Live(_topSpikes[t]), Live(_out));
+            for (int i = 0; i < rows.Length; i++) _codeStart[i + 1] = _codeStart[i] + _codeCount[i];
+            int perStep = _codeStart[rows.Length];
+            SmlpKernels.BernoulliUniforms(_encode, _codeUniforms.AsSpan(0, _steps * perStep));
         }
+        else
+            for (int t = 0; t < _steps; t++) CopyInput(features, rows, t, _x[t][0]);
+        _parts = Parts(parallel: true);
+        Array.Clear(_events);
+        RunParts(_forwardPart);
+        for (int k = 0; k < _w; k++) SynapticOps += 3L * _steps * _batch * _n[k + 1];
+        for (int t = 0; t < _steps; t++)
+            for (int k = 0; k < _w; k++) SynapticOps += _events[t * _w + k];
         TensorPrimitives.Multiply(Live(_out), 1f / _steps, Live(_out));
         TensorPrimitives.Subtract(Live(_out), Live(_y), Live(_dOut));
         Loss = TensorPrimitives.Dot(Live(_dOut), Live(_dOut)) / (_batch * _n[^1]);
@@ -208,27 +225,61 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         }
     }
 
-    private void Encode(Matrix features, ReadOnlySpan<int> rows, int t, Matrix x)
+    /// <summary>The forward pass of samples r0..r1−1 over all steps: layer by layer, a = sigmoid(x·W + b), then m and s; the output's spikes summed.</summary>
+    private void ForwardPart(int part)
+    {
+        var p = Parameters;
+        var (r0, r1) = PartRows(part);
+        int rows = r1 - r0;
+        bool heaviside = p.Spike != SpikeFunction.Smooth;
+        Span<float> Rows(Matrix m) => m.Data.AsSpan(r0 * m.Cols, rows * m.Cols);
+        bool bernoulli = p.Encoding == InputEncoding.Bernoulli;
+        int n0 = _n[0], perStep = _codeStart[_batch];
+        for (int t = 0; t < _steps; t++)
+        {
+            if (bernoulli)
+                for (int i = r0; i < r1; i++)
+                    SmlpKernels.BernoulliSpikes(_codeIndex.AsSpan(i * n0, _codeCount[i]), _codeThreshold.AsSpan(i * n0, _codeCount[i]),
+                        _codeUniforms.AsSpan(t * perStep + _codeStart[i], _codeCount[i]), _x[t][0].Row(i));
+            for (int k = 0; k < _w; k++)
+            {
+                int nin = _n[k];
+                var a = Rows(_a[t][k]);
+                long events = SparseRows.Multiply(_x[t][k].Data.AsSpan(r0 * nin, rows * nin), rows, nin, Weights[k], a, accumulate: false);
+                Interlocked.Add(ref _events[t * _w + k], events);
+                Activations.AddRowVector(a, Biases[k], rows);
+                TensorPrimitives.Sigmoid(a, a);
+                var m = Rows(_m[t][k]);
+                var s = Rows(_x[t][k + 1]);
+                // m = 0.2·m_{t−1}·(1 − s_{t−1}) + a − 0.1, s = H(m − θ): one pass
+                if (heaviside)
+                {
+                    SmlpKernels.LeakSpike(a, t == 0 ? default : Rows(_m[t - 1][k]), t == 0 ? default : Rows(_x[t - 1][k + 1]), m, s, p.Decay, p.CurrentOffset, p.Threshold);
+                    continue;
+                }
+                if (t == 0) TensorPrimitives.Subtract(a, p.CurrentOffset, m);
+                else
+                {
+                    var mp = Rows(_m[t - 1][k]);
+                    var sp = Rows(_x[t - 1][k + 1]);
+                    for (int i = 0; i < m.Length; i++) m[i] = p.Decay * mp[i] * (1f - sp[i]) + a[i] - p.CurrentOffset;
+                }
+                for (int i = 0; i < m.Length; i++) s[i] = SurrogateGradient.Spike(p.Spike, m[i], p.Threshold);
+            }
+            TensorPrimitives.Add(Rows(_out), Rows(_topSpikes[t]), Rows(_out));
+        }
+    }
+
+    /// <summary>The input of step t for the encodings without draws: the static image, or the frame of the step.</summary>
+    private void CopyInput(Matrix features, ReadOnlySpan<int> rows, int t, Matrix x)
     {
         var p = Parameters;
         int n = _n[0];
         for (int i = 0; i < rows.Length; i++)
         {
             var src = features.Row(rows[i]);
-            var dst = x.Row(i);
-            switch (p.Encoding)
-            {
-                case InputEncoding.Bernoulli:
-                    // [u·2⁻²⁴ < p] as u < ⌈p·2²⁴⌉, one draw per pixel with p > 0 (the thresholds set up in Forward)
-                    SmlpKernels.BernoulliDraw(_encode, _codeIndex.AsSpan(i * n, _codeCount[i]), _codeThreshold.AsSpan(i * n, _codeCount[i]), dst);
-                    break;
-                case InputEncoding.Static:
-                    src.CopyTo(dst);
-                    break;
-                default:
-                    src.Slice((int)((long)t * p.Frames / _steps) * n, n).CopyTo(dst);
-                    break;
-            }
+            if (p.Encoding == InputEncoding.Static) src.CopyTo(x.Row(i));
+            else src.Slice((int)((long)t * p.Frames / _steps) * n, n).CopyTo(x.Row(i));
         }
     }
 
@@ -284,8 +335,97 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         }
         int lowest = hiddenByBackprop ? 0 : _w - 1;
         // Without per-step replacement every step adds x_tᵀ(∂L/∂a_t) to the weight gradient: those products run once
-        // after the loop over all steps (t descending, the same additions in the same order), a block of the gradient
-        // held in registers across the steps. The per-step form interleaves replacements, so it adds step by step.
+        // after the recurrence over all steps (t descending, the same additions in the same order), a block of the
+        // gradient held in registers across the steps. The recurrence itself is per sample: it runs per part of the
+        // batch. The per-step form interleaves replacements, and the energy term's gradient spans the batch: they run
+        // step by step on the whole batch.
+        if (!perStep && _energy is null)
+        {
+            _lowest = lowest;
+            _parts = Parts(parallel: true);
+            RunParts(_backwardPart);
+            for (int t = _steps - 1; t >= 0; t--)
+                for (int k = _w - 1; k >= lowest; k--)
+                {
+                    int nk = _n[k + 1], q = _steps - 1 - t;
+                    Activations.ColumnSumAdd(_dASteps[k].AsSpan(q * p.BatchSize * nk, _batch * nk), _batch, _gradBias[k]);
+                }
+            // the counted operations of the step-by-step form: the recurrence (the hidden layers' counted as backprop),
+            // and the error passed down (backprop work for any layer)
+            for (int k = _w - 1; k >= lowest; k--)
+            {
+                long recurrence = _steps * 6L * _batch * _n[k + 1];
+                long down = k > lowest ? _steps * (long)_batch * _n[k] * _n[k + 1] : 0;
+                SynapticOps += recurrence + down;
+                HiddenBackpropOps += (k < _w - 1 ? recurrence : 0) + down;
+            }
+        }
+        else StepByStep(lowest, perStep);
+        if (!perStep)
+            for (int k = lowest; k < _w; k++)
+            {
+                long g = SparseRows.TransposeMultiplyAddSteps(_xBackward[k], _batch, _dASteps[k], p.BatchSize, _grad[k], 1f, Threads);
+                SynapticOps += g;
+                if (k < _w - 1) HiddenBackpropOps += g;
+            }
+        if (_energy is not null && p.EnergyGradient == EnergyGradient.Full)
+            for (int k = lowest; k < _w; k++) SynapticOps += _energy.AddWeightGradient(k, _grad[k], p.EnergyWeight);
+    }
+
+    /// <summary>
+    /// The backward recurrence of samples r0..r1−1 over all steps, top layer first: ∂L/∂m and ∂L/∂a of every step kept
+    /// for the deferred sums, ∂L/∂s passed to the layer below.
+    /// </summary>
+    private void BackwardPart(int part)
+    {
+        var p = Parameters;
+        var (r0, r1) = PartRows(part);
+        int rows = r1 - r0, capacity = p.BatchSize;
+        float dOutScale = 2f / (_batch * _n[^1]) / _steps;
+        Span<float> Rows(Matrix m) => m.Data.AsSpan(r0 * m.Cols, rows * m.Cols);
+        for (int t = _steps - 1; t >= 0; t--)
+        {
+            int q = _steps - 1 - t;
+            for (int k = _w - 1; k >= _lowest; k--)
+            {
+                int nk = _n[k + 1];
+                var dS = Rows(_dS[k]);
+                if (k == _w - 1) TensorPrimitives.Multiply(Rows(_dOut), dOutScale, dS);
+                var dA = _dASteps[k].AsSpan((q * capacity + r0) * nk, rows * nk);
+                Recur(dS, Rows(_m[t][k]), Rows(_x[t][k + 1]), Rows(_a[t][k]), Rows(_dmNext[k]), Rows(_dm[k]), dA);
+                if (k > _lowest)
+                {
+                    // ∂L/∂s of the layer below at this step, (∂L/∂a)·W_kᵀ: work done only for the hidden layers
+                    int nin = _n[k];
+                    Gemm.Multiply(Transpose.No, Transpose.Yes, rows, nin, nk, 1f, _dASteps[k], (q * capacity + r0) * nk, nk, Weights[k].Data, 0, nk, 0f, _dS[k - 1].Data, r0 * nin, nin, 1);
+                }
+            }
+        }
+    }
+
+    /// <summary>One step of the recurrence through the neuron: ∂L/∂m from ∂L/∂s and the next step's ∂L/∂m (overwritten by it), and ∂L/∂a.</summary>
+    private void Recur(ReadOnlySpan<float> dS, ReadOnlySpan<float> m, ReadOnlySpan<float> s, ReadOnlySpan<float> a, Span<float> dmNext, Span<float> dm, Span<float> dA)
+    {
+        var p = Parameters;
+        if (p.Spike == SpikeFunction.Rectangular)
+        {
+            SmlpKernels.BackwardRectangular(dS, m, s, a, dmNext, dm, dA, p.Decay, p.Threshold, SurrogateGradient.RectangleHalfWidth);
+            return;
+        }
+        for (int i = 0; i < dm.Length; i++)
+        {
+            float ds = dS[i] - p.Decay * m[i] * dmNext[i];
+            float d = ds * SurrogateGradient.Derivative(p.Spike, m[i], p.Threshold) + p.Decay * (1f - s[i]) * dmNext[i];
+            dm[i] = d;
+            dA[i] = d * a[i] * (1f - a[i]);
+        }
+        dm.CopyTo(dmNext);
+    }
+
+    /// <summary>The backward pass step by step on the whole batch (the per-step replacement form, the energy term).</summary>
+    private void StepByStep(int lowest, bool perStep)
+    {
+        var p = Parameters;
         bool deferred = !perStep;
         int capacity = p.BatchSize;
         float dOutScale = 2f / (_batch * _n[^1]) / _steps;
@@ -298,26 +438,10 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
                 if (k == _w - 1) TensorPrimitives.Multiply(Live(_dOut), dOutScale, dS);
                 // (∂L/∂s_t from the layer above was written into _dS[k] when that layer was processed)
                 if (_energy is not null && t == _steps - 1) SynapticOps += _energy.AddSpikeGradient(k + 1, dS, p.EnergyWeight);
-                var m = Live(_m[t][k]);
-                var s = Live(_x[t][k + 1]);
-                var a = Live(_a[t][k]);
-                var dmNext = Live(_dmNext[k]);
                 var dm = Live(_dm[k]);
                 int q = _steps - 1 - t, nk = _n[k + 1];
                 var dA = deferred ? _dASteps[k].AsSpan(q * capacity * nk, _batch * nk) : Live(_dA[k]);
-                if (p.Spike == SpikeFunction.Rectangular)
-                    SmlpKernels.BackwardRectangular(dS, m, s, a, dmNext, dm, dA, p.Decay, p.Threshold, SurrogateGradient.RectangleHalfWidth);
-                else
-                {
-                    for (int i = 0; i < dm.Length; i++)
-                    {
-                        float ds = dS[i] - p.Decay * m[i] * dmNext[i];
-                        float d = ds * SurrogateGradient.Derivative(p.Spike, m[i], p.Threshold) + p.Decay * (1f - s[i]) * dmNext[i];
-                        dm[i] = d;
-                        dA[i] = d * a[i] * (1f - a[i]);
-                    }
-                    dm.CopyTo(dmNext);
-                }
+                Recur(dS, Live(_m[t][k]), Live(_x[t][k + 1]), Live(_a[t][k]), Live(_dmNext[k]), dm, dA);
                 bool hidden = k < _w - 1;
                 long bpOps = hidden ? 6L * dm.Length : 0;
                 long ownOps = hidden ? 0 : 6L * dm.Length;
@@ -346,15 +470,6 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
                 HiddenBackpropOps += bpOps;
             }
         }
-        if (deferred)
-            for (int k = lowest; k < _w; k++)
-            {
-                long g = SparseRows.TransposeMultiplyAddSteps(_xBackward[k], _batch, _dASteps[k], capacity, _grad[k], 1f, Threads);
-                SynapticOps += g;
-                if (k < _w - 1) HiddenBackpropOps += g;
-            }
-        if (_energy is not null && p.EnergyGradient == EnergyGradient.Full)
-            for (int k = lowest; k < _w; k++) SynapticOps += _energy.AddWeightGradient(k, _grad[k], p.EnergyWeight);
     }
 
     /// <summary>The hidden gradients of a replaced batch, from the top hidden layer down.</summary>

@@ -146,9 +146,7 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
     let model = Experiment.resolve e
     let built = model.Build split
     let clock = if o.Profile then Some(PhaseClock()) else None
-    match m, o.Threads with
-    | Smlp, None -> () // the spiking MLP keeps its own default (one thread for its short per-step products)
-    | _ -> built.Execution.Threads <- threadsOf o
+    built.Execution.Threads <- threadsOf o
     built.Execution.Clock <- Option.toObj clock
     let layers =
         built.Extra |> List.tryPick (function "layers", RunRecord.Items xs -> Some(xs |> List.map (function RunRecord.Int n -> string n | _ -> "?")) | _ -> None)

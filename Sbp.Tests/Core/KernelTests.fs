@@ -148,7 +148,9 @@ let tests =
             let fast, slow = Rng 5UL, Rng 5UL
             for step in 0 .. 40 do
                 let x1, x2 = Array.create p.Length nanf, Array.zeroCreate p.Length
-                SmlpKernels.BernoulliDraw(fast, ReadOnlySpan(index, 0, count), ReadOnlySpan(threshold, 0, count), Span x1)
+                let u = Array.zeroCreate count
+                SmlpKernels.BernoulliUniforms(fast, Span u)
+                SmlpKernels.BernoulliSpikes(ReadOnlySpan(index, 0, count), ReadOnlySpan(threshold, 0, count), ReadOnlySpan u, Span x1)
                 ScalarSmlpKernels.Bernoulli(slow, p, x2)
                 Expect.equal x1 x2 $"step {step}"
             // the thresholds are exact at the edges: p = k·2⁻²⁴ fires for u < k only
