@@ -122,8 +122,28 @@ let private baseRuleText (r: Rule) =
 /// The rules scripts registered in this process, by name (what a record's custom rule is built from).
 let private scriptRules = System.Collections.Concurrent.ConcurrentDictionary<string, (string * float) list -> IPlasticityRule>()
 
-/// The built-in rules' names, which a custom rule may not take.
-let private builtInNames = set [ "symmetric"; "differential"; "sbp-base"; "stdp-window"; "sbp"; "custom" ]
+/// The names of the built-in rules that are cases of `Rule` (the catalogue's rules are values).
+let private caseNames = [ "symmetric"; "differential"; "sbp-base"; "stdp-window"; "sbp" ]
+
+/// The built-in rules' names, which a script's rule may not take.
+let private builtInNames = set (caseNames @ [ "custom" ] @ [ for e in SnnRuleCatalogue.entries -> e.Name ])
+
+/// How a catalogue rule's core rule is built from its named values (SnnRuleCatalogue.problems checks them first).
+let private catalogueCreate (e: SnnRuleCatalogue.Entry) = fun (ps: (string * float) list) -> SnnRuleCatalogue.create e ps
+
+/// A built-in rule of the catalogue (SnnRuleCatalogue) with the given parameter values, its defaults for the others.
+///   catalogueRule "symmetric-decay" [ "lambda", 0.01 ]
+let catalogueRule (name: string) (values: (string * float) list) =
+    match SnnRuleCatalogue.tryFind name with
+    | None ->
+        let known = System.String.Join(", ", SnnRuleCatalogue.entries |> List.map (fun e -> e.Name))
+        invalidArg "rule" $"no catalogue rule '{name}' (the catalogue: {known})"
+    | Some e ->
+        let given k = values |> List.tryFind (fst >> (=) k) |> Option.map snd
+        let ps =
+            [ for p in e.Parameters -> p.Name, defaultArg (given p.Name) p.Default
+              for k, v in values do if e.Parameters |> List.forall (fun p -> p.Name <> k) then yield k, v ]
+        Custom { Name = e.Name; Parameters = ps; Create = Some(catalogueCreate e) }
 
 /// A rule from a script: its name (lower-case letters, digits and '-'), its named parameters, and how the core rule is
 /// built from them; registered under its name so that records of it read back trainable in this process.
@@ -223,6 +243,10 @@ let validate (c: SnnConfig) =
         [ if c.Run.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
           match c.Rule with
           | Custom { Name = n; Create = None } -> $"the rule '{n}' was read from a record; a script defines it (SnnConfig.customRule) before it can train"
+          | Custom r ->
+              match SnnRuleCatalogue.tryFind r.Name with
+              | Some e -> yield! SnnRuleCatalogue.problems e r.Parameters
+              | None -> ()
           | _ -> ()
           yield! Limits.steps c.TimeWindowMs c.Lif.DtMs
           yield! Limits.inRange "free-phase iterations" 1 Limits.maxIterations c.FreeIterations
@@ -245,15 +269,6 @@ let build (c: SnnConfig) (split: DataSplit) : Training.Built =
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofSnn initial net split.Test (min 3 p.BatchSize) }
 
-/// The command-line names of the rules (Argu parses them): `sbp` = the SBP base rule with the reference spread.
-[<RequireQualifiedAccess>]
-type RuleArg =
-    | Symmetric
-    | Differential
-    | Sbp_Base
-    | Stdp_Window
-    | Sbp
-
 /// Where the configuration holds the settings every family has.
 let common: Common<SnnConfig> =
     { Get = fun c -> c.Run
@@ -269,7 +284,20 @@ let keys: Key<SnnConfig> list =
                            "sbp", (fun c -> { c with Rule = Rule.SbpBase; Spread = Spread reference })
                            "symmetric+sbp", (fun c -> { c with Rule = Rule.Symmetric; Spread = Spread reference })
                            "differential+sbp", (fun c -> { c with Rule = Rule.Differential; Spread = Spread reference })
-                           "stdp-window+sbp", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = Spread reference }) ]
+                           "stdp-window+sbp", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = Spread reference })
+                           for e in SnnRuleCatalogue.entries do
+                               e.Name, (fun c -> { c with Rule = catalogueRule e.Name []; Spread = NoSpread })
+                               e.Name + "+sbp", (fun c -> { c with Rule = catalogueRule e.Name []; Spread = Spread reference }) ]
+      // a catalogue rule's parameters: rule.NAME sets NAME of the configuration's rule, if it has one
+      for name in SnnRuleCatalogue.entries |> List.collect (fun e -> e.Parameters |> List.map (fun p -> p.Name)) |> List.distinct do
+          { Key.Name = "rule." + name
+            Values = "numbers"
+            Set = fun v c ->
+                match c.Rule, Keys.float32 v with
+                | _, Error e -> Error e
+                | Custom r, Ok x when r.Parameters |> List.exists (fst >> (=) name) && (SnnRuleCatalogue.tryFind r.Name).IsSome ->
+                    Ok { c with Rule = Custom { r with Parameters = r.Parameters |> List.map (fun (k, old) -> k, (if k = name then float x else old)) } }
+                | _ -> Error $"rule.{name} applies only to a catalogue rule with a parameter {name} (set rule= first)" }
       yield! Keys.spread (fun c -> match c.Spread with Spread s -> Some s | NoSpread -> None) (fun s c -> { c with Spread = Spread s })
                          "applies only to a rule with the SBP spread (set rule=sbp, or a base rule with +sbp)"
       { Key.Name = "stdp.window"
@@ -310,7 +338,10 @@ let ofRecord (kvs: Decode.Fields) =
                     | Num x -> k, x
                     | Int i -> k, float i
                     | _ -> Decode.unknown $"customRule.parameters.{k}" (string v) "a number")
-            let create = match scriptRules.TryGetValue name with | true, f -> Some f | _ -> None
+            let create =
+                match scriptRules.TryGetValue name with
+                | true, f -> Some f
+                | _ -> SnnRuleCatalogue.tryFind name |> Option.map catalogueCreate
             Custom { Name = name; Parameters = ps; Create = create }
         | "SpikeTiming" ->
             let w = Decode.fields kvs "stdpWindow"
@@ -366,7 +397,8 @@ let experiment (c: SnnConfig) = create family c
 
 /// `sbp train snn` options. An option that does not apply to the chosen rule is refused with the reason.
 type Args =
-    | Rule of RuleArg
+    | Rule of rule: string
+    | Rule_Parameter of name: string * value: float
     | Batch_Size of n: int
     | Alpha of rates: float list
     | Beta of beta: float
@@ -393,7 +425,12 @@ type Args =
     interface Argu.IArgParserTemplate with
         member a.Usage =
             match a with
-            | Rule _ -> "symmetric (default; the baseline), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference SBP spread."
+            | Rule _ ->
+                let catalogue = System.String.Join("", SnnRuleCatalogue.entries |> List.map (fun e -> $"; {e.Name}: {e.Help}"))
+                $"symmetric (default; the baseline), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference SBP spread{catalogue}."
+            | Rule_Parameter _ ->
+                let ps = SnnRuleCatalogue.entries |> List.collect (fun e -> [ for p in e.Parameters -> $"{e.Name}: {p.Name} = {p.Help}, default {p.Default}, in [{fst p.Range}, {snd p.Range}]" ])
+                "a parameter of a catalogue rule (" + System.String.Join("; ", ps) + ")."
             | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk 1, every other task 50)."
             | Alpha _ -> "learning rates per weight layer (default: 0.1 0.05 for one hidden layer; 0.4 then 0.1 for every other weight layer with more)."
             | Beta _ -> "nudging strength β (default 0.5)."
@@ -419,15 +456,21 @@ type Args =
 
 /// The configuration a `sbp train snn` command line asks for; an option the rule does not have is refused.
 let ofArgs (a: Argu.ParseResults<Args>) =
-    let rule = a.GetResult(Rule, RuleArg.Symmetric)
-    let hasSpread = rule = RuleArg.Sbp
+    let ruleText = a.GetResult(Rule, "symmetric").Trim().ToLowerInvariant()
+    let catalogue = SnnRuleCatalogue.tryFind ruleText
+    if not (List.contains ruleText caseNames) && catalogue.IsNone then
+        let known = System.String.Join(", ", caseNames @ [ for e in SnnRuleCatalogue.entries -> e.Name ])
+        invalidArg "rule" $"--rule: no rule '{ruleText}'; expected one of {known}"
+    let parameters = a.GetResults Rule_Parameter
+    if not parameters.IsEmpty && catalogue.IsNone then
+        invalidArg "rule" $"--rule-parameter sets a parameter of a catalogue rule; the rule {ruleText} has none"
+    let hasSpread = ruleText = "sbp"
     let sbpOptions = [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction; "--sbp-lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode; "--sbp-top-fraction", a.Contains Top_Fraction ]
     let windowOptions = [ "--stdp-window", a.Contains Stdp_Window; "--stdp-amplitudes", a.Contains Stdp_Amplitudes ]
-    let ruleText = match rule with RuleArg.Symmetric -> "symmetric" | RuleArg.Differential -> "differential" | RuleArg.Sbp_Base -> "sbp-base" | RuleArg.Stdp_Window -> "stdp-window" | RuleArg.Sbp -> "sbp"
     for name, given in sbpOptions do
         if given && not hasSpread then invalidArg "rule" $"{name} sets the SBP spread, which the rule {ruleText} does not have (use --rule sbp)"
     for name, given in windowOptions do
-        if given && rule <> RuleArg.Stdp_Window then invalidArg "rule" $"{name} sets the STDP window, which only the stdp-window rule has (got --rule {ruleText})"
+        if given && ruleText <> "stdp-window" then invalidArg "rule" $"{name} sets the STDP window, which only the stdp-window rule has (got --rule {ruleText})"
     let d = defaults
     let spread =
         reference
@@ -446,11 +489,12 @@ let ofArgs (a: Argu.ParseResults<Args>) =
     { d with
         Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
         Rule =
-            (match rule with
-             | RuleArg.Symmetric -> Rule.Symmetric
-             | RuleArg.Differential -> Rule.Differential
-             | RuleArg.Sbp_Base | RuleArg.Sbp -> Rule.SbpBase
-             | RuleArg.Stdp_Window -> SpikeTiming window)
+            (match ruleText with
+             | "symmetric" -> Rule.Symmetric
+             | "differential" -> Rule.Differential
+             | "sbp-base" | "sbp" -> Rule.SbpBase
+             | "stdp-window" -> SpikeTiming window
+             | name -> catalogueRule name parameters)
         Spread = if hasSpread then Spread spread else NoSpread
         LearningRates = a.TryGetResult Alpha |> Option.map (List.map float32)
         Beta = float32 (a.GetResult(Beta, float d.Beta))

@@ -130,6 +130,58 @@ module RuleValueTests =
                 Expect.isTrue (ps |> List.exists (fun p -> p.Contains "'unknown-rule' was read from a record")) $"named: {ps}"
                 Expect.throws (fun () -> SnnConfig.customRule "sbp" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a built-in name is refused"
                 Expect.throws (fun () -> SnnConfig.customRule "My Rule" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a name that is not lower-case letters, digits and '-' is refused"
+                Expect.throws (fun () -> SnnConfig.customRule "symmetric-decay" [] (fun _ -> ContrastiveRule.SbpBase :> IPlasticityRule) |> ignore) "a catalogue rule's name is refused"
+
+            testCase "the catalogue's symmetric-decay proposes the symmetric change minus λ·W, element for element" <| fun () ->
+                let rng = Sbp.Core.Numerics.Rng 4UL
+                let m r c = Sbp.Core.Numerics.Matrix(r, c, Array.init (r * c) (fun _ -> rng.NextSingle() * 2.0f - 1.0f))
+                let a = LayerActivity(0, m 6 5, m 6 5, m 6 3, m 6 3, m 5 3, 6, 0.5f)
+                let sym, decayed = Sbp.Core.Numerics.Matrix(5, 3), Sbp.Core.Numerics.Matrix(5, 3)
+                ContrastiveRule.Symmetric.Propose(&a, sym, Array.zeroCreate 64, 1) |> ignore
+                DecayingSymmetricRule(0.25f).Propose(&a, decayed, Array.zeroCreate 64, 1) |> ignore
+                Expect.equal decayed.Data (Array.init 15 (fun i -> sym.Data[i] - 0.25f * a.Weights.Data[i])) "ΔW_sym − λ·W"
+                Expect.throws (fun () -> DecayingSymmetricRule(-1.0f) |> ignore) "λ < 0 is refused"
+
+            testCase "a catalogue rule is a command-line choice: its parameter enters the id, is checked, and reads back trainable" <| fun () ->
+                let parse (args: string list) = Argu.ArgumentParser.Create<Cli.TrainArgs>(programName = "sbp train").ParseCommandLine(Array.ofList ("snn" :: args))
+                let e (args: string list) = Program.trainExperiment (parse args)
+                let decay x = e [ "--rule"; "symmetric-decay"; "--rule-parameter"; "lambda"; x ]
+                Expect.notEqual (Experiment.id (decay "0.01")) (Experiment.id (decay "0.02")) "another λ, another experiment"
+                Expect.equal (Experiment.id (decay "0.001")) (Experiment.id (e [ "--rule"; "symmetric-decay" ])) "the default λ is 0.001"
+                Expect.equal (Experiment.id (decay "0.01")) (Experiment.id (SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.catalogueRule "symmetric-decay" [ "lambda", 0.01 ] })) "the same experiment from a script"
+                for args, expected in [ [ "--rule"; "symmetric-decay"; "--rule-parameter"; "lambda"; "2" ], "must lie in [0, 1]"
+                                        [ "--rule"; "symmetric-decay"; "--rule-parameter"; "lamda"; "0.1" ], "has no parameter 'lamda'"
+                                        [ "--rule"; "sbp"; "--rule-parameter"; "lambda"; "0.1" ], "the rule sbp has none"
+                                        [ "--rule"; "nope" ], "no rule 'nope'" ] do
+                    let ex = Expect.throwsC (fun () -> e args |> ignore) id
+                    Expect.stringContains ex.Message expected (String.concat " " args)
+                // a sweep sets the parameter through its key, and only on a rule that has it
+                let family = Families.all |> List.find (fun f -> f.Name = "snn")
+                let swept = family.Set "rule" "symmetric-decay" family.Defaults |> Result.bind (family.Set "rule.lambda" "0.01")
+                Expect.equal (swept |> Result.map Experiment.id) (Ok(Experiment.id (decay "0.01"))) "rule.lambda"
+                Expect.isError (family.Set "rule.lambda" "0.01" family.Defaults) "symmetric STDP has no λ"
+                // its record reads back trainable in a process where no script ran
+                let run = { decay "0.01" with Seed = Experiment.Replicate 1 }
+                let r =
+                    { Config = Experiment.runConfig run @ [ "experimentId", Text(Experiment.id run); "replicate", Int 1L ]
+                      Seed = Experiment.seed run
+                      Dataset = { Name = "synthetic"; TrainSize = 10; TestSize = 10; Provenance = "synthetic" }
+                      Epochs = [ { Epoch = 1; TrainAccuracy = 0.5; TestAccuracy = 0.5; TrainError = 0.5; TestError = 0.5; Seconds = 1.0; SynapticOps = 1L; Extra = [] } ]
+                      Status = Completed
+                      GitCommit = "test" }
+                match Families.read (ofJson "test" (toJson r)) with
+                | Ok back ->
+                    Expect.equal (Experiment.id back) (Experiment.id run) "same id"
+                    Expect.isEmpty (Experiment.problems back) "trainable"
+                | Error m -> failtest m
+
+            testCase "symmetric-decay with λ = 0 trains exactly as symmetric STDP" <| fun () ->
+                let data = DataSets.load { DataSets.defaultLoad with TrainSize = Some 200; TestSize = Some 100 } DataSets.Mnist10k
+                let run (rule: SnnConfig.Rule) =
+                    let e = SnnConfig.experiment { SnnConfig.defaults with Rule = rule; Run.Dataset = DataSets.Mnist10k; Run.TrainSize = Some 200; Run.TestSize = Some 100; Run.Epochs = 2 }
+                    let record, _, _ = (Experiment.resolve e).Train data 1 System.Threading.CancellationToken.None ignore
+                    record.Epochs |> List.map (fun x -> x.TestAccuracy, x.TrainAccuracy)
+                Expect.equal (run (SnnConfig.catalogueRule "symmetric-decay" [ "lambda", 0.0 ])) (run SnnConfig.Symmetric) "the same numbers, epoch by epoch"
         ]
 
 module DataIdentityTests =
