@@ -345,7 +345,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                 if (!inhibition && observer is null)
                 {
                     _blockSpikes[blk * _layers + l] += LifFused.StepMix(lif, current, g, v, h, kappa, s);
-                    TensorPrimitives.Tanh(s, s);
+                    Tanh.Compute(s, s);
                     continue;
                 }
                 // the same operations as the fused step, in separate passes

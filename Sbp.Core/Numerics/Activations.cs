@@ -14,7 +14,7 @@ public static class Activations
     public static void BipolarSigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         TensorPrimitives.Multiply(x, 0.5f, y);
-        TensorPrimitives.Tanh(y, y);
+        Tanh.Compute(y, y);
     }
 
     /// <summary>y = max(x, 0); <paramref name="y"/> may be <paramref name="x"/>.</summary>

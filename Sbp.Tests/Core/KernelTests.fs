@@ -26,6 +26,17 @@ let private both (m: int) (r0: int) (r1: int) (k: int) (n: int) (t: Transpose) (
 [<Tests>]
 let tests =
     testList "Core/Kernels" [
+        property "tanh gives TensorPrimitives.Tanh's bits, any length, in place or not (all 2^32 inputs: scripts/check-tanh.fsx)" <| fun (len: byte) (inPlace: bool) (scale: byte) (seed: uint64) ->
+            let rng = Rng seed
+            let n = int len % 70
+            let special = [| 0.0f; -0.0f; 1e-30f; -1e-40f; 9.0f; -9.0f; 22.0f; 88.8f; -100.0f; 1e30f; infinityf; -infinityf |]
+            let x = Array.init n (fun i -> if i % 7 = 3 then special[(i / 7) % special.Length] else (rng.NextSingle() * 2.0f - 1.0f) * float32 (1 + int scale % 40))
+            let expected = Array.zeroCreate n
+            System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan x, Span expected)
+            let ours = if inPlace then Array.copy x else Array.zeroCreate n
+            Tanh.Compute((if inPlace then ReadOnlySpan ours else ReadOnlySpan x), Span ours)
+            Array.map BitConverter.SingleToInt32Bits ours = Array.map BitConverter.SingleToInt32Bits expected
+
         property "the packed product equals its scalar oracle bit for bit, any shape, rows, transpose, α" <| fun (m: byte) (k: uint16) (n: byte) (tr: bool) (acc: bool) (seed: uint64) ->
             let m, k, n = 1 + int m % 30, int k % 700, int n % 45
             let r0 = int (seed % uint64 m)
