@@ -48,6 +48,30 @@ let private ratios (c: Changes) (out: Matrix[]) =
 [<Tests>]
 let tests =
     testList "Plasticity/SBP" [
+        testProperty "lateral spread (depth 0) equals the plain loops of the equations, bit for bit, on layers up to 40 wide" <| fun (rows: byte) (cols: byte) (seed: uint64) ->
+            let n, m = 1 + int rows % 40, 1 + int cols % 40
+            let c = make [| n; m |] seed
+            let p = SbpParameters(Fraction = 0.7f, Depth = 0)
+            let out = apply p c
+            // the oracle: row sums of P and D (j ascending), column sums of D (i ascending), N(r·v), factors, ΔW'
+            let w = c.Deltas[0]
+            let at i j = w.Data[i * m + j]
+            let rowSum keep i = let mutable s = 0.0f in (for j in 0 .. m - 1 do if keep (at i j) then s <- s + at i j); s
+            let colD j = let mutable s = 0.0f in (for i in 0 .. n - 1 do if at i j < 0.0f then s <- s + at i j); s
+            let factor (lambda: float32) (v: float32[]) =
+                let r = v |> Array.map (fun x -> p.Range * x)
+                let mutable sum = 0.0f
+                for x in r do sum <- sum + x
+                r |> Array.map (fun x -> 1.0f + lambda * p.Fraction * (if sum <> 0.0f then x / sum else x))
+            let aPlus = factor p.LambdaPre (Array.init n (rowSum (fun x -> x > 0.0f)))
+            let aMinus = factor p.LambdaPre (Array.init n (fun i -> abs (rowSum (fun x -> x < 0.0f) i)))
+            let cMinus = factor p.LambdaPost (Array.init m (fun j -> abs (colD j)))
+            let expected =
+                Array.init (n * m) (fun k ->
+                    let i, j, v = k / m, k % m, w.Data[k]
+                    if v > 0.0f then v * aPlus[i] elif v < 0.0f then v * ((aMinus[i] + cMinus[j]) / 2.0f) else v)
+            Array.map System.BitConverter.SingleToInt32Bits out[0].Data = Array.map System.BitConverter.SingleToInt32Bits expected
+
         prop "with f = 0 the base change comes back exactly, at any depth" <| fun (c: Changes) (depth: byte) ->
             data (apply (SbpParameters(Fraction = 0.0f, Depth = int depth % 4)) c) = data c.Deltas
 
