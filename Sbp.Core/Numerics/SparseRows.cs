@@ -13,9 +13,11 @@ namespace Sbp.Core.Numerics;
 /// Each event adds a row: o ← o + row when the factor is 1, o ← row·f + o otherwise (no fused multiply-add), and every
 /// output element receives its events in the order of <see cref="Reference.ScalarSparseRows"/> (i ascending for
 /// Multiply, b ascending for the gradient), so the results are bitwise the oracle's. The speed comes from keeping a
-/// block of 64 outputs in registers across all the events of a row instead of loading and storing it per event, from
-/// sweeping the other operand one slab of 64 columns at a time (the slab stays in cache while every row uses it), and
-/// from finding the non-zeros eight at a time (vector compare, bit mask). A gradient narrower than one block (an output
+/// block of outputs in 8 registers (128 outputs with 512-bit registers, else 64; one body for both widths,
+/// <c>AddBlock</c>) across all the events of a row instead of loading and storing it per event, from sweeping the other
+/// operand one slab of such a block's columns at a time (the slab stays in cache while every row uses it; the
+/// gradient's operand, read at random rows, copied contiguous first), and from finding the non-zeros eight at a time
+/// (vector compare, bit mask). A gradient narrower than one block (an output
 /// layer) skips the sort: its events are added row by row as they come, which is the same order per element.
 /// Each returns the synaptic events it performed (non-zeros × row length).
 /// </summary>
@@ -410,40 +412,9 @@ public static class SparseRows
         int j = j0;
         if (F512.IsAccelerated)
             for (; j + 8 * F512.Count <= j1; j += 8 * F512.Count) AddBlock<F512>(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j);
-        if (Vector256.IsHardwareAccelerated)
+        if (F256.IsAccelerated)
         {
-            for (; j + Block <= j1; j += Block)
-            {
-                var a0 = Vector256.LoadUnsafe(ref ro, (nuint)j); var a1 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 8));
-                var a2 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 16)); var a3 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 24));
-                var a4 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 32)); var a5 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 40));
-                var a6 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 48)); var a7 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 56));
-                for (int e = 0; e < count; e++)
-                {
-                    int r = rows[e];
-                    float f = factors[r * factorByRow + e * factorByEvent];
-                    ref float row = ref Unsafe.Add(ref rs, r * m + j);
-                    if (f == 1f)
-                    {
-                        a0 += Vector256.LoadUnsafe(ref row, 0); a1 += Vector256.LoadUnsafe(ref row, 8);
-                        a2 += Vector256.LoadUnsafe(ref row, 16); a3 += Vector256.LoadUnsafe(ref row, 24);
-                        a4 += Vector256.LoadUnsafe(ref row, 32); a5 += Vector256.LoadUnsafe(ref row, 40);
-                        a6 += Vector256.LoadUnsafe(ref row, 48); a7 += Vector256.LoadUnsafe(ref row, 56);
-                    }
-                    else
-                    {
-                        var vf = Vector256.Create(f);
-                        a0 = Vector256.LoadUnsafe(ref row, 0) * vf + a0; a1 = Vector256.LoadUnsafe(ref row, 8) * vf + a1;
-                        a2 = Vector256.LoadUnsafe(ref row, 16) * vf + a2; a3 = Vector256.LoadUnsafe(ref row, 24) * vf + a3;
-                        a4 = Vector256.LoadUnsafe(ref row, 32) * vf + a4; a5 = Vector256.LoadUnsafe(ref row, 40) * vf + a5;
-                        a6 = Vector256.LoadUnsafe(ref row, 48) * vf + a6; a7 = Vector256.LoadUnsafe(ref row, 56) * vf + a7;
-                    }
-                }
-                a0.StoreUnsafe(ref ro, (nuint)j); a1.StoreUnsafe(ref ro, (nuint)(j + 8));
-                a2.StoreUnsafe(ref ro, (nuint)(j + 16)); a3.StoreUnsafe(ref ro, (nuint)(j + 24));
-                a4.StoreUnsafe(ref ro, (nuint)(j + 32)); a5.StoreUnsafe(ref ro, (nuint)(j + 40));
-                a6.StoreUnsafe(ref ro, (nuint)(j + 48)); a7.StoreUnsafe(ref ro, (nuint)(j + 56));
-            }
+            for (; j + Block <= j1; j += Block) AddBlock<F256>(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j);
             if (j < j1 && j1 >= 8)
             {
                 AddRemainder(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j, j1);
