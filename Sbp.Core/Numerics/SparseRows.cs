@@ -111,7 +111,7 @@ public static class SparseRows
     /// per step in that order — while a block of G stays in registers across all steps instead of being loaded and
     /// stored once per step. Rows of G split between up to <paramref name="threads"/> threads.
     /// </summary>
-    public static long TransposeMultiplyAddSteps(ReadOnlySpan<Matrix> x, int batch, float[] d, int stepStride, Matrix g, float scale, int threads)
+    public static long TransposeMultiplyAddSteps(Matrix[] x, int batch, float[] d, int stepStride, Matrix g, float scale, int threads)
     {
         int n = g.Rows, m = g.Cols;
         if (x.Length == 0) return 0;
@@ -123,7 +123,7 @@ public static class SparseRows
         threads = m < Block && (long)x.Length * batch * n < 1 << 16 ? 1 : Math.Clamp(threads, 1, Math.Max(1, n));
         if (threads == 1) return StepRows(x, batch, d, stepStride, g, scale, 0, n);
         var job = CachedStepJob ??= new StepJob();
-        job.Set(x.ToArray(), batch, d, stepStride, g, scale, threads);
+        job.Set(x, batch, d, stepStride, g, scale, threads);
         Parallel.For(0, threads, job.RunPart);
         return job.Finish();
     }

@@ -102,7 +102,7 @@ let tests =
             let d = random rng (steps * stride * m)
             let g0 = random rng (n * m)
             let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
-            let e1 = SparseRows.TransposeMultiplyAddSteps(ReadOnlySpan xs, batch, d, stride, once, 0.5f, threads)
+            let e1 = SparseRows.TransposeMultiplyAddSteps(xs, batch, d, stride, once, 0.5f, threads)
             let mutable e2 = 0L
             for q in 0 .. steps - 1 do
                 let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
