@@ -125,7 +125,7 @@ let tests =
             Expect.stringContains err "dt (5 ms)" "reason"
             let code, _, err = sbp [ "train"; "snn"; "--rule"; "hebbian" ]
             Expect.equal code 1 "exit code"
-            Expect.stringContains err "'--rule' must be followed by <symmetric|differential|sbp-base|stdp-window|sbp>" "reason"
+            Expect.stringContains err "--rule: no rule 'hebbian'; expected one of symmetric, differential, sbp-base, stdp-window, sbp, symmetric-decay" "reason"
             Expect.equal (err.Trim().Split('\n').Length) 1 "one line"
 
         testCase "an option the rule does not have is refused with the reason, in one line" <| fun () ->
@@ -186,13 +186,15 @@ let tests =
             Expect.equal (Experiment.id (trained [ "train"; "snn"; "--rule"; "sbp" ])) (Experiment.id (SnnConfig.experiment SnnConfig.paperSbp)) "the paper's SBP run"
             // every sweep key of every family is a train option of that family under the same name ("." written "-"),
             // except those whose option takes the values together, and the spread keys the spiking MLP's operator
-            // takes from the sweep only
+            // takes from the sweep only; a catalogue rule's parameter key rule.NAME is --rule-parameter NAME
             let together = Map [ "sbp.lambda-pre", "--sbp-lambda"; "sbp.lambda-post", "--sbp-lambda"; "sbp.lambda-bp", "--sbp-lambda"; "sbp.range", "--sbp-top-fraction" ]
             let sweepOnly = set [ "smlp", "sbp.lambda-pre"; "smlp", "sbp.lambda-post"; "smlp", "sbp.lambda-bp"; "smlp", "sbp.range" ]
             for f in Families.all do
                 let help = trainHelp f.Name
                 for key, _ in f.Keys do
-                    let option = together.TryFind key |> Option.defaultValue ("--" + key.Replace('.', '-'))
+                    let option =
+                        if key.StartsWith "rule." then "--rule-parameter"
+                        else together.TryFind key |> Option.defaultValue ("--" + key.Replace('.', '-'))
                     if not (sweepOnly.Contains(f.Name, key)) then
                         Expect.isTrue (Text.RegularExpressions.Regex.IsMatch(help, Text.RegularExpressions.Regex.Escape option + @"\b(?!-)")) $"sbp train {f.Name} has {option} for the sweep key {key}"
 
