@@ -77,8 +77,8 @@ let referenceTestSet (d: DataSetName) =
     | Mnist -> HeldOutTraining
     | Mnist10k | Fashion | Nettalk | Dvs -> StandardTest
 
-/// The configuration with its task's reference settings filled in (a value set explicitly is kept).
-let resolve (c: EqPropConfig) =
+/// The fields the configuration leaves to its task, filled in with the task's reference settings.
+let private resolveFields (c: EqPropConfig) =
     let r = c.Run
     { c with
         Run =
@@ -87,8 +87,11 @@ let resolve (c: EqPropConfig) =
         Beta = Some(c.Beta |> Option.defaultValue (referenceBeta r.Dataset))
         LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> SnnConfig.defaultRates (r.Hidden.Length + 1))) }
 
-let toParameters (c: EqPropConfig) (inputs: int) (outputs: int) =
-    let c = resolve c
+/// The configuration with its task's reference settings filled in (a value set explicitly is kept), resolved once.
+let resolve (c: EqPropConfig) = Resolved(resolveFields c)
+
+let toParameters (r: Resolved<EqPropConfig>) (inputs: int) (outputs: int) =
+    let c = r.Config
     EqPropParameters(
         LayerSizes = [| yield inputs; yield! c.Run.Hidden; yield outputs |],
         BatchSize = RunSettings.batchSize c.Run,
@@ -115,8 +118,8 @@ let ruleName (c: EqPropConfig) =
 let private num (x: float32) = Num(float x)
 
 /// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
-let describe (c: EqPropConfig) =
-    let c = resolve c
+let describe (r: Resolved<EqPropConfig>) =
+    let c = r.Config
     [ RunSettings.datasetEntry c.Run
       yield! RunSettings.trainingEntries c.Run
       "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
@@ -136,7 +139,8 @@ let describe (c: EqPropConfig) =
       yield! RunSettings.sizeEntries c.Run
       yield! RunSettings.protocolEntries c.Run ]
 
-let validate (c: EqPropConfig) =
+let validate (r: Resolved<EqPropConfig>) =
+    let c = r.Config
     [ match c.Rule with
       | SbpOperator s when s.Mode <> SbpMode.Modulate -> "equilibrium propagation's SBP operator modulates (the replace mode is the spiking MLP's)"
       | _ -> ()
@@ -145,11 +149,12 @@ let validate (c: EqPropConfig) =
       match c.Rule with
       | SbpOperator s -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
       | EqProp | SbpEnergy _ -> ()
-      yield! (toParameters c 1 1).Problems() ]
+      yield! (toParameters r 1 1).Problems() ]
 
 /// The network with persistent particles per data set; artifacts = weight histograms.
-let build (c: EqPropConfig) (split: DataSplit) : Training.Built =
-    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+let build (r: Resolved<EqPropConfig>) (split: DataSplit) : Training.Built =
+    let c = r.Config
+    let p = toParameters r split.Train.FeatureCount split.Train.TargetCount
     let net = EnergyNetwork p
     let initial = Artifacts.histograms net.Weights
     { Model = Training.EqPropModel(net, split.Train, split.Test, Option.ofObj split.StandardTest)
@@ -205,8 +210,8 @@ let ofRecord (kvs: Decode.Fields) =
 
 /// EqProp's memory for its data: weights, about 8 numbers per neuron and sample of a batch, and a persistent particle
 /// (every non-input layer) for every training and test sample.
-let fits (c: EqPropConfig) (split: DataSplit) =
-    let c = resolve c
+let fits (r: Resolved<EqPropConfig>) (split: DataSplit) =
+    let c = r.Config
     let layers = [ split.Train.FeatureCount ] @ c.Run.Hidden @ [ split.Train.TargetCount ]
     let samples = int64 split.Train.Count + int64 split.Test.Count + (match split.StandardTest with null -> 0L | s -> int64 s.Count)
     Limits.networkProblems layers (RunSettings.batchSize c.Run) 8L (samples * (layers.Tail |> List.sumBy int64))

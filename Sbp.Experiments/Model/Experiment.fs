@@ -27,6 +27,16 @@ type Common<'c> =
     /// The configuration with its settings changed by `f`.
     member l.Update (f: RunSettings -> RunSettings) (c: 'c) = l.Set (f (l.Get c)) c
 
+/// A configuration with what it leaves to its task filled in (batch size, learning rates, test set, …): made only by
+/// a family's `Resolve`. A family describes, checks, sizes and builds a `Resolved`, never the configuration as
+/// written, so a configuration is resolved once per experiment and nothing downstream can skip it.
+type Resolved<'c> =
+    internal
+    | Resolved of 'c
+
+    /// The resolved configuration.
+    member r.Config = match r with Resolved c -> c
+
 /// A model family, registered once: everything the experiment layer (grids, runner, CLI, bench) needs of it.
 type Family<'c> =
     { /// The family's name on the command line and in run records ("snn", "eqprop", "smlp").
@@ -42,13 +52,13 @@ type Family<'c> =
       Defaults: 'c
       /// Fills what the configuration leaves to its task (batch size, β, learning rate, ...) with the reference's
       /// per-task settings; a value set explicitly is kept.
-      Resolve: 'c -> 'c
-      /// Every reason a (resolved) configuration cannot run, empty when it can.
-      Validate: 'c -> string list
+      Resolve: 'c -> Resolved<'c>
+      /// Every reason a resolved configuration cannot run, empty when it can.
+      Validate: Resolved<'c> -> string list
       /// Every parameter of a resolved configuration but the seed, in a fixed order, after the "model" and "rule"
       /// entries every description starts with (`describe`): the run record's `config`, the tables' columns and, in
       /// canonical form, the id.
-      Describe: 'c -> (string * Value) list
+      Describe: Resolved<'c> -> (string * Value) list
       /// Parameters introduced after the schema version with the value each had when it was introduced (dotted
       /// paths): left out of the canonical form while they hold that value, so that older ids keep their meaning.
       Introduced: (string * Value) list
@@ -68,10 +78,10 @@ type Family<'c> =
       /// the others all frames of a gesture).
       DvsEncoding: DvsEncoding
       /// The network of a resolved configuration for the given data, ready to train.
-      Build: 'c -> DataSplit -> Training.Built
+      Build: Resolved<'c> -> DataSplit -> Training.Built
       /// Every reason a resolved configuration does not fit its data (the network's memory for the data's input and
       /// output sizes), empty when it does; checked after the data is loaded, before anything is allocated for it.
-      Fits: 'c -> DataSplit -> string list
+      Fits: Resolved<'c> -> DataSplit -> string list
       /// The keys a command-line sweep can vary.
       Keys: Key<'c> list }
 
@@ -110,52 +120,51 @@ type IModel =
     abstract Train: DataSplit -> threads: int -> Threading.CancellationToken -> (Training.Report -> unit) -> Record * Artifacts.Artifacts * NetworkFile.Tensor list
 
 /// The description of a resolved configuration of `family`: its family's name, its rule's, then its parameters.
-let describe (family: Family<'c>) (c: 'c) =
-    ("model", Text family.Name) :: ("rule", Text(family.RuleName c)) :: family.Describe c
+let describe (family: Family<'c>) (c: Resolved<'c>) =
+    ("model", Text family.Name) :: ("rule", Text(family.RuleName c.Config)) :: family.Describe c
 
-/// A configuration of family `family`.
+/// A configuration of family `family`; it is resolved once, when first needed, and checked once.
 type Model<'c>(family: Family<'c>, config: 'c) =
     let settings (c: 'c) = family.Common.Get c
+    let resolved = lazy (family.Resolve config)
+    let run = lazy (settings resolved.Value.Config)
+    let problems =
+        lazy
+            (let described = family.Describe resolved.Value
+             // the bounds first: the family's own checks may size things from the values they bound
+             match RunSettings.problems run.Value @ Limits.settings run.Value @ Limits.nonFinite described with
+             | [] -> family.Validate resolved.Value
+             | ps -> ps)
     member _.Family = family
     member _.Config = config
     interface IModel with
         member _.Family = family.Name
         member _.Config = box config
-        member _.Resolved = Model(family, family.Resolve config)
-        member _.Describe() = describe family (family.Resolve config)
+        member _.Resolved = Model(family, resolved.Value.Config)
+        member _.Describe() = describe family resolved.Value
         member _.Introduced = family.Introduced
         member _.Treatment = family.Treatment
-        member _.Problems() =
-            let c = family.Resolve config
-            let described = family.Describe c
-            // the bounds first: the family's own checks may size things from the values they bound
-            match RunSettings.problems (settings c) @ Limits.settings (settings c) @ Limits.nonFinite described with
-            | [] -> family.Validate c
-            | ps -> ps
+        member _.Problems() = problems.Value
         member _.RuleName = family.RuleName config
         member _.Dataset = (settings config).Dataset
         member _.WithDataset d = Model(family, family.Common.Update (fun r -> { r with Dataset = d }) config)
-        member _.Sizes =
-            let r = settings (family.Resolve config)
-            r.TrainSize, r.TestSize
-        member _.HeldOutTest = RunSettings.testSet (settings (family.Resolve config)) = HeldOutTraining
+        member _.Sizes = run.Value.TrainSize, run.Value.TestSize
+        member _.HeldOutTest = RunSettings.testSet run.Value = HeldOutTraining
         member _.Source = (settings config).Source
         member _.Seed = (settings config).Seed
         member _.WithSeed s = Model(family, family.Common.Update (fun r -> { r with Seed = s }) config)
-        member _.BatchSize = RunSettings.batchSize (settings (family.Resolve config))
+        member _.BatchSize = RunSettings.batchSize run.Value
         member _.DvsEncoding = family.DvsEncoding
-        member _.Build split = family.Build (family.Resolve config) split
+        member _.Build split = family.Build resolved.Value split
         member _.FitProblems split =
-            let c = family.Resolve config
-            let b = RunSettings.batchSize (settings c)
+            let b = RunSettings.batchSize run.Value
             [ if b > split.Train.Count then $"the batch size ({b}) exceeds the {split.Train.Count} training samples"
-              yield! family.Fits c split ]
+              yield! family.Fits resolved.Value split ]
         member _.Train split threads cancel report =
-            let c = family.Resolve config
-            let r = settings c
-            let built = family.Build c split
+            let r = run.Value
+            let built = family.Build resolved.Value split
             built.Execution.Threads <- threads
-            let record, state = Training.run built (describe family c) r.Dataset split r.Order r.Epochs (RunSettings.batchSize r) r.Seed cancel report
+            let record, state = Training.run built (describe family resolved.Value) r.Dataset split r.Order r.Epochs (RunSettings.batchSize r) r.Seed cancel report
             record, built.Artifacts (), state
 
 /// How an experiment's seed is chosen.

@@ -112,10 +112,14 @@ let referenceLearningRate (d: DataSetName) =
     | Dvs -> 1e-4f
     | Mnist | Mnist10k | Fashion | Nettalk -> core.Adam.LearningRate
 
-let resolve (c: SmlpConfig) =
+/// The fields the configuration leaves to its task, filled in with the task's reference settings.
+let private resolveFields (c: SmlpConfig) =
     { c with
         Run = RunSettings.withReference referenceBatch RunSettings.standardTest c.Run
         LearningRate = Some(c.LearningRate |> Option.defaultValue (referenceLearningRate c.Run.Dataset)) }
+
+/// The configuration with its task's reference settings filled in (a value set explicitly is kept), resolved once.
+let resolve (c: SmlpConfig) = Resolved(resolveFields c)
 
 /// The input code each data set uses: Bernoulli rates for images, static windows for NETtalk, frames for DVS.
 let encodingOf (d: DataSetName) =
@@ -127,8 +131,8 @@ let encodingOf (d: DataSetName) =
 /// DVS frames per sample (default 100).
 let framesOf (c: SmlpConfig) = defaultArg c.Frames 100
 
-let toParameters (c: SmlpConfig) (inputs: int) (outputs: int) =
-    let c = resolve c
+let toParameters (resolved: Resolved<SmlpConfig>) (inputs: int) (outputs: int) =
+    let c = resolved.Config
     let r = match c.Gradient with Replaced r -> Some r | Backprop -> None
     SmlpParameters(
         LayerSizes = [| yield inputs; yield! c.Run.Hidden; yield outputs |],
@@ -168,8 +172,8 @@ let ruleName (c: SmlpConfig) =
 let private num (x: float32) = Num(float x)
 
 /// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
-let describe (c: SmlpConfig) =
-    let c = resolve c
+let describe (r: Resolved<SmlpConfig>) =
+    let c = r.Config
     [ RunSettings.datasetEntry c.Run
       "layerCount", Int(int64 (c.Run.Hidden.Length + 2))
       yield! RunSettings.trainingEntries c.Run
@@ -204,7 +208,8 @@ let describe (c: SmlpConfig) =
       yield! RunSettings.sizeEntries c.Run
       yield! RunSettings.protocolEntries c.Run ]
 
-let validate (c: SmlpConfig) =
+let validate (r: Resolved<SmlpConfig>) =
+    let c = r.Config
     [ match c.Gradient with
       | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
       | _ -> ()
@@ -213,10 +218,11 @@ let validate (c: SmlpConfig) =
       match c.Gradient with
       | Replaced { By = SbpOperator s } -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
       | _ -> ()
-      yield! (toParameters c (framesOf c) 1).Problems() ]
+      yield! (toParameters r (framesOf c) 1).Problems() ]
 
-let build (c: SmlpConfig) (split: DataSplit) : Training.Built =
-    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+let build (r: Resolved<SmlpConfig>) (split: DataSplit) : Training.Built =
+    let c = r.Config
+    let p = toParameters r split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingMlp p
     let initial = Artifacts.histograms net.Weights
     { Model = Training.smlpModel net
@@ -295,8 +301,8 @@ let ofRecord (kvs: Decode.Fields) =
 
 /// The spiking MLP's memory for its data: weights (and Adam's two moments), and about 4 numbers per neuron, sample
 /// and time step (backprop through time keeps every step).
-let fits (c: SmlpConfig) (split: DataSplit) =
-    let c = resolve c
+let fits (r: Resolved<SmlpConfig>) (split: DataSplit) =
+    let c = r.Config
     let layers = [ split.Train.FeatureCount / (if encodingOf c.Run.Dataset = InputEncoding.Frames then framesOf c else 1) ] @ c.Run.Hidden @ [ split.Train.TargetCount ]
     let weights = layers |> List.pairwise |> List.sumBy (fun (a, b) -> int64 a * int64 b)
     Limits.networkProblems layers (RunSettings.batchSize c.Run) (4L * int64 c.Steps) (2L * weights)

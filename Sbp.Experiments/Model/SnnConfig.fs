@@ -100,11 +100,14 @@ let defaultRates (weightLayers: int) =
     | 2 -> [ 0.1f; 0.05f ]
     | n -> 0.4f :: List.replicate (n - 1) 0.1f
 
-/// The configuration with its task's reference settings filled in (a value set explicitly is kept).
-let resolve (c: SnnConfig) =
+/// The fields the configuration leaves to its task, filled in with the task's reference settings.
+let private resolveFields (c: SnnConfig) =
     { c with
         Run = RunSettings.withReference referenceBatch RunSettings.standardTest c.Run
         LearningRates = Some(c.LearningRates |> Option.defaultWith (fun () -> defaultRates (c.Run.Hidden.Length + 1))) }
+
+/// The configuration with its task's reference settings filled in (a value set explicitly is kept), resolved once.
+let resolve (c: SnnConfig) = Resolved(resolveFields c)
 
 let private baseRule (r: Rule) =
     match r with
@@ -155,8 +158,8 @@ let customRule (name: string) (parameters: (string * float) list) (create: (stri
     scriptRules[name] <- create
     Custom { Name = name; Parameters = parameters; Create = Some create }
 /// The core's parameters of a resolved configuration for the given input and output sizes.
-let toParameters (c: SnnConfig) (inputs: int) (outputs: int) =
-    let c = resolve c
+let toParameters (r: Resolved<SnnConfig>) (inputs: int) (outputs: int) =
+    let c = r.Config
     SnnParameters(
         LayerSizes = [| yield inputs; yield! c.Run.Hidden; yield outputs |],
         BatchSize = RunSettings.batchSize c.Run,
@@ -197,8 +200,8 @@ let ruleName (c: SnnConfig) =
 let private num (x: float32) = Num(float x)
 
 /// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
-let describe (c: SnnConfig) =
-    let c = resolve c
+let describe (r: Resolved<SnnConfig>) =
+    let c = r.Config
     [ "baseRule", Text(baseRuleText c.Rule)
       RunSettings.datasetEntry c.Run
       yield! RunSettings.trainingEntries c.Run
@@ -238,7 +241,8 @@ let describe (c: SnnConfig) =
       yield! RunSettings.protocolEntries c.Run ]
 
 /// Every reason a configuration cannot run (the core's checks, on a stand-in 1-input, 1-output network).
-let validate (c: SnnConfig) =
+let validate (r: Resolved<SnnConfig>) =
+    let c = r.Config
     match
         [ if c.Run.Hidden.IsEmpty then "the spiking STDP network needs at least one hidden layer"
           match c.Rule with
@@ -255,13 +259,14 @@ let validate (c: SnnConfig) =
           | Spread s -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
           | NoSpread -> () ]
     with
-    | [] -> (toParameters c 1 1).Problems() |> List.ofSeq
+    | [] -> (toParameters r 1 1).Problems() |> List.ofSeq
     | ps -> ps
 
 /// The network of a configuration for the given data: layer sizes from the data, artifacts = weight histograms and a
 /// spike raster of three test samples.
-let build (c: SnnConfig) (split: DataSplit) : Training.Built =
-    let p = toParameters c split.Train.FeatureCount split.Train.TargetCount
+let build (r: Resolved<SnnConfig>) (split: DataSplit) : Training.Built =
+    let c = r.Config
+    let p = toParameters r split.Train.FeatureCount split.Train.TargetCount
     let net = SpikingStdpNetwork p
     let initial = Artifacts.histograms net.Weights
     { Model = Training.snnModel net
@@ -367,8 +372,8 @@ let ofRecord (kvs: Decode.Fields) =
 
 /// The spiking network's memory for its data: weights, and about 12 numbers per neuron and sample of a batch (V, g,
 /// h, the free and nudged states, spikes, traces).
-let fits (c: SnnConfig) (split: DataSplit) =
-    let c = resolve c
+let fits (r: Resolved<SnnConfig>) (split: DataSplit) =
+    let c = r.Config
     Limits.networkProblems ([ split.Train.FeatureCount ] @ c.Run.Hidden @ [ split.Train.TargetCount ]) (RunSettings.batchSize c.Run) 12L 0L
 
 /// The family, registered once.

@@ -286,7 +286,7 @@ let tests =
 
         testCase "the paper configuration trains: reference SBP at every step with the energy term" <| fun () ->
             let d = mnist.Value.Train.Take 200
-            let p = SmlpConfig.toParameters { SmlpConfig.paperSbp with Run.Hidden = [ 64 ]; Run.BatchSize = Some 50 } 784 10
+            let p = SmlpConfig.toParameters (SmlpConfig.resolve { SmlpConfig.paperSbp with Run.Hidden = [ 64 ]; Run.BatchSize = Some 50 }) 784 10
             Expect.equal p.EnergyWeight 0.1f "energy on, weight 0.1"
             Expect.equal p.Hebb HebbForm.Reference "reference H"
             let net = SpikingMlp p

@@ -68,14 +68,14 @@ let tests =
                     WeightBounds = (if bounds then Some(-1f, 1f) else None); Run.TrainSize = (if bounds then Some 100 else None) }
             let e = replicate (int rep % 5) (SnnConfig.experiment c)
             let back = readsBack e
-            Expect.equal (tryConfig SnnConfig.family back) (Some(SnnConfig.resolve { c with Run.Seed = seed e })) "the typed config"
+            Expect.equal (tryConfig SnnConfig.family back) (Some (SnnConfig.resolve { c with Run.Seed = seed e }).Config) "the typed config"
 
         property "an equilibrium-propagation record reads back as the same typed config" <| fun (rule: byte) (theta: byte) (depth: byte) (task: byte) (rep: byte) ->
             let rule = pick [ EqPropConfig.EqProp; EqPropConfig.SbpEnergy(float32 theta / 7f); EqPropConfig.SbpOperator { Spread.reference with Depth = int depth % 3 } ] rule
             let c = { EqPropConfig.defaults with Rule = rule; Run.Dataset = pick [ DataSets.Mnist; DataSets.Nettalk; DataSets.Dvs ] task }
             let e = replicate (int rep % 5) (EqPropConfig.experiment c)
             let back = readsBack e
-            Expect.equal (tryConfig EqPropConfig.family back) (Some(EqPropConfig.resolve { c with Run.Seed = seed e })) "the typed config"
+            Expect.equal (tryConfig EqPropConfig.family back) (Some (EqPropConfig.resolve { c with Run.Seed = seed e }).Config) "the typed config"
 
         property "a spiking-MLP record reads back as the same typed config" <| fun (by: byte) (p: byte) (form: byte) (energy: bool) (task: byte) (rep: byte) ->
             let by = pick [ SmlpConfig.Sbp SmlpConfig.referenceGradient; SmlpConfig.SbpOperator SmlpConfig.operatorSpread; SmlpConfig.Zero ] by
@@ -91,7 +91,7 @@ let tests =
                     Frames = (if dataset = DataSets.Dvs then Some 50 else None) }
             let e = replicate (int rep % 5) (SmlpConfig.experiment c)
             let back = readsBack e
-            Expect.equal (tryConfig SmlpConfig.family back) (Some(SmlpConfig.resolve { c with Run.Seed = seed e })) "the typed config"
+            Expect.equal (tryConfig SmlpConfig.family back) (Some (SmlpConfig.resolve { c with Run.Seed = seed e }).Config) "the typed config"
 
         testCase "each family declares its baseline rule" <| fun () ->
             Expect.equal (SnnConfig.baseline SnnConfig.paperSbp) (Some { SnnConfig.paperSbp with Rule = SnnConfig.Symmetric; Spread = SnnConfig.NoSpread }) "SBP against symmetric without spread"

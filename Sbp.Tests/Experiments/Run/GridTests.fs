@@ -65,11 +65,11 @@ let tests =
             Expect.equal ((SnnConfig.experiment nettalk).Model.BatchSize) 1 "NETtalk trains sample by sample"
             Expect.equal ((SnnConfig.experiment defaults).Model.BatchSize) 50 "MNIST in batches of 50"
             Expect.equal ((EqPropConfig.experiment { EqPropConfig.defaults with Run.Dataset = DataSets.Dvs }).Model.BatchSize) 1 "eqprop DVS batch 1"
-            let eqNettalk = EqPropConfig.resolve { EqPropConfig.defaults with Run.Dataset = DataSets.Nettalk }
+            let eqNettalk = (EqPropConfig.resolve { EqPropConfig.defaults with Run.Dataset = DataSets.Nettalk }).Config
             Expect.equal (eqNettalk.Beta, eqNettalk.Run.BatchSize) (Some 1f, Some 1) "eqprop NETtalk β 1, batch 1"
-            Expect.equal (EqPropConfig.resolve EqPropConfig.defaults).Run.TrainSize (Some 50_000) "eqprop MNIST: the first 50,000"
+            Expect.equal (EqPropConfig.resolve EqPropConfig.defaults).Config.Run.TrainSize (Some 50_000) "eqprop MNIST: the first 50,000"
             Expect.equal (EqPropConfig.defaults.FreeIterations, EqPropConfig.defaults.NudgeIterations) (10, 10) "the reference script's n_free, n_nudge"
-            let dvs = SmlpConfig.resolve { SmlpConfig.defaults with Run.Dataset = DataSets.Dvs }
+            let dvs = (SmlpConfig.resolve { SmlpConfig.defaults with Run.Dataset = DataSets.Dvs }).Config
             Expect.equal (dvs.Run.BatchSize, dvs.LearningRate) (Some 16, Some 1e-4f) "smlp DVS"
             Expect.equal ((SmlpConfig.experiment { SmlpConfig.defaults with Run.Dataset = DataSets.Nettalk }).Model.BatchSize) 5 "smlp NETtalk"
             Expect.equal (SnnConfig.defaultRates 4) [ 0.4f; 0.1f; 0.1f; 0.1f ] "5 layers: the reference's effective rates"
@@ -96,7 +96,7 @@ let tests =
                 [ for e in g ->
                       let c = configOf e
                       let seed = Experiment.seed e
-                      SnnConfig.toParameters { c with Run.Seed = seed } 784 10 |> Sbp.Core.Models.SpikingStdpNetwork, seed ]
+                      SnnConfig.toParameters (SnnConfig.resolve { c with Run.Seed = seed }) 784 10 |> Sbp.Core.Models.SpikingStdpNetwork, seed ]
             let (a, sa), (b, sb) = nets[0], nets[1]
             Expect.equal sa sb "one seed"
             for l in 0 .. a.Weights.Length - 1 do
