@@ -55,8 +55,8 @@ public sealed class PackedOperand
 /// a small N (the output layer) or a small K (the output layer sent back) — where a packing GEMM spends more on packing
 /// than on arithmetic. Every C element is computed as in <see cref="Gemm"/>: for each block of 256 k in order, a fused
 /// multiply-add chain t = fma(A[r,k], P[k,j], t) from t = 0, then C ← t·α + C (= C + t for α = 1); so the result equals the GEMM's bit for
-/// bit, for any split of the rows between threads. Vector512 where the hardware accelerates it, Vector256 otherwise;
-/// the oracle is <see cref="Reference.ScalarPackedProduct"/>.
+/// bit, for any split of the rows between threads. One body for every register width (<see cref="ISimdFloat{TSelf}"/>):
+/// 512 bits where the hardware accelerates them, 256 otherwise; the oracle is <see cref="Reference.ScalarPackedProduct"/>.
 /// </summary>
 public static class PackedProduct
 {
@@ -99,16 +99,13 @@ public static class PackedProduct
         for (int j0 = 0; j0 < n; j0 += PackedOperand.ColumnBlock)
         {
             ref float pj = ref Unsafe.Add(ref rp, j0);
-            if (rows == 8)
+            if (F512.IsAccelerated)
             {
-                if (Vector512.IsHardwareAccelerated) Block8x512(ref ra, lda, ref pj, stride, kc, ref rt);
-                else Block8x256(ref ra, lda, ref pj, stride, kc, ref rt);
+                if (rows == 8) Block8<F512>(ref ra, lda, ref pj, stride, kc, ref rt);
+                else Block1<F512>(ref ra, ref pj, stride, kc, ref rt);
             }
-            else
-            {
-                if (Vector512.IsHardwareAccelerated) Block1x512(ref ra, ref pj, stride, kc, ref rt);
-                else Block1x256(ref ra, ref pj, stride, kc, ref rt);
-            }
+            else if (rows == 8) Block8<F256>(ref ra, lda, ref pj, stride, kc, ref rt);
+            else Block1<F256>(ref ra, ref pj, stride, kc, ref rt);
             int w = Math.Min(PackedOperand.ColumnBlock, n - j0);
             for (int i = 0; i < rows; i++)
             {
@@ -129,74 +126,55 @@ public static class PackedProduct
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> At512(ref float a, int lda, int row, int kk) => Vector512.Create(Unsafe.Add(ref a, row * lda + kk));
-
+    /// <summary>
+    /// 8 rows x 16 columns, one body for every register width: eight accumulators, each a fused multiply-add chain over
+    /// the k-block. With 16 lanes they are the 8 rows; with 8 lanes, 4 rows x 2 registers, in two passes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block8x512(ref float a, int lda, ref float p, int stride, int kc, ref float tile)
+    private static void Block8<TV>(ref float a, int lda, ref float p, int stride, int kc, ref float tile) where TV : struct, ISimdFloat<TV>
     {
-        Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-        for (int kk = 0; kk < kc; kk++)
+        int w = TV.Count, perRow = PackedOperand.ColumnBlock / w, rowsPerPass = 8 / perRow;
+        for (int pass = 0; pass < perRow; pass++)
         {
-            var b = Vector512.LoadUnsafe(ref p, (nuint)(kk * stride));
-            t0 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 0, kk), b, t0);
-            t1 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 1, kk), b, t1);
-            t2 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 2, kk), b, t2);
-            t3 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 3, kk), b, t3);
-            t4 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 4, kk), b, t4);
-            t5 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 5, kk), b, t5);
-            t6 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 6, kk), b, t6);
-            t7 = Vector512.FusedMultiplyAdd(At512(ref a, lda, 7, kk), b, t7);
-        }
-        t0.StoreUnsafe(ref tile, 0); t1.StoreUnsafe(ref tile, 16); t2.StoreUnsafe(ref tile, 32); t3.StoreUnsafe(ref tile, 48);
-        t4.StoreUnsafe(ref tile, 64); t5.StoreUnsafe(ref tile, 80); t6.StoreUnsafe(ref tile, 96); t7.StoreUnsafe(ref tile, 112);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block1x512(ref float a, ref float p, int stride, int kc, ref float tile)
-    {
-        Vector512<float> t = default;
-        for (int kk = 0; kk < kc; kk++)
-            t = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, kk)), Vector512.LoadUnsafe(ref p, (nuint)(kk * stride)), t);
-        t.StoreUnsafe(ref tile, 0);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> At256(ref float a, int lda, int row, int kk) => Vector256.Create(Unsafe.Add(ref a, row * lda + kk));
-
-    /// <summary>The AVX2 path: 8 rows x 16 columns as sixteen 256-bit chains, done as two passes of 4 rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block8x256(ref float a, int lda, ref float p, int stride, int kc, ref float tile)
-    {
-        for (int half = 0; half < 2; half++)
-        {
-            ref float ah = ref Unsafe.Add(ref a, half * 4 * lda);
-            Vector256<float> t00 = default, t01 = default, t10 = default, t11 = default, t20 = default, t21 = default, t30 = default, t31 = default;
+            ref float ah = ref Unsafe.Add(ref a, pass * rowsPerPass * lda);
+            TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
+            // accumulator i: row i / perRow of this pass, registers i % perRow of the 16 columns
             for (int kk = 0; kk < kc; kk++)
             {
-                var b0 = Vector256.LoadUnsafe(ref p, (nuint)(kk * stride));
-                var b1 = Vector256.LoadUnsafe(ref p, (nuint)(kk * stride + 8));
-                var x0 = At256(ref ah, lda, 0, kk); t00 = Vector256.FusedMultiplyAdd(x0, b0, t00); t01 = Vector256.FusedMultiplyAdd(x0, b1, t01);
-                var x1 = At256(ref ah, lda, 1, kk); t10 = Vector256.FusedMultiplyAdd(x1, b0, t10); t11 = Vector256.FusedMultiplyAdd(x1, b1, t11);
-                var x2 = At256(ref ah, lda, 2, kk); t20 = Vector256.FusedMultiplyAdd(x2, b0, t20); t21 = Vector256.FusedMultiplyAdd(x2, b1, t21);
-                var x3 = At256(ref ah, lda, 3, kk); t30 = Vector256.FusedMultiplyAdd(x3, b0, t30); t31 = Vector256.FusedMultiplyAdd(x3, b1, t31);
+                ref float pk = ref Unsafe.Add(ref p, kk * stride);
+                t0 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 0 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(0 % perRow * w)), t0);
+                t1 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 1 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(1 % perRow * w)), t1);
+                t2 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 2 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(2 % perRow * w)), t2);
+                t3 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 3 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(3 % perRow * w)), t3);
+                t4 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 4 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(4 % perRow * w)), t4);
+                t5 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 5 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(5 % perRow * w)), t5);
+                t6 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 6 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(6 % perRow * w)), t6);
+                t7 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 7 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(7 % perRow * w)), t7);
             }
-            ref float th = ref Unsafe.Add(ref tile, half * 64);
-            t00.StoreUnsafe(ref th, 0); t01.StoreUnsafe(ref th, 8); t10.StoreUnsafe(ref th, 16); t11.StoreUnsafe(ref th, 24);
-            t20.StoreUnsafe(ref th, 32); t21.StoreUnsafe(ref th, 40); t30.StoreUnsafe(ref th, 48); t31.StoreUnsafe(ref th, 56);
+            // accumulator i lands at row (pass·rowsPerPass + i / perRow), columns (i % perRow)·w of the tile
+            ref float th = ref Unsafe.Add(ref tile, pass * rowsPerPass * PackedOperand.ColumnBlock);
+            t0.Store(ref th, (nuint)0); t1.Store(ref th, (nuint)(1 / perRow * 16 + 1 % perRow * w));
+            t2.Store(ref th, (nuint)(2 / perRow * 16 + 2 % perRow * w)); t3.Store(ref th, (nuint)(3 / perRow * 16 + 3 % perRow * w));
+            t4.Store(ref th, (nuint)(4 / perRow * 16 + 4 % perRow * w)); t5.Store(ref th, (nuint)(5 / perRow * 16 + 5 % perRow * w));
+            t6.Store(ref th, (nuint)(6 / perRow * 16 + 6 % perRow * w)); t7.Store(ref th, (nuint)(7 / perRow * 16 + 7 % perRow * w));
         }
     }
 
+    /// <summary>1 row x 16 columns: one chain per register of the 16 columns (one with 16 lanes, two with 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block1x256(ref float a, ref float p, int stride, int kc, ref float tile)
+    private static void Block1<TV>(ref float a, ref float p, int stride, int kc, ref float tile) where TV : struct, ISimdFloat<TV>
     {
-        Vector256<float> t0 = default, t1 = default;
+        int w = TV.Count;
+        bool two = PackedOperand.ColumnBlock / w == 2;
+        TV t0 = default, t1 = default;
         for (int kk = 0; kk < kc; kk++)
         {
-            var x = Vector256.Create(Unsafe.Add(ref a, kk));
-            t0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref p, (nuint)(kk * stride)), t0);
-            t1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref p, (nuint)(kk * stride + 8)), t1);
+            var x = TV.Splat(Unsafe.Add(ref a, kk));
+            ref float pk = ref Unsafe.Add(ref p, kk * stride);
+            t0 = TV.FusedMultiplyAdd(x, TV.Load(ref pk, 0), t0);
+            if (two) t1 = TV.FusedMultiplyAdd(x, TV.Load(ref pk, (nuint)w), t1);
         }
-        t0.StoreUnsafe(ref tile, 0); t1.StoreUnsafe(ref tile, 8);
+        t0.Store(ref tile, 0);
+        if (two) t1.Store(ref tile, (nuint)w);
     }
 }
