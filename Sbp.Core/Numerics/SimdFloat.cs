@@ -32,6 +32,12 @@ internal interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
     /// <summary>The correctly rounded square root of every lane.</summary>
     static abstract TSelf Sqrt(TSelf a);
+    /// <summary>|a| of every lane.</summary>
+    static abstract TSelf Abs(TSelf a);
+    /// <summary>eᵃ of every lane: the runtime's vector exponential.</summary>
+    static abstract TSelf Exp(TSelf a);
+    /// <summary>Every lane of <paramref name="a"/> with its sign bit flipped where <paramref name="sign"/>'s is set.</summary>
+    static abstract TSelf XorSign(TSelf a, TSelf sign);
     /// <summary>A mask of the lanes where a &gt; b.</summary>
     static abstract TSelf GreaterThan(TSelf a, TSelf b);
     /// <summary>Per lane: mask ? a : b.</summary>
@@ -56,6 +62,9 @@ internal readonly struct F512(Vector512<float> v) : ISimdFloat<F512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 operator /(F512 a, F512 b) => new(a._v / b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Sqrt(F512 a) => new(Vector512.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 FusedMultiplyAdd(F512 a, F512 b, F512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Abs(F512 a) => new(Vector512.Abs(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Exp(F512 a) => new(Vector512.Exp(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 XorSign(F512 a, F512 sign) => new((a._v.AsUInt32() ^ (sign._v.AsUInt32() & Vector512.Create(0x80000000u))).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 GreaterThan(F512 a, F512 b) => new(Vector512.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Select(F512 mask, F512 a, F512 b) => new(Vector512.ConditionalSelect(mask._v, a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public int SetLanes() => BitOperations.PopCount(_v.ExtractMostSignificantBits());
@@ -77,7 +86,34 @@ internal readonly struct F256(Vector256<float> v) : ISimdFloat<F256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 operator /(F256 a, F256 b) => new(a._v / b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Sqrt(F256 a) => new(Vector256.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 FusedMultiplyAdd(F256 a, F256 b, F256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Abs(F256 a) => new(Vector256.Abs(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Exp(F256 a) => new(Vector256.Exp(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 XorSign(F256 a, F256 sign) => new((a._v.AsUInt32() ^ (sign._v.AsUInt32() & Vector256.Create(0x80000000u))).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 GreaterThan(F256 a, F256 b) => new(Vector256.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Select(F256 mask, F256 a, F256 b) => new(Vector256.ConditionalSelect(mask._v, a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public int SetLanes() => BitOperations.PopCount(_v.ExtractMostSignificantBits());
+}
+
+/// <summary>128 bits: 4 lanes.</summary>
+internal readonly struct F128(Vector128<float> v) : ISimdFloat<F128>
+{
+    private readonly Vector128<float> _v = v;
+    public static int Count => Vector128<float>.Count;
+    public static bool IsAccelerated => Vector128.IsHardwareAccelerated;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Splat(float x) => new(Vector128.Create(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Load(ref float r, nuint offset) => new(Vector128.LoadUnsafe(ref r, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float r, nuint offset) => _v.StoreUnsafe(ref r, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 operator +(F128 a, F128 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 operator -(F128 a, F128 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 operator *(F128 a, F128 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 operator -(F128 a) => new(-a._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 operator /(F128 a, F128 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Sqrt(F128 a) => new(Vector128.Sqrt(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 FusedMultiplyAdd(F128 a, F128 b, F128 c) => new(Vector128.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Abs(F128 a) => new(Vector128.Abs(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Exp(F128 a) => new(Vector128.Exp(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 XorSign(F128 a, F128 sign) => new((a._v.AsUInt32() ^ (sign._v.AsUInt32() & Vector128.Create(0x80000000u))).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 GreaterThan(F128 a, F128 b) => new(Vector128.GreaterThan(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Select(F128 mask, F128 a, F128 b) => new(Vector128.ConditionalSelect(mask._v, a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public int SetLanes() => BitOperations.PopCount(_v.ExtractMostSignificantBits());
 }
