@@ -68,7 +68,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
     private readonly uint[] _codeUniforms;          // the batch's uniforms, step by step
     private readonly SelfBackpropagation? _operator;
     private readonly SpikingMlpEnergy? _energy;
-    private readonly long[] _events;                // [t·W + k]: the events of weight layer k at step t, summed over the parts
+    private long _forwardEvents;                    // the forward products' events of the current batch, summed over the parts
     private int _batch, _epoch;
     private bool _hasPrevious;
 
@@ -134,7 +134,6 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         _replace = Rng.Derive(p.Seed, 0x5EB1ACE);
         if (p.Rule == HiddenGradient.SbpOperator) _operator = new SelfBackpropagation(_n);
         if (p.EnergyWeight > 0) _energy = new SpikingMlpEnergy(_n);
-        _events = new long[_steps * _w];
         _forwardPart = ForwardPart;
         _backwardPart = BackwardPart;
     }
@@ -157,9 +156,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
     /// Parts of the current batch: up to <see cref="Threads"/>, each of at least enough rows that every layer's rows
     /// hold 16 values (so the vector functions see the same lengths class as on the whole batch).
     /// </summary>
-    private int Parts(bool parallel)
+    private int Parts()
     {
-        if (!parallel) return 1;
         int narrowest = int.MaxValue;
         for (int k = 1; k < _n.Length; k++) narrowest = Math.Min(narrowest, _n[k]);
         int minRows = (16 + narrowest - 1) / narrowest;
@@ -198,22 +196,22 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         for (int i = 0; i < rows.Length; i++) targets.Row(rows[i]).CopyTo(_y.Row(i));
         Live(_out).Clear();
         if (p.Encoding == InputEncoding.Bernoulli)
-            for (int i = 0; i < rows.Length; i++)
-                _codeCount[i] = SmlpKernels.BernoulliThresholds(features.Row(rows[i]).Slice(0, _n[0]), _codeIndex.AsSpan(i * _n[0], _n[0]), _codeThreshold.AsSpan(i * _n[0], _n[0]));
-        if (p.Encoding == InputEncoding.Bernoulli)
         {
-            for (int i = 0; i < rows.Length; i++) _codeStart[i + 1] = _codeStart[i] + _codeCount[i];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                _codeCount[i] = SmlpKernels.BernoulliThresholds(features.Row(rows[i]).Slice(0, _n[0]), _codeIndex.AsSpan(i * _n[0], _n[0]), _codeThreshold.AsSpan(i * _n[0], _n[0]));
+                _codeStart[i + 1] = _codeStart[i] + _codeCount[i];
+            }
             int perStep = _codeStart[rows.Length];
             SmlpKernels.BernoulliUniforms(_encode, _codeUniforms.AsSpan(0, _steps * perStep));
         }
         else
             for (int t = 0; t < _steps; t++) CopyInput(features, rows, t, _x[t][0]);
-        _parts = Parts(parallel: true);
-        Array.Clear(_events);
+        _parts = Parts();
+        _forwardEvents = 0;
         RunParts(_forwardPart);
+        SynapticOps += _forwardEvents;
         for (int k = 0; k < _w; k++) SynapticOps += 3L * _steps * _batch * _n[k + 1];
-        for (int t = 0; t < _steps; t++)
-            for (int k = 0; k < _w; k++) SynapticOps += _events[t * _w + k];
         TensorPrimitives.Multiply(Live(_out), 1f / _steps, Live(_out));
         TensorPrimitives.Subtract(Live(_out), Live(_y), Live(_dOut));
         Loss = TensorPrimitives.Dot(Live(_dOut), Live(_dOut)) / (_batch * _n[^1]);
@@ -246,7 +244,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
                 int nin = _n[k];
                 var a = Rows(_a[t][k]);
                 long events = SparseRows.Multiply(_x[t][k].Data.AsSpan(r0 * nin, rows * nin), rows, nin, Weights[k], a, accumulate: false);
-                Interlocked.Add(ref _events[t * _w + k], events);
+                Interlocked.Add(ref _forwardEvents, events);
                 Activations.AddRowVector(a, Biases[k], rows);
                 TensorPrimitives.Sigmoid(a, a);
                 var m = Rows(_m[t][k]);
@@ -342,7 +340,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         if (!perStep && _energy is null)
         {
             _lowest = lowest;
-            _parts = Parts(parallel: true);
+            _parts = Parts();
             RunParts(_backwardPart);
             for (int t = _steps - 1; t >= 0; t--)
                 for (int k = _w - 1; k >= lowest; k--)
