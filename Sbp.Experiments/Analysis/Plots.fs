@@ -45,48 +45,24 @@ let firstReadingBelow = 5
 
 // ---- words for keys and values -------------------------------------------------------------------------------
 
-/// An axis name in words, with its unit, for a configuration key.
+/// An axis name in words, with its unit, for a configuration key: the words of the family's schema.
 let axisName (key: string) =
-    match key with
-    | "freeIterations" -> "free-phase iterations n_free"
-    | "nudgeIterations" -> "nudged-phase iterations n_nudge"
-    | "sbp.depth" -> "SBP depth (layers reached)"
-    | "hidden" -> "hidden layers (neurons per layer)"
-    | "replace" -> "share of hidden gradients replaced"
-    | "dataset" -> "task"
-    | "model" -> "model"
-    | "rule" -> "learning rule"
-    | "epochs" -> "epochs"
-    | "batchSize" -> "batch size (samples)"
-    | "beta" -> "nudging strength β"
-    | "timeWindowMs" -> "time window (ms)"
-    | "form" -> "replacement form"
-    | "hebb" -> "Hebbian term"
-    | "scaleFrom" -> "scale taken from"
-    | "feedback" -> "random feedback"
-    | "energyGradient" -> "energy gradient"
-    | "surrogate" -> "surrogate gradient"
-    | "alternateEvery" -> "backprop every k-th step"
-    | "referenceQuirks" -> "reference quirks"
-    | k ->
+    match key, Families.words key with
+    | "model", _ -> "model"
+    | "rule", _ -> "learning rule"
+    | _, Some(axis, _) -> axis
+    | k, None ->
         // camelCase and dotted keys into words: sbp.lambdaPre -> "sbp lambda pre"
         let sb = Text.StringBuilder()
         for c in k.Replace('.', ' ') do
             if Char.IsUpper c then sb.Append(' ').Append(Char.ToLowerInvariant c) |> ignore else sb.Append c |> ignore
         sb.ToString()
 
-/// A short name for legends and panel titles.
+/// A short name for legends and panel titles: the words of the family's schema.
 let shortName (key: string) =
-    match key with
-    | "freeIterations" -> "n_free"
-    | "nudgeIterations" -> "n_nudge"
-    | "sbp.depth" -> "SBP depth"
-    | "sbp.fraction" -> "f"
-    | "sbp.range" -> "range"
-    | "hidden" -> "hidden"
-    | "replace" -> "replaced"
-    | "dataset" -> "task"
-    | k -> axisName k
+    match Families.words key with
+    | Some(_, short) -> short
+    | None -> axisName key
 
 /// A family's display name, as it declares it (a name no family has stays as it is).
 let modelName (m: string) =

@@ -115,30 +115,6 @@ let ruleName (c: EqPropConfig) =
     | SbpEnergy _ -> "sbp-energy"
     | SbpOperator _ -> "sbp"
 
-let private num (x: float32) = Num(float x)
-
-/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
-let describe (r: Resolved<EqPropConfig>) =
-    let c = r.Config
-    [ RunSettings.datasetEntry c.Run
-      yield! RunSettings.trainingEntries c.Run
-      "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
-      "epsilon", num c.Epsilon
-      "beta", num c.Beta.Value
-      "randomBetaSign", Flag c.RandomBetaSign
-      "freeIterations", Int(int64 c.FreeIterations)
-      "nudgeIterations", Int(int64 c.NudgeIterations)
-      match c.Rule with
-      | SbpEnergy theta -> "theta", num theta
-      | SbpOperator s -> "sbp", value s
-      | EqProp -> ()
-      match c.WeightBounds with
-      | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
-      | None -> "weightBounds", Text "none"
-      RunSettings.checkEntry c.Run
-      yield! RunSettings.sizeEntries c.Run
-      yield! RunSettings.protocolEntries c.Run ]
-
 let validate (r: Resolved<EqPropConfig>) =
     let c = r.Config
     [ match c.Rule with
@@ -167,46 +143,80 @@ let common: Common<EqPropConfig> =
     { Get = fun c -> c.Run
       Set = fun r c -> { c with Run = r } }
 
-let keys: Key<EqPropConfig> list =
-    [ yield! Keys.common common
-      Keys.choice "rule" [ "eqprop", (fun c -> { c with Rule = EqProp })
-                           "sbp-energy", (fun c -> { c with Rule = SbpEnergy referenceTheta })
-                           "sbp", (fun c -> { c with Rule = SbpOperator reference }) ]
-      { Key.Name = "theta"
-        Values = "numbers (rule sbp-energy)"
-        Set = fun v c ->
-            match c.Rule with
-            | SbpEnergy _ -> Keys.float32 v |> Result.map (fun t -> { c with Rule = SbpEnergy t })
-            | _ -> Error "theta applies only to the sbp-energy rule (set rule=sbp-energy first)" }
-      yield! Keys.spread (fun c -> match c.Rule with SbpOperator s -> Some s | EqProp | SbpEnergy _ -> None) (fun s c -> { c with Rule = SbpOperator s })
-                         "applies only to the sbp rule (set rule=sbp first)"
-      Keys.number "beta" (fun x c -> { c with Beta = Some x })
-      Keys.number "epsilon" (fun x c -> { c with Epsilon = x })
-      Keys.integer "free-iterations" (fun n c -> { c with FreeIterations = n })
-      Keys.integer "nudge-iterations" (fun n c -> { c with NudgeIterations = n }) ]
-
 /// The comparison's baseline: the authors' SBP energy and the SBP operator against plain equilibrium propagation.
 let baseline (c: EqPropConfig) =
     match c.Rule with
     | EqProp -> None
     | SbpEnergy _ | SbpOperator _ -> Some { c with Rule = EqProp }
 
-/// The resolved configuration a run record describes (the inverse of `describe`).
-let ofRecord (kvs: Decode.Fields) =
-    { defaults with
-        Epsilon = Decode.float32 kvs "epsilon"
-        Beta = Some(Decode.float32 kvs "beta")
-        RandomBetaSign = Decode.flag kvs "randomBetaSign"
-        LearningRates = Some(Decode.float32s kvs "learningRates")
-        FreeIterations = Decode.int kvs "freeIterations"
-        NudgeIterations = Decode.int kvs "nudgeIterations"
-        Rule =
-          (if Decode.has kvs "theta" then SbpEnergy(Decode.float32 kvs "theta")
-           elif Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
-           else EqProp)
-        WeightBounds = Decode.bounds kvs "weightBounds" }
-    |> common.Update(RunSettings.ofRecord kvs)
+/// The command-line names of the rules.
+[<RequireQualifiedAccess>]
+type RuleArg =
+    | Eqprop
+    | Sbp_Energy
+    | Sbp
 
+let private rulesByName = [ "eqprop", EqProp; "sbp-energy", SbpEnergy referenceTheta; "sbp", SbpOperator reference ]
+
+/// The rule: θ ("theta") for the authors' SBP energy, the spread ("sbp") for the SBP operator, nothing for the
+/// baseline; the keys rule=, theta and sbp.*, the options --rule, --theta and --sbp-*.
+let private rule =
+    Schema.entries "rule" (fun c ->
+        match c.Rule with
+        | SbpEnergy theta -> [ "theta", Num(float theta) ]
+        | SbpOperator s -> [ "sbp", value s ]
+        | EqProp -> []) (fun kvs c ->
+        { c with
+            Rule =
+                if Decode.has kvs "theta" then SbpEnergy(Decode.float32 kvs "theta")
+                elif Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
+                else EqProp })
+    |> Schema.withKey (Keys.choice "rule" [ for name, r in rulesByName -> name, (fun c -> { c with Rule = r }) ])
+    |> Schema.withKey
+        { Key.Name = "theta"
+          Values = "numbers (rule sbp-energy)"
+          Set = fun v c ->
+              match c.Rule with
+              | SbpEnergy _ -> Keys.float32 v |> Result.map (fun t -> { c with Rule = SbpEnergy t })
+              | _ -> Error "theta applies only to the sbp-energy rule (set rule=sbp-energy first)" }
+    |> Schema.withOption "Rule" "eqprop (default; the baseline), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change)." (fun vs c ->
+        let name = match unbox<RuleArg> vs.Head with RuleArg.Eqprop -> "eqprop" | RuleArg.Sbp_Energy -> "sbp-energy" | RuleArg.Sbp -> "sbp"
+        Ok { c with Rule = rulesByName |> List.find (fst >> (=) name) |> snd })
+    |> Schema.withOption "Theta" "rule sbp-energy: θ_sbp (default 0.5)." (fun vs c ->
+        match c.Rule with
+        | SbpEnergy _ -> Ok { c with Rule = SbpEnergy(float32 (unbox<float> vs.Head)) }
+        | _ -> Error $"--theta sets θ of the authors' SBP energy, which the rule {ruleName c} does not use (use --rule sbp-energy)")
+    |> Schema.spread [ "Depth"; "Fraction"; "Lambda"; "Top_Fraction" ] "rule sbp"
+        (fun c -> match c.Rule with SbpOperator s -> Some s | EqProp | SbpEnergy _ -> None) (fun s c -> { c with Rule = SbpOperator s }) ruleName
+        "applies only to the sbp rule (set rule=sbp first)" "sbp"
+
+/// The schema: every parameter once, in the order of the description (the order is part of the canonical form the
+/// ids hash: it stays as first written).
+let parameters: Param<EqPropConfig> list =
+    [ Schema.Run.dataset common
+      yield! Schema.Run.training common "mini-batch size (default: the task's reference, NETtalk and DVS 1, every other task 20)."
+      Schema.rates "learningRates" (fun c -> c.LearningRates) (fun r c -> { c with LearningRates = r })
+          "learning rates per weight layer (default 0.1 0.05; 0.4 then 0.1 for deeper networks)."
+      Schema.number "epsilon" (fun c -> c.Epsilon) (fun x c -> { c with Epsilon = x })
+      |> Schema.keyNumber "epsilon" |> Schema.optionNumber "Epsilon" "relaxation step ε (default 1)."
+      |> Schema.param
+      Schema.number "beta" (fun c -> c.Beta.Value) (fun x c -> { c with Beta = Some x })
+      |> Schema.keyNumber "beta" |> Schema.optionNumber "Beta" "nudging strength β (default: the task's reference, NETtalk 1, every other task 0.2)."
+      |> Schema.words "nudging strength β" "nudging strength β" |> Schema.param
+      Schema.flag "randomBetaSign" (fun c -> c.RandomBetaSign) (fun b c -> { c with RandomBetaSign = b }) |> Schema.param
+      |> Schema.withOption "Fixed_Beta_Sign" "keep β positive instead of drawing its sign per batch." (fun _ c -> Ok { c with RandomBetaSign = false })
+      Schema.integer "freeIterations" (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n })
+      |> Schema.keyInteger "free-iterations" |> Schema.optionInteger "Free_Iterations" "free-phase steps (default 10, the reference script's)."
+      |> Schema.words "free-phase iterations n_free" "n_free" |> Schema.param
+      Schema.integer "nudgeIterations" (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n })
+      |> Schema.keyInteger "nudge-iterations" |> Schema.optionInteger "Nudge_Iterations" "nudged-phase steps (default 10, the reference script's)."
+      |> Schema.words "nudged-phase iterations n_nudge" "n_nudge" |> Schema.param
+      rule
+      Schema.bounds (fun c -> c.WeightBounds) (fun b c -> { c with WeightBounds = b })
+      Schema.Run.checkInvariants common
+      yield! Schema.Run.sizes common
+      yield! Schema.Run.protocol common
+      Schema.Run.seed common ]
 
 /// EqProp's memory for its data: weights, about 8 numbers per neuron and sample of a batch, and a persistent particle
 /// (every non-input layer) for every training and test sample.
@@ -224,28 +234,20 @@ let family: Family<EqPropConfig> =
       Defaults = defaults
       Resolve = resolve
       Validate = validate
-      Describe = describe
+      Parameters = parameters
       Introduced = []
       Treatment = [ "rule"; "theta"; "sbp" ]
       RuleName = ruleName
       Baseline = baseline
-      OfRecord = ofRecord
       Common = common
       DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
-      Fits = fits
-      Keys = keys }
+      Fits = fits }
 
 let experiment (c: EqPropConfig) = create family c
 
-/// The command-line names of the rules.
-[<RequireQualifiedAccess>]
-type RuleArg =
-    | Eqprop
-    | Sbp_Energy
-    | Sbp
-
-/// `sbp train eqprop` options. An option that does not apply to the chosen rule is refused with the reason.
+/// `sbp train eqprop` options: the cases only (their help and effect are the schema's, `parameters`). An option that
+/// does not apply to the chosen rule is refused with the reason.
 type Args =
     | Rule of RuleArg
     | Batch_Size of n: int
@@ -263,52 +265,6 @@ type Args =
     | [<Argu.ArguAttributes.CustomCommandLine "--sbp-top-fraction"; Argu.ArguAttributes.AltCommandLine "--top-fraction">] Top_Fraction of r: float
     | Weight_Bounds of min: float * max: float
     interface Argu.IArgParserTemplate with
-        member a.Usage =
-            match a with
-            | Rule _ -> "eqprop (default; the baseline), sbp-energy (the authors' SBP energy), sbp (the SBP operator on the weight change)."
-            | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk and DVS 1, every other task 20)."
-            | Alpha _ -> "learning rates per weight layer (default 0.1 0.05; 0.4 then 0.1 for deeper networks)."
-            | Beta _ -> "nudging strength β (default: the task's reference, NETtalk 1, every other task 0.2)."
-            | Epsilon _ -> "relaxation step ε (default 1)."
-            | Fixed_Beta_Sign -> "keep β positive instead of drawing its sign per batch."
-            | Free_Iterations _ -> "free-phase steps (default 10, the reference script's)."
-            | Nudge_Iterations _ -> "nudged-phase steps (default 10, the reference script's)."
-            | Theta _ -> "rule sbp-energy: θ_sbp (default 0.5)."
-            | Depth _ -> "rule sbp: propagation depth (default 1)."
-            | Fraction _ -> "rule sbp: fraction f (default 0.2)."
-            | Lambda _ -> "rule sbp: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
-            | Top_Fraction _ -> "rule sbp: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
-            | Weight_Bounds _ -> "clip weights to [min, max] after every update."
+        member a.Usage = (optionOf parameters a).Help
 
-let ofArgs (a: Argu.ParseResults<Args>) =
-    let rule = a.GetResult(Rule, RuleArg.Eqprop)
-    let ruleText = match rule with RuleArg.Eqprop -> "eqprop" | RuleArg.Sbp_Energy -> "sbp-energy" | RuleArg.Sbp -> "sbp"
-    if a.Contains Theta && rule <> RuleArg.Sbp_Energy then
-        invalidArg "rule" $"--theta sets θ of the authors' SBP energy, which the rule {ruleText} does not use (use --rule sbp-energy)"
-    for name, given in [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction; "--sbp-lambda", a.Contains Lambda; "--sbp-top-fraction", a.Contains Top_Fraction ] do
-        if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp)"
-    let d = defaults
-    let spread =
-        reference
-        |> withOptions
-            { SpreadOptions.Depth = a.TryGetResult Depth
-              Fraction = a.TryGetResult Fraction
-              Lambda = a.TryGetResult Lambda
-              Mode = None
-              TopFraction = a.TryGetResult Top_Fraction }
-    { d with
-        Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
-        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
-        Beta = a.TryGetResult Beta |> Option.map float32
-        RandomBetaSign = not (a.Contains Fixed_Beta_Sign)
-        LearningRates = a.TryGetResult Alpha |> Option.map (List.map float32)
-        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
-        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
-        Rule =
-            (match rule with
-             | RuleArg.Eqprop -> EqProp
-             | RuleArg.Sbp_Energy -> SbpEnergy(float32 (a.GetResult(Theta, float referenceTheta)))
-             | RuleArg.Sbp -> SbpOperator spread)
-        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi) }
-
-let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))
+let registered = register family

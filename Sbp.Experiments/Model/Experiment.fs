@@ -17,6 +17,38 @@ type Key<'c> =
       Values: string
       Set: string -> 'c -> Result<'c, string> }
 
+/// A `sbp train <family>` option of a parameter. The family's Argu template declares its cases (name and value types:
+/// what Argu parses); each case's help and effect are here, found by the case's name, so that a parameter's option is
+/// written beside its record field and sweep key.
+type Opt<'c> =
+    { /// The Argu case's name ("Free_Iterations" for --free-iterations).
+      Case: string
+      Help: string
+      /// How one occurrence's values (the case's fields) set the configuration; an error says why the option does not
+      /// apply (for example to the rule chosen).
+      Apply: obj list -> 'c -> Result<'c, string> }
+
+/// One parameter of a family's configuration, written once: its entries in the run record (and so in the id and the
+/// tables' columns), how a record's entries read back, the sweep keys and command-line options that set it, and the
+/// words figures use for it. A family's parameters, in order, are its whole schema: the description is their entries
+/// in that order, a record reads back through all of them, and the options of `sbp train` apply in that order
+/// (Schema.fs builds them).
+type Param<'c> =
+    { /// The parameter's name (its record field, or the first of its fields).
+      Field: string
+      /// Its entries in the description of a resolved configuration: usually one; none where the configuration has no
+      /// such parameter (the STDP window under another rule).
+      Write: 'c -> (string * Value) list
+      /// The configuration with this parameter read from a run record's `config` (the inverse of `Write`); fails with
+      /// a `Decode.DecodeError` naming the field.
+      Read: Decode.Fields -> 'c -> 'c
+      /// The sweep keys that vary it.
+      Keys: Key<'c> list
+      /// The `sbp train` options that set it.
+      Options: Opt<'c> list
+      /// Words for figures and live displays: record field (dotted), axis name, short name.
+      Words: (string * string * string) list }
+
 /// Where a family's configuration holds the settings every family has (its field `Run`): get and set of that one
 /// field. Everything shared (the command-line options, the sweep keys, the record's read-back, the checks, the
 /// accessors below) works through it, once for every family.
@@ -55,10 +87,10 @@ type Family<'c> =
       Resolve: 'c -> Resolved<'c>
       /// Every reason a resolved configuration cannot run, empty when it can.
       Validate: Resolved<'c> -> string list
-      /// Every parameter of a resolved configuration but the seed, in a fixed order, after the "model" and "rule"
-      /// entries every description starts with (`describe`): the run record's `config`, the tables' columns and, in
-      /// canonical form, the id.
-      Describe: Resolved<'c> -> (string * Value) list
+      /// The family's schema: every parameter once, in the order of its description (after the "model" and "rule"
+      /// entries every description starts with: `describe`), which is the run record's `config`, the tables' columns
+      /// and, in canonical form, the id; the same list gives the record's read-back, the sweep keys and the options.
+      Parameters: Param<'c> list
       /// Parameters introduced after the schema version with the value each had when it was introduced (dotted
       /// paths): left out of the canonical form while they hold that value, so that older ids keep their meaning.
       Introduced: (string * Value) list
@@ -69,9 +101,6 @@ type Family<'c> =
       /// The configuration a run of this one is compared against (the same configuration under the family's
       /// baseline rule; run records pair it by replicate), None for a baseline itself.
       Baseline: 'c -> 'c option
-      /// The resolved configuration a run record's `config` describes (the inverse of `Describe`, seed aside);
-      /// fails with a `Decode.DecodeError` naming the field.
-      OfRecord: (string * Value) list -> 'c
       /// Where the configuration holds the settings every family has.
       Common: Common<'c>
       /// How the family reads DVS gestures (the spiking STDP network one 32 × 32 frame per sample, as the reference;
@@ -81,9 +110,17 @@ type Family<'c> =
       Build: Resolved<'c> -> DataSplit -> Training.Built
       /// Every reason a resolved configuration does not fit its data (the network's memory for the data's input and
       /// output sizes), empty when it does; checked after the data is loaded, before anything is allocated for it.
-      Fits: Resolved<'c> -> DataSplit -> string list
-      /// The keys a command-line sweep can vary.
-      Keys: Key<'c> list }
+      Fits: Resolved<'c> -> DataSplit -> string list }
+
+    /// Every entry of a resolved configuration's description but "model" and "rule", in the schema's order.
+    member f.Describe(r: Resolved<'c>) = f.Parameters |> List.collect (fun p -> p.Write r.Config)
+
+    /// The resolved configuration a run record's `config` describes (the inverse of `Describe`, seed aside: the
+    /// defaults' seed is kept); fails with a `Decode.DecodeError` naming the field.
+    member f.OfRecord(kvs: Decode.Fields) = f.Parameters |> List.fold (fun c p -> p.Read kvs c) f.Defaults
+
+    /// The keys a command-line sweep can vary.
+    member f.Keys = f.Parameters |> List.collect (fun p -> p.Keys)
 
 /// A configuration of some family, as the grid, the runner and the CLI see it.
 type IModel =
@@ -318,6 +355,34 @@ let withArgs (a: CommonArgs) (r: RunSettings) =
         Source = defaultArg a.Source r.Source
         CheckInvariants = a.CheckInvariants || r.CheckInvariants }
 
+/// The Argu case name and values of a parsed option (a union value of a family's template).
+let private caseOf (option: obj) =
+    let case, fields = Reflection.FSharpValue.GetUnionFields(option, option.GetType())
+    case.Name, List.ofArray fields
+
+/// The option of `parameters` that an Argu case (a value of the family's template) stands for.
+let optionOf (parameters: Param<'c> list) (case: obj) =
+    let name, _ = caseOf case
+    match parameters |> List.collect (fun p -> p.Options) |> List.tryFind (fun o -> o.Case = name) with
+    | Some o -> o
+    | None -> invalidOp $"the option {name} of {case.GetType().Name} is in no parameter of the family's schema"
+
+/// The configuration a parsed `sbp train <family>` command line asks for (`results`: Argu's ParseResults of the
+/// family's template): `start` with every option given applied, parameter by parameter in the schema's order (the rule
+/// before the options that depend on it), each in the order given. An option that does not apply raises an
+/// ArgumentException with the reason.
+let ofOptions (parameters: Param<'c> list) (start: 'c) (results: obj) =
+    let all = results.GetType().GetMethod("GetAllResults").Invoke(results, [| box (Some Argu.ParseSource.All) |]) :?> Collections.IEnumerable
+    let given = [ for r in all -> caseOf r ]
+    parameters
+    |> List.collect (fun p -> p.Options)
+    |> List.fold
+        (fun c o ->
+            given
+            |> List.filter (fst >> (=) o.Case)
+            |> List.fold (fun c (_, values) -> match o.Apply values c with Ok c -> c | Error m -> invalidArg "option" m) c)
+        start
+
 /// A family as the command line and the registry see it, whatever its configuration type.
 type Registered =
     { Name: string
@@ -335,6 +400,8 @@ type Registered =
       OfArgs: CommonArgs -> obj -> Experiment
       /// The sweep keys: name and what its values look like.
       Keys: (string * string) list
+      /// Words for the record fields of the family's parameters: field (dotted), axis name, short name.
+      Words: (string * string * string) list
       /// The experiment a run record of this family describes: its typed configuration with the record's seed and
       /// replicate; an error names the field that cannot be read, or says that the configuration reads back as
       /// another experiment than the record's id.
@@ -345,7 +412,7 @@ type Registered =
       Set: string -> string -> Experiment -> Result<Experiment, string> }
 
 /// Registers a family: its configuration type disappears behind the functions the edge needs.
-let register (family: Family<'c>) (ofArgs: obj -> 'c) =
+let register (family: Family<'c>) =
     { Name = family.Name
       DisplayName = family.DisplayName
       PaperCap = family.PaperCap
@@ -353,8 +420,9 @@ let register (family: Family<'c>) (ofArgs: obj -> 'c) =
       Summary = family.Summary
       Defaults = create family family.Defaults
       OfArgs =
-        fun common o -> ofArgs o |> family.Common.Update(withArgs common) |> create family
+        fun common o -> ofOptions family.Parameters family.Defaults o |> family.Common.Update(withArgs common) |> create family
       Keys = family.Keys |> List.map (fun k -> k.Name, k.Values)
+      Words = family.Parameters |> List.collect (fun p -> p.Words)
       Read =
         fun r ->
             Decode.attempt (fun () -> family.OfRecord r.Config)

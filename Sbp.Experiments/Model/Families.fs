@@ -16,5 +16,9 @@ let ofRecord (r: Record) =
         | None -> Error $"""model '{name}' is not a registered family ({System.String.Join(", ", all |> List.map (fun f -> f.Name))})"""
     | _ -> Error "config field 'model' is missing"
 
+/// The words the families' schemas give a record field (dotted): its axis name and its short name.
+let words (field: string) =
+    all |> List.tryPick (fun f -> f.Words |> List.tryFind (fun (k, _, _) -> k = field)) |> Option.map (fun (_, axis, short) -> axis, short)
+
 /// The typed experiment a run record describes.
 let read (r: Record) = ofRecord r |> Result.bind (fun f -> f.Read r)

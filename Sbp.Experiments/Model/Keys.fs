@@ -1,5 +1,5 @@
-/// Building blocks of the keys a command-line sweep varies (`--vary key=v1,v2`): value parsers with one-line errors,
-/// and the keys every family shares (data set, sizes, epochs, batch, hidden layers, seed).
+/// Building blocks of the keys a command-line sweep varies (`--vary key=v1,v2`): value parsers with one-line errors and
+/// the SBP spread's keys (the keys every family shares are Schema.Run's).
 module Sbp.Experiments.Keys
 
 open System
@@ -54,20 +54,6 @@ let choice name (cases: (string * ('c -> 'c)) list) : Key<'c> =
           match cases |> List.tryFind (fun (n, _) -> n = s.Trim().ToLowerInvariant()) with
           | Some(_, f) -> Ok(f c)
           | None -> Error $"""unknown {name} '{s}'; expected one of {String.Join(", ", names)}""" }
-
-/// The keys every family has, set through the family's settings.
-let common (s: Common<'c>) : Key<'c> list =
-    let on (f: 'v -> RunSettings -> RunSettings) (v: 'v) (c: 'c) = s.Update (f v) c
-    [ key "dataset" "mnist, mnist-10k, fashion, nettalk, dvs" parseName (on (fun d r -> { r with Dataset = d }))
-      key "train-size" "integers" int (on (fun n r -> { r with TrainSize = Some n }))
-      key "test-size" "integers" int (on (fun n r -> { r with TestSize = Some n }))
-      integer "epochs" (on (fun n r -> { r with Epochs = n }))
-      integer "batch-size" (on (fun n r -> { r with BatchSize = Some n }))
-      key "hidden" "sizes, e.g. 500 or 500x300" layers (on (fun h r -> { r with Hidden = h }))
-      key "seed" "integers" uint64 (on (fun n r -> { r with Seed = n }))
-      key "data-order" "file, shuffled" RunSettings.parseOrder (on (fun o r -> { r with Order = o }))
-      choice "test-set" [ "standard", s.Update(fun r -> { r with TestSet = Some StandardTest })
-                          "held-out", s.Update(fun r -> { r with TestSet = Some HeldOutTraining }) ] ]
 
 /// The SBP spread's keys ("sbp.depth", "sbp.range", ...) for a family whose configuration may hold a spread: `get`
 /// finds it (None: the rule has no spread, and the key is refused with `missing` as the reason), `set` puts it back.

@@ -29,7 +29,7 @@ type RunSettings =
       CheckInvariants: bool
       Seed: uint64 }
 
-/// Building, resolving, describing, reading back and checking the settings every family has.
+/// Building, resolving and checking the settings every family has (their record entries, keys and read-back: Schema.Run).
 [<RequireQualifiedAccess>]
 module RunSettings =
     /// The paper's run on MNIST (the task's split and batch, 10 epochs) of a network with the given hidden layers,
@@ -88,58 +88,6 @@ module RunSettings =
     /// Entries added after the schema version, with the value every earlier record had: every earlier run was
     /// shuffled each epoch and tested on the standard test split, so their ids keep their meaning.
     let introduced = [ "dataOrder", Text "shuffled"; "testSet", Text "standard"; "dataSource", Text DataSets.Identity.standard ]
-
-    let private size (n: int option) = match n with Some n -> Int(int64 n) | None -> Text "default"
-
-    // The run-record entries of the settings (their `config` keys), each written once. A family's description places
-    // them in its own order: the order is part of the canonical form its ids hash, so it stays as each family first
-    // wrote it.
-
-    /// "dataset".
-    let datasetEntry (r: RunSettings) = "dataset", Text(nameOf r.Dataset)
-
-    /// "hidden", "epochs" and "batchSize" of resolved settings.
-    let trainingEntries (r: RunSettings) =
-        [ "hidden", Items [ for n in r.Hidden -> Int(int64 n) ]
-          "epochs", Int(int64 r.Epochs)
-          "batchSize", Int(int64 (batchSize r)) ]
-
-    /// "checkInvariants".
-    let checkEntry (r: RunSettings) = "checkInvariants", Flag r.CheckInvariants
-
-    /// "trainSize" and "testSize" (a number, or "default": the task's split).
-    let sizeEntries (r: RunSettings) = [ "trainSize", size r.TrainSize; "testSize", size r.TestSize ]
-
-    /// "dataOrder" and "testSet" of resolved settings (every family's description ends with them).
-    let protocolEntries (r: RunSettings) =
-        [ "dataOrder", Text(orderText r.Order); "testSet", Text(testSetText (testSet r)); "dataSource", Text r.Source ]
-
-    /// The settings a run record's `config` describes (the inverse of the entries above); the seed is the record's
-    /// own, kept from `r`. Fails with a `Decode.DecodeError` naming the field.
-    let ofRecord (kvs: Decode.Fields) (r: RunSettings) =
-        { r with
-            Dataset = Decode.dataset kvs
-            TrainSize = Decode.size kvs "trainSize"
-            TestSize = Decode.size kvs "testSize"
-            Hidden = Decode.ints kvs "hidden"
-            Epochs = Decode.int kvs "epochs"
-            BatchSize = Some(Decode.int kvs "batchSize")
-            // records written before these entries existed: shuffled every epoch, the standard test split
-            Order =
-                (if Decode.has kvs "dataOrder" then
-                     match parseOrder (Decode.text kvs "dataOrder") with
-                     | Ok o -> o
-                     | Error _ -> Decode.unknown "dataOrder" (Decode.text kvs "dataOrder") "file or shuffled"
-                 else ShuffledEachEpoch)
-            Source = (if Decode.has kvs "dataSource" then Decode.text kvs "dataSource" else DataSets.Identity.standard)
-            TestSet =
-                (if not (Decode.has kvs "testSet") then Some StandardTest
-                 else
-                     match Decode.text kvs "testSet" with
-                     | "standard" -> Some StandardTest
-                     | "held-out" -> Some HeldOutTraining
-                     | t -> Decode.unknown "testSet" t "standard or held-out")
-            CheckInvariants = Decode.flag kvs "checkInvariants" }
 
     /// Every reason the settings cannot run, empty when they can (the layer and batch sizes are the core's checks).
     let problems (r: RunSettings) =

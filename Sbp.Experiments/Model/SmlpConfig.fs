@@ -169,45 +169,6 @@ let ruleName (c: SmlpConfig) =
     | Replaced { By = SbpOperator _ } -> "sbp-operator"
     | Replaced { By = Zero } -> "zero"
 
-let private num (x: float32) = Num(float x)
-
-/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
-let describe (r: Resolved<SmlpConfig>) =
-    let c = r.Config
-    [ RunSettings.datasetEntry c.Run
-      "layerCount", Int(int64 (c.Run.Hidden.Length + 2))
-      yield! RunSettings.trainingEntries c.Run
-      "steps", Int(int64 c.Steps)
-      "learningRate", num c.LearningRate.Value
-      "decayEveryEpochs", Int(int64 c.DecayEveryEpochs)
-      "surrogate", Text(string c.Spike)
-      match c.Gradient with
-      | Backprop -> ()
-      | Replaced r ->
-          "replace", num r.Proportion
-          match r.Form with
-          | PerBatch -> "form", Text(string ReplacementForm.PerBatch)
-          | PerStep k ->
-              "form", Text(string ReplacementForm.PerStep)
-              "alternateEvery", Int(int64 k)
-          "referenceQuirks", Flag r.ReferenceQuirks
-          match r.By with
-          | SbpOperator s -> "sbp", value s
-          | Sbp g ->
-              "hebb", Text(string g.Hebb)
-              "scaleFrom", Text(string g.ScaleFrom)
-              "feedback", Text(string g.Feedback)
-          | Zero -> ()
-      match c.Energy with
-      | Energy(w, g) ->
-          "energy", num w
-          "energyGradient", Text(string g)
-      | NoEnergy -> ()
-      if c.Run.Dataset = Dvs then "frames", Int(int64 (framesOf c))
-      RunSettings.checkEntry c.Run
-      yield! RunSettings.sizeEntries c.Run
-      yield! RunSettings.protocolEntries c.Run ]
-
 let validate (r: Resolved<SmlpConfig>) =
     let c = r.Config
     [ match c.Gradient with
@@ -230,35 +191,24 @@ let build (r: Resolved<SmlpConfig>) (split: DataSplit) : Training.Built =
       Extra = [ "layers", Items [ for n in p.LayerSizes -> Int(int64 n) ] ]
       Artifacts = fun () -> Artifacts.ofWeights initial net.Weights }
 
-/// Applies a change to the replacement, an error for backprop.
-let private onReplacement (name: string) (f: Replacement -> Result<Replacement, string>) (c: SmlpConfig) =
+/// Applies a change to the replacement; an error (`refused`) for backprop.
+let private onReplacement (refused: string) (f: Replacement -> Result<Replacement, string>) (c: SmlpConfig) =
     match c.Gradient with
     | Replaced r -> f r |> Result.map (fun r -> { c with Gradient = Replaced r })
-    | Backprop -> Error $"{name} applies only to a replaced hidden gradient, not to backprop (set rule=sbp, sbp-operator or zero first)"
+    | Backprop -> Error refused
+
+/// Applies a change to the replacement, for a sweep key.
+let private keyOnReplacement (name: string) f c =
+    onReplacement $"{name} applies only to a replaced hidden gradient, not to backprop (set rule=sbp, sbp-operator or zero first)" f c
+
+/// Applies a change to the replacement, for an option.
+let private optionOnReplacement (option: string) f c =
+    onReplacement $"{option} shapes the replacement of the hidden gradient, which backprop does not have (use --rule sbp, sbp-operator or zero)" f c
 
 /// Where the configuration holds the settings every family has.
 let common: Common<SmlpConfig> =
     { Get = fun c -> c.Run
       Set = fun r c -> { c with Run = r } }
-
-let keys: Key<SmlpConfig> list =
-    [ yield! Keys.common common
-      Keys.choice "rule" [ "bp", (fun c -> { c with Gradient = Backprop })
-                           "sbp", (fun c -> { c with Gradient = Replaced(replacement (Sbp referenceGradient)) })
-                           "sbp-operator", (fun c -> { c with Gradient = Replaced(replacement (SbpOperator operatorSpread)) })
-                           "zero", (fun c -> { c with Gradient = Replaced(replacement Zero) }) ]
-      { Key.Name = "replace"
-        Values = "proportions p in [0, 1] (replaced rules)"
-        Set = fun v c -> onReplacement "replace" (fun r -> Keys.float32 v |> Result.map (fun p -> { r with Proportion = p })) c }
-      { Key.Name = "alternate"
-        Values = "k ≥ 0: per-step form, every k-th step backprop"
-        Set = fun v c -> onReplacement "alternate" (fun r -> Keys.int v |> Result.map (fun k -> { r with Form = PerStep k })) c }
-      yield! Keys.spread (fun c -> match c.Gradient with Replaced { By = SbpOperator s } -> Some s | _ -> None)
-                         (fun s c -> match c.Gradient with Replaced r -> { c with Gradient = Replaced { r with By = SbpOperator s } } | Backprop -> c)
-                         "applies only to the sbp-operator rule (set rule=sbp-operator first)"
-      Keys.integer "steps" (fun n c -> { c with Steps = n })
-      Keys.number "learning-rate" (fun x c -> { c with LearningRate = Some x })
-      Keys.number "energy" (fun x c -> { c with Energy = (if x = 0f then NoEnergy else Energy(x, match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient)) }) ]
 
 /// The comparison's baseline: any replacement of the hidden gradient (with the energy term the authors' SBP run adds,
 /// part of the treatment) against plain backprop, everything else equal.
@@ -267,37 +217,157 @@ let baseline (c: SmlpConfig) =
     | Backprop -> None
     | Replaced _ -> Some { c with Gradient = Backprop; Energy = NoEnergy }
 
-/// The resolved configuration a run record describes (the inverse of `describe`).
-let ofRecord (kvs: Decode.Fields) =
-    let dataset = Decode.dataset kvs
-    let gradient =
-        if not (Decode.has kvs "replace") then Backprop
-        else
-            let by =
-                if Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
-                elif Decode.has kvs "hebb" then
-                    Sbp { Hebb = Decode.enum<HebbForm> kvs "hebb"
-                          ScaleFrom = Decode.enum<ScaleSource> kvs "scaleFrom"
-                          Feedback = Decode.enum<FeedbackInit> kvs "feedback" }
-                else Zero
-            Replaced
-                { By = by
-                  Proportion = Decode.float32 kvs "replace"
-                  Form =
-                    (match Decode.enum<ReplacementForm> kvs "form" with
-                     | ReplacementForm.PerStep -> PerStep(Decode.int kvs "alternateEvery")
-                     | _ -> PerBatch)
-                  ReferenceQuirks = Decode.flag kvs "referenceQuirks" }
-    { defaults with
-        Steps = Decode.int kvs "steps"
-        LearningRate = Some(Decode.float32 kvs "learningRate")
-        DecayEveryEpochs = Decode.int kvs "decayEveryEpochs"
-        Spike = Decode.enum<SpikeFunction> kvs "surrogate"
-        Gradient = gradient
-        Energy = (if Decode.has kvs "energy" then Energy(Decode.float32 kvs "energy", Decode.enum<EnergyGradient> kvs "energyGradient") else NoEnergy)
-        Frames = (if dataset = Dvs then Some(Decode.int kvs "frames") else None) }
-    |> common.Update(RunSettings.ofRecord kvs)
+[<RequireQualifiedAccess>]
+type RuleArg =
+    | Bp
+    | Sbp
+    | Sbp_Operator
+    | Zero
 
+[<RequireQualifiedAccess>]
+type FormArg =
+    | Per_Batch
+    | Per_Step
+
+let private rulesByName =
+    [ "bp", Backprop
+      "sbp", Replaced(replacement (Sbp referenceGradient))
+      "sbp-operator", Replaced(replacement (SbpOperator operatorSpread))
+      "zero", Replaced(replacement Zero) ]
+
+/// The reference SBP gradient's forms changed by `f`, for an option; refused for another rule.
+let private onGradient (option: string) (f: SbpGradient -> SbpGradient) (c: SmlpConfig) =
+    match c.Gradient with
+    | Replaced({ By = Sbp g } as r) -> Ok { c with Gradient = Replaced { r with By = Sbp(f g) } }
+    | _ -> Error $"{option} shapes the reference SBP gradient, which the rule {ruleName c} does not have (use --rule sbp)"
+
+let private replacementOfRecord (kvs: Decode.Fields) =
+    if not (Decode.has kvs "replace") then Backprop
+    else
+        let by =
+            if Decode.has kvs "sbp" then SbpOperator(ofValue (Decode.get kvs "sbp"))
+            elif Decode.has kvs "hebb" then
+                Sbp { Hebb = Decode.enum<HebbForm> kvs "hebb"
+                      ScaleFrom = Decode.enum<ScaleSource> kvs "scaleFrom"
+                      Feedback = Decode.enum<FeedbackInit> kvs "feedback" }
+            else Zero
+        Replaced
+            { By = by
+              Proportion = Decode.float32 kvs "replace"
+              Form =
+                (match Decode.enum<ReplacementForm> kvs "form" with
+                 | ReplacementForm.PerStep -> PerStep(Decode.int kvs "alternateEvery")
+                 | _ -> PerBatch)
+              ReferenceQuirks = Decode.flag kvs "referenceQuirks" }
+
+/// The hidden gradient: nothing for backprop; for a replacement its proportion ("replace"), form, quirks and what
+/// replaces (the operator's spread "sbp", or the reference gradient's "hebb", "scaleFrom", "feedback").
+let private gradient =
+    Schema.entries "replace" (fun c ->
+        match c.Gradient with
+        | Backprop -> []
+        | Replaced r ->
+            [ "replace", Num(float r.Proportion)
+              match r.Form with
+              | PerBatch -> "form", Text(string ReplacementForm.PerBatch)
+              | PerStep k ->
+                  "form", Text(string ReplacementForm.PerStep)
+                  "alternateEvery", Int(int64 k)
+              "referenceQuirks", Flag r.ReferenceQuirks
+              match r.By with
+              | SbpOperator s -> "sbp", value s
+              | Sbp g ->
+                  "hebb", Text(string g.Hebb)
+                  "scaleFrom", Text(string g.ScaleFrom)
+                  "feedback", Text(string g.Feedback)
+              | Zero -> () ]) (fun kvs c -> { c with Gradient = replacementOfRecord kvs })
+    |> Schema.withKey (Keys.choice "rule" [ for name, g in rulesByName -> name, (fun c -> { c with Gradient = g }) ])
+    |> Schema.withKey
+        { Key.Name = "replace"
+          Values = "proportions p in [0, 1] (replaced rules)"
+          Set = fun v c -> keyOnReplacement "replace" (fun r -> Keys.float32 v |> Result.map (fun p -> { r with Proportion = p })) c }
+    |> Schema.withKey
+        { Key.Name = "alternate"
+          Values = "k ≥ 0: per-step form, every k-th step backprop"
+          Set = fun v c -> keyOnReplacement "alternate" (fun r -> Keys.int v |> Result.map (fun k -> { r with Form = PerStep k })) c }
+    |> Schema.withOption "Rule" "bp (default; backprop through time), sbp (the reference SBP gradient), sbp-operator, zero (the control)." (fun vs c ->
+        let name = match unbox<RuleArg> vs.Head with RuleArg.Bp -> "bp" | RuleArg.Sbp -> "sbp" | RuleArg.Sbp_Operator -> "sbp-operator" | RuleArg.Zero -> "zero"
+        Ok { c with Gradient = rulesByName |> List.find (fst >> (=) name) |> snd })
+    |> Schema.withOption "Replace" "replaced rules: fraction p of batches whose hidden gradient is replaced (default 1)." (fun vs c ->
+        optionOnReplacement "--replace" (fun r -> Ok { r with Proportion = float32 (unbox<float> vs.Head) }) c)
+    |> Schema.withOption "Form" "replaced rules: per-batch (default) or per-step (the reference: inside BPTT, every step)." (fun vs c ->
+        optionOnReplacement "--form" (fun r -> Ok { r with Form = (match unbox<FormArg> vs.Head with FormArg.Per_Batch -> PerBatch | FormArg.Per_Step -> PerStep 0) }) c)
+    |> Schema.withOption "Alternate" "per-step form: every k-th step uses backprop (default 0 = none)." (fun vs c ->
+        optionOnReplacement "--alternate" (fun r ->
+            match r.Form with
+            | PerStep _ -> Ok { r with Form = PerStep(unbox<int> vs.Head) }
+            | PerBatch -> Error "--alternate applies to the per-step form only (add --form per-step)") c)
+    |> Schema.withOption "Reference_Quirks" "replaced rules: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)." (fun _ c ->
+        optionOnReplacement "--reference-quirks" (fun r -> Ok { r with ReferenceQuirks = true }) c)
+    |> Schema.withOption "Hebb" "rule sbp: H with the one-step lag and 1/B² (reference, default) or same-step." (fun vs c ->
+        onGradient "--hebb" (fun g -> { g with Hebb = unbox<HebbForm> vs.Head }) c)
+    |> Schema.withOption "Scale_From" "rule sbp: s from the output layer's gradient for every hidden layer (output, default) or the layer above's." (fun vs c ->
+        onGradient "--scale-from" (fun g -> { g with ScaleFrom = unbox<ScaleSource> vs.Head }) c)
+    |> Schema.withOption "Feedback" "rule sbp: the random feedback, Kaiming-uniform (default) or uniform." (fun vs c ->
+        onGradient "--feedback" (fun g -> { g with Feedback = unbox<FeedbackInit> vs.Head }) c)
+    |> Schema.spread [ "Depth"; "Fraction" ] "rule sbp-operator"
+        (fun c -> match c.Gradient with Replaced { By = SbpOperator s } -> Some s | _ -> None)
+        (fun s c -> match c.Gradient with Replaced r -> { c with Gradient = Replaced { r with By = SbpOperator s } } | Backprop -> c) ruleName
+        "applies only to the sbp-operator rule (set rule=sbp-operator first)" "sbp-operator"
+    |> Schema.withWords "replace" "share of hidden gradients replaced" "replaced"
+    |> Schema.withWords "form" "replacement form" "replacement form"
+    |> Schema.withWords "alternateEvery" "backprop every k-th step" "backprop every k-th step"
+    |> Schema.withWords "referenceQuirks" "reference quirks" "reference quirks"
+    |> Schema.withWords "hebb" "Hebbian term" "Hebbian term"
+    |> Schema.withWords "scaleFrom" "scale taken from" "scale taken from"
+    |> Schema.withWords "feedback" "random feedback" "random feedback"
+
+/// The energy term: its weight ("energy") and gradient ("energyGradient"), nothing when off.
+let private energy =
+    let withWeight (x: float32) (c: SmlpConfig) =
+        { c with Energy = (if x = 0f then NoEnergy else Energy(x, match c.Energy with Energy(_, g) -> g | NoEnergy -> core.EnergyGradient)) }
+    Schema.entries "energy" (fun c ->
+        match c.Energy with
+        | Energy(w, g) -> [ "energy", Num(float w); "energyGradient", Text(string g) ]
+        | NoEnergy -> []) (fun kvs c ->
+        { c with Energy = (if Decode.has kvs "energy" then Energy(Decode.float32 kvs "energy", Decode.enum<EnergyGradient> kvs "energyGradient") else NoEnergy) })
+    |> Schema.withKey { Key.Name = "energy"; Values = "numbers"; Set = fun v c -> Keys.float32 v |> Result.map (fun x -> withWeight x c) }
+    |> Schema.withOption "Energy" "weight λ of the reference's energy term added to the loss (default 0 = off; the authors' -energy: 0.1)." (fun vs c ->
+        match unbox<float> vs.Head with
+        | w when w < 0.0 -> Error $"--energy must be ≥ 0, got {w}"
+        | w -> Ok(withWeight (float32 w) c))
+    |> Schema.withOption "Energy_Gradient" "with --energy: through the spikes only (spikesonly, the reference, default) or full." (fun vs c ->
+        match c.Energy with
+        | Energy(w, _) -> Ok { c with Energy = Energy(w, unbox<EnergyGradient> vs.Head) }
+        | NoEnergy -> Error "--energy-gradient applies to the energy term only (add --energy λ)")
+    |> Schema.withWords "energyGradient" "energy gradient" "energy gradient"
+
+/// The schema: every parameter once, in the order of the description (the order is part of the canonical form the
+/// ids hash: it stays as first written).
+let parameters: Param<SmlpConfig> list =
+    [ Schema.Run.dataset common
+      // derived from the hidden layers: written, not read back
+      Schema.entries "layerCount" (fun c -> [ "layerCount", Int(int64 (c.Run.Hidden.Length + 2)) ]) (fun _ c -> c)
+      yield! Schema.Run.training common "mini-batch size (default: the task's reference, MNIST 100, NETtalk 5, DVS 16)."
+      Schema.integer "steps" (fun c -> c.Steps) (fun n c -> { c with Steps = n })
+      |> Schema.keyInteger "steps" |> Schema.optionInteger "Steps" "time steps T (default 20)."
+      |> Schema.param
+      Schema.number "learningRate" (fun c -> c.LearningRate.Value) (fun x c -> { c with LearningRate = Some x })
+      |> Schema.keyNumber "learning-rate" |> Schema.optionNumber "Learning_Rate" "Adam learning rate (default: the task's reference, DVS 1e-4, every other task 1e-3)."
+      |> Schema.param
+      Schema.integer "decayEveryEpochs" (fun c -> c.DecayEveryEpochs) (fun n c -> { c with DecayEveryEpochs = n }) |> Schema.param
+      Schema.field "surrogate" (fun c -> Text(string c.Spike)) (fun kvs k c -> { c with Spike = Decode.enum<SpikeFunction> kvs k })
+      |> Schema.withOption "Surrogate" "rectangular (STBP, default), sigmoid (SNU), or smooth (σ(10(m − θ)) forward and its exact derivative: for gradient checks)." (fun vs c -> Ok { c with Spike = unbox<SpikeFunction> vs.Head })
+      |> Schema.withWords "surrogate" "surrogate gradient" "surrogate gradient"
+      gradient
+      energy
+      Schema.entries "frames" (fun c -> if c.Run.Dataset = Dvs then [ "frames", Int(int64 (framesOf c)) ] else []) (fun kvs c ->
+          { c with Frames = (if Decode.dataset kvs = Dvs then Some(Decode.int kvs "frames") else None) })
+      |> Schema.withOption "Frames" "DVS: frames per gesture (default 100)." (fun vs c -> Ok { c with Frames = Some(DataSets.dvsFrames (unbox<int> vs.Head)) })
+      Schema.Run.checkInvariants common
+      yield! Schema.Run.sizes common
+      yield! Schema.Run.protocol common
+      Schema.Run.seed common ]
 
 /// The spiking MLP's memory for its data: weights (and Adam's two moments), and about 4 numbers per neuron, sample
 /// and time step (backprop through time keeps every step).
@@ -315,32 +385,20 @@ let family: Family<SmlpConfig> =
       Defaults = defaults
       Resolve = resolve
       Validate = validate
-      Describe = describe
+      Parameters = parameters
       Introduced = []
       Treatment = [ "rule"; "replace"; "form"; "alternateEvery"; "referenceQuirks"; "sbp"; "hebb"; "scaleFrom"; "feedback"; "energy"; "energyGradient" ]
       RuleName = ruleName
       Baseline = baseline
-      OfRecord = ofRecord
       Common = common
       DvsEncoding = DvsEncoding.FramesFlattened
       Build = build
-      Fits = fits
-      Keys = keys }
+      Fits = fits }
 
 let experiment (c: SmlpConfig) = create family c
 
-[<RequireQualifiedAccess>]
-type RuleArg =
-    | Bp
-    | Sbp
-    | Sbp_Operator
-    | Zero
-
-[<RequireQualifiedAccess>]
-type FormArg =
-    | Per_Batch
-    | Per_Step
-
+/// `sbp train smlp` options: the cases only (their help and effect are the schema's, `parameters`). An option that
+/// does not apply to the chosen rule is refused with the reason.
 type Args =
     | Rule of RuleArg
     | Batch_Size of n: int
@@ -361,69 +419,6 @@ type Args =
     | [<Argu.ArguAttributes.CustomCommandLine "--sbp-fraction"; Argu.ArguAttributes.AltCommandLine "--fraction">] Fraction of f: float
     | Frames of n: int
     interface Argu.IArgParserTemplate with
-        member a.Usage =
-            match a with
-            | Rule _ -> "bp (default; backprop through time), sbp (the reference SBP gradient), sbp-operator, zero (the control)."
-            | Batch_Size _ -> "mini-batch size (default: the task's reference, MNIST 100, NETtalk 5, DVS 16)."
-            | Steps _ -> "time steps T (default 20)."
-            | Learning_Rate _ -> "Adam learning rate (default: the task's reference, DVS 1e-4, every other task 1e-3)."
-            | Surrogate _ -> "rectangular (STBP, default) or sigmoid (SNU)."
-            | Replace _ -> "replaced rules: fraction p of batches whose hidden gradient is replaced (default 1)."
-            | Form _ -> "replaced rules: per-batch (default) or per-step (the reference: inside BPTT, every step)."
-            | Alternate _ -> "per-step form: every k-th step uses backprop (default 0 = none)."
-            | Reference_Quirks -> "replaced rules: the reference's quirks in SBP batches (no bias trains, last-step input, H pairing)."
-            | Hebb _ -> "rule sbp: H with the one-step lag and 1/B² (reference, default) or same-step."
-            | Scale_From _ -> "rule sbp: s from the output layer's gradient for every hidden layer (output, default) or the layer above's."
-            | Feedback _ -> "rule sbp: the random feedback, Kaiming-uniform (default) or uniform."
-            | Energy _ -> "weight λ of the reference's energy term added to the loss (default 0 = off; the authors' -energy: 0.1)."
-            | Energy_Gradient _ -> "with --energy: through the spikes only (spikesonly, the reference, default) or full."
-            | Depth _ -> "rule sbp-operator: propagation depth (default 1)."
-            | Fraction _ -> "rule sbp-operator: fraction f (default 0.2)."
-            | Frames _ -> "DVS: frames per gesture (default 100)."
+        member a.Usage = (optionOf parameters a).Help
 
-let ofArgs (a: Argu.ParseResults<Args>) =
-    let rule = a.GetResult(Rule, RuleArg.Bp)
-    let ruleText = match rule with RuleArg.Bp -> "bp" | RuleArg.Sbp -> "sbp" | RuleArg.Sbp_Operator -> "sbp-operator" | RuleArg.Zero -> "zero"
-    if rule = RuleArg.Bp then
-        for name, given in [ "--replace", a.Contains Replace; "--form", a.Contains Form; "--alternate", a.Contains Alternate; "--reference-quirks", a.Contains Reference_Quirks ] do
-            if given then invalidArg "rule" $"{name} shapes the replacement of the hidden gradient, which backprop does not have (use --rule sbp, sbp-operator or zero)"
-    for name, given in [ "--hebb", a.Contains Hebb; "--scale-from", a.Contains Scale_From; "--feedback", a.Contains Feedback ] do
-        if given && rule <> RuleArg.Sbp then invalidArg "rule" $"{name} shapes the reference SBP gradient, which the rule {ruleText} does not have (use --rule sbp)"
-    if a.Contains Energy_Gradient && not (a.Contains Energy) then invalidArg "energy" "--energy-gradient applies to the energy term only (add --energy λ)"
-    for name, given in [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction ] do
-        if given && rule <> RuleArg.Sbp_Operator then invalidArg "rule" $"{name} sets the SBP operator's spread, which the rule {ruleText} does not have (use --rule sbp-operator)"
-    if a.Contains Alternate && a.GetResult(Form, FormArg.Per_Batch) <> FormArg.Per_Step then invalidArg "form" "--alternate applies to the per-step form only (add --form per-step)"
-    let d = defaults
-    let by =
-        match rule with
-        | RuleArg.Bp -> None
-        | RuleArg.Sbp ->
-            Some(Replacer.Sbp
-                     { Hebb = a.GetResult(Hebb, referenceGradient.Hebb)
-                       ScaleFrom = a.GetResult(Scale_From, referenceGradient.ScaleFrom)
-                       Feedback = a.GetResult(Feedback, referenceGradient.Feedback) })
-        | RuleArg.Sbp_Operator ->
-            Some(SbpOperator { operatorSpread with Depth = a.GetResult(Depth, operatorSpread.Depth); Fraction = float32 (a.GetResult(Fraction, float operatorSpread.Fraction)) })
-        | RuleArg.Zero -> Some Replacer.Zero
-    { d with
-        Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
-        Steps = a.GetResult(Steps, d.Steps)
-        LearningRate = a.TryGetResult Learning_Rate |> Option.map float32
-        Spike = a.GetResult(Surrogate, d.Spike)
-        Gradient =
-            (match by with
-             | None -> Backprop
-             | Some by ->
-                 Replaced
-                     { replacement by with
-                         Proportion = float32 (a.GetResult(Replace, float core.ReplaceProportion))
-                         Form = (match a.GetResult(Form, FormArg.Per_Batch) with FormArg.Per_Batch -> PerBatch | FormArg.Per_Step -> PerStep(a.GetResult(Alternate, 0)))
-                         ReferenceQuirks = a.Contains Reference_Quirks })
-        Energy =
-            (match a.TryGetResult Energy with
-             | Some w when w > 0.0 -> EnergyTerm.Energy(float32 w, a.GetResult(Energy_Gradient, core.EnergyGradient))
-             | Some w when w < 0.0 -> invalidArg "energy" $"--energy must be ≥ 0, got {w}"
-             | _ -> NoEnergy)
-        Frames = a.TryGetResult Frames |> Option.map DataSets.dvsFrames }
-
-let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))
+let registered = register family

@@ -197,49 +197,6 @@ let ruleName (c: SnnConfig) =
     | _, Spread _ -> b + "+sbp"
     | _, NoSpread -> b
 
-let private num (x: float32) = Num(float x)
-
-/// Every parameter of a resolved configuration but the seed, in a fixed order (after "model" and "rule": Experiment.describe).
-let describe (r: Resolved<SnnConfig>) =
-    let c = r.Config
-    [ "baseRule", Text(baseRuleText c.Rule)
-      RunSettings.datasetEntry c.Run
-      yield! RunSettings.trainingEntries c.Run
-      "learningRates", Items [ for a in c.LearningRates.Value -> num a ]
-      "beta", num c.Beta
-      "epsilon", num c.Epsilon
-      "freeIterations", Int(int64 c.FreeIterations)
-      "nudgeIterations", Int(int64 c.NudgeIterations)
-      "timeWindowMs", num c.TimeWindowMs
-      "dtMs", num c.Lif.DtMs
-      "vExcitatory", num c.Lif.ExcitatoryReversal
-      "vLeak", num c.Lif.LeakReversal
-      "vThreshold", num c.Lif.Threshold
-      "vReset", num c.Lif.Reset
-      "tauMemMs", num c.Lif.TauMemMs
-      "tauSynMs", num c.Lif.TauSynMs
-      "gLeak", num c.Lif.LeakConductance
-      "resetStatePerBatch", Flag c.ResetStatePerBatch
-      "inhibitoryFraction", num c.InhibitoryFraction
-      "vInhibitory", num c.Lif.InhibitoryReversal
-      "shortTermPlasticity", Flag c.ShortTermPlasticity
-      RunSettings.checkEntry c.Run
-      match c.WeightBounds with
-      | Some(lo, hi) -> "weightBounds", Items [ num lo; num hi ]
-      | None -> "weightBounds", Text "none"
-      match c.Spread with
-      | NoSpread -> "sbp", Text "none"
-      | Spread s -> "sbp", value s
-      match c.Rule with
-      | SpikeTiming w ->
-          "stdpWindow",
-          Fields [ "aPlus", num w.APlus; "aMinus", num w.AMinus; "tauPlusMs", num w.TauPlusMs
-                   "tauMinusMs", num w.TauMinusMs; "stepMs", num w.StepMs; "threshold", num w.Threshold ]
-      | Custom r -> "customRule", Fields [ "name", Text r.Name; "parameters", Fields [ for k, v in r.Parameters -> k, Num v ] ]
-      | Symmetric | Differential | SbpBase -> ()
-      yield! RunSettings.sizeEntries c.Run
-      yield! RunSettings.protocolEntries c.Run ]
-
 /// Every reason a configuration cannot run (the core's checks, on a stand-in 1-input, 1-output network).
 let validate (r: Resolved<SnnConfig>) =
     let c = r.Config
@@ -279,45 +236,6 @@ let common: Common<SnnConfig> =
     { Get = fun c -> c.Run
       Set = fun r c -> { c with Run = r } }
 
-/// The keys a command-line sweep varies.
-let keys: Key<SnnConfig> list =
-    [ yield! Keys.common common
-      Keys.choice "rule" [ "symmetric", (fun c -> { c with Rule = Rule.Symmetric; Spread = NoSpread })
-                           "differential", (fun c -> { c with Rule = Rule.Differential; Spread = NoSpread })
-                           "sbp-base", (fun c -> { c with Rule = Rule.SbpBase; Spread = NoSpread })
-                           "stdp-window", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = NoSpread })
-                           "sbp", (fun c -> { c with Rule = Rule.SbpBase; Spread = Spread reference })
-                           "symmetric+sbp", (fun c -> { c with Rule = Rule.Symmetric; Spread = Spread reference })
-                           "differential+sbp", (fun c -> { c with Rule = Rule.Differential; Spread = Spread reference })
-                           "stdp-window+sbp", (fun c -> { c with Rule = SpikeTiming core.Window; Spread = Spread reference })
-                           for e in SnnRuleCatalogue.entries do
-                               e.Name, (fun c -> { c with Rule = catalogueRule e.Name []; Spread = NoSpread })
-                               e.Name + "+sbp", (fun c -> { c with Rule = catalogueRule e.Name []; Spread = Spread reference }) ]
-      // a catalogue rule's parameters: rule.NAME sets NAME of the configuration's rule, if it has one
-      for name in SnnRuleCatalogue.entries |> List.collect (fun e -> e.Parameters |> List.map (fun p -> p.Name)) |> List.distinct do
-          { Key.Name = "rule." + name
-            Values = "numbers"
-            Set = fun v c ->
-                match c.Rule, Keys.float32 v with
-                | _, Error e -> Error e
-                | Custom r, Ok x when r.Parameters |> List.exists (fst >> (=) name) && (SnnRuleCatalogue.tryFind r.Name).IsSome ->
-                    Ok { c with Rule = Custom { r with Parameters = r.Parameters |> List.map (fun (k, old) -> k, (if k = name then float x else old)) } }
-                | _ -> Error $"rule.{name} applies only to a catalogue rule with a parameter {name} (set rule= first)" }
-      yield! Keys.spread (fun c -> match c.Spread with Spread s -> Some s | NoSpread -> None) (fun s c -> { c with Spread = Spread s })
-                         "applies only to a rule with the SBP spread (set rule=sbp, or a base rule with +sbp)"
-      { Key.Name = "stdp.window"
-        Values = "τ₊:τ₋ in ms, e.g. 5:5"
-        Set = fun v c ->
-            match c.Rule with
-            | SpikeTiming w ->
-                Keys.pair v |> Result.map (fun (tp, tm) -> { c with Rule = SpikeTiming(StdpWindow(w.APlus, w.AMinus, tp, tm, w.StepMs, w.Threshold)) })
-            | _ -> Error "stdp.window applies only to the stdp-window rule (set rule=stdp-window first)" }
-      Keys.number "beta" (fun x c -> { c with Beta = x })
-      Keys.number "epsilon" (fun x c -> { c with Epsilon = x })
-      Keys.integer "free-iterations" (fun n c -> { c with FreeIterations = n })
-      Keys.integer "nudge-iterations" (fun n c -> { c with NudgeIterations = n })
-      Keys.number "inhibitory-fraction" (fun x c -> { c with InhibitoryFraction = x }) ]
-
 /// The comparison's baseline: every other rule (SBP with any spread, a base rule with the spread, another base rule)
 /// against symmetric STDP without spread, everything else equal.
 let baseline (c: SnnConfig) =
@@ -325,50 +243,194 @@ let baseline (c: SnnConfig) =
     | Symmetric, NoSpread -> None
     | _ -> Some { c with Rule = Symmetric; Spread = NoSpread }
 
-/// The resolved configuration a run record describes (the inverse of `describe`).
-let ofRecord (kvs: Decode.Fields) =
-    let n = Decode.float32 kvs
-    let rule =
-        match Decode.text kvs "baseRule" with
-        | "Symmetric" -> Symmetric
-        | "Differential" -> Differential
-        | "SbpBase" -> SbpBase
-        | "Custom" ->
-            let r = Decode.fields kvs "customRule"
-            let name = Decode.text r "name"
-            let ps =
-                Decode.fields r "parameters"
-                |> List.map (fun (k, v) ->
-                    match v with
-                    | Num x -> k, x
-                    | Int i -> k, float i
-                    | _ -> Decode.unknown $"customRule.parameters.{k}" (string v) "a number")
-            let create =
-                match scriptRules.TryGetValue name with
-                | true, f -> Some f
-                | _ -> SnnRuleCatalogue.tryFind name |> Option.map catalogueCreate
-            Custom { Name = name; Parameters = ps; Create = create }
-        | "SpikeTiming" ->
-            let w = Decode.fields kvs "stdpWindow"
-            let f = Decode.float32 w
-            SpikeTiming(StdpWindow(f "aPlus", f "aMinus", f "tauPlusMs", f "tauMinusMs", f "stepMs", f "threshold"))
-        | b -> Decode.unknown "baseRule" b "Symmetric, Differential, SbpBase, SpikeTiming or Custom"
-    { defaults with
-        Rule = rule
-        Spread = (match Decode.get kvs "sbp" with Text "none" -> NoSpread | v -> Spread(ofValue v))
-        LearningRates = Some(Decode.float32s kvs "learningRates")
-        Beta = n "beta"
-        Epsilon = n "epsilon"
-        FreeIterations = Decode.int kvs "freeIterations"
-        NudgeIterations = Decode.int kvs "nudgeIterations"
-        TimeWindowMs = n "timeWindowMs"
-        Lif = LifParameters(n "vExcitatory", n "vLeak", n "vThreshold", n "vReset", n "tauMemMs", n "tauSynMs", n "gLeak", n "dtMs", n "vInhibitory")
-        ResetStatePerBatch = Decode.flag kvs "resetStatePerBatch"
-        WeightBounds = Decode.bounds kvs "weightBounds"
-        InhibitoryFraction = n "inhibitoryFraction"
-        ShortTermPlasticity = Decode.flag kvs "shortTermPlasticity" }
-    |> common.Update(RunSettings.ofRecord kvs)
+/// The rule of a record: "baseRule", with "customRule" or "stdpWindow" where the base rule has them.
+let private ruleOfRecord (kvs: Decode.Fields) =
+    match Decode.text kvs "baseRule" with
+    | "Symmetric" -> Symmetric
+    | "Differential" -> Differential
+    | "SbpBase" -> SbpBase
+    | "Custom" ->
+        let r = Decode.fields kvs "customRule"
+        let name = Decode.text r "name"
+        let ps =
+            Decode.fields r "parameters"
+            |> List.map (fun (k, v) ->
+                match v with
+                | Num x -> k, x
+                | Int i -> k, float i
+                | _ -> Decode.unknown $"customRule.parameters.{k}" (string v) "a number")
+        let create =
+            match scriptRules.TryGetValue name with
+            | true, f -> Some f
+            | _ -> SnnRuleCatalogue.tryFind name |> Option.map catalogueCreate
+        Custom { Name = name; Parameters = ps; Create = create }
+    | "SpikeTiming" ->
+        let w = Decode.fields kvs "stdpWindow"
+        let f = Decode.float32 w
+        SpikeTiming(StdpWindow(f "aPlus", f "aMinus", f "tauPlusMs", f "tauMinusMs", f "stepMs", f "threshold"))
+    | b -> Decode.unknown "baseRule" b "Symmetric, Differential, SbpBase, SpikeTiming or Custom"
 
+/// The rules by the name `--rule` and the key rule= give them: each base rule, with "+sbp" the reference spread.
+let private rulesByName =
+    [ "symmetric", Rule.Symmetric, NoSpread
+      "differential", Rule.Differential, NoSpread
+      "sbp-base", Rule.SbpBase, NoSpread
+      "stdp-window", SpikeTiming core.Window, NoSpread
+      "sbp", Rule.SbpBase, Spread reference
+      "symmetric+sbp", Rule.Symmetric, Spread reference
+      "differential+sbp", Rule.Differential, Spread reference
+      "stdp-window+sbp", SpikeTiming core.Window, Spread reference
+      for e in SnnRuleCatalogue.entries do
+          e.Name, catalogueRule e.Name [], NoSpread
+          e.Name + "+sbp", catalogueRule e.Name [], Spread reference ]
+
+/// A catalogue rule's parameter `name` set to `x`; None when the rule is no catalogue rule.
+let private withRuleParameter (name: string) (x: float) (c: SnnConfig) =
+    match c.Rule with
+    | Custom r when (SnnRuleCatalogue.tryFind r.Name).IsSome ->
+        let ps = if r.Parameters |> List.exists (fst >> (=) name) then r.Parameters |> List.map (fun (k, old) -> k, (if k = name then x else old)) else r.Parameters @ [ name, x ]
+        Some { c with Rule = Custom { r with Parameters = ps } }
+    | _ -> None
+
+let private orError (message: string) (o: 'a option) = match o with Some x -> Ok x | None -> Error message
+
+/// The rule: "baseRule" in records (its window or custom parameters follow later: `stdpWindow`, `customRule`), the
+/// keys rule= and rule.NAME, the options --rule and --rule-parameter.
+let private rule =
+    Schema.entries "baseRule" (fun c -> [ "baseRule", Text(baseRuleText c.Rule) ]) (fun kvs c -> { c with Rule = ruleOfRecord kvs })
+    |> Schema.withKey (Keys.choice "rule" [ for name, r, s in rulesByName -> name, (fun c -> { c with Rule = r; Spread = s }) ])
+    |> fun p ->
+        // a catalogue rule's parameters: rule.NAME sets NAME of the configuration's rule, if it has one
+        SnnRuleCatalogue.entries
+        |> List.collect (fun e -> e.Parameters |> List.map (fun p -> p.Name))
+        |> List.distinct
+        |> List.fold
+            (fun p name ->
+                Schema.withKey
+                    { Key.Name = "rule." + name
+                      Values = "numbers"
+                      Set = fun v c ->
+                          match Keys.float32 v with
+                          | Error e -> Error e
+                          | Ok x ->
+                              match c.Rule with
+                              | Custom r when r.Parameters |> List.exists (fst >> (=) name) ->
+                                  withRuleParameter name (float x) c |> orError $"rule.{name} applies only to a catalogue rule with a parameter {name} (set rule= first)"
+                              | _ -> Error $"rule.{name} applies only to a catalogue rule with a parameter {name} (set rule= first)" }
+                    p)
+            p
+    |> Schema.withOption
+        "Rule"
+        (let catalogue = System.String.Join("", SnnRuleCatalogue.entries |> List.map (fun e -> $"; {e.Name}: {e.Help}"))
+         $"symmetric (default; the baseline), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference SBP spread{catalogue}.")
+        (fun vs c ->
+            let text = (unbox<string> vs.Head).Trim().ToLowerInvariant()
+            match rulesByName |> List.tryFind (fun (n, _, _) -> n = text && not (n.EndsWith "+sbp")) with
+            | Some(_, r, s) -> Ok { c with Rule = r; Spread = s }
+            | None ->
+                let known = System.String.Join(", ", caseNames @ [ for e in SnnRuleCatalogue.entries -> e.Name ])
+                Error $"--rule: no rule '{text}'; expected one of {known}")
+    |> Schema.withOption
+        "Rule_Parameter"
+        (let ps = SnnRuleCatalogue.entries |> List.collect (fun e -> [ for p in e.Parameters -> $"{e.Name}: {p.Name} = {p.Help}, default {p.Default}, in [{fst p.Range}, {snd p.Range}]" ])
+         "a parameter of a catalogue rule (" + System.String.Join("; ", ps) + ").")
+        (fun vs c ->
+            match vs with
+            | [ name; value ] ->
+                withRuleParameter (unbox<string> name) (unbox<float> value) c
+                |> orError $"--rule-parameter sets a parameter of a catalogue rule; the rule {ruleName c} has none"
+            | _ -> Error "--rule-parameter takes a name and a value")
+
+/// One of the LIF parameters (the core's record, in its constructor's order: E_exc, E_leak, threshold, reset, τ_m,
+/// τ_syn, g_leak, dt, E_inh), by index.
+let private lifValues (l: LifParameters) =
+    [| l.ExcitatoryReversal; l.LeakReversal; l.Threshold; l.Reset; l.TauMemMs; l.TauSynMs; l.LeakConductance; l.DtMs; l.InhibitoryReversal |]
+
+let private lif (name: string) (index: int) =
+    Schema.number name (fun c -> (lifValues c.Lif)[index]) (fun x c ->
+        let v = lifValues c.Lif
+        v[index] <- x
+        { c with Lif = LifParameters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]) })
+
+let private num (x: float32) = Num(float x)
+
+/// The schema: every parameter once, in the order of the description (the order is part of the canonical form the
+/// ids hash: it stays as first written).
+let parameters: Param<SnnConfig> list =
+    [ rule
+      Schema.Run.dataset common
+      yield! Schema.Run.training common "mini-batch size (default: the task's reference, NETtalk 1, every other task 50)."
+      Schema.rates "learningRates" (fun c -> c.LearningRates) (fun r c -> { c with LearningRates = r })
+          "learning rates per weight layer (default: 0.1 0.05 for one hidden layer; 0.4 then 0.1 for every other weight layer with more)."
+      Schema.number "beta" (fun c -> c.Beta) (fun x c -> { c with Beta = x })
+      |> Schema.keyNumber "beta" |> Schema.optionNumber "Beta" "nudging strength β (default 0.5)."
+      |> Schema.words "nudging strength β" "nudging strength β" |> Schema.param
+      Schema.number "epsilon" (fun c -> c.Epsilon) (fun x c -> { c with Epsilon = x })
+      |> Schema.keyNumber "epsilon" |> Schema.optionNumber "Epsilon" "relaxation step ε (default 0.5)."
+      |> Schema.param
+      Schema.integer "freeIterations" (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n })
+      |> Schema.keyInteger "free-iterations" |> Schema.optionInteger "Free_Iterations" "free-phase iterations (default 20)."
+      |> Schema.words "free-phase iterations n_free" "n_free" |> Schema.param
+      Schema.integer "nudgeIterations" (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n })
+      |> Schema.keyInteger "nudge-iterations" |> Schema.optionInteger "Nudge_Iterations" "nudged-phase iterations (default 5)."
+      |> Schema.words "nudged-phase iterations n_nudge" "n_nudge" |> Schema.param
+      Schema.number "timeWindowMs" (fun c -> c.TimeWindowMs) (fun x c -> { c with TimeWindowMs = x })
+      |> Schema.optionNumber "Time_Window" "feedforward phase length T in ms (default 10)."
+      |> Schema.words "time window (ms)" "time window (ms)" |> Schema.param
+      lif "dtMs" 7 |> Schema.optionNumber "Dt" "LIF time step in ms (default 0.1)." |> Schema.param
+      lif "vExcitatory" 0 |> Schema.param
+      lif "vLeak" 1 |> Schema.param
+      lif "vThreshold" 2 |> Schema.param
+      lif "vReset" 3 |> Schema.optionNumber "V_Reset" "reset potential (default -0.5; the authors' desktop script: -0.1)." |> Schema.param
+      lif "tauMemMs" 4 |> Schema.optionNumber "Tau_Mem" "membrane time constant in ms (default 10)." |> Schema.param
+      lif "tauSynMs" 5 |> Schema.optionNumber "Tau_Syn" "synaptic time constant in ms (default 2)." |> Schema.param
+      lif "gLeak" 6 |> Schema.param
+      Schema.flag "resetStatePerBatch" (fun c -> c.ResetStatePerBatch) (fun b c -> { c with ResetStatePerBatch = b })
+      |> Schema.optionFlag "Reset_State" "clean form: reset V, g and the stored state every batch (the reference keeps them)." |> Schema.param
+      Schema.number "inhibitoryFraction" (fun c -> c.InhibitoryFraction) (fun x c -> { c with InhibitoryFraction = x })
+      |> Schema.keyNumber "inhibitory-fraction" |> Schema.optionNumber "Inhibitory_Fraction" "Dale's law: fraction of inhibitory neurons per hidden layer."
+      |> Schema.param
+      lif "vInhibitory" 8 |> Schema.param
+      Schema.flag "shortTermPlasticity" (fun c -> c.ShortTermPlasticity) (fun b c -> { c with ShortTermPlasticity = b })
+      |> Schema.optionFlag "Stp" "Tsodyks–Markram short-term plasticity of the input current." |> Schema.param
+      Schema.Run.checkInvariants common
+      Schema.bounds (fun c -> c.WeightBounds) (fun b c -> { c with WeightBounds = b })
+      Schema.field "sbp" (fun c -> match c.Spread with NoSpread -> Text "none" | Spread s -> value s) (fun kvs k c ->
+          { c with Spread = (match Decode.get kvs k with Text "none" -> NoSpread | v -> Spread(ofValue v)) })
+      |> Schema.spread [ "Depth"; "Fraction"; "Lambda"; "Sbp_Mode"; "Top_Fraction" ] "rules with SBP"
+          (fun c -> match c.Spread with Spread s -> Some s | NoSpread -> None) (fun s c -> { c with Spread = Spread s }) ruleName
+          "applies only to a rule with the SBP spread (set rule=sbp, or a base rule with +sbp)" "sbp"
+      // read back with the rule
+      Schema.entries "stdpWindow" (fun c ->
+          match c.Rule with
+          | SpikeTiming w ->
+              [ "stdpWindow",
+                Fields [ "aPlus", num w.APlus; "aMinus", num w.AMinus; "tauPlusMs", num w.TauPlusMs
+                         "tauMinusMs", num w.TauMinusMs; "stepMs", num w.StepMs; "threshold", num w.Threshold ] ]
+          | _ -> []) (fun _ c -> c)
+      |> Schema.withKey
+          { Key.Name = "stdp.window"
+            Values = "τ₊:τ₋ in ms, e.g. 5:5"
+            Set = fun v c ->
+                match c.Rule with
+                | SpikeTiming w ->
+                    Keys.pair v |> Result.map (fun (tp, tm) -> { c with Rule = SpikeTiming(StdpWindow(w.APlus, w.AMinus, tp, tm, w.StepMs, w.Threshold)) })
+                | _ -> Error "stdp.window applies only to the stdp-window rule (set rule=stdp-window first)" }
+      |> Schema.withOption "Stdp_Window" "stdp-window rule: τ₊ and τ₋ in ms (default 20 20)." (fun vs c ->
+          match c.Rule, vs with
+          | SpikeTiming w, [ tp; tm ] -> Ok { c with Rule = SpikeTiming(StdpWindow(w.APlus, w.AMinus, float32 (unbox<float> tp), float32 (unbox<float> tm), w.StepMs, w.Threshold)) }
+          | _ -> Error $"--stdp-window sets the STDP window, which only the stdp-window rule has (got --rule {ruleName c})")
+      |> Schema.withOption "Stdp_Amplitudes" "stdp-window rule: A₊ and A₋ (default 1 1)." (fun vs c ->
+          match c.Rule, vs with
+          | SpikeTiming w, [ ap; am ] -> Ok { c with Rule = SpikeTiming(StdpWindow(float32 (unbox<float> ap), float32 (unbox<float> am), w.TauPlusMs, w.TauMinusMs, w.StepMs, w.Threshold)) }
+          | _ -> Error $"--stdp-amplitudes sets the STDP window, which only the stdp-window rule has (got --rule {ruleName c})")
+      Schema.entries "customRule" (fun c ->
+          match c.Rule with
+          | Custom r -> [ "customRule", Fields [ "name", Text r.Name; "parameters", Fields [ for k, v in r.Parameters -> k, Num v ] ] ]
+          | _ -> []) (fun _ c -> c)
+      yield! Schema.Run.sizes common
+      yield! Schema.Run.protocol common
+      Schema.Run.seed common ]
 
 /// The spiking network's memory for its data: weights, and about 12 numbers per neuron and sample of a batch (V, g,
 /// h, the free and nudged states, spikes, traces).
@@ -385,22 +447,21 @@ let family: Family<SnnConfig> =
       Defaults = defaults
       Resolve = resolve
       Validate = validate
-      Describe = describe
+      Parameters = parameters
       Introduced = []
       Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "customRule" ]
       RuleName = ruleName
       Baseline = baseline
-      OfRecord = ofRecord
       Common = common
       DvsEncoding = DvsEncoding.FramePerSample
       Build = build
-      Fits = fits
-      Keys = keys }
+      Fits = fits }
 
 /// An experiment of a spiking STDP network configuration.
 let experiment (c: SnnConfig) = create family c
 
-/// `sbp train snn` options. An option that does not apply to the chosen rule is refused with the reason.
+/// `sbp train snn` options: the cases only (their help and effect are the schema's, `parameters`). An option that
+/// does not apply to the chosen rule is refused with the reason.
 type Args =
     | Rule of rule: string
     | Rule_Parameter of name: string * value: float
@@ -428,98 +489,7 @@ type Args =
     | Inhibitory_Fraction of f: float
     | Stp
     interface Argu.IArgParserTemplate with
-        member a.Usage =
-            match a with
-            | Rule _ ->
-                let catalogue = System.String.Join("", SnnRuleCatalogue.entries |> List.map (fun e -> $"; {e.Name}: {e.Help}"))
-                $"symmetric (default; the baseline), differential, sbp-base, stdp-window, or sbp = sbp-base with the reference SBP spread{catalogue}."
-            | Rule_Parameter _ ->
-                let ps = SnnRuleCatalogue.entries |> List.collect (fun e -> [ for p in e.Parameters -> $"{e.Name}: {p.Name} = {p.Help}, default {p.Default}, in [{fst p.Range}, {snd p.Range}]" ])
-                "a parameter of a catalogue rule (" + System.String.Join("; ", ps) + ")."
-            | Batch_Size _ -> "mini-batch size (default: the task's reference, NETtalk 1, every other task 50)."
-            | Alpha _ -> "learning rates per weight layer (default: 0.1 0.05 for one hidden layer; 0.4 then 0.1 for every other weight layer with more)."
-            | Beta _ -> "nudging strength β (default 0.5)."
-            | Epsilon _ -> "relaxation step ε (default 0.5)."
-            | Free_Iterations _ -> "free-phase iterations (default 20)."
-            | Nudge_Iterations _ -> "nudged-phase iterations (default 5)."
-            | Dt _ -> "LIF time step in ms (default 0.1)."
-            | Time_Window _ -> "feedforward phase length T in ms (default 10)."
-            | Tau_Mem _ -> "membrane time constant in ms (default 10)."
-            | Tau_Syn _ -> "synaptic time constant in ms (default 2)."
-            | V_Reset _ -> "reset potential (default -0.5; the authors' desktop script: -0.1)."
-            | Depth _ -> "rules with SBP: propagation depth (0 = lateral only, 1 = the paper, k = k layers upstream)."
-            | Fraction _ -> "rules with SBP: fraction f (default 0.2)."
-            | Lambda _ -> "rules with SBP: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
-            | Sbp_Mode _ -> "rules with SBP: modulate (default) or replace."
-            | Top_Fraction _ -> "rules with SBP: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
-            | Stdp_Window _ -> "stdp-window rule: τ₊ and τ₋ in ms (default 20 20)."
-            | Stdp_Amplitudes _ -> "stdp-window rule: A₊ and A₋ (default 1 1)."
-            | Reset_State -> "clean form: reset V, g and the stored state every batch (the reference keeps them)."
-            | Weight_Bounds _ -> "clip weights to [min, max] after every update."
-            | Inhibitory_Fraction _ -> "Dale's law: fraction of inhibitory neurons per hidden layer."
-            | Stp -> "Tsodyks–Markram short-term plasticity of the input current."
-
-/// The configuration a `sbp train snn` command line asks for; an option the rule does not have is refused.
-let ofArgs (a: Argu.ParseResults<Args>) =
-    let ruleText = a.GetResult(Rule, "symmetric").Trim().ToLowerInvariant()
-    let catalogue = SnnRuleCatalogue.tryFind ruleText
-    if not (List.contains ruleText caseNames) && catalogue.IsNone then
-        let known = System.String.Join(", ", caseNames @ [ for e in SnnRuleCatalogue.entries -> e.Name ])
-        invalidArg "rule" $"--rule: no rule '{ruleText}'; expected one of {known}"
-    let parameters = a.GetResults Rule_Parameter
-    if not parameters.IsEmpty && catalogue.IsNone then
-        invalidArg "rule" $"--rule-parameter sets a parameter of a catalogue rule; the rule {ruleText} has none"
-    let hasSpread = ruleText = "sbp"
-    let sbpOptions = [ "--sbp-depth", a.Contains Depth; "--sbp-fraction", a.Contains Fraction; "--sbp-lambda", a.Contains Lambda; "--sbp-mode", a.Contains Sbp_Mode; "--sbp-top-fraction", a.Contains Top_Fraction ]
-    let windowOptions = [ "--stdp-window", a.Contains Stdp_Window; "--stdp-amplitudes", a.Contains Stdp_Amplitudes ]
-    for name, given in sbpOptions do
-        if given && not hasSpread then invalidArg "rule" $"{name} sets the SBP spread, which the rule {ruleText} does not have (use --rule sbp)"
-    for name, given in windowOptions do
-        if given && ruleText <> "stdp-window" then invalidArg "rule" $"{name} sets the STDP window, which only the stdp-window rule has (got --rule {ruleText})"
-    let d = defaults
-    let spread =
-        reference
-        |> withOptions
-            { SpreadOptions.Depth = a.TryGetResult Depth
-              Fraction = a.TryGetResult Fraction
-              Lambda = a.TryGetResult Lambda
-              Mode = a.TryGetResult Sbp_Mode
-              TopFraction = a.TryGetResult Top_Fraction }
-    let window =
-        let w = core.Window
-        let tp, tm = a.GetResult(Stdp_Window, (float w.TauPlusMs, float w.TauMinusMs))
-        let ap, am = a.GetResult(Stdp_Amplitudes, (float w.APlus, float w.AMinus))
-        StdpWindow(float32 ap, float32 am, float32 tp, float32 tm, w.StepMs, w.Threshold)
-    let lif0 = d.Lif
-    { d with
-        Run = { d.Run with BatchSize = a.TryGetResult Batch_Size }
-        Rule =
-            (match ruleText with
-             | "symmetric" -> Rule.Symmetric
-             | "differential" -> Rule.Differential
-             | "sbp-base" | "sbp" -> Rule.SbpBase
-             | "stdp-window" -> SpikeTiming window
-             | name -> catalogueRule name parameters)
-        Spread = if hasSpread then Spread spread else NoSpread
-        LearningRates = a.TryGetResult Alpha |> Option.map (List.map float32)
-        Beta = float32 (a.GetResult(Beta, float d.Beta))
-        Epsilon = float32 (a.GetResult(Epsilon, float d.Epsilon))
-        FreeIterations = a.GetResult(Free_Iterations, d.FreeIterations)
-        NudgeIterations = a.GetResult(Nudge_Iterations, d.NudgeIterations)
-        TimeWindowMs = float32 (a.GetResult(Time_Window, float d.TimeWindowMs))
-        Lif =
-            LifParameters(
-                lif0.ExcitatoryReversal, lif0.LeakReversal, lif0.Threshold,
-                float32 (a.GetResult(V_Reset, float lif0.Reset)),
-                float32 (a.GetResult(Tau_Mem, float lif0.TauMemMs)),
-                float32 (a.GetResult(Tau_Syn, float lif0.TauSynMs)),
-                lif0.LeakConductance,
-                float32 (a.GetResult(Dt, float lif0.DtMs)),
-                lif0.InhibitoryReversal)
-        ResetStatePerBatch = a.Contains Reset_State
-        WeightBounds = a.TryGetResult Weight_Bounds |> Option.map (fun (lo, hi) -> float32 lo, float32 hi)
-        InhibitoryFraction = float32 (a.GetResult(Inhibitory_Fraction, float d.InhibitoryFraction))
-        ShortTermPlasticity = a.Contains Stp }
+        member a.Usage = (optionOf parameters a).Help
 
 /// The family with its command line.
-let registered = register family (fun o -> ofArgs (o :?> Argu.ParseResults<Args>))
+let registered = register family

@@ -41,10 +41,11 @@ let distinguishingLabels (descriptions: (string * string) list list) =
         match k with
         | "rule" | "dataset" | "model" -> v
         | "replicate" -> $"rep={v}"
-        | "freeIterations" -> $"n_free={v}"
-        | "nudgeIterations" -> $"n_nudge={v}"
-        | "sbp.depth" -> $"depth={v}"
-        | _ -> $"{k}={v}"
+        | _ ->
+            // the schema's short name where it is one word (n_free), else the key
+            match Families.words k with
+            | Some(_, short) when not (short.Contains ' ') -> $"{short}={v}"
+            | _ -> $"{k}={v}"
     [ for d in descriptions -> String.Join(" ", varying |> List.map (fun k -> part k (valueOf k d))) ]
 
 /// Cuts a text to `width` characters, marking the cut.

@@ -132,7 +132,7 @@ let tests =
             for args, reason in
                 [ [ "train"; "snn"; "--rule"; "symmetric"; "--depth"; "3" ], "--sbp-depth sets the SBP spread, which the rule symmetric does not have"
                   [ "train"; "snn"; "--rule"; "symmetric"; "--sbp-depth"; "3" ], "--sbp-depth sets the SBP spread, which the rule symmetric does not have"
-                  [ "train"; "eqprop"; "--sbp-fraction"; "0.5" ], "--sbp-fraction sets the SBP operator's spread, which the rule eqprop does not have"
+                  [ "train"; "eqprop"; "--sbp-fraction"; "0.5" ], "--sbp-fraction sets the SBP spread, which the rule eqprop does not have (use --rule sbp)"
                   [ "train"; "snn"; "--rule"; "sbp"; "--stdp-window"; "5"; "5" ], "only the stdp-window rule has"
                   [ "train"; "eqprop"; "--theta"; "0.3" ], "which the rule eqprop does not use"
                   [ "train"; "smlp"; "--replace"; "0.5" ], "which backprop does not have"
@@ -167,7 +167,8 @@ let tests =
                 let code, _, err = sbp ([ "sweep"; "snn" ] @ args @ [ "--name"; "x" ])
                 Expect.equal code 1 $"exit code of {args}"
                 Expect.stringContains err $"Did you mean '{nearest}'?" $"the nearest key for {args}"
-                Expect.stringContains err "valid keys: dataset, train-size" $"the valid keys for {args}"
+                // the family's keys in its schema's order
+                Expect.stringContains err "valid keys: rule, rule.lambda, dataset, hidden, epochs" $"the valid keys for {args}"
                 Expect.equal (err.Trim().Split('\n').Length) 1 $"one line for {args}"
             let code, _, err = sbp [ "sweep"; "snn"; "--vary"; "zzzzzz=1"; "--name"; "x" ]
             Expect.equal code 1 "exit code"

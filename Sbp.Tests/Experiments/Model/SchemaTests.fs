@@ -1,0 +1,100 @@
+/// The families' schemas (Experiment.Param, Schema.fs): every `sbp train` option is one parameter's; a configuration
+/// set through any sweep keys reads back from its record as itself; the command line and the sweep keys set a
+/// parameter alike; figures take their words from the schema.
+module Sbp.Tests.Experiments.SchemaTests
+
+open System
+open Expecto
+open Microsoft.FSharp.Reflection
+open Sbp.Experiments
+open Sbp.Experiments.Experiment
+open Sbp.Tests.TestSupport
+
+/// Values a key of each kind takes, as text (some are refused by a key or by the checks: those settings are skipped).
+let private valuesOf (key: Key<'c>) (rng: Random) =
+    match key.Name with
+    | "dataset" -> [ "mnist"; "mnist-10k"; "fashion"; "nettalk" ]
+    | "hidden" -> [ "20"; "30x10"; "500" ]
+    | "seed" -> [ string (rng.Next()) ]
+    | "data-order" -> [ "file"; "shuffled" ]
+    | "test-set" -> [ "standard"; "held-out" ]
+    | "sbp.range" -> [ "reference"; "top:0.25" ]
+    | "stdp.window" -> [ "5:5"; "20:10" ]
+    | "rule.lambda" -> [ "0"; "0.01" ]
+    | "replace" -> [ "0.5"; "1" ]
+    | _ when key.Values = "integers" || key.Values.StartsWith "k ≥ 0" || key.Values.StartsWith "integers" -> [ string (rng.Next(1, 30)) ]
+    | _ when key.Values.StartsWith "numbers" || key.Values.StartsWith "proportions" ->
+        [ (float32 (rng.Next(1, 200)) / 100f).ToString(Globalization.CultureInfo.InvariantCulture) ]
+    | choices -> choices.Split(", ") |> List.ofArray
+
+/// `n` random key settings of `family`, applied in order from its defaults (a setting the key refuses is skipped).
+let private randomConfig (family: Family<'c>) (rng: Random) (n: int) =
+    let keys = family.Keys |> Array.ofList
+    let mutable c = family.Defaults
+    for _ in 1..n do
+        let k = keys[rng.Next keys.Length]
+        let vs = valuesOf k rng
+        match k.Set vs[rng.Next vs.Length] c with
+        | Ok c' -> c <- c'
+        | Error _ -> ()
+    c
+
+let private schemaChecks (family: Family<'c>) (template: Type) =
+    let cases = FSharpType.GetUnionCases template |> Array.map (fun c -> c.Name) |> List.ofArray
+    let options = family.Parameters |> List.collect (fun p -> p.Options |> List.map (fun o -> o.Case))
+    Expect.equal (List.sort options) (List.sort cases) $"{family.Name}: every case of the template is a parameter's option, and every option a case"
+    Expect.equal (List.distinct options) options $"{family.Name}: no option twice"
+    let keys = family.Keys |> List.map (fun k -> k.Name)
+    Expect.equal (List.distinct keys) keys $"{family.Name}: no sweep key twice"
+    // a description's fields are the parameters' own: none written twice
+    let fields = family.Describe(family.Resolve family.Defaults) |> List.map fst
+    Expect.equal (List.distinct fields) fields $"{family.Name}: no record field twice"
+
+let private roundTrip (family: Family<'c>) (seed: int) =
+    let rng = Random seed
+    let c = randomConfig family rng (rng.Next(1, 8))
+    let resolved = family.Resolve c
+    let described = family.Describe resolved
+    let back = family.OfRecord described
+    Expect.equal (family.Describe(family.Resolve back)) described $"{family.Name}: the record of a configuration reads back as it (seed {seed})"
+    Expect.equal (family.RuleName back) (family.RuleName resolved.Config) "the rule's name too"
+
+[<Tests>]
+let tests =
+    testList "Experiments/Schema" [
+        testCase "each family's Argu template is its schema's options, one each; keys and record fields are unique" <| fun () ->
+            schemaChecks SnnConfig.family typeof<SnnConfig.Args>
+            schemaChecks EqPropConfig.family typeof<EqPropConfig.Args>
+            schemaChecks SmlpConfig.family typeof<SmlpConfig.Args>
+
+        property "a configuration set through random sweep keys reads back from its record as itself (snn)" <| fun (seed: int) ->
+            roundTrip SnnConfig.family seed
+        property "a configuration set through random sweep keys reads back from its record as itself (eqprop)" <| fun (seed: int) ->
+            roundTrip EqPropConfig.family seed
+        property "a configuration set through random sweep keys reads back from its record as itself (smlp)" <| fun (seed: int) ->
+            roundTrip SmlpConfig.family seed
+
+        testCase "an option and the sweep key of one parameter set it alike" <| fun () ->
+            let parser = Argu.ArgumentParser.Create<SnnConfig.Args>(programName = "snn")
+            let viaOptions =
+                ofOptions SnnConfig.parameters SnnConfig.defaults
+                    (parser.Parse [| "--rule"; "sbp"; "--beta"; "0.3"; "--free-iterations"; "7"; "--sbp-depth"; "2"; "--inhibitory-fraction"; "0.2" |])
+            let viaKeys =
+                [ "rule", "sbp"; "beta", "0.3"; "free-iterations", "7"; "sbp.depth", "2"; "inhibitory-fraction", "0.2" ]
+                |> List.fold (fun c (k, v) -> match (SnnConfig.family.Keys |> List.find (fun x -> x.Name = k)).Set v c with Ok c -> c | Error e -> failwith e) SnnConfig.defaults
+            Expect.equal viaOptions viaKeys "the same configuration"
+            Expect.equal viaOptions.Beta 0.3f "β set"
+            Expect.equal viaOptions.FreeIterations 7 "n_free set"
+
+        testCase "an option applies after the rule whatever its place on the command line" <| fun () ->
+            let parser = Argu.ArgumentParser.Create<EqPropConfig.Args>(programName = "eqprop")
+            let c = ofOptions EqPropConfig.parameters EqPropConfig.defaults (parser.Parse [| "--theta"; "0.3"; "--rule"; "sbp-energy" |])
+            Expect.equal c.Rule (EqPropConfig.SbpEnergy 0.3f) "θ set on the rule chosen after it"
+
+        testCase "figures name a parameter with its schema's words" <| fun () ->
+            Expect.equal (Plots.axisName "freeIterations") "free-phase iterations n_free" "axis"
+            Expect.equal (Plots.shortName "freeIterations") "n_free" "short"
+            Expect.equal (Plots.axisName "sbp.depth") "SBP depth (layers reached)" "a spread's field"
+            Expect.equal (Plots.axisName "hebb") "Hebbian term" "a spiking-MLP field"
+            Expect.equal (Plots.axisName "tauMemMs") "tau mem ms" "a field without words: its name in words"
+    ]
