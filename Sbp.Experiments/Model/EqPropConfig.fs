@@ -120,11 +120,6 @@ let validate (r: Resolved<EqPropConfig>) =
     [ match c.Rule with
       | SbpOperator s when s.Mode <> SbpMode.Modulate -> "equilibrium propagation's SBP operator modulates (the replace mode is the spiking MLP's)"
       | _ -> ()
-      yield! Limits.inRange "free-phase iterations" 1 Limits.maxIterations c.FreeIterations
-      yield! Limits.inRange "nudged-phase iterations" 1 Limits.maxIterations c.NudgeIterations
-      match c.Rule with
-      | SbpOperator s -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
-      | EqProp | SbpEnergy _ -> ()
       yield! (toParameters r 1 1).Problems() ]
 
 /// The network with persistent particles per data set; artifacts = weight histograms.
@@ -206,10 +201,10 @@ let parameters: Param<EqPropConfig> list =
       Schema.flag "randomBetaSign" (fun c -> c.RandomBetaSign) (fun b c -> { c with RandomBetaSign = b }) |> Schema.param
       |> Schema.withOption "Fixed_Beta_Sign" "keep β positive instead of drawing its sign per batch." (fun _ c -> Ok { c with RandomBetaSign = false })
       Schema.integer "freeIterations" (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n })
-      |> Schema.keyInteger "free-iterations" |> Schema.optionInteger "Free_Iterations" "free-phase steps (default 10, the reference script's)."
+      |> Schema.keyInteger "free-iterations" |> Schema.range "free-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Free_Iterations" "free-phase steps (default 10, the reference script's)."
       |> Schema.words "free-phase iterations n_free" "n_free" |> Schema.param
       Schema.integer "nudgeIterations" (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n })
-      |> Schema.keyInteger "nudge-iterations" |> Schema.optionInteger "Nudge_Iterations" "nudged-phase steps (default 10, the reference script's)."
+      |> Schema.keyInteger "nudge-iterations" |> Schema.range "nudged-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Nudge_Iterations" "nudged-phase steps (default 10, the reference script's)."
       |> Schema.words "nudged-phase iterations n_nudge" "n_nudge" |> Schema.param
       rule
       Schema.bounds (fun c -> c.WeightBounds) (fun b c -> { c with WeightBounds = b })

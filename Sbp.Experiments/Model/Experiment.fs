@@ -47,7 +47,9 @@ type Param<'c> =
       /// The `sbp train` options that set it.
       Options: Opt<'c> list
       /// Words for figures and live displays: record field (dotted), axis name, short name.
-      Words: (string * string * string) list }
+      Words: (string * string * string) list
+      /// Every reason its value in a resolved configuration cannot run (its range), empty when it can.
+      Check: 'c -> string list }
 
 /// Where a family's configuration holds the settings every family has (its field `Run`): get and set of that one
 /// field. Everything shared (the command-line options, the sweep keys, the record's read-back, the checks, the
@@ -170,7 +172,11 @@ type Model<'c>(family: Family<'c>, config: 'c) =
             (let described = family.Describe resolved.Value
              // the bounds first: the family's own checks may size things from the values they bound
              match RunSettings.problems run.Value @ Limits.settings run.Value @ Limits.nonFinite described with
-             | [] -> family.Validate resolved.Value
+             | [] ->
+                 // then each parameter's range, then the family's own checks (which may size things from them)
+                 match family.Parameters |> List.collect (fun p -> p.Check resolved.Value.Config) with
+                 | [] -> family.Validate resolved.Value
+                 | ps -> ps
              | ps -> ps)
     member _.Family = family
     member _.Config = config

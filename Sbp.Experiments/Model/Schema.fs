@@ -14,7 +14,7 @@ open Sbp.Experiments.RunRecord
 
 /// A parameter whose entries and read-back are given; no key, option or words yet.
 let entries (field: string) (write: 'c -> (string * Value) list) (read: Decode.Fields -> 'c -> 'c) : Param<'c> =
-    { Field = field; Write = write; Read = read; Keys = []; Options = []; Words = [] }
+    { Field = field; Write = write; Read = read; Keys = []; Options = []; Words = []; Check = fun _ -> [] }
 
 /// A parameter with one record field.
 let field (name: string) (write: 'c -> Value) (read: Decode.Fields -> string -> 'c -> 'c) =
@@ -23,24 +23,25 @@ let field (name: string) (write: 'c -> Value) (read: Decode.Fields -> string -> 
 /// A parameter that only a sweep key or an option sets (the seed): no record field of its own.
 let unrecorded (name: string) : Param<'c> = entries name (fun _ -> []) (fun _ c -> c)
 
-/// Setters kept beside a parameter, so that its key and option set it the same way.
+/// Accessors kept beside a parameter, so that its key, option and range read and set it the same way.
 type Scalar<'c, 'v> =
     { Param: Param<'c>
+      Get: 'c -> 'v
       Set: 'v -> 'c -> 'c }
 
 let private num (x: float32) = Num(float x)
 
 /// A single-precision parameter.
 let number (name: string) (get: 'c -> float32) (set: float32 -> 'c -> 'c) =
-    { Param = field name (get >> num) (fun kvs k c -> set (Decode.float32 kvs k) c); Set = set }
+    { Param = field name (get >> num) (fun kvs k c -> set (Decode.float32 kvs k) c); Get = get; Set = set }
 
 /// An integer parameter.
 let integer (name: string) (get: 'c -> int) (set: int -> 'c -> 'c) =
-    { Param = field name (fun c -> Int(int64 (get c))) (fun kvs k c -> set (Decode.int kvs k) c); Set = set }
+    { Param = field name (fun c -> Int(int64 (get c))) (fun kvs k c -> set (Decode.int kvs k) c); Get = get; Set = set }
 
 /// A switch (true or false).
 let flag (name: string) (get: 'c -> bool) (set: bool -> 'c -> 'c) =
-    { Param = field name (get >> Flag) (fun kvs k c -> set (Decode.flag kvs k) c); Set = set }
+    { Param = field name (get >> Flag) (fun kvs k c -> set (Decode.flag kvs k) c); Get = get; Set = set }
 
 /// A sweep key that sets a parameter.
 let withKey (k: Key<'c>) (p: Param<'c>) = { p with Keys = p.Keys @ [ k ] }
@@ -69,6 +70,11 @@ let optionInteger case help (s: Scalar<'c, int>) =
 
 /// The option of a switch: given, it sets the switch on.
 let optionFlag case help (s: Scalar<'c, bool>) = { s with Param = withOption case help (fun _ c -> Ok(s.Set true c)) s.Param }
+
+/// The range of an integer parameter, `what` naming it in the message ("free-phase iterations must lie in 1..1000").
+let range (what: string) (lo: int) (hi: int) (s: Scalar<'c, int>) =
+    let check = s.Param.Check
+    { s with Param = { s.Param with Check = fun c -> check c @ Limits.inRange what lo hi (s.Get c) } }
 
 /// Words for the scalar's record field.
 let words axis short (s: Scalar<'c, 'v>) = { s with Param = withWords s.Param.Field axis short s.Param }
@@ -118,7 +124,10 @@ let spread (cases: string list) (prefix: string) (get: 'c -> Spread.SbpSpread op
           { Case = "Top_Fraction"; Help = $"{prefix}: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."
             Apply = fun vs -> change "--sbp-top-fraction" (fun s -> { s with Range = Spread.TopFraction(f vs.Head) }) } ]
     let p = Keys.spread get set keyMissing |> List.fold (fun p k -> withKey k p) p
-    { p with Options = p.Options @ (all |> List.filter (fun o -> List.contains o.Case cases)) }
+    let check = p.Check
+    { p with
+        Options = p.Options @ (all |> List.filter (fun o -> List.contains o.Case cases))
+        Check = fun c -> check c @ (match get c with Some s -> Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth | None -> []) }
     |> withWords "sbp.depth" "SBP depth (layers reached)" "SBP depth"
     |> withWords "sbp.fraction" "sbp fraction" "f"
     |> withWords "sbp.range" "sbp range" "range"

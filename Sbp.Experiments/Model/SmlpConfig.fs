@@ -175,10 +175,6 @@ let validate (r: Resolved<SmlpConfig>) =
       | Replaced { By = SbpOperator s } when s.Mode <> SbpMode.Replace -> "the spiking MLP's SBP operator works in replace mode"
       | _ -> ()
       if c.Frames.IsSome && c.Run.Dataset <> Dvs then "frames applies to DVS only"
-      yield! Limits.inRange "time steps" 1 Limits.maxSteps c.Steps
-      match c.Gradient with
-      | Replaced { By = SbpOperator s } -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
-      | _ -> ()
       yield! (toParameters r (framesOf c) 1).Problems() ]
 
 let build (r: Resolved<SmlpConfig>) (split: DataSplit) : Training.Built =
@@ -350,7 +346,7 @@ let parameters: Param<SmlpConfig> list =
       Schema.entries "layerCount" (fun c -> [ "layerCount", Int(int64 (c.Run.Hidden.Length + 2)) ]) (fun _ c -> c)
       yield! Schema.Run.training common "mini-batch size (default: the task's reference, MNIST 100, NETtalk 5, DVS 16)."
       Schema.integer "steps" (fun c -> c.Steps) (fun n c -> { c with Steps = n })
-      |> Schema.keyInteger "steps" |> Schema.optionInteger "Steps" "time steps T (default 20)."
+      |> Schema.keyInteger "steps" |> Schema.range "time steps" 1 Limits.maxSteps |> Schema.optionInteger "Steps" "time steps T (default 20)."
       |> Schema.param
       Schema.number "learningRate" (fun c -> c.LearningRate.Value) (fun x c -> { c with LearningRate = Some x })
       |> Schema.keyNumber "learning-rate" |> Schema.optionNumber "Learning_Rate" "Adam learning rate (default: the task's reference, DVS 1e-4, every other task 1e-3)."

@@ -209,12 +209,7 @@ let validate (r: Resolved<SnnConfig>) =
               | Some e -> yield! SnnRuleCatalogue.problems e r.Parameters
               | None -> ()
           | _ -> ()
-          yield! Limits.steps c.TimeWindowMs c.Lif.DtMs
-          yield! Limits.inRange "free-phase iterations" 1 Limits.maxIterations c.FreeIterations
-          yield! Limits.inRange "nudged-phase iterations" 1 Limits.maxIterations c.NudgeIterations
-          match c.Spread with
-          | Spread s -> yield! Limits.inRange "the SBP depth" 0 Limits.maxDepth s.Depth
-          | NoSpread -> () ]
+          yield! Limits.steps c.TimeWindowMs c.Lif.DtMs ]
     with
     | [] -> (toParameters r 1 1).Problems() |> List.ofSeq
     | ps -> ps
@@ -369,10 +364,10 @@ let parameters: Param<SnnConfig> list =
       |> Schema.keyNumber "epsilon" |> Schema.optionNumber "Epsilon" "relaxation step ε (default 0.5)."
       |> Schema.param
       Schema.integer "freeIterations" (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n })
-      |> Schema.keyInteger "free-iterations" |> Schema.optionInteger "Free_Iterations" "free-phase iterations (default 20)."
+      |> Schema.keyInteger "free-iterations" |> Schema.range "free-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Free_Iterations" "free-phase iterations (default 20)."
       |> Schema.words "free-phase iterations n_free" "n_free" |> Schema.param
       Schema.integer "nudgeIterations" (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n })
-      |> Schema.keyInteger "nudge-iterations" |> Schema.optionInteger "Nudge_Iterations" "nudged-phase iterations (default 5)."
+      |> Schema.keyInteger "nudge-iterations" |> Schema.range "nudged-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Nudge_Iterations" "nudged-phase iterations (default 5)."
       |> Schema.words "nudged-phase iterations n_nudge" "n_nudge" |> Schema.param
       Schema.number "timeWindowMs" (fun c -> c.TimeWindowMs) (fun x c -> { c with TimeWindowMs = x })
       |> Schema.optionNumber "Time_Window" "feedforward phase length T in ms (default 10)."

@@ -74,6 +74,34 @@ let tests =
         property "a configuration set through random sweep keys reads back from its record as itself (smlp)" <| fun (seed: int) ->
             roundTrip SmlpConfig.family seed
 
+        testCase "a default an option's help states is the family's default" <| fun () ->
+            let check (family: Family<'c>) =
+                let resolved = (family.Resolve family.Defaults).Config
+                let stated =
+                    [ for p in family.Parameters do
+                          match p.Write resolved with
+                          | [ _, (RunRecord.Num _ | RunRecord.Int _ as value) ] ->
+                              for o in p.Options do
+                                  let m = Text.RegularExpressions.Regex.Match(o.Help, @"\(default (-?[0-9.]+)[;,)]")
+                                  if m.Success then yield o.Case, float m.Groups[1].Value, value
+                          | _ -> () ]
+                for case, said, value in stated do
+                    let actual =
+                        match value with
+                        | RunRecord.Num x -> float (float32 x)
+                        | RunRecord.Int i -> float i
+                        | v -> failwith $"{case}: {v} is no number"
+                    Expect.floatClose Accuracy.high actual (float (float32 said)) $"{family.Name} --{case}: the help says {said}"
+                stated.Length
+            let n = check SnnConfig.family + check EqPropConfig.family + check SmlpConfig.family
+            Expect.isGreaterThanOrEqual n 13 "the scalar options' stated defaults were all compared (13 when written)"
+
+        testCase "a parameter's range is checked once, from the schema, before the family's own checks" <| fun () ->
+            let problems c = Experiment.problems (SnnConfig.experiment c)
+            Expect.equal (problems { SnnConfig.defaults with FreeIterations = 0 }) [ $"free-phase iterations must lie in 1..{Limits.maxIterations} (got 0)" ] "n_free"
+            Expect.equal (problems { SnnConfig.paperSbp with Spread = SnnConfig.Spread { Spread.reference with Depth = -1 } }) [ $"the SBP depth must lie in 0..{Limits.maxDepth} (got -1)" ] "the spread's depth"
+            Expect.equal (Experiment.problems (SmlpConfig.experiment { SmlpConfig.defaults with Steps = 0 })) [ $"time steps must lie in 1..{Limits.maxSteps} (got 0)" ] "T"
+
         testCase "an option and the sweep key of one parameter set it alike" <| fun () ->
             let parser = Argu.ArgumentParser.Create<SnnConfig.Args>(programName = "snn")
             let viaOptions =
