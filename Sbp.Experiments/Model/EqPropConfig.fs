@@ -200,12 +200,9 @@ let parameters: Param<EqPropConfig> list =
       |> Schema.words "nudging strength β" "nudging strength β" |> Schema.param
       Schema.flag "randomBetaSign" (fun c -> c.RandomBetaSign) (fun b c -> { c with RandomBetaSign = b }) |> Schema.param
       |> Schema.withOption "Fixed_Beta_Sign" "keep β positive instead of drawing its sign per batch." (fun _ c -> Ok { c with RandomBetaSign = false })
-      Schema.integer "freeIterations" (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n })
-      |> Schema.keyInteger "free-iterations" |> Schema.range "free-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Free_Iterations" "free-phase steps (default 10, the reference script's)."
-      |> Schema.words "free-phase iterations n_free" "n_free" |> Schema.param
-      Schema.integer "nudgeIterations" (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n })
-      |> Schema.keyInteger "nudge-iterations" |> Schema.range "nudged-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Nudge_Iterations" "nudged-phase steps (default 10, the reference script's)."
-      |> Schema.words "nudged-phase iterations n_nudge" "n_nudge" |> Schema.param
+      yield! Schema.phases
+          (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n }) "free-phase steps (default 10, the reference script's)."
+          (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n }) "nudged-phase steps (default 10, the reference script's)."
       rule
       Schema.bounds (fun c -> c.WeightBounds) (fun b c -> { c with WeightBounds = b })
       Schema.Run.checkInvariants common

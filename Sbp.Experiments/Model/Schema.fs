@@ -82,6 +82,17 @@ let words axis short (s: Scalar<'c, 'v>) = { s with Param = withWords s.Param.Fi
 /// The finished parameter.
 let param (s: Scalar<'c, 'v>) = s.Param
 
+/// The iteration counts of the free and the nudged phase ("freeIterations", "nudgeIterations"; keys free-iterations
+/// and nudge-iterations, options --free-iterations and --nudge-iterations, each in 1..Limits.maxIterations), the two
+/// phases of the spiking network and of equilibrium propagation.
+let phases (getFree: 'c -> int) setFree (freeHelp: string) (getNudge: 'c -> int) setNudge (nudgeHelp: string) =
+    [ integer "freeIterations" getFree setFree
+      |> keyInteger "free-iterations" |> range "free-phase iterations" 1 Limits.maxIterations |> optionInteger "Free_Iterations" freeHelp
+      |> words "free-phase iterations n_free" "n_free" |> param
+      integer "nudgeIterations" getNudge setNudge
+      |> keyInteger "nudge-iterations" |> range "nudged-phase iterations" 1 Limits.maxIterations |> optionInteger "Nudge_Iterations" nudgeHelp
+      |> words "nudged-phase iterations n_nudge" "n_nudge" |> param ]
+
 /// Learning rates per weight layer: [a1, a2, …] in records, `--alpha a1 a2 …`; None until resolved (the depth's
 /// reference rates), read back as set.
 let rates (name: string) (get: 'c -> float32 list option) (set: float32 list option -> 'c -> 'c) (help: string) =

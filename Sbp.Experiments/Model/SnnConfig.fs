@@ -363,12 +363,9 @@ let parameters: Param<SnnConfig> list =
       Schema.number "epsilon" (fun c -> c.Epsilon) (fun x c -> { c with Epsilon = x })
       |> Schema.keyNumber "epsilon" |> Schema.optionNumber "Epsilon" "relaxation step ε (default 0.5)."
       |> Schema.param
-      Schema.integer "freeIterations" (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n })
-      |> Schema.keyInteger "free-iterations" |> Schema.range "free-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Free_Iterations" "free-phase iterations (default 20)."
-      |> Schema.words "free-phase iterations n_free" "n_free" |> Schema.param
-      Schema.integer "nudgeIterations" (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n })
-      |> Schema.keyInteger "nudge-iterations" |> Schema.range "nudged-phase iterations" 1 Limits.maxIterations |> Schema.optionInteger "Nudge_Iterations" "nudged-phase iterations (default 5)."
-      |> Schema.words "nudged-phase iterations n_nudge" "n_nudge" |> Schema.param
+      yield! Schema.phases
+          (fun c -> c.FreeIterations) (fun n c -> { c with FreeIterations = n }) "free-phase iterations (default 20)."
+          (fun c -> c.NudgeIterations) (fun n c -> { c with NudgeIterations = n }) "nudged-phase iterations (default 5)."
       Schema.number "timeWindowMs" (fun c -> c.TimeWindowMs) (fun x c -> { c with TimeWindowMs = x })
       |> Schema.optionNumber "Time_Window" "feedforward phase length T in ms (default 10)."
       |> Schema.words "time window (ms)" "time window (ms)" |> Schema.param
