@@ -34,13 +34,15 @@ type Opt<'c> =
 /// in that order, a record reads back through all of them, and the options of `sbp train` apply in that order
 /// (Schema.fs builds them).
 type Param<'c> =
-    { /// The parameter's name (its record field, or the first of its fields).
+    { /// The parameter's name: its record field, or for a parameter with several (a rule and what it carries) a name
+      /// for them all.
       Field: string
       /// Its entries in the description of a resolved configuration: usually one; none where the configuration has no
       /// such parameter (the STDP window under another rule).
       Write: 'c -> (string * Value) list
-      /// The configuration with this parameter read from a run record's `config` (the inverse of `Write`); fails with
-      /// a `Decode.DecodeError` naming the field.
+      /// The configuration with this parameter read from a run record's `config` (the inverse of `Write`; a field
+      /// read with another parameter's, such as a rule's window with the rule, or derived, reads nothing); fails with a
+      /// `Decode.DecodeError` naming the field.
       Read: Decode.Fields -> 'c -> 'c
       /// The sweep keys that vary it.
       Keys: Key<'c> list

@@ -39,11 +39,6 @@ let layers (s: string) =
     | None when parts.Length = 0 -> Error $"'{s}' names no hidden layer"
     | None -> Ok [ for p in parts do match p with Ok n -> n | Error _ -> () ]
 
-let private key name values (parse: string -> Result<'v, string>) (set: 'v -> 'c -> 'c) : Key<'c> =
-    { Key.Name = name; Values = values; Set = fun s c -> parse s |> Result.map (fun v -> set v c) }
-
-let integer name (set: int -> 'c -> 'c) = key name "integers" int set
-let number name (set: float32 -> 'c -> 'c) = key name "numbers" float32 set
 
 /// A key whose values are names.
 let choice name (cases: (string * ('c -> 'c)) list) : Key<'c> =

@@ -1,10 +1,15 @@
 /// Building a family's schema (Experiment.Param): one entry per parameter, with its record field, sweep key, option,
-/// help and words, from which the description, the record's read-back, the sweep keys, the `sbp train` options and the
-/// figures' labels all derive. A scalar parameter is a few piped lines:
-///   Schema.number "beta" (fun c -> c.Beta) (fun x c -> { c with Beta = x })
-///   |> Schema.keyNumber "beta" |> Schema.optionNumber "Beta" "nudging strength β (default 0.5)."
-///   |> Schema.words "nudging strength β" "β" |> Schema.param
-/// and the settings every family has (data set, sizes, epochs, …) are the entries of `Run`.
+/// help, range and words, from which the description, the record's read-back, the sweep keys, the `sbp train` options,
+/// the checks and the figures' labels all derive. Two kinds of builder:
+/// - a parameter with one number, integer or switch starts as a `Scalar` (`number`, `integer`, `flag`: record field,
+///   read-back, and its accessors), gains a key, a range, an option and words that set and read it through those
+///   accessors (`keyNumber`, `range`, `optionNumber`, `words`, …), and ends with `param`:
+///     Schema.number "beta" (fun c -> c.Beta) (fun x c -> { c with Beta = x })
+///     |> Schema.keyNumber "beta" |> Schema.optionNumber "Beta" "nudging strength β (default 0.5)."
+///     |> Schema.words "nudging strength β" "nudging strength β" |> Schema.param
+/// - any other parameter (a rule, a spread, a field with several entries) is a `Param` from `entries` or `field`,
+///   given its keys, options and words one by one (`withKey`, `withOption`, `withWords`, `spread`).
+/// The settings every family has (data set, sizes, epochs, …) are the entries of `Run`.
 module Sbp.Experiments.Schema
 
 open Sbp.Core.Plasticity
@@ -129,7 +134,10 @@ let spread (cases: string list) (prefix: string) (get: 'c -> Spread.SbpSpread op
           { Case = "Fraction"; Help = $"{prefix}: fraction f of the modification that spreads (default 0.2)."
             Apply = fun vs -> change "--sbp-fraction" (fun s -> { s with Fraction = f vs.Head }) }
           { Case = "Lambda"; Help = $"{prefix}: strengths λ_pre λ_post λ_bp (default 1 0.5 1)."
-            Apply = fun vs -> change "--sbp-lambda" (fun s -> match vs with [ a; b; c ] -> { s with LambdaPre = f a; LambdaPost = f b; LambdaBp = f c } | _ -> s) }
+            Apply = fun vs c ->
+                match vs with
+                | [ a; b; l ] -> change "--sbp-lambda" (fun s -> { s with LambdaPre = f a; LambdaPost = f b; LambdaBp = f l }) c
+                | _ -> Error "--sbp-lambda takes three strengths: λ_pre λ_post λ_bp" }
           { Case = "Sbp_Mode"; Help = $"{prefix}: modulate (default) or replace."
             Apply = fun vs -> change "--sbp-mode" (fun s -> { s with Mode = unbox<SbpMode> vs.Head }) }
           { Case = "Top_Fraction"; Help = $"{prefix}: only the ceil(r·n) most-modified neurons propagate (default: the reference range, every neuron)."

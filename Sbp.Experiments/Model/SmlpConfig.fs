@@ -359,7 +359,10 @@ let parameters: Param<SmlpConfig> list =
       energy
       Schema.entries "frames" (fun c -> if c.Run.Dataset = Dvs then [ "frames", Int(int64 (framesOf c)) ] else []) (fun kvs c ->
           { c with Frames = (if Decode.dataset kvs = Dvs then Some(Decode.int kvs "frames") else None) })
-      |> Schema.withOption "Frames" "DVS: frames per gesture (default 100)." (fun vs c -> Ok { c with Frames = Some(DataSets.dvsFrames (unbox<int> vs.Head)) })
+      |> Schema.withOption "Frames" "DVS: frames per gesture (default 100)." (fun vs c ->
+          match unbox<int> vs.Head with
+          | n when n >= 1 && n <= DvsFraming.MaxFrames -> Ok { c with Frames = Some n }
+          | n -> Error $"--frames must be 1..{DvsFraming.MaxFrames} (the paper: 100), got {n}")
       Schema.Run.checkInvariants common
       yield! Schema.Run.sizes common
       yield! Schema.Run.protocol common

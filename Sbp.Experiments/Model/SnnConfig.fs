@@ -336,16 +336,21 @@ let private rule =
                 |> orError $"--rule-parameter sets a parameter of a catalogue rule; the rule {ruleName c} has none"
             | _ -> Error "--rule-parameter takes a name and a value")
 
-/// One of the LIF parameters (the core's record, in its constructor's order: E_exc, E_leak, threshold, reset, τ_m,
-/// τ_syn, g_leak, dt, E_inh), by index.
-let private lifValues (l: LifParameters) =
-    [| l.ExcitatoryReversal; l.LeakReversal; l.Threshold; l.Reset; l.TauMemMs; l.TauSynMs; l.LeakConductance; l.DtMs; l.InhibitoryReversal |]
+/// The LIF parameters as an F# record, so that one field can be set (the core's record has no F# copy-and-update).
+type private LifFields =
+    { VExcitatory: float32; VLeak: float32; VThreshold: float32; VReset: float32; TauMemMs: float32; TauSynMs: float32
+      GLeak: float32; DtMs: float32; VInhibitory: float32 }
 
-let private lif (name: string) (index: int) =
-    Schema.number name (fun c -> (lifValues c.Lif)[index]) (fun x c ->
-        let v = lifValues c.Lif
-        v[index] <- x
-        { c with Lif = LifParameters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]) })
+let private lifFields (l: LifParameters) =
+    { VExcitatory = l.ExcitatoryReversal; VLeak = l.LeakReversal; VThreshold = l.Threshold; VReset = l.Reset
+      TauMemMs = l.TauMemMs; TauSynMs = l.TauSynMs; GLeak = l.LeakConductance; DtMs = l.DtMs; VInhibitory = l.InhibitoryReversal }
+
+let private ofLifFields (f: LifFields) =
+    LifParameters(f.VExcitatory, f.VLeak, f.VThreshold, f.VReset, f.TauMemMs, f.TauSynMs, f.GLeak, f.DtMs, f.VInhibitory)
+
+/// One LIF parameter: its record field, how it is read and set.
+let private lif (name: string) (get: LifFields -> float32) (set: float32 -> LifFields -> LifFields) =
+    Schema.number name (fun c -> get (lifFields c.Lif)) (fun x c -> { c with Lif = ofLifFields (set x (lifFields c.Lif)) })
 
 let private num (x: float32) = Num(float x)
 
@@ -369,20 +374,20 @@ let parameters: Param<SnnConfig> list =
       Schema.number "timeWindowMs" (fun c -> c.TimeWindowMs) (fun x c -> { c with TimeWindowMs = x })
       |> Schema.optionNumber "Time_Window" "feedforward phase length T in ms (default 10)."
       |> Schema.words "time window (ms)" "time window (ms)" |> Schema.param
-      lif "dtMs" 7 |> Schema.optionNumber "Dt" "LIF time step in ms (default 0.1)." |> Schema.param
-      lif "vExcitatory" 0 |> Schema.param
-      lif "vLeak" 1 |> Schema.param
-      lif "vThreshold" 2 |> Schema.param
-      lif "vReset" 3 |> Schema.optionNumber "V_Reset" "reset potential (default -0.5; the authors' desktop script: -0.1)." |> Schema.param
-      lif "tauMemMs" 4 |> Schema.optionNumber "Tau_Mem" "membrane time constant in ms (default 10)." |> Schema.param
-      lif "tauSynMs" 5 |> Schema.optionNumber "Tau_Syn" "synaptic time constant in ms (default 2)." |> Schema.param
-      lif "gLeak" 6 |> Schema.param
+      lif "dtMs" (fun l -> l.DtMs) (fun x l -> { l with DtMs = x }) |> Schema.optionNumber "Dt" "LIF time step in ms (default 0.1)." |> Schema.param
+      lif "vExcitatory" (fun l -> l.VExcitatory) (fun x l -> { l with VExcitatory = x }) |> Schema.param
+      lif "vLeak" (fun l -> l.VLeak) (fun x l -> { l with VLeak = x }) |> Schema.param
+      lif "vThreshold" (fun l -> l.VThreshold) (fun x l -> { l with VThreshold = x }) |> Schema.param
+      lif "vReset" (fun l -> l.VReset) (fun x l -> { l with VReset = x }) |> Schema.optionNumber "V_Reset" "reset potential (default -0.5; the authors' desktop script: -0.1)." |> Schema.param
+      lif "tauMemMs" (fun l -> l.TauMemMs) (fun x l -> { l with TauMemMs = x }) |> Schema.optionNumber "Tau_Mem" "membrane time constant in ms (default 10)." |> Schema.param
+      lif "tauSynMs" (fun l -> l.TauSynMs) (fun x l -> { l with TauSynMs = x }) |> Schema.optionNumber "Tau_Syn" "synaptic time constant in ms (default 2)." |> Schema.param
+      lif "gLeak" (fun l -> l.GLeak) (fun x l -> { l with GLeak = x }) |> Schema.param
       Schema.flag "resetStatePerBatch" (fun c -> c.ResetStatePerBatch) (fun b c -> { c with ResetStatePerBatch = b })
       |> Schema.optionFlag "Reset_State" "clean form: reset V, g and the stored state every batch (the reference keeps them)." |> Schema.param
       Schema.number "inhibitoryFraction" (fun c -> c.InhibitoryFraction) (fun x c -> { c with InhibitoryFraction = x })
       |> Schema.keyNumber "inhibitory-fraction" |> Schema.optionNumber "Inhibitory_Fraction" "Dale's law: fraction of inhibitory neurons per hidden layer."
       |> Schema.param
-      lif "vInhibitory" 8 |> Schema.param
+      lif "vInhibitory" (fun l -> l.VInhibitory) (fun x l -> { l with VInhibitory = x }) |> Schema.param
       Schema.flag "shortTermPlasticity" (fun c -> c.ShortTermPlasticity) (fun b c -> { c with ShortTermPlasticity = b })
       |> Schema.optionFlag "Stp" "Tsodyks–Markram short-term plasticity of the input current." |> Schema.param
       Schema.Run.checkInvariants common

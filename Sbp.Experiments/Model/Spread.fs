@@ -124,24 +124,3 @@ let label (s: SbpSpread) =
               $"λ {text s.LambdaPre}/{text s.LambdaPost}/{text s.LambdaBp}"
           if s.Mode <> reference.Mode then string s.Mode ]
     if parts.IsEmpty then "reference" else System.String.Join(", ", parts)
-
-/// The options a command line gives for a spread (None: the spread's own value); the families' `sbp train` options
-/// --sbp-depth, --sbp-fraction, --sbp-lambda, --sbp-mode and --sbp-top-fraction.
-type SpreadOptions =
-    { Depth: int option
-      Fraction: float option
-      Lambda: (float * float * float) option
-      Mode: SbpMode option
-      TopFraction: float option }
-
-/// The spread `s` with the options given.
-let withOptions (o: SpreadOptions) (s: SbpSpread) =
-    let pre, post, bp = o.Lambda |> Option.defaultValue (float s.LambdaPre, float s.LambdaPost, float s.LambdaBp)
-    { s with
-        Depth = defaultArg o.Depth s.Depth
-        Fraction = o.Fraction |> Option.map float32 |> Option.defaultValue s.Fraction
-        LambdaPre = float32 pre
-        LambdaPost = float32 post
-        LambdaBp = float32 bp
-        Mode = defaultArg o.Mode s.Mode
-        Range = o.TopFraction |> Option.map (float32 >> TopFraction) |> Option.defaultValue s.Range }

@@ -42,9 +42,11 @@ let distinguishingLabels (descriptions: (string * string) list list) =
         | "rule" | "dataset" | "model" -> v
         | "replicate" -> $"rep={v}"
         | _ ->
-            // the schema's short name where it is one word (n_free), else the key
+            // the schema's short name where it is one word (n_free), a spread's field without its prefix (depth), else
+            // the key
             match Families.words k with
             | Some(_, short) when not (short.Contains ' ') -> $"{short}={v}"
+            | _ when k.StartsWith "sbp." -> $"{k.Substring 4}={v}"
             | _ -> $"{k}={v}"
     [ for d in descriptions -> String.Join(" ", varying |> List.map (fun k -> part k (valueOf k d))) ]
 

@@ -354,6 +354,11 @@ let tests =
                       [ "rule", "symmetric"; "baseRule", "Symmetric"; "dataset", "mnist"; "replicate", "0" ]
                       [ "rule", "sbp"; "baseRule", "SbpBase"; "dataset", "mnist"; "replicate", "1" ] ]
             Expect.equal labels [ "sbp rep=0"; "symmetric rep=0"; "sbp rep=1" ] "varying keys only, none that follows from another"
+            // short forms from the schema's words: n_free for freeIterations, a spread's field without its prefix
+            let labels =
+                LiveDisplay.distinguishingLabels
+                    [ [ "freeIterations", "5"; "sbp.depth", "0" ]; [ "freeIterations", "10"; "sbp.depth", "2" ]; [ "freeIterations", "5"; "sbp.depth", "2" ] ]
+            Expect.equal labels [ "n_free=5 depth=0"; "n_free=10 depth=2"; "n_free=5 depth=2" ] "short forms"
             Expect.equal (LiveDisplay.fit 5 "abcdefgh") "abcd…" "cut with a mark"
             Expect.equal (LiveDisplay.fit 8 "abc") "abc" "short text unchanged"
             let lines = Collections.Generic.List<string>()
