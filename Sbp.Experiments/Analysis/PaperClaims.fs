@@ -159,7 +159,7 @@ let grids =
       { Name = "paper-snn-nettalk"; Question = "the spiking network on NETtalk for 200 epochs (earlier protocol: shuffled every epoch)" }
       { Name = "paper-snn-nettalk-400"; Question = "the spiking network on NETtalk for 400 epochs (earlier protocol: shuffled every epoch)" }
       { Name = "paper-ablation"; Question = "where SBP's gain comes from: base rule × spread, full MNIST, 20 epochs (earlier protocol)" }
-      { Name = "paper-fashion"; Question = "a task the paper never saw: Fashion-MNIST (earlier protocol)" }
+      { Name = "paper-fashion"; Question = "a task the paper never saw: Fashion-MNIST, in each family's reference data order" }
       { Name = "snn-depth-reduced"; Question = "SBP's propagation depth in 4- to 6-layer spiking networks (reduced size)" }
       { Name = "eqprop-cost"; Question = "the paper's Fig. 4 study: n_free × n_nudge, one run per cell" }
       { Name = "ablation"; Question = "base rule × spread on the MNIST subset and NETtalk, 10 epochs" }

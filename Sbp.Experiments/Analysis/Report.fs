@@ -138,6 +138,22 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
               | Error m -> $"{q.Name}: {m}"
           yield $"**Where the spiking network's gain comes from** (paper-ablation, full MNIST, 20 epochs, earlier protocol): {part snnBaseOnly snnSymmetric}; {part snnSbp snnBaseOnly}; {part snnSpreadOnly snnSymmetric}. The base rule carries the gain; the reference spread adds nothing measurable (its factors average about 1.0003, docs/SBP-SPEC.md §10)."
       | None -> ()
+      // a difference that rests on collapsed runs of the compared arm, said so (with Δ over the other pairs)
+      let restsOn (c: Comparison) (against: string) =
+          let runs = String.Join(", ", c.Collapsed |> List.map (fun x -> f2 (100.0 * x) + "%"))
+          let without = match c.DeltaWithoutCollapsed with Some e -> $"{estimate signedPct e} points over the other {e.N} pairs" | None -> "–"
+          $"rests on {c.Collapsed.Length} run(s) of {against} stuck at {runs} (the arm's median {f2 (100.0 * c.AgainstMedian)}%%); without them {without}"
+      match grids |> List.tryFind (fun g -> g.Name = "paper-fashion") with
+      | Some g ->
+          let part (model: string) (q: Query) (against: Query) =
+              match versus g Fashion against q with
+              | Ok c ->
+                  let rests = if c.Collapsed.IsEmpty then "" else ", which " + restsOn c against.Name
+                  $"{model}, {q.Name} vs {against.Name} {estimate signedPct c.Delta} points (n = {c.Runs.Length}, {c.Epochs} epochs, {c.Order}){rests}"
+              | Error m -> $"{model}, {q.Name}: {m}"
+          let parts = String.Join(". ", [ part "The spiking STDP network" snnSbp snnSymmetric; part "EqProp" eqEnergy eqPlain; part "EqProp" eqOperator eqPlain ])
+          yield $"**Fashion-MNIST, a task the paper never saw** (paper-fashion, best test accuracy). {parts}."
+      | None -> ()
       let ext = findings |> List.filter (fun f -> f.Claim.Extension && f.Primary.IsSome)
       if not ext.IsEmpty then
           let parts = [ for f in ext -> let d = estimate signedPct f.Primary.Value.Delta in $"{taskText f.Claim.Task} {d} points" ]
@@ -147,9 +163,7 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
           [ for f in findings do
                 match f.Primary with
                 | Some c when not c.Collapsed.IsEmpty ->
-                    let runs = String.Join(", ", c.Collapsed |> List.map (fun x -> f2 (100.0 * x) + "%"))
-                    let without = match c.DeltaWithoutCollapsed with Some e -> $"{estimate signedPct e} points over the other {e.N} pairs" | None -> "–"
-                    yield $"{f.Claim.Model} on {taskText f.Claim.Task}, {f.Claim.Rule.Name}: Δ {estimate signedPct c.Delta} rests on {c.Collapsed.Length} run(s) of {f.Claim.Against.Name} stuck at {runs} (the arm's median {f2 (100.0 * c.AgainstMedian)}%%); without them {without}"
+                    yield $"{f.Claim.Model} on {taskText f.Claim.Task}, {f.Claim.Rule.Name}: Δ {estimate signedPct c.Delta} {restsOn c f.Claim.Against.Name}"
                 | _ -> () ]
       if not collapsedParts.IsEmpty then
           let joined = String.Join("; ", collapsedParts)
