@@ -122,13 +122,11 @@ let private refuseNonFinite (results: obj) =
         | _ when Reflection.FSharpType.IsTuple(x.GetType()) -> Reflection.FSharpValue.GetTupleFields x |> List.ofArray |> List.collect numbers
         | :? Collections.IEnumerable as xs when not (x :? string) -> [ for y in xs do yield! numbers y ]
         | _ -> []
-    let all = results.GetType().GetMethod("GetAllResults").Invoke(results, [| box (Some Argu.ParseSource.All) |]) :?> Collections.IEnumerable
-    for r in all do
-        let case, fields = Reflection.FSharpValue.GetUnionFields(r, r.GetType())
+    for case, fields in Experiment.givenOptions results do
         for f in fields do
             for x in numbers f do
                 if not (Double.IsFinite x) then
-                    let option = "--" + case.Name.ToLowerInvariant().Replace('_', '-')
+                    let option = "--" + case.ToLowerInvariant().Replace('_', '-')
                     invalidArg "option" $"{option}: {x} is not a finite number"
 
 /// The experiment a `sbp train` command line asks for, checked before any data is loaded: a configuration that

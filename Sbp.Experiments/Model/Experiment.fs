@@ -368,6 +368,12 @@ let private caseOf (option: obj) =
     let case, fields = Reflection.FSharpValue.GetUnionFields(option, option.GetType())
     case.Name, List.ofArray fields
 
+/// Every option a parsed command line gives (`results`: Argu's ParseResults of a template, whatever its type), in the
+/// order given: its case name and values.
+let givenOptions (results: obj) =
+    let all = results.GetType().GetMethod("GetAllResults").Invoke(results, [| box (Some Argu.ParseSource.All) |]) :?> Collections.IEnumerable
+    [ for r in all -> caseOf r ]
+
 /// The option of `parameters` that an Argu case (a value of the family's template) stands for.
 let optionOf (parameters: Param<'c> list) (case: obj) =
     let name, _ = caseOf case
@@ -380,8 +386,7 @@ let optionOf (parameters: Param<'c> list) (case: obj) =
 /// before the options that depend on it), each in the order given. An option that does not apply raises an
 /// ArgumentException with the reason.
 let ofOptions (parameters: Param<'c> list) (start: 'c) (results: obj) =
-    let all = results.GetType().GetMethod("GetAllResults").Invoke(results, [| box (Some Argu.ParseSource.All) |]) :?> Collections.IEnumerable
-    let given = [ for r in all -> caseOf r ]
+    let given = givenOptions results
     parameters
     |> List.collect (fun p -> p.Options)
     |> List.fold
