@@ -107,8 +107,8 @@ let private pairUp (against: Group) (rule: Group) =
 let compareIn (claim: Claim) (grid: GridData) =
     let on (q: Query) = select (fun e -> e.Model.Dataset = claim.Task && q.Rule e) grid.Groups
     match on claim.Rule, on claim.Against with
-    | [], _ -> Error $"no runs of {claim.Rule.Name} on {nameOf claim.Task}"
-    | _, [] -> Error $"no runs of {claim.Against.Name} on {nameOf claim.Task}"
+    | [], _ -> Error $"no finished runs of {claim.Rule.Name} on {nameOf claim.Task} yet"
+    | _, [] -> Error $"no finished runs of {claim.Against.Name} on {nameOf claim.Task} yet"
     | rules, againsts ->
         let candidates = [ for r in rules do for a in againsts -> pairUp a r ] |> List.filter (not << List.isEmpty)
         match candidates with

@@ -50,13 +50,20 @@ let private taskText (t: DataSetName) =
     | Nettalk -> "NETtalk"
     | Dvs -> "DVS Gesture"
 
+/// The metric a claim is scored by, where it is not the test accuracy or the mean cosine (a note after the task).
+let private metricNote (claim: Claim) =
+    match claim.Metric with
+    | FirstOfBatchCosine -> " (the authors' first-of-batch cosine)"
+    | StandardTest -> " (the standard test split)"
+    | TestMetric -> ""
+
 /// A comparison's grid, epochs and data order, as a table cell.
 let private sourceText (c: Comparison) = $"[{c.Grid}]({c.Grid}/README.md), {c.Epochs} ep., {c.Order}"
 
 /// The verdict table's rows of one claim: its primary comparison, then every other grid that answers it.
 let private rows (f: ClaimFinding) =
     let claim = f.Claim
-    let label = $"{claim.Model}, {taskText claim.Task}: {claim.Statement}"
+    let label = $"{claim.Model}, {taskText claim.Task}{metricNote claim}: {claim.Statement}"
     let judged (c: Comparison) (primary: bool) =
         let fraction = match c.Fraction with Some fr -> estimate f2 fr | None -> "–"
         let cost = match c.Cost with Some ce -> costText ce | None -> "–"
@@ -97,9 +104,14 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
     let list (xs: string list) = if xs.IsEmpty then "none" else String.Join("; ", xs)
     let isRep v = v = Verdicts.Reproduced
     let isNot v = v = Verdicts.NotReproduced
+    let namedCost (v: Verdicts.Verdict -> bool) =
+        [ for f in paper do
+              match f.Primary, f.Cost with
+              | Some _, Some c when v c -> yield $"{f.Claim.Model} on {taskText f.Claim.Task}"
+              | _ -> () ]
     [ let measured = paper |> List.filter (fun f -> f.Primary.IsSome)
       let first = measured |> List.filter (fun f -> f.Primary.Value.Runs.Length < Verdicts.minimumPairs)
-      yield $"**{measured.Length} of {paper.Length} claims have paired runs; {measured.Length - first.Length} rest on at least {Verdicts.minimumPairs} pairs.** Reproduced: {list (named isRep)}. Not reproduced: {list (named isNot)}."
+      yield $"**{measured.Length} of {paper.Length} claims have paired runs; {measured.Length - first.Length} rest on at least {Verdicts.minimumPairs} pairs.** Gains reproduced: {list (named isRep)}. Gains not reproduced: {list (named isNot)}. Cost reductions reproduced: {list (namedCost isRep)}; not reproduced: {list (namedCost isNot)}."
       let costs = [ for f in paper do match f.Cost, f.Primary with Some v, Some c when c.Cost.IsSome -> yield f, v, c.Cost.Value | _ -> () ]
       if not costs.IsEmpty then
           let parts =
@@ -142,7 +154,7 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
       let restsOn (c: Comparison) (against: string) =
           let runs = String.Join(", ", c.Collapsed |> List.map (fun x -> f2 (100.0 * x) + "%"))
           let without = match c.DeltaWithoutCollapsed with Some e -> $"{estimate signedPct e} points over the other {e.N} pairs" | None -> "–"
-          $"rests on {c.Collapsed.Length} run(s) of {against} stuck at {runs} (the arm's median {f2 (100.0 * c.AgainstMedian)}%%); without them {without}"
+          $"rests on {c.Collapsed.Length} run(s) of {against} that stayed more than {f1 (100.0 * Findings.collapseMargin)} points below that arm's median of {f2 (100.0 * c.AgainstMedian)}%% (best {runs}) while the rule's run of the pair did not; without those pairs {without}"
       match grids |> List.tryFind (fun g -> g.Name = "paper-fashion") with
       | Some g ->
           let part (model: string) (q: Query) (against: Query) =
@@ -167,7 +179,7 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
                 | _ -> () ]
       if not collapsedParts.IsEmpty then
           let joined = String.Join("; ", collapsedParts)
-          yield $"**Differences that rest on a collapsed baseline run** (best metric more than {f1 (100.0 * Findings.collapseMargin)} points below its arm's median): {joined}."
+          yield $"**Differences that rest on a collapsed baseline run**: {joined}."
       let missing = [ for f in paper do if f.Primary.IsNone then $"{f.Claim.Model} on {taskText f.Claim.Task} ({missingReason f})" ]
       let joinAll (xs: string list) = String.Join("; ", List.distinct xs)
       if not missing.IsEmpty then yield $"**Not measured**: {joinAll missing}."

@@ -267,7 +267,7 @@ let tests =
                     let e = replicate r e
                     write (Path.Combine(d.Path, "paper-smlp", Experiment.id e, "run.json")) (withFirst first (recordWith "paper-smlp" e [ mean; mean ]))
             let text, _, _, _, _ = Report.build d.Path
-            let row (s: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith("| spiking MLP, NETtalk: " + s))
+            let row (s: string) = text.Split('\n') |> Array.find (fun l -> l.StartsWith("| spiking MLP, NETtalk (the authors' first-of-batch cosine): " + s))
             // first-of-batch: SBP 83.2 against zero 44 (+39, the paper +38.6) — on the mean cosine it would be +5
             Expect.stringContains (row "SBP in place of every hidden gradient") "| +39.20 [" "Δ on the authors' metric"
             Expect.stringContains (row "SBP in place of every hidden gradient") "| reproduced |" "reproduced"
@@ -305,6 +305,6 @@ let tests =
                     write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordOf "paper-snn" e t)
             let text, _, _, _, _ = Report.build d.Path
             Expect.stringContains text "Differences that rest on a collapsed baseline run" "said"
-            Expect.stringContains text "stuck at 40.00%" "the collapsed run named with its best"
-            Expect.stringContains text "without them -1.00 [-1.00, -1.00] points over the other 4 pairs" "Δ without it"
+            Expect.stringContains text "1 run(s) of symmetric STDP that stayed more than 5.0 points below that arm's median of 90.10% (best 40.00%)" "the collapsed run named with its best and the rule"
+            Expect.stringContains text "without those pairs -1.00 [-1.00, -1.00] points over the other 4 pairs" "Δ without it"
     ]
