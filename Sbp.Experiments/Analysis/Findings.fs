@@ -110,10 +110,13 @@ let compareIn (claim: Claim) (grid: GridData) =
     | [], _ -> Error $"no finished runs of {claim.Rule.Name} on {nameOf claim.Task} yet"
     | _, [] -> Error $"no finished runs of {claim.Against.Name} on {nameOf claim.Task} yet"
     | rules, againsts ->
+        // a pair is two runs of one protocol: groups that visit the training set in different orders are not paired
+        let sameOrder (ps: RunPair list) = orderOf ps.Head.Against = orderOf ps.Head.Rule
         let candidates = [ for r in rules do for a in againsts -> pairUp a r ] |> List.filter (not << List.isEmpty)
-        match candidates with
+        match candidates |> List.filter sameOrder with
+        | [] when not candidates.IsEmpty -> Error $"no completed runs of {claim.Rule.Name} and {claim.Against.Name} share a data order"
         | [] -> Error $"no completed runs of {claim.Rule.Name} and {claim.Against.Name} share a seed"
-        | _ ->
+        | candidates ->
             let runs = candidates |> List.maxBy (fun ps -> ps.Length, ps.Head.Rule.Epochs.Length)
             let curves = runs |> List.map (fun p -> metricCurve claim.Metric p.Against, metricCurve claim.Metric p.Rule)
             if curves |> List.exists (fun (a, b) -> a.IsNone || b.IsNone) then
@@ -214,6 +217,16 @@ let all (grids: GridData list) =
         found adjusted
 
 /// Two arms of one grid paired by seed on a task (for findings beyond the paper's claims: the ablation's halves).
+/// One arm's completed runs in a grid on a task, unpaired: how many, over how many epochs (the fewest of any run), and
+/// the largest drop of their mean test accuracy from one epoch to the next (None without runs).
+let armDrop (grid: GridData) (task: DataSetName) (arm: Query) =
+    match select (fun e -> e.Model.Dataset = task && arm.Rule e) grid.Groups |> List.collect completed with
+    | [] -> None
+    | runs ->
+        let epochs = runs |> List.map (fun r -> r.Epochs.Length) |> List.min
+        let mean = Stats.meanCurve [ for r in runs -> r.Epochs |> List.truncate epochs |> List.map (fun e -> e.TestError) ]
+        Some(runs.Length, epochs, Verdicts.largestDrop mean)
+
 let versus (grid: GridData) (task: DataSetName) (against: Query) (rule: Query) =
     let claim =
         { Model = ""; Task = task; Statement = ""; Paper = ""; Rule = rule; Against = against; Effect = NoLoss

@@ -121,17 +121,16 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
           let joined = String.Join("; ", parts)
           yield $"**Cost, in the authors' form** (levels per pair, epochs averaged per arm): {joined}."
       // the data order: the compared arm's mean curve in the paper grids (file order) against the same arm shuffled
-      // every epoch in the earlier grids, over the same epochs
+      // every epoch (paper-ablation's shuffled arm)
       let isSnn (f: ClaimFinding) = f.Claim.Against.Name = snnSymmetric.Name && f.Claim.Rule.Name = snnSbp.Name
       let shuffledDrop =
-          grids |> List.tryFind (fun g -> g.Name = "paper-ablation")
-          |> Option.bind (fun g -> match versus g Mnist snnSymmetric snnBaseOnly with Ok c -> Some c | Error _ -> None)
+          grids |> List.tryFind (fun g -> g.Name = "paper-ablation") |> Option.bind (fun g -> armDrop g Mnist snnSymmetricShuffled)
       for f in findings do
           match f.Primary with
           | Some c when isSnn f && f.Claim.Task = Mnist ->
               let before =
                   match shuffledDrop with
-                  | Some s -> $" (shuffled every epoch, paper-ablation's mean curve over {s.Epochs} epochs fell by up to {f2 (100.0 * s.AgainstLargestDrop)} points)"
+                  | Some(n, epochs, drop) -> $" (shuffled every epoch, paper-ablation's mean curve of {n} runs over {epochs} epochs fell by up to {f2 (100.0 * drop)} points)"
                   | None -> ""
               yield $"**Symmetric STDP on full MNIST in {c.Order}**: its mean test accuracy falls by at most {f2 (100.0 * c.AgainstLargestDrop)} points from one epoch to the next over {c.Epochs} epochs ({c.Runs.Length} runs){before}."
           | Some c when isSnn f && f.Claim.Task = Nettalk && c.Order = "file order" ->
@@ -148,7 +147,11 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
               match versus g Mnist against q with
               | Ok c -> $"{q.Name} vs {against.Name} {estimate signedPct c.Delta} points (n = {c.Runs.Length})"
               | Error m -> $"{q.Name}: {m}"
-          yield $"**Where the spiking network's gain comes from** (paper-ablation, full MNIST, 20 epochs, earlier protocol): {part snnBaseOnly snnSymmetric}; {part snnSbp snnBaseOnly}; {part snnSpreadOnly snnSymmetric}. The base rule carries the gain; the reference spread adds nothing measurable (its factors average about 1.0003, docs/SBP-SPEC.md §10)."
+          let setting =
+              match versus g Mnist snnSymmetric snnBaseOnly with
+              | Ok c -> $"paper-ablation, full MNIST, {c.Epochs} epochs, {c.Order}"
+              | Error _ -> "paper-ablation, full MNIST"
+          yield $"**Where the spiking network's gain comes from** ({setting}): {part snnBaseOnly snnSymmetric}; {part snnSbp snnBaseOnly}; {part snnSpreadOnly snnSymmetric}. The base rule carries the gain; the reference spread adds nothing measurable (its factors average about 1.0003, docs/SBP-SPEC.md §10)."
       | None -> ()
       // a difference that rests on collapsed runs of the compared arm, said so (with Δ over the other pairs)
       let restsOn (c: Comparison) (against: string) =

@@ -294,6 +294,26 @@ let tests =
             Expect.contains ignoreFile "results/*" "everything else under results/ is ignored"
             Expect.equal kept (Set.ofList ("snn-acceptance" :: [ for g in PaperClaims.grids -> g.Name ])) "the declared grids (and the checked single runs), no more, no less"
     
+        testCase "runs that visit the training set in different orders are never paired" <| fun () ->
+            use d = new TempDir()
+            let baseOnly = SnnConfig.experiment { SnnConfig.defaults with Rule = SnnConfig.SbpBase; Run.Epochs = 4 }
+            let shuffled = Grid.shuffledEachEpoch [ symmetric ] |> List.exactlyOne
+            // the data order a compared key, so that replicate r of all three arms shares one seed; the shuffled arm far
+            // below the file-order one: paired with it, Δ would be +22 points, not +2
+            let arms = [ for e, top in [ symmetric, 0.90; shuffled, 0.70; baseOnly, 0.92 ] do for r in Grid.pairedSeeds [ "dataOrder" ] 5 [ e ] -> r, top ]
+            Expect.equal (arms |> List.map (fst >> Experiment.seed) |> List.distinct |> List.length) 5 "one seed per replicate"
+            writeGrid d.Path "paper-ablation" arms
+            let g = Findings.readGrids d.Path |> List.find (fun g -> g.Name = "paper-ablation")
+            match Findings.versus g DataSets.Mnist PaperClaims.snnSymmetric PaperClaims.snnBaseOnly with
+            | Ok c ->
+                Expect.equal c.Order "file order" "the file-order arm"
+                Expect.equal c.Runs.Length 5 "five pairs"
+                Expect.floatClose Accuracy.high c.Delta.Mean 0.02 "Δ against the arm of the same order"
+            | Error m -> failtest m
+            match Findings.versus g DataSets.Mnist PaperClaims.snnSymmetricShuffled PaperClaims.snnBaseOnly with
+            | Ok c -> failtestf "paired across orders: %A" c.Delta
+            | Error m -> Expect.stringContains m "share a data order" "why there is no pair"
+
         testCase "a difference that rests on one collapsed baseline run is said so, with Δ over the other pairs" <| fun () ->
             use d = new TempDir()
             let sized e = Grid.on SnnConfig.family (fun c -> { c with Run.Epochs = 4 }) e
