@@ -33,6 +33,9 @@ let snnSbp = { Name = "SBP"; Rule = snn (fun c -> c.Rule = SnnConfig.SbpBase && 
 let snnBaseOnly = { Name = "SBP base rule, no spread"; Rule = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.NoSpread) }
 /// The reference spread on the symmetric base rule.
 let snnSpreadOnly = { Name = "symmetric STDP + reference spread"; Rule = snn (fun c -> c.Rule = SnnConfig.Symmetric && c.Spread = SnnConfig.Spread Spread.reference) }
+/// A base rule (symmetric STDP or SBP's) with a given spread: the ablation's arms.
+let snnWith (rule: SnnConfig.Rule) (name: string) (spread: Spread.SbpSpread) =
+    { Name = name; Rule = snn (fun c -> c.Rule = rule && c.Spread = SnnConfig.Spread spread) }
 /// Plain equilibrium propagation.
 let eqPlain = { Name = "EqProp"; Rule = eqprop (fun c -> c.Rule = EqPropConfig.EqProp) }
 /// The authors' SBP energy (the paper's ANN claim).
