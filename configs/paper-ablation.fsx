@@ -4,7 +4,7 @@
 //   top fraction r ∈ {0.05, 0.2} of the most-modified neurons propagate}.
 // Whether a spread with real strength or range changes cost or accuracy is the open question the paper leaves.
 // The training set in file order every epoch, as the authors' script walks it (docs/SBP-SPEC.md §12).
-// 65 runs; about 1.5 hours on 2 cores (2 at a time).
+// 65 runs; about 2 hours on 2 cores (115 min measured, 2 at a time).
 //   dotnet fsi configs/paper-ablation.fsx -- [--shard i/n] [--parallel n]  (-- --help: all options)
 #load "Sbp.fsx"
 open Sbp.Experiments
