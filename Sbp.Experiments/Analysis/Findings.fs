@@ -216,7 +216,6 @@ let all (grids: GridData list) =
             { Claim = claim; Sources = sources; Primary = primary; Gain = g; Cost = c; HolmP = q })
         found adjusted
 
-/// Two arms of one grid paired by seed on a task (for findings beyond the paper's claims: the ablation's halves).
 /// One arm's completed runs in a grid on a task, unpaired: how many, over how many epochs (the fewest of any run), and
 /// the largest drop of their mean test accuracy from one epoch to the next (None without runs).
 let armDrop (grid: GridData) (task: DataSetName) (arm: Query) =
@@ -227,6 +226,7 @@ let armDrop (grid: GridData) (task: DataSetName) (arm: Query) =
         let mean = Stats.meanCurve [ for r in runs -> r.Epochs |> List.truncate epochs |> List.map (fun e -> e.TestError) ]
         Some(runs.Length, epochs, Verdicts.largestDrop mean)
 
+/// Two arms of one grid paired by seed on a task (for findings beyond the paper's claims: the ablation's halves).
 let versus (grid: GridData) (task: DataSetName) (against: Query) (rule: Query) =
     let claim =
         { Model = ""; Task = task; Statement = ""; Paper = ""; Rule = rule; Against = against; Effect = NoLoss
