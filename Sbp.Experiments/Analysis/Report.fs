@@ -161,13 +161,12 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
               match parts.Head with
               | _, _, Ok c -> $"paper-ablation, full MNIST, {c.Epochs} epochs, {c.Order}"
               | _ -> "paper-ablation, full MNIST"
-          // a difference whose 95% interval excludes 0 at 5 pairs or more
+          // a difference whose 95% interval excludes 0, on as many pairs as a verdict needs
           let effect (_, _, c: Result<Comparison, string>) =
               match c with
-              | Ok c when c.Runs.Length >= 5 && c.Delta.Low > 0.0 -> "raises accuracy"
-              | Ok c when c.Runs.Length >= 5 && c.Delta.High < 0.0 -> "lowers accuracy"
-              | Ok c when c.Runs.Length >= 5 -> "changes nothing measurable"
-              | _ -> "is not yet measured on 5 pairs"
+              | Ok c when c.Runs.Length >= Verdicts.minimumPairs ->
+                  if c.Delta.Low > 0.0 then "raises accuracy" elif c.Delta.High < 0.0 then "lowers accuracy" else "changes nothing measurable"
+              | _ -> $"is not yet measured on {Verdicts.minimumPairs} pairs"
           let all = String.Join("; ", parts |> List.map text)
           yield $"**Where the spiking network's gain comes from** ({setting}): {all}. The base rule alone {effect parts[0]} against symmetric STDP; the reference spread {effect parts[1]} on top of it and {effect parts[2]} on symmetric STDP (its factors average about 1.0003, docs/SBP-SPEC.md §10); a spread 5 times the modification (f = 5) {effect parts[4]} on the SBP base rule and {effect parts[5]} on symmetric STDP."
       | None -> ()
