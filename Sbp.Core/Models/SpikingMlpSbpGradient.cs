@@ -14,6 +14,10 @@ namespace Sbp.Core.Models;
 ///   t = 0, whose previous step is the previous batch's last), H = E_last + E_second-last − E_first − E_second;
 /// the whole H joins every replaced step in the per-step form. The clean form (<see cref="HebbForm.SameStep"/>):
 ///   H = Σ_{t ∈ {T−1, T−2}} x_tᵀs_t − Σ_{t ∈ {0, 1}} x_tᵀs_t, only step t's term in the per-step form.
+/// The per-step form with the quirks and the reference H (the authors' run) reads the same x (the batch's last step),
+/// e and H at every step, so its base B_k = xᵀ·e·R_kᵀ + scale·H_k is built once per batch and each step adds
+/// B_k·diag(s_t): the same operations on the same values, so the same bits, as building it at every step; the counted
+/// operations stay those of the reference's form.
 /// </summary>
 public sealed partial class SpikingMlp
 {
@@ -21,6 +25,12 @@ public sealed partial class SpikingMlp
     private Matrix[]? _hbuf;
     private float[]? _ebufR;
     private Matrix? _stepGrad;
+    private Matrix[]? _sbpBase;
+    private long[]? _sbpBaseOps;
+    private bool[]? _sbpBaseBuilt;
+
+    /// <summary>Test hook: false rebuilds the per-step base at every step, as the reference does (for the bit-for-bit check).</summary>
+    internal bool ReuseSbpBase { get; set; } = true;
 
     /// <summary>The SBP scale s of hidden weight layer k as last computed (length n_{k+1}), for checks.</summary>
     public ReadOnlySpan<float> SbpScaleOf(int k) => _sbpScale is null ? default : _sbpScale[k];
@@ -36,6 +46,7 @@ public sealed partial class SpikingMlp
     /// <summary>The per-step form with the reference H: H of every hidden layer, once per batch.</summary>
     private void PrepareSbpPerStep()
     {
+        if (_sbpBaseBuilt is not null) Array.Clear(_sbpBaseBuilt);
         if (Parameters.Hebb != HebbForm.Reference) return;
         long ops = 0;
         for (int k = 0; k < _w - 1; k++) ops += ReferenceHebb(k);
@@ -68,10 +79,31 @@ public sealed partial class SpikingMlp
         long ops = SparseRows.TransposeMultiplyAdd(Live(_x[t][top]), _batch, _n[top], Live(_dA[top]), _stepGrad);
         if (p.Hebb == HebbForm.SameStep) ops += SameStepHebb(k, hStep: t);
         var source = p.ScaleFrom == ScaleSource.Output || k == top - 1 ? _stepGrad : _grad[k + 1];
-        var x = p.ReferenceQuirks ? LastStepInput(k) : _x[t][k];
-        var contribution = _repl[k];
-        ops += ReferenceSbp(k, source, x, contribution);
-        TensorPrimitives.Add(_grad[k].Data, contribution.Data, _grad[k].Data);
+        if (p.ReferenceQuirks && p.Hebb == HebbForm.Reference && ReuseSbpBase)
+        {
+            // x, e and H are this batch's at every step: B_k once, then ∇W_k += B_k·diag(s_t)
+            _sbpBase ??= new Matrix[_w];
+            _sbpBaseOps ??= new long[_w];
+            _sbpBaseBuilt ??= new bool[_w];
+            var b = _sbpBase[k] ??= new Matrix(_n[k], _n[k + 1]);
+            if (!_sbpBaseBuilt[k])
+            {
+                _sbpBaseOps[k] = SbpBase(k, LastStepInput(k), b);
+                _sbpBaseBuilt[k] = true;
+            }
+            ops += SbpScale(k, source) + _sbpBaseOps[k];
+            var s = _sbpScale![k].AsSpan(0, _n[k + 1]);
+            // (B·s) rounded, then added: the bits of scaling a copy of B and adding it
+            for (int i = 0; i < b.Rows; i++) TensorPrimitives.MultiplyAdd(b.Row(i), s, _grad[k].Row(i), _grad[k].Row(i));
+            ops += b.Data.Length;
+        }
+        else
+        {
+            var x = p.ReferenceQuirks ? LastStepInput(k) : _x[t][k];
+            var contribution = _repl[k];
+            ops += ReferenceSbp(k, source, x, contribution);
+            TensorPrimitives.Add(_grad[k].Data, contribution.Data, _grad[k].Data);
+        }
         Replaced++;
         ReplacementOps += ops;
         return ops;
@@ -126,33 +158,48 @@ public sealed partial class SpikingMlp
     /// </summary>
     private long ReferenceSbp(int k, Matrix source, Matrix x, Matrix target)
     {
-        var p = Parameters;
-        int nin = _n[k], nh = _n[k + 1], nout = _n[^1];
-        _sbpScale ??= Enumerable.Range(0, _w).Select(i => new float[_n[i + 1]]).ToArray();
-        var s = _sbpScale[k].AsSpan(0, nh);
-        float norm = p.SbpScale / source.Data.Length;
-        for (int j = 0; j < nh; j++) s[j] = TensorPrimitives.SumOfMagnitudes(source.Row(j)) * norm;
-        long ops = source.Data.Length;
-        // e·R_kᵀ (batch x n_h), e = y − o
-        var e = _ebuf.AsSpan(0, _batch * nout);
-        TensorPrimitives.Subtract(Live(_y), Live(_out), e);
-        _ebufR ??= new float[p.BatchSize * _n.Max()];
-        var eR = new Span<float>(_ebufR, 0, _batch * nh);
-        Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nh, nout, 1f, _ebuf, 0, nout, _feedback[k].Data, 0, nout, 0f, _ebufR, 0, nh, Threads);
-        ops += (long)_batch * nh * nout;
+        long ops = SbpScale(k, source);
         var r = _repl[k];
-        Array.Clear(r.Data);
-        ops += SparseRows.TransposeMultiplyAdd(Live(x), _batch, nin, eR, r);
-        var hk = Hebb(k);
-        TensorPrimitives.MultiplyAdd(hk.Data, p.SbpScale, r.Data, r.Data);
-        ops += hk.Data.Length;
-        for (int i = 0; i < nin; i++)
+        ops += SbpBase(k, x, r);
+        var s = _sbpScale![k].AsSpan(0, _n[k + 1]);
+        for (int i = 0; i < _n[k]; i++)
         {
             var row = r.Row(i);
             TensorPrimitives.Multiply(row, s, row);
         }
         ops += r.Data.Length;
         if (!ReferenceEquals(target, r)) r.Data.CopyTo(target.Data, 0);
+        return ops;
+    }
+
+    /// <summary>s_j = scale·Σ_m |G_jm| / |G| of hidden weight layer k into <see cref="SbpScaleOf"/>(k), G = <paramref name="source"/>. Returns operations.</summary>
+    private long SbpScale(int k, Matrix source)
+    {
+        int nh = _n[k + 1];
+        _sbpScale ??= Enumerable.Range(0, _w).Select(i => new float[_n[i + 1]]).ToArray();
+        var s = _sbpScale[k].AsSpan(0, nh);
+        float norm = Parameters.SbpScale / source.Data.Length;
+        for (int j = 0; j < nh; j++) s[j] = TensorPrimitives.SumOfMagnitudes(source.Row(j)) * norm;
+        return source.Data.Length;
+    }
+
+    /// <summary>B_k = xᵀ·e·R_kᵀ + scale·H_k into <paramref name="r"/> (n_k × n_{k+1}), e = y − o, H_k as last built. Returns operations.</summary>
+    private long SbpBase(int k, Matrix x, Matrix r)
+    {
+        var p = Parameters;
+        int nin = _n[k], nh = _n[k + 1], nout = _n[^1];
+        // e·R_kᵀ (batch x n_h)
+        var e = _ebuf.AsSpan(0, _batch * nout);
+        TensorPrimitives.Subtract(Live(_y), Live(_out), e);
+        _ebufR ??= new float[p.BatchSize * _n.Max()];
+        var eR = new Span<float>(_ebufR, 0, _batch * nh);
+        Gemm.Multiply(Transpose.No, Transpose.Yes, _batch, nh, nout, 1f, _ebuf, 0, nout, _feedback[k].Data, 0, nout, 0f, _ebufR, 0, nh, Threads);
+        long ops = (long)_batch * nh * nout;
+        Array.Clear(r.Data);
+        ops += SparseRows.TransposeMultiplyAdd(Live(x), _batch, nin, eR, r);
+        var hk = Hebb(k);
+        TensorPrimitives.MultiplyAdd(hk.Data, p.SbpScale, r.Data, r.Data);
+        ops += hk.Data.Length;
         return ops;
     }
 }
