@@ -143,32 +143,31 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
           | _ -> ()
       match grids |> List.tryFind (fun g -> g.Name = "paper-ablation") with
       | Some g ->
-          // each arm against the one it adds to; what the sentence concludes follows from the intervals
+          // each arm against the one it adds to, with what it adds and to what in words; what the sentence concludes
+          // about each follows from that comparison's interval
           let stronger (f: float32) = { Spread.reference with Fraction = f }
           let parts =
-              [ snnBaseOnly, snnSymmetric
-                snnSbp, snnBaseOnly
-                snnSpreadOnly, snnSymmetric
-                snnWith SnnConfig.SbpBase "SBP base rule + spread f = 1" (stronger 1f), snnBaseOnly
-                snnWith SnnConfig.SbpBase "SBP base rule + spread f = 5" (stronger 5f), snnBaseOnly
-                snnWith SnnConfig.Symmetric "symmetric STDP + spread f = 5" (stronger 5f), snnSymmetric ]
-              |> List.map (fun (q, against) -> q, against, versus g Mnist against q)
-          let text (q: Query, against: Query, c: Result<Comparison, string>) =
-              match c with
-              | Ok c -> $"{q.Name} vs {against.Name} {estimate signedPct c.Delta} points (n = {c.Runs.Length})"
-              | Error m -> $"{q.Name}: {m}"
+              [ snnBaseOnly, snnSymmetric, "the base rule alone", "against symmetric STDP"
+                snnSbp, snnBaseOnly, "the reference spread (its factors average about 1.0003, docs/SBP-SPEC.md §10)", "on the SBP base rule"
+                snnSpreadOnly, snnSymmetric, "the reference spread", "on symmetric STDP"
+                snnWith SnnConfig.SbpBase "SBP base rule + spread f = 1" (stronger 1f), snnBaseOnly, "a spread as large as the modification (f = 1)", "on the SBP base rule"
+                snnWith SnnConfig.SbpBase "SBP base rule + spread f = 5" (stronger 5f), snnBaseOnly, "a spread 5 times the modification (f = 5)", "on the SBP base rule"
+                snnWith SnnConfig.Symmetric "symmetric STDP + spread f = 5" (stronger 5f), snnSymmetric, "a spread 5 times the modification (f = 5)", "on symmetric STDP" ]
+              |> List.map (fun (q, against, what, on) -> q, against, what, on, versus g Mnist against q)
           let setting =
               match parts.Head with
-              | _, _, Ok c -> $"paper-ablation, full MNIST, {c.Epochs} epochs, {c.Order}"
+              | _, _, _, _, Ok c -> $"paper-ablation, full MNIST, {c.Epochs} epochs, {c.Order}"
               | _ -> "paper-ablation, full MNIST"
-          // a difference whose 95% interval excludes 0, on as many pairs as a verdict needs
-          let effect (_, _, c: Result<Comparison, string>) =
+          // what each arm adds, concluded from its paired 95% interval on as many pairs as a verdict needs, then the numbers
+          let item (q: Query, against: Query, what: string, on: string, c: Result<Comparison, string>) =
               match c with
               | Ok c when c.Runs.Length >= Verdicts.minimumPairs ->
-                  if c.Delta.Low > 0.0 then "raises accuracy" elif c.Delta.High < 0.0 then "lowers accuracy" else "changes nothing measurable"
-              | _ -> $"is not yet measured on {Verdicts.minimumPairs} pairs"
-          let all = String.Join("; ", parts |> List.map text)
-          yield $"**Where the spiking network's gain comes from** ({setting}): {all}. The base rule alone {effect parts[0]} against symmetric STDP; the reference spread {effect parts[1]} on top of it and {effect parts[2]} on symmetric STDP (its factors average about 1.0003, docs/SBP-SPEC.md §10); a spread 5 times the modification (f = 5) {effect parts[4]} on the SBP base rule and {effect parts[5]} on symmetric STDP."
+                  let effect = if c.Delta.Low > 0.0 then "raises accuracy" elif c.Delta.High < 0.0 then "lowers accuracy" else "changes nothing measurable"
+                  $"{what} {effect} {on} ({q.Name} vs {against.Name} {estimate signedPct c.Delta} points, n = {c.Runs.Length})"
+              | Ok c -> $"{what} is not yet measured on {Verdicts.minimumPairs} pairs {on} ({q.Name} vs {against.Name} {estimate signedPct c.Delta} points, n = {c.Runs.Length})"
+              | Error m -> $"{what} is not yet measured on {Verdicts.minimumPairs} pairs {on} ({q.Name}: {m})"
+          let all = String.Join("; ", parts |> List.map item)
+          yield $"**Where the spiking network's gain comes from** ({setting}; Δ best test accuracy, 95%% t): {all}."
       | None -> ()
       // a difference that rests on collapsed runs of the compared arm, said so (with Δ over the other pairs)
       let restsOn (c: Comparison) (against: string) =

@@ -330,10 +330,13 @@ let tests =
                                replicate r spreadOnly, sym - 0.003 - wobble r    // on symmetric STDP: interval below 0
                                replicate r baseF5, b + 0.01 + 0.001 * float r ] ] // f = 5 on the base rule; none on symmetric
             let text, _, _, _, _ = Report.build d.Path
-            Expect.stringContains text "(paper-ablation, full MNIST, 4 epochs, file order)" "where and how long, from the records"
-            Expect.stringContains text "The base rule alone raises accuracy against symmetric STDP; the reference spread changes nothing measurable on top of it and lowers accuracy on symmetric STDP" "each conclusion from its interval"
-            Expect.stringContains text "(f = 5) raises accuracy on the SBP base rule and is not yet measured on 5 pairs on symmetric STDP" "a missing arm said so"
-            Expect.stringContains text "SBP base rule + spread f = 1: no finished runs" "and named in the list"
+            Expect.stringContains text "(paper-ablation, full MNIST, 4 epochs, file order; Δ best test accuracy, 95% t)" "where and how long, from the records"
+            Expect.stringContains text "the base rule alone raises accuracy against symmetric STDP (SBP base rule, no spread vs symmetric STDP +" "each conclusion from its interval"
+            Expect.stringContains text "changes nothing measurable on the SBP base rule (SBP vs SBP base rule, no spread" "an interval across 0"
+            Expect.stringContains text "the reference spread lowers accuracy on symmetric STDP (symmetric STDP + reference spread vs symmetric STDP -" "an interval below 0"
+            Expect.stringContains text "a spread 5 times the modification (f = 5) raises accuracy on the SBP base rule (SBP base rule + spread f = 5 vs" "the stronger spread"
+            Expect.stringContains text "a spread 5 times the modification (f = 5) is not yet measured on 5 pairs on symmetric STDP (symmetric STDP + spread f = 5: no finished runs" "a missing arm said so"
+            Expect.stringContains text "a spread as large as the modification (f = 1) is not yet measured on 5 pairs on the SBP base rule (SBP base rule + spread f = 1: no finished runs" "every arm concluded, none picked by position"
 
         testCase "a difference that rests on one collapsed baseline run is said so, with Δ over the other pairs" <| fun () ->
             use d = new TempDir()
