@@ -290,7 +290,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
         var p = Parameters;
         bool replaceBatch = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerBatch && _replace.NextDouble() < p.ReplaceProportion;
         bool perStep = p.Rule != HiddenGradient.Backprop && p.Form == ReplacementForm.PerStep;
-        if (perStep && p.Rule == HiddenGradient.Sbp) PrepareSbpPerStep();
+        if (perStep) BeginPerStepBatch();
         Backward(hiddenByBackprop: !replaceBatch, perStep);
         long t2 = Stopwatch.GetTimestamp();
         if (replaceBatch) { Replaced++; ReplaceHidden(); }

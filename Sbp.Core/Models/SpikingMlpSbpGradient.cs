@@ -43,11 +43,14 @@ public sealed partial class SpikingMlp
 
     private Matrix Hebb(int k) => (_hbuf ??= _n.Select((n, i) => i < _w ? new Matrix(n, _n[i + 1]) : new Matrix(0, 0)).ToArray())[k];
 
-    /// <summary>The per-step form with the reference H: H of every hidden layer, once per batch.</summary>
-    private void PrepareSbpPerStep()
+    /// <summary>
+    /// A batch of the per-step form begins: no base B_k is built yet; with the SBP rule and the reference H, H of every
+    /// hidden layer, once per batch.
+    /// </summary>
+    private void BeginPerStepBatch()
     {
         if (_sbpBaseBuilt is not null) Array.Clear(_sbpBaseBuilt);
-        if (Parameters.Hebb != HebbForm.Reference) return;
+        if (Parameters.Rule != HiddenGradient.Sbp || Parameters.Hebb != HebbForm.Reference) return;
         long ops = 0;
         for (int k = 0; k < _w - 1; k++) ops += ReferenceHebb(k);
         SynapticOps += ops;
