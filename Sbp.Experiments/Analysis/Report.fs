@@ -33,7 +33,16 @@ let private estimate (fmt: float -> string) (e: Estimate) =
 
 let private pValue (p: float) = if Double.IsNaN p then "–" elif p < 0.001 then "<0.001" else inv p "F3"
 
-let private meanSd (xs: float list) = let m, s = Stats.meanSd xs in $"{f2 (100.0 * m)} ± {f2 (100.0 * s)}"
+/// A mean ± standard deviation in percent; a single run's value alone (it has no spread to show).
+let private meanSd (xs: float list) =
+    let m, s = Stats.meanSd xs
+    if xs.Length = 1 then f2 (100.0 * m) else $"{f2 (100.0 * m)} ± {f2 (100.0 * s)}"
+
+/// A pairs cell: the count, in words where it is too few for a result (a single run, a first reading).
+let private pairsCell (n: int) =
+    if n = 1 then "1 (a single run)"
+    elif n > 1 && n < Verdicts.minimumPairs then $"{n} (a first reading)"
+    else string n
 
 /// The cost change of the rule against the compared arm, as the paper writes it (−54.1%: the cost fell by 54.1%), with
 /// its interval; "(ceiling)" where it is a bound at the metric's resolution.
@@ -70,7 +79,7 @@ let private rows (f: ClaimFinding) =
         let gain = if primary then Verdicts.short f.Gain else "shown, not judged"
         let costV = match f.Cost with Some v when primary -> Verdicts.short v | Some _ -> "shown, not judged" | None -> "–"
         let p = if primary && not claim.Extension then $"{pValue c.P} / {pValue f.HolmP}" else pValue c.P
-        $"| {label} | {claim.Paper} | {sourceText c} | {c.Runs.Length} | {estimate signedPct c.Delta} | {fraction} | {p} | {gain} | {cost} | {costV} |"
+        $"| {label} | {claim.Paper} | {sourceText c} | {pairsCell c.Runs.Length} | {estimate signedPct c.Delta} | {fraction} | {p} | {gain} | {cost} | {costV} |"
     match f.Primary with
     | None -> [ $"| {label} | {claim.Paper} | – | 0 | – | – | – | not measured: {missingReason f} | – | – |" ]
     | Some primary ->
@@ -330,7 +339,8 @@ let build (root: string) =
             | Ok c ->
                 let std = match c.StandardDelta with Some d -> estimate signedPct d | None -> "–"
                 let (a, sa), (b, sb') = c.PaperFormAgainst, c.PaperFormRule
-                line $"| {f.Claim.Model}, {taskText f.Claim.Task}, {f.Claim.Rule.Name} | {sourceText c} | {c.Runs.Length} | {meanSd c.AgainstBest} | {meanSd c.RuleBest} | {f2 (100.0 * a)} ± {f2 (100.0 * sa)} / {f2 (100.0 * b)} ± {f2 (100.0 * sb')} | {signedPct1 -c.MeanCurveCost}%% | {std} |"
+                let spread x s = if c.Runs.Length = 1 then f2 (100.0 * x) else $"{f2 (100.0 * x)} ± {f2 (100.0 * s)}"
+                line $"| {f.Claim.Model}, {taskText f.Claim.Task}, {f.Claim.Rule.Name} | {sourceText c} | {pairsCell c.Runs.Length} | {meanSd c.AgainstBest} | {meanSd c.RuleBest} | {spread a sa} / {spread b sb'} | {signedPct1 -c.MeanCurveCost}%% | {std} |"
             | Error _ -> ()
     line ""
     line "## Grids"

@@ -242,7 +242,21 @@ let tests =
             let text, _, _, _, _ = Report.build d.Path
             let c3 = cells (row text)
             Expect.equal c3[8] "inconclusive" "3 pairs"
+            Expect.equal c3[4] "3 (a first reading)" "the pairs cell says so"
             Expect.stringContains text "First readings only" "said to be a first reading"
+            // a single pair: a single run in every table, its values without a spread it does not have
+            use d = new TempDir()
+            for e, curve in [ sized symmetric, baseline; sized sbp, faster ] do
+                let e = replicate 0 e
+                write (Path.Combine(d.Path, "paper-snn", Experiment.id e, "run.json")) (recordWith "paper-snn" e curve)
+            let text, _, _, _, _ = Report.build d.Path
+            let c1 = cells (row text)
+            Expect.equal c1[4] "1 (a single run)" "verdict table"
+            let other = text.Split('\n') |> Array.find (fun l -> l.StartsWith "| spiking STDP network, MNIST, SBP |")
+            let co = cells other
+            Expect.equal co[3] "1 (a single run)" "other comparisons"
+            Expect.equal co[4] "92.00" "the baseline's best alone"
+            Expect.isFalse (other.Contains "±") $"no spread from one run: {other}"
 
         testCase "a cost at the metric's ceiling is said to be not measurable" <| fun () ->
             use d = new TempDir()
