@@ -29,6 +29,11 @@ public static class SparseRows
     /// lanes where 512-bit vectors run in hardware, else of 8): 128 columns of a 784-row W are 400 KB, within L2.
     /// </summary>
     private static readonly int Slab = F512.IsAccelerated ? 8 * F512.Count : Block;
+    /// <summary>
+    /// Rows of the gradient's other operand swept per group of steps: 512 rows of one slab (256 KB at 128 columns) stay
+    /// in L2 beside the rows of G they update (all 20 steps of a batch of 100, 1 MB, did not: 25% slower).
+    /// </summary>
+    private const int SlabRows = 512;
 
     /// <summary>out[b, :] (+)= Σ_i x[b, i]·W[i, :] for b &lt; batch (x: batch x n, W: n x m, out: batch x m).</summary>
     public static long Multiply(ReadOnlySpan<float> x, int batch, int n, Matrix w, Span<float> output, bool accumulate)
@@ -177,17 +182,27 @@ public static class SparseRows
             }
             finally { ArrayPool<int>.Shared.Return(scratch); }
         }
-        int capacity = Math.Max(1, steps * batch * width);
+        // the steps in groups whose slab of d (rows × one slab of columns) stays in L2 while every row of G reads it;
+        // the groups in step order keep every element's events in (q, b) order
+        int group = Math.Clamp(SlabRows / Math.Max(1, stride), 1, steps);
+        int capacity = Math.Max(1, group * batch * width);
         int[] start = ArrayPool<int>.Shared.Rent(width + 1);
         int[] rowsOf = ArrayPool<int>.Shared.Rent(capacity);
         float[] factors = ArrayPool<float>.Shared.Rent(capacity);
         try
         {
-            Array.Clear(start, 0, width + 1);
-            for (int q = 0; q < steps; q++) CountEvents(x[q].Data, batch, n, i0, width, start, scratch);
-            for (int i = 0; i < width; i++) start[i + 1] += start[i];
-            for (int q = 0; q < steps; q++) PlaceEvents(x[q].Data, batch, n, i0, width, q * stride, scale, start, rowsOf, factors, scratch);
-            return AddColumns(g, d, i0, width, start, rowsOf, factors);
+            long events = 0;
+            for (int q0 = 0; q0 < steps; q0 += group)
+            {
+                int q1 = Math.Min(steps, q0 + group);
+                Array.Clear(start, 0, width + 1);
+                for (int q = q0; q < q1; q++) CountEvents(x[q].Data, batch, n, i0, width, start, scratch);
+                for (int i = 0; i < width; i++) start[i + 1] += start[i];
+                for (int q = q0; q < q1; q++) PlaceEvents(x[q].Data, batch, n, i0, width, (q - q0) * stride, scale, start, rowsOf, factors, scratch);
+                var rows = d.AsSpan(q0 * stride * g.Cols, ((q1 - q0 - 1) * stride + batch) * g.Cols);
+                events += AddColumns(g, rows, i0, width, start, rowsOf, factors);
+            }
+            return events;
         }
         finally
         {

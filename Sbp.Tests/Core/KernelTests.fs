@@ -109,6 +109,25 @@ let tests =
                 e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
             once.Data = perStep.Data && e1 = e2
 
+        testCase "the weight gradient over many steps, taken in groups of steps, equals one sparse product per step" <| fun () ->
+            // strides from a few rows to more than one group's 512: groups of several steps, of one step, and a last
+            // group shorter than the others
+            for batch in [ 37; 100; 130; 600 ] do
+                for threads in [ 1; 2 ] do
+                    let rng = Rng(uint64 (batch * 10 + threads))
+                    let steps, n, m, stride = 13, 50, 300, batch + 3
+                    let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < 0.8f then 0.0f elif u < 0.95f then 1.0f else u)))
+                    let d = random rng (steps * stride * m)
+                    let g0 = random rng (n * m)
+                    let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
+                    let e1 = SparseRows.TransposeMultiplyAddSteps(xs, batch, d, stride, once, 0.5f, threads)
+                    let mutable e2 = 0L
+                    for q in 0 .. steps - 1 do
+                        let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
+                        e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
+                    Expect.isTrue (once.Data = perStep.Data) $"bits, batch {batch}, {threads} thread(s)"
+                    Expect.equal e1 e2 $"events, batch {batch}"
+
         testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
             let p = LifParameters()
             for n in [ 1; 7; 16; 37; 500; 4000 ] do
