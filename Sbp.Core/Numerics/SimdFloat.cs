@@ -19,6 +19,8 @@ internal interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     static abstract bool IsAccelerated { get; }
     /// <summary>Every lane x.</summary>
     static abstract TSelf Splat(float x);
+    /// <summary>Lane i holds i (0, 1, …, Count − 1).</summary>
+    static abstract TSelf Indices { get; }
     /// <summary>Count lanes from r[offset].</summary>
     static abstract TSelf Load(ref float r, nuint offset);
     /// <summary>Stores the lanes at r[offset].</summary>
@@ -53,6 +55,7 @@ internal readonly struct F512(Vector512<float> v) : ISimdFloat<F512>
     public static int Count => Vector512<float>.Count;
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Splat(float x) => new(Vector512.Create(x));
+    public static F512 Indices => new(Vector512<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Load(ref float r, nuint offset) => new(Vector512.LoadUnsafe(ref r, offset));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float r, nuint offset) => _v.StoreUnsafe(ref r, offset);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 operator +(F512 a, F512 b) => new(a._v + b._v);
@@ -77,6 +80,7 @@ internal readonly struct F256(Vector256<float> v) : ISimdFloat<F256>
     public static int Count => Vector256<float>.Count;
     public static bool IsAccelerated => Vector256.IsHardwareAccelerated;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Splat(float x) => new(Vector256.Create(x));
+    public static F256 Indices => new(Vector256<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Load(ref float r, nuint offset) => new(Vector256.LoadUnsafe(ref r, offset));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float r, nuint offset) => _v.StoreUnsafe(ref r, offset);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 operator +(F256 a, F256 b) => new(a._v + b._v);
@@ -101,6 +105,7 @@ internal readonly struct F128(Vector128<float> v) : ISimdFloat<F128>
     public static int Count => Vector128<float>.Count;
     public static bool IsAccelerated => Vector128.IsHardwareAccelerated;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Splat(float x) => new(Vector128.Create(x));
+    public static F128 Indices => new(Vector128<float>.Indices);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Load(ref float r, nuint offset) => new(Vector128.LoadUnsafe(ref r, offset));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float r, nuint offset) => _v.StoreUnsafe(ref r, offset);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 operator +(F128 a, F128 b) => new(a._v + b._v);

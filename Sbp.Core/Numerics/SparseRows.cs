@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sbp.Core.Numerics;
 
@@ -369,6 +370,19 @@ public static class SparseRows
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref int ri = ref MemoryMarshal.GetReference(index);
         int c = 0, i = 0;
+        if (Avx512F.IsSupported)
+        {
+            // 16 at a time without a branch per non-zero: the positions of the non-zero lanes packed to the front of
+            // a register (VPCOMPRESSD) and stored whole at c; the lanes past the count are overwritten by the next
+            // store or ignored (c ≤ i, so the store stays inside index)
+            var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            for (; i + 16 <= n; i += 16)
+            {
+                var nonZero = ~Vector512.Equals(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512<float>.Zero);
+                Avx512F.Compress(Vector512<int>.Zero, nonZero.AsInt32(), lanes + Vector512.Create(i)).StoreUnsafe(ref ri, (nuint)c);
+                c += System.Numerics.BitOperations.PopCount(nonZero.ExtractMostSignificantBits());
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
             for (; i + 8 <= n; i += 8)
             {
@@ -426,13 +440,20 @@ public static class SparseRows
         ref float rs = ref MemoryMarshal.GetReference(src);
         int j = j0;
         if (F512.IsAccelerated)
+        {
             for (; j + 8 * F512.Count <= j1; j += 8 * F512.Count) AddBlock<F512>(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j);
+            if (j < j1 && j1 >= F512.Count)
+            {
+                AddRemainder<F512>(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j, j1);
+                return;
+            }
+        }
         if (F256.IsAccelerated)
         {
             for (; j + Block <= j1; j += Block) AddBlock<F256>(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j);
-            if (j < j1 && j1 >= 8)
+            if (j < j1 && j1 >= F256.Count)
             {
-                AddRemainder(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j, j1);
+                AddRemainder<F256>(ref ro, ref rs, m, rows, factors, factorByRow, factorByEvent, j, j1);
                 return;
             }
         }
@@ -489,23 +510,25 @@ public static class SparseRows
     }
 
     /// <summary>
-    /// The columns j..j1−1 (fewer than one block, j1 ≥ 8) in one pass over the events: up to seven full vectors of 8,
-    /// and the last (j1 − j) mod 8 columns as the vector of columns j1−8..j1−1, of which only those lanes are stored.
-    /// Every lane gets the same additions as the scalar loop, so which vector holds a column changes no bit.
+    /// Columns j..j1−1 (fewer than one block of 8 registers, at least one register wide: j1 ≥ TV.Count) for every event:
+    /// whole registers, then the last TV.Count columns (overlapping the ones before) of which only the tail lanes are
+    /// stored. Each lane gets the operations of <see cref="AddBlock{TV}"/>, in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddRemainder(ref float ro, ref float rs, int m, ReadOnlySpan<int> rows, ReadOnlySpan<float> factors, int factorByRow, int factorByEvent, int j, int j1)
+    private static void AddRemainder<TV>(ref float ro, ref float rs, int m, ReadOnlySpan<int> rows, ReadOnlySpan<float> factors, int factorByRow, int factorByEvent, int j, int j1)
+        where TV : struct, ISimdFloat<TV>
     {
-        int nv = (j1 - j) / 8, tail = (j1 - j) % 8, jt = j1 - 8;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, at = default;
-        if (nv > 0) a0 = Vector256.LoadUnsafe(ref ro, (nuint)j);
-        if (nv > 1) a1 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 8));
-        if (nv > 2) a2 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 16));
-        if (nv > 3) a3 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 24));
-        if (nv > 4) a4 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 32));
-        if (nv > 5) a5 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 40));
-        if (nv > 6) a6 = Vector256.LoadUnsafe(ref ro, (nuint)(j + 48));
-        if (tail > 0) at = Vector256.LoadUnsafe(ref ro, (nuint)jt);
+        int w = TV.Count, nv = (j1 - j) / w, tail = (j1 - j) % w, jt = j1 - w;
+        nuint u = (nuint)w;
+        TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, at = default;
+        if (nv > 0) a0 = TV.Load(ref ro, (nuint)j);
+        if (nv > 1) a1 = TV.Load(ref ro, (nuint)j + u);
+        if (nv > 2) a2 = TV.Load(ref ro, (nuint)j + 2 * u);
+        if (nv > 3) a3 = TV.Load(ref ro, (nuint)j + 3 * u);
+        if (nv > 4) a4 = TV.Load(ref ro, (nuint)j + 4 * u);
+        if (nv > 5) a5 = TV.Load(ref ro, (nuint)j + 5 * u);
+        if (nv > 6) a6 = TV.Load(ref ro, (nuint)j + 6 * u);
+        if (tail > 0) at = TV.Load(ref ro, (nuint)jt);
         for (int e = 0; e < rows.Length; e++)
         {
             int r = rows[e];
@@ -514,40 +537,40 @@ public static class SparseRows
             ref float rowT = ref Unsafe.Add(ref rs, r * m + jt);
             if (f == 1f)
             {
-                if (nv > 0) a0 += Vector256.LoadUnsafe(ref row, 0);
-                if (nv > 1) a1 += Vector256.LoadUnsafe(ref row, 8);
-                if (nv > 2) a2 += Vector256.LoadUnsafe(ref row, 16);
-                if (nv > 3) a3 += Vector256.LoadUnsafe(ref row, 24);
-                if (nv > 4) a4 += Vector256.LoadUnsafe(ref row, 32);
-                if (nv > 5) a5 += Vector256.LoadUnsafe(ref row, 40);
-                if (nv > 6) a6 += Vector256.LoadUnsafe(ref row, 48);
-                if (tail > 0) at += Vector256.LoadUnsafe(ref rowT, 0);
+                if (nv > 0) a0 += TV.Load(ref row, 0);
+                if (nv > 1) a1 += TV.Load(ref row, u);
+                if (nv > 2) a2 += TV.Load(ref row, 2 * u);
+                if (nv > 3) a3 += TV.Load(ref row, 3 * u);
+                if (nv > 4) a4 += TV.Load(ref row, 4 * u);
+                if (nv > 5) a5 += TV.Load(ref row, 5 * u);
+                if (nv > 6) a6 += TV.Load(ref row, 6 * u);
+                if (tail > 0) at += TV.Load(ref rowT, 0);
             }
             else
             {
-                var vf = Vector256.Create(f);
-                if (nv > 0) a0 = Vector256.LoadUnsafe(ref row, 0) * vf + a0;
-                if (nv > 1) a1 = Vector256.LoadUnsafe(ref row, 8) * vf + a1;
-                if (nv > 2) a2 = Vector256.LoadUnsafe(ref row, 16) * vf + a2;
-                if (nv > 3) a3 = Vector256.LoadUnsafe(ref row, 24) * vf + a3;
-                if (nv > 4) a4 = Vector256.LoadUnsafe(ref row, 32) * vf + a4;
-                if (nv > 5) a5 = Vector256.LoadUnsafe(ref row, 40) * vf + a5;
-                if (nv > 6) a6 = Vector256.LoadUnsafe(ref row, 48) * vf + a6;
-                if (tail > 0) at = Vector256.LoadUnsafe(ref rowT, 0) * vf + at;
+                var vf = TV.Splat(f);
+                if (nv > 0) a0 = TV.Load(ref row, 0) * vf + a0;
+                if (nv > 1) a1 = TV.Load(ref row, u) * vf + a1;
+                if (nv > 2) a2 = TV.Load(ref row, 2 * u) * vf + a2;
+                if (nv > 3) a3 = TV.Load(ref row, 3 * u) * vf + a3;
+                if (nv > 4) a4 = TV.Load(ref row, 4 * u) * vf + a4;
+                if (nv > 5) a5 = TV.Load(ref row, 5 * u) * vf + a5;
+                if (nv > 6) a6 = TV.Load(ref row, 6 * u) * vf + a6;
+                if (tail > 0) at = TV.Load(ref rowT, 0) * vf + at;
             }
         }
-        if (nv > 0) a0.StoreUnsafe(ref ro, (nuint)j);
-        if (nv > 1) a1.StoreUnsafe(ref ro, (nuint)(j + 8));
-        if (nv > 2) a2.StoreUnsafe(ref ro, (nuint)(j + 16));
-        if (nv > 3) a3.StoreUnsafe(ref ro, (nuint)(j + 24));
-        if (nv > 4) a4.StoreUnsafe(ref ro, (nuint)(j + 32));
-        if (nv > 5) a5.StoreUnsafe(ref ro, (nuint)(j + 40));
-        if (nv > 6) a6.StoreUnsafe(ref ro, (nuint)(j + 48));
+        if (nv > 0) a0.Store(ref ro, (nuint)j);
+        if (nv > 1) a1.Store(ref ro, (nuint)j + u);
+        if (nv > 2) a2.Store(ref ro, (nuint)j + 2 * u);
+        if (nv > 3) a3.Store(ref ro, (nuint)j + 3 * u);
+        if (nv > 4) a4.Store(ref ro, (nuint)j + 4 * u);
+        if (nv > 5) a5.Store(ref ro, (nuint)j + 5 * u);
+        if (nv > 6) a6.Store(ref ro, (nuint)j + 6 * u);
         if (tail > 0)
         {
-            // lanes 8 − tail .. 7 are the tail columns; the others keep what is stored (final values of other vectors)
-            var mask = Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(8 - tail));
-            Vector256.ConditionalSelect(mask.AsSingle(), at, Vector256.LoadUnsafe(ref ro, (nuint)jt)).StoreUnsafe(ref ro, (nuint)jt);
+            // lanes w − tail .. w − 1 are the tail columns; the others keep what is stored (final values of other registers)
+            var mask = TV.GreaterThan(TV.Indices, TV.Splat(w - tail - 0.5f));
+            TV.Select(mask, at, TV.Load(ref ro, (nuint)jt)).Store(ref ro, (nuint)jt);
         }
     }
 }

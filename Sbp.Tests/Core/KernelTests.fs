@@ -109,6 +109,16 @@ let tests =
                 e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
             once.Data = perStep.Data && e1 = e2
 
+        property "the non-zeros of a row are found at every position, ascending: NaN counts, ±0 does not" <| fun (length: byte) (density: byte) (seed: uint64) ->
+            let rng = Rng seed
+            let n, p = int length % 90, float32 (int density % 101) / 100.0f
+            let pick () = match rng.NextInt 6 with 0 -> Single.NaN | 1 -> -0.0f | 2 -> 1.0f | 3 -> Single.NegativeInfinity | _ -> rng.NextSingle() - 0.5f
+            let x = Array.init n (fun _ -> if rng.NextSingle() < p then pick () else 0.0f)
+            let index = Array.create n -1
+            let c = SparseRows.NonZeros(ReadOnlySpan x, Span index)
+            let expected = [| for i in 0 .. n - 1 do if not (x[i] = 0.0f) then yield i |]
+            c = expected.Length && index[.. c - 1] = expected
+
         testCase "the weight gradient over many steps, taken in groups of steps, equals one sparse product per step" <| fun () ->
             // strides from a few rows to more than one group's 512: groups of several steps, of one step, and a last
             // group shorter than the others
