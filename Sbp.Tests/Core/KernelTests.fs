@@ -11,6 +11,20 @@ open Sbp.Tests.TestSupport
 let private random (rng: Rng) n = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
 
 /// C from PackedProduct and from the scalar oracle, for rows r0..r1−1 of an m-row A.
+/// The weight gradient of `steps` steps of a batch (rows `stride` apart, a fraction `zeros` of x zero, the rest mostly
+/// spikes) taken at once by TransposeMultiplyAddSteps and one sparse product per step: both gradients and event counts.
+let private gradientOverSteps (rng: Rng) steps batch stride n m (zeros: float32) threads =
+    let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < zeros then 0.0f elif u < zeros + (1.0f - zeros) * 0.7f then 1.0f else u)))
+    let d = random rng (steps * stride * m)
+    let g0 = random rng (n * m)
+    let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
+    let e1 = SparseRows.TransposeMultiplyAddSteps(xs, batch, d, stride, once, 0.5f, threads)
+    let mutable e2 = 0L
+    for q in 0 .. steps - 1 do
+        let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
+        e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
+    once.Data, perStep.Data, e1, e2
+
 let private both (m: int) (r0: int) (r1: int) (k: int) (n: int) (t: Transpose) (accumulate: bool) (alpha: float32) (seed: uint64) =
     let rng = Rng seed
     let a = random rng (m * max 1 k)
@@ -97,17 +111,8 @@ let tests =
         property "the weight gradient over all steps at once equals one sparse product per step, any thread count" <| fun (steps: byte) (batch: byte) (n: byte) (threads: byte) (seed: uint64) ->
             let rng = Rng seed
             let steps, batch, n, m, threads = 1 + int steps % 6, 1 + int batch % 9, 1 + int n % 40, 1 + rng.NextInt 300, 1 + int threads % 3
-            let stride = batch + int (seed % 3UL)
-            let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < 0.7f then 0.0f elif u < 0.9f then 1.0f else u)))
-            let d = random rng (steps * stride * m)
-            let g0 = random rng (n * m)
-            let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
-            let e1 = SparseRows.TransposeMultiplyAddSteps(xs, batch, d, stride, once, 0.5f, threads)
-            let mutable e2 = 0L
-            for q in 0 .. steps - 1 do
-                let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
-                e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
-            once.Data = perStep.Data && e1 = e2
+            let once, perStep, e1, e2 = gradientOverSteps rng steps batch (batch + int (seed % 3UL)) n m 0.7f threads
+            once = perStep && e1 = e2
 
         property "the non-zeros of a row are found at every position, ascending: NaN counts, ±0 does not" <| fun (length: byte) (density: byte) (seed: uint64) ->
             let rng = Rng seed
@@ -124,18 +129,8 @@ let tests =
             // group shorter than the others
             for batch in [ 37; 100; 130; 600 ] do
                 for threads in [ 1; 2 ] do
-                    let rng = Rng(uint64 (batch * 10 + threads))
-                    let steps, n, m, stride = 13, 50, 300, batch + 3
-                    let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < 0.8f then 0.0f elif u < 0.95f then 1.0f else u)))
-                    let d = random rng (steps * stride * m)
-                    let g0 = random rng (n * m)
-                    let once, perStep = Matrix(n, m, Array.copy g0), Matrix(n, m, Array.copy g0)
-                    let e1 = SparseRows.TransposeMultiplyAddSteps(xs, batch, d, stride, once, 0.5f, threads)
-                    let mutable e2 = 0L
-                    for q in 0 .. steps - 1 do
-                        let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
-                        e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
-                    Expect.isTrue (once.Data = perStep.Data) $"bits, batch {batch}, {threads} thread(s)"
+                    let once, perStep, e1, e2 = gradientOverSteps (Rng(uint64 (batch * 10 + threads))) 13 batch (batch + 3) 50 300 0.8f threads
+                    Expect.isTrue (once = perStep) $"bits, batch {batch}, {threads} thread(s)"
                     Expect.equal e1 e2 $"events, batch {batch}"
 
         testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
