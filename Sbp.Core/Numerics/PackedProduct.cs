@@ -84,11 +84,11 @@ public static class PackedProduct
             int kc = Math.Min(Kc, k - k0);
             int r = r0;
             for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, tile, alpha);
-            for (; r < r1; r++) Rows(a, lda, r, 1, k0, kc, p, c, ldc, tile, alpha);
+            if (r < r1) Rows(a, lda, r, r1 - r, k0, kc, p, c, ldc, tile, alpha);
         }
     }
 
-    /// <summary>rows (8 or 1) rows, every 16-column block: tile = Σ_k over the k-block, then C ← tile·α + C.</summary>
+    /// <summary>rows (1 to 8) rows, every 16-column block: tile = Σ_k over the k-block, then C ← tile·α + C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> tile, float alpha)
     {
@@ -102,10 +102,12 @@ public static class PackedProduct
             if (F512.IsAccelerated)
             {
                 if (rows == 8) Block8<F512>(ref ra, lda, ref pj, stride, kc, ref rt);
-                else Block1<F512>(ref ra, ref pj, stride, kc, ref rt);
+                else if (rows == 1) Block1<F512>(ref ra, ref pj, stride, kc, ref rt);
+                else BlockFew<F512>(ref ra, lda, rows, ref pj, stride, kc, ref rt);
             }
             else if (rows == 8) Block8<F256>(ref ra, lda, ref pj, stride, kc, ref rt);
-            else Block1<F256>(ref ra, ref pj, stride, kc, ref rt);
+            else if (rows == 1) Block1<F256>(ref ra, ref pj, stride, kc, ref rt);
+            else BlockFew<F256>(ref ra, lda, rows, ref pj, stride, kc, ref rt);
             int w = Math.Min(PackedOperand.ColumnBlock, n - j0);
             for (int i = 0; i < rows; i++)
             {
@@ -157,6 +159,43 @@ public static class PackedProduct
             t2.Store(ref th, (nuint)(2 / perRow * 16 + 2 % perRow * w)); t3.Store(ref th, (nuint)(3 / perRow * 16 + 3 % perRow * w));
             t4.Store(ref th, (nuint)(4 / perRow * 16 + 4 % perRow * w)); t5.Store(ref th, (nuint)(5 / perRow * 16 + 5 % perRow * w));
             t6.Store(ref th, (nuint)(6 / perRow * 16 + 6 % perRow * w)); t7.Store(ref th, (nuint)(7 / perRow * 16 + 7 % perRow * w));
+        }
+    }
+
+    /// <summary>
+    /// 2 to 7 rows x 16 columns: <see cref="Block8{TV}"/>'s accumulators, only those of the rows present (a row left to
+    /// <see cref="Block1{TV}"/> would run one latency-bound chain; here every row's chains run side by side).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlockFew<TV>(ref float a, int lda, int rows, ref float p, int stride, int kc, ref float tile) where TV : struct, ISimdFloat<TV>
+    {
+        int w = TV.Count, perRow = PackedOperand.ColumnBlock / w, rowsPerPass = 8 / perRow;
+        for (int first = 0; first < rows; first += rowsPerPass)
+        {
+            int active = Math.Min(rowsPerPass, rows - first) * perRow;
+            ref float ah = ref Unsafe.Add(ref a, first * lda);
+            TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
+            // accumulator i: row first + i / perRow, register i % perRow of the 16 columns; only the first `active`
+            for (int kk = 0; kk < kc; kk++)
+            {
+                ref float pk = ref Unsafe.Add(ref p, kk * stride);
+                t0 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 0 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(0 % perRow * w)), t0);
+                t1 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 1 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(1 % perRow * w)), t1);
+                if (active > 2) t2 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 2 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(2 % perRow * w)), t2);
+                if (active > 3) t3 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 3 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(3 % perRow * w)), t3);
+                if (active > 4) t4 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 4 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(4 % perRow * w)), t4);
+                if (active > 5) t5 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 5 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(5 % perRow * w)), t5);
+                if (active > 6) t6 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 6 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(6 % perRow * w)), t6);
+                if (active > 7) t7 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 7 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(7 % perRow * w)), t7);
+            }
+            ref float th = ref Unsafe.Add(ref tile, first * PackedOperand.ColumnBlock);
+            t0.Store(ref th, (nuint)0); t1.Store(ref th, (nuint)(1 / perRow * 16 + 1 % perRow * w));
+            if (active > 2) t2.Store(ref th, (nuint)(2 / perRow * 16 + 2 % perRow * w));
+            if (active > 3) t3.Store(ref th, (nuint)(3 / perRow * 16 + 3 % perRow * w));
+            if (active > 4) t4.Store(ref th, (nuint)(4 / perRow * 16 + 4 % perRow * w));
+            if (active > 5) t5.Store(ref th, (nuint)(5 / perRow * 16 + 5 % perRow * w));
+            if (active > 6) t6.Store(ref th, (nuint)(6 / perRow * 16 + 6 % perRow * w));
+            if (active > 7) t7.Store(ref th, (nuint)(7 / perRow * 16 + 7 % perRow * w));
         }
     }
 
