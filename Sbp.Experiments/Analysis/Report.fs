@@ -211,7 +211,7 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
       let missing = [ for f in paper do if f.Primary.IsNone then $"{f.Claim.Model} on {taskText f.Claim.Task} ({missingReason f})" ]
       let joinAll (xs: string list) = String.Join("; ", List.distinct xs)
       if not missing.IsEmpty then yield $"**Not measured**: {joinAll missing}."
-      let few = [ for f in paper do match f.Primary with Some c when c.Runs.Length < Verdicts.minimumPairs -> yield $"{f.Claim.Model} on {taskText f.Claim.Task} ({c.Runs.Length} of {Verdicts.minimumPairs} pairs so far)" | _ -> () ]
+      let few = [ for f in paper do match f.Primary with Some c when c.Runs.Length < Verdicts.minimumPairs -> yield $"{f.Claim.Model} on {taskText f.Claim.Task}, {f.Claim.Statement} ({c.Runs.Length} of {Verdicts.minimumPairs} pairs so far)" | _ -> () ]
       if not few.IsEmpty then yield $"**First readings only** (grids still running, fewer than {Verdicts.minimumPairs} pairs): {joinAll few}." ]
 
 /// REPORT.md's text and the rows of its figure.

@@ -244,6 +244,7 @@ let tests =
             Expect.equal c3[8] "inconclusive" "3 pairs"
             Expect.equal c3[4] "3 (a first reading)" "the pairs cell says so"
             Expect.stringContains text "First readings only" "said to be a first reading"
+            Expect.stringContains text "spiking STDP network on MNIST, SBP raises accuracy and lowers the cost of training (3 of 5 pairs so far)" "naming the claim, not only its model and task"
             // a single pair: a single run in every table, its values without a spread it does not have
             use d = new TempDir()
             for e, curve in [ sized symmetric, baseline; sized sbp, faster ] do
