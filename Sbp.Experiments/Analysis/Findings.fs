@@ -171,7 +171,7 @@ type ClaimFinding =
       Primary: Comparison option
       Gain: Verdicts.Verdict
       Cost: Verdicts.Verdict option
-      /// Holm's adjustment of the primary comparison's p over the paper's claims judged together.
+      /// Holm's adjustment of the primary comparison's p over the paper's claims with 2 pairs or more.
       HolmP: float }
 
 /// Why a claim has no primary comparison, in words.
