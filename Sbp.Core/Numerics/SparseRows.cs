@@ -17,8 +17,9 @@ namespace Sbp.Core.Numerics;
 /// block of outputs in 8 registers (128 outputs with 512-bit registers, else 64; one body for both widths,
 /// <c>AddBlock</c>) across all the events of a row instead of loading and storing it per event, from sweeping the other
 /// operand one slab of such a block's columns at a time (the slab stays in cache while every row uses it; the
-/// gradient's operand, read at random rows, copied contiguous first), and from finding the non-zeros eight at a time
-/// (vector compare, bit mask). A gradient narrower than one block (an output
+/// gradient's operand, read at random rows, copied contiguous first, a group of steps at a time), and from finding the
+/// non-zeros sixteen at a time where 512-bit registers run (compare, then the positions packed by VPCOMPRESSD), else
+/// eight (compare, bit mask). A gradient narrower than one block (an output
 /// layer) skips the sort: its events are added row by row as they come, which is the same order per element.
 /// Each returns the synaptic events it performed (non-zeros × row length).
 /// </summary>
@@ -166,7 +167,7 @@ public static class SparseRows
     }
 
     /// <summary>
-    /// Rows i0..i1−1 of G += scale·Σ_q x_qᵀd_q: a counting sort of all steps' events by i, (q, b) ascending; a G narrower
+    /// Rows i0..i1−1 of G += scale·Σ_q x_qᵀd_q: per group of steps, a counting sort of its events by i, (q, b) ascending; a G narrower
     /// than one block takes the events as they come instead (<see cref="ScatterEvents"/>), the same order per element.
     /// </summary>
     private static long StepRows(ReadOnlySpan<Matrix> x, int batch, float[] d, int stride, Matrix g, float scale, int i0, int i1)
@@ -370,7 +371,7 @@ public static class SparseRows
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref int ri = ref MemoryMarshal.GetReference(index);
         int c = 0, i = 0;
-        if (Avx512F.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
             // 16 at a time without a branch per non-zero: the positions of the non-zero lanes packed to the front of
             // a register (VPCOMPRESSD) and stored whole at c; the lanes past the count are overwritten by the next

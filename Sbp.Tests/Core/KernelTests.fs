@@ -10,7 +10,6 @@ open Sbp.Tests.TestSupport
 
 let private random (rng: Rng) n = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
 
-/// C from PackedProduct and from the scalar oracle, for rows r0..r1−1 of an m-row A.
 /// The weight gradient of `steps` steps of a batch (rows `stride` apart, a fraction `zeros` of x zero, the rest mostly
 /// spikes) taken at once by TransposeMultiplyAddSteps and one sparse product per step: both gradients and event counts.
 let private gradientOverSteps (rng: Rng) steps batch stride n m (zeros: float32) threads =
@@ -25,6 +24,7 @@ let private gradientOverSteps (rng: Rng) steps batch stride n m (zeros: float32)
         e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
     once.Data, perStep.Data, e1, e2
 
+/// C from PackedProduct and from the scalar oracle, for rows r0..r1−1 of an m-row A.
 let private both (m: int) (r0: int) (r1: int) (k: int) (n: int) (t: Transpose) (accumulate: bool) (alpha: float32) (seed: uint64) =
     let rng = Rng seed
     let a = random rng (m * max 1 k)
@@ -40,6 +40,11 @@ let private both (m: int) (r0: int) (r1: int) (k: int) (n: int) (t: Transpose) (
 [<Tests>]
 let tests =
     testList "Core/Kernels" [
+        testCase "a process told DOTNET_EnableAVX512=0 runs without AVX-512 (the rerun of these tests in Core/Widths relies on it)" <| fun () ->
+            if Environment.GetEnvironmentVariable "DOTNET_EnableAVX512" = "0" then
+                Expect.isFalse System.Runtime.Intrinsics.X86.Avx512F.IsSupported "AVX-512 still in use"
+                Expect.isFalse System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated "512-bit vectors still accelerated"
+
         property "tanh gives TensorPrimitives.Tanh's bits, any length, in place or not (all 2^32 inputs: scripts/check-tanh.fsx)" <| fun (len: byte) (inPlace: bool) (scale: byte) (seed: uint64) ->
             let rng = Rng seed
             let n = int len % 70
@@ -215,4 +220,29 @@ let tests =
                         let x = Array.init n float32
                         x[i] <- bad
                         Expect.isFalse (Activations.AllFinite(ReadOnlySpan x)) $"{bad} at {i} of {n}"
+    ]
+
+/// On a machine with AVX-512 every kernel above takes its 512-bit path; their 256-bit bodies (the same generic code at
+/// the other width, and the paths of machines without AVX-512) are checked by running the same tests again in a
+/// process where the runtime is told not to use AVX-512 (DOTNET_EnableAVX512=0). The list's name is not under
+/// "Core/Kernels", so the rerun does not start itself again.
+[<Tests>]
+let narrowerRegisters =
+    testList "Core/Widths" [
+        testCase "every kernel test passes again with AVX-512 disabled (the 256-bit paths)" <| fun () ->
+            if not System.Runtime.Intrinsics.X86.Avx512F.IsSupported then skiptest "no AVX-512 here: the kernel tests already ran the 256-bit paths"
+            let psi = Diagnostics.ProcessStartInfo("dotnet", [ Reflection.Assembly.GetExecutingAssembly().Location; "--filter"; "Core/Kernels" ],
+                                                   RedirectStandardOutput = true, RedirectStandardError = true)
+            psi.Environment["DOTNET_EnableAVX512"] <- "0"
+            use p = Diagnostics.Process.Start psi
+            let out = p.StandardOutput.ReadToEndAsync()
+            let err = p.StandardError.ReadToEndAsync()
+            if not (p.WaitForExit 600_000) then
+                p.Kill true
+                failtest "the rerun took more than 10 minutes"
+            let summary = out.Result.Split('\n') |> Array.tryFindBack (fun l -> l.Contains " passed, ")
+            Expect.equal p.ExitCode 0 $"exit code; {summary}; {err.Result}"
+            match summary with
+            | Some s -> Expect.isTrue (s.Trim().EndsWith "0 failed, 0 ignored" && not (s.StartsWith "0 passed")) $"the rerun's counts: {s}"
+            | None -> failtest $"no counts from the rerun: {out.Result}"
     ]
