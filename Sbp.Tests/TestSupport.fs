@@ -71,13 +71,18 @@ let accuracy (net: Sbp.Core.Models.ISupervisedNetwork) (batchSize: int) (d: Sbp.
         hits <- hits + Sbp.Core.Metrics.Scores.ArgMaxHits(net.Output, rows, d.Labels)
     float hits / float d.Count
 
-/// Runs the built CLI (sbp.dll beside the tests) as a separate process; returns (exit code, stdout, stderr).
-let sbp (args: string list) =
-    let psi = ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "sbp.dll") :: args,
+/// Runs `dotnet dll args` with extra environment variables as a separate process (in the temporary folder); returns
+/// (exit code, stdout, stderr).
+let dotnetWith (environment: (string * string) list) (dll: string) (args: string list) =
+    let psi = ProcessStartInfo("dotnet", dll :: args,
                                RedirectStandardOutput = true, RedirectStandardError = true,
                                WorkingDirectory = Path.GetTempPath())
+    for name, value in environment do psi.Environment[name] <- value
     use p = Process.Start psi
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()
     p.WaitForExit()
     p.ExitCode, out.Result, err.Result
+
+/// Runs the built CLI (sbp.dll beside the tests) as a separate process; returns (exit code, stdout, stderr).
+let sbp (args: string list) = dotnetWith [] (Path.Combine(AppContext.BaseDirectory, "sbp.dll")) args

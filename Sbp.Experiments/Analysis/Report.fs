@@ -33,10 +33,10 @@ let private estimate (fmt: float -> string) (e: Estimate) =
 
 let private pValue (p: float) = if Double.IsNaN p then "–" elif p < 0.001 then "<0.001" else inv p "F3"
 
-/// A mean ± standard deviation in percent; a single run's value alone (it has no spread to show).
-let private meanSd (xs: float list) =
-    let m, s = Stats.meanSd xs
-    if xs.Length = 1 then f2 (100.0 * m) else $"{f2 (100.0 * m)} ± {f2 (100.0 * s)}"
+/// A mean ± standard deviation of n runs in percent; a single run's value alone (it has no spread to show).
+let private pctSpread (n: int) (m: float) (s: float) = if n = 1 then f2 (100.0 * m) else $"{f2 (100.0 * m)} ± {f2 (100.0 * s)}"
+
+let private meanSd (xs: float list) = let m, s = Stats.meanSd xs in pctSpread xs.Length m s
 
 /// A pairs cell: the count, in words where it is too few for a result (a single run, a first reading).
 let private pairsCell (n: int) =
@@ -339,7 +339,7 @@ let build (root: string) =
             | Ok c ->
                 let std = match c.StandardDelta with Some d -> estimate signedPct d | None -> "–"
                 let (a, sa), (b, sb') = c.PaperFormAgainst, c.PaperFormRule
-                let spread x s = if c.Runs.Length = 1 then f2 (100.0 * x) else $"{f2 (100.0 * x)} ± {f2 (100.0 * s)}"
+                let spread = pctSpread c.Runs.Length
                 line $"| {f.Claim.Model}, {taskText f.Claim.Task}, {f.Claim.Rule.Name} | {sourceText c} | {pairsCell c.Runs.Length} | {meanSd c.AgainstBest} | {meanSd c.RuleBest} | {spread a sa} / {spread b sb'} | {signedPct1 -c.MeanCurveCost}%% | {std} |"
             | Error _ -> ()
     line ""

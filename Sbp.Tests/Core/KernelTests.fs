@@ -11,7 +11,7 @@ open Sbp.Tests.TestSupport
 let private random (rng: Rng) n = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
 
 /// The weight gradient of `steps` steps of a batch (rows `stride` apart, a fraction `zeros` of x zero, the rest mostly
-/// spikes) taken at once by TransposeMultiplyAddSteps and one sparse product per step: both gradients and event counts.
+/// spikes) taken at once by TransposeMultiplyAddSteps and one sparse product per step: both gradients' bits and event counts.
 let private gradientOverSteps (rng: Rng) steps batch stride n m (zeros: float32) threads =
     let xs = Array.init steps (fun _ -> Matrix(stride, n, Array.init (stride * n) (fun _ -> let u = rng.NextSingle() in if u < zeros then 0.0f elif u < zeros + (1.0f - zeros) * 0.7f then 1.0f else u)))
     let d = random rng (steps * stride * m)
@@ -22,7 +22,8 @@ let private gradientOverSteps (rng: Rng) steps batch stride n m (zeros: float32)
     for q in 0 .. steps - 1 do
         let dq = Matrix(stride, m, d[q * stride * m .. (q + 1) * stride * m - 1])
         e2 <- e2 + SparseRows.TransposeMultiplyAdd(xs[q], batch, dq, perStep, 0.5f, 1)
-    once.Data, perStep.Data, e1, e2
+    let bits (g: Matrix) = Array.map BitConverter.SingleToInt32Bits g.Data
+    bits once, bits perStep, e1, e2
 
 /// C from PackedProduct and from the scalar oracle, for rows r0..r1−1 of an m-row A.
 let private both (m: int) (r0: int) (r1: int) (k: int) (n: int) (t: Transpose) (accumulate: bool) (alpha: float32) (seed: uint64) =
@@ -231,18 +232,10 @@ let narrowerRegisters =
     testList "Core/Widths" [
         testCase "every kernel test passes again with AVX-512 disabled (the 256-bit paths)" <| fun () ->
             if not System.Runtime.Intrinsics.X86.Avx512F.IsSupported then skiptest "no AVX-512 here: the kernel tests already ran the 256-bit paths"
-            let psi = Diagnostics.ProcessStartInfo("dotnet", [ Reflection.Assembly.GetExecutingAssembly().Location; "--filter"; "Core/Kernels" ],
-                                                   RedirectStandardOutput = true, RedirectStandardError = true)
-            psi.Environment["DOTNET_EnableAVX512"] <- "0"
-            use p = Diagnostics.Process.Start psi
-            let out = p.StandardOutput.ReadToEndAsync()
-            let err = p.StandardError.ReadToEndAsync()
-            if not (p.WaitForExit 600_000) then
-                p.Kill true
-                failtest "the rerun took more than 10 minutes"
-            let summary = out.Result.Split('\n') |> Array.tryFindBack (fun l -> l.Contains " passed, ")
-            Expect.equal p.ExitCode 0 $"exit code; {summary}; {err.Result}"
+            let code, out, err = dotnetWith [ "DOTNET_EnableAVX512", "0" ] (Reflection.Assembly.GetExecutingAssembly().Location) [ "--filter"; "Core/Kernels" ]
+            let summary = out.Split('\n') |> Array.tryFindBack (fun l -> l.Contains " passed, ")
+            Expect.equal code 0 $"exit code; {summary}; {err}"
             match summary with
             | Some s -> Expect.isTrue (s.Trim().EndsWith "0 failed, 0 ignored" && not (s.StartsWith "0 passed")) $"the rerun's counts: {s}"
-            | None -> failtest $"no counts from the rerun: {out.Result}"
+            | None -> failtest $"no counts from the rerun: {out}"
     ]
