@@ -59,14 +59,17 @@ public static class Gemm
         CheckOperand(b.Length - bOffset, ldb, tb == Transpose.No ? k : n, tb == Transpose.No ? n : k, "B");
         CheckOperand(c.Length - cOffset, ldc, m, n, "C");
 
-        ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
-        if (k == 0 || alpha == 0f) return;
-        if (eventDriven && tb == Transpose.No && n >= GemmSparseA.MinColumns && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k))
+        if (k > 0 && alpha != 0f && eventDriven && tb == Transpose.No && n >= GemmSparseA.MinColumns
+            && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k))
         {
-            // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs)
+            // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs); with β = 0 it writes C
+            // without clearing it first
+            if (beta != 0f) ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
             GemmSparseA.Multiply(ta, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, cleared: beta == 0f);
             return;
         }
+        ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
+        if (k == 0 || alpha == 0f) return;
 
         int panels = (n + Nr - 1) / Nr;
         float[] packedB = ArrayPool<float>.Shared.Rent(panels * Nr * Kc);

@@ -14,7 +14,9 @@ namespace Sbp.Core.Numerics;
 /// A zero op(A)[r, k] leaves t as it is (fma(0, b, t) = t for finite b and t ≠ −0; t starts at +0 and becomes −0 only
 /// through an underflowing product), so skipping it changes no bit for finite B; with an infinite or NaN B the packed
 /// kernel forms 0·∞ = NaN and this path does not. A block without events still adds its t = 0 (C + 0 turns a −0 of C
-/// into +0, as the packed kernel does), except where C was just cleared (β = 0): then C stays +0 either way.
+/// into +0, as the packed kernel does). With β = 0 the old C is never read: the first k-block writes t·α + 0 (or
+/// 0 + t), what the packed kernel computes on a cleared C, and a row without events there is cleared; later k-blocks
+/// without events are skipped: C + 0 changes only a −0, and a sum with +0 is never −0.
 /// Gemm decides when to come here (<see cref="Worthwhile"/>); callers keep counting the product's nominal
 /// multiply-adds. One thread: the rows are independent, so splitting them would give the same bits.
 /// </summary>
@@ -52,7 +54,7 @@ internal static class GemmSparseA
         return zeros;
     }
 
-    /// <summary>C[m x n] ← α·op(A)·B + C, B row-major k x n (<paramref name="cleared"/>: C was just set to +0); the operands are checked by <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>.</summary>
+    /// <summary>C[m x n] ← α·op(A)·B + C, B row-major k x n (<paramref name="cleared"/>: β = 0, C is overwritten and its old values never read); the operands are checked by <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>.</summary>
     public static void Multiply(Transpose ta, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
         bool cleared)
     {
@@ -84,7 +86,9 @@ internal static class GemmSparseA
                 {
                     int e1 = e0;
                     while (e1 < count && pos[e1] < k0 + Kc) e1++;
-                    if (e1 > e0 || !cleared) Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, alpha);
+                    bool overwrite = cleared && k0 == 0;
+                    if (overwrite && e1 == e0) crow.Clear();
+                    else if (e1 > e0 || !cleared) Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, alpha, overwrite);
                     e0 = e1;
                 }
             }
@@ -96,9 +100,9 @@ internal static class GemmSparseA
         }
     }
 
-    /// <summary>One k-block of one row: t = the fma chain over the events, then C ← C + t or t·α + C, for every column.</summary>
+    /// <summary>One k-block of one row: t = the fma chain over the events, then C ← C + t or t·α + C, for every column (C read as +0 where <paramref name="overwrite"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Chains(ReadOnlySpan<int> pos, ReadOnlySpan<float> val, ReadOnlySpan<float> b, int ldb, Span<float> crow, float alpha)
+    private static void Chains(ReadOnlySpan<int> pos, ReadOnlySpan<float> val, ReadOnlySpan<float> b, int ldb, Span<float> crow, float alpha, bool overwrite)
     {
         int n = crow.Length, events = pos.Length;
         if (events > 0 && (long)(pos[events - 1]) * ldb + n > b.Length) throw new ArgumentException("B is shorter than its rows");
@@ -125,17 +129,17 @@ internal static class GemmSparseA
                     t6 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 48), t6);
                     t7 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 56), t7);
                 }
-                Combine(ref rc, j, t0, va, one); Combine(ref rc, j + 8, t1, va, one);
-                Combine(ref rc, j + 16, t2, va, one); Combine(ref rc, j + 24, t3, va, one);
-                Combine(ref rc, j + 32, t4, va, one); Combine(ref rc, j + 40, t5, va, one);
-                Combine(ref rc, j + 48, t6, va, one); Combine(ref rc, j + 56, t7, va, one);
+                Combine(ref rc, j, t0, va, one, overwrite); Combine(ref rc, j + 8, t1, va, one, overwrite);
+                Combine(ref rc, j + 16, t2, va, one, overwrite); Combine(ref rc, j + 24, t3, va, one, overwrite);
+                Combine(ref rc, j + 32, t4, va, one, overwrite); Combine(ref rc, j + 40, t5, va, one, overwrite);
+                Combine(ref rc, j + 48, t6, va, one, overwrite); Combine(ref rc, j + 56, t7, va, one, overwrite);
             }
             for (; j + 8 <= n; j += 8)
             {
                 Vector256<float> t = default;
                 for (int e = 0; e < events; e++)
                     t = Vector256.FusedMultiplyAdd(Vector256.Create(val[e]), Vector256.LoadUnsafe(ref rb, (nuint)(pos[e] * ldb + j)), t);
-                Combine(ref rc, j, t, va, one);
+                Combine(ref rc, j, t, va, one, overwrite);
             }
         }
         for (; j < n; j++)
@@ -143,14 +147,15 @@ internal static class GemmSparseA
             float t = 0f;
             for (int e = 0; e < events; e++) t = MathF.FusedMultiplyAdd(val[e], Unsafe.Add(ref rb, pos[e] * ldb + j), t);
             ref float cj = ref Unsafe.Add(ref rc, j);
-            cj = one ? cj + t : t * alpha + cj;
+            float c0 = overwrite ? 0f : cj;
+            cj = one ? c0 + t : t * alpha + c0;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Combine(ref float c, int j, Vector256<float> t, Vector256<float> alpha, bool one)
+    private static void Combine(ref float c, int j, Vector256<float> t, Vector256<float> alpha, bool one, bool overwrite)
     {
-        var cv = Vector256.LoadUnsafe(ref c, (nuint)j);
+        var cv = overwrite ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref c, (nuint)j);
         (one ? cv + t : t * alpha + cv).StoreUnsafe(ref c, (nuint)j);
     }
 }
