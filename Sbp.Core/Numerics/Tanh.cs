@@ -8,11 +8,12 @@ namespace Sbp.Core.Numerics;
 /// The hyperbolic tangent of every element, the bits of System.Numerics.Tensors' <c>TensorPrimitives.Tanh</c> (whose
 /// results the spiking network's records hold), faster. Per element, every operation in single precision:
 ///   z = e^(−2|x|) − 1;  tanh(x) = sign(x)·(−z / (z + 2))
-/// with e^y the runtime's vector exponential (<see cref="Vector256.Exp(Vector256{float})"/>, which gives the same bits
-/// per lane at every width). TensorPrimitives takes 512-bit registers where they run in hardware, and the runtime's
-/// 512-bit exponential is several times slower per element than its 256-bit one on such machines; this takes 256 bits
-/// (128 for 4..7 values, and the C library's tanhf for fewer than 4, as TensorPrimitives does), one body for both
-/// widths (<see cref="ISimdFloat{TSelf}"/>). Checked against TensorPrimitives.Tanh for every single-precision value
+/// with e^y the runtime's vector exponential (which gives the same bits per lane at every width). TensorPrimitives calls
+/// the runtime's exponential once per register, and its 512-bit one is several times slower per element than its
+/// 256-bit one on some machines (AMD Zen 4); this takes 512 bits with the exponential's operations written out and
+/// inlined (<see cref="F512.Exp"/>) where they run in hardware, else 256 bits with the runtime's (128 for 4..7 values,
+/// and the C library's tanhf for fewer than 4, as TensorPrimitives does), one body for every width
+/// (<see cref="ISimdFloat{TSelf}"/>). Checked against TensorPrimitives.Tanh for every single-precision value
 /// (scripts/check-tanh.fsx) and, in the tests, on a sample.
 /// </summary>
 public static class Tanh
@@ -25,7 +26,8 @@ public static class Tanh
         if (y.Length < n) throw new ArgumentException($"room for {n} values expected, got {y.Length}");
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
-        if (n >= 8 && F256.IsAccelerated) Vectors<F256>(n, ref rx, ref ry);
+        if (n >= 16 && F512.IsAccelerated) Vectors<F512>(n, ref rx, ref ry);
+        else if (n >= 8 && F256.IsAccelerated) Vectors<F256>(n, ref rx, ref ry);
         else if (n >= 4 && F128.IsAccelerated) Vectors<F128>(n, ref rx, ref ry);
         else
             for (int i = 0; i < n; i++) Unsafe.Add(ref ry, i) = MathF.Tanh(Unsafe.Add(ref rx, i));
