@@ -1129,13 +1129,60 @@ let runTitle (gs: Group list) (g: Group) (r: RunRecord.Record) =
         | _ -> []
     String.Join(", ", modelName (valueOf "model" g) :: words @ replicate)
 
-/// Every figure of a grid into results/<grid>/plots/ (earlier figures there are removed).
+/// The figure of a PNG drawn earlier and kept as it is: its size from the file's header, no title or panels.
+let private kept (path: string) =
+    let header = Array.zeroCreate<byte> 24
+    let size =
+        try
+            use f = File.OpenRead path
+            if f.Read(header, 0, 24) = 24 then
+                let be (i: int) = (int header[i] <<< 24) ||| (int header[i + 1] <<< 16) ||| (int header[i + 2] <<< 8) ||| int header[i + 3]
+                be 16, be 20
+            else 0, 0
+        with :? IOException -> 0, 0
+    { Path = path; Width = fst size; Height = snd size; Title = ""; Panels = [] }
+
+/// Every figure of a grid into results/<grid>/plots/ (earlier figures there are removed, but for the weights and
+/// rasters kept below).
+/// Weights and rasters are drawn from artifacts, which git does not keep: they show the first replicate (0) of the
+/// first four configurations, drawn where its artifacts are here and otherwise kept as drawn before, so that a
+/// regeneration on a machine without a grid's artifacts leaves its committed figures as they are.
 let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     // inside the results folder only: a grid name, no linked grid or plots folder (Tables.gridFolder)
     let dir = Path.Combine(Tables.gridFolder resultsRoot grid, "plots")
     Directory.CreateDirectory dir |> ignore
-    // a regeneration replaces every plot: none of an earlier, different grid is left behind
-    for old in Directory.GetFiles(dir, "*.png") do File.Delete old
+    let cols = distinguishing gs
+    let shown = cols |> List.filter ((<>) "model")
+    // the first four configurations, each with the figure name it has always had: the model's short name, then the
+    // configuration's words; and its first replicate's artifacts where they are here
+    let shownRuns =
+        [ for g in gs |> List.truncate 4 do
+              let replicate (r: RunRecord.Record) =
+                  match r.Config |> List.tryFind (fst >> (=) "replicate") with
+                  | Some(_, RunRecord.Int i) -> i
+                  | _ -> Int64.MaxValue
+              match g.Runs |> List.sortBy replicate with
+              | r :: _ ->
+                  let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
+                  let name = slug (valueOf "model" g + " " + label)
+                  let artifacts =
+                      match r.Config |> List.tryFind (fst >> (=) "experimentId") with
+                      | Some(_, RunRecord.Text eid) ->
+                          let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
+                          // a bad artifacts file is skipped here (the runner regenerates it on the grid's next run)
+                          if not (File.Exists apath) then None
+                          else try Some(Artifacts.read apath) with :? InvalidDataException | :? IOException -> None
+                      | _ -> None
+                  yield g, r, name, artifacts
+              | [] -> () ]
+    let keep =
+        set [ for _, _, name, a in shownRuns do
+                  if a.IsNone then
+                      for f in [ $"weights-{name}.png"; $"raster-{name}.png" ] do
+                          if File.Exists(Path.Combine(dir, f)) then f ]
+    // a regeneration replaces every other plot: none of an earlier, different grid is left behind
+    for old in Directory.GetFiles(dir, "*.png") do
+        if not (keep.Contains(Path.GetFileName old)) then File.Delete old
     let ps = pairs costCap gs
     [ yield! learningCurves dir grid gs
       yield! accuracyHeatmap dir grid gs
@@ -1144,31 +1191,19 @@ let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Gr
       yield! spreadHeatmaps dir grid ps
       if heat.IsEmpty then yield! pairedDifferences dir grid ps
       yield! sweep dir grid gs
-      let cols = distinguishing gs
-      // weights and rasters of the first few configurations with artifacts: enough to look at, small enough to commit
-      let withArtifacts =
-          gs
-          |> List.choose (fun g ->
-              g.Runs
-              |> List.tryPick (fun r ->
-                  match r.Config |> List.tryFind (fst >> (=) "experimentId") with
-                  | Some(_, RunRecord.Text eid) ->
-                      let apath = Path.Combine(resultsRoot, grid, eid, "artifacts.json")
-                      // a bad artifacts file is skipped here (the runner regenerates it on the grid's next run)
-                      if not (File.Exists apath) then None
-                      else try Some(g, r, Artifacts.read apath) with :? InvalidDataException | :? IOException -> None
-                  | _ -> None))
-          |> List.truncate 4
-      let rasters = withArtifacts |> List.filter (fun (_, _, a) -> a.RasterSamples > 0) |> List.truncate 2 |> List.map (fun (g, _, _) -> g.Key)
-      for g, r, a in withArtifacts do
-          let shown = cols |> List.filter ((<>) "model")
-          // the file is named as before: the model's short name, then the configuration's words
-          let label = if shown.IsEmpty then valueOf "rule" g else describe shown g
-          let name = slug (valueOf "model" g + " " + label)
-          let title = runTitle gs g r
-          yield weights (Path.Combine(dir, $"weights-{name}.png")) title a
-          if List.contains g.Key rasters then
-              yield raster (Path.Combine(dir, $"raster-{name}.png")) title a ]
+      // rasters of the first two of these that recorded spikes
+      let rasters =
+          shownRuns |> List.filter (fun (_, _, _, a) -> a |> Option.exists (fun a -> a.RasterSamples > 0)) |> List.truncate 2 |> List.map (fun (_, _, n, _) -> n)
+      for g, r, name, artifacts in shownRuns do
+          match artifacts with
+          | Some a ->
+              let title = runTitle gs g r
+              yield weights (Path.Combine(dir, $"weights-{name}.png")) title a
+              if List.contains name rasters then
+                  yield raster (Path.Combine(dir, $"raster-{name}.png")) title a
+          | None ->
+              for f in [ $"weights-{name}.png"; $"raster-{name}.png" ] do
+                  if keep.Contains f then yield kept (Path.Combine(dir, f)) ]
 
 /// Every figure of a grid into results/<grid>/plots/; returns the files written.
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
