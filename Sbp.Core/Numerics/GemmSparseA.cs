@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace Sbp.Core.Numerics;
 
 /// <summary>
-/// <see cref="Gemm"/>'s product C ← α·op(A)·B + C (after Gemm has applied β) for a left operand that is mostly zeros
+/// <see cref="Gemm"/>'s product C ← α·op(A)·B + C (after Gemm has applied a β ≠ 0; β = 0 below) for a left operand that is mostly zeros
 /// — clamped pixels, spike rates — event-driven: row r of C visits only the non-zeros op(A)[r, k], in the arithmetic
 /// of the packed GEMM, so that the result is the same bit for bit:
 ///   for each block of 256 k, in order:  t = 0;  t ← fma(op(A)[r, k], B[k, :], t) for k ascending;  C[r, :] ← C + t (α = 1)

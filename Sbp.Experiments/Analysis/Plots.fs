@@ -1143,10 +1143,10 @@ let private kept (path: string) =
     { Path = path; Width = fst size; Height = snd size; Title = ""; Panels = [] }
 
 /// Every figure of a grid into results/<grid>/plots/ (earlier figures there are removed, but for the weights and
-/// rasters kept below).
-/// Weights and rasters are drawn from artifacts, which git does not keep: they show the first replicate (0) of the
-/// first four configurations, drawn where its artifacts are here and otherwise kept as drawn before, so that a
-/// regeneration on a machine without a grid's artifacts leaves its committed figures as they are.
+/// rasters kept below). Weights and rasters are drawn from artifacts, which git does not keep: weights of the lowest
+/// replicate (0) of the first four configurations, rasters of the first two of those that recorded spikes; each is
+/// drawn where that run's artifacts are here and otherwise kept as drawn before, so that a regeneration on a machine
+/// without a grid's artifacts leaves its committed figures as they are.
 let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =
     // inside the results folder only: a grid name, no linked grid or plots folder (Tables.gridFolder)
     let dir = Path.Combine(Tables.gridFolder resultsRoot grid, "plots")
@@ -1175,11 +1175,23 @@ let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Gr
                       | _ -> None
                   yield g, r, name, artifacts
               | [] -> () ]
+        // two configurations whose words give one file name (0.5 and −0.5): the first keeps it
+        |> List.distinctBy (fun (_, _, name, _) -> name)
+    let existing (f: string) = File.Exists(Path.Combine(dir, f))
+    // rasters of the first two of these that recorded spikes (one drawn before counts where its artifacts are not here)
+    let rasters =
+        shownRuns
+        |> List.filter (fun (_, _, name, a) ->
+            match a with
+            | Some a -> a.RasterSamples > 0
+            | None -> existing $"raster-{name}.png")
+        |> List.truncate 2
+        |> List.map (fun (_, _, n, _) -> n)
     let keep =
         set [ for _, _, name, a in shownRuns do
                   if a.IsNone then
-                      for f in [ $"weights-{name}.png"; $"raster-{name}.png" ] do
-                          if File.Exists(Path.Combine(dir, f)) then f ]
+                      if existing $"weights-{name}.png" then $"weights-{name}.png"
+                      if List.contains name rasters then $"raster-{name}.png" ]
     // a regeneration replaces every other plot: none of an earlier, different grid is left behind
     for old in Directory.GetFiles(dir, "*.png") do
         if not (keep.Contains(Path.GetFileName old)) then File.Delete old
@@ -1191,9 +1203,6 @@ let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Gr
       yield! spreadHeatmaps dir grid ps
       if heat.IsEmpty then yield! pairedDifferences dir grid ps
       yield! sweep dir grid gs
-      // rasters of the first two of these that recorded spikes
-      let rasters =
-          shownRuns |> List.filter (fun (_, _, _, a) -> a |> Option.exists (fun a -> a.RasterSamples > 0)) |> List.truncate 2 |> List.map (fun (_, _, n, _) -> n)
       for g, r, name, artifacts in shownRuns do
           match artifacts with
           | Some a ->
@@ -1202,8 +1211,8 @@ let figures (resultsRoot: string) (grid: string) (costCap: float option) (gs: Gr
               if List.contains name rasters then
                   yield raster (Path.Combine(dir, $"raster-{name}.png")) title a
           | None ->
-              for f in [ $"weights-{name}.png"; $"raster-{name}.png" ] do
-                  if keep.Contains f then yield kept (Path.Combine(dir, f)) ]
+              if keep.Contains $"weights-{name}.png" then yield kept (Path.Combine(dir, $"weights-{name}.png"))
+              if List.contains name rasters then yield kept (Path.Combine(dir, $"raster-{name}.png")) ]
 
 /// Every figure of a grid into results/<grid>/plots/; returns the files written.
 let write (resultsRoot: string) (grid: string) (costCap: float option) (gs: Group list) =

@@ -65,20 +65,22 @@ let tests =
             let plots = Plots.write a.Path "t" None gs
             Expect.isTrue (plots |> List.forall (fun p -> FileInfo(p).Length > 1000L)) "plots written"
 
-        testCase "weight figures come from the first replicate's artifacts; without them the figure drawn before stays" <| fun () ->
+        testCase "weight and raster figures come from the first replicate's artifacts; without them the figure drawn before stays" <| fun () ->
             use a = new TempDir()
             let g = tinyGrid ()
             Runner.run (options a.Path) g |> ignore
             let md, gs = Tables.write a.Path "t" None
             let plots = Path.Combine(a.Path, "t", "plots")
-            let drawn = Plots.write a.Path "t" None gs |> List.map Path.GetFileName |> List.filter (fun n -> n.StartsWith "weights-")
-            Expect.isNonEmpty drawn "weights drawn from the artifacts"
+            let drawn = Plots.write a.Path "t" None gs |> List.map Path.GetFileName |> List.filter (fun n -> n.StartsWith "weights-" || n.StartsWith "raster-")
+            Expect.isTrue (drawn |> List.exists (fun n -> n.StartsWith "weights-")) "weights drawn from the artifacts"
+            Expect.isTrue (drawn |> List.exists (fun n -> n.StartsWith "raster-")) "a raster drawn from the artifacts"
             let before = [ for n in drawn -> n, File.ReadAllBytes(Path.Combine(plots, n)) ]
             // a clone: the records and the committed figures, no artifacts (git ignores them); and a stale figure
             for f in Directory.GetFiles(Path.Combine(a.Path, "t"), "artifacts.json", SearchOption.AllDirectories) do File.Delete f
             File.WriteAllText(Path.Combine(plots, "stale.png"), "not a figure of this grid")
             let again = Plots.write a.Path "t" None gs |> List.map Path.GetFileName
-            Expect.containsAll again drawn "the weight figures are still listed"
+            Expect.containsAll again drawn "the weight and raster figures are still listed"
+            Expect.equal (List.distinct again).Length again.Length "each listed once"
             for n, bytes in before do Expect.equal (File.ReadAllBytes(Path.Combine(plots, n))) bytes $"{n} kept as drawn"
             Expect.isFalse (File.Exists(Path.Combine(plots, "stale.png"))) "any other earlier figure is removed"
             ignore md
