@@ -81,6 +81,22 @@ let tests =
                 Expect.equal events packed $"op(A) {ta}"
                 Expect.isTrue (GemmSparseA.Worthwhile(ta, System.ReadOnlySpan(a, 7, a.Length - 7), lda, m, k)) "this product is one the event-driven path takes"
 
+        testCase "with β = 0 the event-driven path writes C as the packed kernel does, an underflow to −0 included" <| fun () ->
+            // 1e-30 · (−1e-30) underflows to −0: t = −0, and the packed kernel's cleared C gives +0 + t = +0 (and
+            // −0·α + 0 = +0); C starts as NaN, which neither path may read; the second row has no events
+            let m, n, k = 3, 72, 8
+            let a = Array.zeroCreate<float32> (m * k)
+            a[0] <- 1e-30f
+            a[2 * k + 5] <- 0.75f
+            let b = Array.init (k * n) (fun i -> if i < n then -1e-30f else float32 (i % 7) - 3.0f)
+            for alpha in [ 1.0f; 0.5f ] do
+                let events, packed = Array.create (m * n) nanf, Array.create (m * n) nanf
+                Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, alpha, a, 0, k, b, 0, n, 0.0f, events, 0, n)
+                Gemm.MultiplyPacked(Transpose.No, Transpose.No, m, n, k, alpha, a, 0, k, b, 0, n, 0.0f, packed, 0, n)
+                let bits (x: float32[]) = x |> Array.map System.BitConverter.SingleToUInt32Bits
+                Expect.equal (bits events) (bits packed) $"α = {alpha}: the same bits"
+                Expect.equal (bits events).[0] 0u $"α = {alpha}: +0, not −0"
+
         testCase "the input products of the networks take the event-driven path and keep the packed product's bits" <| fun () ->
             // MNIST-like inputs: a fifth of the pixels lit; s·W (SNN, EqProp) and sᵀ·d (their layer-0 weight change)
             let rng = Rng 5UL
