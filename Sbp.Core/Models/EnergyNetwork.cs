@@ -308,7 +308,11 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
             TensorPrimitives.MultiplyAdd(_preMean[j], -e.Bias[j] * p.LearningRates[j - 1] / beta, Biases[j], Biases[j]);
         }
         long t0 = Stopwatch.GetTimestamp();
-        if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _free, _batch, _preMean);
+        if (_sbp is not null)
+        {
+            _sbp.Threads = Threads;
+            SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _free, _batch, _preMean);
+        }
         _sbpTicks = Stopwatch.GetTimestamp() - t0;
         Clock?.Add(RunPhase.Sbp, _sbpTicks);
         SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);

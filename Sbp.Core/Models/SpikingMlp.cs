@@ -485,7 +485,8 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
                 break;
             case HiddenGradient.SbpOperator:
                 for (int k = 0; k < _w; k++) MeanOverTime(k, _preMean[k]);
-                SynapticOps += _operator!.Apply(_grad, p.Sbp, _preMean);
+                _operator!.Threads = Threads;
+                SynapticOps += _operator.Apply(_grad, p.Sbp, _preMean);
                 break;
         }
         ReplacementOps += SynapticOps - before;

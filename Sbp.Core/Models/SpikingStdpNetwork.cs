@@ -322,6 +322,9 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         var stp = p.ShortTermPlasticity;
         var observer = SpikeObserver;
         int steps = p.Steps, rows = r1 - r0;
+        // counted here and added once per block: the blocks of the other thread count next to these in _blockSpikes
+        Span<long> spikes = stackalloc long[_layers];
+        spikes.Clear();
         for (int k = 1; k <= steps; k++)
         {
             float kappa = (float)k / steps;
@@ -344,12 +347,11 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                 var h = Rows(_h[l], r0, r1);
                 if (!inhibition && observer is null)
                 {
-                    _blockSpikes[blk * _layers + l] += LifFused.StepMix(lif, current, g, v, h, kappa, s);
-                    Tanh.Compute(s, s);
+                    spikes[l] += LifFused.StepMix(lif, current, g, v, h, kappa, s);
                     continue;
                 }
                 // the same operations as the fused step, in separate passes
-                _blockSpikes[blk * _layers + l] += inhibition
+                spikes[l] += inhibition
                     ? Lif.StepWithInhibition(lif, current, Rows(_inh[l], r0, r1), g, Rows(_gInh[l], r0, r1), v)
                     : Lif.Step(lif, current, g, v);
                 if (observer is not null) ReportSpikes(observer, k, l, r0, v, lif.Reset);
@@ -360,6 +362,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                 Activations.BipolarSigmoid(s, s);
             }
         }
+        for (int l = 1; l < _layers; l++) _blockSpikes[blk * _layers + l] += spikes[l];
     }
 
     private void ReportSpikes(ISpikeObserver observer, int step, int layer, int r0, ReadOnlySpan<float> v, float reset)
@@ -384,11 +387,16 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
 
     /// <summary>
     /// One relaxation step of a layer's state, given its full drive d (= s_{ℓ−1}W_{ℓ−1} + b_ℓ [+ s_{ℓ+1}W_ℓᵀ]):
-    /// hidden s ← σ(s − ε(s − d)); output s ← relu(s − ε(s − d [+ β(s − y)])), the β term only where
-    /// <paramref name="y"/> is given (nudged phase). d and <paramref name="diff"/> are overwritten.
+    /// hidden s ← σ(s − ε(s − d)) in one pass (<see cref="HiddenRelaxation"/>); output s ← relu(s − ε(s − d [+ β(s − y)])),
+    /// the β term only where <paramref name="y"/> is given (nudged phase), d and <paramref name="diff"/> overwritten.
     /// </summary>
     private static void RelaxState(Span<float> s, Span<float> d, float eps, bool hidden, ReadOnlySpan<float> y, float beta, Span<float> diff)
     {
+        if (hidden)
+        {
+            HiddenRelaxation.Step(s, d, eps);
+            return;
+        }
         TensorPrimitives.Subtract(s, d, d);
         if (!hidden && !y.IsEmpty)
         {
@@ -396,8 +404,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
             TensorPrimitives.MultiplyAdd(diff, beta, d, d);
         }
         TensorPrimitives.MultiplyAdd(d, -eps, s, s);
-        if (hidden) Activations.BipolarSigmoid(s, s);
-        else Activations.Relu(s, s);
+        Activations.Relu(s, s);
     }
 
     /// <summary>Phase 2 (free) or 3 (nudged) for samples r0..r1−1; with spike-timing STDP each iteration's states are kept.</summary>
@@ -446,7 +453,11 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
             for (int l = 0; l < _layers - 1; l++)
                 SynapticOps += _rule!.Propose(new LayerActivity(l, _s[l], _sp[l], _s[l + 1], _sp[l + 1], Weights[l], _batch, beta), _dw[l], _scratch, Threads);
         long t1 = Stopwatch.GetTimestamp();
-        if (_sbp is not null) SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
+        if (_sbp is not null)
+        {
+            _sbp.Threads = Threads;
+            SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
+        }
         long t2 = Stopwatch.GetTimestamp();
         SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
         Clock?.Add(RunPhase.Plasticity, t1 - t0 + Stopwatch.GetTimestamp() - t2);

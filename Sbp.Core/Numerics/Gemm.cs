@@ -60,12 +60,13 @@ public static class Gemm
         CheckOperand(c.Length - cOffset, ldc, m, n, "C");
 
         if (k > 0 && alpha != 0f && eventDriven && tb == Transpose.No && n >= GemmSparseA.MinColumns
-            && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k))
+            && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k, out long events))
         {
             // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs); with β = 0 it writes C
-            // without clearing it first
+            // without clearing it first; rows split between threads where the events' multiply-adds are many
             if (beta != 0f) ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
-            GemmSparseA.Multiply(ta, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, cleared: beta == 0f);
+            int rowParts = events * n >= ParallelThreshold ? maxThreads : 1;
+            GemmSparseA.Multiply(ta, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, cleared: beta == 0f, rowParts);
             return;
         }
         ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);

@@ -17,28 +17,30 @@ namespace Sbp.Core.Numerics;
 /// into +0, as the packed kernel does). With β = 0 the old C is never read: the first k-block writes t·α + 0 (or
 /// 0 + t), what the packed kernel computes on a cleared C, and a row without events there is cleared; later k-blocks
 /// without events are skipped: C + 0 changes only a −0, and a sum with +0 is never −0.
-/// Gemm decides when to come here (<see cref="Worthwhile"/>); callers keep counting the product's nominal
-/// multiply-adds. One thread: the rows are independent, so splitting them would give the same bits.
+/// Gemm decides when to come here (<see cref="Worthwhile(Transpose, ReadOnlySpan{float}, int, int, int, out long)"/>); callers keep counting the product's nominal
+/// multiply-adds. The rows of C are independent: split between threads, they keep their bits.
 /// </summary>
 internal static class GemmSparseA
 {
     private const int Kc = Gemm.Kc;
-    /// <summary>Columns of B swept by all events of a k-block before the next 64: eight 256-bit accumulators.</summary>
-    private const int Block = 64;
     /// <summary>At most this fraction of op(A) non-zero: the event-driven product then beats the packed one.</summary>
     private const int DensityDivisor = 4;
     /// <summary>Rows of B narrower than this are too short to pay for the events' bookkeeping.</summary>
     public const int MinColumns = 64;
 
     /// <summary>Whether op(A) (m x k) holds at most a quarter non-zeros; stops counting as soon as it does not.</summary>
-    public static bool Worthwhile(Transpose ta, ReadOnlySpan<float> a, int lda, int m, int k)
+    public static bool Worthwhile(Transpose ta, ReadOnlySpan<float> a, int lda, int m, int k) => Worthwhile(ta, a, lda, m, k, out _);
+
+    /// <summary>As <see cref="Worthwhile(Transpose, ReadOnlySpan{float}, int, int, int)"/>; where it is, <paramref name="nonZeros"/> counts them all.</summary>
+    public static bool Worthwhile(Transpose ta, ReadOnlySpan<float> a, int lda, int m, int k, out long nonZeros)
     {
-        long limit = (long)m * k / DensityDivisor, nonZero = 0;
+        long limit = (long)m * k / DensityDivisor;
+        nonZeros = 0;
         int rows = ta == Transpose.No ? m : k, cols = ta == Transpose.No ? k : m;
         for (int i = 0; i < rows; i++)
         {
-            nonZero += cols - CountZeros(a.Slice(i * lda, cols));
-            if (nonZero > limit) return false;
+            nonZeros += cols - CountZeros(a.Slice(i * lda, cols));
+            if (nonZeros > limit) return false;
         }
         return true;
     }
@@ -54,15 +56,34 @@ internal static class GemmSparseA
         return zeros;
     }
 
-    /// <summary>C[m x n] ← α·op(A)·B + C, B row-major k x n (<paramref name="cleared"/>: β = 0, C is overwritten and its old values never read); the operands are checked by <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>.</summary>
-    public static void Multiply(Transpose ta, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
-        bool cleared)
+    /// <summary>
+    /// C[m x n] ← α·op(A)·B + C, B row-major k x n (<paramref name="cleared"/>: β = 0, C is overwritten and its old values
+    /// never read), the rows of C split between <paramref name="parts"/> threads (each row is computed alone, so the
+    /// split changes no bit); the operands are checked by <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>.
+    /// </summary>
+    public static void Multiply(Transpose ta, int m, int n, int k, float alpha, float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb,
+        float[] c, int cOffset, int ldc, bool cleared, int parts)
+    {
+        if (parts <= 1 || m < 2)
+        {
+            Rows(ta, 0, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, cleared);
+            return;
+        }
+        var job = CachedJob ??= new Job();
+        job.Set(ta, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, cleared, Math.Min(parts, m));
+        try { Parallel.For(0, Math.Min(parts, m), job.RunPart); }
+        finally { job.Clear(); }
+    }
+
+    /// <summary>Rows r0..r1−1 of C, one after another.</summary>
+    private static void Rows(Transpose ta, int r0, int r1, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool cleared)
     {
         int[] pos = ArrayPool<int>.Shared.Rent(Math.Max(1, k));
         float[] val = ArrayPool<float>.Shared.Rent(Math.Max(1, k));
         try
         {
-            for (int r = 0; r < m; r++)
+            for (int r = r0; r < r1; r++)
             {
                 int count = 0;
                 if (ta == Transpose.No)
@@ -100,62 +121,110 @@ internal static class GemmSparseA
         }
     }
 
+    [ThreadStatic] private static Job? CachedJob;
+
+    /// <summary>The arguments of one parallel product, reused by the calling thread so that a product allocates nothing of its own.</summary>
+    private sealed class Job
+    {
+        private Transpose _ta;
+        private float[] _a = [], _b = [], _c = [];
+        private int _m, _n, _k, _aOff, _lda, _bOff, _ldb, _cOff, _ldc, _parts;
+        private float _alpha;
+        private bool _cleared;
+        public readonly Action<int> RunPart;
+
+        public Job() => RunPart = Run;
+
+        public void Set(Transpose ta, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+            float[] c, int cOff, int ldc, bool cleared, int parts) =>
+            (_ta, _m, _n, _k, _alpha, _a, _aOff, _lda, _b, _bOff, _ldb, _c, _cOff, _ldc, _cleared, _parts) =
+                (ta, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cleared, parts);
+
+        public void Clear() => (_a, _b, _c) = ([], [], []);
+
+        private void Run(int t)
+        {
+            int r0 = (int)((long)_m * t / _parts), r1 = (int)((long)_m * (t + 1) / _parts);
+            Rows(_ta, r0, r1, _n, _k, _alpha, _a.AsSpan(_aOff), _lda, _b.AsSpan(_bOff), _ldb, _c.AsSpan(_cOff), _ldc, _cleared);
+        }
+    }
+
     /// <summary>One k-block of one row: t = the fma chain over the events, then C ← C + t or t·α + C, for every column (C read as +0 where <paramref name="overwrite"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Chains(ReadOnlySpan<int> pos, ReadOnlySpan<float> val, ReadOnlySpan<float> b, int ldb, Span<float> crow, float alpha, bool overwrite)
     {
         int n = crow.Length, events = pos.Length;
+        if (val.Length != events) throw new ArgumentException("one value per event expected");
         if (events > 0 && (long)(pos[events - 1]) * ldb + n > b.Length) throw new ArgumentException("B is shorter than its rows");
         ref float rb = ref MemoryMarshal.GetReference(b);
         ref float rc = ref MemoryMarshal.GetReference(crow);
-        var va = Vector256.Create(alpha);
+        ref int rpos = ref MemoryMarshal.GetReference(pos);
+        ref float rval = ref MemoryMarshal.GetReference(val);
         bool one = alpha == 1f;
         int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + Block <= n; j += Block)
-            {
-                Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-                for (int e = 0; e < events; e++)
-                {
-                    var x = Vector256.Create(val[e]);
-                    ref float row = ref Unsafe.Add(ref rb, pos[e] * ldb + j);
-                    t0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 0), t0);
-                    t1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 8), t1);
-                    t2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 16), t2);
-                    t3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 24), t3);
-                    t4 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 32), t4);
-                    t5 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 40), t5);
-                    t6 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 48), t6);
-                    t7 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref row, 56), t7);
-                }
-                Combine(ref rc, j, t0, va, one, overwrite); Combine(ref rc, j + 8, t1, va, one, overwrite);
-                Combine(ref rc, j + 16, t2, va, one, overwrite); Combine(ref rc, j + 24, t3, va, one, overwrite);
-                Combine(ref rc, j + 32, t4, va, one, overwrite); Combine(ref rc, j + 40, t5, va, one, overwrite);
-                Combine(ref rc, j + 48, t6, va, one, overwrite); Combine(ref rc, j + 56, t7, va, one, overwrite);
-            }
-            for (; j + 8 <= n; j += 8)
-            {
-                Vector256<float> t = default;
-                for (int e = 0; e < events; e++)
-                    t = Vector256.FusedMultiplyAdd(Vector256.Create(val[e]), Vector256.LoadUnsafe(ref rb, (nuint)(pos[e] * ldb + j)), t);
-                Combine(ref rc, j, t, va, one, overwrite);
-            }
-        }
+        if (F512.IsAccelerated) j = Columns<F512>(ref rpos, ref rval, events, ref rb, ldb, ref rc, j, n, alpha, one, overwrite);
+        if (F256.IsAccelerated) j = Columns<F256>(ref rpos, ref rval, events, ref rb, ldb, ref rc, j, n, alpha, one, overwrite);
         for (; j < n; j++)
         {
             float t = 0f;
-            for (int e = 0; e < events; e++) t = MathF.FusedMultiplyAdd(val[e], Unsafe.Add(ref rb, pos[e] * ldb + j), t);
+            for (int e = 0; e < events; e++) t = MathF.FusedMultiplyAdd(Unsafe.Add(ref rval, e), Unsafe.Add(ref rb, Unsafe.Add(ref rpos, e) * ldb + j), t);
             ref float cj = ref Unsafe.Add(ref rc, j);
             float c0 = overwrite ? 0f : cj;
             cj = one ? c0 + t : t * alpha + c0;
         }
     }
 
+    /// <summary>
+    /// Columns j.. of the row in passes of up to eight whole registers (one accumulator each, every event's value
+    /// broadcast once per pass); a last pass of fewer registers lets its missing accumulators repeat its last register
+    /// (reads only, not stored), as the chains' latency, not their number, sets its time. Returns where the columns
+    /// left (fewer than a register) start. One body for every register width (<see cref="ISimdFloat{TSelf}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Combine(ref float c, int j, Vector256<float> t, Vector256<float> alpha, bool one, bool overwrite)
+    private static int Columns<TV>(ref int rpos, ref float rval, int events, ref float rb, int ldb, ref float rc, int j, int n,
+        float alpha, bool one, bool overwrite) where TV : struct, ISimdFloat<TV>
     {
-        var cv = overwrite ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref c, (nuint)j);
-        (one ? cv + t : t * alpha + cv).StoreUnsafe(ref c, (nuint)j);
+        int w = TV.Count;
+        var va = TV.Splat(alpha);
+        while (j + w <= n)
+        {
+            int regs = Math.Min(8, (n - j) / w), last = regs - 1;
+            nuint o1 = (nuint)(Math.Min(1, last) * w), o2 = (nuint)(Math.Min(2, last) * w), o3 = (nuint)(Math.Min(3, last) * w);
+            nuint o4 = (nuint)(Math.Min(4, last) * w), o5 = (nuint)(Math.Min(5, last) * w), o6 = (nuint)(Math.Min(6, last) * w);
+            nuint o7 = (nuint)(Math.Min(7, last) * w);
+            TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
+            ref float bj = ref Unsafe.Add(ref rb, j);
+            for (nint e = 0; e < events; e++)
+            {
+                var x = TV.Splat(Unsafe.Add(ref rval, e));
+                ref float row = ref Unsafe.Add(ref bj, (nint)Unsafe.Add(ref rpos, e) * ldb);
+                t0 = TV.FusedMultiplyAdd(x, TV.Load(ref row, 0), t0);
+                t1 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o1), t1);
+                t2 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o2), t2);
+                t3 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o3), t3);
+                t4 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o4), t4);
+                t5 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o5), t5);
+                t6 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o6), t6);
+                t7 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o7), t7);
+            }
+            ref float cj = ref Unsafe.Add(ref rc, j);
+            Combine(ref cj, 0, t0, va, one, overwrite);
+            if (regs > 1) Combine(ref cj, o1, t1, va, one, overwrite);
+            if (regs > 2) Combine(ref cj, o2, t2, va, one, overwrite);
+            if (regs > 3) Combine(ref cj, o3, t3, va, one, overwrite);
+            if (regs > 4) Combine(ref cj, o4, t4, va, one, overwrite);
+            if (regs > 5) Combine(ref cj, o5, t5, va, one, overwrite);
+            if (regs > 6) Combine(ref cj, o6, t6, va, one, overwrite);
+            if (regs > 7) Combine(ref cj, o7, t7, va, one, overwrite);
+            j += regs * w;
+        }
+        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Combine<TV>(ref float c, nuint j, TV t, TV alpha, bool one, bool overwrite) where TV : struct, ISimdFloat<TV>
+    {
+        var cv = overwrite ? TV.Splat(0f) : TV.Load(ref c, j);
+        (one ? cv + t : t * alpha + cv).Store(ref c, j);
     }
 }

@@ -78,142 +78,106 @@ public static class PackedProduct
             throw new ArgumentException($"rows {r0}..{r1 - 1} do not fit in A ({a.Length} values) or C ({c.Length} values)");
         if (!accumulate)
             for (int r = r0; r < r1; r++) c.Slice(r * ldc, n).Clear();
-        Span<float> tile = stackalloc float[8 * PackedOperand.ColumnBlock];
+        Span<float> spill = stackalloc float[PackedOperand.ColumnBlock];
         for (int k0 = 0; k0 < k; k0 += Kc)
         {
             int kc = Math.Min(Kc, k - k0);
             int r = r0;
-            for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, tile, alpha);
-            if (r < r1) Rows(a, lda, r, r1 - r, k0, kc, p, c, ldc, tile, alpha);
+            for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, spill, alpha);
+            if (r < r1) Rows(a, lda, r, r1 - r, k0, kc, p, c, ldc, spill, alpha);
         }
     }
 
-    /// <summary>rows (1 to 8) rows, every 16-column block: tile = Σ_k over the k-block, then C ← tile·α + C.</summary>
+    /// <summary>rows (1 to 8) rows, every 16-column block: t = Σ_k over the k-block, then C ← t·α + C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> tile, float alpha)
+    private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> spill, float alpha)
     {
         int n = p.N, stride = p.Stride;
         ref float ra = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), r * lda + k0);
         ref float rp = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.Data), k0 * stride);
-        ref float rt = ref MemoryMarshal.GetReference(tile);
+        ref float rs = ref MemoryMarshal.GetReference(spill);
+        ref float rc = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), r * ldc);
         for (int j0 = 0; j0 < n; j0 += PackedOperand.ColumnBlock)
         {
             ref float pj = ref Unsafe.Add(ref rp, j0);
-            if (F512.IsAccelerated)
-            {
-                if (rows == 8) Block8<F512>(ref ra, lda, ref pj, stride, kc, ref rt);
-                else if (rows == 1) Block1<F512>(ref ra, ref pj, stride, kc, ref rt);
-                else BlockFew<F512>(ref ra, lda, rows, ref pj, stride, kc, ref rt);
-            }
-            else if (rows == 8) Block8<F256>(ref ra, lda, ref pj, stride, kc, ref rt);
-            else if (rows == 1) Block1<F256>(ref ra, ref pj, stride, kc, ref rt);
-            else BlockFew<F256>(ref ra, lda, rows, ref pj, stride, kc, ref rt);
+            ref float cj = ref Unsafe.Add(ref rc, j0);
             int w = Math.Min(PackedOperand.ColumnBlock, n - j0);
-            for (int i = 0; i < rows; i++)
-            {
-                var crow = c.Slice((r + i) * ldc + j0, w);
-                var trow = tile.Slice(i * PackedOperand.ColumnBlock, w);
-                if (w == PackedOperand.ColumnBlock && Vector256.IsHardwareAccelerated)
-                {
-                    // C ← t·α + C, multiply then add (no fusion): the scalar loop's rounding, lane by lane
-                    ref float rc = ref MemoryMarshal.GetReference(crow);
-                    ref float rtr = ref MemoryMarshal.GetReference(trow);
-                    var va = Vector256.Create(alpha);
-                    (Vector256.LoadUnsafe(ref rtr, 0) * va + Vector256.LoadUnsafe(ref rc, 0)).StoreUnsafe(ref rc, 0);
-                    (Vector256.LoadUnsafe(ref rtr, 8) * va + Vector256.LoadUnsafe(ref rc, 8)).StoreUnsafe(ref rc, 8);
-                }
-                else
-                    for (int j = 0; j < w; j++) crow[j] = trow[j] * alpha + crow[j];
-            }
+            if (F512.IsAccelerated) Block<F512>(ref ra, lda, rows, ref pj, stride, kc, ref cj, ldc, w, alpha, ref rs);
+            else Block<F256>(ref ra, lda, rows, ref pj, stride, kc, ref cj, ldc, w, alpha, ref rs);
         }
     }
 
     /// <summary>
-    /// 8 rows x 16 columns, one body for every register width: eight accumulators, each a fused multiply-add chain over
-    /// the k-block. With 16 lanes they are the 8 rows; with 8 lanes, 4 rows x 2 registers, in two passes.
+    /// 1 to 8 rows x 16 columns (the first <paramref name="w"/> of them in C), one body for every register width: eight
+    /// accumulators, each a fused multiply-add chain over the k-block, then C ← t·α + C. With 16 lanes they are 8 rows;
+    /// with 8 lanes, 4 rows x 2 registers, in two passes. Every chain takes the latency of a fused multiply-add per k, so
+    /// eight run in the time of one: where fewer rows are present the missing accumulators repeat the last row (reads
+    /// only) and are not stored. Each accumulator reads its row of A through its own reference and P through one
+    /// advancing reference, so the loop body is one load of P and eight multiply-adds with the A value broadcast.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block8<TV>(ref float a, int lda, ref float p, int stride, int kc, ref float tile) where TV : struct, ISimdFloat<TV>
+    private static void Block<TV>(ref float a, int lda, int rows, ref float p, int stride, int kc, ref float c, int ldc, int w,
+        float alpha, ref float spill) where TV : struct, ISimdFloat<TV>
     {
-        int w = TV.Count, perRow = PackedOperand.ColumnBlock / w, rowsPerPass = 8 / perRow;
-        for (int pass = 0; pass < perRow; pass++)
-        {
-            ref float ah = ref Unsafe.Add(ref a, pass * rowsPerPass * lda);
-            TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-            // accumulator i: row i / perRow of this pass, registers i % perRow of the 16 columns
-            for (int kk = 0; kk < kc; kk++)
-            {
-                ref float pk = ref Unsafe.Add(ref p, kk * stride);
-                t0 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 0 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(0 % perRow * w)), t0);
-                t1 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 1 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(1 % perRow * w)), t1);
-                t2 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 2 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(2 % perRow * w)), t2);
-                t3 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 3 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(3 % perRow * w)), t3);
-                t4 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 4 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(4 % perRow * w)), t4);
-                t5 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 5 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(5 % perRow * w)), t5);
-                t6 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 6 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(6 % perRow * w)), t6);
-                t7 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 7 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(7 % perRow * w)), t7);
-            }
-            // accumulator i lands at row (pass·rowsPerPass + i / perRow), columns (i % perRow)·w of the tile
-            ref float th = ref Unsafe.Add(ref tile, pass * rowsPerPass * PackedOperand.ColumnBlock);
-            t0.Store(ref th, (nuint)0); t1.Store(ref th, (nuint)(1 / perRow * 16 + 1 % perRow * w));
-            t2.Store(ref th, (nuint)(2 / perRow * 16 + 2 % perRow * w)); t3.Store(ref th, (nuint)(3 / perRow * 16 + 3 % perRow * w));
-            t4.Store(ref th, (nuint)(4 / perRow * 16 + 4 % perRow * w)); t5.Store(ref th, (nuint)(5 / perRow * 16 + 5 % perRow * w));
-            t6.Store(ref th, (nuint)(6 / perRow * 16 + 6 % perRow * w)); t7.Store(ref th, (nuint)(7 / perRow * 16 + 7 % perRow * w));
-        }
-    }
-
-    /// <summary>
-    /// 2 to 7 rows x 16 columns: <see cref="Block8{TV}"/>'s accumulators, only those of the rows present (a row left to
-    /// <see cref="Block1{TV}"/> would run one latency-bound chain; here every row's chains run side by side).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BlockFew<TV>(ref float a, int lda, int rows, ref float p, int stride, int kc, ref float tile) where TV : struct, ISimdFloat<TV>
-    {
-        int w = TV.Count, perRow = PackedOperand.ColumnBlock / w, rowsPerPass = 8 / perRow;
+        int lanes = TV.Count, perRow = PackedOperand.ColumnBlock / lanes, rowsPerPass = 8 / perRow;
+        var va = TV.Splat(alpha);
         for (int first = 0; first < rows; first += rowsPerPass)
         {
-            int active = Math.Min(rowsPerPass, rows - first) * perRow;
+            int last = Math.Min(rowsPerPass, rows - first) - 1;
+            // accumulator i: row first + min(i / perRow, last), register i % perRow of the 16 columns
             ref float ah = ref Unsafe.Add(ref a, first * lda);
+            ref float a0 = ref Unsafe.Add(ref ah, Math.Min(0 / perRow, last) * lda);
+            ref float a1 = ref Unsafe.Add(ref ah, Math.Min(1 / perRow, last) * lda);
+            ref float a2 = ref Unsafe.Add(ref ah, Math.Min(2 / perRow, last) * lda);
+            ref float a3 = ref Unsafe.Add(ref ah, Math.Min(3 / perRow, last) * lda);
+            ref float a4 = ref Unsafe.Add(ref ah, Math.Min(4 / perRow, last) * lda);
+            ref float a5 = ref Unsafe.Add(ref ah, Math.Min(5 / perRow, last) * lda);
+            ref float a6 = ref Unsafe.Add(ref ah, Math.Min(6 / perRow, last) * lda);
+            ref float a7 = ref Unsafe.Add(ref ah, Math.Min(7 / perRow, last) * lda);
+            int o1 = 1 % perRow * lanes, o3 = 3 % perRow * lanes, o5 = 5 % perRow * lanes, o7 = 7 % perRow * lanes;
             TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-            // accumulator i: row first + i / perRow, register i % perRow of the 16 columns; only the first `active`
-            for (int kk = 0; kk < kc; kk++)
+            ref float pk = ref p;
+            for (nint kk = 0; kk < kc; kk++)
             {
-                ref float pk = ref Unsafe.Add(ref p, kk * stride);
-                t0 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 0 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(0 % perRow * w)), t0);
-                t1 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 1 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(1 % perRow * w)), t1);
-                if (active > 2) t2 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 2 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(2 % perRow * w)), t2);
-                if (active > 3) t3 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 3 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(3 % perRow * w)), t3);
-                if (active > 4) t4 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 4 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(4 % perRow * w)), t4);
-                if (active > 5) t5 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 5 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(5 % perRow * w)), t5);
-                if (active > 6) t6 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 6 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(6 % perRow * w)), t6);
-                if (active > 7) t7 = TV.FusedMultiplyAdd(TV.Splat(Unsafe.Add(ref ah, 7 / perRow * lda + kk)), TV.Load(ref pk, (nuint)(7 % perRow * w)), t7);
+                var p0 = TV.Load(ref pk, 0);
+                var p1 = TV.Load(ref pk, (nuint)o1);
+                t0 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a0, kk)), t0);
+                t1 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a1, kk)), t1);
+                t2 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a2, kk)), t2);
+                t3 = TV.FusedMultiplyAdd(TV.Load(ref pk, (nuint)o3), TV.Splat(Unsafe.Add(ref a3, kk)), t3);
+                t4 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a4, kk)), t4);
+                t5 = TV.FusedMultiplyAdd(TV.Load(ref pk, (nuint)o5), TV.Splat(Unsafe.Add(ref a5, kk)), t5);
+                t6 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a6, kk)), t6);
+                t7 = TV.FusedMultiplyAdd(TV.Load(ref pk, (nuint)o7), TV.Splat(Unsafe.Add(ref a7, kk)), t7);
+                pk = ref Unsafe.Add(ref pk, stride);
             }
-            ref float th = ref Unsafe.Add(ref tile, first * PackedOperand.ColumnBlock);
-            t0.Store(ref th, (nuint)0); t1.Store(ref th, (nuint)(1 / perRow * 16 + 1 % perRow * w));
-            if (active > 2) t2.Store(ref th, (nuint)(2 / perRow * 16 + 2 % perRow * w));
-            if (active > 3) t3.Store(ref th, (nuint)(3 / perRow * 16 + 3 % perRow * w));
-            if (active > 4) t4.Store(ref th, (nuint)(4 / perRow * 16 + 4 % perRow * w));
-            if (active > 5) t5.Store(ref th, (nuint)(5 / perRow * 16 + 5 % perRow * w));
-            if (active > 6) t6.Store(ref th, (nuint)(6 / perRow * 16 + 6 % perRow * w));
-            if (active > 7) t7.Store(ref th, (nuint)(7 / perRow * 16 + 7 % perRow * w));
+            // accumulator i goes to row first + i / perRow, columns (i % perRow)·lanes, where that row is present
+            ref float ch = ref Unsafe.Add(ref c, first * ldc);
+            int active = (last + 1) * perRow;
+            Put(ref ch, 0, t0, va, alpha, w, ref spill);
+            if (active > 1) Put(ref Unsafe.Add(ref ch, 1 / perRow * ldc), o1, t1, va, alpha, w, ref spill);
+            if (active > 2) Put(ref Unsafe.Add(ref ch, 2 / perRow * ldc), 0, t2, va, alpha, w, ref spill);
+            if (active > 3) Put(ref Unsafe.Add(ref ch, 3 / perRow * ldc), o3, t3, va, alpha, w, ref spill);
+            if (active > 4) Put(ref Unsafe.Add(ref ch, 4 / perRow * ldc), 0, t4, va, alpha, w, ref spill);
+            if (active > 5) Put(ref Unsafe.Add(ref ch, 5 / perRow * ldc), o5, t5, va, alpha, w, ref spill);
+            if (active > 6) Put(ref Unsafe.Add(ref ch, 6 / perRow * ldc), 0, t6, va, alpha, w, ref spill);
+            if (active > 7) Put(ref Unsafe.Add(ref ch, 7 / perRow * ldc), o7, t7, va, alpha, w, ref spill);
         }
     }
 
-    /// <summary>1 row x 16 columns: one chain per register of the 16 columns (one with 16 lanes, two with 8).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block1<TV>(ref float a, ref float p, int stride, int kc, ref float tile) where TV : struct, ISimdFloat<TV>
+    /// <summary>
+    /// C[co..] ← t·α + C[co..], multiply then add (no fusion), for the columns of the register that lie before
+    /// <paramref name="w"/>: a whole register at once, else through <paramref name="spill"/> column by column.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<TV>(ref float crow, int co, TV t, TV va, float alpha, int w, ref float spill) where TV : struct, ISimdFloat<TV>
     {
-        int w = TV.Count;
-        bool two = PackedOperand.ColumnBlock / w == 2;
-        TV t0 = default, t1 = default;
-        for (int kk = 0; kk < kc; kk++)
+        if (co + TV.Count <= w)
         {
-            var x = TV.Splat(Unsafe.Add(ref a, kk));
-            ref float pk = ref Unsafe.Add(ref p, kk * stride);
-            t0 = TV.FusedMultiplyAdd(x, TV.Load(ref pk, 0), t0);
-            if (two) t1 = TV.FusedMultiplyAdd(x, TV.Load(ref pk, (nuint)w), t1);
+            (t * va + TV.Load(ref crow, (nuint)co)).Store(ref crow, (nuint)co);
+            return;
         }
-        t0.Store(ref tile, 0);
-        if (two) t1.Store(ref tile, (nuint)w);
+        t.Store(ref spill, 0);
+        for (int j = co; j < w; j++) Unsafe.Add(ref crow, j) = Unsafe.Add(ref spill, j - co) * alpha + Unsafe.Add(ref crow, j);
     }
 }

@@ -47,7 +47,7 @@ public static class Tanh
 
     /// <summary>z = e^(−2|x|) − 1; sign(x)·(−z/(z + 2)), the sign applied as TensorPrimitives does, by flipping the sign bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Lanes<TV>(TV x) where TV : struct, ISimdFloat<TV>
+    internal static TV Lanes<TV>(TV x) where TV : struct, ISimdFloat<TV>
     {
         var z = TV.Exp(TV.Splat(-2f) * TV.Abs(x)) - TV.Splat(1f);
         return TV.XorSign(-z / (z + TV.Splat(2f)), x);

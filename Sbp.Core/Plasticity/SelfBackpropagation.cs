@@ -79,6 +79,22 @@ public sealed class SelfBackpropagation
     private readonly int _layers;
     private readonly float[][] _rsP, _rsD, _csD, _aPlus, _aMinus, _cMinus, _ePlus, _eMinus, _scratch;
     private readonly List<(float[] Plus, float[] Minus, bool Valid)[]> _sent = [];
+    private readonly Action<int> _runPart;
+    private Matrix? _partMatrix;
+    private int _partLayer, _parts;
+    private Pass _pass;
+
+    /// <summary>The passes over a layer's ΔW that <see cref="InParts"/> splits between threads.</summary>
+    private enum Pass { Sums, Lateral, Full }
+
+    /// <summary>A ΔW with at least this many elements has its passes split between threads.</summary>
+    private const int ParallelElements = 1 << 16;
+
+    /// <summary>
+    /// Threads the passes over a large ΔW may use (default 1). Each sum and each element is computed by one thread in
+    /// the order of one, so the result does not depend on it.
+    /// </summary>
+    public int Threads { get; set; } = 1;
 
     /// <summary>An operator for a network with the given neuron-layer sizes (weight layers = sizes − 1).</summary>
     public SelfBackpropagation(int[] layerSizes)
@@ -91,6 +107,7 @@ public sealed class SelfBackpropagation
         _rsP = Pre(); _rsD = Pre(); _aPlus = Pre(); _aMinus = Pre();
         _csD = Post(); _cMinus = Post(); _ePlus = Post(); _eMinus = Post();
         _scratch = [new float[_sizes.Max()], new float[_sizes.Max()]];
+        _runPart = RunPart;
     }
 
     /// <summary>
@@ -158,6 +175,35 @@ public sealed class SelfBackpropagation
         return Apply(deltas, p, preMean);
     }
 
+    /// <summary>Runs a pass over layer ℓ's ΔW, in parts on <see cref="Threads"/> threads where ΔW is large.</summary>
+    private void InParts(Matrix dw, int l, Pass pass)
+    {
+        int parts = dw.Data.Length >= ParallelElements ? Math.Clamp(Threads, 1, Math.Max(1, dw.Rows / 8)) : 1;
+        if (parts == 1)
+        {
+            RunPass(pass, dw, l, 0, 1);
+            return;
+        }
+        (_partMatrix, _partLayer, _parts, _pass) = (dw, l, parts, pass);
+        try { Parallel.For(0, parts, _runPart); }
+        finally { _partMatrix = null; }
+    }
+
+    private void RunPart(int part) => RunPass(_pass, _partMatrix!, _partLayer, part, _parts);
+
+    private void RunPass(Pass pass, Matrix dw, int l, int part, int parts)
+    {
+        switch (pass)
+        {
+            case Pass.Sums: Sums(dw, l, part, parts); break;
+            case Pass.Lateral: WriteLateral(dw, l, part, parts); break;
+            default: WriteFull(dw, l, part, parts); break;
+        }
+    }
+
+    /// <summary>Where part <paramref name="part"/> of <paramref name="parts"/> of 0..n−1 starts: a multiple of eight (or n).</summary>
+    private static int Cut(int n, int part, int parts) => part >= parts ? n : (int)((long)(n / 8) * part / parts) * 8;
+
     /// <summary>
     /// Row and column sums of P and D and the lateral factors a⁺, a⁻, c⁻ of layer ℓ. Every sum adds its terms in the
     /// order of the plain loop (row sums j ascending, column sums i ascending; a term that is not P's or D's adds
@@ -168,29 +214,45 @@ public sealed class SelfBackpropagation
     {
         var rsP = _rsP[l]; var rsD = _rsD[l]; var csD = _csD[l];
         Array.Clear(csD);
+        InParts(dw, l, Pass.Sums);
+        Factor(rsP, p.LambdaPre, p, _aPlus[l], absolute: false);
+        Factor(rsD, p.LambdaPre, p, _aMinus[l], absolute: true);
+        Factor(csD, p.LambdaPost, p, _cMinus[l], absolute: true);
+        return dw.Data.Length;
+    }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of <see cref="Factors"/>' sums: the column sums of a range of
+    /// columns and the row sums of a range of rows, both ranges cut at multiples of eight, so that every sum runs as it
+    /// would in one part (each is computed by one part alone).
+    /// </summary>
+    private void Sums(Matrix dw, int l, int part, int parts)
+    {
+        var rsP = _rsP[l]; var rsD = _rsD[l]; var csD = _csD[l];
         int rows = dw.Rows, cols = dw.Cols;
+        int j0 = Cut(cols, part, parts), j1 = Cut(cols, part + 1, parts);
         ref float c = ref MemoryMarshal.GetArrayDataReference(csD);
         for (int i = 0; i < rows; i++)
         {
             ref float row = ref MemoryMarshal.GetArrayDataReference(dw.Data);
             row = ref Unsafe.Add(ref row, i * cols);
-            int j = 0;
+            int j = j0;
             if (Vector256.IsHardwareAccelerated)
-                for (; j + 8 <= cols; j += 8)
+                for (; j + 8 <= j1; j += 8)
                 {
                     var v = Vector256.LoadUnsafe(ref row, (nuint)j);
                     var negative = Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), v, Vector256<float>.Zero);
                     (Vector256.LoadUnsafe(ref c, (nuint)j) + negative).StoreUnsafe(ref c, (nuint)j);
                 }
-            for (; j < cols; j++)
+            for (; j < j1; j++)
             {
                 float v = Unsafe.Add(ref row, j);
                 if (v < 0) Unsafe.Add(ref c, j) += v;
             }
         }
-        int r0 = 0;
+        int r0 = Cut(rows, part, parts), r1 = Cut(rows, part + 1, parts);
         if (Vector256.IsHardwareAccelerated)
-            for (; r0 + 8 <= rows; r0 += 8)
+            for (; r0 + 8 <= r1; r0 += 8)
             {
                 // lane k is row r0 + k: its sums run j ascending, as the plain loop's
                 ref float b = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dw.Data), r0 * cols);
@@ -205,7 +267,7 @@ public sealed class SelfBackpropagation
                 sp.CopyTo(rsP.AsSpan(r0, 8));
                 sd.CopyTo(rsD.AsSpan(r0, 8));
             }
-        for (; r0 < rows; r0++)
+        for (; r0 < r1; r0++)
         {
             var row = dw.Row(r0);
             float sp = 0, sd = 0;
@@ -218,10 +280,6 @@ public sealed class SelfBackpropagation
             rsP[r0] = sp;
             rsD[r0] = sd;
         }
-        Factor(rsP, p.LambdaPre, p, _aPlus[l], absolute: false);
-        Factor(rsD, p.LambdaPre, p, _aMinus[l], absolute: true);
-        Factor(csD, p.LambdaPost, p, _cMinus[l], absolute: true);
-        return dw.Data.Length;
     }
 
     /// <summary>factor = 1 + λ·f·N(R(v)) where R applies the range (reference: r·v; top-fraction: the ⌈r·n⌉ largest).</summary>
@@ -308,8 +366,14 @@ public sealed class SelfBackpropagation
     /// <summary>ΔW' = Â⁺ + (Â⁻ + Ĉ⁻)/2, NaN → 0.</summary>
     private long WriteLateral(Matrix dw, int l)
     {
+        InParts(dw, l, Pass.Lateral);
+        return dw.Data.Length;
+    }
+
+    private void WriteLateral(Matrix dw, int l, int part, int parts)
+    {
         var aP = _aPlus[l]; var aM = _aMinus[l]; var cM = _cMinus[l];
-        for (int i = 0; i < dw.Rows; i++)
+        for (int i = Cut(dw.Rows, part, parts), i1 = Cut(dw.Rows, part + 1, parts); i < i1; i++)
         {
             var row = dw.Row(i);
             float ap = aP[i], am = aM[i];
@@ -336,14 +400,19 @@ public sealed class SelfBackpropagation
                 row[j] = float.IsNaN(o) ? 0 : o;
             }
         }
-        return dw.Data.Length;
     }
 
     /// <summary>ΔW' = (Â⁺ + Ê⁺)/2 + (Â⁻ + Ĉ⁻ + Ê⁻)/3, NaN → 0.</summary>
     private long WriteFull(Matrix dw, int l)
     {
+        InParts(dw, l, Pass.Full);
+        return dw.Data.Length;
+    }
+
+    private void WriteFull(Matrix dw, int l, int part, int parts)
+    {
         var aP = _aPlus[l]; var aM = _aMinus[l]; var cM = _cMinus[l]; var eP = _ePlus[l]; var eM = _eMinus[l];
-        for (int i = 0; i < dw.Rows; i++)
+        for (int i = Cut(dw.Rows, part, parts), i1 = Cut(dw.Rows, part + 1, parts); i < i1; i++)
         {
             var row = dw.Row(i);
             float ap = aP[i], am = aM[i];
@@ -373,7 +442,6 @@ public sealed class SelfBackpropagation
                 row[j] = float.IsNaN(o) ? 0 : o;
             }
         }
-        return dw.Data.Length;
     }
 
     private static void ZeroNaN(Span<float> x)

@@ -81,6 +81,27 @@ let tests =
                 Expect.equal events packed $"op(A) {ta}"
                 Expect.isTrue (GemmSparseA.Worthwhile(ta, System.ReadOnlySpan(a, 7, a.Length - 7), lda, m, k)) "this product is one the event-driven path takes"
 
+        testCase "the event-driven path splits its rows between threads, as many as it is given, with the packed bits" <| fun () ->
+            // the shapes of the spiking network's input product and input-layer weight change: enough events
+            // (≈ 0.18 · 50 · 784 · 500 multiply-adds) for the rows to be split; with offsets and padded rows
+            let rng = Rng 33UL
+            let m, n, k, pad = 50, 500, 784, 2
+            for ta in [ Transpose.No; Transpose.Yes ] do
+                let lda = (if ta = Transpose.No then k else m) + pad
+                let a = Array.init (3 + (if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < 0.18f then rng.NextSingle() else 0.0f)
+                let b = random rng (k * n)
+                let c0 = random rng (1 + m * (n + pad))
+                let mutable events = 0L
+                Expect.isTrue (GemmSparseA.Worthwhile(ta, System.ReadOnlySpan(a, 3, a.Length - 3), lda, m, k, &events)) "event-driven"
+                Expect.isGreaterThanOrEqual (events * int64 n) 2_000_000L "enough multiply-adds to split the rows"
+                for threads in [ 1; 2; 3; 7 ] do
+                    for beta in [ 0.0f; 1.0f ] do
+                        let expected = Array.copy c0
+                        Gemm.MultiplyPacked(ta, Transpose.No, m, n, k, 0.5f, a, 3, lda, b, 0, n, beta, expected, 1, n + pad, 1)
+                        let c = Array.copy c0
+                        Gemm.Multiply(ta, Transpose.No, m, n, k, 0.5f, a, 3, lda, b, 0, n, beta, c, 1, n + pad, threads)
+                        Expect.equal c expected $"op(A) {ta}, β = {beta}, {threads} threads"
+
         testCase "with β = 0 the event-driven path writes C as the packed kernel does, an underflow to −0 included" <| fun () ->
             // 1e-30 · (−1e-30) underflows to −0: t = −0, and the packed kernel's cleared C gives +0 + t = +0 (and
             // −0·α + 0 = +0); C starts as NaN, which neither path may read; the second row has no events

@@ -139,9 +139,9 @@ let tests =
                     Expect.isTrue (once = perStep) $"bits, batch {batch}, {threads} thread(s)"
                     Expect.equal e1 e2 $"events, batch {batch}"
 
-        testCase "the fused LIF step equals the LIF step, κ-mix and halving bit for bit, tails included" <| fun () ->
+        testCase "the fused LIF step equals the LIF step, κ-mix and σ bit for bit, tails included" <| fun () ->
             let p = LifParameters()
-            for n in [ 1; 7; 16; 37; 500; 4000 ] do
+            for n in [ 1; 3; 7; 8; 12; 16; 17; 31; 37; 80; 100; 500; 4000 ] do
                 let rng = Rng(uint64 n)
                 let current = Array.init n (fun _ -> rng.NextSingle() * 1.8f - 0.9f)
                 let g0 = Array.init n (fun _ -> rng.NextSingle() * 6.0f)
@@ -151,14 +151,34 @@ let tests =
                     let g1, v1 = Array.copy g0, Array.copy v0
                     let spikes1 = Lif.Step(p, ReadOnlySpan current, Span g1, Span v1)
                     let s = Array.init n (fun i -> h[i] * (1.0f - kappa) + v1[i] * kappa)
-                    let half1 = s |> Array.map (fun x -> x * 0.5f)
-                    let g2, v2, half2 = Array.copy g0, Array.copy v0, Array.zeroCreate n
-                    let spikes2 = LifFused.StepMix(p, ReadOnlySpan current, Span g2, Span v2, ReadOnlySpan h, kappa, Span half2)
+                    // σ(s) = tanh(s/2) as TensorPrimitives computes it (Tanh.Compute gives its bits: the test above)
+                    let sigma1 = s |> Array.map (fun x -> x * 0.5f)
+                    System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan sigma1, Span sigma1)
+                    let g2, v2, sigma2 = Array.copy g0, Array.copy v0, Array.zeroCreate n
+                    let spikes2 = LifFused.StepMix(p, ReadOnlySpan current, Span g2, Span v2, ReadOnlySpan h, kappa, Span sigma2)
                     Expect.equal spikes2 spikes1 $"spikes, n = {n}"
                     Expect.equal g2 g1 $"g, n = {n}"
                     Expect.equal v2 s $"V ← s, n = {n}"
-                    Expect.equal half2 half1 $"s/2, n = {n}"
+                    let bits = Array.map BitConverter.SingleToInt32Bits
+                    Expect.equal (bits sigma2) (bits sigma1) $"σ(s), n = {n}, κ = {kappa}"
                     Expect.isGreaterThan spikes1 (if n >= 37 then 0 else -1) "some neurons fire"
+
+        testCase "the fused hidden relaxation step equals s − d, ·(−ε) + s, σ in separate passes, bit for bit, tails included" <| fun () ->
+            for n in [ 1; 3; 7; 8; 12; 16; 17; 31; 80; 100; 500; 4000 ] do
+                let rng = Rng(uint64 (n + 5))
+                let s0 = Array.init n (fun i -> if i % 11 = 5 then 0.0f else (rng.NextSingle() * 2.0f - 1.0f) * 3.0f)
+                let d = Array.init n (fun _ -> (rng.NextSingle() * 2.0f - 1.0f) * 4.0f)
+                for eps in [ 0.5f; 0.137f ] do
+                    // the separate passes, as TensorPrimitives computes them (MultiplyAdd: a product, then a sum)
+                    let s1, d1 = Array.copy s0, Array.copy d
+                    System.Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan s1, ReadOnlySpan d1, Span d1)
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan d1, -eps, ReadOnlySpan s1, Span s1)
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan s1, 0.5f, Span s1)
+                    System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan s1, Span s1)
+                    let s2 = Array.copy s0
+                    Sbp.Core.Neurons.HiddenRelaxation.Step(Span s2, ReadOnlySpan d, eps)
+                    let bits = Array.map BitConverter.SingleToInt32Bits
+                    Expect.equal (bits s2) (bits s1) $"n = {n}, ε = {eps}"
 
         property "the spiking MLP's fused step passes equal their scalar oracle bit for bit, tails included" <| fun (len: uint16) (first: bool) (seed: uint64) ->
             let n = 1 + int len % 300

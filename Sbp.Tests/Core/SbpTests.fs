@@ -48,6 +48,21 @@ let private ratios (c: Changes) (out: Matrix[]) =
 [<Tests>]
 let tests =
     testList "Plasticity/SBP" [
+        testCase "the passes over a large ΔW give the same bits on 1, 2, 3 and 7 threads (depth 0, 1 and 2)" <| fun () ->
+            // 784 x 500 is above the size at which the sums and writes split between threads; 500 x 300 and 300 x 10
+            // below and above it, with row and column counts that are not multiples of the split's eight
+            let c = make [| 784; 500; 131; 10 |] 7UL
+            let pre = [| Array.create 784 0.3f; Array.create 500 0.5f; Array.create 131 0.2f |]
+            for depth in [ 0; 1; 2 ] do
+                let p = SbpParameters(Fraction = 0.4f, Depth = depth)
+                let run threads =
+                    let out = copy c.Deltas
+                    SelfBackpropagation(c.Sizes, Threads = threads).Apply(out, p, pre) |> ignore
+                    out |> Array.map (fun m -> Array.map System.BitConverter.SingleToInt32Bits m.Data)
+                let one = run 1
+                for threads in [ 2; 3; 7 ] do
+                    Expect.isTrue (run threads = one) $"depth {depth}: {threads} threads"
+
         testProperty "lateral spread (depth 0) equals the plain loops of the equations, bit for bit, on layers up to 40 wide" <| fun (rows: byte) (cols: byte) (seed: uint64) ->
             let n, m = 1 + int rows % 40, 1 + int cols % 40
             let c = make [| n; m |] seed
