@@ -20,6 +20,11 @@ let private agree (ta: Transpose) (tb: Transpose) m n k (alpha: float32) (beta: 
     ScalarGemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, slow, max 1 n)
     Array.forall2 (fun (x: float32) y -> abs (x - y) <= 1e-4f * (1.0f + float32 k)) fast slow
 
+/// A mostly-zero A for op(A) m x k (non-zero with probability p): rows padded by pad, stored from offset; (lda, A).
+let private sparseA (rng: Rng) (ta: Transpose) m k pad offset (p: float32) =
+    let lda = (if ta = Transpose.No then k else m) + pad
+    lda, Array.init (offset + (if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < p then rng.NextSingle() else 0.0f)
+
 [<Tests>]
 let tests =
     testList "Core/Gemm" [
@@ -71,8 +76,7 @@ let tests =
             let rng = Rng 21UL
             let m, n, k, pad = 37, 130, 600, 3
             for ta in [ Transpose.No; Transpose.Yes ] do
-                let lda = (if ta = Transpose.No then k else m) + pad
-                let a = Array.init (7 + (if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < 0.1f then rng.NextSingle() else 0.0f)
+                let lda, a = sparseA rng ta m k pad 7 0.1f
                 let b = random rng (5 + k * (n + pad))
                 let c0 = random rng (2 + m * (n + pad))
                 let events, packed = Array.copy c0, Array.copy c0
@@ -87,8 +91,7 @@ let tests =
             let rng = Rng 33UL
             let m, n, k, pad = 50, 500, 784, 2
             for ta in [ Transpose.No; Transpose.Yes ] do
-                let lda = (if ta = Transpose.No then k else m) + pad
-                let a = Array.init (3 + (if ta = Transpose.No then m else k) * lda) (fun _ -> if rng.NextSingle() < 0.18f then rng.NextSingle() else 0.0f)
+                let lda, a = sparseA rng ta m k pad 3 0.18f
                 let b = random rng (k * n)
                 let c0 = random rng (1 + m * (n + pad))
                 let mutable events = 0L
