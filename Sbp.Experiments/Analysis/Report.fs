@@ -120,7 +120,7 @@ let private sentences (findings: ClaimFinding list) (grids: GridData list) =
               | _ -> () ]
     [ let measured = paper |> List.filter (fun f -> f.Primary.IsSome)
       let first = measured |> List.filter (fun f -> f.Primary.Value.Runs.Length < Verdicts.minimumPairs)
-      yield $"**{measured.Length} of {paper.Length} claims have paired runs; {measured.Length - first.Length} rest on at least {Verdicts.minimumPairs} pairs.** Gains reproduced: {list (named isRep)}. Gains not reproduced: {list (named isNot)}. Cost reductions reproduced: {list (namedCost isRep)}; not reproduced: {list (namedCost isNot)}."
+      yield $"**{measured.Length} of {paper.Length} claims have paired runs; {measured.Length - first.Length} rest on at least {Verdicts.minimumPairs} pairs.** Claims reproduced: {list (named isRep)}. Claims not reproduced: {list (named isNot)}. Cost reductions reproduced: {list (namedCost isRep)}; not reproduced: {list (namedCost isNot)}."
       let costs = [ for f in paper do match f.Cost, f.Primary with Some v, Some c when c.Cost.IsSome -> yield f, v, c.Cost.Value | _ -> () ]
       if not costs.IsEmpty then
           let parts =
