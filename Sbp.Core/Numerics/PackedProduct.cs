@@ -112,8 +112,8 @@ public static class PackedProduct
     /// accumulators, each a fused multiply-add chain over the k-block, then C ← t·α + C. With 16 lanes they are 8 rows;
     /// with 8 lanes, 4 rows x 2 registers, in two passes. Every chain takes the latency of a fused multiply-add per k, so
     /// eight run in the time of one: where fewer rows are present the missing accumulators repeat the last row (reads
-    /// only) and are not stored. Each accumulator reads its row of A through its own reference and P through one
-    /// advancing reference, so the loop body is one load of P and eight multiply-adds with the A value broadcast.
+    /// only) and are not stored. The chains run in <see cref="Chains{TV}"/>: one load of P (two with 8 lanes) and eight
+    /// multiply-adds with the A value broadcast per k.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<TV>(ref float a, int lda, int rows, ref float p, int stride, int kc, ref float c, int ldc, int w,
@@ -124,45 +124,63 @@ public static class PackedProduct
         for (int first = 0; first < rows; first += rowsPerPass)
         {
             int last = Math.Min(rowsPerPass, rows - first) - 1;
-            // accumulator i: row first + min(i / perRow, last), register i % perRow of the 16 columns
-            ref float ah = ref Unsafe.Add(ref a, first * lda);
-            ref float a0 = ref Unsafe.Add(ref ah, Math.Min(0 / perRow, last) * lda);
-            ref float a1 = ref Unsafe.Add(ref ah, Math.Min(1 / perRow, last) * lda);
-            ref float a2 = ref Unsafe.Add(ref ah, Math.Min(2 / perRow, last) * lda);
-            ref float a3 = ref Unsafe.Add(ref ah, Math.Min(3 / perRow, last) * lda);
-            ref float a4 = ref Unsafe.Add(ref ah, Math.Min(4 / perRow, last) * lda);
-            ref float a5 = ref Unsafe.Add(ref ah, Math.Min(5 / perRow, last) * lda);
-            ref float a6 = ref Unsafe.Add(ref ah, Math.Min(6 / perRow, last) * lda);
-            ref float a7 = ref Unsafe.Add(ref ah, Math.Min(7 / perRow, last) * lda);
-            int o1 = 1 % perRow * lanes, o3 = 3 % perRow * lanes, o5 = 5 % perRow * lanes, o7 = 7 % perRow * lanes;
-            TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-            ref float pk = ref p;
-            for (nint kk = 0; kk < kc; kk++)
-            {
-                var p0 = TV.Load(ref pk, 0);
-                var p1 = TV.Load(ref pk, (nuint)o1);
-                t0 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a0, kk)), t0);
-                t1 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a1, kk)), t1);
-                t2 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a2, kk)), t2);
-                t3 = TV.FusedMultiplyAdd(TV.Load(ref pk, (nuint)o3), TV.Splat(Unsafe.Add(ref a3, kk)), t3);
-                t4 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a4, kk)), t4);
-                t5 = TV.FusedMultiplyAdd(TV.Load(ref pk, (nuint)o5), TV.Splat(Unsafe.Add(ref a5, kk)), t5);
-                t6 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a6, kk)), t6);
-                t7 = TV.FusedMultiplyAdd(TV.Load(ref pk, (nuint)o7), TV.Splat(Unsafe.Add(ref a7, kk)), t7);
-                pk = ref Unsafe.Add(ref pk, stride);
-            }
+            var t = Chains<TV>(ref Unsafe.Add(ref a, first * lda), lda, last, ref p, stride, kc);
             // accumulator i goes to row first + i / perRow, columns (i % perRow)·lanes, where that row is present
             ref float ch = ref Unsafe.Add(ref c, first * ldc);
             int active = (last + 1) * perRow;
-            Put(ref ch, 0, t0, va, alpha, w, ref spill);
-            if (active > 1) Put(ref Unsafe.Add(ref ch, 1 / perRow * ldc), o1, t1, va, alpha, w, ref spill);
-            if (active > 2) Put(ref Unsafe.Add(ref ch, 2 / perRow * ldc), 0, t2, va, alpha, w, ref spill);
-            if (active > 3) Put(ref Unsafe.Add(ref ch, 3 / perRow * ldc), o3, t3, va, alpha, w, ref spill);
-            if (active > 4) Put(ref Unsafe.Add(ref ch, 4 / perRow * ldc), 0, t4, va, alpha, w, ref spill);
-            if (active > 5) Put(ref Unsafe.Add(ref ch, 5 / perRow * ldc), o5, t5, va, alpha, w, ref spill);
-            if (active > 6) Put(ref Unsafe.Add(ref ch, 6 / perRow * ldc), 0, t6, va, alpha, w, ref spill);
-            if (active > 7) Put(ref Unsafe.Add(ref ch, 7 / perRow * ldc), o7, t7, va, alpha, w, ref spill);
+            int odd = (perRow - 1) * lanes;
+            Put(ref ch, 0, t.T0, va, alpha, w, ref spill);
+            if (active > 1) Put(ref Unsafe.Add(ref ch, 1 / perRow * ldc), odd, t.T1, va, alpha, w, ref spill);
+            if (active > 2) Put(ref Unsafe.Add(ref ch, 2 / perRow * ldc), 0, t.T2, va, alpha, w, ref spill);
+            if (active > 3) Put(ref Unsafe.Add(ref ch, 3 / perRow * ldc), odd, t.T3, va, alpha, w, ref spill);
+            if (active > 4) Put(ref Unsafe.Add(ref ch, 4 / perRow * ldc), 0, t.T4, va, alpha, w, ref spill);
+            if (active > 5) Put(ref Unsafe.Add(ref ch, 5 / perRow * ldc), odd, t.T5, va, alpha, w, ref spill);
+            if (active > 6) Put(ref Unsafe.Add(ref ch, 6 / perRow * ldc), 0, t.T6, va, alpha, w, ref spill);
+            if (active > 7) Put(ref Unsafe.Add(ref ch, 7 / perRow * ldc), odd, t.T7, va, alpha, w, ref spill);
         }
+    }
+
+    /// <summary>The eight accumulators of <see cref="Block{TV}"/>.</summary>
+    private struct Accumulators<TV> where TV : struct, ISimdFloat<TV>
+    {
+        public TV T0, T1, T2, T3, T4, T5, T6, T7;
+    }
+
+    /// <summary>
+    /// The eight fused multiply-add chains over the k-block, from 0: accumulator i is row min(i / perRow, last) of A
+    /// (from <paramref name="ah"/>) times register i % perRow of P's 16 columns. A method of its own, so that only the
+    /// loop's values compete for registers: the eight rows of A, P's offset and the eight accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static Accumulators<TV> Chains<TV>(ref float ah, int lda, int last, ref float p, int stride, int kc) where TV : struct, ISimdFloat<TV>
+    {
+        int lanes = TV.Count, perRow = PackedOperand.ColumnBlock / lanes;
+        ref float a0 = ref Unsafe.Add(ref ah, Math.Min(0 / perRow, last) * lda);
+        ref float a1 = ref Unsafe.Add(ref ah, Math.Min(1 / perRow, last) * lda);
+        ref float a2 = ref Unsafe.Add(ref ah, Math.Min(2 / perRow, last) * lda);
+        ref float a3 = ref Unsafe.Add(ref ah, Math.Min(3 / perRow, last) * lda);
+        ref float a4 = ref Unsafe.Add(ref ah, Math.Min(4 / perRow, last) * lda);
+        ref float a5 = ref Unsafe.Add(ref ah, Math.Min(5 / perRow, last) * lda);
+        ref float a6 = ref Unsafe.Add(ref ah, Math.Min(6 / perRow, last) * lda);
+        ref float a7 = ref Unsafe.Add(ref ah, Math.Min(7 / perRow, last) * lda);
+        TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
+        // P's row kk starts at offset pk (a number, not a moving reference, which would point past P after the last k)
+        nuint pk = 0, step = (nuint)stride;
+        for (nint kk = 0; kk < kc; kk++, pk += step)
+        {
+            // the even accumulators take P's first register, the odd ones its second (the same one with 16 lanes)
+            var p0 = TV.Load(ref p, pk);
+            var p1 = perRow == 1 ? p0 : TV.Load(ref p, pk + (nuint)lanes);
+            t0 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a0, kk)), t0);
+            t1 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a1, kk)), t1);
+            t2 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a2, kk)), t2);
+            t3 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a3, kk)), t3);
+            t4 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a4, kk)), t4);
+            t5 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a5, kk)), t5);
+            t6 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a6, kk)), t6);
+            t7 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a7, kk)), t7);
+        }
+        return new Accumulators<TV> { T0 = t0, T1 = t1, T2 = t2, T3 = t3, T4 = t4, T5 = t5, T6 = t6, T7 = t7 };
     }
 
     /// <summary>

@@ -91,8 +91,8 @@ public sealed class SelfBackpropagation
     private const int ParallelElements = 1 << 16;
 
     /// <summary>
-    /// Threads the passes over a large ΔW may use (default 1). Each sum and each element is computed by one thread in
-    /// the order of one, so the result does not depend on it.
+    /// Threads the passes over a large ΔW may use (default 1; 0: all cores). Each sum and each element is computed by
+    /// one thread in the order of one, so the result does not depend on it.
     /// </summary>
     public int Threads { get; set; } = 1;
 
@@ -178,7 +178,8 @@ public sealed class SelfBackpropagation
     /// <summary>Runs a pass over layer ℓ's ΔW, in parts on <see cref="Threads"/> threads where ΔW is large.</summary>
     private void InParts(Matrix dw, int l, Pass pass)
     {
-        int parts = dw.Data.Length >= ParallelElements ? Math.Clamp(Threads, 1, Math.Max(1, dw.Rows / 8)) : 1;
+        int threads = Threads == 0 ? Environment.ProcessorCount : Threads;
+        int parts = dw.Data.Length >= ParallelElements ? Math.Clamp(threads, 1, Math.Max(1, dw.Rows / 8)) : 1;
         if (parts == 1)
         {
             RunPass(pass, dw, l, 0, 1);

@@ -49,8 +49,8 @@ let private ratios (c: Changes) (out: Matrix[]) =
 let tests =
     testList "Plasticity/SBP" [
         testCase "the passes over a large ΔW give the same bits on 1, 2, 3 and 7 threads (depth 0, 1 and 2)" <| fun () ->
-            // 784 x 500 is above the size at which the sums and writes split between threads; 500 x 300 and 300 x 10
-            // below and above it, with row and column counts that are not multiples of the split's eight
+            // 784 x 500 is above the size at which the sums and writes split between threads, 500 x 131 below it (and
+            // 131 rows, 131 columns: not multiples of the split's eight), 131 x 10 far below
             let c = make [| 784; 500; 131; 10 |] 7UL
             let pre = [| Array.create 784 0.3f; Array.create 500 0.5f; Array.create 131 0.2f |]
             for depth in [ 0; 1; 2 ] do
