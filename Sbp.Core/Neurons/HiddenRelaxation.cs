@@ -50,11 +50,7 @@ public static class HiddenRelaxation
             Tanh.Lanes(((s - TV.Load(ref rd, o)) * ve + s) * vhalf).Store(ref rs, o);
         }
         if (i == n) return;
-        Span<float> pad = stackalloc float[16];
-        pad.Clear();
-        for (int j = i; j < n; j++) pad[j - i] = Half(Unsafe.Add(ref rs, j), Unsafe.Add(ref rd, j), eps);
-        ref float rp = ref MemoryMarshal.GetReference(pad);
-        Tanh.Lanes(TV.Load(ref rp, 0)).Store(ref rp, 0);
-        pad[..(n - i)].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref rs, i), n - i));
+        for (int j = i; j < n; j++) Unsafe.Add(ref rs, j) = Half(Unsafe.Add(ref rs, j), Unsafe.Add(ref rd, j), eps);
+        Tanh.Tail<TV>(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref rs, i), n - i));
     }
 }

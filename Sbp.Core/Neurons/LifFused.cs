@@ -89,11 +89,7 @@ public static class LifFused
         if (i == n) return spikes;
         int first = i;
         for (; i < n; i++) spikes += Scalar(p, kappa, ks, km, invGl, keep, i, ref rc, ref rg, ref rv, ref rh, ref ru);
-        Span<float> pad = stackalloc float[16];
-        pad.Clear();
-        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref ru, first), n - first).CopyTo(pad);
-        Tanh.Lanes(TV.Load(ref MemoryMarshal.GetReference(pad), 0)).Store(ref MemoryMarshal.GetReference(pad), 0);
-        pad[..(n - first)].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ru, first), n - first));
+        Tanh.Tail<TV>(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ru, first), n - first));
         return spikes;
     }
 }
