@@ -1,4 +1,5 @@
 using Sbp.Core.Neurons;
+using Sbp.Core.Numerics;
 using Sbp.Core.Plasticity;
 
 namespace Sbp.Core.Models;
@@ -50,6 +51,11 @@ public sealed record SnnParameters
     public float InhibitoryFraction { get; init; }
     /// <summary>Tsodyks–Markram short-term plasticity of the input current, or null for none.</summary>
     public StpParameters? ShortTermPlasticity { get; init; }
+    /// <summary>
+    /// How σ = tanh(·/2) is computed: <see cref="TanhForm.Exact"/> (the default, the bits of every record so far) or
+    /// <see cref="TanhForm.Fast"/> (single precision throughout, within 2⁻²² of it and about twice as fast).
+    /// </summary>
+    public TanhForm Sigma { get; init; } = TanhForm.Exact;
     /// <summary>Seed of the initial weights (default 100).</summary>
     public ulong Seed { get; init; } = 100;
     /// <summary>Check the invariants (weight bounds, Dale's-law signs, finite weights and biases) after every update.</summary>

@@ -338,7 +338,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                     if (inhibition) InhibitoryDriveRows(l, r0, r1);
                     else ForwardDriveRows(_s, l, r0, r1);
                     Activations.AddRowVector(current, Biases[l], rows);
-                    Activations.BipolarSigmoid(current, current);
+                    Activations.BipolarSigmoid(current, current, p.Sigma);
                     if (stp is not null) ShortTermPlasticity.Step(stp, current, Rows(_stpU[l], r0, r1), Rows(_stpX[l], r0, r1));
                 }
                 var s = Rows(_s[l], r0, r1);
@@ -347,7 +347,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                 var h = Rows(_h[l], r0, r1);
                 if (!inhibition && observer is null)
                 {
-                    spikes[l] += LifFused.StepMix(lif, current, g, v, h, kappa, s);
+                    spikes[l] += LifFused.StepMix(lif, current, g, v, h, kappa, s, p.Sigma);
                     continue;
                 }
                 // the same operations as the fused step, in separate passes
@@ -359,7 +359,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                 TensorPrimitives.Multiply(v, kappa, s);
                 TensorPrimitives.MultiplyAdd(h, 1f - kappa, s, s);
                 s.CopyTo(v);
-                Activations.BipolarSigmoid(s, s);
+                Activations.BipolarSigmoid(s, s, p.Sigma);
             }
         }
         for (int l = 1; l < _layers; l++) _blockSpikes[blk * _layers + l] += spikes[l];
@@ -381,7 +381,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         Gemm.Multiply(Transpose.No, Transpose.No, rows, nq, ne, 1f, s, r0 * np, np, w, 0, nq, 0f, _drive[l].Data, r0 * nq, nq, 1);
         Gemm.Multiply(Transpose.No, Transpose.No, rows, nq, ni, -1f, s, r0 * np + ne, np, w, ne * nq, nq, 0f, _inh[l].Data, r0 * nq, nq, 1);
         var inh = Rows(_inh[l], r0, r1);
-        Activations.BipolarSigmoid(inh, inh);
+        Activations.BipolarSigmoid(inh, inh, Parameters.Sigma);
         TensorPrimitives.Max(inh, 0f, inh);
     }
 
@@ -390,11 +390,11 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
     /// hidden s ← σ(s − ε(s − d)) in one pass (<see cref="HiddenRelaxation"/>); output s ← relu(s − ε(s − d [+ β(s − y)])),
     /// the β term only where <paramref name="y"/> is given (nudged phase), d and <paramref name="diff"/> overwritten.
     /// </summary>
-    private static void RelaxState(Span<float> s, Span<float> d, float eps, bool hidden, ReadOnlySpan<float> y, float beta, Span<float> diff)
+    private static void RelaxState(Span<float> s, Span<float> d, float eps, bool hidden, ReadOnlySpan<float> y, float beta, Span<float> diff, TanhForm form)
     {
         if (hidden)
         {
-            HiddenRelaxation.Step(s, d, eps);
+            HiddenRelaxation.Step(s, d, eps, form);
             return;
         }
         TensorPrimitives.Subtract(s, d, d);
@@ -424,7 +424,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
                 bool hidden = l < _layers - 1;
                 if (hidden)
                     PackedProduct.Multiply(s[l + 1].Data, _n[l + 1], r0, r1, _wtPacked[l]!, _drive[l].Data, _n[l], accumulate: true);
-                RelaxState(sl, d, eps, hidden, nudged ? Rows(_y, r0, r1) : default, p.Beta, Rows(_diff, r0, r1));
+                RelaxState(sl, d, eps, hidden, nudged ? Rows(_y, r0, r1) : default, p.Beta, Rows(_diff, r0, r1), p.Sigma);
             }
             if (_iterationStates.Length > 0)
             {

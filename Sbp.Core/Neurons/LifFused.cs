@@ -11,7 +11,8 @@ namespace Sbp.Core.Neurons;
 ///   s = (1−κ)·h + κ·V;  V ← s;  out = σ(s) = tanh(s/2)
 /// The same operations, in the same order and without fused multiply-adds, as <see cref="Lif.Step"/> followed by the
 /// network's κ-mix and <see cref="Numerics.Activations.BipolarSigmoid"/>, so the results are bitwise those of the
-/// separate passes: tanh is <see cref="Tanh"/>'s per-lane formula, taken on the register that has just been stepped
+/// separate passes: tanh is the per-lane formula of the form asked for (<see cref="TanhForm"/>: <see cref="Tanh"/> or
+/// <see cref="FastTanh"/>), taken on the register that has just been stepped
 /// (the last few elements on a register padded with zeros, the formula being per lane), so that s/2 never goes to
 /// memory. One body for every register width (<see cref="ISimdFloat{TSelf}"/>): 512 bits where accelerated, 256
 /// otherwise; fewer elements than a register, or no vector hardware, take the separate passes.
@@ -21,7 +22,14 @@ public static class LifFused
     /// <summary>Steps every element, mixes and writes σ(s) to <paramref name="sigma"/>; returns the number of spikes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int StepMix(LifParameters p, ReadOnlySpan<float> current, Span<float> g, Span<float> v,
-        ReadOnlySpan<float> h, float kappa, Span<float> sigma)
+        ReadOnlySpan<float> h, float kappa, Span<float> sigma, TanhForm form = TanhForm.Exact) =>
+        form == TanhForm.Fast
+            ? StepMix<FastTanhLanes>(p, current, g, v, h, kappa, sigma)
+            : StepMix<ExactTanhLanes>(p, current, g, v, h, kappa, sigma);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int StepMix<TF>(LifParameters p, ReadOnlySpan<float> current, Span<float> g, Span<float> v,
+        ReadOnlySpan<float> h, float kappa, Span<float> sigma) where TF : struct, ITanhLanes
     {
         int n = current.Length;
         if (g.Length != n || v.Length != n || h.Length != n || sigma.Length != n)
@@ -34,11 +42,11 @@ public static class LifFused
         ref float rh = ref MemoryMarshal.GetReference(h);
         ref float ru = ref MemoryMarshal.GetReference(sigma);
         if (F512.IsAccelerated && n >= F512.Count)
-            return Vectors<F512>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru);
+            return Vectors<F512, TF>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru);
         if (F256.IsAccelerated && n >= F256.Count)
-            return Vectors<F256>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru);
+            return Vectors<F256, TF>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru);
         for (; i < n; i++) spikes += Scalar(p, kappa, ks, km, invGl, keep, i, ref rc, ref rg, ref rv, ref rh, ref ru);
-        Tanh.Compute(sigma, sigma);
+        TF.Compute(sigma, sigma);
         return spikes;
     }
 
@@ -64,8 +72,8 @@ public static class LifFused
     /// scalar up to s/2, then σ on a register padded with zeros. Returns the number of spikes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Vectors<TV>(LifParameters p, float kappa, float ks, float km, float invGl, float keep, int n,
-        ref float rc, ref float rg, ref float rv, ref float rh, ref float ru) where TV : struct, ISimdFloat<TV>
+    private static int Vectors<TV, TF>(LifParameters p, float kappa, float ks, float km, float invGl, float keep, int n,
+        ref float rc, ref float rg, ref float rv, ref float rh, ref float ru) where TV : struct, ISimdFloat<TV> where TF : struct, ITanhLanes
     {
         var vks = TV.Splat(ks); var vkm = TV.Splat(km); var vgl = TV.Splat(p.LeakConductance);
         var vinv = TV.Splat(invGl); var vl = TV.Splat(p.LeakReversal); var ve = TV.Splat(p.ExcitatoryReversal);
@@ -84,12 +92,12 @@ public static class LifFused
             var vn = TV.Select(fired, vreset, vv);
             var s = TV.Load(ref rh, o) * vkeep + vn * vk;
             s.Store(ref rv, o);
-            Tanh.Lanes(s * vhalf).Store(ref ru, o);
+            TF.Of(s * vhalf).Store(ref ru, o);
         }
         if (i == n) return spikes;
         int first = i;
         for (; i < n; i++) spikes += Scalar(p, kappa, ks, km, invGl, keep, i, ref rc, ref rg, ref rv, ref rh, ref ru);
-        Tanh.Tail<TV>(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ru, first), n - first));
+        TanhLanes.Tail<TV, TF>(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ru, first), n - first));
         return spikes;
     }
 }

@@ -10,11 +10,14 @@ namespace Sbp.Core.Numerics;
 /// </summary>
 public static class Activations
 {
-    /// <summary>y = σ(x) = tanh(x/2), into (−1, 1); <paramref name="y"/> may be <paramref name="x"/>.</summary>
-    public static void BipolarSigmoid(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>
+    /// y = σ(x) = tanh(x/2), into (−1, 1), tanh in the given form (<see cref="TanhForm"/>); <paramref name="y"/> may be
+    /// <paramref name="x"/>.
+    /// </summary>
+    public static void BipolarSigmoid(ReadOnlySpan<float> x, Span<float> y, TanhForm form = TanhForm.Exact)
     {
         TensorPrimitives.Multiply(x, 0.5f, y);
-        Tanh.Compute(y, y);
+        TanhLanes.Compute(form, y, y);
     }
 
     /// <summary>y = max(x, 0); <paramref name="y"/> may be <paramref name="x"/>.</summary>

@@ -44,6 +44,10 @@ internal interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     static abstract TSelf GreaterThan(TSelf a, TSelf b);
     /// <summary>Per lane: mask ? a : b.</summary>
     static abstract TSelf Select(TSelf mask, TSelf a, TSelf b);
+    /// <summary>
+    /// p·2ⁿ of every lane, n an integral value, by adding n to p's exponent bits (the caller keeps the result normal).
+    /// </summary>
+    static abstract TSelf TimesPowerOfTwo(TSelf p, TSelf n);
     /// <summary>The number of lanes set in a mask.</summary>
     int SetLanes();
 }
@@ -103,6 +107,7 @@ internal readonly struct F512(Vector512<float> v) : ISimdFloat<F512>
         // the low bits of the shifted sum hold n: n·2⁵² added to the bits of p(r) multiplies it by 2ⁿ
         return (p.AsUInt64() + (shifted.AsUInt64() << 52)).AsDouble();
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 TimesPowerOfTwo(F512 p, F512 n) => new((p._v.AsInt32() + (Vector512.ConvertToInt32Native(n._v) << 23)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 XorSign(F512 a, F512 sign) => new((a._v.AsUInt32() ^ (sign._v.AsUInt32() & Vector512.Create(0x80000000u))).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 GreaterThan(F512 a, F512 b) => new(Vector512.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F512 Select(F512 mask, F512 a, F512 b) => new(Vector512.ConditionalSelect(mask._v, a._v, b._v));
@@ -128,6 +133,7 @@ internal readonly struct F256(Vector256<float> v) : ISimdFloat<F256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 FusedMultiplyAdd(F256 a, F256 b, F256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Abs(F256 a) => new(Vector256.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Exp(F256 a) => new(Vector256.Exp(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 TimesPowerOfTwo(F256 p, F256 n) => new((p._v.AsInt32() + (Vector256.ConvertToInt32Native(n._v) << 23)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 XorSign(F256 a, F256 sign) => new((a._v.AsUInt32() ^ (sign._v.AsUInt32() & Vector256.Create(0x80000000u))).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 GreaterThan(F256 a, F256 b) => new(Vector256.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F256 Select(F256 mask, F256 a, F256 b) => new(Vector256.ConditionalSelect(mask._v, a._v, b._v));
@@ -153,6 +159,7 @@ internal readonly struct F128(Vector128<float> v) : ISimdFloat<F128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 FusedMultiplyAdd(F128 a, F128 b, F128 c) => new(Vector128.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Abs(F128 a) => new(Vector128.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Exp(F128 a) => new(Vector128.Exp(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 TimesPowerOfTwo(F128 p, F128 n) => new((p._v.AsInt32() + (Vector128.ConvertToInt32Native(n._v) << 23)).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 XorSign(F128 a, F128 sign) => new((a._v.AsUInt32() ^ (sign._v.AsUInt32() & Vector128.Create(0x80000000u))).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 GreaterThan(F128 a, F128 b) => new(Vector128.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static F128 Select(F128 mask, F128 a, F128 b) => new(Vector128.ConditionalSelect(mask._v, a._v, b._v));

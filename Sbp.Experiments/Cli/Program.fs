@@ -509,6 +509,7 @@ let private bench (a: ParseResults<BenchArgs>) =
             Epochs = a.GetResult(BenchArgs.Epochs, d.Epochs)
             Hidden = a.TryGetResult BenchArgs.Hidden
             Threads = a.TryGetResult BenchArgs.Threads
+            Sigma = a.TryGetResult BenchArgs.Sigma
             Profile = a.Contains BenchArgs.Profile }
     ensureData o.Dataset
     Bench.run models o

@@ -6,6 +6,7 @@ module Sbp.Experiments.SnnConfig
 open Sbp.Core.Data
 open Sbp.Core.Models
 open Sbp.Core.Neurons
+open Sbp.Core.Numerics
 open Sbp.Core.Plasticity
 open Sbp.Experiments.DataSets
 open Sbp.Experiments.Experiment
@@ -61,7 +62,9 @@ type SnnConfig =
       ResetStatePerBatch: bool
       WeightBounds: (float32 * float32) option
       InhibitoryFraction: float32
-      ShortTermPlasticity: bool }
+      ShortTermPlasticity: bool
+      /// How σ = tanh(·/2) is computed (Exact: the bits of every record before this option; Fast: single precision).
+      Sigma: TanhForm }
 
 let private core = SnnParameters()
 
@@ -80,7 +83,8 @@ let defaults =
       ResetStatePerBatch = core.ResetStatePerBatch
       WeightBounds = None
       InhibitoryFraction = core.InhibitoryFraction
-      ShortTermPlasticity = false }
+      ShortTermPlasticity = false
+      Sigma = core.Sigma }
 
 /// The paper's SBP run: the SBP base rule with the reference spread.
 let paperSbp = { defaults with Rule = SbpBase; Spread = Spread reference }
@@ -180,6 +184,7 @@ let toParameters (r: Resolved<SnnConfig>) (inputs: int) (outputs: int) =
         InhibitoryFraction = c.InhibitoryFraction,
         ShortTermPlasticity = (if c.ShortTermPlasticity then StpParameters(DtMs = c.Lif.DtMs) else null),
         CheckInvariants = c.Run.CheckInvariants,
+        Sigma = c.Sigma,
         Seed = c.Run.Seed)
 
 /// The rule's name in records and tables: the base rule, "+sbp" with the spread; the SBP base rule with the spread
@@ -390,6 +395,19 @@ let parameters: Param<SnnConfig> list =
       lif "vInhibitory" (fun l -> l.VInhibitory) (fun x l -> { l with VInhibitory = x }) |> Schema.param
       Schema.flag "shortTermPlasticity" (fun c -> c.ShortTermPlasticity) (fun b c -> { c with ShortTermPlasticity = b })
       |> Schema.optionFlag "Stp" "Tsodyks–Markram short-term plasticity of the input current." |> Schema.param
+      // left out of the id while exact (Introduced), so that the ids of every run before the option stay as they were
+      Schema.entries "sigma" (fun c -> [ "sigma", Text(if c.Sigma = TanhForm.Fast then "fast" else "exact") ]) (fun kvs c ->
+          if not (Decode.has kvs "sigma") then { c with Sigma = TanhForm.Exact }
+          else
+              match Decode.text kvs "sigma" with
+              | "fast" -> { c with Sigma = TanhForm.Fast }
+              | "exact" -> { c with Sigma = TanhForm.Exact }
+              | t -> Decode.unknown "sigma" t "exact or fast")
+      |> Schema.withKey (Keys.choice "sigma" [ "exact", (fun c -> { c with Sigma = TanhForm.Exact }); "fast", (fun c -> { c with Sigma = TanhForm.Fast }) ])
+      |> Schema.withOption "Sigma"
+          "σ = tanh(·/2): exact (default; the bits of every record so far) or fast (single precision, within 2⁻²² of exact, faster; a different configuration)."
+          (fun vs c -> match vs with [ f ] -> Ok { c with Sigma = unbox<TanhForm> f } | _ -> Error "--sigma takes exact or fast")
+      |> Schema.withWords "sigma" "σ form" "sigma"
       Schema.Run.checkInvariants common
       Schema.bounds (fun c -> c.WeightBounds) (fun b c -> { c with WeightBounds = b })
       Schema.field "sbp" (fun c -> match c.Spread with NoSpread -> Text "none" | Spread s -> value s) (fun kvs k c ->
@@ -443,7 +461,7 @@ let family: Family<SnnConfig> =
       Resolve = resolve
       Validate = validate
       Parameters = parameters
-      Introduced = []
+      Introduced = [ "sigma", Text "exact" ]
       Treatment = [ "rule"; "baseRule"; "sbp"; "stdpWindow"; "customRule" ]
       RuleName = ruleName
       Baseline = baseline
@@ -483,6 +501,7 @@ type Args =
     | Weight_Bounds of min: float * max: float
     | Inhibitory_Fraction of f: float
     | Stp
+    | Sigma of TanhForm
     interface Argu.IArgParserTemplate with
         member a.Usage = (optionOf parameters a).Help
 

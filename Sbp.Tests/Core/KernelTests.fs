@@ -57,6 +57,33 @@ let tests =
             Tanh.Compute((if inPlace then ReadOnlySpan ours else ReadOnlySpan x), Span ours)
             Array.map BitConverter.SingleToInt32Bits ours = Array.map BitConverter.SingleToInt32Bits expected
 
+        property "the fast tanh gives the same bits at every register width, in its tails and scalar loop, in place or not" <| fun (len: byte) (inPlace: bool) (scale: byte) (seed: uint64) ->
+            let rng = Rng seed
+            let n = int len % 70
+            let special = [| 0.0f; -0.0f; 1e-30f; -1e-40f; 9.0f; -9.0f; 10.0f; 10.000001f; 22.0f; 88.8f; -100.0f; 1e30f; infinityf; -infinityf |]
+            let x = Array.init n (fun i -> if i % 7 = 3 then special[(i / 7) % special.Length] else (rng.NextSingle() * 2.0f - 1.0f) * float32 (1 + int scale % 40))
+            let ours = if inPlace then Array.copy x else Array.zeroCreate n
+            FastTanh.Compute((if inPlace then ReadOnlySpan ours else ReadOnlySpan x), Span ours)
+            Array.map BitConverter.SingleToInt32Bits ours = Array.map (FastTanh.Scalar >> BitConverter.SingleToInt32Bits) x
+
+        testCase "the fast tanh lies within 2^-22 of the exact tanh and within 2^-23 of tanh in double precision" <| fun () ->
+            // every 101st bit pattern of |x| below 16 (tanh is 1 in single precision from 9.01 on), both signs, and the far range
+            let xs =
+                [| for b in 0 .. 101 .. 0x41800000 do
+                       let v = BitConverter.Int32BitsToSingle b
+                       yield v; yield -v
+                   yield! [| 16.0f; 100.0f; 1e30f; infinityf; -infinityf |] |]
+            let fast, exact = Array.zeroCreate xs.Length, Array.zeroCreate xs.Length
+            FastTanh.Compute(ReadOnlySpan xs, Span fast)
+            Tanh.Compute(ReadOnlySpan xs, Span exact)
+            let worst f = Array.fold2 (fun m (x: float32) (y: float32) -> max m (abs (float y - f x))) 0.0 xs fast
+            let fromExact = Array.fold2 (fun m (a: float32) (b: float32) -> max m (abs (float a - float b))) 0.0 fast exact
+            Expect.isLessThanOrEqual fromExact (Math.Pow(2.0, -22.0)) "|fast − exact|"
+            Expect.isLessThanOrEqual (worst (fun x -> Math.Tanh(float x))) (Math.Pow(2.0, -23.0)) "|fast − tanh|"
+            Expect.isGreaterThan fromExact 0.0 "the two forms differ somewhere (a different computation)"
+            Expect.isTrue (Array.forall2 (fun (x: float32) (y: float32) -> Single.IsNegative x = Single.IsNegative y) xs fast) "tanh keeps the sign bit, ±0 included"
+            Expect.isTrue (Single.IsNaN(FastTanh.Scalar nanf)) "NaN stays NaN"
+
         property "the packed product equals its scalar oracle bit for bit, any shape, rows, transpose, α" <| fun (m: byte) (k: uint16) (n: byte) (tr: bool) (acc: bool) (seed: uint64) ->
             let m, k, n = 1 + int m % 30, int k % 700, int n % 45
             let r0 = int (seed % uint64 m)
@@ -147,20 +174,22 @@ let tests =
                 let g0 = Array.init n (fun _ -> rng.NextSingle() * 6.0f)
                 let v0 = Array.init n (fun _ -> rng.NextSingle() * 0.6f - 0.5f)
                 let h = Array.init n (fun _ -> rng.NextSingle() * 2.0f - 1.0f)
-                for kappa in [ 0.01f; 0.37f; 1.0f ] do
+                for kappa, form in [ 0.01f, TanhForm.Exact; 0.37f, TanhForm.Exact; 1.0f, TanhForm.Exact; 0.37f, TanhForm.Fast; 1.0f, TanhForm.Fast ] do
                     let g1, v1 = Array.copy g0, Array.copy v0
                     let spikes1 = Lif.Step(p, ReadOnlySpan current, Span g1, Span v1)
                     let s = Array.init n (fun i -> h[i] * (1.0f - kappa) + v1[i] * kappa)
-                    // σ(s) = tanh(s/2) as TensorPrimitives computes it (Tanh.Compute gives its bits: the test above)
+                    // σ(s) = tanh(s/2): exact as TensorPrimitives computes it (Tanh.Compute gives its bits: the test
+                    // above), fast as the scalar loop of the fast tanh
                     let sigma1 = s |> Array.map (fun x -> x * 0.5f)
-                    System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan sigma1, Span sigma1)
+                    if form = TanhForm.Exact then System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan sigma1, Span sigma1)
+                    else Array.iteri (fun i x -> sigma1[i] <- FastTanh.Scalar x) sigma1
                     let g2, v2, sigma2 = Array.copy g0, Array.copy v0, Array.zeroCreate n
-                    let spikes2 = LifFused.StepMix(p, ReadOnlySpan current, Span g2, Span v2, ReadOnlySpan h, kappa, Span sigma2)
+                    let spikes2 = LifFused.StepMix(p, ReadOnlySpan current, Span g2, Span v2, ReadOnlySpan h, kappa, Span sigma2, form)
                     Expect.equal spikes2 spikes1 $"spikes, n = {n}"
                     Expect.equal g2 g1 $"g, n = {n}"
                     Expect.equal v2 s $"V ← s, n = {n}"
                     let bits = Array.map BitConverter.SingleToInt32Bits
-                    Expect.equal (bits sigma2) (bits sigma1) $"σ(s), n = {n}, κ = {kappa}"
+                    Expect.equal (bits sigma2) (bits sigma1) $"σ(s), n = {n}, κ = {kappa}, {form}"
                     Expect.isGreaterThan spikes1 (if n >= 37 then 0 else -1) "some neurons fire"
 
         testCase "the fused hidden relaxation step equals s − d, ·(−ε) + s, σ in separate passes, bit for bit, tails included" <| fun () ->
@@ -168,17 +197,18 @@ let tests =
                 let rng = Rng(uint64 (n + 5))
                 let s0 = Array.init n (fun i -> if i % 11 = 5 then 0.0f else (rng.NextSingle() * 2.0f - 1.0f) * 3.0f)
                 let d = Array.init n (fun _ -> (rng.NextSingle() * 2.0f - 1.0f) * 4.0f)
-                for eps in [ 0.5f; 0.137f ] do
+                for eps, form in [ 0.5f, TanhForm.Exact; 0.137f, TanhForm.Exact; 0.5f, TanhForm.Fast; 0.137f, TanhForm.Fast ] do
                     // the separate passes, as TensorPrimitives computes them (MultiplyAdd: a product, then a sum)
                     let s1, d1 = Array.copy s0, Array.copy d
                     System.Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan s1, ReadOnlySpan d1, Span d1)
                     System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan d1, -eps, ReadOnlySpan s1, Span s1)
                     System.Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan s1, 0.5f, Span s1)
-                    System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan s1, Span s1)
+                    if form = TanhForm.Exact then System.Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan s1, Span s1)
+                    else Array.iteri (fun i x -> s1[i] <- FastTanh.Scalar x) s1
                     let s2 = Array.copy s0
-                    Sbp.Core.Neurons.HiddenRelaxation.Step(Span s2, ReadOnlySpan d, eps)
+                    Sbp.Core.Neurons.HiddenRelaxation.Step(Span s2, ReadOnlySpan d, eps, form)
                     let bits = Array.map BitConverter.SingleToInt32Bits
-                    Expect.equal (bits s2) (bits s1) $"n = {n}, ε = {eps}"
+                    Expect.equal (bits s2) (bits s1) $"n = {n}, ε = {eps}, {form}"
 
         property "the spiking MLP's fused step passes equal their scalar oracle bit for bit, tails included" <| fun (len: uint16) (first: bool) (seed: uint64) ->
             let n = 1 + int len % 300

@@ -38,6 +38,21 @@ let tests =
             Expect.equal (weights 5UL) (weights 5UL) "same seed"
             Expect.notEqual (weights 5UL) (weights 6UL) "another seed"
 
+        testCase "the fast σ: the same seed gives the same weights; the weights differ from the exact σ's, a little; it learns" <| fun () ->
+            let s = mnist.Value
+            let trained form =
+                let net = SpikingStdpNetwork(SnnParameters(LayerSizes = [| 784; 40; 10 |], Rule = BaseRule.SbpBase, Sbp = SbpParameters(), Sigma = form))
+                trainEpoch net s.Train
+                net
+            let fast, again, exact = trained TanhForm.Fast, trained TanhForm.Fast, trained TanhForm.Exact
+            let weights (net: SpikingStdpNetwork) = net.Weights |> Array.collect (fun w -> w.Data)
+            Expect.equal (weights again) (weights fast) "same seed, same form"
+            Expect.notEqual (weights fast) (weights exact) "another σ, other bits"
+            let change = Array.fold2 (fun m (a: float32) (b: float32) -> max m (abs (a - b))) 0.0f (weights fast) (weights exact)
+            let scale = weights exact |> Array.map abs |> Array.max
+            Expect.isLessThan change (0.5f * scale) "the weights after an epoch stay close to the exact σ's"
+            Expect.isGreaterThan (accuracy fast s.Test) 0.3 "test accuracy after one epoch of 600 digits (chance: 0.1)"
+
         testCase "weight bounds and Dale's law hold in a deep net after training, with short-term plasticity" <| fun () ->
             let s = mnist.Value
             let p =
