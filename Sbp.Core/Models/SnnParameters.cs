@@ -53,7 +53,7 @@ public sealed record SnnParameters
     public StpParameters? ShortTermPlasticity { get; init; }
     /// <summary>
     /// How σ = tanh(·/2) is computed: <see cref="TanhForm.Exact"/> (the default, the bits of every record so far) or
-    /// <see cref="TanhForm.Fast"/> (single precision throughout, within 2⁻²² of it and about twice as fast).
+    /// <see cref="TanhForm.Fast"/> (single precision throughout, within 2⁻²² of it; 8–22% less time per epoch).
     /// </summary>
     public TanhForm Sigma { get; init; } = TanhForm.Exact;
     /// <summary>Seed of the initial weights (default 100).</summary>

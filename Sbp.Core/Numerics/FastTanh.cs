@@ -11,7 +11,7 @@ namespace Sbp.Core.Numerics;
 ///   tanh(x) = sign(x)·(1 − e)/(1 + e)
 /// Every operation one single-precision IEEE operation or fused multiply-add, the same at every register width and in
 /// the scalar loop, so the bits do not depend on the machine. Against <see cref="Tanh"/> (whose exponential works in
-/// double precision and costs about twice as much) it differs by at most 2⁻²² (checked in the tests over the range
+/// double precision, about twice the vector operations) it differs by at most 2⁻²² (checked in the tests over the range
 /// the network meets), far below the network's noise, but it is not bitwise the same: a run with it is a different
 /// configuration.
 /// </summary>
