@@ -53,7 +53,7 @@ public sealed record SnnParameters
     public StpParameters? ShortTermPlasticity { get; init; }
     /// <summary>
     /// How σ = tanh(·/2) is computed: <see cref="TanhForm.Exact"/> (the default, the bits of every record so far) or
-    /// <see cref="TanhForm.Fast"/> (single precision throughout, within 2⁻²² of it; 8–22% less time per epoch).
+    /// <see cref="TanhForm.Fast"/> (single precision throughout, within 2⁻²² of it; less time per epoch, docs/speed.md).
     /// </summary>
     public TanhForm Sigma { get; init; } = TanhForm.Exact;
     /// <summary>Seed of the initial weights (default 100).</summary>
@@ -83,6 +83,7 @@ public sealed record SnnParameters
         if (Rule == BaseRule.SpikeTiming) foreach (var p in Window.Problems()) yield return p;
         if (WeightMin is float lo && WeightMax is float hi && !(lo < hi)) yield return $"weight bounds [{lo}, {hi}] are empty";
         if (!(InhibitoryFraction >= 0 && InhibitoryFraction < 1)) yield return $"inhibitory fraction must lie in [0, 1) (got {InhibitoryFraction})";
+        if (!Enum.IsDefined(Sigma)) yield return $"σ's form must be Exact or Fast (got {(int)Sigma})";
     }
 
     /// <summary>Value equality: arrays (layer sizes, learning rates) compare element by element.</summary>

@@ -40,6 +40,7 @@ public static class FastTanh
         return i;
     }
 
+    // the clamp also keeps n in [−29, 0], so 2ⁿ·p is a normal number and TimesPowerOfTwo may add n to p's exponent
     private const float Clamp = 10f, Log2E = 1.44269504f, Ln2High = 0.693359375f, Ln2Low = -2.12194440e-4f;
     // 1.5·2²³: adding it rounds a number of magnitude below 2²² to an integer
     private const float RoundingShift = 12582912f;

@@ -10,7 +10,8 @@ public enum TanhForm
     Exact,
     /// <summary>
     /// Single precision throughout (<see cref="FastTanh"/>): within 2⁻²² of Exact, about half its vector operations; in
-    /// the spiking network's fused kernels 8–22% less time per epoch (docs/speed.md).
+    /// the spiking network's fused kernels 8–12% less time per epoch on average, 16–22% in direct alternation
+    /// (docs/speed.md).
     /// </summary>
     Fast,
 }

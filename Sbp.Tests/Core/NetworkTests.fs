@@ -81,6 +81,8 @@ let tests =
             Expect.stringContains e.Message "positive" "sizes"
             let e = throwsOf<ArgumentException> (fun () -> SpikingStdpNetwork(SnnParameters(LearningRates = [| 0.1f |])) |> ignore) "rates"
             Expect.stringContains e.Message "1 learning rates for 2 weight layers" "rates"
+            let e = throwsOf<ArgumentException> (fun () -> SpikingStdpNetwork(SnnParameters(Sigma = enum<TanhForm> 7)) |> ignore) "σ"
+            Expect.stringContains e.Message "Exact or Fast (got 7)" "σ's form"
             let net = SpikingStdpNetwork(SnnParameters(LayerSizes = [| 100; 20; 10 |]))
             let s = mnist.Value
             let e = throwsOf<ArgumentException> (fun () -> net.TrainBatch(s.Train.Features, s.Train.Targets, ReadOnlySpan [| 0; 1 |])) "size"
