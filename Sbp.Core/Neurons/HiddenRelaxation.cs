@@ -36,7 +36,7 @@ public static class HiddenRelaxation
         else
         {
             for (int i = 0; i < n; i++) Unsafe.Add(ref rs, i) = Half(Unsafe.Add(ref rs, i), Unsafe.Add(ref rd, i), eps);
-            TF.Compute(s, s);
+            TanhLanes.Compute<TF>(s, s);
         }
     }
 

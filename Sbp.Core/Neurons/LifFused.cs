@@ -46,7 +46,7 @@ public static class LifFused
         if (F256.IsAccelerated && n >= F256.Count)
             return Vectors<F256, TF>(p, kappa, ks, km, invGl, keep, n, ref rc, ref rg, ref rv, ref rh, ref ru);
         for (; i < n; i++) spikes += Scalar(p, kappa, ks, km, invGl, keep, i, ref rc, ref rg, ref rv, ref rh, ref ru);
-        TF.Compute(sigma, sigma);
+        TanhLanes.Compute<TF>(sigma, sigma);
         return spikes;
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Sbp.Core.Numerics;
 
@@ -18,27 +17,7 @@ namespace Sbp.Core.Numerics;
 public static class FastTanh
 {
     /// <summary>y = tanh(x); <paramref name="y"/> may be <paramref name="x"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Compute(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int n = x.Length;
-        if (y.Length < n) throw new ArgumentException($"room for {n} values expected, got {y.Length}");
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (F512.IsAccelerated) i = Vectors<F512>(n, ref rx, ref ry);
-        else if (F256.IsAccelerated) i = Vectors<F256>(n, ref rx, ref ry);
-        for (; i < n; i++) Unsafe.Add(ref ry, i) = Scalar(Unsafe.Add(ref rx, i));
-    }
-
-    /// <summary>The whole registers of x; returns where the scalar tail begins.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Vectors<TV>(int n, ref float rx, ref float ry) where TV : struct, ISimdFloat<TV>
-    {
-        int i = 0, w = TV.Count;
-        for (; i + w <= n; i += w) Lanes(TV.Load(ref rx, (nuint)i)).Store(ref ry, (nuint)i);
-        return i;
-    }
+    public static void Compute(ReadOnlySpan<float> x, Span<float> y) => TanhLanes.Compute<FastTanhLanes>(x, y);
 
     // the clamp also keeps n in [−29, 0], so 2ⁿ·p is a normal number and TimesPowerOfTwo may add n to p's exponent
     private const float Clamp = 10f, Log2E = 1.44269504f, Ln2High = 0.693359375f, Ln2Low = -2.12194440e-4f;

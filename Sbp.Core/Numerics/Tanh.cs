@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Sbp.Core.Numerics;
@@ -19,31 +18,7 @@ namespace Sbp.Core.Numerics;
 public static class Tanh
 {
     /// <summary>y = tanh(x); <paramref name="y"/> may be <paramref name="x"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Compute(ReadOnlySpan<float> x, Span<float> y)
-    {
-        int n = x.Length;
-        if (y.Length < n) throw new ArgumentException($"room for {n} values expected, got {y.Length}");
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        if (n >= 16 && F512.IsAccelerated) Vectors<F512>(n, ref rx, ref ry);
-        else if (n >= 8 && F256.IsAccelerated) Vectors<F256>(n, ref rx, ref ry);
-        else if (n >= 4 && F128.IsAccelerated) Vectors<F128>(n, ref rx, ref ry);
-        else
-            for (int i = 0; i < n; i++) Unsafe.Add(ref ry, i) = MathF.Tanh(Unsafe.Add(ref rx, i));
-    }
-
-    /// <summary>Every register of n ≥ TV.Count values, the last one overlapping the one before it where n is not a multiple.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Vectors<TV>(int n, ref float rx, ref float ry) where TV : struct, ISimdFloat<TV>
-    {
-        int w = TV.Count;
-        // the last (possibly overlapping) register from the inputs, before any output overwrites them in place
-        var last = Lanes(TV.Load(ref rx, (nuint)(n - w)));
-        int i = 0;
-        for (; i + w <= n; i += w) Lanes(TV.Load(ref rx, (nuint)i)).Store(ref ry, (nuint)i);
-        if (i < n) last.Store(ref ry, (nuint)(n - w));
-    }
+    public static void Compute(ReadOnlySpan<float> x, Span<float> y) => TanhLanes.Compute<ExactTanhLanes>(x, y);
 
     /// <summary>z = e^(−2|x|) − 1; sign(x)·(−z/(z + 2)), the sign applied as TensorPrimitives does, by flipping the sign bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -24,22 +24,24 @@ internal interface ITanhLanes
 {
     /// <summary>tanh of every lane of a register.</summary>
     static abstract TV Of<TV>(TV x) where TV : struct, ISimdFloat<TV>;
-    /// <summary>y = tanh(x) over a span, the same bits per element as <see cref="Of{TV}"/>.</summary>
-    static abstract void Compute(ReadOnlySpan<float> x, Span<float> y);
+    /// <summary>tanh of one value, for spans too short for any register or without vector hardware.</summary>
+    static abstract float Scalar(float x);
 }
 
 /// <summary><see cref="TanhForm.Exact"/>.</summary>
 internal readonly struct ExactTanhLanes : ITanhLanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Of<TV>(TV x) where TV : struct, ISimdFloat<TV> => Tanh.Lanes(x);
-    public static void Compute(ReadOnlySpan<float> x, Span<float> y) => Tanh.Compute(x, y);
+    // the C library's tanhf below 4 values, as TensorPrimitives.Tanh does
+    public static float Scalar(float x) => MathF.Tanh(x);
 }
 
 /// <summary><see cref="TanhForm.Fast"/>.</summary>
 internal readonly struct FastTanhLanes : ITanhLanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Of<TV>(TV x) where TV : struct, ISimdFloat<TV> => FastTanh.Lanes(x);
-    public static void Compute(ReadOnlySpan<float> x, Span<float> y) => FastTanh.Compute(x, y);
+    // the fast form's own operations, so its bits do not depend on the path
+    public static float Scalar(float x) => FastTanh.Scalar(x);
 }
 
 /// <summary>Helpers shared by the kernels that take tanh in their own registers.</summary>
@@ -50,6 +52,36 @@ internal static class TanhLanes
     {
         if (form == TanhForm.Fast) FastTanh.Compute(x, y);
         else Tanh.Compute(x, y);
+    }
+
+    /// <summary>
+    /// y = tanh(x) in the form TF over a span (<see cref="Tanh.Compute"/>, <see cref="FastTanh.Compute"/>): 512-bit
+    /// registers from 16 values where they run in hardware, else 256 from 8, 128 from 4, else TF's scalar form.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute<TF>(ReadOnlySpan<float> x, Span<float> y) where TF : struct, ITanhLanes
+    {
+        int n = x.Length;
+        if (y.Length < n) throw new ArgumentException($"room for {n} values expected, got {y.Length}");
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        if (n >= 16 && F512.IsAccelerated) Vectors<F512, TF>(n, ref rx, ref ry);
+        else if (n >= 8 && F256.IsAccelerated) Vectors<F256, TF>(n, ref rx, ref ry);
+        else if (n >= 4 && F128.IsAccelerated) Vectors<F128, TF>(n, ref rx, ref ry);
+        else
+            for (int i = 0; i < n; i++) Unsafe.Add(ref ry, i) = TF.Scalar(Unsafe.Add(ref rx, i));
+    }
+
+    /// <summary>Every register of n ≥ TV.Count values, the last one overlapping the one before it where n is not a multiple.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Vectors<TV, TF>(int n, ref float rx, ref float ry) where TV : struct, ISimdFloat<TV> where TF : struct, ITanhLanes
+    {
+        int w = TV.Count;
+        // the last (possibly overlapping) register from the inputs, before any output overwrites them in place
+        var last = TF.Of(TV.Load(ref rx, (nuint)(n - w)));
+        int i = 0;
+        for (; i + w <= n; i += w) TF.Of(TV.Load(ref rx, (nuint)i)).Store(ref ry, (nuint)i);
+        if (i < n) last.Store(ref ry, (nuint)(n - w));
     }
 
     /// <summary>
