@@ -181,6 +181,23 @@ let private phaseName =
     | RunPhase.Sbp -> "SBP"
     | p -> string p
 
+/// How long idle thread-pool workers spin before they sleep, as this process has it: the runtime reads the environment
+/// variable first (hexadecimal), else sbp's runtime configuration (docs/speed.md, "Waking the second thread").
+let private spinLimit () =
+    let key = "ThreadPool_UnfairSemaphoreSpinLimit"
+    let fromEnvironment =
+        [ "DOTNET_" + key; "COMPlus_" + key ]
+        |> List.tryPick (fun n -> Environment.GetEnvironmentVariable n |> Option.ofObj |> Option.map (fun v -> n, v))
+    match fromEnvironment with
+    | Some (n, v) ->
+        match UInt32.TryParse(v.Replace("0x", ""), Globalization.NumberStyles.HexNumber, Globalization.CultureInfo.InvariantCulture) with
+        | true, x -> sprintf "%d rounds (%s=%s)" x n v
+        | _ -> sprintf "the configured rounds (%s=%s is not hexadecimal: ignored)" n v
+    | None ->
+        match AppContext.GetData "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit" with
+        | null -> "the runtime's default rounds"
+        | v -> sprintf "%O rounds" v
+
 /// Runs the bench and prints it; returns the exit code.
 let run (models: BenchModel list) (o: BenchOptions) =
     if o.Epochs < 1 then invalidArg "epochs" "--epochs must be positive"
@@ -190,6 +207,7 @@ let run (models: BenchModel list) (o: BenchOptions) =
     let split, what = loadSplit o
     let inputs = split.Train.FeatureCount
     printfn "data: %s; %d threads; Vector512 %s" what (threadsOf o) (if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then "accelerated" else "not accelerated (Vector256 path)")
+    printfn "idle thread-pool workers spin %s before they sleep" (spinLimit ())
     // the ceiling is the best the square product reaches in this run: measured at the start and again after every
     // model (on a shared machine one window of 0.3 s can land in a slow spell)
     let mutable square = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
