@@ -194,10 +194,10 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
         }
         (_relaxStates, _relaxSteps, _relaxBeta) = (s, steps, beta);
         int blocks = Math.Max(1, _batch / 8);
-        // a thread takes at least two blocks: below that, waking a second thread costs more than the block it would take
-        _relaxThreads = Math.Clamp(Threads, 1, Math.Max(1, blocks / 2));
+        // a block per thread at most (the team's helpers are awake between the regions of a batch: Team)
+        _relaxThreads = Math.Clamp(Threads, 1, blocks);
         if (_relaxThreads == 1) RelaxBlocks(0);
-        else Parallel.For(0, _relaxThreads, _relaxBlocks);
+        else Team.For(_relaxThreads, _relaxBlocks);
         _relaxStates = [];
         long ops = 0;
         for (int j = 1; j < _layers; j++)
@@ -315,7 +315,7 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
         }
         _sbpTicks = Stopwatch.GetTimestamp() - t0;
         Clock?.Add(RunPhase.Sbp, _sbpTicks);
-        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
+        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants, Threads);
     }
 
     /// <summary>The energy of the current free state of the batch, per sample.</summary>

@@ -169,7 +169,7 @@ public sealed partial class SpikingMlp : ISupervisedNetwork, INetworkExecution, 
     private void RunParts(Action<int> body)
     {
         if (_parts == 1) body(0);
-        else Parallel.For(0, _parts, body);
+        else Team.For(_parts, body);
     }
 
     /// <summary>The output spike rates Σ_t s_t / T of the last batch (rows 0..batch−1 are valid), each in [0, 1].</summary>

@@ -252,7 +252,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
         _blockNudged = nudged;
         _blockThreads = SpikeObserver is null ? Math.Clamp(Threads, 1, blocks) : 1;
         if (_blockThreads == 1) RunBlocks(0);
-        else Parallel.For(0, _blockThreads, _runBlocks);
+        else Team.For(_blockThreads, _runBlocks);
         if (nudged) Clock?.Split(Stopwatch.GetTimestamp() - start, _blockTicks);
         for (int blk = 0; blk < blocks; blk++)
             for (int l = 1; l < _layers; l++) Spikes[l] += _blockSpikes[blk * _layers + l];
@@ -459,7 +459,7 @@ public sealed class SpikingStdpNetwork : ISupervisedNetwork, INetworkExecution, 
             SynapticOps += _sbp.ApplyToNetwork(_dw, p.Sbp!, _s, _batch, _preMean);
         }
         long t2 = Stopwatch.GetTimestamp();
-        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants);
+        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants, Threads);
         Clock?.Add(RunPhase.Plasticity, t1 - t0 + Stopwatch.GetTimestamp() - t2);
         Clock?.Add(RunPhase.Sbp, t2 - t1);
     }

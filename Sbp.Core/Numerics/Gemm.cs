@@ -31,6 +31,12 @@ public static class Gemm
 
     /// <summary>Below this many multiply-adds a product runs on the calling thread.</summary>
     private const long ParallelThreshold = 2_000_000;
+    /// <summary>
+    /// Event multiply-adds from which an event-driven product splits its rows between threads: lower than the dense
+    /// threshold, as the helper threads stay awake between the regions of a batch (<see cref="Team"/>), so EqProp's
+    /// input product and input-layer weight change (about 1.5 million) take both cores.
+    /// </summary>
+    private const long SparseParallelThreshold = 500_000;
 
     /// <summary>
     /// C[m x n] ← α·op(A)·op(B) + β·C, where op(A) is m x k and op(B) is k x n; each operand starts at its offset
@@ -65,7 +71,7 @@ public static class Gemm
             // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs); with β = 0 it writes C
             // without clearing it first; rows split between threads where the events' multiply-adds are many
             if (beta != 0f) ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
-            int rowParts = events * n >= ParallelThreshold ? maxThreads : 1;
+            int rowParts = events * n >= SparseParallelThreshold ? maxThreads : 1;
             GemmSparseA.Multiply(ta, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, cleared: beta == 0f, rowParts);
             return;
         }
@@ -90,7 +96,7 @@ public static class Gemm
                 {
                     var job = CachedJob ??= new Job();
                     job.Set(ta, a, aOffset, lda, c, cOffset, ldc, m, n, k0, kc, alpha, packedB, panels, parts);
-                    Parallel.For(0, parts, job.RunPart);
+                    Team.For(parts, job.RunPart);
                     job.Clear();
                 }
             }

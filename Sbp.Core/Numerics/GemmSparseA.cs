@@ -71,7 +71,7 @@ internal static class GemmSparseA
         }
         var job = CachedJob ??= new Job();
         job.Set(ta, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, cleared, Math.Min(parts, m));
-        try { Parallel.For(0, Math.Min(parts, m), job.RunPart); }
+        try { Team.For(Math.Min(parts, m), job.RunPart); }
         finally { job.Clear(); }
     }
 

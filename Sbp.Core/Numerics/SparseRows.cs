@@ -94,7 +94,7 @@ public static class SparseRows
         if (threads == 1) return Multiply(x.Data.AsSpan(0, batch * x.Cols), batch, x.Cols, w, output.Data, accumulate);
         var job = CachedJob ??= new Job();
         job.Set(x, batch, w, output, accumulate, 1f, threads, forward: true);
-        Parallel.For(0, threads, job.RunPart);
+        Team.For(threads, job.RunPart);
         return job.Finish();
     }
 
@@ -107,7 +107,7 @@ public static class SparseRows
         if (threads == 1) return TransposeMultiplyAdd(x.Data.AsSpan(0, batch * x.Cols), batch, x.Cols, d.Data, g, scale);
         var job = CachedJob ??= new Job();
         job.Set(x, batch, d, g, false, scale, threads, forward: false);
-        Parallel.For(0, threads, job.RunPart);
+        Team.For(threads, job.RunPart);
         return job.Finish();
     }
 
@@ -131,7 +131,7 @@ public static class SparseRows
         if (threads == 1) return StepRows(x, batch, d, stepStride, g, scale, 0, n);
         var job = CachedStepJob ??= new StepJob();
         job.Set(x, batch, d, stepStride, g, scale, threads);
-        Parallel.For(0, threads, job.RunPart);
+        Team.For(threads, job.RunPart);
         return job.Finish();
     }
 

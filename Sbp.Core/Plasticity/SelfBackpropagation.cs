@@ -186,7 +186,7 @@ public sealed class SelfBackpropagation
             return;
         }
         (_partMatrix, _partLayer, _parts, _pass) = (dw, l, parts, pass);
-        try { Parallel.For(0, parts, _runPart); }
+        try { Team.For(parts, _runPart); }
         finally { _partMatrix = null; }
     }
 

@@ -10,8 +10,11 @@ namespace Sbp.Core.Plasticity;
 /// </summary>
 public static class WeightUpdate
 {
-    /// <summary>Applies the changes to every weight layer; returns the element operations performed.</summary>
-    public static long Apply(Matrix[] weights, Matrix[] changes, float[] rates, WeightConstraints[] constraints, float[][] biases, bool checkInvariants)
+    /// <summary>
+    /// Applies the changes to every weight layer, an unconstrained large layer's pass in parts on up to
+    /// <paramref name="threads"/> threads (the same bits for any number); returns the element operations performed.
+    /// </summary>
+    public static long Apply(Matrix[] weights, Matrix[] changes, float[] rates, WeightConstraints[] constraints, float[][] biases, bool checkInvariants, int threads = 1)
     {
         long ops = 0;
         for (int l = 0; l < weights.Length; l++)
@@ -21,7 +24,7 @@ public static class WeightUpdate
             if (constraints[l].IsNone)
             {
                 // update and check in one pass; the check's message (and the throw) from the full check when it fails
-                if (!ScaledUpdate.AddScaledWithin(w.Data, changes[l].Data, rates[l], Divergence.MaxMagnitude))
+                if (!ScaledUpdate.AddScaledWithin(w.Data, changes[l].Data, rates[l], Divergence.MaxMagnitude, threads))
                     Divergence.Ensure(w.Data, $"weight layer {l} ({w.Rows}x{w.Cols})");
             }
             else

@@ -181,26 +181,6 @@ let private phaseName =
     | RunPhase.Sbp -> "SBP"
     | p -> string p
 
-/// The thread pool's spin limit as this process has it (docs/speed.md, "Waking the second thread"): the runtime takes
-/// DOTNET_ThreadPool_UnfairSemaphoreSpinLimit (else COMPlus_…) when it is set, read as hexadecimal with an optional
-/// leading "0x" and at most Int32.MaxValue; otherwise, or when that value does not parse, sbp's runtime configuration.
-let private spinLimit () =
-    let key = "ThreadPool_UnfairSemaphoreSpinLimit"
-    let configured () =
-        match AppContext.GetData "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit" with
-        | null -> "the runtime's default"
-        | v -> sprintf "%O" v
-    let fromEnvironment =
-        [ "DOTNET_" + key; "COMPlus_" + key ]
-        |> List.tryPick (fun n -> Environment.GetEnvironmentVariable n |> Option.ofObj |> Option.map (fun v -> n, v))
-    match fromEnvironment with
-    | None -> configured ()
-    | Some (n, v) ->
-        let digits = if v.StartsWith("0x", StringComparison.Ordinal) then v.Substring 2 else v
-        match UInt32.TryParse(digits, Globalization.NumberStyles.HexNumber, Globalization.CultureInfo.InvariantCulture) with
-        | true, x when x <= uint32 Int32.MaxValue -> sprintf "%d (%s=%s, hexadecimal)" x n v
-        | _ -> sprintf "%s (%s=%s ignored: not a hexadecimal count up to 7FFFFFFF)" (configured ()) n v
-
 /// Runs the bench and prints it; returns the exit code.
 let run (models: BenchModel list) (o: BenchOptions) =
     if o.Epochs < 1 then invalidArg "epochs" "--epochs must be positive"
@@ -210,7 +190,6 @@ let run (models: BenchModel list) (o: BenchOptions) =
     let split, what = loadSplit o
     let inputs = split.Train.FeatureCount
     printfn "data: %s; %d threads; Vector512 %s" what (threadsOf o) (if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then "accelerated" else "not accelerated (Vector256 path)")
-    printfn "thread pool: spin limit %s" (spinLimit ())
     // the ceiling is the best the square product reaches in this run: measured at the start and again after every
     // model (on a shared machine one window of 0.3 s can land in a slow spell)
     let mutable square = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024

@@ -88,3 +88,41 @@ let tests =
             Expect.equal (run 2) one "2 threads"
             Expect.equal (run 3) one "3 threads"
     ]
+
+[<Tests>]
+let teamTests =
+    testList "Core/Team" [
+        testCase "every part runs exactly once in its own region, region after region, with 1 to 4 parts" <| fun () ->
+            let regions = 3000
+            let hits = Array.zeroCreate<int> (regions * 4)
+            for r in 0 .. regions - 1 do
+                let parts = 1 + r % 4
+                Team.For(parts, fun part -> Threading.Interlocked.Increment(&hits[r * 4 + part]) |> ignore)
+            for r in 0 .. regions - 1 do
+                let parts = 1 + r % 4
+                for part in 0 .. 3 do
+                    Expect.equal hits[r * 4 + part] (if part < parts then 1 else 0) $"region {r}, part {part} of {parts}"
+
+        testCase "helpers that have gone to sleep are woken for the next region" <| fun () ->
+            let mutable total = 0
+            for pause in [ 0; 5; 1; 12; 0; 8; 3; 20 ] do
+                Threading.Thread.Sleep pause
+                Team.For(3, fun part -> Threading.Interlocked.Add(&total, part + 1) |> ignore)
+            Expect.equal total (8 * 6) "each region adds 1 + 2 + 3"
+
+        testCase "a part's exception reaches the caller with its own type, and the next region runs" <| fun () ->
+            Expect.throwsT<InvalidOperationException>
+                (fun () -> Team.For(2, fun part -> if part = 1 then invalidOp "part 1 fails"))
+                "the helper's exception"
+            Expect.throwsT<ArgumentException>
+                (fun () -> Team.For(2, fun part -> if part = 0 then invalidArg "x" "part 0 fails"))
+                "the caller's own part"
+            let ran = Array.zeroCreate<int> 2
+            Team.For(2, fun part -> ran[part] <- ran[part] + 1)
+            Expect.equal ran [| 1; 1 |] "the region after a failure"
+
+        testCase "a region opened inside a part runs all its parts" <| fun () ->
+            let inner = Array.zeroCreate<int> 6
+            Team.For(2, fun outer -> Team.For(3, fun i -> Threading.Interlocked.Increment(&inner[outer * 3 + i]) |> ignore))
+            Expect.equal inner (Array.create 6 1) "every inner part of both outer parts, once"
+    ]
