@@ -8,8 +8,9 @@ namespace Sbp.Core.Numerics;
 /// belong to the calling thread (created when first needed, kept for its later regions). Between regions a helper
 /// spins for up to <see cref="SpinMicroseconds"/> before it sleeps, so that the next region of a batch finds it awake:
 /// on a 2-core virtual machine, waking a sleeping thread pool worker took 0.07–0.27 ms, several times per batch
-/// (docs/speed.md, "Waking the second thread"). Which part runs where never changes what a part computes: the kernels
-/// split their work so that any split gives the same bits.
+/// (docs/speed.md, "Waking the second thread"). While the helpers outnumber the other cores they sleep between regions
+/// instead; a helper ends once the thread it belongs to has ended (looked at every 30 s while it sleeps). Which part
+/// runs where never changes what a part computes: the kernels split their work so that any split gives the same bits.
 /// </summary>
 public static class Team
 {
@@ -34,6 +35,11 @@ public static class Team
     private sealed class Crew
     {
         private readonly List<Helper> _helpers = [];
+        /// <summary>The thread whose regions this crew runs; its helpers end once it has ended.</summary>
+        public readonly Thread Owner = Thread.CurrentThread;
+        /// <summary>True while the helpers outnumber the other cores: then they sleep between regions instead of spinning.</summary>
+        public bool Oversubscribed => Volatile.Read(ref _helperCount) > Environment.ProcessorCount - 1;
+        private int _helperCount;
         private Action<int>? _body;
         private int _pending;
         private long _region;
@@ -53,16 +59,23 @@ public static class Team
             try
             {
                 while (_helpers.Count < parts - 1) _helpers.Add(new Helper(this, _helpers.Count + 1));
+                Volatile.Write(ref _helperCount, _helpers.Count);
                 (_body, _error) = (body, null);
                 Volatile.Write(ref _pending, parts - 1);
                 long region = ++_region;
                 // only the helpers with a part get the region's number (each handed over with a full fence)
                 for (int i = 0; i < parts - 1; i++) _helpers[i].Post(region);
-                RunPart(0);
-                var wait = new SpinWait();
-                while (Volatile.Read(ref _pending) != 0) wait.SpinOnce(sleep1Threshold: -1);
-                _body = null;
-                _error?.Throw();
+                try { RunPart(0); }
+                finally
+                {
+                    // every posted helper has finished its part before the caller goes on, whatever happened here
+                    var wait = new SpinWait();
+                    while (Volatile.Read(ref _pending) != 0) wait.SpinOnce(sleep1Threshold: -1);
+                    _body = null;
+                }
+                var error = _error;
+                _error = null;
+                error?.Throw();
             }
             finally { _running = false; }
         }
@@ -89,7 +102,8 @@ public static class Team
         public Helper(Crew crew, int index)
         {
             (_crew, _index) = (crew, index);
-            new Thread(Loop) { IsBackground = true, Name = $"Sbp team helper {index}" }.Start();
+            // no captured execution context: a part runs as under Parallel.For, not in its first caller's context
+            new Thread(Loop) { IsBackground = true, Name = $"Sbp team helper {index}" }.UnsafeStart();
         }
 
         /// <summary>Hands this helper region number <paramref name="region"/>, waking it if it sleeps.</summary>
@@ -102,10 +116,9 @@ public static class Team
 
         private void Loop()
         {
-            long seen = 0;
-            while (true)
+            // a ticket of −1: the owning thread has ended, and with it every region this helper could be given
+            for (long seen = NextTicket(0); seen >= 0; seen = NextTicket(seen))
             {
-                seen = NextTicket(seen);
                 _crew.RunPart(_index);
                 _crew.Done();
             }
@@ -114,7 +127,7 @@ public static class Team
         private long NextTicket(long seen)
         {
             long start = Stopwatch.GetTimestamp();
-            long budget = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+            long budget = _crew.Oversubscribed ? 0 : Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
             do
             {
                 for (int i = 0; i < 64; i++)
@@ -130,7 +143,7 @@ public static class Team
                 _wake.Reset();
                 // the exchange is a full fence: either the caller sees this helper asleep or this sees its ticket
                 Interlocked.Exchange(ref _asleep, 1);
-                if (Volatile.Read(ref _ticket) == seen) _wake.Wait();
+                if (Volatile.Read(ref _ticket) == seen && !_wake.Wait(30_000) && !_crew.Owner.IsAlive) return -1;
                 Interlocked.Exchange(ref _asleep, 0);
                 long t = Volatile.Read(ref _ticket);
                 if (t != seen) return t;

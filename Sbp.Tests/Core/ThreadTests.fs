@@ -121,6 +121,15 @@ let teamTests =
             Team.For(2, fun part -> ran[part] <- ran[part] + 1)
             Expect.equal ran [| 1; 1 |] "the region after a failure"
 
+        testCase "more parts than cores: every part runs once, from a thread of its own" <| fun () ->
+            let parts = Environment.ProcessorCount + 7
+            let hits = Array.zeroCreate<int> parts
+            let worker = Threading.Thread(fun () ->
+                for _ in 1 .. 50 do Team.For(parts, fun part -> Threading.Interlocked.Increment(&hits[part]) |> ignore))
+            worker.Start()
+            Expect.isTrue (worker.Join 60_000) "the regions finish"
+            Expect.equal hits (Array.create parts 50) "each part once per region"
+
         testCase "a region opened inside a part runs all its parts" <| fun () ->
             let inner = Array.zeroCreate<int> 6
             Team.For(2, fun outer -> Team.For(3, fun i -> Threading.Interlocked.Increment(&inner[outer * 3 + i]) |> ignore))
