@@ -1,8 +1,9 @@
 // How long a short parallel region takes when it follows single-threaded work (docs/speed.md, "Waking the second
 // thread"): a Parallel.For of two parts of 20 µs each, after a gap of 0 to 1000 µs of work on the calling thread,
 // 2,000 times per gap; then the process's CPU time over one idle second after a region (an idle worker that spins
-// shows up there). dotnet fsi has its own runtime configuration, so give the spin limit in the environment, where the
-// runtime reads it as hexadecimal (46 = 70, the runtime's default; 2710 = 10000, sbp's setting):
+// shows up there). It measures the runtime's thread pool, whose spin limit is given in the environment and read as
+// hexadecimal (46 = 70, the runtime's default; 2710 = 10000); Sbp's own regions (Sbp.Core/Numerics/Team.cs) do not
+// use the thread pool and have no such setting:
 //   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46 dotnet fsi --optimize+ scripts/wake-latency.fsx
 //   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=2710 dotnet fsi --optimize+ scripts/wake-latency.fsx
 // Run it with nothing else on the machine; about 10 s.
