@@ -20,7 +20,8 @@ public enum Transpose
 /// buffers. Column panels are split between threads; every element of C is computed by the same sequence of
 /// operations whatever the split, so results do not depend on the number of threads. When op(A) is mostly zeros
 /// (clamped pixels, spikes) the product runs event-driven in <see cref="GemmSparseA"/>, with the same result bit for bit
-/// for finite B (the packed kernel turns 0·∞ into NaN; the event-driven one never forms it).
+/// for finite B (the packed kernel turns 0·∞ into NaN; the event-driven one never forms it). A narrow Aᵀ·B (fewer columns than
+/// a panel) runs unpacked in <see cref="GemmNarrow"/>, with the same result bit for bit.
 /// </summary>
 public static class Gemm
 {
@@ -46,16 +47,16 @@ public static class Gemm
     public static void Multiply(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc,
         int threads = 0) =>
-        Multiply(ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads, eventDriven: true);
+        Multiply(ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads, packedOnly: false);
 
-    /// <summary>The same product, always through the packed kernel (the reference for <see cref="GemmSparseA"/>'s bitwise equality).</summary>
+    /// <summary>The same product, always through the packed kernel (the reference for the bitwise equality of <see cref="GemmSparseA"/> and <see cref="GemmNarrow"/>).</summary>
     internal static void MultiplyPacked(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc, int threads = 0) =>
-        Multiply(ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads, eventDriven: false);
+        Multiply(ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads, packedOnly: true);
 
     private static void Multiply(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc,
-        int threads, bool eventDriven)
+        int threads, bool packedOnly)
     {
         if (threads < 0) throw new ArgumentException($"threads must be ≥ 0 (0: all cores), got {threads}");
         int maxThreads = threads == 0 ? Environment.ProcessorCount : threads;
@@ -65,7 +66,7 @@ public static class Gemm
         CheckOperand(b.Length - bOffset, ldb, tb == Transpose.No ? k : n, tb == Transpose.No ? n : k, "B");
         CheckOperand(c.Length - cOffset, ldc, m, n, "C");
 
-        if (k > 0 && alpha != 0f && eventDriven && tb == Transpose.No && n >= GemmSparseA.MinColumns
+        if (k > 0 && alpha != 0f && !packedOnly && tb == Transpose.No && n >= GemmSparseA.MinColumns
             && GemmSparseA.Worthwhile(ta, a.AsSpan(aOffset), lda, m, k, out long events))
         {
             // mostly zeros in op(A): event-driven, the same arithmetic (GemmSparseA.cs); with β = 0 it writes C
@@ -77,6 +78,12 @@ public static class Gemm
         }
         ScaleC(c.AsSpan(cOffset), ldc, m, n, beta);
         if (k == 0 || alpha == 0f) return;
+        if (!packedOnly && ta == Transpose.Yes && tb == Transpose.No && n <= GemmNarrow.MaxColumns)
+        {
+            // a narrow Aᵀ·B (one panel, mostly padding): without packing, the same arithmetic (GemmNarrow.cs)
+            GemmNarrow.MultiplyTransposedA(m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc);
+            return;
+        }
 
         int panels = (n + Nr - 1) / Nr;
         float[] packedB = ArrayPool<float>.Shared.Rent(panels * Nr * Kc);

@@ -121,6 +121,43 @@ let tests =
                 Expect.equal (bits events) (bits packed) $"α = {alpha}: the same bits"
                 Expect.equal (bits events).[0] 0u $"α = {alpha}: +0, not −0"
 
+        property "a narrow Aᵀ·B runs unpacked with the packed product's bits, any rows, k, α, β, offsets and padding" <| fun (alpha: bool) (beta: byte) (seed: uint64) ->
+            // fewer than 24 columns send Aᵀ·B to GemmNarrow; rows not a multiple of 16 (or 8) take its scalar
+            // chains; k up to 600 crosses the 256-wide k-blocks; A dense, so the event-driven path stays out
+            let rng = Rng seed
+            let m, n, k = 1 + rng.NextInt 70, 1 + rng.NextInt GemmNarrow.MaxColumns, 1 + rng.NextInt 600
+            let padA, padB, padC = rng.NextInt 3, rng.NextInt 3, rng.NextInt 3
+            let a = Array.init (2 + k * (m + padA)) (fun _ -> rng.NextSingle() + 0.01f)
+            let b = random rng (1 + k * (n + padB))
+            let c0 = random rng (3 + m * (n + padC))
+            let alpha = if alpha then 1.0f else -0.37f
+            let beta = [| 0.0f; 1.0f; 0.5f |][int beta % 3]
+            let narrow, packed = Array.copy c0, Array.copy c0
+            Gemm.Multiply(Transpose.Yes, Transpose.No, m, n, k, alpha, a, 2, m + padA, b, 1, n + padB, beta, narrow, 3, n + padC, 2)
+            Gemm.MultiplyPacked(Transpose.Yes, Transpose.No, m, n, k, alpha, a, 2, m + padA, b, 1, n + padB, beta, packed, 3, n + padC, 2)
+            narrow |> Array.map System.BitConverter.SingleToUInt32Bits = (packed |> Array.map System.BitConverter.SingleToUInt32Bits)
+
+        testCase "the output layer's weight change (500 x 10 from 20 and 50 samples) runs unpacked with the packed bits and near the scalar product" <| fun () ->
+            // the symmetric rule's two products, ΔW = s⁺ᵀs⁺·c − sᵀs·c, as EqProp (batch 20) and the spiking network (50) form them
+            let rng = Rng 77UL
+            for batch in [ 20; 50 ] do
+                let pre, post = Array.init (batch * 500) (fun _ -> rng.NextSingle()), random rng (batch * 10)
+                let pre2, post2 = Array.init (batch * 500) (fun _ -> rng.NextSingle()), random rng (batch * 10)
+                let narrow, packed, scalar = Array.zeroCreate (500 * 10), Array.zeroCreate (500 * 10), Array.zeroCreate (500 * 10)
+                let twoProducts packedOnly (c: float32[]) =
+                    let product (alpha: float32) (a: float32[]) (b: float32[]) (beta: float32) =
+                        if packedOnly then Gemm.MultiplyPacked(Transpose.Yes, Transpose.No, 500, 10, batch, alpha, a, 0, 500, b, 0, 10, beta, c, 0, 10)
+                        else Gemm.Multiply(Transpose.Yes, Transpose.No, 500, 10, batch, alpha, a, 0, 500, b, 0, 10, beta, c, 0, 10)
+                    product 0.1f pre post 0.0f
+                    product -0.1f pre2 post2 1.0f
+                twoProducts false narrow
+                twoProducts true packed
+                ScalarGemm.Multiply(Transpose.Yes, Transpose.No, 500, 10, batch, 0.1f, pre, 500, post, 10, 0.0f, scalar, 10)
+                ScalarGemm.Multiply(Transpose.Yes, Transpose.No, 500, 10, batch, -0.1f, pre2, 500, post2, 10, 1.0f, scalar, 10)
+                Expect.equal narrow packed $"batch {batch}: the packed product's bits"
+                Expect.isTrue (Array.forall2 (fun (x: float32) y -> abs (x - y) <= 1e-5f) narrow scalar) $"batch {batch}: within 1e-5 of the scalar product"
+                Expect.isTrue (Array.exists (fun v -> v <> 0.0f) narrow) "not all zero"
+
         testCase "the input products of the networks take the event-driven path and keep the packed product's bits" <| fun () ->
             // MNIST-like inputs: a fifth of the pixels lit; s·W (SNN, EqProp) and sᵀ·d (their layer-0 weight change)
             let rng = Rng 5UL
