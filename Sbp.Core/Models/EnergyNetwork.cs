@@ -292,7 +292,8 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
         var p = Parameters;
         var e = Energy;
         // ΔW_k = −c_k(ρ_k^βᵀρ_{k+1}^β − ρ_k⁰ᵀρ_{k+1}⁰)/(βB); for k = 0 the input is the same in both phases
-        for (int k = 0; k < _layers - 1; k++)
+        bool inputApplied = ApplyInputChange(beta);
+        for (int k = inputApplied ? 1 : 0; k < _layers - 1; k++)
         {
             var rule = k == 0 ? BaseRule.SbpBase : BaseRule.Symmetric;
             SynapticOps += ContrastiveStdp.Compute(rule, _free[k], _nudged[k], _free[k + 1], _nudged[k + 1], _batch, beta, _dw[k], _scratch, Threads);
@@ -315,7 +316,30 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
         }
         _sbpTicks = Stopwatch.GetTimestamp() - t0;
         Clock?.Add(RunPhase.Sbp, _sbpTicks);
-        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants, Threads);
+        SynapticOps += WeightUpdate.Apply(Weights, _dw, p.LearningRates, Constraints, Biases, p.CheckInvariants, Threads, inputApplied ? 1 : 0);
+    }
+
+    /// <summary>
+    /// W_0 += α_0·ΔW_0 with ΔW_0 = ρ_0ᵀ(ρ_1^β − ρ_1⁰)/(βB) formed row by row and never stored, where that gives the bits
+    /// of forming it and then updating (<see cref="GemmSparseA.TransposedUpdate"/>): a mostly-zero clamped input that the
+    /// product would take event-driven, no SBP operator and no constraints on W_0 (both act on the stored ΔW_0), the
+    /// standard coupling (−c_0 = 1). Saves writing and reading the largest layer's change. Returns whether it applied
+    /// the change (<see cref="WeightChange"/>(0) then holds an older one).
+    /// </summary>
+    private bool ApplyInputChange(float beta)
+    {
+        int n0 = _n[0], n1 = _n[1];
+        if (_sbp is not null || !Constraints[0].IsNone || -Energy.Coupling[0] != 1f || _batch > Gemm.Kc || n1 < GemmSparseA.MinColumns
+            || !GemmSparseA.Worthwhile(Transpose.Yes, _free[0].Data, n0, n0, _batch))
+            return false;
+        var diff = _scratch.AsSpan(0, _batch * n1);
+        TensorPrimitives.Subtract(Live(_nudged[1]), Live(_free[1]), diff);
+        var w = Weights[0];
+        int parts = (long)n0 * n1 >= 1 << 16 ? Threads : 1;
+        if (!GemmSparseA.TransposedUpdate(n0, n1, _batch, 1f / (beta * _batch), _free[0].Data, n0, _scratch, n1, w.Data, Parameters.LearningRates[0], Divergence.MaxMagnitude, parts))
+            Divergence.Ensure(w.Data, $"weight layer 0 ({w.Rows}x{w.Cols})");
+        SynapticOps += (long)n0 * n1 * _batch;
+        return true;
     }
 
     /// <summary>The energy of the current free state of the batch, per sample.</summary>
@@ -325,6 +349,6 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
         return Energy.Value(_free, Weights, biases, _batch, _scratch, Threads) / _batch;
     }
 
-    /// <summary>Test hook: the weight change the last batch produced (before the learning rate).</summary>
+    /// <summary>Test hook: the weight change the last batch produced (before the learning rate); layer 0's only where it was stored (<see cref="ApplyInputChange"/>).</summary>
     internal Matrix WeightChange(int k) => _dw[k];
 }

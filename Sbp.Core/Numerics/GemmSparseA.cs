@@ -66,7 +66,8 @@ internal static class GemmSparseA
     {
         if (parts <= 1 || m < 2)
         {
-            Rows(ta, 0, m, n, k, alpha, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, cleared);
+            var sink = new AddToC(alpha);
+            Rows(ta, 0, m, n, k, a.AsSpan(aOffset), lda, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc, cleared, ref sink);
             return;
         }
         var job = CachedJob ??= new Job();
@@ -75,9 +76,35 @@ internal static class GemmSparseA
         finally { job.Clear(); }
     }
 
+    /// <summary>
+    /// W[m x n] ← ΔW·rate + W with ΔW = α·Aᵀ·B formed row by row in registers and never stored: the bits of
+    /// <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>
+    /// into a cleared ΔW (β = 0) followed by <see cref="ScaledUpdate"/>'s pass, without writing and reading ΔW. A is
+    /// k x m (k ≤ 256: one k-block), mostly zeros (the caller has checked it with <see cref="Worthwhile(Transpose, ReadOnlySpan{float}, int, int, int, out long)"/>);
+    /// B is k x n with finite values; W is m x n, row-major. Rows split between <paramref name="parts"/> threads.
+    /// Returns whether every updated |w| is below <paramref name="limit"/> (the caller checks W fully where not).
+    /// </summary>
+    public static bool TransposedUpdate(int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb, float[] w, float rate, float limit, int parts)
+    {
+        if (k < 1 || k > Kc) throw new ArgumentException($"one k-block of 1..{Kc} expected, got k = {k}");
+        if ((long)(k - 1) * lda + m > a.Length || (long)(k - 1) * ldb + n > b.Length || (long)m * n > w.Length)
+            throw new ArgumentException($"A ({a.Length}), B ({b.Length}) or W ({w.Length} values) is smaller than its {k}x{m}, {k}x{n} or {m}x{n}");
+        if (parts <= 1 || m < 2)
+        {
+            var sink = new UpdateWeights(alpha, rate, limit);
+            Rows(Transpose.Yes, 0, m, n, k, a, lda, b, ldb, w, n, cleared: true, ref sink);
+            return sink.Within;
+        }
+        var job = CachedJob ??= new Job();
+        job.SetUpdate(Transpose.Yes, m, n, k, alpha, a, 0, lda, b, 0, ldb, w, n, rate, limit, Math.Min(parts, m));
+        try { Team.For(job.Parts, job.RunPart); }
+        finally { job.Clear(); }
+        return job.AllWithin;
+    }
+
     /// <summary>Rows r0..r1−1 of C, one after another.</summary>
-    private static void Rows(Transpose ta, int r0, int r1, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        Span<float> c, int ldc, bool cleared)
+    private static void Rows<TSink>(Transpose ta, int r0, int r1, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool cleared, ref TSink sink) where TSink : struct, IRowSink
     {
         int[] pos = ArrayPool<int>.Shared.Rent(Math.Max(1, k));
         float[] val = ArrayPool<float>.Shared.Rent(Math.Max(1, k));
@@ -108,8 +135,8 @@ internal static class GemmSparseA
                     int e1 = e0;
                     while (e1 < count && pos[e1] < k0 + Kc) e1++;
                     bool overwrite = cleared && k0 == 0;
-                    if (overwrite && e1 == e0) crow.Clear();
-                    else if (e1 > e0 || !cleared) Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, alpha, overwrite);
+                    if (overwrite && e1 == e0 && TSink.ClearsEmptyRows) crow.Clear();
+                    else if (e1 > e0 || !cleared || !TSink.ClearsEmptyRows) Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, overwrite, ref sink);
                     e0 = e1;
                 }
             }
@@ -129,29 +156,55 @@ internal static class GemmSparseA
         private Transpose _ta;
         private float[] _a = [], _b = [], _c = [];
         private int _m, _n, _k, _aOff, _lda, _bOff, _ldb, _cOff, _ldc, _parts;
-        private float _alpha;
-        private bool _cleared;
+        private float _alpha, _rate, _limit;
+        private bool _cleared, _update;
+        private readonly bool[] _within = new bool[64];
         public readonly Action<int> RunPart;
 
         public Job() => RunPart = Run;
 
         public void Set(Transpose ta, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-            float[] c, int cOff, int ldc, bool cleared, int parts) =>
+            float[] c, int cOff, int ldc, bool cleared, int parts)
+        {
             (_ta, _m, _n, _k, _alpha, _a, _aOff, _lda, _b, _bOff, _ldb, _c, _cOff, _ldc, _cleared, _parts) =
                 (ta, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cleared, parts);
+            _update = false;
+        }
+
+        /// <summary>As <see cref="Set"/>, the rows' sums applied to C = W as a weight change (<see cref="UpdateWeights"/>).</summary>
+        public void SetUpdate(Transpose ta, int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+            float[] w, int ldw, float rate, float limit, int parts)
+        {
+            Set(ta, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, w, 0, ldw, cleared: true, Math.Min(parts, _within.Length));
+            (_update, _rate, _limit) = (true, rate, limit);
+        }
+
+        public int Parts => _parts;
+        public bool AllWithin => !_within.AsSpan(0, _parts).Contains(false);
 
         public void Clear() => (_a, _b, _c) = ([], [], []);
 
         private void Run(int t)
         {
             int r0 = (int)((long)_m * t / _parts), r1 = (int)((long)_m * (t + 1) / _parts);
-            Rows(_ta, r0, r1, _n, _k, _alpha, _a.AsSpan(_aOff), _lda, _b.AsSpan(_bOff), _ldb, _c.AsSpan(_cOff), _ldc, _cleared);
+            if (_update)
+            {
+                var sink = new UpdateWeights(_alpha, _rate, _limit);
+                Rows(_ta, r0, r1, _n, _k, _a.AsSpan(_aOff), _lda, _b.AsSpan(_bOff), _ldb, _c.AsSpan(_cOff), _ldc, cleared: true, ref sink);
+                _within[t] = sink.Within;
+            }
+            else
+            {
+                var sink = new AddToC(_alpha);
+                Rows(_ta, r0, r1, _n, _k, _a.AsSpan(_aOff), _lda, _b.AsSpan(_bOff), _ldb, _c.AsSpan(_cOff), _ldc, _cleared, ref sink);
+            }
         }
     }
 
     /// <summary>One k-block of one row: t = the fma chain over the events, then C ← C + t or t·α + C, for every column (C read as +0 where <paramref name="overwrite"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Chains(ReadOnlySpan<int> pos, ReadOnlySpan<float> val, ReadOnlySpan<float> b, int ldb, Span<float> crow, float alpha, bool overwrite)
+    private static void Chains<TSink>(ReadOnlySpan<int> pos, ReadOnlySpan<float> val, ReadOnlySpan<float> b, int ldb, Span<float> crow, bool overwrite,
+        ref TSink sink) where TSink : struct, IRowSink
     {
         int n = crow.Length, events = pos.Length;
         if (val.Length != events) throw new ArgumentException("one value per event expected");
@@ -160,17 +213,14 @@ internal static class GemmSparseA
         ref float rc = ref MemoryMarshal.GetReference(crow);
         ref int rpos = ref MemoryMarshal.GetReference(pos);
         ref float rval = ref MemoryMarshal.GetReference(val);
-        bool one = alpha == 1f;
         int j = 0;
-        if (F512.IsAccelerated) j = Columns<F512>(ref rpos, ref rval, events, ref rb, ldb, ref rc, j, n, alpha, one, overwrite);
-        if (F256.IsAccelerated) j = Columns<F256>(ref rpos, ref rval, events, ref rb, ldb, ref rc, j, n, alpha, one, overwrite);
+        if (F512.IsAccelerated) j = Columns<F512, TSink>(ref rpos, ref rval, events, ref rb, ldb, ref rc, j, n, overwrite, ref sink);
+        if (F256.IsAccelerated) j = Columns<F256, TSink>(ref rpos, ref rval, events, ref rb, ldb, ref rc, j, n, overwrite, ref sink);
         for (; j < n; j++)
         {
             float t = 0f;
             for (int e = 0; e < events; e++) t = MathF.FusedMultiplyAdd(Unsafe.Add(ref rval, e), Unsafe.Add(ref rb, Unsafe.Add(ref rpos, e) * ldb + j), t);
-            ref float cj = ref Unsafe.Add(ref rc, j);
-            float c0 = overwrite ? 0f : cj;
-            cj = one ? c0 + t : t * alpha + c0;
+            sink.Put(ref Unsafe.Add(ref rc, j), t, overwrite);
         }
     }
 
@@ -181,11 +231,10 @@ internal static class GemmSparseA
     /// left (fewer than a register) start. One body for every register width (<see cref="ISimdFloat{TSelf}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Columns<TV>(ref int rpos, ref float rval, int events, ref float rb, int ldb, ref float rc, int j, int n,
-        float alpha, bool one, bool overwrite) where TV : struct, ISimdFloat<TV>
+    private static int Columns<TV, TSink>(ref int rpos, ref float rval, int events, ref float rb, int ldb, ref float rc, int j, int n,
+        bool overwrite, ref TSink sink) where TV : struct, ISimdFloat<TV> where TSink : struct, IRowSink
     {
         int w = TV.Count;
-        var va = TV.Splat(alpha);
         while (j + w <= n)
         {
             int regs = Math.Min(8, (n - j) / w), last = regs - 1;
@@ -208,23 +257,80 @@ internal static class GemmSparseA
                 t7 = TV.FusedMultiplyAdd(x, TV.Load(ref row, o7), t7);
             }
             ref float cj = ref Unsafe.Add(ref rc, j);
-            Combine(ref cj, 0, t0, va, one, overwrite);
-            if (regs > 1) Combine(ref cj, o1, t1, va, one, overwrite);
-            if (regs > 2) Combine(ref cj, o2, t2, va, one, overwrite);
-            if (regs > 3) Combine(ref cj, o3, t3, va, one, overwrite);
-            if (regs > 4) Combine(ref cj, o4, t4, va, one, overwrite);
-            if (regs > 5) Combine(ref cj, o5, t5, va, one, overwrite);
-            if (regs > 6) Combine(ref cj, o6, t6, va, one, overwrite);
-            if (regs > 7) Combine(ref cj, o7, t7, va, one, overwrite);
+            sink.Put(ref cj, 0, t0, overwrite);
+            if (regs > 1) sink.Put(ref cj, o1, t1, overwrite);
+            if (regs > 2) sink.Put(ref cj, o2, t2, overwrite);
+            if (regs > 3) sink.Put(ref cj, o3, t3, overwrite);
+            if (regs > 4) sink.Put(ref cj, o4, t4, overwrite);
+            if (regs > 5) sink.Put(ref cj, o5, t5, overwrite);
+            if (regs > 6) sink.Put(ref cj, o6, t6, overwrite);
+            if (regs > 7) sink.Put(ref cj, o7, t7, overwrite);
             j += regs * w;
         }
         return j;
     }
+}
+
+/// <summary>What an event-driven row does with its chains' sums t (<see cref="GemmSparseA"/>).</summary>
+internal interface IRowSink
+{
+    /// <summary>Whether a row without events in an overwritten C is cleared without its chains (they would give 0).</summary>
+    static abstract bool ClearsEmptyRows { get; }
+    /// <summary>The lanes of t for the row's columns from <paramref name="j"/> on.</summary>
+    void Put<TV>(ref float row, nuint j, TV t, bool overwrite) where TV : struct, ISimdFloat<TV>;
+    /// <summary>One column's t.</summary>
+    void Put(ref float cell, float t, bool overwrite);
+}
+
+/// <summary>The product: C ← C + t (α = 1) or t·α + C, C read as +0 where overwritten (β = 0).</summary>
+internal readonly struct AddToC(float alpha) : IRowSink
+{
+    private readonly float _alpha = alpha;
+    public static bool ClearsEmptyRows => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Combine<TV>(ref float c, nuint j, TV t, TV alpha, bool one, bool overwrite) where TV : struct, ISimdFloat<TV>
+    public void Put<TV>(ref float row, nuint j, TV t, bool overwrite) where TV : struct, ISimdFloat<TV>
     {
-        var cv = overwrite ? TV.Splat(0f) : TV.Load(ref c, j);
-        (one ? cv + t : t * alpha + cv).Store(ref c, j);
+        var cv = overwrite ? TV.Splat(0f) : TV.Load(ref row, j);
+        (_alpha == 1f ? cv + t : t * TV.Splat(_alpha) + cv).Store(ref row, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put(ref float cell, float t, bool overwrite)
+    {
+        float c0 = overwrite ? 0f : cell;
+        cell = _alpha == 1f ? c0 + t : t * _alpha + c0;
+    }
+}
+
+/// <summary>
+/// The product as a weight change applied at once: ΔW = t·α + 0 (0 + t for α = 1: the product into a cleared C), then
+/// W ← ΔW·rate + W (<see cref="ScaledUpdate"/>'s operations), and <see cref="Within"/> false once an updated |w| is not
+/// below the limit (NaN included; a value exactly at the limit too, so that the caller's full check decides it).
+/// </summary>
+internal struct UpdateWeights(float alpha, float rate, float limit) : IRowSink
+{
+    private readonly float _alpha = alpha, _rate = rate, _limit = limit;
+    /// <summary>True while every updated weight is below the limit in magnitude.</summary>
+    public bool Within = true;
+    public static bool ClearsEmptyRows => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put<TV>(ref float row, nuint j, TV t, bool overwrite) where TV : struct, ISimdFloat<TV>
+    {
+        var zero = TV.Splat(0f);
+        var dw = _alpha == 1f ? zero + t : t * TV.Splat(_alpha) + zero;
+        var w = dw * TV.Splat(_rate) + TV.Load(ref row, j);
+        w.Store(ref row, j);
+        if (TV.GreaterThan(TV.Splat(_limit), TV.Abs(w)).SetLanes() != TV.Count) Within = false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put(ref float cell, float t, bool overwrite)
+    {
+        float dw = _alpha == 1f ? 0f + t : t * _alpha + 0f;
+        float w = dw * _rate + cell;
+        cell = w;
+        if (!(_limit > MathF.Abs(w))) Within = false;
     }
 }

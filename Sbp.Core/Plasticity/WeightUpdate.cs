@@ -11,13 +11,17 @@ namespace Sbp.Core.Plasticity;
 public static class WeightUpdate
 {
     /// <summary>
-    /// Applies the changes to every weight layer, an unconstrained large layer's pass in parts on up to
-    /// <paramref name="threads"/> threads (the same bits for any number); returns the element operations performed.
+    /// Applies the changes to every weight layer from <paramref name="firstLayer"/> on (the layers before it were
+    /// updated and checked by the caller), an unconstrained large layer's pass in parts on up to
+    /// <paramref name="threads"/> threads (the same bits for any number); returns the element operations performed
+    /// (those of every layer).
     /// </summary>
-    public static long Apply(Matrix[] weights, Matrix[] changes, float[] rates, WeightConstraints[] constraints, float[][] biases, bool checkInvariants, int threads = 1)
+    public static long Apply(Matrix[] weights, Matrix[] changes, float[] rates, WeightConstraints[] constraints, float[][] biases, bool checkInvariants,
+        int threads = 1, int firstLayer = 0)
     {
         long ops = 0;
-        for (int l = 0; l < weights.Length; l++)
+        for (int l = 0; l < firstLayer; l++) ops += weights[l].Data.Length;
+        for (int l = firstLayer; l < weights.Length; l++)
         {
             var w = weights[l];
             ops += w.Data.Length;

@@ -158,6 +158,37 @@ let tests =
                 Expect.isTrue (Array.forall2 (fun (x: float32) y -> abs (x - y) <= 1e-5f) narrow scalar) $"batch {batch}: within 1e-5 of the scalar product"
                 Expect.isTrue (Array.exists (fun v -> v <> 0.0f) narrow) "not all zero"
 
+        property "a weight change applied as it is formed (event-driven Aᵀ·B) has the bits of forming it and then updating, any threads" <| fun (alpha: bool) (seed: uint64) ->
+            // ΔW = α·Aᵀ·B into a cleared ΔW (Gemm, event-driven), then W ← ΔW·rate + W (ScaledUpdate), against one pass
+            let rng = Rng seed
+            let m, n, k = 2 + rng.NextInt 90, 64 + rng.NextInt 140, 1 + rng.NextInt 60
+            let _, a = sparseA rng Transpose.Yes m k 0 0 0.2f
+            let b = random rng (k * n)
+            let w0 = random rng (m * n)
+            let alpha = if alpha then 1.0f else 0.37f
+            let dw = Array.zeroCreate (m * n)
+            Gemm.Multiply(Transpose.Yes, Transpose.No, m, n, k, alpha, a, 0, m, b, 0, n, 0.0f, dw, 0, n, 1)
+            let expected = Array.copy w0
+            let expectedWithin = ScaledUpdate.AddScaledWithin(expected, dw, 0.05f, 1e4f, 1)
+            [ 1; 2; 3 ] |> List.forall (fun threads ->
+                let w = Array.copy w0
+                let within = GemmSparseA.TransposedUpdate(m, n, k, alpha, a, m, b, n, w, 0.05f, 1e4f, threads)
+                within = expectedWithin && w = expected)
+
+        testCase "a weight change applied as it is formed reports a weight beyond the limit or NaN" <| fun () ->
+            let rng = Rng 4UL
+            let m, n, k = 40, 100, 10
+            let _, a = sparseA rng Transpose.Yes m k 0 0 0.2f
+            let b = random rng (k * n)
+            for threads in [ 1; 2 ] do
+                let w = random rng (m * n)
+                Expect.isTrue (GemmSparseA.TransposedUpdate(m, n, k, 1.0f, a, m, b, n, w, 0.01f, 1e4f, threads)) "small weights are within"
+                w[m * n - 1] <- 2e4f
+                Expect.isFalse (GemmSparseA.TransposedUpdate(m, n, k, 1.0f, a, m, b, n, w, 0.01f, 1e4f, threads)) "a weight of 2e4"
+                w[m * n - 1] <- 0.0f
+                w[3] <- nanf
+                Expect.isFalse (GemmSparseA.TransposedUpdate(m, n, k, 1.0f, a, m, b, n, w, 0.01f, 1e4f, threads)) "a NaN"
+
         testCase "the input products of the networks take the event-driven path and keep the packed product's bits" <| fun () ->
             // MNIST-like inputs: a fifth of the pixels lit; s·W (SNN, EqProp) and sᵀ·d (their layer-0 weight change)
             let rng = Rng 5UL
