@@ -82,13 +82,27 @@ public static class PackedProduct
         for (int k0 = 0; k0 < k; k0 += Kc)
         {
             int kc = Math.Min(Kc, k - k0);
-            int r = r0;
-            for (; r + 8 <= r1; r += 8) Rows(a, lda, r, 8, k0, kc, p, c, ldc, spill, alpha);
-            if (r < r1) Rows(a, lda, r, r1 - r, k0, kc, p, c, ldc, spill, alpha);
+            for (int r = r0; r < r1;)
+            {
+                int rows = PassRows(r1 - r);
+                Rows(a, lda, r, rows, k0, kc, p, c, ldc, spill, alpha);
+                r += rows;
+            }
         }
     }
 
-    /// <summary>rows (1 to 8) rows, every 16-column block: t = Σ_k over the k-block, then C ← t·α + C.</summary>
+    /// <summary>
+    /// Rows taken by the next pass when <paramref name="left"/> are left: all of them up to 12 with 512-bit registers
+    /// (one pass of 12 chains where 9–12 rows are left, as EqProp's block of 12 samples), else 8; 13–16 rows as 8 + the
+    /// rest (two passes of 8 chains cost less than 12 + 4).
+    /// </summary>
+    private static int PassRows(int left)
+    {
+        int most = F512.IsAccelerated ? 12 : 8;
+        return left <= most ? left : left <= 16 ? 8 : most;
+    }
+
+    /// <summary>rows (1 to 12; up to 8 without 512-bit registers) rows, every 16-column block: t = Σ_k over the k-block, then C ← t·α + C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(ReadOnlySpan<float> a, int lda, int r, int rows, int k0, int kc, PackedOperand p, Span<float> c, int ldc, Span<float> spill, float alpha)
     {
@@ -108,19 +122,38 @@ public static class PackedProduct
     }
 
     /// <summary>
-    /// 1 to 8 rows x 16 columns (the first <paramref name="w"/> of them in C), one body for every register width: eight
-    /// accumulators, each a fused multiply-add chain over the k-block, then C ← t·α + C. With 16 lanes they are 8 rows;
-    /// with 8 lanes, 4 rows x 2 registers, in two passes. Every chain takes the latency of a fused multiply-add per k, so
-    /// eight run in the time of one: where fewer rows are present the missing accumulators repeat the last row (reads
-    /// only) and are not stored. The chains run in <see cref="Chains{TV}"/>: one load of P (two with 8 lanes) and eight
-    /// multiply-adds with the A value broadcast per k.
+    /// 1 to 12 rows x 16 columns (the first <paramref name="w"/> of them in C), one body for every register width:
+    /// accumulators that are each a fused multiply-add chain over the k-block, then C ← t·α + C. With 16 lanes they are
+    /// rows: eight, or twelve where more than eight rows are asked for; with 8 lanes, 4 rows x 2 registers per pass.
+    /// Every chain takes the latency of a fused multiply-add per k, so eight run in the time of one, and each row costs a
+    /// broadcast load per k beside the one load of P shared by the pass: where fewer rows are present the missing
+    /// accumulators repeat the last row (reads only) and are not stored. The chains run in <see cref="Chains{TV}"/> and <see cref="Chains12{TV}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<TV>(ref float a, int lda, int rows, ref float p, int stride, int kc, ref float c, int ldc, int w,
         float alpha, ref float spill) where TV : struct, ISimdFloat<TV>
     {
-        int lanes = TV.Count, perRow = PackedOperand.ColumnBlock / lanes, rowsPerPass = 8 / perRow;
+        int lanes = TV.Count, perRow = PackedOperand.ColumnBlock / lanes;
         var va = TV.Splat(alpha);
+        if (perRow == 1 && rows > 8)
+        {
+            // one pass of twelve chains, one row each
+            var t = Chains12<TV>(ref a, lda, rows - 1, ref p, stride, kc);
+            Put(ref c, 0, t.T0, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, ldc), 0, t.T1, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 2 * ldc), 0, t.T2, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 3 * ldc), 0, t.T3, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 4 * ldc), 0, t.T4, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 5 * ldc), 0, t.T5, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 6 * ldc), 0, t.T6, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 7 * ldc), 0, t.T7, va, alpha, w, ref spill);
+            Put(ref Unsafe.Add(ref c, 8 * ldc), 0, t.T8, va, alpha, w, ref spill);
+            if (rows > 9) Put(ref Unsafe.Add(ref c, 9 * ldc), 0, t.T9, va, alpha, w, ref spill);
+            if (rows > 10) Put(ref Unsafe.Add(ref c, 10 * ldc), 0, t.T10, va, alpha, w, ref spill);
+            if (rows > 11) Put(ref Unsafe.Add(ref c, 11 * ldc), 0, t.T11, va, alpha, w, ref spill);
+            return;
+        }
+        int rowsPerPass = 8 / perRow;
         for (int first = 0; first < rows; first += rowsPerPass)
         {
             int last = Math.Min(rowsPerPass, rows - first) - 1;
@@ -181,6 +214,53 @@ public static class PackedProduct
             t7 = TV.FusedMultiplyAdd(p1, TV.Splat(Unsafe.Add(ref a7, kk)), t7);
         }
         return new Accumulators<TV> { T0 = t0, T1 = t1, T2 = t2, T3 = t3, T4 = t4, T5 = t5, T6 = t6, T7 = t7 };
+    }
+
+    /// <summary>The twelve accumulators of a pass of twelve rows (<see cref="Chains12{TV}"/>).</summary>
+    private struct Accumulators12<TV> where TV : struct, ISimdFloat<TV>
+    {
+        public TV T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11;
+    }
+
+    /// <summary>
+    /// <see cref="Chains{TV}"/> for twelve rows of 16-lane registers (one register per row): accumulator i is row
+    /// min(i, last) of A times P's 16 columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static Accumulators12<TV> Chains12<TV>(ref float ah, int lda, int last, ref float p, int stride, int kc) where TV : struct, ISimdFloat<TV>
+    {
+        ref float a0 = ref ah;
+        ref float a1 = ref Unsafe.Add(ref ah, Math.Min(1, last) * lda);
+        ref float a2 = ref Unsafe.Add(ref ah, Math.Min(2, last) * lda);
+        ref float a3 = ref Unsafe.Add(ref ah, Math.Min(3, last) * lda);
+        ref float a4 = ref Unsafe.Add(ref ah, Math.Min(4, last) * lda);
+        ref float a5 = ref Unsafe.Add(ref ah, Math.Min(5, last) * lda);
+        ref float a6 = ref Unsafe.Add(ref ah, Math.Min(6, last) * lda);
+        ref float a7 = ref Unsafe.Add(ref ah, Math.Min(7, last) * lda);
+        ref float a8 = ref Unsafe.Add(ref ah, Math.Min(8, last) * lda);
+        ref float a9 = ref Unsafe.Add(ref ah, Math.Min(9, last) * lda);
+        ref float a10 = ref Unsafe.Add(ref ah, Math.Min(10, last) * lda);
+        ref float a11 = ref Unsafe.Add(ref ah, Math.Min(11, last) * lda);
+        TV t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
+        TV t8 = default, t9 = default, t10 = default, t11 = default;
+        nuint pk = 0, step = (nuint)stride;
+        for (nint kk = 0; kk < kc; kk++, pk += step)
+        {
+            var p0 = TV.Load(ref p, pk);
+            t0 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a0, kk)), t0);
+            t1 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a1, kk)), t1);
+            t2 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a2, kk)), t2);
+            t3 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a3, kk)), t3);
+            t4 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a4, kk)), t4);
+            t5 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a5, kk)), t5);
+            t6 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a6, kk)), t6);
+            t7 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a7, kk)), t7);
+            t8 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a8, kk)), t8);
+            t9 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a9, kk)), t9);
+            t10 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a10, kk)), t10);
+            t11 = TV.FusedMultiplyAdd(p0, TV.Splat(Unsafe.Add(ref a11, kk)), t11);
+        }
+        return new Accumulators12<TV> { T0 = t0, T1 = t1, T2 = t2, T3 = t3, T4 = t4, T5 = t5, T6 = t6, T7 = t7, T8 = t8, T9 = t9, T10 = t10, T11 = t11 };
     }
 
     /// <summary>
