@@ -27,8 +27,8 @@ public sealed class ParticleStore
 ///  3. ΔW_k = −(∂E/∂W_k(s^β) − ∂E/∂W_k(s⁰))/(βB), Δb_j likewise; optionally the SBP operator on ΔW;
 ///     W_k += α_k·ΔW'_k, b_j += α_{j−1}·Δb_j; constraints enforced in <see cref="WeightBounds"/>.
 /// ρ(s_0)·W_0 is computed once per batch: the input is clamped. Nothing is allocated per batch.
-/// The relaxation runs per block of 8 samples (each sample's dynamics are its own), blocks over <see cref="Threads"/>
-/// threads, with the other layers' products from weights packed once per phase (<see cref="PackedProduct"/>): the
+/// The relaxation runs per block of up to 12 samples (each sample's dynamics are its own), the samples shared equally
+/// between <see cref="Threads"/> threads, with the other layers' products from weights packed once per phase (<see cref="PackedProduct"/>): the
 /// same operations in the same order as layer-wide passes, so the results do not depend on the number of threads.
 /// </summary>
 public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
@@ -193,9 +193,8 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
             _wtPacked[l]!.Pack(Weights[l], Transpose.Yes);
         }
         (_relaxStates, _relaxSteps, _relaxBeta) = (s, steps, beta);
-        int blocks = Math.Max(1, _batch / 8);
-        // a block per thread at most (the team's helpers are awake between the regions of a batch: Team)
-        _relaxThreads = Math.Clamp(Threads, 1, blocks);
+        // a thread per 8 samples at most (the team's helpers are awake between the regions of a batch: Team)
+        _relaxThreads = Math.Clamp(Threads, 1, Math.Max(1, _batch / 8));
         if (_relaxThreads == 1) RelaxBlocks(0);
         else Team.For(_relaxThreads, _relaxBlocks);
         _relaxStates = [];
@@ -207,16 +206,22 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
 
     private static Span<float> Rows(Matrix m, int r0, int r1) => m.Data.AsSpan(r0 * m.Cols, (r1 - r0) * m.Cols);
 
-    /// <summary>Thread t's share of the blocks of 8 samples (the last block takes the remainder).</summary>
+    /// <summary>Samples relaxed together at most: their states stay in the first-level cache between the steps.</summary>
+    private const int RelaxBlockRows = 12;
+
+    /// <summary>
+    /// Thread t's share of the samples, an equal share per thread (a batch of 20 on two threads: 10 and 10), relaxed in
+    /// blocks of at most 12 samples of equal size (the rows of one pass of the packed products: PackedProduct).
+    /// </summary>
     private void RelaxBlocks(int t)
     {
-        int blocks = Math.Max(1, _batch / 8);
-        int b0 = (int)((long)blocks * t / _relaxThreads), b1 = (int)((long)blocks * (t + 1) / _relaxThreads);
+        int first = (int)((long)_batch * t / _relaxThreads), end = (int)((long)_batch * (t + 1) / _relaxThreads);
+        int blocks = (end - first + RelaxBlockRows - 1) / RelaxBlockRows;
         float eps = Parameters.Epsilon;
         var s = _relaxStates;
-        for (int blk = b0; blk < b1; blk++)
+        for (int blk = 0; blk < blocks; blk++)
         {
-            int r0 = blk * 8, r1 = blk == blocks - 1 ? _batch : r0 + 8;
+            int r0 = first + (end - first) * blk / blocks, r1 = first + (end - first) * (blk + 1) / blocks;
             for (int step = 0; step < _relaxSteps; step++)
             {
                 for (int j = 1; j < _layers; j++) GradientRows(s, j, r0, r1, _relaxBeta);

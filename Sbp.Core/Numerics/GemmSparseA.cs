@@ -102,17 +102,23 @@ internal static class GemmSparseA
         return job.AllWithin;
     }
 
+    /// <summary>Rows of C whose events (columns of A) are gathered together where op(A) = Aᵀ: one sweep over A per group.</summary>
+    private const int ColumnGroup = 16;
+
     /// <summary>Rows r0..r1−1 of C, one after another.</summary>
     private static void Rows<TSink>(Transpose ta, int r0, int r1, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool cleared, ref TSink sink) where TSink : struct, IRowSink
     {
-        int[] pos = ArrayPool<int>.Shared.Rent(Math.Max(1, k));
-        float[] val = ArrayPool<float>.Shared.Rent(Math.Max(1, k));
+        // op(A) = Aᵀ: the events of a group of rows, each row's at r·k within the group
+        int capacity = Math.Max(1, ta == Transpose.No ? k : ColumnGroup * k);
+        int[] pos = ArrayPool<int>.Shared.Rent(capacity);
+        float[] val = ArrayPool<float>.Shared.Rent(capacity);
+        Span<int> counts = stackalloc int[ColumnGroup];
         try
         {
             for (int r = r0; r < r1; r++)
             {
-                int count = 0;
+                int count = 0, at = 0;
                 if (ta == Transpose.No)
                 {
                     // a row of A: its non-zeros found eight at a time
@@ -121,19 +127,18 @@ internal static class GemmSparseA
                     for (int e = 0; e < count; e++) val[e] = row[pos[e]];
                 }
                 else
-                    for (int kk = 0; kk < k; kk++)
-                    {
-                        float v = a[kk * lda + r];
-                        pos[count] = kk;
-                        val[count] = v;
-                        count += v != 0f ? 1 : 0;
-                    }
+                {
+                    int g = (r - r0) % ColumnGroup;
+                    if (g == 0) TransposedEvents(a, lda, k, r, Math.Min(r1, r + ColumnGroup), counts, pos, val);
+                    at = g * k;
+                    count = counts[g];
+                }
                 var crow = c.Slice(r * ldc, n);
-                int e0 = 0;
+                int e0 = at, end = at + count;
                 for (int k0 = 0; k0 < k; k0 += Kc)
                 {
                     int e1 = e0;
-                    while (e1 < count && pos[e1] < k0 + Kc) e1++;
+                    while (e1 < end && pos[e1] < k0 + Kc) e1++;
                     bool overwrite = cleared && k0 == 0;
                     if (overwrite && e1 == e0 && TSink.ClearsEmptyRows) crow.Clear();
                     else if (e1 > e0 || !cleared || !TSink.ClearsEmptyRows) Chains(pos.AsSpan(e0, e1 - e0), val.AsSpan(e0, e1 - e0), b, ldb, crow, overwrite, ref sink);
@@ -145,6 +150,40 @@ internal static class GemmSparseA
         {
             ArrayPool<int>.Shared.Return(pos);
             ArrayPool<float>.Shared.Return(val);
+        }
+    }
+
+    /// <summary>
+    /// The events of rows c0..c1−1 of op(A) = Aᵀ (columns c0..c1−1 of A, at most <see cref="ColumnGroup"/>), kk ascending:
+    /// row c0 + g's at g·k in <paramref name="pos"/>/<paramref name="val"/>, their number in counts[g]. One sweep down A,
+    /// sixteen (or eight) columns per compare; a value is an event where it is not ±0 (NaN included), as for a row of A.
+    /// </summary>
+    private static void TransposedEvents(ReadOnlySpan<float> a, int lda, int k, int c0, int c1, Span<int> counts, int[] pos, float[] val)
+    {
+        int width = c1 - c0;
+        counts[..width].Clear();
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        for (int kk = 0; kk < k; kk++)
+        {
+            ref float row = ref Unsafe.Add(ref ra, kk * lda + c0);
+            uint mask = 0;
+            if (width == 16 && Vector512.IsHardwareAccelerated)
+                mask = (uint)Vector512.ExtractMostSignificantBits(~Vector512.Equals(Vector512.LoadUnsafe(ref row), Vector512<float>.Zero).AsUInt32());
+            else if (width >= 8 && Vector256.IsHardwareAccelerated)
+            {
+                mask = Vector256.ExtractMostSignificantBits(~Vector256.Equals(Vector256.LoadUnsafe(ref row), Vector256<float>.Zero).AsUInt32());
+                for (int g = 8; g < width; g++) mask |= Unsafe.Add(ref row, g) != 0f ? 1u << g : 0u;
+            }
+            else
+                for (int g = 0; g < width; g++) mask |= Unsafe.Add(ref row, g) != 0f ? 1u << g : 0u;
+            while (mask != 0)
+            {
+                int g = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                int at = g * k + counts[g]++;
+                pos[at] = kk;
+                val[at] = Unsafe.Add(ref row, g);
+            }
         }
     }
 
