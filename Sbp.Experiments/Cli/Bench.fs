@@ -194,9 +194,11 @@ let run (models: BenchModel list) (o: BenchOptions) =
     // model (on a shared machine one window of 0.3 s can land in a slow spell)
     let mutable square = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
     printfn "GEMM ceiling, this run: 1024 x 1024 x 1024 square product %.1f GFLOP/s (measured again after each model)" square
+    let mutable before = square
     for m in models do
         let r, batch = runModel m split o
-        square <- max square (gemmGflops (threadsOf o) Transpose.No 1024 1024 1024)
+        let after = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
+        square <- max square after
         let h = defaultArg o.Hidden 500
         let forward = gemmGflops (threadsOf o) Transpose.No batch h inputs
         let plastic = gemmGflops (threadsOf o) Transpose.Yes inputs h batch
@@ -208,6 +210,9 @@ let run (models: BenchModel list) (o: BenchOptions) =
         printfn "  best epoch  %.3f s = train %.3f s + evaluation %.3f s;  %.0f samples/s" best r.TrainSeconds r.EvalSeconds (float r.Samples / best)
         printfn "  counted     %.1f GFLOP/s = %.0f%% of the square GEMM's best so far (%.1f GFLOP/s); own shapes, dense: %dx%dx%d %.1f GFLOP/s, %dx%dx%d (Aᵀ) %.1f GFLOP/s"
             gflops (100.0 * gflops / square) square batch h inputs forward inputs h batch plastic
+        // the machine's speed on either side of the model's epochs: a slow spell of a shared machine shows here
+        printfn "  machine     square GEMM %.1f GFLOP/s before this model, %.1f after" before after
+        before <- after
         if o.Profile then
             let timed = r.Profile |> List.sumBy snd
             let parts =
