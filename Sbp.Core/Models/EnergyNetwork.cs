@@ -328,20 +328,22 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
     /// W_0 += α_0·ΔW_0 with ΔW_0 = ρ_0ᵀ(ρ_1^β − ρ_1⁰)/(βB) formed row by row and never stored, where that gives the bits
     /// of forming it and then updating (<see cref="GemmSparseA.TransposedUpdate"/>): a mostly-zero clamped input that the
     /// product would take event-driven, no SBP operator and no constraints on W_0 (both act on the stored ΔW_0), the
-    /// standard coupling (−c_0 = 1). Saves writing and reading the largest layer's change. Returns whether it applied
-    /// the change (<see cref="WeightChange"/>(0) then holds an older one).
+    /// standard coupling (−c_0 = 1), a finite 1/(βB). Saves writing and reading the largest layer's change. Returns
+    /// whether it applied the change (<see cref="WeightChange"/>(0) then holds an older one). It runs before the other
+    /// layers' changes and the biases: when W_0 diverges the run stops there, with the biases of that batch not applied.
     /// </summary>
     private bool ApplyInputChange(float beta)
     {
         int n0 = _n[0], n1 = _n[1];
+        float scale = 1f / (beta * _batch);
         if (_sbp is not null || !Constraints[0].IsNone || -Energy.Coupling[0] != 1f || _batch > Gemm.Kc || n1 < GemmSparseA.MinColumns
-            || !GemmSparseA.Worthwhile(Transpose.Yes, _free[0].Data, n0, n0, _batch))
+            || !float.IsFinite(scale) || !GemmSparseA.Worthwhile(Transpose.Yes, _free[0].Data, n0, n0, _batch))
             return false;
         var diff = _scratch.AsSpan(0, _batch * n1);
         TensorPrimitives.Subtract(Live(_nudged[1]), Live(_free[1]), diff);
         var w = Weights[0];
         int parts = (long)n0 * n1 >= 1 << 16 ? Threads : 1;
-        if (!GemmSparseA.TransposedUpdate(n0, n1, _batch, 1f / (beta * _batch), _free[0].Data, n0, _scratch, n1, w.Data, Parameters.LearningRates[0], Divergence.MaxMagnitude, parts))
+        if (!GemmSparseA.TransposedUpdate(n0, n1, _batch, scale, _free[0].Data, n0, _scratch, n1, w.Data, Parameters.LearningRates[0], Divergence.MaxMagnitude, parts))
             Divergence.Ensure(w.Data, $"weight layer 0 ({w.Rows}x{w.Cols})");
         SynapticOps += (long)n0 * n1 * _batch;
         return true;

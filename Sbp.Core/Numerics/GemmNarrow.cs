@@ -19,7 +19,7 @@ namespace Sbp.Core.Numerics;
 /// </summary>
 internal static class GemmNarrow
 {
-    /// <summary>Results with fewer columns than this come here: one panel of the packed kernel, mostly padding.</summary>
+    /// <summary>Results with at most this many columns come here (fewer than one 24-column panel of the packed kernel, mostly padding).</summary>
     public const int MaxColumns = 23;
 
     /// <summary>

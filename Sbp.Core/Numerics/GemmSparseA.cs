@@ -18,7 +18,9 @@ namespace Sbp.Core.Numerics;
 /// 0 + t), what the packed kernel computes on a cleared C, and a row without events there is cleared; later k-blocks
 /// without events are skipped: C + 0 changes only a −0, and a sum with +0 is never −0.
 /// Gemm decides when to come here (<see cref="Worthwhile(Transpose, ReadOnlySpan{float}, int, int, int, out long)"/>); callers keep counting the product's nominal
-/// multiply-adds. The rows of C are independent: split between threads, they keep their bits.
+/// multiply-adds. The rows of C are independent: split between threads, they keep their bits. What a row does with its
+/// sums is its sink (<see cref="IRowSink"/>): the product's combine above, or, in <see cref="TransposedUpdate"/>, a
+/// weight change applied to W as it is formed (W ← (t·α + 0)·rate + W), never stored.
 /// </summary>
 internal static class GemmSparseA
 {
@@ -81,12 +83,15 @@ internal static class GemmSparseA
     /// <see cref="Gemm.Multiply(Transpose, Transpose, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)"/>
     /// into a cleared ΔW (β = 0) followed by <see cref="ScaledUpdate"/>'s pass, without writing and reading ΔW. A is
     /// k x m (k ≤ 256: one k-block), mostly zeros (the caller has checked it with <see cref="Worthwhile(Transpose, ReadOnlySpan{float}, int, int, int, out long)"/>);
-    /// B is k x n with finite values; W is m x n, row-major. Rows split between <paramref name="parts"/> threads.
+    /// B is k x n with finite values, α finite (a row without events then changes W by (+0)·rate, as a cleared ΔW);
+    /// W is m x n, row-major. Rows split between <paramref name="parts"/> threads.
     /// Returns whether every updated |w| is below <paramref name="limit"/> (the caller checks W fully where not).
     /// </summary>
     public static bool TransposedUpdate(int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb, float[] w, float rate, float limit, int parts)
     {
         if (k < 1 || k > Kc) throw new ArgumentException($"one k-block of 1..{Kc} expected, got k = {k}");
+        if (m < 1 || n < 1 || lda < m || ldb < n) throw new ArgumentException($"sizes {m}x{n} with leading dimensions {lda} (A) and {ldb} (B) expected positive, at least m and n");
+        if (!float.IsFinite(alpha)) throw new ArgumentException($"a finite α expected, got {alpha}");
         if ((long)(k - 1) * lda + m > a.Length || (long)(k - 1) * ldb + n > b.Length || (long)m * n > w.Length)
             throw new ArgumentException($"A ({a.Length}), B ({b.Length}) or W ({w.Length} values) is smaller than its {k}x{m}, {k}x{n} or {m}x{n}");
         if (parts <= 1 || m < 2)

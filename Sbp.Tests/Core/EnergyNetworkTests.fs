@@ -103,23 +103,25 @@ let tests =
             ok
 
         testCase "the input layer's change, applied as it is formed (clamped input mostly zeros), has the bits of forming it and then updating" <| fun () ->
-            let sizes = [| 100; 70; 10 |]
+            // 200 x 400 weights: enough for the pass to be split between threads
+            let sizes = [| 200; 400; 10 |]
             let p = EqPropParameters(LayerSizes = sizes, BatchSize = 4, Epsilon = 0.2f, Beta = 0.5f, RandomBetaSign = true,
                                      LearningRates = [| 0.1f; 0.05f |], Seed = 9UL)
             let net = EnergyNetwork p
             let rng = Rng 9UL
-            let x = Matrix(4, 100, Array.init 400 (fun _ -> if rng.NextSingle() < 0.2f then rng.NextSingle() else 0.0f))
+            let x = Matrix(4, 200, Array.init 800 (fun _ -> if rng.NextSingle() < 0.2f then rng.NextSingle() else 0.0f))
             let y = Matrix(4, 10, Array.init 40 (fun i -> if i % 10 = i / 10 then 1.0f else 0.0f))
             let particles = net.CreateParticles 4
             for batch in 1 .. 3 do
                 let before = Array.copy net.Weights[0].Data
                 net.TrainBatch(x, y, ReadOnlySpan [| 0; 1; 2; 3 |], particles)
                 // the reference: ΔW_0 formed by the rule (its event-driven product), then the update pass
-                let dw = Matrix(100, 70)
-                ContrastiveStdp.Compute(BaseRule.SbpBase, net.FreeState 0, net.NudgedState 0, net.FreeState 1, net.NudgedState 1, 4, net.LastBeta, dw, Array.zeroCreate 1000) |> ignore
+                let dw = Matrix(200, 400)
+                ContrastiveStdp.Compute(BaseRule.SbpBase, net.FreeState 0, net.NudgedState 0, net.FreeState 1, net.NudgedState 1, 4, net.LastBeta, dw, Array.zeroCreate 2000) |> ignore
                 let expected = Array.copy before
                 ScaledUpdate.AddScaledWithin(expected, dw.Data, 0.1f, Divergence.MaxMagnitude, 1) |> ignore
-                Expect.equal net.Weights[0].Data expected $"batch {batch}: the same bits"
+                let bits (x: float32[]) = x |> Array.map BitConverter.SingleToUInt32Bits
+                Expect.equal (bits net.Weights[0].Data) (bits expected) $"batch {batch}: the same bits"
                 Expect.notEqual expected before $"batch {batch}: the weights moved"
             Expect.isTrue (net.WeightChange(0).Data |> Array.forall (fun v -> v = 0.0f)) "ΔW_0 was never stored: the change was applied as formed"
 

@@ -165,17 +165,20 @@ let tests =
             let _, a = sparseA rng Transpose.Yes m k 0 0 0.2f
             let b = random rng (k * n)
             let w0 = random rng (m * n)
+            // a third of the cases hold a weight that ends beyond the limit
+            if rng.NextInt 3 = 0 then w0[rng.NextInt(m * n)] <- 2e4f
             let alpha = if alpha then 1.0f else 0.37f
             let dw = Array.zeroCreate (m * n)
             Gemm.Multiply(Transpose.Yes, Transpose.No, m, n, k, alpha, a, 0, m, b, 0, n, 0.0f, dw, 0, n, 1)
             let expected = Array.copy w0
             let expectedWithin = ScaledUpdate.AddScaledWithin(expected, dw, 0.05f, 1e4f, 1)
+            let bits (x: float32[]) = x |> Array.map System.BitConverter.SingleToUInt32Bits
             [ 1; 2; 3 ] |> List.forall (fun threads ->
                 let w = Array.copy w0
                 let within = GemmSparseA.TransposedUpdate(m, n, k, alpha, a, m, b, n, w, 0.05f, 1e4f, threads)
-                within = expectedWithin && w = expected)
+                within = expectedWithin && bits w = bits expected)
 
-        testCase "a weight change applied as it is formed reports a weight beyond the limit or NaN" <| fun () ->
+        testCase "a weight change applied as it is formed reports a weight beyond the limit or NaN, and refuses an infinite α or short rows" <| fun () ->
             let rng = Rng 4UL
             let m, n, k = 40, 100, 10
             let _, a = sparseA rng Transpose.Yes m k 0 0 0.2f
@@ -188,6 +191,9 @@ let tests =
                 w[m * n - 1] <- 0.0f
                 w[3] <- nanf
                 Expect.isFalse (GemmSparseA.TransposedUpdate(m, n, k, 1.0f, a, m, b, n, w, 0.01f, 1e4f, threads)) "a NaN"
+            let w = random rng (m * n)
+            throwsOf<System.ArgumentException> (fun () -> GemmSparseA.TransposedUpdate(m, n, k, infinityf, a, m, b, n, w, 0.01f, 1e4f, 1) |> ignore) "an infinite α" |> ignore
+            throwsOf<System.ArgumentException> (fun () -> GemmSparseA.TransposedUpdate(m, n, k, 1.0f, a, m - 1, b, n, w, 0.01f, 1e4f, 1) |> ignore) "lda < m" |> ignore
 
         testCase "the input products of the networks take the event-driven path and keep the packed product's bits" <| fun () ->
             // MNIST-like inputs: a fifth of the pixels lit; s·W (SNN, EqProp) and sᵀ·d (their layer-0 weight change)
