@@ -342,7 +342,8 @@ public sealed class EnergyNetwork : INetworkExecution, IStatefulNetwork
         var diff = _scratch.AsSpan(0, _batch * n1);
         TensorPrimitives.Subtract(Live(_nudged[1]), Live(_free[1]), diff);
         var w = Weights[0];
-        int parts = (long)n0 * n1 >= 1 << 16 ? Threads : 1;
+        // split between threads from the size at which the update pass it replaces would split
+        int parts = (long)n0 * n1 >= ScaledUpdate.ParallelElements ? Threads : 1;
         if (!GemmSparseA.TransposedUpdate(n0, n1, _batch, scale, _free[0].Data, n0, _scratch, n1, w.Data, Parameters.LearningRates[0], Divergence.MaxMagnitude, parts))
             Divergence.Ensure(w.Data, $"weight layer 0 ({w.Rows}x{w.Cols})");
         SynapticOps += (long)n0 * n1 * _batch;

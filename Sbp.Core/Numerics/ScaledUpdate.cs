@@ -14,7 +14,7 @@ namespace Sbp.Core.Numerics;
 internal static class ScaledUpdate
 {
     /// <summary>From this many elements the pass is split between threads.</summary>
-    private const int ParallelElements = 1 << 16;
+    internal const int ParallelElements = 1 << 16;
 
     /// <summary>The pass over w and Δw in up to <paramref name="threads"/> contiguous parts; true when every part's check holds.</summary>
     public static bool AddScaledWithin(float[] w, float[] dw, float alpha, float limit, int threads)
