@@ -87,6 +87,8 @@ type Measurement =
     { Name: string
       /// Seconds of each whole epoch (train + test).
       Epochs: float list
+      /// The square GEMM's GFLOP/s measured between consecutive epochs (one fewer than the epochs).
+      Between: float list
       /// Of the fastest epoch: training seconds, evaluation seconds, counted operations, profile.
       TrainSeconds: float
       EvalSeconds: float
@@ -94,11 +96,16 @@ type Measurement =
       Samples: int
       Profile: (RunPhase * float) list }
 
-/// Runs `epochs` whole epochs through the one epoch loop, timing the training and test passes of each.
+let private threadsOf (o: BenchOptions) = defaultArg o.Threads Environment.ProcessorCount
+
+/// Runs `epochs` whole epochs through the one epoch loop, timing the training and test passes of each, and the square
+/// product between consecutive epochs (outside their timed windows), so that each epoch has the machine's speed on
+/// either side of it.
 let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock option) (split: DataSplit) (o: BenchOptions) (batchSize: int) =
     let watch = Stopwatch.StartNew()
     let mutable epochStart, trainEnd = 0.0, 0.0
     let epochs = ResizeArray()
+    let between = ResizeArray()
     let phases () = [ for p in Enum.GetValues<RunPhase>() -> p, (match clock with Some c -> c.Seconds p | None -> 0.0) ]
     let mutable before = phases ()
     let report r =
@@ -109,8 +116,9 @@ let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock opt
             let after = phases ()
             let profile = List.map2 (fun (p, a) (_, b) -> p, a - b) after before
             epochs.Add((e.Seconds, trainEnd - epochStart, now - trainEnd, e.SynapticOps, profile))
-            before <- after
-            epochStart <- now
+            if e.Epoch < o.Epochs then between.Add(gemmGflops (threadsOf o) Transpose.No 1024 1024 1024)
+            before <- phases ()
+            epochStart <- watch.Elapsed.TotalSeconds
         | _ -> ()
     let status = (trainEpochs model task split DataSets.ShuffledEachEpoch o.Epochs batchSize 100UL Threading.CancellationToken.None report).Status
     match status with
@@ -120,13 +128,12 @@ let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock opt
     let _, train, eval, ops, profile = epochs |> Seq.minBy (fun (s, _, _, _, _) -> s)
     { Name = name
       Epochs = secs
+      Between = List.ofSeq between
       TrainSeconds = train
       EvalSeconds = eval
       Ops = ops
       Samples = split.Train.Count + split.Test.Count
       Profile = profile }
-
-let private threadsOf (o: BenchOptions) = defaultArg o.Threads Environment.ProcessorCount
 
 /// The experiment a bench model stands for: its family's reference configuration (snn-sbp: the paper's SBP run), on
 /// the bench's data set, with the hidden size asked for.
@@ -198,7 +205,7 @@ let run (models: BenchModel list) (o: BenchOptions) =
     for m in models do
         let r, batch = runModel m split o
         let after = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
-        square <- max square after
+        square <- List.max (square :: after :: r.Between)
         let h = defaultArg o.Hidden 500
         let forward = gemmGflops (threadsOf o) Transpose.No batch h inputs
         let plastic = gemmGflops (threadsOf o) Transpose.Yes inputs h batch
@@ -210,8 +217,9 @@ let run (models: BenchModel list) (o: BenchOptions) =
         printfn "  best epoch  %.3f s = train %.3f s + evaluation %.3f s;  %.0f samples/s" best r.TrainSeconds r.EvalSeconds (float r.Samples / best)
         printfn "  counted     %.1f GFLOP/s = %.0f%% of the square GEMM's best so far (%.1f GFLOP/s); own shapes, dense: %dx%dx%d %.1f GFLOP/s, %dx%dx%d (Aᵀ) %.1f GFLOP/s"
             gflops (100.0 * gflops / square) square batch h inputs forward inputs h batch plastic
-        // the machine's speed on either side of the model's epochs: a slow spell of a shared machine shows here
-        printfn "  machine     square GEMM %.1f GFLOP/s before this model, %.1f after" before after
+        // the machine's speed on either side of each epoch: a slow spell of a shared machine shows here
+        let rates = before :: r.Between @ [ after ] |> List.map (sprintf "%.1f")
+        printfn "  machine     square GEMM before, between and after the epochs: %s GFLOP/s" (String.Join(" | ", rates))
         before <- after
         if o.Profile then
             let timed = r.Profile |> List.sumBy snd
