@@ -188,6 +188,20 @@ let private phaseName =
     | RunPhase.Sbp -> "SBP"
     | p -> string p
 
+/// Prints items joined by sep after a 14-column label, in lines of at most 80 columns (continued under the first item).
+let private printWrapped (label: string) (sep: string) (items: string list) =
+    let indent = String(' ', 14)
+    let lines = ResizeArray<string>()
+    let mutable line = ""
+    for item in items do
+        if line = "" then line <- item
+        elif indent.Length + line.Length + sep.Length + item.Length <= 80 then line <- line + sep + item
+        else
+            lines.Add(line + sep.TrimEnd())
+            line <- item
+    lines.Add line
+    lines |> Seq.iteri (fun i l -> printfn "%s%s" (if i = 0 then ("  " + label).PadRight 14 else indent) l)
+
 /// Runs the bench and prints it; returns the exit code.
 let run (models: BenchModel list) (o: BenchOptions) =
     if o.Epochs < 1 then invalidArg "epochs" "--epochs must be positive"
@@ -200,7 +214,8 @@ let run (models: BenchModel list) (o: BenchOptions) =
     // the ceiling is the best the square product reaches in this run: measured at the start and again after every
     // model (on a shared machine one window of 0.3 s can land in a slow spell)
     let mutable square = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
-    printfn "GEMM ceiling, this run: 1024 x 1024 x 1024 square product %.1f GFLOP/s (measured again after each model)" square
+    printfn "GEMM ceiling, this run: 1024³ square product %.1f GFLOP/s" square
+    printfn "  (measured again between epochs and after each model; the best is the ceiling)"
     let mutable before = square
     for m in models do
         let r, batch = runModel m split o
@@ -213,21 +228,24 @@ let run (models: BenchModel list) (o: BenchOptions) =
         let gflops = 2.0 * float r.Ops / best / 1e9
         printfn ""
         printfn "%s" r.Name
-        printfn "  epochs      %s s  (whole epochs: %d train + %d test samples)" (String.Join("  ", r.Epochs |> List.map (sprintf "%.3f"))) split.Train.Count split.Test.Count
+        printWrapped "epochs" "  " (r.Epochs |> List.map (sprintf "%.3f s"))
+        printfn "              (whole epochs: %d train + %d test samples each)" split.Train.Count split.Test.Count
         printfn "  best epoch  %.3f s = train %.3f s + evaluation %.3f s;  %.0f samples/s" best r.TrainSeconds r.EvalSeconds (float r.Samples / best)
-        printfn "  counted     %.1f GFLOP/s = %.0f%% of the square GEMM's best so far (%.1f GFLOP/s); own shapes, dense: %dx%dx%d %.1f GFLOP/s, %dx%dx%d (Aᵀ) %.1f GFLOP/s"
-            gflops (100.0 * gflops / square) square batch h inputs forward inputs h batch plastic
+        printfn "  counted     %.1f GFLOP/s, %.0f%% of the square GEMM's best so far (%.1f)" gflops (100.0 * gflops / square) square
+        printfn "  own shapes  dense %dx%dx%d %.1f GFLOP/s, %dx%dx%d (Aᵀ) %.1f GFLOP/s" batch h inputs forward inputs h batch plastic
         // the machine's speed on either side of each epoch: a slow spell of a shared machine shows here
         let rates = before :: r.Between @ [ after ] |> List.map (sprintf "%.1f")
-        printfn "  machine     square GEMM before, between and after the epochs: %s GFLOP/s" (String.Join(" | ", rates))
+        printfn "  machine     square GEMM before | between | after the epochs, GFLOP/s:"
+        printWrapped "" " | " rates
         before <- after
         if o.Profile then
             let timed = r.Profile |> List.sumBy snd
             let parts =
-                [ for p, s in r.Profile do if s > 0.0 then yield $"{phaseName p} {s:F3} s"
+                // phases under half a millisecond left out (a model without SBP still times its empty SBP step)
+                [ for p, s in r.Profile do if s >= 0.0005 then yield $"{phaseName p} {s:F3} s"
                   yield $"other training work {max 0.0 (r.TrainSeconds - timed):F3} s"
                   yield $"evaluation {r.EvalSeconds:F3} s" ]
-            printfn "  profile     %s" (String.Join(", ", parts))
+            printWrapped "profile" ", " parts
     printfn ""
     printfn "peak working set %.0f MB" (float (Process.GetCurrentProcess().PeakWorkingSet64) / 1048576.0)
     0
