@@ -211,8 +211,8 @@ let run (models: BenchModel list) (o: BenchOptions) =
     let split, what = loadSplit o
     let inputs = split.Train.FeatureCount
     printfn "data: %s; %d threads; Vector512 %s" what (threadsOf o) (if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then "accelerated" else "not accelerated (Vector256 path)")
-    // the ceiling is the best the square product reaches in this run: measured at the start and again after every
-    // model (on a shared machine one window of 0.3 s can land in a slow spell)
+    // the ceiling is the best the square product reaches in this run: measured at the start, between epochs and after
+    // every model (on a shared machine one window of 0.3 s can land in a slow spell)
     let mutable square = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
     printfn "GEMM ceiling, this run: 1024³ square product %.1f GFLOP/s" square
     printfn "  (measured again between epochs and after each model; the best is the ceiling)"
