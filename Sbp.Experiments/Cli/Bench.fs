@@ -66,22 +66,28 @@ let loadSplit (o: BenchOptions) : DataSplit * string =
         DataSets.load { DataSets.defaultLoad with TrainSize = Some o.TrainSize; TestSize = Some o.TestSize } name,
         $"{DataSets.nameOf name}, {o.TrainSize} train + {o.TestSize} test"
 
-/// GFLOP/s of the project's GEMM on C[m x n] = op(A)[m x k]·B[k x n]: the best of repeated products over ≥ 0.3 s.
-let gemmGflops (threads: int) (ta: Transpose) m n k =
+/// A probe of the project's GEMM on C[m x n] = op(A)[m x k]·B[k x n]: each call measures its GFLOP/s, the best of
+/// repeated products over ≥ 0.3 s. The operands are allocated once, so probing between epochs leaves no garbage for a
+/// collection inside a timed epoch.
+let gemmProbe (threads: int) (ta: Transpose) m n k : unit -> float =
     let rng = Rng 7UL
     let a = Array.init (m * k) (fun _ -> rng.NextSingle() - 0.5f)
     let b = Array.init (k * n) (fun _ -> rng.NextSingle() - 0.5f)
     let c = Array.zeroCreate<float32> (m * n)
     let lda = if ta = Transpose.No then k else m
     let once () = Gemm.Multiply(ta, Transpose.No, m, n, k, 1.0f, a, 0, lda, b, 0, n, 0.0f, c, 0, n, threads)
-    once ()
-    let mutable best = Double.MaxValue
-    let total = Stopwatch.StartNew()
-    while total.Elapsed.TotalSeconds < 0.3 do
-        let w = Stopwatch.StartNew()
+    fun () ->
         once ()
-        best <- min best w.Elapsed.TotalSeconds
-    2.0 * float m * float n * float k / best / 1e9
+        let mutable best = Double.MaxValue
+        let total = Stopwatch.StartNew()
+        while total.Elapsed.TotalSeconds < 0.3 do
+            let w = Stopwatch.StartNew()
+            once ()
+            best <- min best w.Elapsed.TotalSeconds
+        2.0 * float m * float n * float k / best / 1e9
+
+/// GFLOP/s of the project's GEMM on C[m x n] = op(A)[m x k]·B[k x n], measured once (gemmProbe).
+let gemmGflops (threads: int) (ta: Transpose) m n k = gemmProbe threads ta m n k ()
 
 type Measurement =
     { Name: string
@@ -101,7 +107,7 @@ let private threadsOf (o: BenchOptions) = defaultArg o.Threads Environment.Proce
 /// Runs `epochs` whole epochs through the one epoch loop, timing the training and test passes of each, and the square
 /// product between consecutive epochs (outside their timed windows), so that each epoch has the machine's speed on
 /// either side of it.
-let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock option) (split: DataSplit) (o: BenchOptions) (batchSize: int) =
+let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock option) (split: DataSplit) (o: BenchOptions) (batchSize: int) (square: unit -> float) =
     let watch = Stopwatch.StartNew()
     let mutable epochStart, trainEnd = 0.0, 0.0
     let epochs = ResizeArray()
@@ -116,7 +122,7 @@ let private measure name (model: ITrainable) (task: Task) (clock: PhaseClock opt
             let after = phases ()
             let profile = List.map2 (fun (p, a) (_, b) -> p, a - b) after before
             epochs.Add((e.Seconds, trainEnd - epochStart, now - trainEnd, e.SynapticOps, profile))
-            if e.Epoch < o.Epochs then between.Add(gemmGflops (threadsOf o) Transpose.No 1024 1024 1024)
+            if e.Epoch < o.Epochs then between.Add(square ())
             before <- phases ()
             epochStart <- watch.Elapsed.TotalSeconds
         | _ -> ()
@@ -154,8 +160,8 @@ let experimentOf (m: BenchModel) (o: BenchOptions) =
         | (Snn | SnnSbp), Some f -> set "sigma" (string f) e
         | _ -> e
 
-/// Builds and measures one model; returns the measurement and its batch size.
-let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
+/// Builds and measures one model, probing the square product between its epochs; returns the measurement and its batch size.
+let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) (square: unit -> float) =
     let e = experimentOf m o
     let model = Experiment.resolve e
     let built = model.Build split
@@ -176,7 +182,7 @@ let runModel (m: BenchModel) (split: DataSplit) (o: BenchOptions) =
         | (Snn | SnnSbp), Some Sbp.Core.Numerics.TanhForm.Fast -> ", fast σ"
         | _ -> ""
     let task = Training.taskOf model.Dataset
-    measure $"{name} {layers}, batch {model.BatchSize}{sigma}" built.Model task clock split o model.BatchSize, model.BatchSize
+    measure $"{name} {layers}, batch {model.BatchSize}{sigma}" built.Model task clock split o model.BatchSize square, model.BatchSize
 
 let private phaseName =
     function
@@ -213,13 +219,14 @@ let run (models: BenchModel list) (o: BenchOptions) =
     printfn "data: %s; %d threads; Vector512 %s" what (threadsOf o) (if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then "accelerated" else "not accelerated (Vector256 path)")
     // the ceiling is the best the square product reaches in this run: measured at the start, between epochs and after
     // every model (on a shared machine one window of 0.3 s can land in a slow spell)
-    let mutable square = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
+    let squareProbe = gemmProbe (threadsOf o) Transpose.No 1024 1024 1024
+    let mutable square = squareProbe ()
     printfn "GEMM ceiling, this run: 1024³ square product %.1f GFLOP/s" square
     printfn "  (measured again between epochs and after each model; the best is the ceiling)"
     let mutable before = square
     for m in models do
-        let r, batch = runModel m split o
-        let after = gemmGflops (threadsOf o) Transpose.No 1024 1024 1024
+        let r, batch = runModel m split o squareProbe
+        let after = squareProbe ()
         square <- List.max (square :: after :: r.Between)
         let h = defaultArg o.Hidden 500
         let forward = gemmGflops (threadsOf o) Transpose.No batch h inputs
